@@ -1,0 +1,114 @@
+# pgtt: a plain, strict Makefile.  `make V=1` shows full command lines,
+# `make SAN=1` builds with ASan+UBSan, `make WERROR=1` fails on warnings.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+
+CC	?= cc
+PKG_CONFIG ?= pkg-config
+PKGS	:= libpq lmdb yaml-0.1 jansson
+
+BUILD	:= build
+ifeq ($(SAN),1)
+BUILD	:= build-san
+endif
+
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE
+CFLAGS	+= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Wundef
+CFLAGS	+= -MMD -MP
+ifeq ($(WERROR),1)
+CFLAGS	+= -Werror
+endif
+ifeq ($(SAN),1)
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+# lmdb ships no .pc file on every Debian release: fall back to -llmdb.
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null || \
+	$(PKG_CONFIG) --cflags libpq yaml-0.1 jansson)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
+	echo "$$($(PKG_CONFIG) --libs libpq yaml-0.1 jansson) -llmdb")
+CURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+CURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || \
+	echo -lncursesw)
+CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || \
+	echo -lcmocka)
+
+CFLAGS	+= $(PKG_CFLAGS) -Isrc
+LIBS	:= $(PKG_LIBS) -lpthread
+
+CORE_SRC := $(sort $(wildcard src/core/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+UI_SRC   := $(sort $(wildcard src/ui/*.c))
+MAIN_SRC := src/main.c
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(UI_SRC:%.c=$(BUILD)/%.o) \
+	    $(MAIN_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PGTT := pgtt
+ifeq ($(SAN),1)
+PGTT := pgtt-san
+endif
+
+.PHONY: all check unit-tests install uninstall clean deps demo fuzz
+
+all: $(PGTT)
+
+$(PGTT): $(CORE_OBJ) $(APP_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CURSES_LIBS)
+
+$(BUILD)/src/ui/%.o: src/ui/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(CURSES_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJ) $(LIBS) $(CMOCKA_LIBS)
+
+unit-tests: $(UNIT_BIN)
+
+# One runner, one summary line.  Unit tests are cmocka binaries printing
+# TAP; integration tests are shell scripts printing TAP that start their
+# own PostgreSQL servers.  TESTS=... narrows the run.
+TESTS ?= $(UNIT_BIN) $(sort $(wildcard tests/integration/*.t))
+check: $(PGTT) $(UNIT_BIN)
+	CMOCKA_MESSAGE_OUTPUT=TAP PGTT_BIN=$(CURDIR)/$(PGTT) \
+	    prove --exec '' $(if $(V),-v) $(TESTS)
+
+install: $(PGTT)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(PGTT) $(DESTDIR)$(BINDIR)/pgtt
+	install -m 0644 man/pgtt.1 $(DESTDIR)$(MANDIR)/man1/pgtt.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/pgtt $(DESTDIR)$(MANDIR)/man1/pgtt.1
+
+deps:
+	sh scripts/deps.sh
+
+clean:
+	rm -rf build build-san pgtt pgtt-san
+
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d)

@@ -1,0 +1,145 @@
+/*
+ * cli.c: the command table and what every command shares: loading the
+ * config, reporting errors, printing JSON.  Exit status follows CLI.md:
+ * 0 success, 1 the command ran and failed, 2 bad usage or configuration.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+
+const struct cli_command cli_commands[] = {
+	{ "setup", "[--dry-run]",
+	  "create the publication, slot, baseline dump and DDL trigger",
+	  1, cmd_setup },
+	{ "status", "",
+	  "show source, replica, slot and journal", 1, cmd_status },
+	{ NULL, NULL, NULL, 0, NULL }
+};
+
+const struct cli_command *
+cli_find(const char *name)
+{
+	const struct cli_command	*c;
+
+	for (c = cli_commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void
+cli_print_commands(FILE *f)
+{
+	const struct cli_command	*c;
+	char				 head[64];
+
+	for (c = cli_commands; c->name != NULL; c++) {
+		snprintf(head, sizeof head, "%s %s", c->name, c->args);
+		fprintf(f, "  %-22s %s\n", head, c->summary);
+	}
+}
+
+int
+cli_usage_error(struct cli_ctx *ctx, const struct cli_command *cmd,
+    const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[256];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	err_set(&ctx->err, PGTT_EUSAGE, "%s", msg);
+	err_hint(&ctx->err, "usage: pgtt --headless %s %s", cmd->name,
+	    cmd->args);
+	return PGTT_EUSAGE;
+}
+
+void
+cli_emit_json(json_t *obj)
+{
+	char	*text;
+
+	text = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (text == NULL)
+		fatalx("could not encode JSON output");
+	puts(text);
+	fflush(stdout);
+	free(text);
+	json_decref(obj);
+}
+
+void
+cli_print_error(const struct cli_ctx *ctx)
+{
+	const struct pgtt_err	*e = &ctx->err;
+	json_t			*o;
+	char			*text;
+
+	if (ctx->json) {
+		o = json_pack("{s:s, s:i}", "message", e->msg, "exit_status",
+		    err_exit_status(e));
+		if (e->detail[0] != '\0')
+			json_object_set_new(o, "detail", json_string(e->detail));
+		if (e->hint[0] != '\0')
+			json_object_set_new(o, "hint", json_string(e->hint));
+		if (e->where[0] != '\0')
+			json_object_set_new(o, "where", json_string(e->where));
+		o = json_pack("{s:o}", "error", o);
+		text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+		fprintf(stderr, "%s\n", text != NULL ? text : "{}");
+		free(text);
+		json_decref(o);
+		return;
+	}
+	if (e->where[0] != '\0')
+		fprintf(stderr, "pgtt: %s: %s\n", e->where, e->msg);
+	else
+		fprintf(stderr, "pgtt: %s\n", e->msg);
+	if (e->detail[0] != '\0')
+		fprintf(stderr, "DETAIL: %s\n", e->detail);
+	if (e->hint[0] != '\0')
+		fprintf(stderr, "HINT: %s\n", e->hint);
+}
+
+int
+cli_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cli_command	*cmd;
+	char				*path;
+	int				 ret;
+
+	err_clear(&ctx->err);
+	if ((cmd = cli_find(argv[0])) == NULL) {
+		err_set(&ctx->err, PGTT_EUSAGE, "unknown command \"%s\"",
+		    argv[0]);
+		err_hint(&ctx->err, "pgtt --help lists the commands");
+		cli_print_error(ctx);
+		return 2;
+	}
+	if (cmd->needs_config) {
+		path = config_find(ctx->config_path);
+		ret = config_load(&ctx->cfg, path, &ctx->err);
+		free(path);
+		if (ret != 0) {
+			cli_print_error(ctx);
+			config_free(&ctx->cfg);
+			return err_exit_status(&ctx->err);
+		}
+	}
+	if (cmd->needs_config)
+		log_open(ctx->cfg.log.file, ctx->cfg.log.level);
+	ret = cmd->run(ctx, argc, argv);
+	if (ret != 0) {
+		cli_print_error(ctx);
+		log_msg(LOG_LEVEL_ERROR, "%s: %s%s%s", cmd->name, ctx->err.msg,
+		    ctx->err.detail[0] != '\0' ? ": " : "", ctx->err.detail);
+	}
+	log_close();
+	config_free(&ctx->cfg);
+	return ret == 0 ? 0 : err_exit_status(&ctx->err);
+}

@@ -1,0 +1,49 @@
+/*
+ * cli.h: the headless face.  Each command gathers its arguments, calls
+ * core, and prints the result as text or JSON; it holds no logic of its
+ * own.  The command table is the one list `--help` and the man page follow.
+ */
+#ifndef PGTT_CLI_H
+#define PGTT_CLI_H
+
+#include <jansson.h>
+
+#include "core/config.h"
+#include "core/err.h"
+
+struct cli_ctx {
+	const char	*config_path;	/* -c, or NULL to search */
+	int		 json;		/* --json */
+	int		 verbosity;	/* -q: -1, default 0, -v: 1 */
+	struct config	 cfg;		/* loaded by cli_run when needed */
+	struct pgtt_err	 err;
+};
+
+struct cli_command {
+	const char	*name;
+	const char	*args;		/* usage after the name */
+	const char	*summary;	/* one line for --help */
+	int		 needs_config;
+	int		(*run)(struct cli_ctx *, int, char **);
+};
+
+extern const struct cli_command cli_commands[];
+
+/* Run argv[0] with its arguments; returns the process exit status. */
+int	 cli_run(struct cli_ctx *, int, char **);
+/* Print the failure in ctx->err to stderr (text or JSON). */
+void	 cli_print_error(const struct cli_ctx *);
+/* Write one JSON object as one line to stdout; steals the reference. */
+void	 cli_emit_json(json_t *);
+/* The command table as --help shows it. */
+void	 cli_print_commands(FILE *);
+
+/* Usage error for a command: fills ctx->err, returns PGTT_EUSAGE. */
+int	 cli_usage_error(struct cli_ctx *, const struct cli_command *,
+	    const char *, ...) __attribute__((format(printf, 3, 4)));
+const struct cli_command *cli_find(const char *);
+
+int	 cmd_setup(struct cli_ctx *, int, char **);
+int	 cmd_status(struct cli_ctx *, int, char **);
+
+#endif

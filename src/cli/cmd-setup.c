@@ -1,0 +1,103 @@
+/*
+ * cmd-setup.c: `pgtt --headless setup`.  Prints one line per object setup
+ * looked at, saying what it did, so a DBA sees exactly what was created on
+ * the source.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "core/dsn.h"
+#include "core/log.h"
+#include "core/source.h"
+#include "core/xmalloc.h"
+
+/* The steps taken; the closing line only when setup finished. */
+static void
+print_text(const struct setup_report *rep, int dry_run, int finished)
+{
+	char	lsnbuf[LSN_BUFSIZE];
+	size_t	i;
+
+	for (i = 0; i < rep->nsteps; i++) {
+		const struct setup_step	*s = &rep->steps[i];
+
+		printf("%-8s %s", setup_state_name(s->state), s->object);
+		if (s->note != NULL)
+			printf(": %s", s->note);
+		putchar('\n');
+	}
+	if (!finished)
+		return;
+	if (dry_run)
+		printf("dry run: nothing was changed\n");
+	else
+		printf("source database \"%s\" (system %s) is ready; history "
+		    "starts at %s\n", rep->database, rep->system_id,
+		    lsn_format(rep->creation_lsn, lsnbuf));
+}
+
+static void
+print_json(const struct setup_report *rep, int dry_run)
+{
+	json_t	*steps, *o;
+	char	 lsnbuf[LSN_BUFSIZE];
+	size_t	 i;
+
+	steps = json_array();
+	for (i = 0; i < rep->nsteps; i++) {
+		const struct setup_step	*s = &rep->steps[i];
+
+		o = json_pack("{s:s, s:s}", "object", s->object, "state",
+		    setup_state_name(s->state));
+		if (s->note != NULL)
+			json_object_set_new(o, "note", json_string(s->note));
+		json_array_append_new(steps, o);
+	}
+	o = json_pack("{s:b, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:o}",
+	    "dry_run", dry_run, "database", rep->database, "system_identifier",
+	    rep->system_id, "server_version", rep->server_version, "slot",
+	    rep->slot, "publication", rep->publication, "journal",
+	    rep->journal, "baseline", rep->baseline, "steps", steps);
+	json_object_set_new(o, "baseline_list", json_string(rep->baseline_list));
+	json_object_set_new(o, "creation_lsn", rep->creation_lsn ?
+	    json_string(lsn_format(rep->creation_lsn, lsnbuf)) : json_null());
+	cli_emit_json(o);
+}
+
+int
+cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct setup_report		 rep;
+	int				 ch, dry_run = 0, ret;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+n", opts, NULL)) != -1) {
+		if (ch == 'n')
+			dry_run = 1;
+		else
+			return cli_usage_error(ctx, cli_find("setup"),
+			    "unknown option for setup");
+	}
+	if (optind != argc)
+		return cli_usage_error(ctx, cli_find("setup"),
+		    "setup takes no arguments, got \"%s\"", argv[optind]);
+
+	ret = source_setup(&ctx->cfg, dry_run, &rep, &ctx->err);
+	for (size_t i = 0; i < rep.nsteps && !dry_run; i++)
+		log_msg(LOG_LEVEL_INFO, "setup: %s %s%s%s",
+		    setup_state_name(rep.steps[i].state), rep.steps[i].object,
+		    rep.steps[i].note != NULL ? ": " : "",
+		    rep.steps[i].note != NULL ? rep.steps[i].note : "");
+	/* Even a failed setup says what it did before it failed. */
+	if (ctx->json && ret == 0)
+		print_json(&rep, dry_run);
+	else if (!ctx->json && (ctx->verbosity >= 0 || ret != 0))
+		print_text(&rep, dry_run, ret == 0);
+	setup_report_done(&rep);
+	return ret;
+}

@@ -1,0 +1,232 @@
+/*
+ * cmd-status.c: `pgtt --headless status`.  Reports every part it can reach
+ * and says plainly which it cannot; exits 1 when the source is unreachable
+ * so scripts can use it as a health check.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/journal.h"
+#include "core/source.h"
+#include "core/xmalloc.h"
+
+struct journal_view {
+	int			 exists;
+	char			*error;
+	struct journal_stats	 stats;
+	pgtt_lsn		 creation_lsn;
+};
+
+static void
+read_journal(const struct config *cfg, struct journal_view *jv)
+{
+	struct journal	*j;
+	struct pgtt_err	 err;
+
+	memset(jv, 0, sizeof *jv);
+	if (!journal_exists(cfg->storage.path))
+		return;
+	jv->exists = 1;
+	err_clear(&err);
+	if (journal_open(&j, cfg->storage.path, cfg->storage.map_size,
+	    JOURNAL_READONLY, &err) != 0) {
+		jv->error = xstrdup(err.msg);
+		return;
+	}
+	if (journal_stats(j, &jv->stats, &err) != 0)
+		jv->error = xstrdup(err.msg);
+	else if (journal_meta_get_lsn(j, "creation_lsn", &jv->creation_lsn,
+	    &err) != 0)
+		jv->creation_lsn = LSN_INVALID;
+	journal_close(j);
+}
+
+/* The listener's state as far as this process can tell. */
+static const char *
+listener_state(const struct source_status *st)
+{
+	return st->slot.active ? "external" : "stopped";
+}
+
+static json_t *
+lsn_json(pgtt_lsn lsn)
+{
+	char	buf[LSN_BUFSIZE];
+
+	return lsn != LSN_INVALID ? json_string(lsn_format(lsn, buf)) :
+	    json_null();
+}
+
+static json_t *
+db_json(const struct db_status *db)
+{
+	json_t	*o;
+
+	o = json_pack("{s:b, s:b}", "configured", db->configured,
+	    "connected", db->reachable);
+	if (db->dsn != NULL)
+		json_object_set_new(o, "dsn", json_string(db->dsn));
+	if (db->error != NULL)
+		json_object_set_new(o, "error", json_string(db->error));
+	if (db->reachable) {
+		json_object_set_new(o, "version", json_string(db->version));
+		json_object_set_new(o, "version_num",
+		    json_integer(db->version_num));
+		json_object_set_new(o, "database", json_string(db->database));
+		json_object_set_new(o, "user", json_string(db->user));
+		json_object_set_new(o, "system_identifier",
+		    json_string(db->system_id));
+		json_object_set_new(o, "wal_level", json_string(db->wal_level));
+		json_object_set_new(o, "in_recovery",
+		    json_boolean(db->in_recovery));
+		json_object_set_new(o, "current_lsn", lsn_json(db->current_lsn));
+	}
+	return o;
+}
+
+static void
+print_json(const struct config *cfg, const struct source_status *st,
+    const struct journal_view *jv)
+{
+	json_t	*slot, *journal, *pub;
+
+	slot = json_pack("{s:s, s:b}", "name", cfg->source.slot, "exists",
+	    st->slot.exists);
+	if (st->slot.exists) {
+		json_object_set_new(slot, "active", json_boolean(st->slot.active));
+		json_object_set_new(slot, "lag_bytes",
+		    json_integer(st->slot.lag_bytes));
+		json_object_set_new(slot, "confirmed_flush_lsn",
+		    lsn_json(st->slot.confirmed_flush_lsn));
+		json_object_set_new(slot, "restart_lsn",
+		    lsn_json(st->slot.restart_lsn));
+		json_object_set_new(slot, "wal_status", st->slot.wal_status ?
+		    json_string(st->slot.wal_status) : json_null());
+	}
+	pub = json_pack("{s:s, s:b, s:i, s:b}", "name",
+	    cfg->source.publication, "exists", st->publication_exists,
+	    "tables", st->publication_tables, "ddl_capture", st->ddl_trigger);
+	journal = json_pack("{s:s, s:b}", "path", cfg->storage.path,
+	    "exists", jv->exists);
+	if (jv->error != NULL)
+		json_object_set_new(journal, "error", json_string(jv->error));
+	else if (jv->exists) {
+		const struct journal_stats	*js = &jv->stats;
+
+		json_object_set_new(journal, "size_bytes",
+		    json_integer((json_int_t)js->file_size));
+		json_object_set_new(journal, "transactions",
+		    json_integer((json_int_t)js->transactions));
+		json_object_set_new(journal, "changes",
+		    json_integer((json_int_t)js->changes));
+		json_object_set_new(journal, "checkpoints",
+		    json_integer((json_int_t)js->checkpoints));
+		json_object_set_new(journal, "creation_lsn",
+		    lsn_json(jv->creation_lsn));
+		json_object_set_new(journal, "first_lsn", lsn_json(js->first_lsn));
+		json_object_set_new(journal, "last_lsn", lsn_json(js->last_lsn));
+	}
+	cli_emit_json(json_pack("{s:o, s:o, s:o, s:o, s:o, s:s}",
+	    "source", db_json(&st->source), "replica", db_json(&st->replica),
+	    "slot", slot, "publication", pub, "journal", journal, "listener",
+	    listener_state(st)));
+}
+
+static void
+print_db(const char *label, const struct db_status *db)
+{
+	char	lsnbuf[LSN_BUFSIZE];
+
+	if (!db->configured) {
+		printf("%-12s not configured\n", label);
+		return;
+	}
+	printf("%-12s %s\n", label, db->dsn);
+	if (!db->reachable) {
+		printf("%-12s unreachable: %s\n", "", db->error);
+		return;
+	}
+	printf("%-12s PostgreSQL %s, database \"%s\" as \"%s\", system %s\n",
+	    "", db->version, db->database, db->user, db->system_id);
+	printf("%-12s wal_level %s, %s at %s\n", "", db->wal_level,
+	    db->in_recovery ? "standby" : "primary",
+	    lsn_format(db->current_lsn, lsnbuf));
+}
+
+static void
+print_text(const struct config *cfg, const struct source_status *st,
+    const struct journal_view *jv)
+{
+	const struct journal_stats	*js = &jv->stats;
+	char				 a[LSN_BUFSIZE], b[LSN_BUFSIZE];
+
+	print_db("source", &st->source);
+	print_db("replica", &st->replica);
+	if (st->source.reachable) {
+		if (!st->slot.exists)
+			printf("%-12s \"%s\" does not exist (run setup)\n",
+			    "slot", cfg->source.slot);
+		else
+			printf("%-12s \"%s\" %s, confirmed %s, lag %lld "
+			    "bytes%s%s\n", "slot", cfg->source.slot,
+			    st->slot.active ? "active" : "inactive",
+			    lsn_format(st->slot.confirmed_flush_lsn, a),
+			    (long long)st->slot.lag_bytes,
+			    st->slot.wal_status ? ", wal_status " : "",
+			    st->slot.wal_status ? st->slot.wal_status : "");
+		if (!st->publication_exists)
+			printf("%-12s \"%s\" does not exist (run setup)\n",
+			    "publication", cfg->source.publication);
+		else
+			printf("%-12s \"%s\" with %d tables, DDL capture %s\n",
+			    "publication", cfg->source.publication,
+			    st->publication_tables, st->ddl_trigger ? "on" :
+			    "off");
+	}
+	if (!jv->exists)
+		printf("%-12s %s does not exist (run setup)\n", "journal",
+		    cfg->storage.path);
+	else if (jv->error != NULL)
+		printf("%-12s %s: %s\n", "journal", cfg->storage.path,
+		    jv->error);
+	else {
+		printf("%-12s %s, %llu bytes, history from %s\n", "journal",
+		    cfg->storage.path, (unsigned long long)js->file_size,
+		    lsn_format(jv->creation_lsn, a));
+		printf("%-12s %llu transactions, %llu changes, %llu "
+		    "checkpoints", "", (unsigned long long)js->transactions,
+		    (unsigned long long)js->changes,
+		    (unsigned long long)js->checkpoints);
+		if (js->transactions > 0)
+			printf(", %s .. %s", lsn_format(js->first_lsn, a),
+			    lsn_format(js->last_lsn, b));
+		putchar('\n');
+	}
+	printf("%-12s %s\n", "listener", listener_state(st));
+}
+
+int
+cmd_status(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct source_status	st;
+	struct journal_view	jv;
+
+	(void)argv;
+	if (argc > 1)
+		return cli_usage_error(ctx, cli_find("status"),
+		    "status takes no arguments");
+	source_status(&ctx->cfg, &st);
+	read_journal(&ctx->cfg, &jv);
+	if (ctx->json)
+		print_json(&ctx->cfg, &st, &jv);
+	else
+		print_text(&ctx->cfg, &st, &jv);
+	if (!st.source.reachable)
+		err_set(&ctx->err, PGTT_EDB, "the source database is "
+		    "unreachable");
+	source_status_done(&st);
+	free(jv.error);
+	return ctx->err.code;
+}

@@ -1,0 +1,83 @@
+/*
+ * config.h: pgtt's configuration, read from config.yaml with libyaml into
+ * one typed struct.  Every string is owned by the struct (config_free).
+ * Relative paths in the file are resolved against the file's directory, so
+ * a config works from any working directory.
+ */
+#ifndef PGTT_CONFIG_H
+#define PGTT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARNING,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+struct config {
+	char		*path;		/* the file read, or NULL if none */
+
+	struct {
+		char	*dsn;		/* required (or PGTT_SOURCE_DSN) */
+		char	*slot;		/* default "pgtt" */
+		char	*publication;	/* default "pgtt" */
+		char   **tables;	/* NULL-terminated; NULL = all tables */
+		size_t	 ntables;
+		int	 capture_ddl;	/* default 1 */
+		int	 full_row_images; /* default 0: REPLICA IDENTITY FULL */
+	} source;
+
+	struct {
+		char	*dsn;		/* optional (or PGTT_REPLICA_DSN) */
+	} replica;
+
+	struct {
+		char	*path;		/* default "pgtt-data" */
+		uint64_t map_size;	/* bytes; default 1 GiB; "512MB" etc. */
+	} storage;
+
+	struct {
+		int	 enabled;	/* default 1 */
+		char	*bindir;	/* default: found at run time */
+		char	*archive_dir;	/* default <storage.path>/wal */
+		char	*backup_dir;	/* default <storage.path>/base */
+		char	*restore_data_dir; /* default <storage.path>/restore */
+		int	 restore_port;	/* default 5499 */
+		char	*os_user;	/* user to run servers as; NULL = auto */
+	} pitr;
+
+	struct {
+		char	*file;		/* default <storage.path>/pgtt.log */
+		enum log_level level;	/* default info */
+	} log;
+};
+
+/*
+ * Load path (NULL: no file, defaults and environment only).  Applies the
+ * environment overrides PGTT_SOURCE_DSN and PGTT_REPLICA_DSN, then checks
+ * that a source DSN is set.  On error returns PGTT_ECONFIG with err->where
+ * holding "file:line:col" when the fault is in the file.
+ */
+int	config_load(struct config *, const char *path, struct pgtt_err *);
+/* Same as config_load but from a string (tests, fuzzing); name is for errors. */
+int	config_load_string(struct config *, const char *text, size_t len,
+	    const char *name, struct pgtt_err *);
+void	config_free(struct config *);
+
+/*
+ * Find the config file as CLI.md says: explicit, $PGTT_CONFIG, ./config.yaml,
+ * $XDG_CONFIG_HOME/pgtt/config.yaml (~/.config when unset).  Returns a
+ * malloc'd path, or NULL when none exists (explicit paths are returned even
+ * if missing, so the loader reports them).
+ */
+char	*config_find(const char *explicit_path);
+
+/* Parse "1GB", "512MiB", "1048576", "64k" into bytes; -1 if malformed. */
+int	config_parse_size(const char *, uint64_t *);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * dsn.c: parse DSNs with libpq's own parser (PQconninfoParse), so what pgtt
+ * masks is exactly what libpq would use, URIs and quoting included.  Values
+ * are re-quoted for key=value form: single quotes around, backslash before
+ * quote and backslash.
+ */
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "dsn.h"
+#include "xmalloc.h"
+#include "record.h"
+
+static void
+append_quoted(struct buf *b, const char *key, const char *val)
+{
+	const char	*p;
+
+	if (b->len > 0)
+		buf_append(b, " ", 1);
+	buf_append(b, key, strlen(key));
+	buf_append(b, "='", 2);
+	for (p = val; *p != '\0'; p++) {
+		if (*p == '\'' || *p == '\\')
+			buf_append(b, "\\", 1);
+		buf_append(b, p, 1);
+	}
+	buf_append(b, "'", 1);
+}
+
+/* Rebuild dsn without its password; *password gets it (or NULL). */
+static char *
+rebuild(PQconninfoOption *opts, int mask, char **password)
+{
+	PQconninfoOption	*o;
+	struct buf		 b;
+	char			*out;
+
+	buf_init(&b);
+	if (password != NULL)
+		*password = NULL;
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "password") == 0) {
+			if (mask)
+				append_quoted(&b, o->keyword, "********");
+			else if (password != NULL)
+				*password = xstrdup(o->val);
+			continue;
+		}
+		append_quoted(&b, o->keyword, o->val);
+	}
+	buf_append(&b, "", 1);
+	out = xstrdup((char *)b.data);
+	buf_done(&b);
+	return out;
+}
+
+char *
+dsn_mask(const char *dsn)
+{
+	PQconninfoOption	*opts;
+	char			*out;
+
+	if ((opts = PQconninfoParse(dsn, NULL)) == NULL)
+		return xstrdup("(unparsable connection string)");
+	out = rebuild(opts, 1, NULL);
+	PQconninfoFree(opts);
+	return out;
+}
+
+int
+dsn_split_password(const char *dsn, char **without, char **password,
+    struct pgtt_err *err)
+{
+	PQconninfoOption	*opts;
+	char			*why = NULL;
+
+	if ((opts = PQconninfoParse(dsn, &why)) == NULL) {
+		err_set(err, PGTT_ECONFIG, "invalid connection string");
+		if (why != NULL) {
+			err_detail(err, "%s", why);
+			PQfreemem(why);
+		}
+		return err->code;
+	}
+	*without = rebuild(opts, 0, password);
+	PQconninfoFree(opts);
+	return 0;
+}

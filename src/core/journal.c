@@ -1,0 +1,1097 @@
+/*
+ * journal.c: the LMDB journal of one source, and the only file that
+ * includes <lmdb.h>.
+ *
+ * One environment per directory holds seven sub-databases.  Every key is
+ * big-endian so LMDB's byte order is history order: txn by commit LSN,
+ * change by commit LSN and sequence, relation by relid and the LSN the
+ * version was first seen at (a change is read with the greatest version at
+ * or before its LSN), bytime by commit time with the sign bit flipped and
+ * commit LSN, checkpoint and session by id.  Values are record.c's
+ * encodings; key fields are filled back in from the key when read.  The
+ * meta key "format" holds JOURNAL_FORMAT and is checked before anything
+ * else is touched.
+ *
+ * All writes go through a batch applied in one write transaction.  When the
+ * map fills, the transaction is aborted, the map doubled and the whole
+ * batch retried, so the journal never holds half a batch.  Resizing the map
+ * is only safe with no transaction open in this process, so every
+ * transaction holds maplock for reading and a resize takes it for writing.
+ * Readers copy values out before their transaction ends.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal.h"
+#include "xmalloc.h"
+
+enum {
+	DB_META,
+	DB_TXN,
+	DB_CHANGE,
+	DB_RELATION,
+	DB_BYTIME,
+	DB_CHECKPOINT,
+	DB_SESSION,
+	DB_COUNT
+};
+
+static const char *const db_names[DB_COUNT] = {
+	"meta", "txn", "change", "relation", "bytime", "checkpoint", "session"
+};
+
+struct journal {
+	MDB_env			*env;
+	MDB_dbi			 dbi[DB_COUNT];
+	char			*dir;
+	int			 flags;
+	pthread_rwlock_t	 maplock;	/* read: a txn; write: resize */
+};
+
+enum { OP_PUT, OP_DEL };
+
+/* One write in a batch; its key and value live in the batch's bytes. */
+struct jent {
+	uint8_t		 db;
+	uint8_t		 op;
+	uint8_t		 assign_id;	/* key is an id to pick at commit */
+	size_t		 koff, klen;	/* the value follows the key */
+};
+
+struct jbatch {
+	struct buf	 bytes;
+	struct jent	*ents;
+	size_t		 nents, cap;
+	size_t		 count;		/* records put or deleted */
+};
+
+struct journal_iter {
+	struct journal	*j;
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	pgtt_lsn	 from;
+	int		 started;
+};
+
+/* Big-endian so byte order is numeric order. */
+static void
+be32_put(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+/* Big-endian so byte order is numeric order. */
+static void
+be64_put(uint8_t *p, uint64_t v)
+{
+	be32_put(p, (uint32_t)(v >> 32));
+	be32_put(p + 4, (uint32_t)v);
+}
+
+/* The inverse of be32_put. */
+static uint32_t
+be32_get(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+	    ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* The inverse of be64_put. */
+static uint64_t
+be64_get(const uint8_t *p)
+{
+	return ((uint64_t)be32_get(p) << 32) | be32_get(p + 4);
+}
+
+/* Signed times sort as unsigned once the sign bit is flipped. */
+static uint64_t
+time_key(int64_t t)
+{
+	return (uint64_t)t ^ ((uint64_t)1 << 63);
+}
+
+/* Report an LMDB failure: what we tried, where, and LMDB's own words. */
+static int
+jerr(const struct journal *j, struct pgtt_err *e, int code, int rc,
+    const char *what)
+{
+	err_set(e, code, "could not %s journal \"%s\"", what, j->dir);
+	err_detail(e, "%s", mdb_strerror(rc));
+	return code;
+}
+
+/* A key of the wrong size means the file is not what we wrote. */
+static int
+bad_key(const struct journal *j, struct pgtt_err *e, int db)
+{
+	err_set(e, PGTT_ECORRUPT, "corrupt %s key in journal \"%s\"",
+	    db_names[db], j->dir);
+	return PGTT_ECORRUPT;
+}
+
+/* Say where a record that failed to decode lives. */
+static int
+decode_failed(const struct journal *j, struct pgtt_err *e, int db)
+{
+	err_where(e, "journal \"%s\", database \"%s\"", j->dir, db_names[db]);
+	return e->code;
+}
+
+/* Take the map size another process grew the file to. */
+static int
+adopt_mapsize(struct journal *j)
+{
+	int	rc;
+
+	pthread_rwlock_wrlock(&j->maplock);
+	rc = mdb_env_set_mapsize(j->env, 0);
+	pthread_rwlock_unlock(&j->maplock);
+	return rc;
+}
+
+/*
+ * Begin a transaction holding maplock for reading until txn_end, adopting
+ * a map another process grew.
+ */
+static int
+txn_begin(struct journal *j, unsigned int flags, MDB_txn **txn,
+    struct pgtt_err *e)
+{
+	int	rc;
+
+	for (;;) {
+		pthread_rwlock_rdlock(&j->maplock);
+		rc = mdb_txn_begin(j->env, NULL, flags, txn);
+		if (rc == 0)
+			return 0;
+		pthread_rwlock_unlock(&j->maplock);
+		if (rc != MDB_MAP_RESIZED || (rc = adopt_mapsize(j)) != 0) {
+			return jerr(j, e, PGTT_EJOURNAL, rc,
+			    (flags & MDB_RDONLY) ? "read" : "write to");
+		}
+	}
+}
+
+/* End a read transaction, or a write transaction that failed. */
+static void
+txn_end(struct journal *j, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&j->maplock);
+}
+
+/* Double the map after MDB_MAP_FULL; no transaction may be open. */
+static int
+grow_map(struct journal *j, struct pgtt_err *e)
+{
+	MDB_envinfo	info;
+	size_t		size;
+	int		rc;
+
+	pthread_rwlock_wrlock(&j->maplock);
+	mdb_env_info(j->env, &info);
+	size = info.me_mapsize;
+	if (size > SIZE_MAX / 2)
+		rc = ENOMEM;
+	else
+		rc = mdb_env_set_mapsize(j->env, size * 2);
+	pthread_rwlock_unlock(&j->maplock);
+	if (rc != 0) {
+		err_set(e, PGTT_EMAPFULL,
+		    "journal \"%s\" is full and its map of %zu bytes could not "
+		    "grow", j->dir, size);
+		err_detail(e, "%s", mdb_strerror(rc));
+		err_hint(e, "free memory or disk space, or raise "
+		    "\"storage.map_size\"");
+		return PGTT_EMAPFULL;
+	}
+	return 0;
+}
+
+/* mkdir -p; only directories we make get 0700, existing ones are kept. */
+static int
+make_dir(const char *dir, struct pgtt_err *e)
+{
+	char	*p, *s;
+	int	 rc = 0, last;
+
+	if (*dir == '\0')
+		return err_set(e, PGTT_EIO, "empty journal directory name");
+	p = xstrdup(dir);
+	for (s = p + 1; rc == 0; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		last = *s == '\0';
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+			rc = err_set(e, PGTT_EIO,
+			    "could not create directory \"%s\": %s", p,
+			    strerror(errno));
+		}
+		if (last)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return rc;
+}
+
+/* data.mdb is what LMDB creates first, so it marks a journal. */
+int
+journal_exists(const char *dir)
+{
+	struct stat	 sb;
+	char		*path;
+	int		 found;
+
+	xasprintf(&path, "%s/data.mdb", dir);
+	found = stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+	free(path);
+	return found;
+}
+
+/*
+ * Check the format marker and open every sub-database, in one
+ * transaction.  A foreign journal is refused before anything is created in
+ * it; a fresh one gets its marker.
+ */
+static int
+open_dbs(struct journal *j, struct pgtt_err *e)
+{
+	MDB_txn		*txn;
+	MDB_val		 k, v;
+	unsigned int	 dbflags;
+	char		 have[32];
+	int		 rc, i, ro;
+
+	k.mv_data = (void *)"format";
+	k.mv_size = strlen("format");
+	ro = (j->flags & JOURNAL_READONLY) != 0;
+	dbflags = ro ? 0 : MDB_CREATE;
+	if ((rc = txn_begin(j, ro ? MDB_RDONLY : 0, &txn, e)) != 0)
+		return rc;
+
+	rc = mdb_dbi_open(txn, "meta", dbflags, &j->dbi[DB_META]);
+	if (rc == 0)
+		rc = mdb_get(txn, j->dbi[DB_META], &k, &v);
+	if (rc == 0) {
+		snprintf(have, sizeof have, "%.*s",
+		    (int)(v.mv_size < 31 ? v.mv_size : 31),
+		    (const char *)v.mv_data);
+		if (strtol(have, NULL, 10) != JOURNAL_FORMAT ||
+		    strspn(have, "0123456789") != strlen(have)) {
+			txn_end(j, txn);
+			err_set(e, PGTT_EVERSION, "journal \"%s\" has format "
+			    "%s, this pgtt reads format %d", j->dir, have,
+			    JOURNAL_FORMAT);
+			err_hint(e, "use the pgtt that wrote it, or give this "
+			    "one a new \"storage.path\"");
+			return PGTT_EVERSION;
+		}
+	} else if (rc == MDB_NOTFOUND && !ro &&
+	    (j->flags & JOURNAL_CREATE)) {
+		snprintf(have, sizeof have, "%d", JOURNAL_FORMAT);
+		v.mv_data = have;
+		v.mv_size = strlen(have);
+		rc = mdb_put(txn, j->dbi[DB_META], &k, &v, 0);
+	} else if (rc == MDB_NOTFOUND) {
+		txn_end(j, txn);
+		err_set(e, PGTT_EJOURNAL, "journal \"%s\" has no format marker",
+		    j->dir);
+		err_hint(e, "run \"pgtt --headless setup\" first");
+		return PGTT_EJOURNAL;
+	}
+
+	for (i = DB_META + 1; rc == 0 && i < DB_COUNT; i++)
+		rc = mdb_dbi_open(txn, db_names[i], dbflags, &j->dbi[i]);
+	if (rc != 0) {
+		txn_end(j, txn);
+		return jerr(j, e, PGTT_EJOURNAL, rc, "open");
+	}
+	rc = mdb_txn_commit(txn);
+	pthread_rwlock_unlock(&j->maplock);
+	if (rc != 0)
+		return jerr(j, e, PGTT_EJOURNAL, rc, "open");
+	return 0;
+}
+
+/* Open or create the environment, then check its format. */
+int
+journal_open(struct journal **jp, const char *dir, uint64_t map_size,
+    int flags, struct pgtt_err *e)
+{
+	struct journal	*j;
+	MDB_envinfo	 info;
+	unsigned int	 envflags = MDB_NOTLS;
+	int		 rc, exists;
+
+	*jp = NULL;
+	exists = journal_exists(dir);
+	if (!exists && ((flags & JOURNAL_READONLY) ||
+	    !(flags & JOURNAL_CREATE))) {
+		err_set(e, PGTT_ENOTFOUND, "no journal in \"%s\"", dir);
+		err_hint(e, "run \"pgtt --headless setup\" first");
+		return PGTT_ENOTFOUND;
+	}
+	if (!exists && make_dir(dir, e) != 0)
+		return e->code;
+	if (map_size > SIZE_MAX)
+		map_size = SIZE_MAX;
+
+	j = xcalloc(1, sizeof *j);
+	j->dir = xstrdup(dir);
+	j->flags = flags;
+	pthread_rwlock_init(&j->maplock, NULL);
+	if ((rc = mdb_env_create(&j->env)) != 0) {
+		j->env = NULL;
+		goto fail;
+	}
+	mdb_env_set_maxdbs(j->env, 8);
+	mdb_env_set_maxreaders(j->env, 126);
+	/* An existing file keeps its own size: a smaller one would shrink it. */
+	if (!exists && map_size != 0)
+		mdb_env_set_mapsize(j->env, (size_t)map_size);
+	if (flags & JOURNAL_READONLY)
+		envflags |= MDB_RDONLY;
+	if ((rc = mdb_env_open(j->env, dir, envflags, 0600)) != 0)
+		goto fail;
+	if (exists && !(flags & JOURNAL_READONLY) && map_size != 0) {
+		mdb_env_info(j->env, &info);
+		if (info.me_mapsize < map_size &&
+		    (rc = mdb_env_set_mapsize(j->env, (size_t)map_size)) != 0)
+			goto fail;
+	}
+	if (open_dbs(j, e) != 0) {
+		journal_close(j);
+		return e->code;
+	}
+	*jp = j;
+	return 0;
+
+fail:
+	jerr(j, e, PGTT_EJOURNAL, rc, "open");
+	journal_close(j);
+	return PGTT_EJOURNAL;
+}
+
+/* Close the environment; no transaction may still be open. */
+void
+journal_close(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	if (j->env != NULL)
+		mdb_env_close(j->env);
+	pthread_rwlock_destroy(&j->maplock);
+	free(j->dir);
+	free(j);
+}
+
+/* For messages that name the journal. */
+const char *
+journal_dir(const struct journal *j)
+{
+	return j->dir;
+}
+
+/* A copy of one meta value as a C string. */
+int
+journal_meta_get(struct journal *j, const char *key, char **value,
+    struct pgtt_err *e)
+{
+	MDB_txn	*txn;
+	MDB_val	 k, v;
+	int	 rc;
+
+	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
+		return rc;
+	k.mv_data = (void *)key;
+	k.mv_size = strlen(key);
+	rc = mdb_get(txn, j->dbi[DB_META], &k, &v);
+	if (rc == 0)
+		*value = xstrndup(v.mv_data, v.mv_size);
+	txn_end(j, txn);
+	if (rc == MDB_NOTFOUND) {
+		return err_set(e, PGTT_ENOTFOUND,
+		    "journal \"%s\" has no meta key \"%s\"", j->dir, key);
+	}
+	if (rc != 0)
+		return jerr(j, e, PGTT_EJOURNAL, rc, "read");
+	return 0;
+}
+
+/* Meta LSNs are stored in their X/Y text form. */
+int
+journal_meta_get_lsn(struct journal *j, const char *key, pgtt_lsn *lsn,
+    struct pgtt_err *e)
+{
+	char	*text;
+	int	 rc;
+
+	if ((rc = journal_meta_get(j, key, &text, e)) != 0)
+		return rc;
+	if (lsn_parse(text, lsn) != 0) {
+		rc = err_set(e, PGTT_ECORRUPT, "journal \"%s\" meta key \"%s\" "
+		    "holds \"%s\", not an LSN", j->dir, key, text);
+	}
+	free(text);
+	return rc;
+}
+
+/* An empty batch; its memory is reused across commits. */
+struct jbatch *
+jbatch_new(void)
+{
+	struct jbatch	*b;
+
+	b = xcalloc(1, sizeof *b);
+	buf_init(&b->bytes);
+	return b;
+}
+
+/* Free a batch, committed or not. */
+void
+jbatch_free(struct jbatch *b)
+{
+	if (b == NULL)
+		return;
+	buf_done(&b->bytes);
+	free(b->ents);
+	free(b);
+}
+
+/* Empty the batch but keep its memory. */
+void
+jbatch_clear(struct jbatch *b)
+{
+	buf_reset(&b->bytes);
+	b->nents = 0;
+	b->count = 0;
+}
+
+/* Records put or deleted, not counting index entries. */
+size_t
+jbatch_count(const struct jbatch *b)
+{
+	return b->count;
+}
+
+/* Key and value bytes, for deciding when to flush. */
+size_t
+jbatch_bytes(const struct jbatch *b)
+{
+	return b->bytes.len;
+}
+
+/*
+ * Add an entry with a copy of its key.  The caller appends the value right
+ * after, so an entry's value runs up to the next entry's key.
+ */
+static struct jent *
+jbatch_add(struct jbatch *b, int db, int op, uint64_t k1, int k1len,
+    uint64_t k2, int k2len)
+{
+	struct jent	*ent;
+	uint8_t		 key[16];
+
+	if (b->nents == b->cap) {
+		b->cap = b->cap == 0 ? 64 : b->cap * 2;
+		b->ents = xreallocarray(b->ents, b->cap, sizeof *b->ents);
+	}
+	if (k1len == 4)
+		be32_put(key, (uint32_t)k1);
+	else
+		be64_put(key, k1);
+	if (k2len == 4)
+		be32_put(key + k1len, (uint32_t)k2);
+	else if (k2len == 8)
+		be64_put(key + k1len, k2);
+	ent = &b->ents[b->nents++];
+	ent->db = db;
+	ent->op = op;
+	ent->assign_id = 0;
+	ent->koff = b->bytes.len;
+	ent->klen = k1len + k2len;
+	buf_append(&b->bytes, key, ent->klen);
+	if (db != DB_BYTIME)
+		b->count++;
+	return ent;
+}
+
+/* Keys and values are stored without their NUL. */
+void
+jbatch_put_meta(struct jbatch *b, const char *key, const char *value)
+{
+	struct jent	*ent;
+
+	ent = jbatch_add(b, DB_META, OP_PUT, 0, 0, 0, 0);
+	ent->klen = strlen(key);
+	buf_append(&b->bytes, key, ent->klen);
+	buf_append(&b->bytes, value, strlen(value));
+}
+
+/* LSNs go into meta as X/Y text, readable with mdb_dump. */
+void
+jbatch_put_meta_lsn(struct jbatch *b, const char *key, pgtt_lsn lsn)
+{
+	char	text[LSN_BUFSIZE];
+
+	jbatch_put_meta(b, key, lsn_format(lsn, text));
+}
+
+/* The transaction and its entry in the time index. */
+void
+jbatch_put_txn(struct jbatch *b, const struct pgtt_txn *t)
+{
+	jbatch_add(b, DB_TXN, OP_PUT, t->commit_lsn, 8, 0, 0);
+	record_encode_txn(&b->bytes, t);
+	jbatch_add(b, DB_BYTIME, OP_PUT, time_key(t->commit_time), 8,
+	    t->commit_lsn, 8);
+}
+
+/* Keyed by commit LSN and sequence. */
+void
+jbatch_put_change(struct jbatch *b, const struct pgtt_change *ch)
+{
+	jbatch_add(b, DB_CHANGE, OP_PUT, ch->commit_lsn, 8, ch->seq, 4);
+	record_encode_change(&b->bytes, ch);
+}
+
+/* Keyed by relid and the LSN this version was first seen at. */
+void
+jbatch_put_relation(struct jbatch *b, const struct pgtt_relation *r)
+{
+	jbatch_add(b, DB_RELATION, OP_PUT, r->relid, 4, r->lsn, 8);
+	record_encode_relation(&b->bytes, r);
+}
+
+/* Id 0 is replaced by the next free id inside the commit. */
+void
+jbatch_put_checkpoint(struct jbatch *b, const struct pgtt_checkpoint *c)
+{
+	jbatch_add(b, DB_CHECKPOINT, OP_PUT, c->id, 4, 0, 0)->assign_id =
+	    c->id == 0;
+	record_encode_checkpoint(&b->bytes, c);
+}
+
+/* Id 0 is replaced by the next free id inside the commit. */
+void
+jbatch_put_session(struct jbatch *b, const struct pgtt_session *s)
+{
+	jbatch_add(b, DB_SESSION, OP_PUT, s->id, 4, 0, 0)->assign_id =
+	    s->id == 0;
+	record_encode_session(&b->bytes, s);
+}
+
+/* Deleting an id that is not there is not an error. */
+void
+jbatch_del_checkpoint(struct jbatch *b, uint32_t id)
+{
+	jbatch_add(b, DB_CHECKPOINT, OP_DEL, id, 4, 0, 0);
+}
+
+/* Deleting an id that is not there is not an error. */
+void
+jbatch_del_session(struct jbatch *b, uint32_t id)
+{
+	jbatch_add(b, DB_SESSION, OP_DEL, id, 4, 0, 0);
+}
+
+/* One past the greatest id in db, seeing this transaction's own puts. */
+static int
+next_id(MDB_txn *txn, MDB_dbi dbi, uint8_t *key)
+{
+	MDB_cursor	*cur;
+	MDB_val		 k, v;
+	uint32_t	 id = 0;
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc == 0 && k.mv_size == 4)
+		id = be32_get(k.mv_data);
+	else if (rc == 0)
+		return MDB_CORRUPTED;
+	else if (rc != MDB_NOTFOUND)
+		return rc;
+	if (id == UINT32_MAX)
+		return EOVERFLOW;
+	be32_put(key, id + 1);
+	return 0;
+}
+
+/* Every entry of the batch, in order, inside txn; an LMDB code. */
+static int
+jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
+{
+	const struct jent	*ent;
+	MDB_val			 k, v;
+	uint8_t			 idkey[4];
+	size_t			 i, end;
+	int			 rc = 0;
+
+	for (i = 0; i < b->nents && rc == 0; i++) {
+		ent = &b->ents[i];
+		end = i + 1 < b->nents ? ent[1].koff : b->bytes.len;
+		k.mv_data = b->bytes.data + ent->koff;
+		k.mv_size = ent->klen;
+		v.mv_data = b->bytes.data + ent->koff + ent->klen;
+		v.mv_size = end - ent->koff - ent->klen;
+		if (ent->assign_id) {
+			if ((rc = next_id(txn, j->dbi[ent->db], idkey)) != 0)
+				break;
+			k.mv_data = idkey;
+		}
+		if (ent->op == OP_PUT)
+			rc = mdb_put(txn, j->dbi[ent->db], &k, &v, 0);
+		else if ((rc = mdb_del(txn, j->dbi[ent->db], &k, NULL)) ==
+		    MDB_NOTFOUND)
+			rc = 0;
+	}
+	return rc;
+}
+
+/* All of the batch or none of it, growing the map as needed. */
+int
+journal_commit(struct journal *j, struct jbatch *b, struct pgtt_err *e)
+{
+	MDB_txn	*txn;
+	int	 rc;
+
+	if (j->flags & JOURNAL_READONLY) {
+		return err_set(e, PGTT_EJOURNAL,
+		    "journal \"%s\" is open read-only", j->dir);
+	}
+	if (b->nents == 0)
+		return 0;
+	for (;;) {
+		if ((rc = txn_begin(j, 0, &txn, e)) != 0)
+			return rc;
+		if ((rc = jbatch_apply(j, txn, b)) != 0)
+			mdb_txn_abort(txn);
+		else
+			rc = mdb_txn_commit(txn);
+		pthread_rwlock_unlock(&j->maplock);
+		if (rc == 0)
+			break;
+		if (rc != MDB_MAP_FULL)
+			return jerr(j, e, PGTT_EJOURNAL, rc, "write to");
+		if ((rc = grow_map(j, e)) != 0)
+			return rc;
+	}
+	jbatch_clear(b);
+	return 0;
+}
+
+/* Counts and bounds for "pgtt status" and the header line. */
+int
+journal_stats(struct journal *j, struct journal_stats *st,
+    struct pgtt_err *e)
+{
+	uint64_t	*counts[DB_COUNT] = { NULL };
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	MDB_stat	 ms;
+	MDB_envinfo	 info;
+	MDB_val		 k, v;
+	struct stat	 sb;
+	char		*path;
+	int		 rc, i;
+
+	memset(st, 0, sizeof *st);
+	counts[DB_TXN] = &st->transactions;
+	counts[DB_CHANGE] = &st->changes;
+	counts[DB_RELATION] = &st->relations;
+	counts[DB_CHECKPOINT] = &st->checkpoints;
+	counts[DB_SESSION] = &st->sessions;
+	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
+		return rc;
+	for (i = 0; rc == 0 && i < DB_COUNT; i++) {
+		if (counts[i] != NULL &&
+		    (rc = mdb_stat(txn, j->dbi[i], &ms)) == 0)
+			*counts[i] = ms.ms_entries;
+	}
+	if (rc == 0 && (rc = mdb_cursor_open(txn, j->dbi[DB_TXN], &cur)) == 0) {
+		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0 &&
+		    k.mv_size == 8)
+			st->first_lsn = be64_get(k.mv_data);
+		if (rc == 0 && (rc = mdb_cursor_get(cur, &k, &v,
+		    MDB_LAST)) == 0 && k.mv_size == 8)
+			st->last_lsn = be64_get(k.mv_data);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+		mdb_cursor_close(cur);
+	}
+	mdb_env_info(j->env, &info);
+	st->map_size = info.me_mapsize;
+	txn_end(j, txn);
+	if (rc != 0)
+		return jerr(j, e, PGTT_EJOURNAL, rc, "read");
+
+	xasprintf(&path, "%s/data.mdb", j->dir);
+	if (stat(path, &sb) != 0) {
+		rc = err_set(e, PGTT_EIO, "could not stat \"%s\": %s", path,
+		    strerror(errno));
+	} else
+		st->file_size = (uint64_t)sb.st_size;
+	free(path);
+	return rc;
+}
+
+/* One transaction by its exact commit LSN. */
+int
+journal_txn_get(struct journal *j, pgtt_lsn lsn, struct pgtt_txn **out,
+    struct pgtt_err *e)
+{
+	MDB_txn		*txn;
+	MDB_val		 k, v;
+	uint8_t		 key[8];
+	char		 text[LSN_BUFSIZE];
+	int		 rc;
+
+	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
+		return rc;
+	be64_put(key, lsn);
+	k.mv_data = key;
+	k.mv_size = sizeof key;
+	if ((rc = mdb_get(txn, j->dbi[DB_TXN], &k, &v)) == 0)
+		*out = record_decode_txn(v.mv_data, v.mv_size, e);
+	txn_end(j, txn);
+	if (rc == MDB_NOTFOUND) {
+		return err_set(e, PGTT_ENOTFOUND,
+		    "no transaction committed at %s", lsn_format(lsn, text));
+	}
+	if (rc != 0)
+		return jerr(j, e, PGTT_EJOURNAL, rc, "read");
+	if (*out == NULL)
+		return decode_failed(j, e, DB_TXN);
+	(*out)->commit_lsn = lsn;
+	return 0;
+}
+
+enum seek_mode { SEEK_GE, SEEK_LT, SEEK_LE };
+
+/*
+ * Put cur on the least key >= key, the greatest key < key or the greatest
+ * key <= key.  SET_RANGE finds the least key >= key; for the other two the
+ * one before it is the answer unless it matched exactly.
+ */
+static int
+cursor_seek(MDB_cursor *cur, const uint8_t *key, size_t klen,
+    enum seek_mode mode, MDB_val *k, MDB_val *v)
+{
+	int	rc;
+
+	k->mv_data = (void *)key;
+	k->mv_size = klen;
+	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	if (mode == SEEK_GE)
+		return rc;
+	if (mode == SEEK_LE && rc == 0 && k->mv_size == klen &&
+	    memcmp(k->mv_data, key, klen) == 0)
+		return 0;
+	if (rc == 0)
+		return mdb_cursor_get(cur, k, v, MDB_PREV);
+	if (rc == MDB_NOTFOUND)
+		return mdb_cursor_get(cur, k, v, MDB_LAST);
+	return rc;
+}
+
+/* The version of a relation a change at lsn must be read with. */
+int
+journal_relation_at(struct journal *j, uint32_t relid, pgtt_lsn lsn,
+    struct pgtt_relation **out, struct pgtt_err *e)
+{
+	struct pgtt_relation	*rel = NULL;
+	MDB_txn			*txn;
+	MDB_cursor		*cur;
+	MDB_val			 k, v;
+	uint8_t			 key[12];
+	char			 text[LSN_BUFSIZE];
+	int			 rc;
+
+	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
+		return rc;
+	be32_put(key, relid);
+	be64_put(key + 4, lsn);
+	if ((rc = mdb_cursor_open(txn, j->dbi[DB_RELATION], &cur)) == 0) {
+		rc = cursor_seek(cur, key, sizeof key, SEEK_LE, &k, &v);
+		if (rc == 0 && (k.mv_size != sizeof key ||
+		    be32_get(k.mv_data) != relid))
+			rc = MDB_NOTFOUND;
+		if (rc == 0 && (rel = record_decode_relation(v.mv_data,
+		    v.mv_size, e)) != NULL)
+			rel->lsn = be64_get((uint8_t *)k.mv_data + 4);
+		mdb_cursor_close(cur);
+	}
+	txn_end(j, txn);
+	if (rc == MDB_NOTFOUND) {
+		return err_set(e, PGTT_ENOTFOUND, "no relation %u known at %s",
+		    relid, lsn_format(lsn, text));
+	}
+	if (rc != 0)
+		return jerr(j, e, PGTT_EJOURNAL, rc, "read");
+	if (rel == NULL)
+		return decode_failed(j, e, DB_RELATION);
+	rel->relid = relid;
+	*out = rel;
+	return 0;
+}
+
+/*
+ * The seeks: probe is an LSN for txn and a time for bytime, whose keys end
+ * in the commit LSN.
+ */
+static int
+seek(struct journal *j, int db, uint64_t probe, enum seek_mode mode,
+    pgtt_lsn *commit_lsn, struct pgtt_err *e)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	MDB_val		 k, v;
+	uint8_t		 key[16];
+	size_t		 klen = db == DB_BYTIME ? 16 : 8;
+	char		 text[LSN_BUFSIZE];
+	int		 rc;
+
+	be64_put(key, db == DB_BYTIME ? time_key((int64_t)probe) : probe);
+	be64_put(key + 8, 0);
+	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, j->dbi[db], &cur)) == 0) {
+		rc = cursor_seek(cur, key, klen, mode, &k, &v);
+		if (rc == 0 && k.mv_size == klen)
+			*commit_lsn = be64_get((uint8_t *)k.mv_data + klen - 8);
+		else if (rc == 0)
+			rc = MDB_CORRUPTED;
+		mdb_cursor_close(cur);
+	}
+	txn_end(j, txn);
+	if (rc == MDB_NOTFOUND && db == DB_BYTIME) {
+		return err_set(e, PGTT_ENOTFOUND, "no transaction committed "
+		    "at or after time %lld", (long long)probe);
+	}
+	if (rc == MDB_NOTFOUND) {
+		return err_set(e, PGTT_ENOTFOUND, "no transaction committed "
+		    "%s %s", mode == SEEK_GE ? "at or after" : "before",
+		    lsn_format(probe, text));
+	}
+	if (rc == MDB_CORRUPTED)
+		return bad_key(j, e, db);
+	if (rc != 0)
+		return jerr(j, e, PGTT_EJOURNAL, rc, "read");
+	return 0;
+}
+
+/* Where "goto LSN" lands: the first commit at or after it. */
+int
+journal_seek_lsn(struct journal *j, pgtt_lsn lsn, pgtt_lsn *commit_lsn,
+    struct pgtt_err *e)
+{
+	return seek(j, DB_TXN, lsn, SEEK_GE, commit_lsn, e);
+}
+
+/* Stepping back: the last commit strictly before lsn. */
+int
+journal_seek_before_lsn(struct journal *j, pgtt_lsn lsn,
+    pgtt_lsn *commit_lsn, struct pgtt_err *e)
+{
+	return seek(j, DB_TXN, lsn, SEEK_LT, commit_lsn, e);
+}
+
+/* Where "goto time" lands: the first commit at or after t. */
+int
+journal_seek_time(struct journal *j, int64_t t, pgtt_lsn *commit_lsn,
+    struct pgtt_err *e)
+{
+	return seek(j, DB_BYTIME, (uint64_t)t, SEEK_GE, commit_lsn, e);
+}
+
+/* The read transaction lives until journal_iter_close. */
+int
+journal_iter_open(struct journal *j, pgtt_lsn from,
+    struct journal_iter **out, struct pgtt_err *e)
+{
+	struct journal_iter	*it;
+	int			 rc;
+
+	it = xcalloc(1, sizeof *it);
+	it->j = j;
+	it->from = from;
+	if ((rc = txn_begin(j, MDB_RDONLY, &it->txn, e)) != 0) {
+		free(it);
+		return rc;
+	}
+	if ((rc = mdb_cursor_open(it->txn, j->dbi[DB_CHANGE], &it->cur)) != 0) {
+		txn_end(j, it->txn);
+		free(it);
+		return jerr(j, e, PGTT_EJOURNAL, rc, "read");
+	}
+	*out = it;
+	return 0;
+}
+
+/* The next change, copied out of the map. */
+int
+journal_iter_next(struct journal_iter *it, struct pgtt_change **out,
+    struct pgtt_err *e)
+{
+	struct pgtt_change	*ch;
+	MDB_val			 k, v;
+	uint8_t			 key[12];
+	int			 rc;
+
+	if (!it->started) {
+		be64_put(key, it->from);
+		be32_put(key + 8, 0);
+		k.mv_data = key;
+		k.mv_size = sizeof key;
+		rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET_RANGE);
+		it->started = 1;
+	} else
+		rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return jerr(it->j, e, PGTT_EJOURNAL, rc, "read");
+	if (k.mv_size != 12)
+		return bad_key(it->j, e, DB_CHANGE);
+	if ((ch = record_decode_change(v.mv_data, v.mv_size, e)) == NULL)
+		return decode_failed(it->j, e, DB_CHANGE);
+	ch->commit_lsn = be64_get(k.mv_data);
+	ch->seq = be32_get((uint8_t *)k.mv_data + 8);
+	*out = ch;
+	return 1;
+}
+
+/* Ends the read transaction so the map can grow again. */
+void
+journal_iter_close(struct journal_iter *it)
+{
+	if (it == NULL)
+		return;
+	mdb_cursor_close(it->cur);
+	txn_end(it->j, it->txn);
+	free(it);
+}
+
+/* Decode a checkpoint and take its id from the key. */
+static void *
+checkpoint_from(const MDB_val *k, const MDB_val *v, struct pgtt_err *e)
+{
+	struct pgtt_checkpoint	*c;
+
+	if ((c = record_decode_checkpoint(v->mv_data, v->mv_size, e)) != NULL)
+		c->id = be32_get(k->mv_data);
+	return c;
+}
+
+/* Decode a session and take its id from the key. */
+static void *
+session_from(const MDB_val *k, const MDB_val *v, struct pgtt_err *e)
+{
+	struct pgtt_session	*s;
+
+	if ((s = record_decode_session(v->mv_data, v->mv_size, e)) != NULL)
+		s->id = be32_get(k->mv_data);
+	return s;
+}
+
+/* Every record of an id-keyed db, in id order; all or nothing. */
+static int
+list_ids(struct journal *j, int db,
+    void *(*from)(const MDB_val *, const MDB_val *, struct pgtt_err *),
+    void ***out, size_t *n, struct pgtt_err *e)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	MDB_val		 k, v;
+	void		**list = NULL, *one;
+	size_t		 len = 0, cap = 0, i;
+	int		 rc, op = MDB_FIRST;
+
+	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, j->dbi[db], &cur)) == 0) {
+		while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+			op = MDB_NEXT;
+			if (k.mv_size != 4) {
+				rc = MDB_CORRUPTED;
+				break;
+			}
+			if ((one = from(&k, &v, e)) == NULL) {
+				rc = PGTT_ECORRUPT;
+				break;
+			}
+			if (len == cap) {
+				cap = cap == 0 ? 16 : cap * 2;
+				list = xreallocarray(list, cap, sizeof *list);
+			}
+			list[len++] = one;
+		}
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+		mdb_cursor_close(cur);
+	}
+	txn_end(j, txn);
+	if (rc != 0) {
+		for (i = 0; i < len; i++)
+			free(list[i]);
+		free(list);
+		if (rc == PGTT_ECORRUPT)
+			return decode_failed(j, e, db);
+		if (rc == MDB_CORRUPTED)
+			return bad_key(j, e, db);
+		return jerr(j, e, PGTT_EJOURNAL, rc, "read");
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+/* All checkpoints, for the checkpoint pane and "checkpoint list". */
+int
+journal_checkpoints(struct journal *j, struct pgtt_checkpoint ***out,
+    size_t *n, struct pgtt_err *e)
+{
+	void	**list;
+	size_t	  i;
+	int	  rc;
+
+	if ((rc = list_ids(j, DB_CHECKPOINT, checkpoint_from, &list, n, e)) != 0)
+		return rc;
+	*out = xreallocarray(NULL, *n, sizeof **out);
+	for (i = 0; i < *n; i++)
+		(*out)[i] = list[i];
+	free(list);
+	return 0;
+}
+
+/* All sessions, for the session pane and "session list". */
+int
+journal_sessions(struct journal *j, struct pgtt_session ***out, size_t *n,
+    struct pgtt_err *e)
+{
+	void	**list;
+	size_t	  i;
+	int	  rc;
+
+	if ((rc = list_ids(j, DB_SESSION, session_from, &list, n, e)) != 0)
+		return rc;
+	*out = xreallocarray(NULL, *n, sizeof **out);
+	for (i = 0; i < *n; i++)
+		(*out)[i] = list[i];
+	free(list);
+	return 0;
+}

@@ -1,0 +1,126 @@
+/*
+ * journal.h: the LMDB journal of one source (DESIGN.md, "The journal").
+ * Only journal.c includes <lmdb.h>.
+ *
+ * Threads: one writer at a time (the listener); any number of readers.
+ * Every read function opens and closes its own short read transaction and
+ * returns copies, except an iterator, which holds one read transaction
+ * between open and close: close it before blocking on anything.  Growing
+ * the map waits until no transaction of this process is open, so a thread
+ * must not call journal_commit while it holds an iterator.  Open a given
+ * directory at most once per process (an LMDB rule); share the handle.
+ */
+#ifndef PGTT_JOURNAL_H
+#define PGTT_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "lsn.h"
+#include "record.h"
+
+#define JOURNAL_FORMAT	1	/* bump on any incompatible change */
+
+struct journal;
+struct jbatch;
+struct journal_iter;
+
+enum {
+	JOURNAL_READONLY = 0x01,	/* open for reading only */
+	JOURNAL_CREATE = 0x02,		/* create the directory and env if absent */
+};
+
+/*
+ * Open the journal in directory dir.  Without JOURNAL_CREATE a missing
+ * journal is PGTT_ENOTFOUND.  A journal written by an incompatible pgtt is
+ * PGTT_EVERSION with both format numbers in the message.  The directory is
+ * made 0700 and the LMDB files 0600.  map_size is the initial map size; an
+ * existing larger map is kept.
+ */
+int	 journal_open(struct journal **, const char *dir, uint64_t map_size,
+	    int flags, struct pgtt_err *);
+void	 journal_close(struct journal *);
+const char *journal_dir(const struct journal *);
+/* 1 if dir holds a journal (data.mdb exists), else 0. */
+int	 journal_exists(const char *dir);
+
+/* Meta values are text.  Missing key: PGTT_ENOTFOUND, *value untouched. */
+int	 journal_meta_get(struct journal *, const char *key, char **value,
+	    struct pgtt_err *);
+int	 journal_meta_get_lsn(struct journal *, const char *key, pgtt_lsn *,
+	    struct pgtt_err *);
+
+/*
+ * Writes go through a batch: the caller fills it, journal_commit writes it
+ * in one LMDB write transaction.  On MDB_MAP_FULL the transaction is
+ * aborted, the map doubled and the same batch retried, so a commit either
+ * stores all of the batch or none of it.  The batch is emptied on success
+ * and kept on failure.  Puts copy their input.
+ */
+struct jbatch *jbatch_new(void);
+void	 jbatch_free(struct jbatch *);
+void	 jbatch_clear(struct jbatch *);
+size_t	 jbatch_count(const struct jbatch *);
+size_t	 jbatch_bytes(const struct jbatch *);
+void	 jbatch_put_meta(struct jbatch *, const char *key, const char *value);
+void	 jbatch_put_meta_lsn(struct jbatch *, const char *key, pgtt_lsn);
+/* Also writes the bytime index entry. */
+void	 jbatch_put_txn(struct jbatch *, const struct pgtt_txn *);
+void	 jbatch_put_change(struct jbatch *, const struct pgtt_change *);
+void	 jbatch_put_relation(struct jbatch *, const struct pgtt_relation *);
+/* id 0 gets the next free id at commit. */
+void	 jbatch_put_checkpoint(struct jbatch *, const struct pgtt_checkpoint *);
+void	 jbatch_put_session(struct jbatch *, const struct pgtt_session *);
+void	 jbatch_del_checkpoint(struct jbatch *, uint32_t id);
+void	 jbatch_del_session(struct jbatch *, uint32_t id);
+int	 journal_commit(struct journal *, struct jbatch *, struct pgtt_err *);
+
+struct journal_stats {
+	uint64_t	 transactions;
+	uint64_t	 changes;
+	uint64_t	 relations;	/* relation versions */
+	uint64_t	 checkpoints;
+	uint64_t	 sessions;
+	pgtt_lsn	 first_lsn;	/* first commit LSN; 0 if none */
+	pgtt_lsn	 last_lsn;	/* last commit LSN; 0 if none */
+	uint64_t	 file_size;	/* bytes of data.mdb on disk */
+	uint64_t	 map_size;
+};
+int	 journal_stats(struct journal *, struct journal_stats *,
+	    struct pgtt_err *);
+
+/* Transaction by exact commit LSN; PGTT_ENOTFOUND if absent. */
+int	 journal_txn_get(struct journal *, pgtt_lsn, struct pgtt_txn **,
+	    struct pgtt_err *);
+/* Relation version in force at lsn: the greatest version with key <= lsn. */
+int	 journal_relation_at(struct journal *, uint32_t relid, pgtt_lsn,
+	    struct pgtt_relation **, struct pgtt_err *);
+/* First transaction committed at or after lsn; PGTT_ENOTFOUND if none. */
+int	 journal_seek_lsn(struct journal *, pgtt_lsn, pgtt_lsn *commit_lsn,
+	    struct pgtt_err *);
+/* Last transaction committed before lsn; PGTT_ENOTFOUND if none. */
+int	 journal_seek_before_lsn(struct journal *, pgtt_lsn,
+	    pgtt_lsn *commit_lsn, struct pgtt_err *);
+/* First transaction whose commit time is >= t (µs since 2000-01-01). */
+int	 journal_seek_time(struct journal *, int64_t t, pgtt_lsn *commit_lsn,
+	    struct pgtt_err *);
+
+/*
+ * Changes in key order from the first change whose commit LSN is >= from.
+ * next returns 1 and a malloc'd change (free() it), 0 at the end, or a
+ * negative code.
+ */
+int	 journal_iter_open(struct journal *, pgtt_lsn from,
+	    struct journal_iter **, struct pgtt_err *);
+int	 journal_iter_next(struct journal_iter *, struct pgtt_change **,
+	    struct pgtt_err *);
+void	 journal_iter_close(struct journal_iter *);
+
+/* All checkpoints / sessions in id order; free each element, then the array. */
+int	 journal_checkpoints(struct journal *, struct pgtt_checkpoint ***,
+	    size_t *, struct pgtt_err *);
+int	 journal_sessions(struct journal *, struct pgtt_session ***, size_t *,
+	    struct pgtt_err *);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * pg.c: libpq helpers.  Errors from the server keep their SQLSTATE so a
+ * user can look them up; messages are trimmed to one line each.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg.h"
+#include "xmalloc.h"
+
+PGconn *
+pg_connect(const char *dsn, const char *what, int replication,
+    struct pgtt_err *err)
+{
+	const char	*keys[4], *vals[4];
+	PGconn		*conn;
+	int		 n = 0;
+
+	keys[n] = "dbname";
+	vals[n++] = dsn;
+	if (replication) {
+		keys[n] = "replication";
+		vals[n++] = "database";
+	}
+	keys[n] = "fallback_application_name";
+	vals[n++] = "pgtt";
+	keys[n] = NULL;
+	vals[n] = NULL;
+
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (conn == NULL) {
+		err_set(err, PGTT_EDB, "could not connect to the %s database",
+		    what);
+		err_detail(err, "out of memory");
+		return NULL;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		err_set(err, PGTT_EDB, "could not connect to the %s database",
+		    what);
+		err_detail(err, "%s", PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+PGresult *
+pg_exec(PGconn *conn, struct pgtt_err *err, const char *sql, int nparams,
+    const char *const *params)
+{
+	PGresult	*res;
+	const char	*state, *msg;
+
+	if (nparams > 0)
+		res = PQexecParams(conn, sql, nparams, NULL, params, NULL,
+		    NULL, 0);
+	else
+		res = PQexec(conn, sql);
+	if (res != NULL && (PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK))
+		return res;
+
+	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) :
+	    NULL;
+	err_set(err, PGTT_EDB, "query failed on %s", PQdb(conn));
+	if (msg != NULL)
+		err_detail(err, "%s (SQLSTATE %s)", msg,
+		    state != NULL ? state : "?????");
+	else
+		err_detail(err, "%s", PQerrorMessage(conn));
+	if (res != NULL && PQresultErrorField(res, PG_DIAG_MESSAGE_HINT))
+		err_hint(err, "%s",
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
+	PQclear(res);
+	return NULL;
+}
+
+const char *
+pg_value(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return PQgetvalue(res, row, col);
+}
+
+int
+pg_bool(const PGresult *res, int row, int col)
+{
+	const char	*v = pg_value(res, row, col);
+
+	return v != NULL && strcmp(v, "t") == 0;
+}
+
+pgtt_lsn
+pg_lsn(const PGresult *res, int row, int col)
+{
+	const char	*v = pg_value(res, row, col);
+	pgtt_lsn	 lsn;
+
+	if (v == NULL || lsn_parse(v, &lsn) != 0)
+		return LSN_INVALID;
+	return lsn;
+}
+
+char *
+pg_quote_ident(PGconn *conn, const char *ident)
+{
+	char	*q, *out;
+
+	if ((q = PQescapeIdentifier(conn, ident, strlen(ident))) == NULL)
+		fatalx("could not quote identifier: %s", PQerrorMessage(conn));
+	out = xstrdup(q);
+	PQfreemem(q);
+	return out;
+}
+
+char *
+pg_quote_qualified(PGconn *conn, const char *schema, const char *name)
+{
+	char	*s, *n, *out;
+
+	s = pg_quote_ident(conn, schema);
+	n = pg_quote_ident(conn, name);
+	xasprintf(&out, "%s.%s", s, n);
+	free(s);
+	free(n);
+	return out;
+}

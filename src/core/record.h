@@ -1,0 +1,149 @@
+/*
+ * record.h: the journal's records in memory, and their compact binary
+ * encoding.  Encoded records are what LMDB stores as values; keys are built
+ * by journal.c.
+ *
+ * A decoded record is one malloc'd block: the struct, its arrays and its
+ * strings live together, so one free() releases all of it and a record
+ * copied out of an LMDB read transaction outlives that transaction.
+ */
+#ifndef PGTT_RECORD_H
+#define PGTT_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "lsn.h"
+
+/* What one column of a tuple holds. */
+enum col_kind {
+	COL_NULL = 'n',
+	COL_TOAST = 'u',	/* unchanged TOASTed value: not sent */
+	COL_TEXT = 't',		/* PostgreSQL's text form, len bytes */
+};
+
+struct pgtt_col {
+	enum col_kind	 kind;
+	uint32_t	 len;	/* COL_TEXT only; value may hold NUL bytes */
+	const char	*val;	/* COL_TEXT only; not NUL-terminated */
+};
+
+struct pgtt_tuple {
+	uint16_t	 ncols;
+	struct pgtt_col	*cols;
+};
+
+enum change_kind {
+	CHANGE_INSERT = 1,
+	CHANGE_UPDATE,
+	CHANGE_DELETE,
+	CHANGE_TRUNCATE,
+	CHANGE_DDL,
+	CHANGE_MESSAGE,
+};
+
+enum old_kind {
+	OLD_NONE = 0,		/* no old data sent */
+	OLD_KEY = 'K',		/* replica identity columns only */
+	OLD_FULL = 'O',		/* the whole old row */
+};
+
+struct pgtt_change {
+	pgtt_lsn	 commit_lsn;	/* key, with seq */
+	uint32_t	 seq;		/* order inside the transaction */
+	enum change_kind kind;
+	uint32_t	 relid;		/* insert/update/delete */
+	enum old_kind	 old_kind;
+	struct pgtt_tuple old;		/* valid when old_kind != OLD_NONE */
+	struct pgtt_tuple new;		/* insert/update */
+	uint32_t	 nrelids;	/* truncate */
+	uint32_t	*relids;	/* truncate */
+	uint8_t		 truncate_flags; /* 1 cascade, 2 restart identity */
+	const char	*prefix;	/* ddl/message: NUL-terminated */
+	uint32_t	 content_len;	/* ddl/message */
+	const char	*content;	/* ddl/message; not NUL-terminated */
+};
+
+#define TXN_HAS_DDL	0x01
+
+struct pgtt_txn {
+	pgtt_lsn	 commit_lsn;	/* key */
+	pgtt_lsn	 end_lsn;
+	uint32_t	 xid;
+	int64_t		 commit_time;	/* µs since 2000-01-01 UTC */
+	uint32_t	 nchanges;
+	uint32_t	 flags;		/* TXN_* */
+};
+
+struct pgtt_column_def {
+	const char	*name;
+	uint32_t	 type_oid;
+	int32_t		 typmod;
+	uint8_t		 is_key;
+};
+
+struct pgtt_relation {
+	uint32_t	 relid;		/* key, with lsn */
+	pgtt_lsn	 lsn;		/* first seen at this commit LSN */
+	const char	*schema;
+	const char	*name;
+	char		 replident;	/* 'd', 'n', 'f', 'i' */
+	uint16_t	 ncols;
+	struct pgtt_column_def *cols;
+};
+
+struct pgtt_checkpoint {
+	uint32_t	 id;		/* key; 0 = assign on commit */
+	const char	*name;
+	const char	*description;	/* may be "" */
+	pgtt_lsn	 lsn;
+	int64_t		 created_at;	/* µs since 2000-01-01 UTC */
+	uint32_t	 session_id;	/* 0 = none */
+	uint8_t		 fixed;		/* creation, migration */
+};
+
+struct pgtt_session {
+	uint32_t	 id;		/* key; 0 = assign on commit */
+	const char	*name;
+	const char	*description;
+	const char	*database;
+	const char	*replica_dsn;	/* may be "" */
+	int64_t		 created_at;
+	pgtt_lsn	 replayed_to;
+};
+
+/* A growable byte buffer for encoding. */
+struct buf {
+	uint8_t		*data;
+	size_t		 len;
+	size_t		 cap;
+};
+
+void	buf_init(struct buf *);
+void	buf_done(struct buf *);
+void	buf_reset(struct buf *);
+void	buf_append(struct buf *, const void *, size_t);
+
+/* Encoders append to out; they cannot fail. */
+void	record_encode_change(struct buf *, const struct pgtt_change *);
+void	record_encode_txn(struct buf *, const struct pgtt_txn *);
+void	record_encode_relation(struct buf *, const struct pgtt_relation *);
+void	record_encode_checkpoint(struct buf *, const struct pgtt_checkpoint *);
+void	record_encode_session(struct buf *, const struct pgtt_session *);
+
+/*
+ * Decoders read len bytes and return one malloc'd block (free() it), or
+ * NULL with PGTT_ECORRUPT in err when the bytes are not a valid record.
+ * Key fields (commit_lsn, seq, relid+lsn, id) are not in the value; the
+ * journal fills them from the key.
+ */
+struct pgtt_change	*record_decode_change(const void *, size_t, struct pgtt_err *);
+struct pgtt_txn		*record_decode_txn(const void *, size_t, struct pgtt_err *);
+struct pgtt_relation	*record_decode_relation(const void *, size_t, struct pgtt_err *);
+struct pgtt_checkpoint	*record_decode_checkpoint(const void *, size_t, struct pgtt_err *);
+struct pgtt_session	*record_decode_session(const void *, size_t, struct pgtt_err *);
+
+const char	*change_kind_name(enum change_kind);	/* "insert", ... */
+
+#endif

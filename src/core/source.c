@@ -1,0 +1,845 @@
+/*
+ * source.c: setup of the source database.
+ *
+ * Order matters and is chosen so no change is ever lost: the publication
+ * exists before the slot (pgoutput looks it up under the historic snapshot
+ * of each change it decodes), the DDL trigger exists before the slot (so
+ * no DDL falls between the slot's consistent point and the trigger), and
+ * the baseline dump runs under the snapshot the slot exported, while the
+ * replication connection that holds it stays open.  The journal records
+ * the slot's consistent point as `creation` only after the dump succeeded;
+ * that record is what makes a later run idempotent.
+ *
+ * Safety of the source: ALTERs run under a short lock_timeout so that the
+ * source's own queries never queue behind us; tables without a usable
+ * replica identity are left out of the publication (or, when configured,
+ * given REPLICA IDENTITY FULL), because publishing them would make their
+ * UPDATE and DELETE fail; and the DDL trigger turns any error of its own
+ * into a WARNING so that it can never make a user's DDL fail.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baseline.h"
+#include "dsn.h"
+#include "journal.h"
+#include "pg.h"
+#include "pgtime.h"
+#include "proc.h"
+#include "source.h"
+#include "xmalloc.h"
+
+#define DDL_TRIGGER	"pgtt_ddl_capture"
+#define DDL_FUNCTION	"pgtt.ddl_capture"
+#define LOCK_TIMEOUT	"5s"
+
+struct setup_ctx {
+	const struct config	*cfg;
+	int			 dry_run;
+	PGconn			*conn;
+	struct setup_report	*rep;
+	struct pgtt_err		*err;
+	int			 superuser;
+	int			 all_tables;	/* source.tables not given */
+};
+
+/* Append a step to the report; note may be NULL. */
+static void
+step(struct setup_ctx *sc, enum setup_state state, const char *note,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+step(struct setup_ctx *sc, enum setup_state state, const char *note,
+    const char *fmt, ...)
+{
+	struct setup_report	*rep = sc->rep;
+	struct setup_step	*s;
+	va_list			 ap;
+	char			 object[512];
+
+	if (sc->dry_run && (state == SETUP_CREATED || state == SETUP_CHANGED))
+		state = SETUP_PLANNED;
+	va_start(ap, fmt);
+	vsnprintf(object, sizeof object, fmt, ap);
+	va_end(ap);
+	rep->steps = xreallocarray(rep->steps, rep->nsteps + 1,
+	    sizeof *rep->steps);
+	s = &rep->steps[rep->nsteps++];
+	s->object = xstrdup(object);
+	s->state = state;
+	s->note = note != NULL ? xstrdup(note) : NULL;
+}
+
+const char *
+setup_state_name(enum setup_state state)
+{
+	switch (state) {
+	case SETUP_EXISTS:
+		return "exists";
+	case SETUP_CREATED:
+		return "created";
+	case SETUP_CHANGED:
+		return "changed";
+	case SETUP_SKIPPED:
+		return "skipped";
+	case SETUP_PLANNED:
+		return "planned";
+	}
+	return "?";
+}
+
+void
+setup_report_done(struct setup_report *rep)
+{
+	size_t	i;
+
+	for (i = 0; i < rep->nsteps; i++) {
+		free(rep->steps[i].object);
+		free(rep->steps[i].note);
+	}
+	free(rep->steps);
+	free(rep->system_id);
+	free(rep->database);
+	free(rep->slot);
+	free(rep->publication);
+	free(rep->journal);
+	free(rep->baseline);
+	free(rep->baseline_list);
+	memset(rep, 0, sizeof *rep);
+}
+
+/* Run a statement whose result is not needed; honours dry_run. */
+static int
+run(struct setup_ctx *sc, const char *sql)
+{
+	PGresult	*res;
+
+	if (sc->dry_run)
+		return 0;
+	if ((res = pg_exec(sc->conn, sc->err, sql, 0, NULL)) == NULL)
+		return sc->err->code;
+	PQclear(res);
+	return 0;
+}
+
+/* The server must be a primary with wal_level=logical and let us replicate. */
+static int
+check_server(struct setup_ctx *sc)
+{
+	PGresult	*res;
+	const char	*wal_level;
+	int		 ret = 0;
+
+	res = pg_exec(sc->conn, sc->err,
+	    "SELECT current_setting('server_version_num')::int,"
+	    " current_setting('wal_level'), current_database(),"
+	    " (SELECT system_identifier FROM pg_control_system())::text,"
+	    " pg_is_in_recovery(), r.rolsuper, r.rolreplication, current_user"
+	    " FROM pg_roles r WHERE r.rolname = current_user", 0, NULL);
+	if (res == NULL)
+		return sc->err->code;
+	sc->rep->server_version = atoi(PQgetvalue(res, 0, 0));
+	sc->rep->database = xstrdup(PQgetvalue(res, 0, 2));
+	sc->rep->system_id = xstrdup(PQgetvalue(res, 0, 3));
+	sc->superuser = pg_bool(res, 0, 5);
+	wal_level = PQgetvalue(res, 0, 1);
+
+	if (sc->rep->server_version < 100000) {
+		ret = err_set(sc->err, PGTT_EDB, "the source runs PostgreSQL "
+		    "%d; pgtt needs 10 or later for pgoutput",
+		    sc->rep->server_version / 10000);
+	} else if (strcmp(wal_level, "logical") != 0) {
+		ret = err_set(sc->err, PGTT_EDB, "wal_level is \"%s\" on the "
+		    "source; logical decoding needs \"logical\"", wal_level);
+		err_hint(sc->err, "put \"wal_level = logical\" in "
+		    "postgresql.conf (or run ALTER SYSTEM SET wal_level = "
+		    "logical) and restart the server");
+	} else if (pg_bool(res, 0, 4)) {
+		ret = err_set(sc->err, PGTT_EDB, "the source is a standby; "
+		    "setup must run against the primary");
+	} else if (!sc->superuser && !pg_bool(res, 0, 6)) {
+		ret = err_set(sc->err, PGTT_EDB, "role \"%s\" may not use "
+		    "replication", PQgetvalue(res, 0, 7));
+		err_hint(sc->err, "ALTER ROLE \"%s\" REPLICATION, or connect "
+		    "as a role that has it", PQgetvalue(res, 0, 7));
+	}
+	PQclear(res);
+	return ret;
+}
+
+/*
+ * The tables in scope, one row each: schema, name, quoted name,
+ * relreplident, usable identity, already published.
+ */
+static PGresult *
+query_tables(struct setup_ctx *sc)
+{
+	const struct config	*cfg = sc->cfg;
+	const char		*params[2];
+	struct buf		 b;
+	size_t			 i;
+	PGresult		*res;
+
+	/* One text[] parameter: no table name is spliced into SQL. */
+	buf_init(&b);
+	buf_append(&b, "{", 1);
+	for (i = 0; i < cfg->source.ntables; i++) {
+		const char	*p;
+
+		if (i > 0)
+			buf_append(&b, ",", 1);
+		buf_append(&b, "\"", 1);
+		for (p = cfg->source.tables[i]; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_append(&b, "\\", 1);
+			buf_append(&b, p, 1);
+		}
+		buf_append(&b, "\"", 1);
+	}
+	buf_append(&b, "}", 2);
+
+	params[0] = cfg->source.publication;
+	params[1] = sc->all_tables ? NULL : (char *)b.data;
+	res = pg_exec(sc->conn, sc->err,
+	    "WITH wanted AS ("
+	    "  SELECT c.oid FROM pg_class c"
+	    "  JOIN pg_namespace n ON n.oid = c.relnamespace"
+	    "  WHERE $2::text[] IS NULL AND c.relkind = 'r'"
+	    "  AND c.relpersistence = 'p'"
+	    "  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgtt')"
+	    "  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'"
+	    "  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid"
+	    "   AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')"
+	    "  UNION"
+	    "  SELECT to_regclass(t) FROM unnest($2::text[]) t"
+	    ")"
+	    " SELECT n.nspname, c.relname, c.oid::regclass::text, c.relreplident,"
+	    "  CASE c.relreplident"
+	    "   WHEN 'f' THEN true"
+	    "   WHEN 'd' THEN EXISTS (SELECT 1 FROM pg_index i"
+	    "    WHERE i.indrelid = c.oid AND i.indisprimary)"
+	    "   WHEN 'i' THEN EXISTS (SELECT 1 FROM pg_index i"
+	    "    WHERE i.indrelid = c.oid AND i.indisreplident)"
+	    "   ELSE false END,"
+	    "  EXISTS (SELECT 1 FROM pg_publication_rel pr"
+	    "   JOIN pg_publication p ON p.oid = pr.prpubid"
+	    "   WHERE p.pubname = $1 AND pr.prrelid = c.oid)"
+	    " FROM wanted w JOIN pg_class c ON c.oid = w.oid"
+	    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+	    " ORDER BY 1, 2", 2, params);
+	buf_done(&b);
+	if (res == NULL)
+		return NULL;
+
+	return res;
+}
+
+/* Find configured tables that do not exist, to name them in the error. */
+static int
+check_tables_exist(struct setup_ctx *sc)
+{
+	const struct config	*cfg = sc->cfg;
+	PGresult		*res;
+	const char		*param;
+	size_t			 i;
+
+	for (i = 0; i < cfg->source.ntables; i++) {
+		param = cfg->source.tables[i];
+		res = pg_exec(sc->conn, sc->err,
+		    "SELECT to_regclass($1) IS NOT NULL", 1, &param);
+		if (res == NULL)
+			return sc->err->code;
+		if (!pg_bool(res, 0, 0)) {
+			PQclear(res);
+			err_set(sc->err, PGTT_ECONFIG, "table \"%s\" in "
+			    "source.tables does not exist on the source",
+			    param);
+			err_hint(sc->err, "write names as psql takes them: "
+			    "schema.name, with double quotes around names "
+			    "that keep their case, like '\"Sales\".\"Order "
+			    "Items\"'");
+			if (cfg->path != NULL)
+				err_where(sc->err, "%s", cfg->path);
+			return sc->err->code;
+		}
+		PQclear(res);
+	}
+	return 0;
+}
+
+/*
+ * Publish every table in scope that has a usable replica identity, after
+ * giving tables REPLICA IDENTITY FULL where the config asks for full row
+ * images.  One transaction: either all of it happens or none.
+ */
+static int
+ensure_publication(struct setup_ctx *sc)
+{
+	const struct config	*cfg = sc->cfg;
+	PGresult		*tables = NULL, *pub = NULL;
+	struct buf		 add;
+	char			*qpub, *sql;
+	const char		*param = cfg->source.publication;
+	int			 i, nadd = 0, exists, ret;
+
+	if ((ret = check_tables_exist(sc)) != 0)
+		return ret;
+	if ((ret = run(sc, "BEGIN")) != 0 ||
+	    (ret = run(sc, "SET LOCAL lock_timeout = '" LOCK_TIMEOUT "'")) != 0)
+		return ret;
+	if ((tables = query_tables(sc)) == NULL ||
+	    (pub = pg_exec(sc->conn, sc->err, "SELECT puballtables FROM "
+	    "pg_publication WHERE pubname = $1", 1, &param)) == NULL)
+		goto fail;
+	exists = PQntuples(pub) == 1;
+	qpub = pg_quote_ident(sc->conn, cfg->source.publication);
+
+	buf_init(&add);
+	for (i = 0; i < PQntuples(tables); i++) {
+		const char	*qname = PQgetvalue(tables, i, 2);
+		int		 usable = pg_bool(tables, i, 4);
+		int		 published = pg_bool(tables, i, 5);
+
+		if (cfg->source.full_row_images &&
+		    PQgetvalue(tables, i, 3)[0] != 'f') {
+			xasprintf(&sql, "ALTER TABLE %s REPLICA IDENTITY FULL",
+			    qname);
+			ret = run(sc, sql);
+			free(sql);
+			if (ret != 0)
+				goto fail_free;
+			step(sc, SETUP_CHANGED, "source.full_row_images is "
+			    "true", "replica identity of table %s: full",
+			    qname);
+			usable = 1;
+		}
+		if (!usable) {
+			step(sc, SETUP_SKIPPED, "no primary key or replica "
+			    "identity: publishing it would make its UPDATE and "
+			    "DELETE fail; add a primary key or set "
+			    "source.full_row_images: true, then run setup "
+			    "again", "table %s", qname);
+			continue;
+		}
+		if (published || (exists && pg_bool(pub, 0, 0)))
+			continue;
+		buf_append(&add, nadd > 0 ? ", " : "", nadd > 0 ? 2 : 0);
+		buf_append(&add, qname, strlen(qname));
+		nadd++;
+	}
+	buf_append(&add, "", 1);
+
+	if (!exists) {
+		if (nadd > 0)
+			xasprintf(&sql, "CREATE PUBLICATION %s FOR TABLE %s",
+			    qpub, (char *)add.data);
+		else
+			xasprintf(&sql, "CREATE PUBLICATION %s", qpub);
+		ret = run(sc, sql);
+		free(sql);
+		if (ret == 0)
+			step(sc, SETUP_CREATED, nadd > 0 ? (char *)add.data :
+			    "no tables yet", "publication %s (%d tables)",
+			    qpub, nadd);
+	} else if (nadd > 0) {
+		xasprintf(&sql, "ALTER PUBLICATION %s ADD TABLE %s", qpub,
+		    (char *)add.data);
+		ret = run(sc, sql);
+		free(sql);
+		if (ret == 0)
+			step(sc, SETUP_CHANGED, (char *)add.data,
+			    "publication %s (%d tables added)", qpub, nadd);
+	} else
+		step(sc, SETUP_EXISTS, pg_bool(pub, 0, 0) ?
+		    "FOR ALL TABLES, made outside pgtt" : NULL,
+		    "publication %s", qpub);
+	buf_done(&add);
+	free(qpub);
+	if (ret != 0)
+		goto fail;
+	PQclear(tables);
+	PQclear(pub);
+	return run(sc, "COMMIT");
+
+fail_free:
+	buf_done(&add);
+	free(qpub);
+fail:
+	PQclear(tables);
+	PQclear(pub);
+	if (!sc->dry_run)
+		PQclear(PQexec(sc->conn, "ROLLBACK"));
+	if (sc->err->code == PGTT_EDB &&
+	    strstr(sc->err->detail, "55P03") != NULL)
+		err_hint(sc->err, "another session holds a lock on a table; "
+		    "setup gave up after " LOCK_TIMEOUT " rather than block "
+		    "the source's queries: run it again later");
+	return sc->err->code;
+}
+
+/*
+ * DDL capture is two functions.  The event trigger's function runs with
+ * the rights and the search_path of whoever ran the DDL, so it can record
+ * that search_path, and it can gain no privilege.  It hands the statement
+ * to pgtt.ddl_record, which runs as the role that ran setup, with a pinned
+ * search_path, so that it may publish tables created later.
+ *
+ * ddl_record emits each DDL statement as a transactional logical message,
+ * so the statement reaches the journal in its transaction, in order with
+ * the rows around it.  A string of several statements fires the trigger
+ * once per statement with the same current_query(): it is emitted once per
+ * transaction.  Every failure becomes a WARNING: pgtt must never make a
+ * user's DDL fail.  pgtt.in_trigger keeps it from reacting to its own
+ * ALTERs.
+ */
+static const char ddl_trigger_body[] =
+    "\nBEGIN\n"
+    "  PERFORM pgtt.ddl_record(tg_tag,\n"
+    "    pg_catalog.current_setting('search_path'),\n"
+    "    pg_catalog.current_query());\n"
+    "EXCEPTION WHEN OTHERS THEN\n"
+    "  RAISE WARNING 'pgtt could not record this DDL: %', SQLERRM;\n"
+    "END\n";
+
+static char *
+ddl_record_body(struct setup_ctx *sc)
+{
+	const char	*pub = sc->cfg->source.publication;
+	char		*body, *lit;
+
+	if ((lit = PQescapeLiteral(sc->conn, pub, strlen(pub))) == NULL)
+		fatalx("could not quote literal: %s",
+		    PQerrorMessage(sc->conn));
+	xasprintf(&body,
+	    "\nDECLARE\n"
+	    "  obj record;\n"
+	    "  digest text := md5(query);\n"
+	    "BEGIN\n"
+	    "  IF current_setting('pgtt.in_trigger', true) = 'on'\n"
+	    "     OR tag LIKE '%%PUBLICATION%%'\n"
+	    "     OR tag LIKE '%%SUBSCRIPTION%%' THEN\n"
+	    "    RETURN;\n"
+	    "  END IF;\n"
+	    "  IF current_setting('pgtt.ddl_emitted', true) IS DISTINCT FROM"
+	    " digest THEN\n"
+	    "    PERFORM set_config('pgtt.ddl_emitted', digest, true);\n"
+	    "    PERFORM pg_logical_emit_message(true, 'pgtt.ddl',\n"
+	    "      json_build_object('tag', tag, 'search_path', search_path,\n"
+	    "        'query', query)::text);\n"
+	    "  END IF;\n"
+	    "  IF NOT %s THEN\n"
+	    "    RETURN;\n"
+	    "  END IF;\n"
+	    "  PERFORM set_config('pgtt.in_trigger', 'on', true);\n"
+	    "  FOR obj IN SELECT c.oid FROM pg_event_trigger_ddl_commands() d\n"
+	    "      JOIN pg_class c ON c.oid = d.objid\n"
+	    "      WHERE d.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS',\n"
+	    "        'SELECT INTO') AND c.relkind = 'r'\n"
+	    "        AND c.relpersistence = 'p' LOOP\n"
+	    "    BEGIN\n"
+	    "      IF %s THEN\n"
+	    "        EXECUTE format('ALTER TABLE %%s REPLICA IDENTITY FULL',\n"
+	    "          obj.oid::regclass);\n"
+	    "      END IF;\n"
+	    "      IF %s OR EXISTS (SELECT 1 FROM pg_index i\n"
+	    "          WHERE i.indrelid = obj.oid AND i.indisprimary) THEN\n"
+	    "        EXECUTE format('ALTER PUBLICATION %%I ADD TABLE %%s',\n"
+	    "          %s, obj.oid::regclass);\n"
+	    "      END IF;\n"
+	    "    EXCEPTION WHEN OTHERS THEN\n"
+	    "      RAISE WARNING 'pgtt could not publish table %%: %%',\n"
+	    "        obj.oid::regclass, SQLERRM;\n"
+	    "    END;\n"
+	    "  END LOOP;\n"
+	    "  PERFORM set_config('pgtt.in_trigger', 'off', true);\n"
+	    "END\n",
+	    sc->all_tables ? "true" : "false",
+	    sc->cfg->source.full_row_images ? "true" : "false",
+	    sc->cfg->source.full_row_images ? "true" : "false", lit);
+	PQfreemem(lit);
+	return body;
+}
+
+/* Install or refresh the DDL capture event trigger where the role may. */
+static int
+ensure_ddl_trigger(struct setup_ctx *sc)
+{
+	PGresult	*res;
+	char		*record_body, *sql;
+	const char	*params[2];
+	int		 fn_same, trig_exists, ret;
+
+	if (!sc->cfg->source.capture_ddl) {
+		step(sc, SETUP_SKIPPED, "source.capture_ddl is false",
+		    "event trigger \"%s\"", DDL_TRIGGER);
+		return 0;
+	}
+	if (sc->rep->server_version < 140000) {
+		step(sc, SETUP_SKIPPED, "pgoutput sends logical messages only "
+		    "from PostgreSQL 14 on; DDL will not be captured",
+		    "event trigger \"%s\"", DDL_TRIGGER);
+		return 0;
+	}
+	if (!sc->superuser) {
+		step(sc, SETUP_SKIPPED, "creating an event trigger needs a "
+		    "superuser; DDL will not be captured",
+		    "event trigger \"%s\"", DDL_TRIGGER);
+		return 0;
+	}
+
+	record_body = ddl_record_body(sc);
+	params[0] = ddl_trigger_body;
+	params[1] = record_body;
+	res = pg_exec(sc->conn, sc->err,
+	    "SELECT (SELECT count(*) FROM pg_proc p JOIN pg_namespace n"
+	    "  ON n.oid = p.pronamespace WHERE n.nspname = 'pgtt'"
+	    "  AND (p.proname, p.prosrc) IN (('ddl_capture', $1),"
+	    "   ('ddl_record', $2))) = 2,"
+	    " EXISTS (SELECT 1 FROM pg_event_trigger"
+	    "  WHERE evtname = '" DDL_TRIGGER "')", 2, params);
+	if (res == NULL) {
+		free(record_body);
+		return sc->err->code;
+	}
+	fn_same = pg_bool(res, 0, 0);
+	trig_exists = pg_bool(res, 0, 1);
+	PQclear(res);
+
+	ret = 0;
+	if (!fn_same) {
+		xasprintf(&sql, "CREATE SCHEMA IF NOT EXISTS pgtt;"
+		    " REVOKE ALL ON SCHEMA pgtt FROM PUBLIC;"
+		    " GRANT USAGE ON SCHEMA pgtt TO PUBLIC;"
+		    " CREATE OR REPLACE FUNCTION pgtt.ddl_record(tag text,"
+		    " search_path text, query text) RETURNS void"
+		    " LANGUAGE plpgsql SECURITY DEFINER"
+		    " SET search_path = pg_catalog AS $pgtt$%s$pgtt$;"
+		    " CREATE OR REPLACE FUNCTION " DDL_FUNCTION "()"
+		    " RETURNS event_trigger LANGUAGE plpgsql"
+		    " AS $pgtt$%s$pgtt$", record_body, ddl_trigger_body);
+		ret = run(sc, sql);
+		free(sql);
+		if (ret == 0)
+			step(sc, SETUP_CREATED, "emit each DDL statement as "
+			    "a logical message with prefix \"pgtt.ddl\"",
+			    "schema \"pgtt\", functions \"" DDL_FUNCTION "()\" "
+			    "and \"pgtt.ddl_record()\"");
+	}
+	free(record_body);
+	if (ret == 0 && !trig_exists) {
+		ret = run(sc, "CREATE EVENT TRIGGER " DDL_TRIGGER
+		    " ON ddl_command_end EXECUTE PROCEDURE " DDL_FUNCTION "()");
+		if (ret == 0)
+			step(sc, SETUP_CREATED, NULL, "event trigger \"%s\"",
+			    DDL_TRIGGER);
+	} else if (ret == 0)
+		step(sc, fn_same ? SETUP_EXISTS : SETUP_CHANGED, NULL,
+		    "event trigger \"%s\"", DDL_TRIGGER);
+	return ret;
+}
+
+/*
+ * Create the slot with an exported snapshot and dump the database under
+ * it.  The snapshot lives only while the replication connection stays
+ * idle, so nothing else is sent on it until pg_dump is done.
+ */
+static int
+create_slot_and_baseline(struct setup_ctx *sc, const char *path)
+{
+	const struct config	*cfg = sc->cfg;
+	struct setup_report	*rep = sc->rep;
+	PGconn			*rconn;
+	PGresult		*res;
+	char			*sql, *dsn = NULL, *password = NULL, *pgdump;
+	char			*tmp, *snap_arg, *file_arg, *db_arg;
+	char			 lsnbuf[LSN_BUFSIZE];
+	int			 ret;
+
+	if ((rconn = pg_connect(cfg->source.dsn, "source", 1, sc->err)) ==
+	    NULL)
+		return sc->err->code;
+	xasprintf(&sql, "CREATE_REPLICATION_SLOT \"%s\" LOGICAL pgoutput "
+	    "EXPORT_SNAPSHOT", cfg->source.slot);
+	res = pg_exec(rconn, sc->err, sql, 0, NULL);
+	free(sql);
+	if (res == NULL) {
+		PQfinish(rconn);
+		return sc->err->code;
+	}
+	rep->creation_lsn = pg_lsn(res, 0, 1);
+	xasprintf(&snap_arg, "--snapshot=%s", PQgetvalue(res, 0, 2));
+	PQclear(res);
+
+	xasprintf(&tmp, "%s.partial", path);
+	xasprintf(&file_arg, "--file=%s", tmp);
+	ret = dsn_split_password(cfg->source.dsn, &dsn, &password, sc->err);
+	if (ret == 0) {
+		const char *argv[] = { NULL, snap_arg, "--format=custom",
+		    file_arg, "--no-publications", "--no-subscriptions",
+		    "--exclude-schema=pgtt", NULL, NULL };
+
+		xasprintf(&db_arg, "--dbname=%s", dsn);
+		pgdump = proc_find_pgbin(cfg->pitr.bindir,
+		    rep->server_version / 10000, "pg_dump");
+		argv[0] = pgdump;
+		argv[7] = db_arg;
+		ret = proc_run(argv, password, sc->err);
+		free(pgdump);
+		free(db_arg);
+	}
+	if (ret == 0 && rename(tmp, path) == -1)
+		ret = err_set(sc->err, PGTT_EIO, "could not rename \"%s\": %s",
+		    tmp, strerror(errno));
+	PQfinish(rconn);
+	if (ret == 0)
+		ret = baseline_write_list(cfg->pitr.bindir,
+		    rep->server_version / 10000, path, rep->baseline_list,
+		    sc->err);
+
+	if (ret != 0) {
+		const char	*slot = cfg->source.slot;
+		struct pgtt_err	 ignored;
+
+		unlink(tmp);
+		err_hint(sc->err, "the baseline dump failed, so the slot was "
+		    "dropped again; fix the cause and run setup again");
+		err_clear(&ignored);
+		PQclear(pg_exec(sc->conn, &ignored,
+		    "SELECT pg_drop_replication_slot($1)", 1, &slot));
+	} else
+		step(sc, SETUP_CREATED, lsn_format(rep->creation_lsn, lsnbuf),
+		    "replication slot \"%s\" and baseline dump \"%s\" "
+		    "(restore list \"%s\")", cfg->source.slot, path,
+		    rep->baseline_list);
+	free(tmp);
+	free(file_arg);
+	free(snap_arg);
+	free(dsn);
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return ret;
+}
+
+/* Record the new history's identity and its `creation` checkpoint. */
+static int
+record_creation(struct setup_ctx *sc, struct journal *j)
+{
+	struct setup_report	*rep = sc->rep;
+	struct jbatch		*b;
+	struct pgtt_checkpoint	 cp;
+	char			 version[16];
+	int			 ret;
+
+	b = jbatch_new();
+	snprintf(version, sizeof version, "%d", rep->server_version);
+	jbatch_put_meta(b, "system_identifier", rep->system_id);
+	jbatch_put_meta(b, "database", rep->database);
+	jbatch_put_meta(b, "slot", rep->slot);
+	jbatch_put_meta(b, "publication", rep->publication);
+	jbatch_put_meta(b, "server_version", version);
+	jbatch_put_meta(b, "baseline", rep->baseline);
+	jbatch_put_meta(b, "baseline_list", rep->baseline_list);
+	jbatch_put_meta_lsn(b, "creation_lsn", rep->creation_lsn);
+	jbatch_put_meta_lsn(b, "confirmed_lsn", rep->creation_lsn);
+
+	memset(&cp, 0, sizeof cp);
+	cp.name = "creation";
+	cp.description = "the slot's consistent point: the state the "
+	    "baseline dump shows";
+	cp.lsn = rep->creation_lsn;
+	cp.created_at = pgtime_now();
+	cp.fixed = 1;
+	jbatch_put_checkpoint(b, &cp);
+
+	ret = journal_commit(j, b, sc->err);
+	jbatch_free(b);
+	return ret;
+}
+
+/* Slot state on the server: 1 exists, 0 absent, negative on error. */
+static int
+slot_exists(struct setup_ctx *sc)
+{
+	const struct config	*cfg = sc->cfg;
+	PGresult		*res;
+	const char		*param = cfg->source.slot;
+	int			 ret = 0;
+
+	res = pg_exec(sc->conn, sc->err,
+	    "SELECT plugin, database, to_jsonb(s)->>'wal_status'"
+	    " FROM pg_replication_slots s WHERE slot_name = $1", 1, &param);
+	if (res == NULL)
+		return sc->err->code;
+	if (PQntuples(res) == 1) {
+		ret = 1;
+		if (pg_value(res, 0, 0) == NULL ||
+		    strcmp(PQgetvalue(res, 0, 0), "pgoutput") != 0 ||
+		    strcmp(PQgetvalue(res, 0, 1), sc->rep->database) != 0) {
+			ret = err_set(sc->err, PGTT_EDB, "replication slot "
+			    "\"%s\" exists but is not a pgoutput slot of "
+			    "database \"%s\"", param, sc->rep->database);
+			err_hint(sc->err, "set source.slot to another name");
+		} else if (pg_value(res, 0, 2) != NULL &&
+		    strcmp(PQgetvalue(res, 0, 2), "lost") == 0) {
+			ret = err_set(sc->err, PGTT_EDB, "replication slot "
+			    "\"%s\" was invalidated by the server (wal_status "
+			    "lost): the WAL it needed is gone", param);
+			err_hint(sc->err, "drop it (SELECT "
+			    "pg_drop_replication_slot('%s')), move the journal "
+			    "\"%s\" aside and run setup again for a new "
+			    "baseline", param, cfg->storage.path);
+		}
+	}
+	PQclear(res);
+	return ret;
+}
+
+/* A journal may only continue the history of the server it came from. */
+static int
+check_journal_identity(struct setup_ctx *sc, struct journal *j)
+{
+	struct setup_report	*rep = sc->rep;
+	const char		*keys[] = { "system_identifier", "database" };
+	const char		*want[] = { rep->system_id, rep->database };
+	char			*have;
+	size_t			 i;
+
+	for (i = 0; i < 2; i++) {
+		have = NULL;
+		if (journal_meta_get(j, keys[i], &have, sc->err) != 0)
+			continue;
+		if (strcmp(have, want[i]) != 0) {
+			err_set(sc->err, PGTT_EDB, "journal \"%s\" records "
+			    "%s \"%s\", but the source has \"%s\"",
+			    rep->journal, keys[i], have, want[i]);
+			err_hint(sc->err, "point storage.path at another "
+			    "directory for this source");
+			free(have);
+			return sc->err->code;
+		}
+		free(have);
+	}
+	err_clear(sc->err);
+	return 0;
+}
+
+int
+source_setup(const struct config *cfg, int dry_run, struct setup_report *rep,
+    struct pgtt_err *err)
+{
+	struct setup_ctx	 sc;
+	struct journal		*j = NULL;
+	pgtt_lsn		 creation = LSN_INVALID;
+	char			 lsnbuf[LSN_BUFSIZE];
+	int			 slot, ret;
+
+	memset(rep, 0, sizeof *rep);
+	memset(&sc, 0, sizeof sc);
+	sc.cfg = cfg;
+	sc.dry_run = dry_run;
+	sc.rep = rep;
+	sc.err = err;
+	sc.all_tables = cfg->source.ntables == 0;
+	rep->slot = xstrdup(cfg->source.slot);
+	rep->publication = xstrdup(cfg->source.publication);
+	rep->journal = xstrdup(cfg->storage.path);
+	xasprintf(&rep->baseline, "%s/baseline.dump", cfg->storage.path);
+	xasprintf(&rep->baseline_list, "%s/baseline.list", cfg->storage.path);
+
+	if ((sc.conn = pg_connect(cfg->source.dsn, "source", 0, err)) == NULL)
+		return err->code;
+	if ((ret = check_server(&sc)) != 0)
+		goto out;
+
+	if (journal_exists(cfg->storage.path)) {
+		if ((ret = journal_open(&j, cfg->storage.path,
+		    cfg->storage.map_size, 0, err)) != 0 ||
+		    (ret = check_journal_identity(&sc, j)) != 0)
+			goto out;
+		if (journal_meta_get_lsn(j, "creation_lsn", &creation, err) != 0)
+			creation = LSN_INVALID;
+		err_clear(err);
+	}
+
+	if ((slot = slot_exists(&sc)) < 0) {
+		ret = slot;
+		goto out;
+	}
+	if (slot && creation == LSN_INVALID) {
+		ret = err_set(err, PGTT_EDB, "replication slot \"%s\" exists "
+		    "but journal \"%s\" has no history for it", cfg->source.slot,
+		    cfg->storage.path);
+		err_detail(err, "a consistent baseline can only be taken when "
+		    "the slot is created");
+		err_hint(err, "if no other pgtt uses the slot, drop it (SELECT "
+		    "pg_drop_replication_slot('%s')) and run setup again; or "
+		    "set source.slot to a new name", cfg->source.slot);
+		goto out;
+	}
+	if (!slot && creation != LSN_INVALID) {
+		ret = err_set(err, PGTT_EDB, "replication slot \"%s\" is gone, "
+		    "but journal \"%s\" continues its history",
+		    cfg->source.slot, cfg->storage.path);
+		err_detail(err, "changes made since the slot was dropped were "
+		    "not captured");
+		err_hint(err, "move \"%s\" aside and run setup again to start "
+		    "a new history", cfg->storage.path);
+		goto out;
+	}
+
+	if ((ret = ensure_publication(&sc)) != 0 ||
+	    (ret = ensure_ddl_trigger(&sc)) != 0)
+		goto out;
+
+	if (slot) {
+		if (access(rep->baseline, R_OK) != 0) {
+			ret = err_set(err, PGTT_EIO, "baseline dump \"%s\" is "
+			    "missing: %s", rep->baseline, strerror(errno));
+			err_hint(err, "the journal cannot be replayed without "
+			    "it; restore the file, or start a new history");
+			goto out;
+		}
+		if (access(rep->baseline_list, R_OK) != 0 && !dry_run) {
+			if ((ret = baseline_write_list(cfg->pitr.bindir,
+			    rep->server_version / 10000, rep->baseline,
+			    rep->baseline_list, err)) != 0)
+				goto out;
+			step(&sc, SETUP_CREATED, NULL, "restore list \"%s\"",
+			    rep->baseline_list);
+		}
+		rep->creation_lsn = creation;
+		step(&sc, SETUP_EXISTS, lsn_format(creation, lsnbuf),
+		    "replication slot \"%s\" and baseline dump \"%s\"",
+		    cfg->source.slot, rep->baseline);
+		step(&sc, SETUP_EXISTS, lsn_format(creation, lsnbuf),
+		    "checkpoint \"creation\"");
+	} else if (dry_run) {
+		step(&sc, SETUP_PLANNED, "with an exported snapshot",
+		    "replication slot \"%s\" and baseline dump \"%s\"",
+		    cfg->source.slot, rep->baseline);
+		step(&sc, SETUP_PLANNED, "at the slot's consistent point",
+		    "checkpoint \"creation\"");
+	} else {
+		if (j == NULL && (ret = journal_open(&j, cfg->storage.path,
+		    cfg->storage.map_size, JOURNAL_CREATE, err)) != 0)
+			goto out;
+		if ((ret = create_slot_and_baseline(&sc, rep->baseline)) != 0 ||
+		    (ret = record_creation(&sc, j)) != 0)
+			goto out;
+		step(&sc, SETUP_CREATED, lsn_format(rep->creation_lsn, lsnbuf),
+		    "checkpoint \"creation\"");
+	}
+
+out:
+	if (j != NULL)
+		journal_close(j);
+	PQfinish(sc.conn);
+	return ret;
+}

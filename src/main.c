@@ -1,0 +1,112 @@
+/*
+ * main.c: global options, then either one headless command or the TUI.
+ * Option parsing stops at the command name so each command parses its own.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define PGTT_VERSION	"0.1.0"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "pgtt " PGTT_VERSION ": a time-travel debugger for PostgreSQL\n"
+	    "\n"
+	    "usage: pgtt [-c FILE] [--json] [-v|-q]                 "
+	    "start the terminal UI\n"
+	    "       pgtt [-c FILE] [--json] [-v|-q] --headless COMMAND [ARGS]\n"
+	    "       pgtt --version | --help\n"
+	    "\n"
+	    "options:\n"
+	    "  -c, --config FILE  configuration file (default: $PGTT_CONFIG,\n"
+	    "                     ./config.yaml, "
+	    "$XDG_CONFIG_HOME/pgtt/config.yaml)\n"
+	    "      --json         JSON output: one object per result\n"
+	    "  -v, --verbose      say more\n"
+	    "  -q, --quiet        print only errors and requested data\n"
+	    "      --headless     run one COMMAND and exit\n"
+	    "  -h, --help         show this help\n"
+	    "  -V, --version      show the version\n"
+	    "\n"
+	    "commands:\n");
+	cli_print_commands(f);
+	fprintf(f,
+	    "\n"
+	    "environment: PGTT_CONFIG, PGTT_SOURCE_DSN, PGTT_REPLICA_DSN, and\n"
+	    "libpq's (PGPASSWORD, PGPASSFILE, PGSERVICE, ...)\n"
+	    "exit status: 0 success, 1 the command failed, 2 bad usage or "
+	    "configuration\n"
+	    "see pgtt(1) for details\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "headless", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_ctx			 ctx;
+	int				 ch, headless = 0;
+
+	memset(&ctx, 0, sizeof ctx);
+	while ((ch = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			ctx.config_path = optarg;
+			break;
+		case 'j':
+			ctx.json = 1;
+			break;
+		case 'v':
+			ctx.verbosity = 1;
+			break;
+		case 'q':
+			ctx.verbosity = -1;
+			break;
+		case 'H':
+			headless = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("pgtt " PGTT_VERSION "\n");
+			return 0;
+		default:
+			fprintf(stderr, "pgtt: try \"pgtt --help\"\n");
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (!headless) {
+		if (argc > 0) {
+			fprintf(stderr, "pgtt: \"%s\" is a command: run it as "
+			    "pgtt --headless %s\n", argv[0], argv[0]);
+			return 2;
+		}
+		fprintf(stderr, "pgtt: the terminal UI is not part of this "
+		    "build yet; use pgtt --headless COMMAND (see pgtt "
+		    "--help)\n");
+		return 1;
+	}
+	if (argc == 0) {
+		fprintf(stderr, "pgtt: --headless needs a COMMAND\n");
+		usage(stderr);
+		return 2;
+	}
+	return cli_run(&ctx, argc, argv);
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# setup and status against real servers: a fresh source, a second run that
+# changes nothing, the baseline's consistency, tables without a primary key,
+# DDL capture that never breaks the source, and the error cases.
+. "$(dirname "$0")/../lib/harness.sh"
+
+
+pg_start src 5601
+pg_start old 5602 "wal_level = replica"
+sql src postgres "CREATE DATABASE app"
+sql src app "CREATE TABLE users (id serial PRIMARY KEY, email text);
+	CREATE TABLE nopk (a int, b text);
+	CREATE SCHEMA \"Sales\";
+	CREATE TABLE \"Sales\".\"Order Items\" (id int PRIMARY KEY, qty int);
+	INSERT INTO users (email) SELECT 'u' || g || '@x' FROM generate_series(1, 50) g;
+	INSERT INTO nopk VALUES (1, 'one');
+	CREATE ROLE app_user LOGIN;
+	GRANT ALL ON SCHEMA public TO app_user;
+	GRANT ALL ON ALL TABLES IN SCHEMA public TO app_user"
+
+W=$TEST_ROOT/w1
+mkdir -p "$W"
+write_config "$W/config.yaml" "$(pg_dsn src app)"
+
+# --- dry run changes nothing ---
+check_ok "setup --dry-run succeeds" -c "$W/config.yaml" --headless setup --dry-run
+like "$OUT" 'planned +publication "pgtt"' "dry run plans the publication"
+is "$(sql src app "SELECT count(*) FROM pg_replication_slots") $(sql src app "SELECT count(*) FROM pg_publication")" "0 0" \
+	"dry run created no slot and no publication"
+ok "$([ ! -e "$W/data" ]; echo $?)" "dry run created no journal"
+
+# --- first run ---
+check_ok "setup on a fresh source" -c "$W/config.yaml" --headless setup
+like "$OUT" 'created +publication "pgtt" \(2 tables\)' "publication created with the two keyed tables"
+like "$OUT" 'skipped +table nopk: no primary key' "table without a key is left out, and says why"
+like "$OUT" 'created +event trigger "pgtt_ddl_capture"' "DDL trigger created"
+like "$OUT" 'created +replication slot "pgtt"' "slot created"
+like "$OUT" 'created +checkpoint "creation"' "creation checkpoint recorded"
+
+is "$(sql src app "SELECT plugin FROM pg_replication_slots WHERE slot_name = 'pgtt'")" "pgoutput" "slot is a pgoutput slot"
+is "$(sql src app "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = 'pgtt'" | LC_ALL=C sort | paste -sd,)" \
+	"Sales.Order Items,public.users" "publication holds exactly the keyed tables"
+
+# The source's writes still work on every table, keyed or not.
+sql src app "UPDATE nopk SET b = 'uno'; DELETE FROM nopk; UPDATE users SET email = 'x' WHERE id = 1" >/dev/null 2>&1
+ok $? "UPDATE and DELETE still work on the source after setup, also on the table without a key"
+
+# --- baseline ---
+ok "$([ -f "$W/data/baseline.dump" ]; echo $?)" "baseline dump exists beside the journal"
+is "$(stat -c %a "$W/data/baseline.dump") $(stat -c %a "$W/data/data.mdb") $(stat -c %a "$W/data")" "600 600 700" \
+	"baseline and journal are private (0600 files, 0700 directory)"
+sql src postgres "CREATE DATABASE restored"
+ok "$([ -f "$W/data/baseline.list" ]; echo $?)" "restore list exists beside the dump"
+"$PG_BINDIR/pg_restore" --exit-on-error --no-owner -L "$W/data/baseline.list" \
+	-d "$(pg_dsn src restored)" "$W/data/baseline.dump" 2>"$TEST_ROOT/restore.err"
+ok $? "baseline restores cleanly with pg_restore -L baseline.list" || diag "$(cat "$TEST_ROOT/restore.err")"
+# Rows written after setup are not in the baseline: it shows the state at creation.
+is "$(sql src restored "SELECT count(*), min(email) FROM users")" "50|u10@x" "baseline shows the rows at creation, not later writes"
+is "$(sql src restored "SELECT count(*) FROM pg_event_trigger") $(sql src restored "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgtt'")" "0 0" \
+	"baseline leaves out pgtt's own objects"
+
+# --- log ---
+like "$(cat "$W/data/pgtt.log")" 'info setup: created replication slot "pgtt"' "the log records what setup created"
+is "$(stat -c %a "$W/data/pgtt.log")" "600" "the log file is private"
+
+# --- status ---
+check_ok "status --json after setup" -c "$W/config.yaml" --json --headless status
+is "$(echo "$OUT" | json_get source.connected)" "true" "status: source connected"
+is "$(echo "$OUT" | json_get slot.exists)/$(echo "$OUT" | json_get slot.active)" "true/false" "status: slot exists, inactive"
+is "$(echo "$OUT" | json_get publication.tables)" "2" "status: publication with 2 tables"
+CREATION=$(echo "$OUT" | json_get journal.creation_lsn)
+is "$CREATION" "$(sql src app "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'pgtt'")" \
+	"status: creation LSN is the slot's consistent point"
+is "$(echo "$OUT" | json_get journal.checkpoints)" "1" "status: journal holds the creation checkpoint"
+is "$(echo "$OUT" | json_get listener)" "stopped" "status: listener stopped"
+like "$(echo "$OUT" | json_get slot.lag_bytes)" '^[0-9]+$' "status: lag in bytes"
+check_ok "status in text form" -c "$W/config.yaml" --headless status
+like "$OUT" "history from $CREATION" "text status shows the creation LSN"
+
+# --- second run changes nothing ---
+catalog() {
+	sql src app "SELECT (SELECT string_agg(slot_name || restart_lsn, ',') FROM pg_replication_slots),
+		(SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_publication_tables),
+		(SELECT string_agg(md5(prosrc), ',' ORDER BY proname) FROM pg_proc WHERE pronamespace = 'pgtt'::regnamespace),
+		(SELECT count(*) FROM pg_event_trigger)"
+}
+BEFORE=$(catalog)
+check_ok "second setup succeeds" -c "$W/config.yaml" --headless setup
+unlike "$OUT" '^(created|changed)' "second setup creates and changes nothing"
+like "$OUT" "exists +checkpoint \"creation\": $CREATION" "second setup keeps the creation LSN"
+is "$(catalog)" "$BEFORE" "second setup leaves the source's catalog as it was"
+
+# --- DDL capture never breaks the source ---
+sql src app "SET ROLE app_user; CREATE TABLE mine (id int PRIMARY KEY); CREATE TEMP TABLE scratch (a int);
+	CREATE UNLOGGED TABLE fast (id int PRIMARY KEY); CREATE TABLE loose (a int)" >/dev/null 2>"$TEST_ROOT/ddl.err"
+ok $? "a non-superuser's DDL (temp, unlogged, key-less tables) still works" || diag "$(cat "$TEST_ROOT/ddl.err")"
+sql src app "CREATE TABLE later (id int PRIMARY KEY)"
+is "$(sql src app "SELECT tablename FROM pg_publication_tables" | LC_ALL=C sort | paste -sd,)" \
+	"Order Items,later,mine,users" "tables created later with a key are published; temp, unlogged and key-less ones are not"
+sql src app "UPDATE loose SET a = 1; DELETE FROM loose" >/dev/null 2>&1
+ok $? "the key-less table created later still takes UPDATE and DELETE"
+MSGS=$(sql src app "SELECT count(*) FROM pg_logical_slot_peek_binary_changes('pgtt', NULL, NULL,
+	'proto_version', '1', 'publication_names', 'pgtt', 'messages', 'true') WHERE substr(data, 1, 1) = 'M'::bytea")
+is "$MSGS" "2" "each DDL transaction is emitted once as a pgtt.ddl message"
+
+# --- errors ---
+W2=$TEST_ROOT/w2; mkdir -p "$W2"
+write_config "$W2/config.yaml" "$(pg_dsn old postgres)"
+check_fail "setup on a wal_level=replica server exits 1" 1 -c "$W2/config.yaml" --headless setup
+like "$ERR" 'wal_level is "replica"' "the message names the wrong wal_level"
+like "$ERR" 'HINT: put "wal_level = logical" in postgresql.conf' "the hint gives the line to put in postgresql.conf"
+ok "$([ ! -e "$W2/data" ]; echo $?)" "a refused setup leaves no journal behind"
+
+W3=$TEST_ROOT/w3; mkdir -p "$W3"
+write_config "$W3/config.yaml" "host=127.0.0.1 port=1 dbname=app user=postgres password=hunter2"
+mkdir -p "$W3/data"
+check_fail "unreachable source exits 1" 1 -c "$W3/config.yaml" --headless setup
+like "$ERR" '127\.0\.0\.1.*port 1' "the message names host and port"
+unlike "$ERR$OUT" 'hunter2' "the password is not shown"
+like "$(cat "$W3/data/pgtt.log")" 'error setup: could not connect' "the failure is logged"
+unlike "$(cat "$W3/data/pgtt.log")" 'hunter2' "the log does not hold the password"
+check_fail "status of an unreachable source exits 1" 1 -c "$W3/config.yaml" --headless status
+like "$OUT" "password='\*\*\*\*\*\*\*\*'" "status shows the DSN with the password masked"
+unlike "$ERR$OUT" 'hunter2' "status does not show the password"
+
+printf 'source:\n  dsn: "x"\nstorage:\n  map_size: 12XB\n' >"$W3/bad.yaml"
+check_fail "broken config exits 2" 2 -c "$W3/bad.yaml" --headless status
+like "$ERR" 'bad\.yaml:4:13' "the error names file, line and column"
+run_pgtt -c "$W3/bad.yaml" --json --headless status
+is "$(echo "$ERR" | json_get error.where | sed 's|.*/||')" "bad.yaml:4:13" "with --json the error is a JSON object on stderr"
+
+printf 'source:\n  dsn: "%s"\n  slot: other\n  tables: [public.users, nosuch]\nstorage:\n  path: %s/d\n' "$(pg_dsn src app)" "$W3" >"$W3/tables.yaml"
+check_fail "a table in source.tables that does not exist" 2 -c "$W3/tables.yaml" --headless setup
+like "$ERR" 'table "nosuch" in source.tables does not exist' "the message names the missing table"
+
+done_testing
