@@ -38,7 +38,7 @@ struct loader {
 	struct config		*cfg;
 	struct pgtt_err		*e;
 	const char		*name;	/* file name for marks; never NULL */
-	char			*base;	/* absolute directory for relative paths */
+	char			*base;	/* absolute; relative paths join it */
 	const char		*text;	/* the input, to place reader errors */
 	size_t			 len;
 	yaml_document_t		*doc;
@@ -135,11 +135,12 @@ shown(const char *s, char *buf)
 static int
 is_null(const yaml_node_t *n)
 {
-	const char	*v = (const char *)n->data.scalar.value;
+	const char	*v;
 
 	if (n->type != YAML_SCALAR_NODE ||
 	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return 0;
+	v = (const char *)n->data.scalar.value;
 	return (v[0] == '\0' || strcmp(v, "~") == 0 ||
 	    strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 ||
 	    strcmp(v, "NULL") == 0);
@@ -256,7 +257,8 @@ base_dir(const char *file, char **out, struct pgtt_err *e)
 	if (slash == NULL)
 		dir = xstrdup(".");
 	else
-		dir = xstrndup(file, slash == file ? 1 : (size_t)(slash - file));
+		dir = xstrndup(file, slash == file ? 1 :
+		    (size_t)(slash - file));
 	if (dir[0] != '/') {
 		if (getcwd(cwd, sizeof cwd) == NULL) {
 			free(dir);
@@ -316,8 +318,9 @@ set_string(struct loader *l, const struct key *k, yaml_node_t *n)
 static int
 set_bool(struct loader *l, const struct key *k, yaml_node_t *n)
 {
-	static const char *const yes[] = { "true", "yes", "on" };
-	static const char *const no[] = { "false", "no", "off" };
+	static const char *const words[] = {
+		"false", "true", "no", "yes", "off", "on"
+	};
 	static const char	*what = "a boolean (true or false)";
 	int			*field = (int *)((char *)l->cfg + k->off);
 	const char		*v;
@@ -326,13 +329,9 @@ set_bool(struct loader *l, const struct key *k, yaml_node_t *n)
 
 	if ((rc = get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
 		return rc;
-	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*field = 1;
-			return 0;
-		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*field = 0;
+	for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+		if (strcasecmp(v, words[i]) == 0) {
+			*field = (int)(i % 2);	/* odd entries are true */
 			return 0;
 		}
 	}
@@ -426,8 +425,8 @@ free_tables(struct config *cfg)
 
 /*
  * A sequence of table names, kept as written: parsing "schema.name" and its
- * quoting belongs to whoever builds the publication.  Every item is checked
- * before anything is stored, so a bad item leaves nothing half-built.
+ * quoting belongs to whoever builds the publication.  Writes both tables and
+ * ntables; a bad item frees what was built, so nothing is left half-built.
  */
 static int
 set_tables(struct loader *l, const struct key *k, yaml_node_t *n)
@@ -441,7 +440,8 @@ set_tables(struct loader *l, const struct key *k, yaml_node_t *n)
 	int			 rc;
 
 	if (n->type == YAML_SCALAR_NODE && !is_null(n)) {
-		rc = bad_value(l, k, n, what, (const char *)n->data.scalar.value);
+		v = (const char *)n->data.scalar.value;
+		rc = bad_value(l, k, n, what, v);
 		err_hint(l->e, "write [public.users, \"Sales.Order Items\"], "
 		    "or leave it out for all tables");
 		return rc;
@@ -674,7 +674,8 @@ parse(struct loader *l)
 		if (!yaml_parser_load(&parser, &extra))
 			rc = syntax_error(l, &parser);
 		else {
-			if ((root = yaml_document_get_root_node(&extra)) != NULL) {
+			root = yaml_document_get_root_node(&extra);
+			if (root != NULL) {
 				err_set(l->e, PGTT_ECONFIG, "the config file "
 				    "holds more than one YAML document");
 				err_hint(l->e, "remove the second \"---\"");
@@ -721,8 +722,8 @@ finish(struct loader *l, int have_file)
 	if (cfg->source.dsn == NULL || cfg->source.dsn[0] == '\0') {
 		err_set(l->e, PGTT_ECONFIG, "no source database configured");
 		if (have_file) {
-			err_hint(l->e, "set source.dsn in %s or PGTT_SOURCE_DSN",
-			    l->name);
+			err_hint(l->e, "set source.dsn in %s or "
+			    "PGTT_SOURCE_DSN", l->name);
 			err_where(l->e, "%s", l->name);
 		} else
 			err_hint(l->e, "set source.dsn in a config file or "
@@ -766,60 +767,46 @@ load(struct config *cfg, const char *text, size_t len, const char *name,
 	return rc;
 }
 
-/* Read a whole file; the caller frees *out. */
-static int
-read_file(const char *path, char **out, size_t *lenp, struct pgtt_err *e)
+/* The file is read whole so reader errors can be placed by line. */
+int
+config_load(struct config *cfg, const char *path, struct pgtt_err *e)
 {
 	FILE	*f;
 	char	*buf = NULL;
 	size_t	 len = 0, size = 0, n;
-	int	 saved;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		err_set(e, PGTT_ECONFIG, "could not open config file \"%s\": %s",
-		    path, strerror(errno));
-		err_where(e, "%s", path);
-		return e->code;
-	}
-	for (;;) {
-		if (len == size) {
-			size = size == 0 ? 4096 : size * 2;
-			buf = xreallocarray(buf, size, 1);
-		}
-		if ((n = fread(buf + len, 1, size - len, f)) == 0)
-			break;
-		len += n;
-	}
-	if (ferror(f)) {
-		saved = errno;
-		fclose(f);
-		free(buf);
-		err_set(e, PGTT_ECONFIG, "could not read config file \"%s\": %s",
-		    path, strerror(saved));
-		err_where(e, "%s", path);
-		return e->code;
-	}
-	fclose(f);
-	*out = buf;
-	*lenp = len;
-	return 0;
-}
-
-int
-config_load(struct config *cfg, const char *path, struct pgtt_err *e)
-{
-	char	*text = NULL;
-	size_t	 len = 0;
-	int	 rc;
+	int	 rc, saved;
 
 	memset(cfg, 0, sizeof *cfg);
 	err_clear(e);
 	if (path == NULL)
 		return load(cfg, NULL, 0, NULL, e);
-	if ((rc = read_file(path, &text, &len, e)) != 0)
-		return rc;
-	rc = load(cfg, text, len, path, e);
-	free(text);
+	if ((f = fopen(path, "rb")) == NULL) {
+		err_set(e, PGTT_ECONFIG,
+		    "could not open config file \"%s\": %s", path,
+		    strerror(errno));
+		err_where(e, "%s", path);
+		return e->code;
+	}
+	do {
+		if (len == size) {
+			size = size == 0 ? 4096 : size * 2;
+			buf = xreallocarray(buf, size, 1);
+		}
+		len += (n = fread(buf + len, 1, size - len, f));
+	} while (n != 0);
+	saved = errno;
+	if (ferror(f)) {
+		fclose(f);
+		free(buf);
+		err_set(e, PGTT_ECONFIG,
+		    "could not read config file \"%s\": %s", path,
+		    strerror(saved));
+		err_where(e, "%s", path);
+		return e->code;
+	}
+	fclose(f);
+	rc = load(cfg, buf, len, path, e);
+	free(buf);
 	return rc;
 }
 

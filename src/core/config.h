@@ -64,16 +64,23 @@ struct config {
  * holding "file:line:col" when the fault is in the file.
  */
 int	config_load(struct config *, const char *path, struct pgtt_err *);
-/* Same as config_load but from a string (tests, fuzzing); name is for errors. */
+/*
+ * Same as config_load but from a string (tests, fuzzing).  name stands for
+ * the file: it appears in errors and relative paths resolve against its
+ * directory (NULL: the working directory, and no config->path).  Both
+ * loaders zero the struct first and free it again on error, so config_free
+ * is always safe afterwards.
+ */
 int	config_load_string(struct config *, const char *text, size_t len,
 	    const char *name, struct pgtt_err *);
+/* Free every string and zero the struct; safe on a zeroed struct. */
 void	config_free(struct config *);
 
 /*
  * Find the config file as CLI.md says: explicit, $PGTT_CONFIG, ./config.yaml,
  * $XDG_CONFIG_HOME/pgtt/config.yaml (~/.config when unset).  Returns a
- * malloc'd path, or NULL when none exists (explicit paths are returned even
- * if missing, so the loader reports them).
+ * malloc'd path, or NULL when none exists (explicit paths and $PGTT_CONFIG
+ * are returned even if missing, so the loader reports them).
  */
 char	*config_find(const char *explicit_path);
 
