@@ -53,6 +53,13 @@ APP_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(UI_SRC:%.c=$(BUILD)/%.o) \
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+# libFuzzer targets need clang; without it `make check` skips them.
+FUZZ_CC  ?= clang
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 10
+HAVE_FUZZ_CC := $(shell command -v $(FUZZ_CC) 2>/dev/null)
+
 ifeq ($(V),1)
 Q :=
 else
@@ -64,7 +71,7 @@ ifeq ($(SAN),1)
 PGTT := pgtt-san
 endif
 
-.PHONY: all check unit-tests install uninstall clean deps demo fuzz
+.PHONY: all check unit-tests install uninstall clean deps demo fuzz fuzz-build
 
 all: $(PGTT)
 
@@ -89,12 +96,26 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
 
 unit-tests: $(UNIT_BIN)
 
+build/fuzz/%: tests/fuzz/%.c $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
+	    -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(PKG_CFLAGS) -Isrc \
+	    -o $@ $< $(CORE_SRC) $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# Longer runs: make fuzz FUZZ_SECONDS=600
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) prove --exec '' -v tests/fuzz/run.t
+
 # One runner, one summary line.  Unit tests are cmocka binaries printing
 # TAP; integration tests are shell scripts printing TAP that start their
 # own PostgreSQL servers.  TESTS=... narrows the run.
-TESTS ?= $(UNIT_BIN) $(sort $(wildcard tests/integration/*.t))
-check: $(PGTT) $(UNIT_BIN)
+TESTS ?= $(UNIT_BIN) tests/fuzz/run.t $(sort $(wildcard tests/integration/*.t))
+check: $(PGTT) $(UNIT_BIN) $(if $(HAVE_FUZZ_CC),$(FUZZ_BIN))
 	CMOCKA_MESSAGE_OUTPUT=TAP PGTT_BIN=$(CURDIR)/$(PGTT) \
+	    FUZZ_SECONDS=$(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),5) \
 	    prove --exec '' $(if $(V),-v) $(TESTS)
 
 install: $(PGTT)
