@@ -27,7 +27,7 @@ usage(FILE *f)
 	    "                     ./config.yaml, "
 	    "$XDG_CONFIG_HOME/pgtt/config.yaml)\n"
 	    "      --json         JSON output: one object per result\n"
-	    "  -v, --verbose      say more\n"
+	    "  -v, --verbose      log at debug level\n"
 	    "  -q, --quiet        print only errors and requested data\n"
 	    "      --headless     run one COMMAND and exit\n"
 	    "  -h, --help         show this help\n"

@@ -132,7 +132,8 @@ cli_run(struct cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (cmd->needs_config)
-		log_open(ctx->cfg.log.file, ctx->cfg.log.level);
+		log_open(ctx->cfg.log.file, ctx->verbosity > 0 ?
+		    LOG_LEVEL_DEBUG : ctx->cfg.log.level);
 	ret = cmd->run(ctx, argc, argv);
 	if (ret != 0) {
 		cli_print_error(ctx);

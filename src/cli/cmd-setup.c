@@ -37,8 +37,9 @@ print_text(const struct setup_report *rep, int dry_run, int finished)
 		    lsn_format(rep->creation_lsn, lsnbuf));
 }
 
+/* On failure the steps done so far still print, with "completed": false. */
 static void
-print_json(const struct setup_report *rep, int dry_run)
+print_json(const struct setup_report *rep, int dry_run, int finished)
 {
 	json_t	*steps, *o;
 	char	 lsnbuf[LSN_BUFSIZE];
@@ -54,11 +55,12 @@ print_json(const struct setup_report *rep, int dry_run)
 			json_object_set_new(o, "note", json_string(s->note));
 		json_array_append_new(steps, o);
 	}
-	o = json_pack("{s:b, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:o}",
-	    "dry_run", dry_run, "database", rep->database, "system_identifier",
-	    rep->system_id, "server_version", rep->server_version, "slot",
-	    rep->slot, "publication", rep->publication, "journal",
-	    rep->journal, "baseline", rep->baseline, "steps", steps);
+	o = json_pack("{s:b, s:b, s:s?, s:s?, s:i, s:s, s:s, s:s, s:s, s:o}",
+	    "completed", finished, "dry_run", dry_run, "database",
+	    rep->database, "system_identifier", rep->system_id,
+	    "server_version", rep->server_version, "slot", rep->slot,
+	    "publication", rep->publication, "journal", rep->journal,
+	    "baseline", rep->baseline, "steps", steps);
 	json_object_set_new(o, "baseline_list", json_string(rep->baseline_list));
 	json_object_set_new(o, "creation_lsn", rep->creation_lsn ?
 	    json_string(lsn_format(rep->creation_lsn, lsnbuf)) : json_null());
@@ -76,12 +78,14 @@ cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
 	int				 ch, dry_run = 0, ret;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+n", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (ch == 'n')
 			dry_run = 1;
 		else
 			return cli_usage_error(ctx, cli_find("setup"),
-			    "unknown option for setup");
+			    "unknown option \"%s\" for setup",
+			    argv[optind - 1]);
 	}
 	if (optind != argc)
 		return cli_usage_error(ctx, cli_find("setup"),
@@ -94,8 +98,8 @@ cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
 		    rep.steps[i].note != NULL ? ": " : "",
 		    rep.steps[i].note != NULL ? rep.steps[i].note : "");
 	/* Even a failed setup says what it did before it failed. */
-	if (ctx->json && ret == 0)
-		print_json(&rep, dry_run);
+	if (ctx->json)
+		print_json(&rep, dry_run, ret == 0);
 	else if (!ctx->json && (ctx->verbosity >= 0 || ret != 0))
 		print_text(&rep, dry_run, ret == 0);
 	setup_report_done(&rep);

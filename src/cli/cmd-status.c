@@ -92,8 +92,10 @@ print_json(const struct config *cfg, const struct source_status *st,
 {
 	json_t	*slot, *journal, *pub;
 
-	slot = json_pack("{s:s, s:b}", "name", cfg->source.slot, "exists",
-	    st->slot.exists);
+	/* What an unreachable source would say is unknown, not false. */
+	slot = json_pack("{s:s, s:o}", "name", cfg->source.slot, "exists",
+	    st->source.reachable ? json_boolean(st->slot.exists) :
+	    json_null());
 	if (st->slot.exists) {
 		json_object_set_new(slot, "active", json_boolean(st->slot.active));
 		json_object_set_new(slot, "lag_bytes",
@@ -105,9 +107,14 @@ print_json(const struct config *cfg, const struct source_status *st,
 		json_object_set_new(slot, "wal_status", st->slot.wal_status ?
 		    json_string(st->slot.wal_status) : json_null());
 	}
-	pub = json_pack("{s:s, s:b, s:i, s:b}", "name",
-	    cfg->source.publication, "exists", st->publication_exists,
-	    "tables", st->publication_tables, "ddl_capture", st->ddl_trigger);
+	if (st->source.reachable)
+		pub = json_pack("{s:s, s:b, s:i, s:b}", "name",
+		    cfg->source.publication, "exists", st->publication_exists,
+		    "tables", st->publication_tables, "ddl_capture",
+		    st->ddl_trigger);
+	else
+		pub = json_pack("{s:s, s:n}", "name", cfg->source.publication,
+		    "exists");
 	journal = json_pack("{s:s, s:b}", "path", cfg->storage.path,
 	    "exists", jv->exists);
 	if (jv->error != NULL)
@@ -163,9 +170,16 @@ print_text(const struct config *cfg, const struct source_status *st,
 	char				 a[LSN_BUFSIZE], b[LSN_BUFSIZE];
 
 	print_db("source", &st->source);
+	if (!st->source.reachable && st->source.configured)
+		printf("%-12s unknown: the source is unreachable\n",
+		    "slot");
 	print_db("replica", &st->replica);
 	if (st->source.reachable) {
-		if (!st->slot.exists)
+		if (!st->slot.exists && jv->creation_lsn != LSN_INVALID)
+			printf("%-12s \"%s\" is gone: the journal's history "
+			    "cannot continue (see setup in pgtt(1))\n", "slot",
+			    cfg->source.slot);
+		else if (!st->slot.exists)
 			printf("%-12s \"%s\" does not exist (run setup)\n",
 			    "slot", cfg->source.slot);
 		else

@@ -5,6 +5,7 @@
  * into place, so a reader never sees half a list.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 /* Archive entries that belong to pgtt, not to the user's database. */
 static const char *const own_entries[] = {
 	" EVENT TRIGGER - pgtt_ddl_capture ",
+	" EVENT TRIGGER - pgtt_ddl_drop ",
 	NULL
 };
 
@@ -37,7 +39,7 @@ baseline_write_list(const char *bindir, int major, const char *dump_path,
 {
 	char	*pg_restore, *raw, *tmp, *file_arg, line[4096];
 	FILE	*in = NULL, *out = NULL;
-	int	 ret;
+	int	 fd = -1, ret;
 
 	pg_restore = proc_find_pgbin(bindir, major, "pg_restore");
 	xasprintf(&raw, "%s.raw", list_path);
@@ -51,11 +53,15 @@ baseline_write_list(const char *bindir, int major, const char *dump_path,
 	}
 	if (ret != 0)
 		goto out;
-	if ((in = fopen(raw, "r")) == NULL || (out = fopen(tmp, "w")) == NULL) {
+	/* The list names every table: as private as the dump itself. */
+	if ((in = fopen(raw, "r")) == NULL ||
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    (out = fdopen(fd, "w")) == NULL) {
 		ret = err_set(err, PGTT_EIO, "could not open \"%s\": %s",
 		    in == NULL ? raw : tmp, strerror(errno));
 		goto out;
 	}
+	fd = -1;	/* out owns it now */
 	while (fgets(line, sizeof line, in) != NULL)
 		if (!is_own_entry(line))
 			fputs(line, out);
@@ -74,6 +80,8 @@ out:
 		fclose(in);
 	if (out != NULL)
 		fclose(out);
+	else if (fd != -1)
+		close(fd);
 	unlink(raw);
 	if (ret != 0)
 		unlink(tmp);

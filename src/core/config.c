@@ -442,8 +442,8 @@ set_tables(struct loader *l, const struct key *k, yaml_node_t *n)
 	if (n->type == YAML_SCALAR_NODE && !is_null(n)) {
 		v = (const char *)n->data.scalar.value;
 		rc = bad_value(l, k, n, what, v);
-		err_hint(l->e, "write [public.users, \"Sales.Order Items\"], "
-		    "or leave it out for all tables");
+		err_hint(l->e, "write [public.users, '\"Sales\".\"Order "
+		    "Items\"'], or leave it out for all tables");
 		return rc;
 	}
 	if (n->type == YAML_MAPPING_NODE)

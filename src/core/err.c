@@ -1,7 +1,7 @@
 /*
  * err.c: filling struct pgtt_err.  Messages are truncated, never overflowed;
  * a trailing newline from a library (libpq ends its messages with one) is
- * trimmed so every field stays a single printable line.
+ * trimmed and inner line breaks folded, so every field stays one line.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,12 +11,32 @@
 static void
 vfill(char *dst, size_t size, const char *fmt, va_list ap)
 {
-	size_t	len;
+	size_t	 len;
+	char	*r, *w;
 
 	vsnprintf(dst, size, fmt, ap);
 	len = strlen(dst);
 	while (len > 0 && (dst[len - 1] == '\n' || dst[len - 1] == ' '))
 		dst[--len] = '\0';
+	/*
+	 * libpq's "...failed\n\tIs the server running..." becomes "...failed;
+	 * Is the server running...".  "; " is written only where a newline
+	 * and at least one blank were read, so w never passes r.
+	 */
+	for (r = w = dst; *r != '\0';) {
+		if (*r != '\n') {
+			*w++ = *r++;
+			continue;
+		}
+		r++;
+		if (*r == '\t' || *r == ' ') {
+			while (*r == '\t' || *r == ' ')
+				r++;
+			*w++ = ';';
+		}
+		*w++ = ' ';
+	}
+	*w = '\0';
 }
 
 void

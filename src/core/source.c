@@ -34,8 +34,6 @@
 #include "source.h"
 #include "xmalloc.h"
 
-#define DDL_TRIGGER	"pgtt_ddl_capture"
-#define DDL_FUNCTION	"pgtt.ddl_capture"
 #define LOCK_TIMEOUT	"5s"
 
 struct setup_ctx {
@@ -153,15 +151,15 @@ check_server(struct setup_ctx *sc)
 		ret = err_set(sc->err, PGTT_EDB, "the source runs PostgreSQL "
 		    "%d; pgtt needs 10 or later for pgoutput",
 		    sc->rep->server_version / 10000);
+	} else if (pg_bool(res, 0, 4)) {
+		ret = err_set(sc->err, PGTT_EDB, "the source is a standby; "
+		    "setup must run against the primary");
 	} else if (strcmp(wal_level, "logical") != 0) {
 		ret = err_set(sc->err, PGTT_EDB, "wal_level is \"%s\" on the "
 		    "source; logical decoding needs \"logical\"", wal_level);
 		err_hint(sc->err, "put \"wal_level = logical\" in "
 		    "postgresql.conf (or run ALTER SYSTEM SET wal_level = "
 		    "logical) and restart the server");
-	} else if (pg_bool(res, 0, 4)) {
-		ret = err_set(sc->err, PGTT_EDB, "the source is a standby; "
-		    "setup must run against the primary");
 	} else if (!sc->superuser && !pg_bool(res, 0, 6)) {
 		ret = err_set(sc->err, PGTT_EDB, "role \"%s\" may not use "
 		    "replication", PQgetvalue(res, 0, 7));
@@ -252,13 +250,14 @@ check_tables_exist(struct setup_ctx *sc)
 		param = cfg->source.tables[i];
 		res = pg_exec(sc->conn, sc->err,
 		    "SELECT to_regclass($1) IS NOT NULL", 1, &param);
-		if (res == NULL)
+		if (res == NULL && strstr(sc->err->detail, "42602") == NULL)
 			return sc->err->code;
-		if (!pg_bool(res, 0, 0)) {
+		if (res == NULL || !pg_bool(res, 0, 0)) {
 			PQclear(res);
-			err_set(sc->err, PGTT_ECONFIG, "table \"%s\" in "
-			    "source.tables does not exist on the source",
-			    param);
+			err_set(sc->err, PGTT_ECONFIG, res == NULL ?
+			    "table \"%s\" in source.tables is not a valid "
+			    "table name" : "table \"%s\" in source.tables "
+			    "does not exist on the source", param);
 			err_hint(sc->err, "write names as psql takes them: "
 			    "schema.name, with double quotes around names "
 			    "that keep their case, like '\"Sales\".\"Order "
@@ -285,6 +284,7 @@ ensure_publication(struct setup_ctx *sc)
 	struct buf		 add;
 	char			*qpub, *sql;
 	const char		*param = cfg->source.publication;
+	size_t			 steps_before = sc->rep->nsteps;
 	int			 i, nadd = 0, exists, ret;
 
 	if ((ret = check_tables_exist(sc)) != 0)
@@ -374,6 +374,16 @@ fail:
 	PQclear(pub);
 	if (!sc->dry_run)
 		PQclear(PQexec(sc->conn, "ROLLBACK"));
+	/* Rolled back: what the steps said did not happen. */
+	while (sc->rep->nsteps > steps_before) {
+		sc->rep->nsteps--;
+		free(sc->rep->steps[sc->rep->nsteps].object);
+		free(sc->rep->steps[sc->rep->nsteps].note);
+	}
+	if (sc->err->code == PGTT_EDB &&
+	    strstr(sc->err->detail, "42501") != NULL)
+		err_hint(sc->err, "setup must run as the owner of the tables "
+		    "or as a superuser");
 	if (sc->err->code == PGTT_EDB &&
 	    strstr(sc->err->detail, "55P03") != NULL)
 		err_hint(sc->err, "another session holds a lock on a table; "
@@ -383,164 +393,211 @@ fail:
 }
 
 /*
- * DDL capture is two functions.  The event trigger's function runs with
- * the rights and the search_path of whoever ran the DDL, so it can record
- * that search_path, and it can gain no privilege.  It hands the statement
- * to pgtt.ddl_record, which runs as the role that ran setup, with a pinned
+ * DDL capture.  Two event triggers, because a DROP is listed only to
+ * sql_drop and everything else only to ddl_command_end.  Their functions
+ * run with the rights and search_path of whoever ran the DDL, so they can
+ * record that search_path and can gain no privilege; they hand it to
+ * pgtt.ddl_record, which runs as the role that ran setup with a pinned
  * search_path, so that it may publish tables created later.
  *
- * ddl_record emits each DDL statement as a transactional logical message,
- * so the statement reaches the journal in its transaction, in order with
- * the rows around it.  A string of several statements fires the trigger
- * once per statement with the same current_query(): it is emitted once per
- * transaction.  Every failure becomes a WARNING: pgtt must never make a
- * user's DDL fail.  pgtt.in_trigger keeps it from reacting to its own
- * ALTERs.
+ * ddl_record cannot be used to plant a statement: it reads the statement
+ * itself (current_query()), and it first asks the event trigger context
+ * for the command list, which raises an error outside an event trigger
+ * and is empty before a command has completed.  It emits each statement as
+ * a transactional logical message, so it reaches the journal in its
+ * transaction, in order with the rows around it; a string of several
+ * statements fires it once per statement with the same text, and is
+ * emitted once per transaction.  Its behaviour per publication lives in
+ * pgtt.publication_settings, so the function text never changes and
+ * several publications can share it.  Every failure becomes a WARNING:
+ * pgtt must never make a user's DDL fail.  pgtt.capture = off (set by
+ * setup for its own session, and by ddl_record around its own ALTERs)
+ * keeps pgtt's own DDL out of the history.
  */
-static const char ddl_trigger_body[] =
-    "\nBEGIN\n"
+static const char ddl_objects_sql[] =
+    "CREATE SCHEMA IF NOT EXISTS pgtt;\n"
+    "REVOKE ALL ON SCHEMA pgtt FROM PUBLIC;\n"
+    "GRANT USAGE ON SCHEMA pgtt TO PUBLIC;\n"
+    "CREATE TABLE IF NOT EXISTS pgtt.publication_settings (\n"
+    "  publication name PRIMARY KEY,\n"
+    "  all_tables boolean NOT NULL,\n"
+    "  full_row_images boolean NOT NULL);\n"
+    "REVOKE ALL ON pgtt.publication_settings FROM PUBLIC;\n"
+    "CREATE OR REPLACE FUNCTION pgtt.ddl_record(tag text,\n"
+    "    search_path text, dropping boolean) RETURNS void\n"
+    "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog\n"
+    "AS $pgtt$\n"
+    "DECLARE\n"
+    "  n bigint;\n"
+    "  obj record;\n"
+    "  pub record;\n"
+    "  digest text := md5(current_query());\n"
+    "BEGIN\n"
+    "  IF current_setting('pgtt.capture', true) = 'off'\n"
+    "     OR tag LIKE '%PUBLICATION%' OR tag LIKE '%SUBSCRIPTION%' THEN\n"
+    "    RETURN;\n"
+    "  END IF;\n"
+    "  IF dropping THEN\n"
+    "    SELECT count(*) INTO n FROM pg_event_trigger_dropped_objects();\n"
+    "  ELSE\n"
+    "    SELECT count(*) INTO n FROM pg_event_trigger_ddl_commands();\n"
+    "  END IF;\n"
+    "  IF n = 0 THEN\n"
+    "    RETURN;\n"
+    "  END IF;\n"
+    "  IF current_setting('pgtt.ddl_emitted', true) IS DISTINCT FROM digest"
+    " THEN\n"
+    "    PERFORM set_config('pgtt.ddl_emitted', digest, true);\n"
+    "    PERFORM pg_logical_emit_message(true, 'pgtt.ddl',\n"
+    "      json_build_object('tag', tag, 'search_path', search_path,\n"
+    "        'query', current_query())::text);\n"
+    "  END IF;\n"
+    "  IF dropping THEN\n"
+    "    RETURN;\n"
+    "  END IF;\n"
+    "  PERFORM set_config('pgtt.capture', 'off', true);\n"
+    "  FOR pub IN SELECT * FROM pgtt.publication_settings\n"
+    "      WHERE all_tables LOOP\n"
+    "    FOR obj IN SELECT c.oid FROM pg_event_trigger_ddl_commands() d\n"
+    "        JOIN pg_class c ON c.oid = d.objid\n"
+    "        WHERE d.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS',\n"
+    "          'SELECT INTO') AND c.relkind = 'r'\n"
+    "          AND c.relpersistence = 'p' LOOP\n"
+    "      BEGIN\n"
+    "        IF pub.full_row_images THEN\n"
+    "          EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL',\n"
+    "            obj.oid::regclass);\n"
+    "        END IF;\n"
+    "        IF pub.full_row_images OR EXISTS (SELECT 1 FROM pg_index i\n"
+    "            WHERE i.indrelid = obj.oid AND i.indisprimary) THEN\n"
+    "          EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s',\n"
+    "            pub.publication, obj.oid::regclass);\n"
+    "        END IF;\n"
+    "      EXCEPTION WHEN OTHERS THEN\n"
+    "        RAISE WARNING 'pgtt could not publish table %: %',\n"
+    "          obj.oid::regclass, SQLERRM;\n"
+    "      END;\n"
+    "    END LOOP;\n"
+    "  END LOOP;\n"
+    "  PERFORM set_config('pgtt.capture', 'on', true);\n"
+    "END\n"
+    "$pgtt$;\n"
+    "CREATE OR REPLACE FUNCTION pgtt.ddl_capture() RETURNS event_trigger\n"
+    "LANGUAGE plpgsql AS $pgtt$\n"
+    "BEGIN\n"
     "  PERFORM pgtt.ddl_record(tg_tag,\n"
-    "    pg_catalog.current_setting('search_path'),\n"
-    "    pg_catalog.current_query());\n"
+    "    pg_catalog.current_setting('search_path'), tg_event = 'sql_drop');\n"
     "EXCEPTION WHEN OTHERS THEN\n"
     "  RAISE WARNING 'pgtt could not record this DDL: %', SQLERRM;\n"
-    "END\n";
+    "END\n"
+    "$pgtt$;\n";
 
-static char *
-ddl_record_body(struct setup_ctx *sc)
-{
-	const char	*pub = sc->cfg->source.publication;
-	char		*body, *lit;
+/* The event triggers and the functions they call, by name. */
+static const char *const ddl_triggers[][2] = {
+	{ "pgtt_ddl_capture", "ddl_command_end" },
+	{ "pgtt_ddl_drop", "sql_drop" },
+};
 
-	if ((lit = PQescapeLiteral(sc->conn, pub, strlen(pub))) == NULL)
-		fatalx("could not quote literal: %s",
-		    PQerrorMessage(sc->conn));
-	xasprintf(&body,
-	    "\nDECLARE\n"
-	    "  obj record;\n"
-	    "  digest text := md5(query);\n"
-	    "BEGIN\n"
-	    "  IF current_setting('pgtt.in_trigger', true) = 'on'\n"
-	    "     OR tag LIKE '%%PUBLICATION%%'\n"
-	    "     OR tag LIKE '%%SUBSCRIPTION%%' THEN\n"
-	    "    RETURN;\n"
-	    "  END IF;\n"
-	    "  IF current_setting('pgtt.ddl_emitted', true) IS DISTINCT FROM"
-	    " digest THEN\n"
-	    "    PERFORM set_config('pgtt.ddl_emitted', digest, true);\n"
-	    "    PERFORM pg_logical_emit_message(true, 'pgtt.ddl',\n"
-	    "      json_build_object('tag', tag, 'search_path', search_path,\n"
-	    "        'query', query)::text);\n"
-	    "  END IF;\n"
-	    "  IF NOT %s THEN\n"
-	    "    RETURN;\n"
-	    "  END IF;\n"
-	    "  PERFORM set_config('pgtt.in_trigger', 'on', true);\n"
-	    "  FOR obj IN SELECT c.oid FROM pg_event_trigger_ddl_commands() d\n"
-	    "      JOIN pg_class c ON c.oid = d.objid\n"
-	    "      WHERE d.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS',\n"
-	    "        'SELECT INTO') AND c.relkind = 'r'\n"
-	    "        AND c.relpersistence = 'p' LOOP\n"
-	    "    BEGIN\n"
-	    "      IF %s THEN\n"
-	    "        EXECUTE format('ALTER TABLE %%s REPLICA IDENTITY FULL',\n"
-	    "          obj.oid::regclass);\n"
-	    "      END IF;\n"
-	    "      IF %s OR EXISTS (SELECT 1 FROM pg_index i\n"
-	    "          WHERE i.indrelid = obj.oid AND i.indisprimary) THEN\n"
-	    "        EXECUTE format('ALTER PUBLICATION %%I ADD TABLE %%s',\n"
-	    "          %s, obj.oid::regclass);\n"
-	    "      END IF;\n"
-	    "    EXCEPTION WHEN OTHERS THEN\n"
-	    "      RAISE WARNING 'pgtt could not publish table %%: %%',\n"
-	    "        obj.oid::regclass, SQLERRM;\n"
-	    "    END;\n"
-	    "  END LOOP;\n"
-	    "  PERFORM set_config('pgtt.in_trigger', 'off', true);\n"
-	    "END\n",
-	    sc->all_tables ? "true" : "false",
-	    sc->cfg->source.full_row_images ? "true" : "false",
-	    sc->cfg->source.full_row_images ? "true" : "false", lit);
-	PQfreemem(lit);
-	return body;
-}
-
-/* Install or refresh the DDL capture event trigger where the role may. */
+/* Install or refresh DDL capture where the role may. */
 static int
 ensure_ddl_trigger(struct setup_ctx *sc)
 {
-	PGresult	*res;
-	char		*record_body, *sql;
-	const char	*params[2];
-	int		 fn_same, trig_exists, ret;
+	const struct config	*cfg = sc->cfg;
+	PGresult		*res;
+	char			*sql;
+	const char		*params[4];
+	size_t			 i;
+	int			 objects_same, settings_same, ret;
 
-	if (!sc->cfg->source.capture_ddl) {
+	if (!cfg->source.capture_ddl) {
 		step(sc, SETUP_SKIPPED, "source.capture_ddl is false",
-		    "event trigger \"%s\"", DDL_TRIGGER);
+		    "DDL capture");
 		return 0;
 	}
 	if (sc->rep->server_version < 140000) {
 		step(sc, SETUP_SKIPPED, "pgoutput sends logical messages only "
 		    "from PostgreSQL 14 on; DDL will not be captured",
-		    "event trigger \"%s\"", DDL_TRIGGER);
+		    "DDL capture");
 		return 0;
 	}
 	if (!sc->superuser) {
 		step(sc, SETUP_SKIPPED, "creating an event trigger needs a "
-		    "superuser; DDL will not be captured",
-		    "event trigger \"%s\"", DDL_TRIGGER);
+		    "superuser; DDL will not be captured", "DDL capture");
 		return 0;
 	}
 
-	record_body = ddl_record_body(sc);
-	params[0] = ddl_trigger_body;
-	params[1] = record_body;
+	/* The functions are current when their whole text matches ours. */
+	params[0] = ddl_objects_sql;
+	params[1] = cfg->source.publication;
+	params[2] = sc->all_tables ? "t" : "f";
+	params[3] = cfg->source.full_row_images ? "t" : "f";
 	res = pg_exec(sc->conn, sc->err,
-	    "SELECT (SELECT count(*) FROM pg_proc p JOIN pg_namespace n"
-	    "  ON n.oid = p.pronamespace WHERE n.nspname = 'pgtt'"
-	    "  AND (p.proname, p.prosrc) IN (('ddl_capture', $1),"
-	    "   ('ddl_record', $2))) = 2,"
-	    " EXISTS (SELECT 1 FROM pg_event_trigger"
-	    "  WHERE evtname = '" DDL_TRIGGER "')", 2, params);
-	if (res == NULL) {
-		free(record_body);
+	    "SELECT (SELECT count(*) FROM pg_proc p"
+	    "  WHERE p.pronamespace = to_regnamespace('pgtt')"
+	    "  AND strpos($1, p.prosrc) > 0"
+	    "  AND p.proname IN ('ddl_record', 'ddl_capture')) = 2"
+	    "  AND (SELECT count(*) FROM pg_event_trigger WHERE evtname IN"
+	    "  ('pgtt_ddl_capture', 'pgtt_ddl_drop') AND evtenabled <> 'D') = 2"
+	    "  AND to_regclass('pgtt.publication_settings') IS NOT NULL", 1,
+	    params);
+	if (res == NULL)
 		return sc->err->code;
-	}
-	fn_same = pg_bool(res, 0, 0);
-	trig_exists = pg_bool(res, 0, 1);
+	objects_same = pg_bool(res, 0, 0);
 	PQclear(res);
+	/* The settings table may not exist yet: ask separately. */
+	settings_same = 0;
+	if (objects_same) {
+		res = pg_exec(sc->conn, sc->err,
+		    "SELECT EXISTS (SELECT 1 FROM pgtt.publication_settings"
+		    " WHERE publication = $1 AND all_tables = $2::boolean"
+		    " AND full_row_images = $3::boolean)", 3, params + 1);
+		if (res == NULL)
+			return sc->err->code;
+		settings_same = pg_bool(res, 0, 0);
+		PQclear(res);
+	}
+	if (objects_same && settings_same) {
+		step(sc, SETUP_EXISTS, NULL, "DDL capture (event triggers "
+		    "\"pgtt_ddl_capture\", \"pgtt_ddl_drop\")");
+		return 0;
+	}
 
-	ret = 0;
-	if (!fn_same) {
-		xasprintf(&sql, "CREATE SCHEMA IF NOT EXISTS pgtt;"
-		    " REVOKE ALL ON SCHEMA pgtt FROM PUBLIC;"
-		    " GRANT USAGE ON SCHEMA pgtt TO PUBLIC;"
-		    " CREATE OR REPLACE FUNCTION pgtt.ddl_record(tag text,"
-		    " search_path text, query text) RETURNS void"
-		    " LANGUAGE plpgsql SECURITY DEFINER"
-		    " SET search_path = pg_catalog AS $pgtt$%s$pgtt$;"
-		    " CREATE OR REPLACE FUNCTION " DDL_FUNCTION "()"
-		    " RETURNS event_trigger LANGUAGE plpgsql"
-		    " AS $pgtt$%s$pgtt$", record_body, ddl_trigger_body);
+	if ((ret = run(sc, "BEGIN")) != 0 || (ret = run(sc, ddl_objects_sql)))
+		goto fail;
+	for (i = 0; i < sizeof ddl_triggers / sizeof ddl_triggers[0]; i++) {
+		xasprintf(&sql, "DROP EVENT TRIGGER IF EXISTS %s;"
+		    " CREATE EVENT TRIGGER %s ON %s"
+		    " EXECUTE PROCEDURE pgtt.ddl_capture()", ddl_triggers[i][0],
+		    ddl_triggers[i][0], ddl_triggers[i][1]);
 		ret = run(sc, sql);
 		free(sql);
-		if (ret == 0)
-			step(sc, SETUP_CREATED, "emit each DDL statement as "
-			    "a logical message with prefix \"pgtt.ddl\"",
-			    "schema \"pgtt\", functions \"" DDL_FUNCTION "()\" "
-			    "and \"pgtt.ddl_record()\"");
+		if (ret != 0)
+			goto fail;
 	}
-	free(record_body);
-	if (ret == 0 && !trig_exists) {
-		ret = run(sc, "CREATE EVENT TRIGGER " DDL_TRIGGER
-		    " ON ddl_command_end EXECUTE PROCEDURE " DDL_FUNCTION "()");
-		if (ret == 0)
-			step(sc, SETUP_CREATED, NULL, "event trigger \"%s\"",
-			    DDL_TRIGGER);
-	} else if (ret == 0)
-		step(sc, fn_same ? SETUP_EXISTS : SETUP_CHANGED, NULL,
-		    "event trigger \"%s\"", DDL_TRIGGER);
-	return ret;
+	if (!sc->dry_run) {
+		res = pg_exec(sc->conn, sc->err,
+		    "INSERT INTO pgtt.publication_settings VALUES"
+		    " ($1, $2::boolean, $3::boolean) ON CONFLICT (publication)"
+		    " DO UPDATE SET all_tables = EXCLUDED.all_tables,"
+		    " full_row_images = EXCLUDED.full_row_images", 3,
+		    params + 1);
+		if (res == NULL)
+			goto fail;
+		PQclear(res);
+	}
+	if ((ret = run(sc, "COMMIT")) != 0)
+		goto fail;
+	step(sc, objects_same ? SETUP_CHANGED : SETUP_CREATED, "schema "
+	    "\"pgtt\" with table \"publication_settings\" and functions "
+	    "\"ddl_record\", \"ddl_capture\": each DDL statement becomes a "
+	    "logical message with prefix \"pgtt.ddl\"", "DDL capture (event "
+	    "triggers \"pgtt_ddl_capture\", \"pgtt_ddl_drop\")");
+	return 0;
+
+fail:
+	if (!sc->dry_run)
+		PQclear(PQexec(sc->conn, "ROLLBACK"));
+	return sc->err->code;
 }
 
 /*
@@ -755,6 +812,9 @@ source_setup(const struct config *cfg, int dry_run, struct setup_report *rep,
 
 	if ((sc.conn = pg_connect(cfg->source.dsn, "source", 0, err)) == NULL)
 		return err->code;
+	/* Setup's own DDL is not history; its NOTICEs are noise. */
+	PQclear(PQexec(sc.conn, "SET client_min_messages = warning"));
+	PQclear(PQexec(sc.conn, "SET pgtt.capture = off"));
 	if ((ret = check_server(&sc)) != 0)
 		goto out;
 

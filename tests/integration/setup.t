@@ -33,7 +33,7 @@ ok "$([ ! -e "$W/data" ]; echo $?)" "dry run created no journal"
 check_ok "setup on a fresh source" -c "$W/config.yaml" --headless setup
 like "$OUT" 'created +publication "pgtt" \(2 tables\)' "publication created with the two keyed tables"
 like "$OUT" 'skipped +table nopk: no primary key' "table without a key is left out, and says why"
-like "$OUT" 'created +event trigger "pgtt_ddl_capture"' "DDL trigger created"
+like "$OUT" 'created +DDL capture \(event triggers "pgtt_ddl_capture", "pgtt_ddl_drop"\)' "DDL capture created"
 like "$OUT" 'created +replication slot "pgtt"' "slot created"
 like "$OUT" 'created +checkpoint "creation"' "creation checkpoint recorded"
 
@@ -47,8 +47,8 @@ ok $? "UPDATE and DELETE still work on the source after setup, also on the table
 
 # --- baseline ---
 ok "$([ -f "$W/data/baseline.dump" ]; echo $?)" "baseline dump exists beside the journal"
-is "$(stat -c %a "$W/data/baseline.dump") $(stat -c %a "$W/data/data.mdb") $(stat -c %a "$W/data")" "600 600 700" \
-	"baseline and journal are private (0600 files, 0700 directory)"
+is "$(stat -c %a "$W/data/baseline.dump") $(stat -c %a "$W/data/baseline.list") $(stat -c %a "$W/data/data.mdb") $(stat -c %a "$W/data")" \
+	"600 600 600 700" "baseline, its list and the journal are private (0600 files, 0700 directory)"
 sql src postgres "CREATE DATABASE restored"
 ok "$([ -f "$W/data/baseline.list" ]; echo $?)" "restore list exists beside the dump"
 "$PG_BINDIR/pg_restore" --exit-on-error --no-owner -L "$W/data/baseline.list" \
@@ -87,6 +87,7 @@ catalog() {
 BEFORE=$(catalog)
 check_ok "second setup succeeds" -c "$W/config.yaml" --headless setup
 unlike "$OUT" '^(created|changed)' "second setup creates and changes nothing"
+is "$ERR" "" "second setup prints nothing on stderr (no NOTICEs)"
 like "$OUT" "exists +checkpoint \"creation\": $CREATION" "second setup keeps the creation LSN"
 is "$(catalog)" "$BEFORE" "second setup leaves the source's catalog as it was"
 
@@ -99,9 +100,33 @@ is "$(sql src app "SELECT tablename FROM pg_publication_tables" | LC_ALL=C sort 
 	"Order Items,later,mine,users" "tables created later with a key are published; temp, unlogged and key-less ones are not"
 sql src app "UPDATE loose SET a = 1; DELETE FROM loose" >/dev/null 2>&1
 ok $? "the key-less table created later still takes UPDATE and DELETE"
-MSGS=$(sql src app "SELECT count(*) FROM pg_logical_slot_peek_binary_changes('pgtt', NULL, NULL,
-	'proto_version', '1', 'publication_names', 'pgtt', 'messages', 'true') WHERE substr(data, 1, 1) = 'M'::bytea")
-is "$MSGS" "2" "each DDL transaction is emitted once as a pgtt.ddl message"
+sql src app "DROP TABLE later"
+ddl_messages() {
+	sql src app "SELECT convert_from(substr(data, 24 + length('pgtt.ddl')), 'UTF8')
+		FROM pg_logical_slot_peek_binary_changes('pgtt', NULL, NULL, 'proto_version', '1',
+		'publication_names', 'pgtt', 'messages', 'true') WHERE substr(data, 1, 1) = 'M'::bytea"
+}
+MSGS=$(ddl_messages)
+is "$(echo "$MSGS" | wc -l)" "3" "each DDL transaction is emitted once as a pgtt.ddl message"
+like "$MSGS" 'DROP TABLE", "search_path" : .*"query" : "DROP TABLE later"' "DROP is captured (through sql_drop)"
+like "$MSGS" '"search_path" : "\\"\$user\\", public"' "the caller's search_path is recorded"
+
+# Nobody can plant a statement: ddl_record only works inside an event trigger.
+sql src app "SET ROLE app_user; SELECT pgtt.ddl_record('CREATE TABLE', 'public', false)" >/dev/null 2>"$TEST_ROOT/plant.err"
+ok "$([ $? -ne 0 ]; echo $?)" "calling pgtt.ddl_record directly fails"
+like "$(cat "$TEST_ROOT/plant.err")" 'event trigger' "and says it belongs to an event trigger"
+is "$(ddl_messages | wc -l)" "3" "a direct call plants no message"
+
+# Setup's own DDL is never history, also when it changes the source.
+printf 'source:\n  dsn: "%s"\n  full_row_images: true\nstorage:\n  path: %s/data\n' "$(pg_dsn src app)" "$W" >"$W/full.yaml"
+check_ok "setup again with full_row_images" -c "$W/full.yaml" --headless setup
+like "$OUT" 'changed +replica identity of table nopk: full' "full_row_images gives the key-less table REPLICA IDENTITY FULL"
+like "$OUT" 'changed +publication "pgtt" \(2 tables added\): loose, nopk' "and publishes the key-less tables"
+like "$OUT" 'changed +DDL capture' "DDL capture follows the new setting"
+is "$(ddl_messages | wc -l)" "3" "setup's own ALTERs and CREATE OR REPLACE are not captured"
+sql src app "CREATE TABLE loose2 (a int)"
+is "$(sql src app "SELECT relreplident FROM pg_class WHERE relname = 'loose2'")/$(sql src app "SELECT count(*) FROM pg_publication_tables WHERE tablename = 'loose2'")" \
+	"f/1" "with full_row_images a key-less table created later is made FULL and published"
 
 # --- errors ---
 W2=$TEST_ROOT/w2; mkdir -p "$W2"
@@ -122,6 +147,10 @@ unlike "$(cat "$W3/data/pgtt.log")" 'hunter2' "the log does not hold the passwor
 check_fail "status of an unreachable source exits 1" 1 -c "$W3/config.yaml" --headless status
 like "$OUT" "password='\*\*\*\*\*\*\*\*'" "status shows the DSN with the password masked"
 unlike "$ERR$OUT" 'hunter2' "status does not show the password"
+like "$OUT" 'unreachable: .*refused; Is the server running' "libpq's two-line message is kept on one line"
+run_pgtt -c "$W3/config.yaml" --json --headless status
+is "$(echo "$OUT" | json_get slot.exists)/$(echo "$OUT" | json_get publication.exists)" "null/null" \
+	"status --json: the slot of an unreachable source is unknown, not absent"
 
 printf 'source:\n  dsn: "x"\nstorage:\n  map_size: 12XB\n' >"$W3/bad.yaml"
 check_fail "broken config exits 2" 2 -c "$W3/bad.yaml" --headless status
@@ -132,5 +161,11 @@ is "$(echo "$ERR" | json_get error.where | sed 's|.*/||')" "bad.yaml:4:13" "with
 printf 'source:\n  dsn: "%s"\n  slot: other\n  tables: [public.users, nosuch]\nstorage:\n  path: %s/d\n' "$(pg_dsn src app)" "$W3" >"$W3/tables.yaml"
 check_fail "a table in source.tables that does not exist" 2 -c "$W3/tables.yaml" --headless setup
 like "$ERR" 'table "nosuch" in source.tables does not exist' "the message names the missing table"
+printf 'source:\n  dsn: "%s"\n  slot: other\n  tables: [Sales.Order Items]\nstorage:\n  path: %s/d\n' "$(pg_dsn src app)" "$W3" >"$W3/tables.yaml"
+check_fail "a table name psql could not parse" 2 -c "$W3/tables.yaml" --headless setup
+like "$ERR" 'table "Sales.Order Items" in source.tables is not a valid table name' "the message names the table"
+check_fail "an unknown setup option" 2 -c "$W/config.yaml" --headless setup --bogus
+like "$ERR" 'unknown option "--bogus" for setup' "the message names the option"
+unlike "$ERR" 'unrecognized option' "getopt does not print its own message too"
 
 done_testing
