@@ -409,8 +409,16 @@ fail:
  * statements fires it once per statement with the same text, and is
  * emitted once per transaction.  Its behaviour per publication lives in
  * pgtt.publication_settings, so the function text never changes and
- * several publications can share it.  Every failure becomes a WARNING:
- * pgtt must never make a user's DDL fail.  pgtt.capture = off (set by
+ * several publications can share it.
+ *
+ * pgtt must never make a user's DDL fail, yet the message may not be
+ * emitted inside an EXCEPTION block: PostgreSQL decodes a transactional
+ * message written in a subtransaction after later changes of the top
+ * transaction (seen on 15), which would put the DDL after rows that
+ * depend on it.  So what could fail is checked first (wal_level, the
+ * function still there), and only the publishing of new tables, which
+ * comes after the message, is wrapped to turn errors into a WARNING.
+ * pgtt.capture = off (set by
  * setup for its own session, and by ddl_record around its own ALTERs)
  * keeps pgtt's own DDL out of the history.
  */
@@ -434,6 +442,7 @@ static const char ddl_objects_sql[] =
     "  digest text := md5(current_query());\n"
     "BEGIN\n"
     "  IF current_setting('pgtt.capture', true) = 'off'\n"
+    "     OR current_setting('wal_level') <> 'logical'\n"
     "     OR tag LIKE '%PUBLICATION%' OR tag LIKE '%SUBSCRIPTION%' THEN\n"
     "    RETURN;\n"
     "  END IF;\n"
@@ -456,14 +465,14 @@ static const char ddl_objects_sql[] =
     "    RETURN;\n"
     "  END IF;\n"
     "  PERFORM set_config('pgtt.capture', 'off', true);\n"
-    "  FOR pub IN SELECT * FROM pgtt.publication_settings\n"
-    "      WHERE all_tables LOOP\n"
-    "    FOR obj IN SELECT c.oid FROM pg_event_trigger_ddl_commands() d\n"
-    "        JOIN pg_class c ON c.oid = d.objid\n"
-    "        WHERE d.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS',\n"
-    "          'SELECT INTO') AND c.relkind = 'r'\n"
-    "          AND c.relpersistence = 'p' LOOP\n"
-    "      BEGIN\n"
+    "  BEGIN\n"
+    "    FOR pub IN SELECT * FROM pgtt.publication_settings\n"
+    "        WHERE all_tables LOOP\n"
+    "      FOR obj IN SELECT c.oid FROM pg_event_trigger_ddl_commands() d\n"
+    "          JOIN pg_class c ON c.oid = d.objid\n"
+    "          WHERE d.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS',\n"
+    "            'SELECT INTO') AND c.relkind = 'r'\n"
+    "            AND c.relpersistence = 'p' LOOP\n"
     "        IF pub.full_row_images THEN\n"
     "          EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL',\n"
     "            obj.oid::regclass);\n"
@@ -473,22 +482,23 @@ static const char ddl_objects_sql[] =
     "          EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s',\n"
     "            pub.publication, obj.oid::regclass);\n"
     "        END IF;\n"
-    "      EXCEPTION WHEN OTHERS THEN\n"
-    "        RAISE WARNING 'pgtt could not publish table %: %',\n"
-    "          obj.oid::regclass, SQLERRM;\n"
-    "      END;\n"
+    "      END LOOP;\n"
     "    END LOOP;\n"
-    "  END LOOP;\n"
+    "  EXCEPTION WHEN OTHERS THEN\n"
+    "    RAISE WARNING 'pgtt could not publish a new table: %', SQLERRM;\n"
+    "  END;\n"
     "  PERFORM set_config('pgtt.capture', 'on', true);\n"
     "END\n"
     "$pgtt$;\n"
     "CREATE OR REPLACE FUNCTION pgtt.ddl_capture() RETURNS event_trigger\n"
     "LANGUAGE plpgsql AS $pgtt$\n"
     "BEGIN\n"
-    "  PERFORM pgtt.ddl_record(tg_tag,\n"
-    "    pg_catalog.current_setting('search_path'), tg_event = 'sql_drop');\n"
-    "EXCEPTION WHEN OTHERS THEN\n"
-    "  RAISE WARNING 'pgtt could not record this DDL: %', SQLERRM;\n"
+    "  IF pg_catalog.to_regprocedure('pgtt.ddl_record(text,text,boolean)')\n"
+    "      IS NOT NULL THEN\n"
+    "    PERFORM pgtt.ddl_record(tg_tag,\n"
+    "      pg_catalog.current_setting('search_path'),\n"
+    "      tg_event = 'sql_drop');\n"
+    "  END IF;\n"
     "END\n"
     "$pgtt$;\n";
 
