@@ -16,7 +16,10 @@
  * map fills, the transaction is aborted, the map doubled and the whole
  * batch retried, so the journal never holds half a batch.  Resizing the map
  * is only safe with no transaction open in this process, so every
- * transaction holds maplock for reading and a resize takes it for writing.
+ * transaction is counted in map_enter/map_leave and a resize waits for the
+ * count to reach zero.  A waiting resize holds back new transactions,
+ * except in threads that already have one open: those nest (an iterator
+ * and a relation lookup) and must not be made to wait for themselves.
  * Readers copy values out before their transaction ends.
  */
 #include <sys/stat.h>
@@ -51,8 +54,15 @@ struct journal {
 	MDB_dbi			 dbi[DB_COUNT];
 	char			*dir;
 	int			 flags;
-	pthread_rwlock_t	 maplock;	/* read: a txn; write: resize */
+	pthread_mutex_t		 mtx;		/* guards the counts below */
+	pthread_cond_t		 cond;
+	unsigned int		 txns;		/* transactions open */
+	unsigned int		 waiting;	/* resizes waiting for txns */
+	int			 resizing;
 };
+
+/* Transactions this thread has open, on any journal. */
+static _Thread_local unsigned int thread_txns;
 
 enum { OP_PUT, OP_DEL };
 
@@ -146,35 +156,91 @@ decode_failed(const struct journal *j, struct pgtt_err *e, int db)
 	return e->code;
 }
 
-/* Take the map size another process grew the file to. */
-static int
-adopt_mapsize(struct journal *j)
+/* Count a transaction about to begin; wait out a resize unless nesting. */
+static void
+map_enter(struct journal *j)
 {
-	int	rc;
+	pthread_mutex_lock(&j->mtx);
+	while (j->resizing || (j->waiting > 0 && thread_txns == 0))
+		pthread_cond_wait(&j->cond, &j->mtx);
+	j->txns++;
+	thread_txns++;
+	pthread_mutex_unlock(&j->mtx);
+}
 
-	pthread_rwlock_wrlock(&j->maplock);
-	rc = mdb_env_set_mapsize(j->env, 0);
-	pthread_rwlock_unlock(&j->maplock);
+/* A transaction has ended; a waiting resize may go ahead. */
+static void
+map_leave(struct journal *j)
+{
+	pthread_mutex_lock(&j->mtx);
+	j->txns--;
+	thread_txns--;
+	if (j->txns == 0)
+		pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->mtx);
+}
+
+/*
+ * Double the map (grow) or adopt the size another process gave the file,
+ * once no transaction is open.  A thread with one open (on any journal:
+ * the count is per thread) would wait for itself, so it gets EDEADLK; its
+ * open transaction also means no resize is running, so reading the size
+ * is safe.
+ */
+static int
+map_resize(struct journal *j, int grow, size_t *size)
+{
+	MDB_envinfo	info;
+	int		rc;
+
+	if (thread_txns > 0) {
+		mdb_env_info(j->env, &info);
+		*size = info.me_mapsize;
+		return EDEADLK;
+	}
+	pthread_mutex_lock(&j->mtx);
+	j->waiting++;
+	while (j->txns > 0 || j->resizing)
+		pthread_cond_wait(&j->cond, &j->mtx);
+	j->waiting--;
+	j->resizing = 1;
+	pthread_mutex_unlock(&j->mtx);
+
+	mdb_env_info(j->env, &info);
+	*size = info.me_mapsize;
+	if (!grow)
+		rc = mdb_env_set_mapsize(j->env, 0);
+	else if (*size > SIZE_MAX / 2)
+		rc = ENOMEM;
+	else
+		rc = mdb_env_set_mapsize(j->env, *size * 2);
+
+	pthread_mutex_lock(&j->mtx);
+	j->resizing = 0;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->mtx);
 	return rc;
 }
 
 /*
- * Begin a transaction holding maplock for reading until txn_end, adopting
- * a map another process grew.
+ * Begin a transaction, counted until txn_end, adopting a map another
+ * process grew.
  */
 static int
 txn_begin(struct journal *j, unsigned int flags, MDB_txn **txn,
     struct pgtt_err *e)
 {
+	size_t	size;
 	int	rc;
 
 	for (;;) {
-		pthread_rwlock_rdlock(&j->maplock);
+		map_enter(j);
 		rc = mdb_txn_begin(j->env, NULL, flags, txn);
 		if (rc == 0)
 			return 0;
-		pthread_rwlock_unlock(&j->maplock);
-		if (rc != MDB_MAP_RESIZED || (rc = adopt_mapsize(j)) != 0) {
+		map_leave(j);
+		if (rc != MDB_MAP_RESIZED ||
+		    (rc = map_resize(j, 0, &size)) != 0) {
 			return jerr(j, e, PGTT_EJOURNAL, rc,
 			    (flags & MDB_RDONLY) ? "read" : "write to");
 		}
@@ -186,35 +252,24 @@ static void
 txn_end(struct journal *j, MDB_txn *txn)
 {
 	mdb_txn_abort(txn);
-	pthread_rwlock_unlock(&j->maplock);
+	map_leave(j);
 }
 
 /* Double the map after MDB_MAP_FULL; no transaction may be open. */
 static int
 grow_map(struct journal *j, struct pgtt_err *e)
 {
-	MDB_envinfo	info;
-	size_t		size;
-	int		rc;
+	size_t	size;
+	int	rc;
 
-	pthread_rwlock_wrlock(&j->maplock);
-	mdb_env_info(j->env, &info);
-	size = info.me_mapsize;
-	if (size > SIZE_MAX / 2)
-		rc = ENOMEM;
-	else
-		rc = mdb_env_set_mapsize(j->env, size * 2);
-	pthread_rwlock_unlock(&j->maplock);
-	if (rc != 0) {
-		err_set(e, PGTT_EMAPFULL,
-		    "journal \"%s\" is full and its map of %zu bytes could not "
-		    "grow", j->dir, size);
-		err_detail(e, "%s", mdb_strerror(rc));
-		err_hint(e, "free memory or disk space, or raise "
-		    "\"storage.map_size\"");
-		return PGTT_EMAPFULL;
-	}
-	return 0;
+	if ((rc = map_resize(j, 1, &size)) == 0)
+		return 0;
+	err_set(e, PGTT_EMAPFULL, "journal \"%s\" is full and its map of "
+	    "%zu bytes could not grow", j->dir, size);
+	err_detail(e, "%s", rc == EDEADLK ? "this thread holds a journal "
+	    "transaction open" : mdb_strerror(rc));
+	err_hint(e, "free memory or disk space, or raise \"storage.map_size\"");
+	return PGTT_EMAPFULL;
 }
 
 /* mkdir -p; only directories we make get 0700, existing ones are kept. */
@@ -318,7 +373,7 @@ open_dbs(struct journal *j, struct pgtt_err *e)
 		return jerr(j, e, PGTT_EJOURNAL, rc, "open");
 	}
 	rc = mdb_txn_commit(txn);
-	pthread_rwlock_unlock(&j->maplock);
+	map_leave(j);
 	if (rc != 0)
 		return jerr(j, e, PGTT_EJOURNAL, rc, "open");
 	return 0;
@@ -350,7 +405,8 @@ journal_open(struct journal **jp, const char *dir, uint64_t map_size,
 	j = xcalloc(1, sizeof *j);
 	j->dir = xstrdup(dir);
 	j->flags = flags;
-	pthread_rwlock_init(&j->maplock, NULL);
+	pthread_mutex_init(&j->mtx, NULL);
+	pthread_cond_init(&j->cond, NULL);
 	if ((rc = mdb_env_create(&j->env)) != 0) {
 		j->env = NULL;
 		goto fail;
@@ -391,7 +447,8 @@ journal_close(struct journal *j)
 		return;
 	if (j->env != NULL)
 		mdb_env_close(j->env);
-	pthread_rwlock_destroy(&j->maplock);
+	pthread_cond_destroy(&j->cond);
+	pthread_mutex_destroy(&j->mtx);
 	free(j->dir);
 	free(j);
 }
@@ -682,7 +739,7 @@ journal_commit(struct journal *j, struct jbatch *b, struct pgtt_err *e)
 			mdb_txn_abort(txn);
 		else
 			rc = mdb_txn_commit(txn);
-		pthread_rwlock_unlock(&j->maplock);
+		map_leave(j);
 		if (rc == 0)
 			break;
 		if (rc != MDB_MAP_FULL)

@@ -6,9 +6,11 @@
  * Every read function opens and closes its own short read transaction and
  * returns copies, except an iterator, which holds one read transaction
  * between open and close: close it before blocking on anything.  Growing
- * the map waits until no transaction of this process is open, so a thread
- * must not call journal_commit while it holds an iterator.  Open a given
- * directory at most once per process (an LMDB rule); share the handle.
+ * the map waits until no transaction of this process is open, and holds
+ * back new ones meanwhile (a thread that already has one may nest more).
+ * A commit that must grow the map while its own thread holds an iterator
+ * fails with PGTT_EMAPFULL rather than wait for itself.  Open a directory
+ * at most once per process (an LMDB rule) and share the handle.
  */
 #ifndef PGTT_JOURNAL_H
 #define PGTT_JOURNAL_H

@@ -645,6 +645,39 @@ test_failed_batch(void **state)
 	journal_close(j);
 }
 
+/* Growing the map while this thread holds an iterator fails, not hangs. */
+static void
+test_grow_with_iter(void **state)
+{
+	struct fixture		*f = *state;
+	struct journal		*j;
+	struct journal_iter	*it;
+	struct jbatch		*b;
+	struct journal_stats	 st;
+	struct pgtt_err		 e;
+	char			 val[2000];
+	size_t			 k, count;
+
+	j = open_ok(f->dir, 256 * 1024, JOURNAL_CREATE);
+	b = jbatch_new();
+	memset(val, 'v', sizeof val);
+	put_txn(b, 1, 1, 0);
+	for (k = 0; k < 1000; k++)
+		put_change(b, 1, (uint32_t)k, val, sizeof val);
+	count = jbatch_count(b);
+	assert_int_equal(journal_iter_open(j, 0, &it, &e), 0);
+	err_clear(&e);
+	assert_int_equal(journal_commit(j, b, &e), PGTT_EMAPFULL);
+	assert_non_null(strstr(e.detail, "transaction open"));
+	assert_int_equal(jbatch_count(b), count);
+	journal_iter_close(it);
+	commit_ok(j, b);
+	assert_int_equal(journal_stats(j, &st, &e), 0);
+	assert_int_equal(st.changes, 1000);
+	jbatch_free(b);
+	journal_close(j);
+}
+
 int
 main(void)
 {
@@ -663,6 +696,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_batch, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_grow_with_iter, setup,
 		    teardown),
 	};
 
