@@ -15,8 +15,14 @@ const struct cli_command cli_commands[] = {
 	{ "setup", "[--dry-run]",
 	  "create the publication, slot, baseline dump and DDL trigger",
 	  1, cmd_setup },
+	{ "listen", "",
+	  "stream changes into the journal until SIGINT or SIGTERM",
+	  1, cmd_listen },
 	{ "status", "",
 	  "show source, replica, slot and journal", 1, cmd_status },
+	{ "log", "[--from POINT] [--to POINT] [--table T] [--op OPS] "
+	  "[--limit N] [--follow]",
+	  "print journaled changes in commit order", 1, cmd_log },
 	{ NULL, NULL, NULL, 0, NULL }
 };
 

@@ -3,6 +3,8 @@
  * and says plainly which it cannot; exits 1 when the source is unreachable
  * so scripts can use it as a health check.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,9 @@ struct journal_view {
 	char			*error;
 	struct journal_stats	 stats;
 	pgtt_lsn		 creation_lsn;
+	long			 listener_pid;	/* 0: none recorded */
+	char			*listener_state;
+	char			*listener_error;
 };
 
 static void
@@ -24,6 +29,7 @@ read_journal(const struct config *cfg, struct journal_view *jv)
 {
 	struct journal	*j;
 	struct pgtt_err	 err;
+	char		*pid;
 
 	memset(jv, 0, sizeof *jv);
 	if (!journal_exists(cfg->storage.path))
@@ -40,14 +46,40 @@ read_journal(const struct config *cfg, struct journal_view *jv)
 	else if (journal_meta_get_lsn(j, "creation_lsn", &jv->creation_lsn,
 	    &err) != 0)
 		jv->creation_lsn = LSN_INVALID;
+	if (journal_meta_get(j, "listener_pid", &pid, &err) == 0) {
+		jv->listener_pid = strtol(pid, NULL, 10);
+		free(pid);
+	}
+	if (journal_meta_get(j, "listener_state", &jv->listener_state,
+	    &err) != 0)
+		jv->listener_state = NULL;
+	if (journal_meta_get(j, "listener_error", &jv->listener_error,
+	    &err) != 0 || jv->listener_error[0] == '\0') {
+		free(jv->listener_error);
+		jv->listener_error = NULL;
+	}
 	journal_close(j);
 }
 
-/* The listener's state as far as this process can tell. */
+/*
+ * The listener as far as this process can tell: a pgtt listener whose pid
+ * is alive is "running" (its last state and error say more); a slot held
+ * by anything else is "external".
+ */
 static const char *
-listener_state(const struct source_status *st)
+listener_state(const struct source_status *st, const struct journal_view *jv)
 {
+	if (jv->listener_pid > 0 && jv->listener_state != NULL &&
+	    strcmp(jv->listener_state, "stopped") != 0 &&
+	    (kill((pid_t)jv->listener_pid, 0) == 0 || errno == EPERM))
+		return "running";
 	return st->slot.active ? "external" : "stopped";
+}
+
+static int
+listener_running(const struct source_status *st, const struct journal_view *jv)
+{
+	return strcmp(listener_state(st, jv), "running") == 0;
 }
 
 static json_t *
@@ -90,7 +122,7 @@ static void
 print_json(const struct config *cfg, const struct source_status *st,
     const struct journal_view *jv)
 {
-	json_t	*slot, *journal, *pub;
+	json_t	*slot, *journal, *pub, *o;
 
 	/* What an unreachable source would say is unknown, not false. */
 	slot = json_pack("{s:s, s:o}", "name", cfg->source.slot, "exists",
@@ -135,10 +167,15 @@ print_json(const struct config *cfg, const struct source_status *st,
 		json_object_set_new(journal, "first_lsn", lsn_json(js->first_lsn));
 		json_object_set_new(journal, "last_lsn", lsn_json(js->last_lsn));
 	}
-	cli_emit_json(json_pack("{s:o, s:o, s:o, s:o, s:o, s:s}",
-	    "source", db_json(&st->source), "replica", db_json(&st->replica),
-	    "slot", slot, "publication", pub, "journal", journal, "listener",
-	    listener_state(st)));
+	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:s}", "source",
+	    db_json(&st->source), "replica", db_json(&st->replica), "slot",
+	    slot, "publication", pub, "journal", journal, "listener",
+	    listener_state(st, jv));
+	if (listener_running(st, jv))
+		json_object_set_new(o, "listener_detail", json_pack(
+		    "{s:I, s:s, s:s?}", "pid", (json_int_t)jv->listener_pid,
+		    "state", jv->listener_state, "error", jv->listener_error));
+	cli_emit_json(o);
 }
 
 static void
@@ -218,7 +255,13 @@ print_text(const struct config *cfg, const struct source_status *st,
 			    lsn_format(js->last_lsn, b));
 		putchar('\n');
 	}
-	printf("%-12s %s\n", "listener", listener_state(st));
+	if (listener_running(st, jv))
+		printf("%-12s running (pid %ld), %s%s%s\n", "listener",
+		    jv->listener_pid, jv->listener_state,
+		    jv->listener_error ? ": " : "",
+		    jv->listener_error ? jv->listener_error : "");
+	else
+		printf("%-12s %s\n", "listener", listener_state(st, jv));
 }
 
 int
@@ -242,5 +285,7 @@ cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 		    "unreachable");
 	source_status_done(&st);
 	free(jv.error);
+	free(jv.listener_state);
+	free(jv.listener_error);
 	return ctx->err.code;
 }

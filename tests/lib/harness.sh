@@ -43,8 +43,13 @@ as_pg() {
 	fi
 }
 
+_bg_pids=""
+
 _cleanup() {
-	local name
+	local name pid
+	for pid in $_bg_pids; do
+		kill -9 "$pid" 2>/dev/null
+	done
 	for name in $_started_clusters; do
 		as_pg "$PG_BINDIR/pg_ctl" -D "$TEST_ROOT/$name/data" -m immediate \
 		    stop >/dev/null 2>&1
@@ -87,6 +92,11 @@ pg_start() {
 	_started_clusters="$_started_clusters $name"
 }
 
+pg_restart() {
+	as_pg "$PG_BINDIR/pg_ctl" -D "$TEST_ROOT/$1/data" -l "$TEST_ROOT/$1/server.log" \
+	    -m fast -w restart >/dev/null 2>&1 || bail "cluster $1 did not restart"
+}
+
 pg_stop() {
 	as_pg "$PG_BINDIR/pg_ctl" -D "$TEST_ROOT/$1/data" -m fast -w stop \
 	    >/dev/null 2>&1
@@ -115,6 +125,23 @@ write_config() {
 		echo "  path: $(dirname "$file")/data"
 		for line in "$@"; do echo "$line"; done
 	} >"$file"
+}
+
+# bg CMD...: run in the background, killed by the cleanup; sets BG_PID.
+bg() {
+	"$@" &
+	BG_PID=$!
+	_bg_pids="$_bg_pids $BG_PID"
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
+wait_until() {
+	local deadline=$(( $(date +%s) + $1 ))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep 0.2
+	done
 }
 
 # --- TAP ----------------------------------------------------------------
@@ -195,7 +222,7 @@ check_fail() {
 
 # jq-free JSON field access through perl's core JSON::PP.
 json_get() {
-	perl -MJSON::PP -e '
+	perl -MJSON::PP -e 'binmode STDOUT, ":utf8";
 		my $d = JSON::PP->new->decode(do { local $/; <STDIN> });
 		for my $k (split /\./, $ARGV[0]) {
 			$d = ref $d eq "ARRAY" ? $d->[$k] : $d->{$k};

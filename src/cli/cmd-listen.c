@@ -1,0 +1,108 @@
+/*
+ * cmd-listen.c: `pgtt --headless listen`.  Runs the listener in the
+ * foreground until SIGINT or SIGTERM.  The signal handler only writes a
+ * byte to a pipe the listener polls, so the stop happens at a point where
+ * the journal can be flushed and the position confirmed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "core/journal.h"
+#include "core/listener.h"
+#include "core/log.h"
+
+static int	stop_pipe[2] = { -1, -1 };
+
+static void
+on_stop_signal(int sig)
+{
+	int	saved = errno;
+	char	c = (char)sig;
+
+	/* A full pipe means a stop is already pending. */
+	(void)write(stop_pipe[1], &c, 1);
+	errno = saved;
+}
+
+static void
+print_progress(void *arg, const struct listener_progress *p)
+{
+	const struct cli_ctx	*ctx = arg;
+	char			 lsnbuf[LSN_BUFSIZE];
+
+	if (ctx->verbosity > 0 && !ctx->json)
+		fprintf(stderr, "journaled up to %s: %llu transactions, %llu "
+		    "changes\n", lsn_format(p->flushed, lsnbuf),
+		    (unsigned long long)p->transactions,
+		    (unsigned long long)p->changes);
+}
+
+int
+cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct listener_opts	 opts;
+	struct listener_progress progress;
+	struct sigaction	 sa;
+	struct journal		*j;
+	char			 lsnbuf[LSN_BUFSIZE];
+	int			 ret;
+
+	(void)argv;
+	if (argc > 1)
+		return cli_usage_error(ctx, cli_find("listen"),
+		    "listen takes no arguments");
+	if ((ret = journal_open(&j, ctx->cfg.storage.path,
+	    ctx->cfg.storage.map_size, 0, &ctx->err)) != 0)
+		return ret;
+	if (pipe(stop_pipe) == -1) {
+		journal_close(j);
+		return err_set(&ctx->err, PGTT_EIO, "could not create pipe: %s",
+		    strerror(errno));
+	}
+	fcntl(stop_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	memset(&opts, 0, sizeof opts);
+	opts.dsn = ctx->cfg.source.dsn;
+	opts.slot = ctx->cfg.source.slot;
+	opts.publication = ctx->cfg.source.publication;
+	opts.journal = j;
+	opts.stop_fd = stop_pipe[0];
+	opts.on_commit = print_progress;
+	opts.arg = ctx;
+	log_msg(LOG_LEVEL_INFO, "listen: started (pid %ld)", (long)getpid());
+	memset(&progress, 0, sizeof progress);
+	ret = listener_run(&opts, &progress, &ctx->err);
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	close(stop_pipe[0]);
+	close(stop_pipe[1]);
+	journal_close(j);
+	log_msg(LOG_LEVEL_INFO, "listen: stopped at %s after %llu "
+	    "transactions, %llu changes", lsn_format(progress.flushed, lsnbuf),
+	    (unsigned long long)progress.transactions,
+	    (unsigned long long)progress.changes);
+	if (ret != 0)
+		return ret;
+	if (ctx->json)
+		cli_emit_json(json_pack("{s:s, s:I, s:I}", "flushed_lsn",
+		    lsn_format(progress.flushed, lsnbuf), "transactions",
+		    (json_int_t)progress.transactions, "changes",
+		    (json_int_t)progress.changes));
+	else if (ctx->verbosity >= 0)
+		printf("stopped at %s: %llu transactions, %llu changes "
+		    "journaled\n", lsnbuf,
+		    (unsigned long long)progress.transactions,
+		    (unsigned long long)progress.changes);
+	return 0;
+}

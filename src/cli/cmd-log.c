@@ -1,0 +1,515 @@
+/*
+ * cmd-log.c: `pgtt --headless log`: journaled changes in commit order,
+ * as text lines or JSON Lines (CLI.md).
+ *
+ * Only whole transactions are shown: a change is printed once its
+ * transaction's record exists, so a large transaction still being written
+ * never shows half.  The journal's read transaction is reopened every
+ * CHUNK changes, so a slow reader (a pager) never pins old pages while the
+ * listener writes.
+ */
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/ident.h"
+#include "core/journal.h"
+#include "core/point.h"
+#include "core/pgtime.h"
+#include "core/xmalloc.h"
+
+#define CHUNK		1000
+#define FOLLOW_MS	200
+#define SHOW_MAX	60	/* characters of a value in text output */
+
+struct log_opts {
+	pgtt_lsn	 from, to;	/* commit LSN in [from, to) */
+	char		*schema, *table;	/* NULL: any */
+	unsigned	 ops;		/* bit per change_kind; 0 = all */
+	long		 limit;		/* 0 = no limit */
+	int		 follow;
+};
+
+static volatile sig_atomic_t	interrupted;
+
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static int
+parse_ops(const char *text, unsigned *ops)
+{
+	static const char *const names[] = { NULL, "insert", "update",
+	    "delete", "truncate", "ddl", "message" };
+	char	*copy, *tok, *save = NULL;
+	size_t	 k;
+	int	 ret = 0;
+
+	copy = xstrdup(text);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		for (k = 1; k < sizeof names / sizeof names[0]; k++)
+			if (strcmp(tok, names[k]) == 0)
+				break;
+		if (k == sizeof names / sizeof names[0]) {
+			ret = -1;
+			break;
+		}
+		*ops |= 1u << k;
+	}
+	free(copy);
+	return ret;
+}
+
+/*
+ * Text as JSON.  PostgreSQL's text form is in the database encoding;
+ * bytes that are not UTF-8 are replaced rather than lost with the line.
+ */
+static json_t *
+json_text(const char *s, size_t len)
+{
+	json_t	*j;
+	char	*fixed;
+	size_t	 i;
+
+	if ((j = json_stringn(s, len)) != NULL)
+		return j;
+	fixed = xmalloc(len + 1);
+	for (i = 0; i < len; i++)
+		fixed[i] = (unsigned char)s[i] < 0x80 && s[i] != '\0' ? s[i] :
+		    '?';
+	j = json_stringn(fixed, len);
+	free(fixed);
+	return j;
+}
+
+static const char *
+col_name(const struct pgtt_relation *rel, size_t i, char *buf)
+{
+	if (rel != NULL && i < rel->ncols)
+		return rel->cols[i].name;
+	snprintf(buf, 16, "col%zu", i + 1);
+	return buf;
+}
+
+/* "schema.name" of relid as it was at lsn, or its number; malloc'd. */
+static char *
+relation_name(struct journal *j, uint32_t relid, pgtt_lsn lsn)
+{
+	struct pgtt_relation	*r;
+	struct pgtt_err		 err;
+	char			*name;
+
+	err_clear(&err);
+	if (journal_relation_at(j, relid, lsn, &r, &err) != 0) {
+		xasprintf(&name, "%u", relid);
+		return name;
+	}
+	xasprintf(&name, "%s.%s", r->schema, r->name);
+	free(r);
+	return name;
+}
+
+/* A tuple as a JSON object; keys_only keeps replica identity columns. */
+static json_t *
+tuple_json(const struct pgtt_tuple *t, const struct pgtt_relation *rel,
+    int keys_only)
+{
+	json_t	*o = json_object();
+	char	 buf[16];
+	size_t	 i;
+
+	for (i = 0; i < t->ncols; i++) {
+		const struct pgtt_col	*c = &t->cols[i];
+
+		if (keys_only && rel != NULL && i < rel->ncols &&
+		    !rel->cols[i].is_key)
+			continue;
+		if (c->kind == COL_TOAST)
+			continue;
+		json_object_set_new(o, col_name(rel, i, buf),
+		    c->kind == COL_NULL ? json_null() :
+		    json_text(c->val, c->len));
+	}
+	return o;
+}
+
+static json_t *
+change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
+    const struct pgtt_relation *rel, struct journal *j)
+{
+	json_t	*o, *toast, *doc;
+	char	 lsnbuf[LSN_BUFSIZE], timebuf[PGTIME_BUFSIZE], buf[16];
+	size_t	 i;
+
+	o = json_pack("{s:s, s:i, s:I, s:s, s:s}", "lsn",
+	    lsn_format(ch->commit_lsn, lsnbuf), "seq", (int)ch->seq, "xid",
+	    (json_int_t)txn->xid, "commit_time",
+	    pgtime_format(txn->commit_time, timebuf), "op",
+	    change_kind_name(ch->kind));
+	switch (ch->kind) {
+	case CHANGE_INSERT:
+	case CHANGE_UPDATE:
+	case CHANGE_DELETE:
+		json_object_set_new(o, "schema", json_string(rel != NULL ?
+		    rel->schema : "?"));
+		json_object_set_new(o, "table", json_string(rel != NULL ?
+		    rel->name : "?"));
+		if (ch->old_kind != OLD_NONE)
+			json_object_set_new(o, "old", tuple_json(&ch->old, rel,
+			    ch->old_kind == OLD_KEY));
+		if (ch->kind != CHANGE_DELETE) {
+			json_object_set_new(o, "new", tuple_json(&ch->new, rel,
+			    0));
+			toast = json_array();
+			for (i = 0; i < ch->new.ncols; i++)
+				if (ch->new.cols[i].kind == COL_TOAST)
+					json_array_append_new(toast,
+					    json_string(col_name(rel, i, buf)));
+			json_object_set_new(o, "unchanged_toast", toast);
+		}
+		break;
+	case CHANGE_TRUNCATE: {
+		json_t	*tables = json_array();
+
+		for (i = 0; i < ch->nrelids; i++) {
+			char	*name = relation_name(j, ch->relids[i],
+			    ch->commit_lsn);
+
+			json_array_append_new(tables, json_string(name));
+			free(name);
+		}
+		json_object_set_new(o, "tables", tables);
+		json_object_set_new(o, "cascade",
+		    json_boolean(ch->truncate_flags & 1));
+		json_object_set_new(o, "restart_identity",
+		    json_boolean(ch->truncate_flags & 2));
+		break;
+	}
+	case CHANGE_DDL:
+		doc = json_loadb(ch->content, ch->content_len, 0, NULL);
+		if (doc != NULL && json_is_string(json_object_get(doc,
+		    "query"))) {
+			json_object_set(o, "sql", json_object_get(doc,
+			    "query"));
+			json_object_set(o, "search_path", json_object_get(doc,
+			    "search_path"));
+			json_object_set(o, "tag", json_object_get(doc, "tag"));
+		} else
+			json_object_set_new(o, "sql", json_text(ch->content,
+			    ch->content_len));
+		json_decref(doc);
+		break;
+	case CHANGE_MESSAGE:
+		json_object_set_new(o, "prefix", json_string(ch->prefix));
+		json_object_set_new(o, "content", json_text(ch->content,
+		    ch->content_len));
+		break;
+	}
+	return o;
+}
+
+/* One value for a text line: quoted when it holds blanks, cut when long. */
+static void
+print_value(const struct pgtt_col *c)
+{
+	size_t	n, i;
+	int	quote = 0;
+
+	if (c->kind == COL_NULL) {
+		fputs("NULL", stdout);
+		return;
+	}
+	if (c->kind == COL_TOAST) {
+		fputs("(unchanged toast)", stdout);
+		return;
+	}
+	n = c->len > SHOW_MAX ? SHOW_MAX : c->len;
+	for (i = 0; i < n; i++)
+		if (c->val[i] == ' ' || c->val[i] == '\'')
+			quote = 1;
+	if (quote || c->len == 0)
+		putchar('\'');
+	for (i = 0; i < n; i++)
+		putchar(c->val[i] == '\n' || c->val[i] == '\0' ? ' ' :
+		    c->val[i]);
+	if (c->len > SHOW_MAX)
+		fputs("...", stdout);
+	if (quote || c->len == 0)
+		putchar('\'');
+}
+
+static void
+print_tuple(const struct pgtt_tuple *t, const struct pgtt_relation *rel,
+    int keys_only)
+{
+	char	buf[16];
+	size_t	i;
+
+	for (i = 0; i < t->ncols; i++) {
+		if (keys_only && rel != NULL && i < rel->ncols &&
+		    !rel->cols[i].is_key)
+			continue;
+		printf(" %s=", col_name(rel, i, buf));
+		print_value(&t->cols[i]);
+	}
+}
+
+static void
+change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
+    const struct pgtt_relation *rel, struct journal *j)
+{
+	char	lsnbuf[LSN_BUFSIZE], timebuf[PGTIME_BUFSIZE];
+	size_t	i;
+
+	pgtime_format(txn->commit_time, timebuf);
+	timebuf[10] = ' ';
+	timebuf[23] = '\0';	/* milliseconds are enough on a terminal */
+	printf("%s %-12s %-8s", timebuf, lsn_format(ch->commit_lsn, lsnbuf),
+	    change_kind_name(ch->kind));
+	switch (ch->kind) {
+	case CHANGE_INSERT:
+	case CHANGE_UPDATE:
+	case CHANGE_DELETE:
+		printf(" %s.%s", rel != NULL ? rel->schema : "?",
+		    rel != NULL ? rel->name : "?");
+		if (ch->kind == CHANGE_DELETE)
+			print_tuple(&ch->old, rel, ch->old_kind == OLD_KEY);
+		else
+			print_tuple(&ch->new, rel, 0);
+		break;
+	case CHANGE_TRUNCATE:
+		for (i = 0; i < ch->nrelids; i++) {
+			char	*name = relation_name(j, ch->relids[i],
+			    ch->commit_lsn);
+
+			printf(" %s", name);
+			free(name);
+		}
+		break;
+	case CHANGE_DDL:
+	case CHANGE_MESSAGE: {
+		struct pgtt_col	c = { COL_TEXT, ch->content_len, ch->content };
+		json_t		*doc;
+
+		if (ch->kind == CHANGE_DDL && (doc = json_loadb(ch->content,
+		    ch->content_len, 0, NULL)) != NULL) {
+			const char	*q = json_string_value(
+			    json_object_get(doc, "query"));
+
+			/* The statement whole, on one line. */
+			for (putchar(' '); q != NULL && *q != '\0'; q++)
+				putchar(*q == '\n' || *q == '\t' ? ' ' : *q);
+			json_decref(doc);
+			break;
+		}
+		printf(" %s ", ch->prefix);
+		print_value(&c);
+		break;
+	}
+	}
+	putchar('\n');
+}
+
+/* Does the change pass --table and --op? */
+static int
+wanted(const struct log_opts *lo, const struct pgtt_change *ch,
+    const struct pgtt_relation *rel)
+{
+	if (lo->ops != 0 && !(lo->ops & (1u << ch->kind)))
+		return 0;
+	if (lo->table == NULL)
+		return 1;
+	if (rel == NULL)
+		return 0;
+	return strcmp(rel->name, lo->table) == 0 && (lo->schema == NULL ||
+	    strcmp(rel->schema, lo->schema) == 0);
+}
+
+/*
+ * Print changes after (*lsn, *seq) up to lo->to; updates the position.
+ * Returns the number printed, or a negative error.  *done is set when the
+ * limit or --to was reached.
+ */
+static long
+print_chunk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
+    pgtt_lsn *lsn, long *seq, long *printed, int *done)
+{
+	struct journal_iter	*it;
+	struct pgtt_change	*ch;
+	struct pgtt_txn		*txn = NULL;
+	struct pgtt_relation	*rel;
+	long			 n = 0, seen = 0;
+	int			 ret;
+
+	if (journal_iter_open(j, *lsn, &it, &ctx->err) != 0)
+		return ctx->err.code;
+	while (seen < CHUNK && (ret = journal_iter_next(it, &ch,
+	    &ctx->err)) == 1) {
+		if (ch->commit_lsn == *lsn && (long)ch->seq <= *seq) {
+			free(ch);
+			continue;
+		}
+		if (lo->to != LSN_INVALID && ch->commit_lsn >= lo->to) {
+			*done = 1;
+			free(ch);
+			break;
+		}
+		if (txn == NULL || txn->commit_lsn != ch->commit_lsn) {
+			free(txn);
+			txn = NULL;
+			if (journal_txn_get(j, ch->commit_lsn, &txn,
+			    &ctx->err) != 0) {
+				/* Not committed yet: stop before it. */
+				free(ch);
+				err_clear(&ctx->err);
+				break;
+			}
+		}
+		rel = NULL;
+		if (ch->relid != 0 && journal_relation_at(j, ch->relid,
+		    ch->commit_lsn, &rel, &ctx->err) != 0) {
+			rel = NULL;
+			err_clear(&ctx->err);
+		}
+		if (wanted(lo, ch, rel)) {
+			if (ctx->json)
+				cli_emit_json(change_json(ch, txn, rel, j));
+			else
+				change_text(ch, txn, rel, j);
+			n++;
+			(*printed)++;
+		}
+		*lsn = ch->commit_lsn;
+		*seq = ch->seq;
+		seen++;
+		free(rel);
+		free(ch);
+		if (lo->limit > 0 && *printed >= lo->limit) {
+			*done = 1;
+			break;
+		}
+	}
+	free(txn);
+	journal_iter_close(it);
+	if (ret < 0)
+		return ret;
+	fflush(stdout);
+	return seen;
+}
+
+static int
+parse_args(struct cli_ctx *ctx, struct journal *j, int argc, char **argv,
+    struct log_opts *lo)
+{
+	static const struct option	 opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "table", required_argument, NULL, 'T' },
+		{ "op", required_argument, NULL, 'o' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "follow", no_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_command	*cmd = cli_find("log");
+	const char			*from = "creation", *to = NULL;
+	char				*end;
+	int				 ch;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			from = optarg;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'T':
+			free(lo->schema);
+			free(lo->table);
+			if (ident_parse_table(optarg, &lo->schema,
+			    &lo->table) != 0)
+				return cli_usage_error(ctx, cmd, "--table: "
+				    "\"%s\" is not a table name", optarg);
+			break;
+		case 'o':
+			if (parse_ops(optarg, &lo->ops) != 0)
+				return cli_usage_error(ctx, cmd, "--op: \"%s\" "
+				    "is not a list of insert, update, delete, "
+				    "truncate, ddl, message", optarg);
+			break;
+		case 'l':
+			lo->limit = strtol(optarg, &end, 10);
+			if (*end != '\0' || lo->limit <= 0)
+				return cli_usage_error(ctx, cmd, "--limit: "
+				    "\"%s\" is not a positive number", optarg);
+			break;
+		case 'F':
+			lo->follow = 1;
+			break;
+		default:
+			return cli_usage_error(ctx, cmd, "unknown option "
+			    "\"%s\" for log", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(ctx, cmd, "log takes no arguments, got "
+		    "\"%s\"", argv[optind]);
+	if (point_resolve(j, ctx->cfg.source.dsn, from, &lo->from,
+	    &ctx->err) != 0 || (to != NULL && point_resolve(j,
+	    ctx->cfg.source.dsn, to, &lo->to, &ctx->err) != 0)) {
+		err_where(&ctx->err, "%s", to != NULL && lo->from != 0 ?
+		    "--to" : "--from");
+		return ctx->err.code;
+	}
+	return 0;
+}
+
+int
+cmd_log(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct log_opts	 lo;
+	struct journal	*j;
+	pgtt_lsn	 lsn;
+	long		 seq = -1, printed = 0, got;
+	int		 done = 0, ret = 0;
+
+	memset(&lo, 0, sizeof lo);
+	if ((ret = journal_open(&j, ctx->cfg.storage.path,
+	    ctx->cfg.storage.map_size, JOURNAL_READONLY, &ctx->err)) != 0)
+		return ret;
+	if ((ret = parse_args(ctx, j, argc, argv, &lo)) != 0)
+		goto out;
+	if (lo.follow) {
+		signal(SIGINT, on_interrupt);
+		signal(SIGTERM, on_interrupt);
+		signal(SIGPIPE, on_interrupt);
+	}
+	lsn = lo.from;
+	while (!done && !interrupted) {
+		got = print_chunk(ctx, j, &lo, &lsn, &seq, &printed, &done);
+		if (got < 0) {
+			ret = (int)got;
+			break;
+		}
+		if (got == CHUNK || done)
+			continue;
+		if (!lo.follow)
+			break;
+		poll(NULL, 0, FOLLOW_MS);
+	}
+out:
+	journal_close(j);
+	free(lo.schema);
+	free(lo.table);
+	return ret;
+}

@@ -1,0 +1,70 @@
+/*
+ * ident.c: the identifier rules of SQL as psql applies them to \d
+ * arguments.  Case folding is ASCII only, as PostgreSQL's downcase for
+ * unquoted identifiers is in a UTF-8 database.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ident.h"
+#include "xmalloc.h"
+
+/* One part starting at *p; advances *p past it.  NULL if malformed. */
+static char *
+parse_part(const char **p)
+{
+	const char	*s = *p;
+	char		*out = xmalloc(strlen(s) + 1), *w = out;
+
+	if (*s == '"') {
+		for (s++;; s++) {
+			if (*s == '\0')
+				goto bad;
+			if (*s == '"') {
+				if (s[1] != '"')
+					break;
+				s++;
+			}
+			*w++ = *s;
+		}
+		s++;
+	} else {
+		for (; *s != '\0' && *s != '.'; s++) {
+			if (*s == '"')
+				goto bad;
+			*w++ = *s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s;
+		}
+	}
+	*w = '\0';
+	if (w == out || (*s != '\0' && *s != '.'))
+		goto bad;
+	*p = s;
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+int
+ident_parse_table(const char *text, char **schema, char **name)
+{
+	const char	*p = text;
+	char		*first, *second;
+
+	*schema = *name = NULL;
+	if ((first = parse_part(&p)) == NULL)
+		return -1;
+	if (*p == '\0') {
+		*name = first;
+		return 0;
+	}
+	p++;
+	if ((second = parse_part(&p)) == NULL || *p != '\0') {
+		free(first);
+		free(second);
+		return -1;
+	}
+	*schema = first;
+	*name = second;
+	return 0;
+}

@@ -1,0 +1,691 @@
+/*
+ * listener.c: pgoutput over a replication connection into the journal,
+ * written after PostgreSQL's receivelog.c and pg_recvlogical.c.
+ *
+ * Model.  pgoutput sends each committed transaction whole, Begin to
+ * Commit, in commit order, and Begin already names the commit record's
+ * LSN.  So a change is keyed (commit LSN, sequence) the moment it arrives
+ * and goes into the current write batch; a transaction larger than a batch
+ * simply spans several LMDB commits, and memory stays bounded.  A
+ * transaction exists for readers only once its `txn` record is written, at
+ * Commit, together with meta "confirmed_lsn" = its end LSN.
+ *
+ * Invariants.  `flushed` (what the server is told) never passes what an
+ * LMDB commit made durable.  A keepalive's WAL end is confirmed only when
+ * nothing received is still pending, as PostgreSQL's own apply worker
+ * does, so an idle database does not pin WAL and no data is skipped.
+ * Delivery is at least once: a Begin whose commit LSN is not newer than
+ * the newest journaled commit is a resend and is skipped whole; a resent
+ * transaction that was only partly written is rewritten under the same
+ * keys, since sequence numbers follow the server's order.
+ */
+#include <sys/select.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "listener.h"
+#include "log.h"
+#include "pg.h"
+#include "pgoutput.h"
+#include "pgtime.h"
+#include "record.h"
+#include "xmalloc.h"
+
+#define DDL_PREFIX		"pgtt.ddl"
+#define BACKOFF_MIN_MS		500
+#define BACKOFF_MAX_MS		30000
+#define BUSY_TRIES		5	/* ~15 s of backoff for a held slot */
+
+struct relcache {
+	uint32_t	 relid;
+	uint8_t		*enc;		/* encoding of the newest version */
+	size_t		 len;
+};
+
+struct listener {
+	struct listener_opts	 o;
+	PGconn			*conn;
+	struct pgo_decoder	*dec;
+	struct jbatch		*batch;
+	struct listener_progress progress;
+	int			 fatal;		/* no reconnect can help */
+	int			 busy_tries;	/* slot held by another process */
+
+	pgtt_lsn		 last_commit;	/* newest commit LSN journaled or batched */
+	pgtt_lsn		 received;	/* newest WAL position seen */
+	pgtt_lsn		 batch_end;	/* end LSN of the last whole txn batched */
+	uint64_t		 batch_txns, batch_changes;
+	int64_t			 batch_started;	/* µs; 0 = batch empty */
+	int64_t			 last_status;
+
+	int			 in_txn;
+	int			 skip_txn;
+	struct pgtt_txn		 txn;
+
+	struct relcache		*rels;
+	size_t			 nrels;
+	struct pgtt_col		*cols;		/* scratch: old then new */
+	size_t			 cols_cap;
+	struct buf		 enc;
+};
+
+static int64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+put_be64(uint8_t *p, uint64_t v)
+{
+	int	i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* The one place that tells the server how far we are (receivelog.c). */
+static int
+send_status(struct listener *l, int reply_requested, struct pgtt_err *err)
+{
+	uint8_t	msg[1 + 8 * 4 + 1];
+
+	msg[0] = 'r';
+	put_be64(msg + 1, l->received > l->progress.flushed ? l->received :
+	    l->progress.flushed);
+	put_be64(msg + 9, l->progress.flushed);
+	put_be64(msg + 17, l->progress.flushed);
+	put_be64(msg + 25, (uint64_t)pgtime_now());
+	msg[33] = reply_requested ? 1 : 0;
+	if (PQputCopyData(l->conn, (const char *)msg, sizeof msg) <= 0 ||
+	    PQflush(l->conn) != 0) {
+		return err_set(err, PGTT_EDB, "could not send status to the "
+		    "source: %s", PQerrorMessage(l->conn));
+	}
+	l->last_status = now_us();
+	return 0;
+}
+
+/* Record the listener's state for `status`, in the next journal commit. */
+static void
+put_state(struct listener *l, const char *state, const char *why)
+{
+	char	pid[16], beat[24];
+
+	snprintf(pid, sizeof pid, "%ld", (long)getpid());
+	snprintf(beat, sizeof beat, "%lld", (long long)pgtime_now());
+	jbatch_put_meta(l->batch, "listener_pid", pid);
+	jbatch_put_meta(l->batch, "listener_state", state);
+	jbatch_put_meta(l->batch, "listener_error", why != NULL ? why : "");
+	jbatch_put_meta(l->batch, "listener_heartbeat", beat);
+}
+
+/*
+ * Make the batch durable, then confirm what it covers.  Called at the
+ * group-commit bounds, before confirming a keepalive, and on the way out.
+ */
+static int
+flush_batch(struct listener *l, struct pgtt_err *err)
+{
+	int	advanced = 0;
+
+	if (jbatch_count(l->batch) == 0)
+		return 0;
+	if (l->batch_end > l->progress.flushed) {
+		jbatch_put_meta_lsn(l->batch, "confirmed_lsn", l->batch_end);
+		advanced = 1;
+	}
+	if (journal_commit(l->o.journal, l->batch, err) != 0) {
+		l->fatal = 1;
+		return err->code;
+	}
+	l->progress.transactions += l->batch_txns;
+	l->progress.changes += l->batch_changes;
+	l->batch_txns = l->batch_changes = 0;
+	l->batch_started = 0;
+	if (advanced) {
+		l->progress.flushed = l->batch_end;
+		if (l->conn != NULL && send_status(l, 0, err) != 0)
+			return err->code;
+	}
+	if (l->o.on_commit != NULL)
+		l->o.on_commit(l->o.arg, &l->progress);
+	return 0;
+}
+
+static void
+batch_touch(struct listener *l)
+{
+	if (l->batch_started == 0)
+		l->batch_started = now_us();
+}
+
+/* Copy a decoded tuple into journal columns held in l->cols[base...]. */
+static struct pgtt_tuple
+to_tuple(struct listener *l, const struct pgo_tuple *t, size_t base)
+{
+	struct pgtt_tuple	out;
+	uint16_t		i;
+
+	out.ncols = t->ncols;
+	out.cols = l->cols + base;
+	for (i = 0; i < t->ncols; i++) {
+		const struct pgo_value	*v = &t->values[i];
+		struct pgtt_col		*c = &out.cols[i];
+
+		c->kind = v->kind == 'n' ? COL_NULL : v->kind == 'u' ?
+		    COL_TOAST : COL_TEXT;
+		c->len = v->len;
+		c->val = v->data;
+	}
+	return out;
+}
+
+static void
+put_change(struct listener *l, struct pgtt_change *ch)
+{
+	ch->commit_lsn = l->txn.commit_lsn;
+	ch->seq = l->txn.nchanges++;
+	jbatch_put_change(l->batch, ch);
+	l->batch_changes++;
+	batch_touch(l);
+}
+
+static void
+on_row(struct listener *l, const struct pgo_event *ev)
+{
+	struct pgtt_change	ch;
+	size_t			need;
+
+	need = (size_t)ev->u.change.old.ncols + ev->u.change.new.ncols;
+	if (need > l->cols_cap) {
+		l->cols = xreallocarray(l->cols, need, sizeof *l->cols);
+		l->cols_cap = need;
+	}
+	memset(&ch, 0, sizeof ch);
+	ch.kind = ev->type == PGO_INSERT ? CHANGE_INSERT :
+	    ev->type == PGO_UPDATE ? CHANGE_UPDATE : CHANGE_DELETE;
+	ch.relid = ev->u.change.relid;
+	ch.old_kind = ev->u.change.old_kind == 'K' ? OLD_KEY :
+	    ev->u.change.old_kind == 'O' ? OLD_FULL : OLD_NONE;
+	if (ch.old_kind != OLD_NONE)
+		ch.old = to_tuple(l, &ev->u.change.old, 0);
+	if (ev->type != PGO_DELETE)
+		ch.new = to_tuple(l, &ev->u.change.new,
+		    ev->u.change.old.ncols);
+	put_change(l, &ch);
+}
+
+/*
+ * Store a relation version only when it differs from the newest stored
+ * one: pgoutput resends Relation on every new connection.
+ */
+static int
+on_relation(struct listener *l, const struct pgo_event *ev,
+    struct pgtt_err *err)
+{
+	struct pgtt_relation	 rel;
+	struct pgtt_column_def	*defs;
+	struct relcache		*rc = NULL;
+	size_t			 i;
+
+	defs = xcalloc(ev->u.relation.ncols + 1, sizeof *defs);
+	memset(&rel, 0, sizeof rel);
+	rel.relid = ev->u.relation.relid;
+	rel.lsn = l->txn.commit_lsn;
+	rel.schema = ev->u.relation.nspname[0] != '\0' ?
+	    ev->u.relation.nspname : "pg_catalog";
+	rel.name = ev->u.relation.relname;
+	rel.replident = ev->u.relation.replident;
+	rel.ncols = ev->u.relation.ncols;
+	rel.cols = defs;
+	for (i = 0; i < rel.ncols; i++) {
+		defs[i].name = ev->u.relation.cols[i].name;
+		defs[i].type_oid = ev->u.relation.cols[i].type_oid;
+		defs[i].typmod = ev->u.relation.cols[i].typmod;
+		defs[i].is_key = ev->u.relation.cols[i].flags & 1;
+	}
+	buf_reset(&l->enc);
+	record_encode_relation(&l->enc, &rel);
+
+	for (i = 0; i < l->nrels; i++)
+		if (l->rels[i].relid == rel.relid) {
+			rc = &l->rels[i];
+			break;
+		}
+	if (rc == NULL) {
+		struct pgtt_relation	*stored;
+		struct buf		 old;
+
+		l->rels = xreallocarray(l->rels, l->nrels + 1,
+		    sizeof *l->rels);
+		rc = &l->rels[l->nrels++];
+		memset(rc, 0, sizeof *rc);
+		rc->relid = rel.relid;
+		if (journal_relation_at(l->o.journal, rel.relid, UINT64_MAX,
+		    &stored, err) == 0) {
+			buf_init(&old);
+			record_encode_relation(&old, stored);
+			rc->enc = old.data;
+			rc->len = old.len;
+			free(stored);
+		} else if (err->code != PGTT_ENOTFOUND) {
+			free(defs);
+			l->fatal = 1;
+			return err->code;
+		}
+		err_clear(err);
+	}
+	if (rc->enc == NULL || rc->len != l->enc.len ||
+	    memcmp(rc->enc, l->enc.data, rc->len) != 0) {
+		jbatch_put_relation(l->batch, &rel);
+		batch_touch(l);
+		free(rc->enc);
+		rc->enc = xmalloc(l->enc.len);
+		memcpy(rc->enc, l->enc.data, l->enc.len);
+		rc->len = l->enc.len;
+		log_msg(LOG_LEVEL_DEBUG, "relation %s.%s (%u): new version",
+		    rel.schema, rel.name, rel.relid);
+	}
+	free(defs);
+	return 0;
+}
+
+static void
+on_commit_msg(struct listener *l, const struct pgo_event *ev)
+{
+	l->in_txn = 0;
+	if (l->skip_txn) {
+		l->skip_txn = 0;
+		return;
+	}
+	l->txn.end_lsn = ev->u.commit.end_lsn;
+	l->txn.commit_time = ev->u.commit.commit_time;
+	jbatch_put_txn(l->batch, &l->txn);
+	if (l->txn.flags & TXN_HAS_DDL)
+		jbatch_put_meta_lsn(l->batch, "migration_lsn", l->txn.end_lsn);
+	l->last_commit = l->txn.commit_lsn;
+	l->batch_end = l->txn.end_lsn;
+	l->batch_txns++;
+	batch_touch(l);
+}
+
+/* One decoded pgoutput message. */
+static int
+on_event(struct listener *l, const struct pgo_event *ev, struct pgtt_err *err)
+{
+	struct pgtt_change	ch;
+
+	switch (ev->type) {
+	case PGO_BEGIN:
+		l->in_txn = 1;
+		l->skip_txn = ev->u.begin.final_lsn <= l->last_commit;
+		memset(&l->txn, 0, sizeof l->txn);
+		l->txn.commit_lsn = ev->u.begin.final_lsn;
+		l->txn.xid = ev->xid;
+		l->txn.commit_time = ev->u.begin.commit_time;
+		return 0;
+	case PGO_COMMIT:
+		on_commit_msg(l, ev);
+		return 0;
+	case PGO_RELATION:
+		return on_relation(l, ev, err);
+	case PGO_ORIGIN:
+	case PGO_TYPE:
+		return 0;
+	default:
+		break;
+	}
+	if (!l->in_txn) {
+		/* Only non-transactional messages arrive outside B..C. */
+		log_msg(LOG_LEVEL_DEBUG, "ignored pgoutput message '%c' "
+		    "outside a transaction", ev->type);
+		return 0;
+	}
+	if (l->skip_txn)
+		return 0;
+
+	switch (ev->type) {
+	case PGO_INSERT:
+	case PGO_UPDATE:
+	case PGO_DELETE:
+		on_row(l, ev);
+		break;
+	case PGO_TRUNCATE:
+		memset(&ch, 0, sizeof ch);
+		ch.kind = CHANGE_TRUNCATE;
+		ch.nrelids = ev->u.truncate.nrelids;
+		ch.relids = ev->u.truncate.relids;
+		ch.truncate_flags = ev->u.truncate.options;
+		put_change(l, &ch);
+		break;
+	case PGO_MESSAGE:
+		memset(&ch, 0, sizeof ch);
+		ch.prefix = ev->u.message.prefix;
+		ch.content = ev->u.message.content;
+		ch.content_len = ev->u.message.len;
+		if (strcmp(ch.prefix, DDL_PREFIX) == 0) {
+			ch.kind = CHANGE_DDL;
+			l->txn.flags |= TXN_HAS_DDL;
+		} else
+			ch.kind = CHANGE_MESSAGE;
+		put_change(l, &ch);
+		break;
+	default:
+		l->fatal = 1;
+		return err_set(err, PGTT_ECORRUPT, "unexpected pgoutput "
+		    "message '%c': pgtt does not ask for streamed "
+		    "transactions", ev->type);
+	}
+	return 0;
+}
+
+/* One CopyData message from the walsender. */
+static int
+on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
+    struct pgtt_err *err)
+{
+	struct pgo_event	ev;
+	pgtt_lsn		wal_end;
+
+	if (len >= 25 && buf[0] == 'w') {
+		pgtt_lsn	start = get_be64(buf + 1);
+
+		if (start > l->received)
+			l->received = start;
+		if (pgo_decode(l->dec, buf + 25, len - 25, &ev, err) != 0) {
+			l->fatal = 1;
+			return err->code;
+		}
+		return on_event(l, &ev, err);
+	}
+	if (len >= 18 && buf[0] == 'k') {
+		wal_end = get_be64(buf + 1);
+		if (wal_end > l->received)
+			l->received = wal_end;
+		/* Everything received is durable: the WAL end may be confirmed. */
+		if (!l->in_txn && jbatch_count(l->batch) == 0 &&
+		    wal_end > l->progress.flushed)
+			l->progress.flushed = wal_end;
+		if (buf[17])
+			return send_status(l, 0, err);
+		return 0;
+	}
+	l->fatal = 1;
+	return err_set(err, PGTT_ECORRUPT, "unexpected replication message "
+	    "'%c' of %zu bytes", len > 0 ? buf[0] : '?', len);
+}
+
+/* Open the replication stream at the journal's confirmed position. */
+static int
+start_stream(struct listener *l, struct pgtt_err *err)
+{
+	PGresult	*res;
+	pgtt_lsn	 start;
+	char		*sql, *pubident, *publit, lsnbuf[LSN_BUFSIZE];
+	const char	*state;
+
+	if (journal_meta_get_lsn(l->o.journal, "confirmed_lsn", &start,
+	    err) != 0) {
+		l->fatal = 1;
+		err_hint(err, "run \"pgtt --headless setup\" first");
+		return err->code;
+	}
+	if ((l->conn = pg_connect(l->o.dsn, "source", 1, err)) == NULL)
+		return err->code;
+
+	pubident = pg_quote_ident(l->conn, l->o.publication);
+	if ((publit = PQescapeLiteral(l->conn, pubident, strlen(pubident))) ==
+	    NULL)
+		fatalx("could not quote literal");
+	xasprintf(&sql, "START_REPLICATION SLOT \"%s\" LOGICAL %s "
+	    "(proto_version '1', publication_names %s%s)", l->o.slot,
+	    lsn_format(start, lsnbuf), publit,
+	    PQserverVersion(l->conn) >= 140000 ? ", messages 'true'" : "");
+	free(pubident);
+	PQfreemem(publit);
+	res = PQexec(l->conn, sql);
+	free(sql);
+	if (PQresultStatus(res) != PGRES_COPY_BOTH) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		err_set(err, PGTT_EDB, "could not start replication from slot "
+		    "\"%s\"", l->o.slot);
+		err_detail(err, "%s", PQerrorMessage(l->conn));
+		/*
+		 * A missing slot is not cured by reconnecting.  A busy one may
+		 * be: a killed listener's walsender lets go of it only once it
+		 * notices, so try a few times before giving up.
+		 */
+		if (state != NULL && strcmp(state, "42704") == 0) {
+			l->fatal = 1;
+			err_hint(err, "run \"pgtt --headless setup\" to create "
+			    "it");
+		} else if (state != NULL && strcmp(state, "55006") == 0 &&
+		    ++l->busy_tries > BUSY_TRIES) {
+			l->fatal = 1;
+			err_hint(err, "another process streams from this slot: "
+			    "stop it, or read the journal it writes");
+		}
+		PQclear(res);
+		return err->code;
+	}
+	PQclear(res);
+	l->busy_tries = 0;
+	l->received = l->progress.flushed = l->batch_end = start;
+	l->in_txn = l->skip_txn = 0;
+	log_msg(LOG_LEVEL_INFO, "streaming from slot \"%s\" at %s", l->o.slot,
+	    lsnbuf);
+	put_state(l, "streaming", NULL);
+	return send_status(l, 0, err);
+}
+
+/* Milliseconds until the next deadline: status update or batch bound. */
+static int
+next_timeout(const struct listener *l)
+{
+	int64_t	now = now_us(), wait;
+
+	wait = l->last_status + (int64_t)l->o.status_interval_ms * 1000 - now;
+	if (l->batch_started != 0) {
+		int64_t	b = l->batch_started + (int64_t)l->o.batch_ms * 1000 -
+		    now;
+
+		if (b < wait)
+			wait = b;
+	}
+	return wait <= 0 ? 0 : (int)(wait / 1000) + 1;
+}
+
+/*
+ * Stream until stopped (1), or the connection fails (negative).  Drains
+ * everything the socket has before sleeping, and flushes the batch when
+ * the socket runs dry, so group commits grow with the load.
+ */
+static int
+stream(struct listener *l, struct pgtt_err *err)
+{
+	struct pollfd	 pfd[2];
+	char		*buf;
+	int		 n, ret;
+
+	for (;;) {
+		n = PQgetCopyData(l->conn, &buf, 1);
+		if (n > 0) {
+			ret = on_copy_data(l, (const uint8_t *)buf, (size_t)n,
+			    err);
+			PQfreemem(buf);
+			if (ret != 0)
+				return ret;
+			if (jbatch_bytes(l->batch) >= l->o.batch_bytes ||
+			    (l->batch_started != 0 && now_us() -
+			    l->batch_started >= (int64_t)l->o.batch_ms * 1000)) {
+				if ((ret = flush_batch(l, err)) != 0)
+					return ret;
+			}
+			continue;
+		}
+		if (n == -2 || n == -1) {
+			PGresult	*res = PQgetResult(l->conn);
+
+			err_set(err, PGTT_EDB, "replication stream from the "
+			    "source ended");
+			err_detail(err, "%s", res != NULL &&
+			    PQresultErrorMessage(res)[0] != '\0' ?
+			    PQresultErrorMessage(res) : PQerrorMessage(l->conn));
+			PQclear(res);
+			return err->code;
+		}
+
+		/* The socket is dry: make what we have durable, then wait. */
+		if (!l->in_txn && (ret = flush_batch(l, err)) != 0)
+			return ret;
+		if (now_us() - l->last_status >=
+		    (int64_t)l->o.status_interval_ms * 1000 &&
+		    (ret = send_status(l, 0, err)) != 0)
+			return ret;
+
+		pfd[0].fd = PQsocket(l->conn);
+		pfd[0].events = POLLIN;
+		pfd[1].fd = l->o.stop_fd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, next_timeout(l)) == -1 && errno != EINTR)
+			return err_set(err, PGTT_EIO, "poll: %s",
+			    strerror(errno));
+		if (pfd[1].revents & (POLLIN | POLLHUP))
+			return 1;
+		if (l->batch_started != 0 && now_us() - l->batch_started >=
+		    (int64_t)l->o.batch_ms * 1000 &&
+		    (ret = flush_batch(l, err)) != 0)
+			return ret;
+		if (PQconsumeInput(l->conn) == 0) {
+			err_set(err, PGTT_EDB, "lost the connection to the "
+			    "source");
+			err_detail(err, "%s", PQerrorMessage(l->conn));
+			return err->code;
+		}
+	}
+}
+
+/* Sleep ms unless stop_fd becomes readable; 1 if it did. */
+static int
+wait_or_stop(int stop_fd, int ms)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = stop_fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, ms) > 0;
+}
+
+static void
+close_conn(struct listener *l)
+{
+	if (l->conn == NULL)
+		return;
+	PQputCopyEnd(l->conn, NULL);
+	PQflush(l->conn);
+	PQfinish(l->conn);
+	l->conn = NULL;
+}
+
+int
+listener_run(const struct listener_opts *opts, struct listener_progress *out,
+    struct pgtt_err *err)
+{
+	struct listener		 l;
+	struct journal_stats	 st;
+	int			 backoff = BACKOFF_MIN_MS, ret;
+	size_t			 i;
+
+	memset(&l, 0, sizeof l);
+	l.o = *opts;
+	if (l.o.status_interval_ms <= 0)
+		l.o.status_interval_ms = 10000;
+	if (l.o.batch_bytes == 0)
+		l.o.batch_bytes = 8u << 20;
+	if (l.o.batch_ms <= 0)
+		l.o.batch_ms = 200;
+	if (journal_stats(l.o.journal, &st, err) != 0)
+		return err->code;
+	l.last_commit = st.last_lsn;
+	l.batch = jbatch_new();
+	buf_init(&l.enc);
+
+	for (;;) {
+		l.dec = pgo_decoder_new(1);
+		ret = start_stream(&l, err);
+		if (ret == 0) {
+			backoff = BACKOFF_MIN_MS;
+			ret = stream(&l, err);
+		}
+		pgo_decoder_free(l.dec);
+		l.dec = NULL;
+
+		if (ret == 1) {
+			/* Stopped: make everything durable, confirm, leave. */
+			put_state(&l, "stopped", NULL);
+			ret = flush_batch(&l, err);
+			if (ret == 0 && l.conn != NULL)
+				ret = send_status(&l, 0, err);
+			close_conn(&l);
+			break;
+		}
+		close_conn(&l);
+		if (l.fatal)
+			break;
+		/* What was received in whole is kept; the rest comes again. */
+		log_msg(LOG_LEVEL_WARNING, "listener: %s: %s; retrying in %d ms",
+		    err->msg, err->detail, backoff);
+		put_state(&l, "reconnecting", err->detail[0] != '\0' ?
+		    err->detail : err->msg);
+		l.in_txn = 0;
+		{
+			struct pgtt_err	ferr;
+
+			err_clear(&ferr);
+			if (flush_batch(&l, &ferr) != 0) {
+				*err = ferr;
+				ret = ferr.code;
+				break;
+			}
+		}
+		if (wait_or_stop(l.o.stop_fd, backoff)) {
+			err_clear(err);
+			put_state(&l, "stopped", NULL);
+			ret = flush_batch(&l, err);
+			break;
+		}
+		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+		    backoff * 2;
+	}
+
+	if (out != NULL)
+		*out = l.progress;
+	for (i = 0; i < l.nrels; i++)
+		free(l.rels[i].enc);
+	free(l.rels);
+	free(l.cols);
+	buf_done(&l.enc);
+	jbatch_free(l.batch);
+	return ret;
+}

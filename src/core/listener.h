@@ -1,0 +1,50 @@
+/*
+ * listener.h: the replication connection that streams pgoutput into the
+ * journal.  Runs in the foreground (`pgtt --headless listen`) or on a
+ * thread of the TUI; it keeps no global state, so each run builds its own.
+ *
+ * Durability contract: a position is confirmed to the server only after
+ * the LMDB commit that holds everything before it.  Killed at any instant,
+ * a restart loses nothing and stores nothing twice.
+ */
+#ifndef PGTT_LISTENER_H
+#define PGTT_LISTENER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "journal.h"
+#include "lsn.h"
+
+struct listener_progress {
+	pgtt_lsn	 flushed;	/* confirmed to the server */
+	uint64_t	 transactions;	/* journaled by this run */
+	uint64_t	 changes;
+};
+
+struct listener_opts {
+	const char	*dsn;
+	const char	*slot;
+	const char	*publication;
+	struct journal	*journal;
+	int		 stop_fd;	/* readable: flush, confirm, return 0 */
+	int		 status_interval_ms;	/* default 10000 */
+	size_t		 batch_bytes;	/* group commit bound; default 8 MiB */
+	int		 batch_ms;	/* group commit bound; default 200 */
+	/* Called on the listener's thread after each journal commit. */
+	void		(*on_commit)(void *, const struct listener_progress *);
+	void		*arg;
+};
+
+/*
+ * Stream until stop_fd becomes readable (returns 0) or a failure that a
+ * reconnect cannot cure: the slot is missing or held by another process,
+ * the journal cannot be written, the server sent bytes that do not decode.
+ * Lost connections are retried with backoff, and the state is written to
+ * the journal's meta for `status` to show.  progress may be NULL.
+ */
+int	listener_run(const struct listener_opts *, struct listener_progress *,
+	    struct pgtt_err *);
+
+#endif

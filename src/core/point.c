@@ -1,0 +1,181 @@
+/*
+ * point.c: names for positions.  Keywords win over checkpoint names
+ * (a checkpoint cannot be called "head"); an LSN or a timestamp is
+ * recognised by its form before any name is looked up.  A timestamp T
+ * means the state at T: every transaction committed before T, so its
+ * position is the commit LSN of the first transaction at or after T.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg.h"
+#include "pgtime.h"
+#include "point.h"
+#include "xmalloc.h"
+
+static const char *const keywords[] = {
+	"now", "head", "creation", "migration", NULL
+};
+
+/* Edit distance, for "did you mean"; short names only. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t	la = strlen(a), lb = strlen(b), i, j, prev, diag, *row;
+
+	if (la > 64 || lb > 64)
+		return la > lb ? la : lb;
+	row = xcalloc(lb + 1, sizeof *row);
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			prev = row[j];
+			row[j] = diag + (tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]));
+			if (prev + 1 < row[j])
+				row[j] = prev + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = prev;
+		}
+	}
+	i = row[lb];
+	free(row);
+	return i;
+}
+
+static void
+suggest(struct buf *b, const char *want, const char *have)
+{
+	size_t	d = distance(want, have);
+
+	if (d > 2 && strstr(have, want) == NULL && strstr(want, have) == NULL)
+		return;
+	/* "creation" is both a keyword and a checkpoint: name it once. */
+	buf_append(b, "", 1);
+	b->len--;
+	if (strstr((char *)b->data, have) != NULL)
+		return;
+	buf_append(b, b->len == 0 ? "did you mean " : ", ", b->len == 0 ?
+	    13 : 2);
+	buf_append(b, "\"", 1);
+	buf_append(b, have, strlen(have));
+	buf_append(b, "\"", 1);
+}
+
+static int
+head_lsn(struct journal *j, pgtt_lsn *out, struct pgtt_err *err)
+{
+	struct journal_stats	 st;
+	struct pgtt_txn		*t;
+
+	if (journal_stats(j, &st, err) != 0)
+		return err->code;
+	if (st.last_lsn == LSN_INVALID)
+		return journal_meta_get_lsn(j, "creation_lsn", out, err);
+	if (journal_txn_get(j, st.last_lsn, &t, err) != 0)
+		return err->code;
+	*out = t->end_lsn;
+	free(t);
+	return 0;
+}
+
+static int
+now_lsn(const char *dsn, pgtt_lsn *out, struct pgtt_err *err)
+{
+	PGconn		*conn;
+	PGresult	*res;
+
+	if (dsn == NULL)
+		return err_set(err, PGTT_EUSAGE, "\"now\" needs the source "
+		    "database");
+	if ((conn = pg_connect(dsn, "source", 0, err)) == NULL)
+		return err->code;
+	res = pg_exec(conn, err, "SELECT pg_current_wal_lsn()", 0, NULL);
+	if (res != NULL) {
+		*out = pg_lsn(res, 0, 0);
+		PQclear(res);
+	}
+	PQfinish(conn);
+	return res != NULL ? 0 : err->code;
+}
+
+/* Checkpoint by name or id; suggestions collected on a miss. */
+static int
+checkpoint_lsn(struct journal *j, const char *text, pgtt_lsn *out,
+    struct buf *hint, struct pgtt_err *err)
+{
+	struct pgtt_checkpoint	**cps;
+	size_t			  n, i;
+	char			 *end;
+	unsigned long		  id;
+	int			  found = 0;
+
+	if (journal_checkpoints(j, &cps, &n, err) != 0)
+		return err->code;
+	id = strtoul(text, &end, 10);
+	for (i = 0; i < n; i++) {
+		if (!found && (strcmp(cps[i]->name, text) == 0 ||
+		    (*end == '\0' && end != text && cps[i]->id == id))) {
+			*out = cps[i]->lsn;
+			found = 1;
+		}
+		if (!found)
+			suggest(hint, text, cps[i]->name);
+	}
+	for (i = 0; i < n; i++)
+		free(cps[i]);
+	free(cps);
+	return found ? 0 : PGTT_ENOTFOUND;
+}
+
+int
+point_resolve(struct journal *j, const char *dsn, const char *text,
+    pgtt_lsn *out, struct pgtt_err *err)
+{
+	struct buf	hint;
+	int64_t		t;
+	size_t		i;
+	int		ret;
+
+	if (strcmp(text, "now") == 0)
+		return now_lsn(dsn, out, err);
+	if (strcmp(text, "head") == 0)
+		return head_lsn(j, out, err);
+	if (strcmp(text, "creation") == 0)
+		return journal_meta_get_lsn(j, "creation_lsn", out, err);
+	if (strcmp(text, "migration") == 0) {
+		if (journal_meta_get_lsn(j, "migration_lsn", out, err) == 0)
+			return 0;
+		return journal_meta_get_lsn(j, "creation_lsn", out, err);
+	}
+	if (lsn_parse(text, out) == 0)
+		return 0;
+	if (pgtime_parse(text, &t) == 0) {
+		ret = journal_seek_time(j, t, out, err);
+		if (ret == PGTT_ENOTFOUND) {
+			err_clear(err);
+			return head_lsn(j, out, err);
+		}
+		return ret;
+	}
+
+	buf_init(&hint);
+	ret = checkpoint_lsn(j, text, out, &hint, err);
+	if (ret == PGTT_ENOTFOUND) {
+		for (i = 0; keywords[i] != NULL; i++)
+			suggest(&hint, text, keywords[i]);
+		buf_append(&hint, "", 1);
+		err_set(err, PGTT_EUSAGE, "no checkpoint or point \"%s\"", text);
+		err_hint(err, "%s%sa point is a checkpoint name or id, an LSN "
+		    "like 16/B374D848, a timestamp, now, head, creation or "
+		    "migration", (char *)hint.data,
+		    hint.len > 1 ? "; " : "");
+	}
+	buf_done(&hint);
+	return ret;
+}

@@ -1,0 +1,22 @@
+/*
+ * point.h: "a point in history" (CLI.md) resolved to an LSN.  The state at
+ * position P holds every transaction whose commit record starts before P.
+ */
+#ifndef PGTT_POINT_H
+#define PGTT_POINT_H
+
+#include "err.h"
+#include "journal.h"
+#include "lsn.h"
+
+/*
+ * Resolve text: a checkpoint name or id, an LSN "X/Y", an ISO 8601
+ * timestamp, "now" (the source's current WAL position; needs source_dsn),
+ * "head" (after the newest journaled commit), "creation", "migration" (after
+ * the newest transaction that carried DDL; creation if none).  An unknown
+ * name fails with PGTT_EUSAGE and the closest names in the hint.
+ */
+int	point_resolve(struct journal *, const char *source_dsn,
+	    const char *text, pgtt_lsn *, struct pgtt_err *);
+
+#endif
