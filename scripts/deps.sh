@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config libpq-dev liblmdb-dev libyaml-dev
 libncurses-dev libjansson-dev libcmocka-dev postgresql postgresql-client
-postgresql-contrib tmux perl util-linux procps lmdb-utils clang
+postgresql-contrib tmux perl util-linux procps lmdb-utils time clang
 libclang-rt-dev"
 
 missing=""

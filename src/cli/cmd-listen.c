@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "core/journal.h"
 #include "core/listener.h"
 #include "core/log.h"
+#include "core/point.h"
 
 static int	stop_pipe[2] = { -1, -1 };
 
@@ -48,17 +50,38 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	struct listener_opts	 opts;
 	struct listener_progress progress;
 	struct sigaction	 sa;
+	static const struct option	 lopts[] = {
+		{ "until", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct journal		*j;
+	const char		*until = NULL;
 	char			 lsnbuf[LSN_BUFSIZE];
-	int			 ret;
+	int			 ch, ret;
 
-	(void)argv;
-	if (argc > 1)
-		return cli_usage_error(ctx, cli_find("listen"),
-		    "listen takes no arguments");
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+", lopts, NULL)) != -1) {
+		if (ch == 'u')
+			until = optarg;
+		else
+			return cli_usage_error(ctx, cli_find("listen"),
+			    "unknown option \"%s\" for listen",
+			    argv[optind - 1]);
+	}
+	if (optind != argc)
+		return cli_usage_error(ctx, cli_find("listen"), "listen takes "
+		    "no arguments, got \"%s\"", argv[optind]);
 	if ((ret = journal_open(&j, ctx->cfg.storage.path,
 	    ctx->cfg.storage.map_size, 0, &ctx->err)) != 0)
 		return ret;
+	memset(&opts, 0, sizeof opts);
+	if (until != NULL && point_resolve(j, ctx->cfg.source.dsn, until,
+	    &opts.until, &ctx->err) != 0) {
+		err_where(&ctx->err, "--until");
+		journal_close(j);
+		return ctx->err.code;
+	}
 	if (pipe(stop_pipe) == -1) {
 		journal_close(j);
 		return err_set(&ctx->err, PGTT_EIO, "could not create pipe: %s",
@@ -71,7 +94,6 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	memset(&opts, 0, sizeof opts);
 	opts.dsn = ctx->cfg.source.dsn;
 	opts.slot = ctx->cfg.source.slot;
 	opts.publication = ctx->cfg.source.publication;

@@ -710,7 +710,17 @@ jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
 				break;
 			k.mv_data = idkey;
 		}
-		if (ent->op == OP_PUT)
+		/*
+		 * History arrives in key order: appending skips the descent and
+		 * fills pages whole.  A key that is not past the end (a resent
+		 * transaction, the time index) takes the ordinary path.
+		 */
+		if (ent->op == OP_PUT && (ent->db == DB_CHANGE ||
+		    ent->db == DB_TXN || ent->db == DB_BYTIME)) {
+			rc = mdb_put(txn, j->dbi[ent->db], &k, &v, MDB_APPEND);
+			if (rc == MDB_KEYEXIST)
+				rc = mdb_put(txn, j->dbi[ent->db], &k, &v, 0);
+		} else if (ent->op == OP_PUT)
 			rc = mdb_put(txn, j->dbi[ent->db], &k, &v, 0);
 		else if ((rc = mdb_del(txn, j->dbi[ent->db], &k, NULL)) ==
 		    MDB_NOTFOUND)

@@ -41,6 +41,14 @@
 #define BACKOFF_MIN_MS		500
 #define BACKOFF_MAX_MS		30000
 #define BUSY_TRIES		5	/* ~15 s of backoff for a held slot */
+/*
+ * A dry socket is not always an idle source: while draining a backlog the
+ * listener outruns the walsender and finds the socket empty between its
+ * messages.  Committing at each of those moments would pay an fsync per
+ * handful of rows, so after a commit the next dry-socket commit waits
+ * this long for more to arrive.  After an idle spell it commits at once.
+ */
+#define DRY_FLUSH_GAP_US	20000
 
 struct relcache {
 	uint32_t	 relid;
@@ -62,6 +70,7 @@ struct listener {
 	pgtt_lsn		 batch_end;	/* end LSN of the last whole txn batched */
 	uint64_t		 batch_txns, batch_changes;
 	int64_t			 batch_started;	/* µs; 0 = batch empty */
+	int64_t			 last_flush;	/* µs of the last journal commit */
 	int64_t			 last_status;
 
 	int			 in_txn;
@@ -159,6 +168,7 @@ flush_batch(struct listener *l, struct pgtt_err *err)
 		l->fatal = 1;
 		return err->code;
 	}
+	l->last_flush = now_us();
 	l->progress.transactions += l->batch_txns;
 	l->progress.changes += l->batch_changes;
 	l->batch_txns = l->batch_changes = 0;
@@ -503,17 +513,25 @@ start_stream(struct listener *l, struct pgtt_err *err)
 static int
 next_timeout(const struct listener *l)
 {
-	int64_t	now = now_us(), wait;
+	int64_t	now = now_us(), wait, b;
 
 	wait = l->last_status + (int64_t)l->o.status_interval_ms * 1000 - now;
 	if (l->batch_started != 0) {
-		int64_t	b = l->batch_started + (int64_t)l->o.batch_ms * 1000 -
-		    now;
-
+		b = l->batch_started + (int64_t)l->o.batch_ms * 1000 - now;
+		if (b < wait)
+			wait = b;
+		b = l->last_flush + DRY_FLUSH_GAP_US - now;
 		if (b < wait)
 			wait = b;
 	}
 	return wait <= 0 ? 0 : (int)(wait / 1000) + 1;
+}
+
+/* With --until: is everything up to the target durable and confirmed? */
+static int
+reached_until(const struct listener *l)
+{
+	return l->o.until != LSN_INVALID && l->progress.flushed >= l->o.until;
 }
 
 /*
@@ -536,6 +554,8 @@ stream(struct listener *l, struct pgtt_err *err)
 			PQfreemem(buf);
 			if (ret != 0)
 				return ret;
+			if (reached_until(l))
+				return 1;
 			if (jbatch_bytes(l->batch) >= l->o.batch_bytes ||
 			    (l->batch_started != 0 && now_us() -
 			    l->batch_started >= (int64_t)l->o.batch_ms * 1000)) {
@@ -557,8 +577,11 @@ stream(struct listener *l, struct pgtt_err *err)
 		}
 
 		/* The socket is dry: make what we have durable, then wait. */
-		if (!l->in_txn && (ret = flush_batch(l, err)) != 0)
+		if (!l->in_txn && (now_us() - l->last_flush >= DRY_FLUSH_GAP_US ||
+		    l->o.until != LSN_INVALID) && (ret = flush_batch(l, err)) != 0)
 			return ret;
+		if (reached_until(l))
+			return 1;
 		if (now_us() - l->last_status >=
 		    (int64_t)l->o.status_interval_ms * 1000 &&
 		    (ret = send_status(l, 0, err)) != 0)
@@ -573,8 +596,9 @@ stream(struct listener *l, struct pgtt_err *err)
 			    strerror(errno));
 		if (pfd[1].revents & (POLLIN | POLLHUP))
 			return 1;
-		if (l->batch_started != 0 && now_us() - l->batch_started >=
-		    (int64_t)l->o.batch_ms * 1000 &&
+		if (l->batch_started != 0 && (now_us() - l->batch_started >=
+		    (int64_t)l->o.batch_ms * 1000 || (!l->in_txn && now_us() -
+		    l->last_flush >= DRY_FLUSH_GAP_US)) &&
 		    (ret = flush_batch(l, err)) != 0)
 			return ret;
 		if (PQconsumeInput(l->conn) == 0) {

@@ -29,6 +29,7 @@ struct listener_opts {
 	const char	*publication;
 	struct journal	*journal;
 	int		 stop_fd;	/* readable: flush, confirm, return 0 */
+	pgtt_lsn	 until;		/* stop once confirmed here; 0 = never */
 	int		 status_interval_ms;	/* default 10000 */
 	size_t		 batch_bytes;	/* group commit bound; default 8 MiB */
 	int		 batch_ms;	/* group commit bound; default 200 */

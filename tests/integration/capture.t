@@ -188,4 +188,11 @@ HEAD=$(log_json --table marker | tail -n 1 | json_get lsn)
 ok "$(perl -e 'sub v { my ($h, $l) = split m{/}, shift; hex($h) * 2**32 + hex $l } exit(v($ARGV[0]) > v($ARGV[1]) ? 0 : 1)' "$CONF" "$HEAD"; echo $?)" \
 	"the slot is confirmed past the last journaled commit"
 
+# --- listen --until: catch up, then exit ---
+sql src app "INSERT INTO marker VALUES (300)"
+check_ok "listen --until now catches up and exits 0" -c "$W/config.yaml" --headless listen --until now
+like "$(log_json --table marker | tail -n 1)" '"id":"300"' "the row committed before 'now' is journaled"
+check_fail "listen --until with a bad point" 2 -c "$W/config.yaml" --headless listen --until nowhere
+like "$ERR" '^pgtt: --until: no checkpoint or point "nowhere"' "the message names the option"
+
 done_testing
