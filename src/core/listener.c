@@ -433,10 +433,17 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 		wal_end = get_be64(buf + 1);
 		if (wal_end > l->received)
 			l->received = wal_end;
-		/* Everything received is durable: the WAL end may be confirmed. */
+		/*
+		 * Everything received is durable: the WAL end may be confirmed,
+		 * and at once, so an idle or filtered database does not make
+		 * the slot hold WAL back.  The walsender sends such keepalives
+		 * only while our position lags, so this cannot chatter.
+		 */
 		if (!l->in_txn && jbatch_count(l->batch) == 0 &&
-		    wal_end > l->progress.flushed)
+		    wal_end > l->progress.flushed) {
 			l->progress.flushed = wal_end;
+			return send_status(l, 0, err);
+		}
 		if (buf[17])
 			return send_status(l, 0, err);
 		return 0;

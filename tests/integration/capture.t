@@ -168,6 +168,15 @@ like "$(cat "$W/data/pgtt.log")" 'warning listener: .*retrying' "the lost connec
 run_pgtt -c "$W/config.yaml" --json --headless status
 is "$(echo "$OUT" | json_get listener)" "running" "status shows the listener running"
 
+# --- idle: WAL of other databases does not pin the slot ---
+mark 101
+BEFORE=$(sql src app "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'pgtt'")
+sql src postgres "CREATE TABLE IF NOT EXISTS elsewhere (a int); INSERT INTO elsewhere SELECT generate_series(1, 10000)"
+OTHER=$(sql src postgres "SELECT pg_current_wal_lsn()")
+wait_until 30 sh -c "[ \"\$(psql -X -A -t \"$(pg_dsn src app)\" -c \"SELECT confirmed_flush_lsn >= '$OTHER' FROM pg_replication_slots WHERE slot_name = 'pgtt'\")\" = t ]"
+ok $? "an idle listener confirms WAL written elsewhere ($BEFORE -> past $OTHER), so the slot does not hold it back"
+is "$(log_json --from "$BEFORE" | grep -c elsewhere)" "0" "and journals none of it"
+
 # --- log --follow ---
 FOLLOW=$TEST_ROOT/follow.out
 bg sh -c "exec \"$PGTT\" -c \"$W/config.yaml\" --json --headless log --follow --from head --table marker >\"$FOLLOW\""
