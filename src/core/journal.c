@@ -31,19 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal-int.h"
 #include "journal.h"
 #include "xmalloc.h"
-
-enum {
-	DB_META,
-	DB_TXN,
-	DB_CHANGE,
-	DB_RELATION,
-	DB_BYTIME,
-	DB_CHECKPOINT,
-	DB_SESSION,
-	DB_COUNT
-};
 
 static const char *const db_names[DB_COUNT] = {
 	"meta", "txn", "change", "relation", "bytime", "checkpoint", "session"
@@ -64,23 +54,6 @@ struct journal {
 /* Transactions this thread has open, on any journal. */
 static _Thread_local unsigned int thread_txns;
 
-enum { OP_PUT, OP_DEL };
-
-/* One write in a batch; its key and value live in the batch's bytes. */
-struct jent {
-	uint8_t		 db;
-	uint8_t		 op;
-	uint8_t		 assign_id;	/* key is an id to pick at commit */
-	size_t		 koff, klen;	/* the value follows the key */
-};
-
-struct jbatch {
-	struct buf	 bytes;
-	struct jent	*ents;
-	size_t		 nents, cap;
-	size_t		 count;		/* records put or deleted */
-};
-
 struct journal_iter {
 	struct journal	*j;
 	MDB_txn		*txn;
@@ -89,45 +62,6 @@ struct journal_iter {
 	int		 started;
 };
 
-/* Big-endian so byte order is numeric order. */
-static void
-be32_put(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-/* Big-endian so byte order is numeric order. */
-static void
-be64_put(uint8_t *p, uint64_t v)
-{
-	be32_put(p, (uint32_t)(v >> 32));
-	be32_put(p + 4, (uint32_t)v);
-}
-
-/* The inverse of be32_put. */
-static uint32_t
-be32_get(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | p[3];
-}
-
-/* The inverse of be64_put. */
-static uint64_t
-be64_get(const uint8_t *p)
-{
-	return ((uint64_t)be32_get(p) << 32) | be32_get(p + 4);
-}
-
-/* Signed times sort as unsigned once the sign bit is flipped. */
-static uint64_t
-time_key(int64_t t)
-{
-	return (uint64_t)t ^ ((uint64_t)1 << 63);
-}
 
 /* Report an LMDB failure: what we tried, where, and LMDB's own words. */
 static int
@@ -502,165 +436,6 @@ journal_meta_get_lsn(struct journal *j, const char *key, pgtt_lsn *lsn,
 	}
 	free(text);
 	return rc;
-}
-
-/* An empty batch; its memory is reused across commits. */
-struct jbatch *
-jbatch_new(void)
-{
-	struct jbatch	*b;
-
-	b = xcalloc(1, sizeof *b);
-	buf_init(&b->bytes);
-	return b;
-}
-
-/* Free a batch, committed or not. */
-void
-jbatch_free(struct jbatch *b)
-{
-	if (b == NULL)
-		return;
-	buf_done(&b->bytes);
-	free(b->ents);
-	free(b);
-}
-
-/* Empty the batch but keep its memory. */
-void
-jbatch_clear(struct jbatch *b)
-{
-	buf_reset(&b->bytes);
-	b->nents = 0;
-	b->count = 0;
-}
-
-/* Records put or deleted, not counting index entries. */
-size_t
-jbatch_count(const struct jbatch *b)
-{
-	return b->count;
-}
-
-/* Key and value bytes, for deciding when to flush. */
-size_t
-jbatch_bytes(const struct jbatch *b)
-{
-	return b->bytes.len;
-}
-
-/*
- * Add an entry with a copy of its key.  The caller appends the value right
- * after, so an entry's value runs up to the next entry's key.
- */
-static struct jent *
-jbatch_add(struct jbatch *b, int db, int op, uint64_t k1, int k1len,
-    uint64_t k2, int k2len)
-{
-	struct jent	*ent;
-	uint8_t		 key[16];
-
-	if (b->nents == b->cap) {
-		b->cap = b->cap == 0 ? 64 : b->cap * 2;
-		b->ents = xreallocarray(b->ents, b->cap, sizeof *b->ents);
-	}
-	if (k1len == 4)
-		be32_put(key, (uint32_t)k1);
-	else
-		be64_put(key, k1);
-	if (k2len == 4)
-		be32_put(key + k1len, (uint32_t)k2);
-	else if (k2len == 8)
-		be64_put(key + k1len, k2);
-	ent = &b->ents[b->nents++];
-	ent->db = db;
-	ent->op = op;
-	ent->assign_id = 0;
-	ent->koff = b->bytes.len;
-	ent->klen = k1len + k2len;
-	buf_append(&b->bytes, key, ent->klen);
-	if (db != DB_BYTIME)
-		b->count++;
-	return ent;
-}
-
-/* Keys and values are stored without their NUL. */
-void
-jbatch_put_meta(struct jbatch *b, const char *key, const char *value)
-{
-	struct jent	*ent;
-
-	ent = jbatch_add(b, DB_META, OP_PUT, 0, 0, 0, 0);
-	ent->klen = strlen(key);
-	buf_append(&b->bytes, key, ent->klen);
-	buf_append(&b->bytes, value, strlen(value));
-}
-
-/* LSNs go into meta as X/Y text, readable with mdb_dump. */
-void
-jbatch_put_meta_lsn(struct jbatch *b, const char *key, pgtt_lsn lsn)
-{
-	char	text[LSN_BUFSIZE];
-
-	jbatch_put_meta(b, key, lsn_format(lsn, text));
-}
-
-/* The transaction and its entry in the time index. */
-void
-jbatch_put_txn(struct jbatch *b, const struct pgtt_txn *t)
-{
-	jbatch_add(b, DB_TXN, OP_PUT, t->commit_lsn, 8, 0, 0);
-	record_encode_txn(&b->bytes, t);
-	jbatch_add(b, DB_BYTIME, OP_PUT, time_key(t->commit_time), 8,
-	    t->commit_lsn, 8);
-}
-
-/* Keyed by commit LSN and sequence. */
-void
-jbatch_put_change(struct jbatch *b, const struct pgtt_change *ch)
-{
-	jbatch_add(b, DB_CHANGE, OP_PUT, ch->commit_lsn, 8, ch->seq, 4);
-	record_encode_change(&b->bytes, ch);
-}
-
-/* Keyed by relid and the LSN this version was first seen at. */
-void
-jbatch_put_relation(struct jbatch *b, const struct pgtt_relation *r)
-{
-	jbatch_add(b, DB_RELATION, OP_PUT, r->relid, 4, r->lsn, 8);
-	record_encode_relation(&b->bytes, r);
-}
-
-/* Id 0 is replaced by the next free id inside the commit. */
-void
-jbatch_put_checkpoint(struct jbatch *b, const struct pgtt_checkpoint *c)
-{
-	jbatch_add(b, DB_CHECKPOINT, OP_PUT, c->id, 4, 0, 0)->assign_id =
-	    c->id == 0;
-	record_encode_checkpoint(&b->bytes, c);
-}
-
-/* Id 0 is replaced by the next free id inside the commit. */
-void
-jbatch_put_session(struct jbatch *b, const struct pgtt_session *s)
-{
-	jbatch_add(b, DB_SESSION, OP_PUT, s->id, 4, 0, 0)->assign_id =
-	    s->id == 0;
-	record_encode_session(&b->bytes, s);
-}
-
-/* Deleting an id that is not there is not an error. */
-void
-jbatch_del_checkpoint(struct jbatch *b, uint32_t id)
-{
-	jbatch_add(b, DB_CHECKPOINT, OP_DEL, id, 4, 0, 0);
-}
-
-/* Deleting an id that is not there is not an error. */
-void
-jbatch_del_session(struct jbatch *b, uint32_t id)
-{
-	jbatch_add(b, DB_SESSION, OP_DEL, id, 4, 0, 0);
 }
 
 /* One past the greatest id in db, seeing this transaction's own puts. */

@@ -31,28 +31,15 @@
 #include "pg.h"
 #include "pgtime.h"
 #include "proc.h"
+#include "source-int.h"
 #include "source.h"
 #include "xmalloc.h"
 
 #define LOCK_TIMEOUT	"5s"
 
-struct setup_ctx {
-	const struct config	*cfg;
-	int			 dry_run;
-	PGconn			*conn;
-	struct setup_report	*rep;
-	struct pgtt_err		*err;
-	int			 superuser;
-	int			 all_tables;	/* source.tables not given */
-};
 
-/* Append a step to the report; note may be NULL. */
-static void
-step(struct setup_ctx *sc, enum setup_state state, const char *note,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-step(struct setup_ctx *sc, enum setup_state state, const char *note,
+void
+setup_step(struct setup_ctx *sc, enum setup_state state, const char *note,
     const char *fmt, ...)
 {
 	struct setup_report	*rep = sc->rep;
@@ -111,9 +98,8 @@ setup_report_done(struct setup_report *rep)
 	memset(rep, 0, sizeof *rep);
 }
 
-/* Run a statement whose result is not needed; honours dry_run. */
-static int
-run(struct setup_ctx *sc, const char *sql)
+int
+setup_run(struct setup_ctx *sc, const char *sql)
 {
 	PGresult	*res;
 
@@ -289,8 +275,8 @@ ensure_publication(struct setup_ctx *sc)
 
 	if ((ret = check_tables_exist(sc)) != 0)
 		return ret;
-	if ((ret = run(sc, "BEGIN")) != 0 ||
-	    (ret = run(sc, "SET LOCAL lock_timeout = '" LOCK_TIMEOUT "'")) != 0)
+	if ((ret = setup_run(sc, "BEGIN")) != 0 ||
+	    (ret = setup_run(sc, "SET LOCAL lock_timeout = '" LOCK_TIMEOUT "'")) != 0)
 		return ret;
 	if ((tables = query_tables(sc)) == NULL ||
 	    (pub = pg_exec(sc->conn, sc->err, "SELECT puballtables FROM "
@@ -309,17 +295,17 @@ ensure_publication(struct setup_ctx *sc)
 		    PQgetvalue(tables, i, 3)[0] != 'f') {
 			xasprintf(&sql, "ALTER TABLE %s REPLICA IDENTITY FULL",
 			    qname);
-			ret = run(sc, sql);
+			ret = setup_run(sc, sql);
 			free(sql);
 			if (ret != 0)
 				goto fail_free;
-			step(sc, SETUP_CHANGED, "source.full_row_images is "
+			setup_step(sc, SETUP_CHANGED, "source.full_row_images is "
 			    "true", "replica identity of table %s: full",
 			    qname);
 			usable = 1;
 		}
 		if (!usable) {
-			step(sc, SETUP_SKIPPED, "no primary key or replica "
+			setup_step(sc, SETUP_SKIPPED, "no primary key or replica "
 			    "identity: publishing it would make its UPDATE and "
 			    "DELETE fail; add a primary key or set "
 			    "source.full_row_images: true, then run setup "
@@ -340,22 +326,22 @@ ensure_publication(struct setup_ctx *sc)
 			    qpub, (char *)add.data);
 		else
 			xasprintf(&sql, "CREATE PUBLICATION %s", qpub);
-		ret = run(sc, sql);
+		ret = setup_run(sc, sql);
 		free(sql);
 		if (ret == 0)
-			step(sc, SETUP_CREATED, nadd > 0 ? (char *)add.data :
+			setup_step(sc, SETUP_CREATED, nadd > 0 ? (char *)add.data :
 			    "no tables yet", "publication %s (%d tables)",
 			    qpub, nadd);
 	} else if (nadd > 0) {
 		xasprintf(&sql, "ALTER PUBLICATION %s ADD TABLE %s", qpub,
 		    (char *)add.data);
-		ret = run(sc, sql);
+		ret = setup_run(sc, sql);
 		free(sql);
 		if (ret == 0)
-			step(sc, SETUP_CHANGED, (char *)add.data,
+			setup_step(sc, SETUP_CHANGED, (char *)add.data,
 			    "publication %s (%d tables added)", qpub, nadd);
 	} else
-		step(sc, SETUP_EXISTS, pg_bool(pub, 0, 0) ?
+		setup_step(sc, SETUP_EXISTS, pg_bool(pub, 0, 0) ?
 		    "FOR ALL TABLES, made outside pgtt" : NULL,
 		    "publication %s", qpub);
 	buf_done(&add);
@@ -364,7 +350,7 @@ ensure_publication(struct setup_ctx *sc)
 		goto fail;
 	PQclear(tables);
 	PQclear(pub);
-	return run(sc, "COMMIT");
+	return setup_run(sc, "COMMIT");
 
 fail_free:
 	buf_done(&add);
@@ -389,224 +375,6 @@ fail:
 		err_hint(sc->err, "another session holds a lock on a table; "
 		    "setup gave up after " LOCK_TIMEOUT " rather than block "
 		    "the source's queries: run it again later");
-	return sc->err->code;
-}
-
-/*
- * DDL capture.  Two event triggers, because a DROP is listed only to
- * sql_drop and everything else only to ddl_command_end.  Their functions
- * run with the rights and search_path of whoever ran the DDL, so they can
- * record that search_path and can gain no privilege; they hand it to
- * pgtt.ddl_record, which runs as the role that ran setup with a pinned
- * search_path, so that it may publish tables created later.
- *
- * ddl_record cannot be used to plant a statement: it reads the statement
- * itself (current_query()), and it first asks the event trigger context
- * for the command list, which raises an error outside an event trigger
- * and is empty before a command has completed.  It emits each statement as
- * a transactional logical message, so it reaches the journal in its
- * transaction, in order with the rows around it; a string of several
- * statements fires it once per statement with the same text, and is
- * emitted once per transaction.  Its behaviour per publication lives in
- * pgtt.publication_settings, so the function text never changes and
- * several publications can share it.
- *
- * pgtt must never make a user's DDL fail, yet the message may not be
- * emitted inside an EXCEPTION block: PostgreSQL decodes a transactional
- * message written in a subtransaction after later changes of the top
- * transaction (seen on 15), which would put the DDL after rows that
- * depend on it.  So what could fail is checked first (wal_level, the
- * function still there), and only the publishing of new tables, which
- * comes after the message, is wrapped to turn errors into a WARNING.
- * pgtt.capture = off (set by
- * setup for its own session, and by ddl_record around its own ALTERs)
- * keeps pgtt's own DDL out of the history.
- */
-static const char ddl_objects_sql[] =
-    "CREATE SCHEMA IF NOT EXISTS pgtt;\n"
-    "REVOKE ALL ON SCHEMA pgtt FROM PUBLIC;\n"
-    "GRANT USAGE ON SCHEMA pgtt TO PUBLIC;\n"
-    "CREATE TABLE IF NOT EXISTS pgtt.publication_settings (\n"
-    "  publication name PRIMARY KEY,\n"
-    "  all_tables boolean NOT NULL,\n"
-    "  full_row_images boolean NOT NULL);\n"
-    "REVOKE ALL ON pgtt.publication_settings FROM PUBLIC;\n"
-    "CREATE OR REPLACE FUNCTION pgtt.ddl_record(tag text,\n"
-    "    search_path text, dropping boolean) RETURNS void\n"
-    "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog\n"
-    "AS $pgtt$\n"
-    "DECLARE\n"
-    "  n bigint;\n"
-    "  obj record;\n"
-    "  pub record;\n"
-    "  digest text := md5(current_query());\n"
-    "BEGIN\n"
-    "  IF current_setting('pgtt.capture', true) = 'off'\n"
-    "     OR current_setting('wal_level') <> 'logical'\n"
-    "     OR tag LIKE '%PUBLICATION%' OR tag LIKE '%SUBSCRIPTION%' THEN\n"
-    "    RETURN;\n"
-    "  END IF;\n"
-    "  IF dropping THEN\n"
-    "    SELECT count(*) INTO n FROM pg_event_trigger_dropped_objects();\n"
-    "  ELSE\n"
-    "    SELECT count(*) INTO n FROM pg_event_trigger_ddl_commands();\n"
-    "  END IF;\n"
-    "  IF n = 0 THEN\n"
-    "    RETURN;\n"
-    "  END IF;\n"
-    "  IF current_setting('pgtt.ddl_emitted', true) IS DISTINCT FROM digest"
-    " THEN\n"
-    "    PERFORM set_config('pgtt.ddl_emitted', digest, true);\n"
-    "    PERFORM pg_logical_emit_message(true, 'pgtt.ddl',\n"
-    "      json_build_object('tag', tag, 'search_path', search_path,\n"
-    "        'query', current_query())::text);\n"
-    "  END IF;\n"
-    "  IF dropping THEN\n"
-    "    RETURN;\n"
-    "  END IF;\n"
-    "  PERFORM set_config('pgtt.capture', 'off', true);\n"
-    "  BEGIN\n"
-    "    FOR pub IN SELECT * FROM pgtt.publication_settings\n"
-    "        WHERE all_tables LOOP\n"
-    "      FOR obj IN SELECT c.oid FROM pg_event_trigger_ddl_commands() d\n"
-    "          JOIN pg_class c ON c.oid = d.objid\n"
-    "          WHERE d.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS',\n"
-    "            'SELECT INTO') AND c.relkind = 'r'\n"
-    "            AND c.relpersistence = 'p' LOOP\n"
-    "        IF pub.full_row_images THEN\n"
-    "          EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL',\n"
-    "            obj.oid::regclass);\n"
-    "        END IF;\n"
-    "        IF pub.full_row_images OR EXISTS (SELECT 1 FROM pg_index i\n"
-    "            WHERE i.indrelid = obj.oid AND i.indisprimary) THEN\n"
-    "          EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s',\n"
-    "            pub.publication, obj.oid::regclass);\n"
-    "        END IF;\n"
-    "      END LOOP;\n"
-    "    END LOOP;\n"
-    "  EXCEPTION WHEN OTHERS THEN\n"
-    "    RAISE WARNING 'pgtt could not publish a new table: %', SQLERRM;\n"
-    "  END;\n"
-    "  PERFORM set_config('pgtt.capture', 'on', true);\n"
-    "END\n"
-    "$pgtt$;\n"
-    "CREATE OR REPLACE FUNCTION pgtt.ddl_capture() RETURNS event_trigger\n"
-    "LANGUAGE plpgsql AS $pgtt$\n"
-    "BEGIN\n"
-    "  IF pg_catalog.to_regprocedure('pgtt.ddl_record(text,text,boolean)')\n"
-    "      IS NOT NULL THEN\n"
-    "    PERFORM pgtt.ddl_record(tg_tag,\n"
-    "      pg_catalog.current_setting('search_path'),\n"
-    "      tg_event = 'sql_drop');\n"
-    "  END IF;\n"
-    "END\n"
-    "$pgtt$;\n";
-
-/* The event triggers and the functions they call, by name. */
-static const char *const ddl_triggers[][2] = {
-	{ "pgtt_ddl_capture", "ddl_command_end" },
-	{ "pgtt_ddl_drop", "sql_drop" },
-};
-
-/* Install or refresh DDL capture where the role may. */
-static int
-ensure_ddl_trigger(struct setup_ctx *sc)
-{
-	const struct config	*cfg = sc->cfg;
-	PGresult		*res;
-	char			*sql;
-	const char		*params[4];
-	size_t			 i;
-	int			 objects_same, settings_same, ret;
-
-	if (!cfg->source.capture_ddl) {
-		step(sc, SETUP_SKIPPED, "source.capture_ddl is false",
-		    "DDL capture");
-		return 0;
-	}
-	if (sc->rep->server_version < 140000) {
-		step(sc, SETUP_SKIPPED, "pgoutput sends logical messages only "
-		    "from PostgreSQL 14 on; DDL will not be captured",
-		    "DDL capture");
-		return 0;
-	}
-	if (!sc->superuser) {
-		step(sc, SETUP_SKIPPED, "creating an event trigger needs a "
-		    "superuser; DDL will not be captured", "DDL capture");
-		return 0;
-	}
-
-	/* The functions are current when their whole text matches ours. */
-	params[0] = ddl_objects_sql;
-	params[1] = cfg->source.publication;
-	params[2] = sc->all_tables ? "t" : "f";
-	params[3] = cfg->source.full_row_images ? "t" : "f";
-	res = pg_exec(sc->conn, sc->err,
-	    "SELECT (SELECT count(*) FROM pg_proc p"
-	    "  WHERE p.pronamespace = to_regnamespace('pgtt')"
-	    "  AND strpos($1, p.prosrc) > 0"
-	    "  AND p.proname IN ('ddl_record', 'ddl_capture')) = 2"
-	    "  AND (SELECT count(*) FROM pg_event_trigger WHERE evtname IN"
-	    "  ('pgtt_ddl_capture', 'pgtt_ddl_drop') AND evtenabled <> 'D') = 2"
-	    "  AND to_regclass('pgtt.publication_settings') IS NOT NULL", 1,
-	    params);
-	if (res == NULL)
-		return sc->err->code;
-	objects_same = pg_bool(res, 0, 0);
-	PQclear(res);
-	/* The settings table may not exist yet: ask separately. */
-	settings_same = 0;
-	if (objects_same) {
-		res = pg_exec(sc->conn, sc->err,
-		    "SELECT EXISTS (SELECT 1 FROM pgtt.publication_settings"
-		    " WHERE publication = $1 AND all_tables = $2::boolean"
-		    " AND full_row_images = $3::boolean)", 3, params + 1);
-		if (res == NULL)
-			return sc->err->code;
-		settings_same = pg_bool(res, 0, 0);
-		PQclear(res);
-	}
-	if (objects_same && settings_same) {
-		step(sc, SETUP_EXISTS, NULL, "DDL capture (event triggers "
-		    "\"pgtt_ddl_capture\", \"pgtt_ddl_drop\")");
-		return 0;
-	}
-
-	if ((ret = run(sc, "BEGIN")) != 0 || (ret = run(sc, ddl_objects_sql)))
-		goto fail;
-	for (i = 0; i < sizeof ddl_triggers / sizeof ddl_triggers[0]; i++) {
-		xasprintf(&sql, "DROP EVENT TRIGGER IF EXISTS %s;"
-		    " CREATE EVENT TRIGGER %s ON %s"
-		    " EXECUTE PROCEDURE pgtt.ddl_capture()", ddl_triggers[i][0],
-		    ddl_triggers[i][0], ddl_triggers[i][1]);
-		ret = run(sc, sql);
-		free(sql);
-		if (ret != 0)
-			goto fail;
-	}
-	if (!sc->dry_run) {
-		res = pg_exec(sc->conn, sc->err,
-		    "INSERT INTO pgtt.publication_settings VALUES"
-		    " ($1, $2::boolean, $3::boolean) ON CONFLICT (publication)"
-		    " DO UPDATE SET all_tables = EXCLUDED.all_tables,"
-		    " full_row_images = EXCLUDED.full_row_images", 3,
-		    params + 1);
-		if (res == NULL)
-			goto fail;
-		PQclear(res);
-	}
-	if ((ret = run(sc, "COMMIT")) != 0)
-		goto fail;
-	step(sc, objects_same ? SETUP_CHANGED : SETUP_CREATED, "schema "
-	    "\"pgtt\" with table \"publication_settings\" and functions "
-	    "\"ddl_record\", \"ddl_capture\": each DDL statement becomes a "
-	    "logical message with prefix \"pgtt.ddl\"", "DDL capture (event "
-	    "triggers \"pgtt_ddl_capture\", \"pgtt_ddl_drop\")");
-	return 0;
-
-fail:
-	if (!sc->dry_run)
-		PQclear(PQexec(sc->conn, "ROLLBACK"));
 	return sc->err->code;
 }
 
@@ -679,7 +447,7 @@ create_slot_and_baseline(struct setup_ctx *sc, const char *path)
 		PQclear(pg_exec(sc->conn, &ignored,
 		    "SELECT pg_drop_replication_slot($1)", 1, &slot));
 	} else
-		step(sc, SETUP_CREATED, lsn_format(rep->creation_lsn, lsnbuf),
+		setup_step(sc, SETUP_CREATED, lsn_format(rep->creation_lsn, lsnbuf),
 		    "replication slot \"%s\" and baseline dump \"%s\" "
 		    "(restore list \"%s\")", cfg->source.slot, path,
 		    rep->baseline_list);
@@ -865,7 +633,7 @@ source_setup(const struct config *cfg, int dry_run, struct setup_report *rep,
 	}
 
 	if ((ret = ensure_publication(&sc)) != 0 ||
-	    (ret = ensure_ddl_trigger(&sc)) != 0)
+	    (ret = source_ddl_capture(&sc)) != 0)
 		goto out;
 
 	if (slot) {
@@ -881,20 +649,20 @@ source_setup(const struct config *cfg, int dry_run, struct setup_report *rep,
 			    rep->server_version / 10000, rep->baseline,
 			    rep->baseline_list, err)) != 0)
 				goto out;
-			step(&sc, SETUP_CREATED, NULL, "restore list \"%s\"",
+			setup_step(&sc, SETUP_CREATED, NULL, "restore list \"%s\"",
 			    rep->baseline_list);
 		}
 		rep->creation_lsn = creation;
-		step(&sc, SETUP_EXISTS, lsn_format(creation, lsnbuf),
+		setup_step(&sc, SETUP_EXISTS, lsn_format(creation, lsnbuf),
 		    "replication slot \"%s\" and baseline dump \"%s\"",
 		    cfg->source.slot, rep->baseline);
-		step(&sc, SETUP_EXISTS, lsn_format(creation, lsnbuf),
+		setup_step(&sc, SETUP_EXISTS, lsn_format(creation, lsnbuf),
 		    "checkpoint \"creation\"");
 	} else if (dry_run) {
-		step(&sc, SETUP_PLANNED, "with an exported snapshot",
+		setup_step(&sc, SETUP_PLANNED, "with an exported snapshot",
 		    "replication slot \"%s\" and baseline dump \"%s\"",
 		    cfg->source.slot, rep->baseline);
-		step(&sc, SETUP_PLANNED, "at the slot's consistent point",
+		setup_step(&sc, SETUP_PLANNED, "at the slot's consistent point",
 		    "checkpoint \"creation\"");
 	} else {
 		if (j == NULL && (ret = journal_open(&j, cfg->storage.path,
@@ -903,7 +671,7 @@ source_setup(const struct config *cfg, int dry_run, struct setup_report *rep,
 		if ((ret = create_slot_and_baseline(&sc, rep->baseline)) != 0 ||
 		    (ret = record_creation(&sc, j)) != 0)
 			goto out;
-		step(&sc, SETUP_CREATED, lsn_format(rep->creation_lsn, lsnbuf),
+		setup_step(&sc, SETUP_CREATED, lsn_format(rep->creation_lsn, lsnbuf),
 		    "checkpoint \"creation\"");
 	}
 

@@ -1,0 +1,32 @@
+/*
+ * source-int.h: what the parts of setup share (source.c, source-ddl.c):
+ * the context of one run and the two ways a step touches the source.
+ */
+#ifndef PGTT_SOURCE_INT_H
+#define PGTT_SOURCE_INT_H
+
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "err.h"
+#include "source.h"
+
+struct setup_ctx {
+	const struct config	*cfg;
+	int			 dry_run;
+	PGconn			*conn;
+	struct setup_report	*rep;
+	struct pgtt_err		*err;
+	int			 superuser;
+	int			 all_tables;	/* source.tables not given */
+};
+
+/* Append a step to the report; a dry run turns created/changed into planned. */
+void	setup_step(struct setup_ctx *, enum setup_state, const char *note,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Run a statement whose result is not needed; does nothing in a dry run. */
+int	setup_run(struct setup_ctx *, const char *sql);
+/* Install or refresh DDL capture where the role may (source-ddl.c). */
+int	source_ddl_capture(struct setup_ctx *);
+
+#endif
