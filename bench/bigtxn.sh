@@ -5,25 +5,16 @@
 #
 #   bench/bigtxn.sh [ROWS]        (default 2,000,000; target: pgtt < 100 MB)
 set -u
-PGTT_BIN=${PGTT_BIN:-$(cd "$(dirname "$0")/.." && pwd)/pgtt}
-. "$(dirname "$0")/../tests/lib/harness.sh"
+. "$(dirname "$0")/lib.sh"
 
 ROWS=${1:-2000000}
 
-pg_start src 5703
-sql src postgres "CREATE DATABASE app"
-sql src app "CREATE TABLE big (id bigint PRIMARY KEY, n int, t text)"
-W=$TEST_ROOT/w
-mkdir -p "$W"
-write_config "$W/config.yaml" "$(pg_dsn src app)"
-"$PGTT" -q -c "$W/config.yaml" --headless setup || exit 1
-sql src app "SELECT 1 FROM pg_create_logical_replication_slot('recv', 'pgoutput')" >/dev/null
+bench_source 5703 "CREATE TABLE big (id bigint PRIMARY KEY, n int, t text)"
 
 echo "one transaction of $ROWS rows"
 sql src app "INSERT INTO big SELECT g, g % 1000, md5(g::text) FROM generate_series(1, $ROWS) g"
 END_LSN=$(sql src app "SELECT pg_current_wal_lsn()")
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 T0=$(now_ms)
 /usr/bin/time -f "%M" -o "$TEST_ROOT/recv.time" \
 	"$PG_BINDIR/pg_recvlogical" -d "$(pg_dsn src app)" --slot recv --start \

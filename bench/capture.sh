@@ -8,22 +8,13 @@
 #
 # Default: 100000 transactions of 10 rows = 1,000,000 changes.
 set -u
-PGTT_BIN=${PGTT_BIN:-$(cd "$(dirname "$0")/.." && pwd)/pgtt}
-. "$(dirname "$0")/../tests/lib/harness.sh"
+. "$(dirname "$0")/lib.sh"
 
 TXNS=${1:-100000}
 ROWS=${2:-10}
 CHANGES=$((TXNS * ROWS))
 
-pg_start src 5701
-sql src postgres "CREATE DATABASE app"
-sql src app "CREATE TABLE bench (id bigint PRIMARY KEY, n int, t text, ts timestamptz)"
-W=$TEST_ROOT/w
-mkdir -p "$W"
-write_config "$W/config.yaml" "$(pg_dsn src app)"
-"$PGTT" -q -c "$W/config.yaml" --headless setup || exit 1
-# A second slot on the same publication, for pg_recvlogical.
-sql src app "SELECT 1 FROM pg_create_logical_replication_slot('recv', 'pgoutput')" >/dev/null
+bench_source 5701 "CREATE TABLE bench (id bigint PRIMARY KEY, n int, t text, ts timestamptz)"
 
 echo "backlog: $TXNS transactions x $ROWS rows = $CHANGES changes"
 sql src app "DO \$\$ BEGIN FOR i IN 0..$((TXNS - 1)) LOOP
@@ -31,8 +22,6 @@ sql src app "DO \$\$ BEGIN FOR i IN 0..$((TXNS - 1)) LOOP
 	FROM generate_series(1, $ROWS) g; COMMIT; END LOOP; END \$\$"
 END_LSN=$(sql src app "SELECT pg_current_wal_lsn()")
 echo "backlog ends at $END_LSN"
-
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # pg_recvlogical: stops by itself at END_LSN.
 T0=$(now_ms)
