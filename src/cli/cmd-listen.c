@@ -76,8 +76,18 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	    ctx->cfg.storage.map_size, 0, &ctx->err)) != 0)
 		return ret;
 	memset(&opts, 0, sizeof opts);
-	if (until != NULL && point_resolve(j, ctx->cfg.source.dsn, until,
-	    &opts.until, &ctx->err) != 0) {
+	/*
+	 * Only positions known now: a time or a name could lie beyond what
+	 * the journal holds yet, and would resolve to "already there".
+	 */
+	if (until != NULL && strcmp(until, "now") != 0 &&
+	    lsn_parse(until, &opts.until) != 0) {
+		journal_close(j);
+		return cli_usage_error(ctx, cli_find("listen"), "--until "
+		    "takes an LSN or now, not \"%s\"", until);
+	}
+	if (until != NULL && strcmp(until, "now") == 0 && point_resolve(j,
+	    ctx->cfg.source.dsn, until, &opts.until, &ctx->err) != 0) {
 		err_where(&ctx->err, "--until");
 		journal_close(j);
 		return ctx->err.code;

@@ -66,8 +66,8 @@ struct listener {
 	int			 busy_tries;	/* slot held by another process */
 
 	pgtt_lsn		 last_commit;	/* newest commit LSN journaled or batched */
-	pgtt_lsn		 received;	/* newest WAL position seen */
 	pgtt_lsn		 batch_end;	/* end LSN of the last whole txn batched */
+	pgtt_lsn		 keepalive_end;	/* a WAL end not yet confirmable */
 	uint64_t		 batch_txns, batch_changes;
 	int64_t			 batch_started;	/* µs; 0 = batch empty */
 	int64_t			 last_flush;	/* µs of the last journal commit */
@@ -119,9 +119,13 @@ send_status(struct listener *l, int reply_requested, struct pgtt_err *err)
 {
 	uint8_t	msg[1 + 8 * 4 + 1];
 
+	/*
+	 * write = flush: the walsender sends a keepalive only while our
+	 * write position lags its own, and that keepalive is what lets an
+	 * idle source's position be confirmed.
+	 */
 	msg[0] = 'r';
-	put_be64(msg + 1, l->received > l->progress.flushed ? l->received :
-	    l->progress.flushed);
+	put_be64(msg + 1, l->progress.flushed);
 	put_be64(msg + 9, l->progress.flushed);
 	put_be64(msg + 17, l->progress.flushed);
 	put_be64(msg + 25, (uint64_t)pgtime_now());
@@ -164,6 +168,9 @@ flush_batch(struct listener *l, struct pgtt_err *err)
 		jbatch_put_meta_lsn(l->batch, "confirmed_lsn", l->batch_end);
 		advanced = 1;
 	}
+	/* A keepalive that came while work was pending: its turn now. */
+	if (!l->in_txn && l->keepalive_end > l->batch_end)
+		advanced = 1;
 	if (journal_commit(l->o.journal, l->batch, err) != 0) {
 		l->fatal = 1;
 		return err->code;
@@ -175,6 +182,8 @@ flush_batch(struct listener *l, struct pgtt_err *err)
 	l->batch_started = 0;
 	if (advanced) {
 		l->progress.flushed = l->batch_end;
+		if (!l->in_txn && l->keepalive_end > l->progress.flushed)
+			l->progress.flushed = l->keepalive_end;
 		if (l->conn != NULL && send_status(l, 0, err) != 0)
 			return err->code;
 	}
@@ -419,10 +428,6 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 	pgtt_lsn		wal_end;
 
 	if (len >= 25 && buf[0] == 'w') {
-		pgtt_lsn	start = get_be64(buf + 1);
-
-		if (start > l->received)
-			l->received = start;
 		if (pgo_decode(l->dec, buf + 25, len - 25, &ev, err) != 0) {
 			l->fatal = 1;
 			return err->code;
@@ -431,8 +436,6 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 	}
 	if (len >= 18 && buf[0] == 'k') {
 		wal_end = get_be64(buf + 1);
-		if (wal_end > l->received)
-			l->received = wal_end;
 		/*
 		 * Everything received is durable: the WAL end may be confirmed,
 		 * and at once, so an idle or filtered database does not make
@@ -444,6 +447,8 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 			l->progress.flushed = wal_end;
 			return send_status(l, 0, err);
 		}
+		if (wal_end > l->keepalive_end)
+			l->keepalive_end = wal_end;
 		if (buf[17])
 			return send_status(l, 0, err);
 		return 0;
@@ -497,6 +502,12 @@ start_stream(struct listener *l, struct pgtt_err *err)
 			l->fatal = 1;
 			err_hint(err, "run \"pgtt --headless setup\" to create "
 			    "it");
+		} else if (state != NULL && strcmp(state, "55000") == 0) {
+			/* Invalidated: the WAL it needed is gone for good. */
+			l->fatal = 1;
+			err_hint(err, "the slot can no longer be used: drop it, "
+			    "move the journal aside and run setup again for a "
+			    "new history");
 		} else if (state != NULL && strcmp(state, "55006") == 0 &&
 		    ++l->busy_tries > BUSY_TRIES) {
 			l->fatal = 1;
@@ -508,7 +519,10 @@ start_stream(struct listener *l, struct pgtt_err *err)
 	}
 	PQclear(res);
 	l->busy_tries = 0;
-	l->received = l->progress.flushed = l->batch_end = start;
+	l->batch_end = start;
+	if (start > l->progress.flushed)
+		l->progress.flushed = start;
+	l->keepalive_end = LSN_INVALID;
 	l->in_txn = l->skip_txn = 0;
 	log_msg(LOG_LEVEL_INFO, "streaming from slot \"%s\" at %s", l->o.slot,
 	    lsnbuf);
@@ -527,8 +541,9 @@ next_timeout(const struct listener *l)
 		b = l->batch_started + (int64_t)l->o.batch_ms * 1000 - now;
 		if (b < wait)
 			wait = b;
+		/* Inside a transaction the dry flush does not run: no spin. */
 		b = l->last_flush + DRY_FLUSH_GAP_US - now;
-		if (b < wait)
+		if (!l->in_txn && b < wait)
 			wait = b;
 	}
 	return wait <= 0 ? 0 : (int)(wait / 1000) + 1;
@@ -598,6 +613,7 @@ stream(struct listener *l, struct pgtt_err *err)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = l->o.stop_fd;
 		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
 		if (poll(pfd, 2, next_timeout(l)) == -1 && errno != EINTR)
 			return err_set(err, PGTT_EIO, "poll: %s",
 			    strerror(errno));
@@ -623,9 +639,15 @@ wait_or_stop(int stop_fd, int ms)
 {
 	struct pollfd	pfd;
 
+	int	ret;
+
 	pfd.fd = stop_fd;
 	pfd.events = POLLIN;
-	return poll(&pfd, 1, ms) > 0;
+	pfd.revents = 0;
+	/* A signal that interrupts the wait is most likely the stop. */
+	while ((ret = poll(&pfd, 1, ms)) == -1 && errno == EINTR)
+		ms = 0;
+	return ret > 0;
 }
 
 static void

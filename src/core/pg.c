@@ -5,17 +5,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "pg.h"
 #include "xmalloc.h"
+
+/* Server notices go to the log: stderr may belong to a terminal UI. */
+static void
+log_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_msg(LOG_LEVEL_INFO, "server: %.*s", (int)strcspn(message, "\n"),
+	    message);
+}
 
 PGconn *
 pg_connect(const char *dsn, const char *what, int replication,
     struct pgtt_err *err)
 {
-	const char	*keys[4], *vals[4];
+	const char	*keys[8], *vals[8];
 	PGconn		*conn;
 	int		 n = 0;
 
+	/*
+	 * Defaults first, so the user's DSN overrides them: give up on a
+	 * server that does not answer, and notice a peer that died silently
+	 * in about a minute instead of TCP's quarter of an hour.
+	 */
+	keys[n] = "connect_timeout";
+	vals[n++] = "10";
+	keys[n] = "keepalives_idle";
+	vals[n++] = "30";
+	keys[n] = "keepalives_interval";
+	vals[n++] = "10";
+	keys[n] = "keepalives_count";
+	vals[n++] = "3";
 	keys[n] = "dbname";
 	vals[n++] = dsn;
 	if (replication) {
@@ -41,6 +64,7 @@ pg_connect(const char *dsn, const char *what, int replication,
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetNoticeProcessor(conn, log_notice, NULL);
 	return conn;
 }
 

@@ -117,16 +117,20 @@ checkpoint_lsn(struct journal *j, const char *text, pgtt_lsn *out,
 
 	if (journal_checkpoints(j, &cps, &n, err) != 0)
 		return err->code;
+	/* A name wins over an id: a checkpoint may be called "3". */
 	id = strtoul(text, &end, 10);
-	for (i = 0; i < n; i++) {
-		if (!found && (strcmp(cps[i]->name, text) == 0 ||
-		    (*end == '\0' && end != text && cps[i]->id == id))) {
+	for (i = 0; i < n && !found; i++)
+		if (strcmp(cps[i]->name, text) == 0) {
 			*out = cps[i]->lsn;
 			found = 1;
 		}
-		if (!found)
-			suggest(hint, text, cps[i]->name);
-	}
+	for (i = 0; i < n && !found; i++)
+		if (*end == '\0' && end != text && cps[i]->id == id) {
+			*out = cps[i]->lsn;
+			found = 1;
+		}
+	for (i = 0; i < n && !found; i++)
+		suggest(hint, text, cps[i]->name);
 	for (i = 0; i < n; i++)
 		free(cps[i]);
 	free(cps);

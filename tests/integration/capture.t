@@ -201,7 +201,7 @@ ok "$(perl -e 'sub v { my ($h, $l) = split m{/}, shift; hex($h) * 2**32 + hex $l
 sql src app "INSERT INTO marker VALUES (300)"
 check_ok "listen --until now catches up and exits 0" -c "$W/config.yaml" --headless listen --until now
 like "$(log_json --table marker | tail -n 1)" '"id":"300"' "the row committed before 'now' is journaled"
-check_fail "listen --until with a bad point" 2 -c "$W/config.yaml" --headless listen --until nowhere
-like "$ERR" '^pgtt: --until: no checkpoint or point "nowhere"' "the message names the option"
+check_fail "listen --until with something that is not a position" 2 -c "$W/config.yaml" --headless listen --until creation
+like "$ERR" '^pgtt: --until takes an LSN or now, not "creation"' "the message names the option and what it takes"
 
 done_testing
