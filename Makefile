@@ -34,7 +34,8 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null || \
 	$(PKG_CONFIG) --cflags libpq yaml-0.1 jansson)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
 	echo "$$($(PKG_CONFIG) --libs libpq yaml-0.1 jansson) -llmdb")
-CURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+# ncursesw's .pc file brings its own -D_XOPEN_SOURCE; ours is stricter.
+CURSES_CFLAGS := $(filter-out -D_XOPEN_SOURCE%,$(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null))
 CURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || \
 	echo -lncursesw)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || \
@@ -71,7 +72,7 @@ ifeq ($(SAN),1)
 PGTT := pgtt-san
 endif
 
-.PHONY: all check unit-tests install uninstall clean deps demo fuzz fuzz-build
+.PHONY: all check unit-tests install uninstall clean deps demo fuzz fuzz-build man-keys
 
 all: $(PGTT)
 
@@ -112,7 +113,8 @@ fuzz: fuzz-build
 # One runner, one summary line.  Unit tests are cmocka binaries printing
 # TAP; integration tests are shell scripts printing TAP that start their
 # own PostgreSQL servers.  TESTS=... narrows the run.
-TESTS ?= $(UNIT_BIN) tests/fuzz/run.t $(sort $(wildcard tests/integration/*.t))
+TESTS ?= $(UNIT_BIN) tests/fuzz/run.t $(sort $(wildcard tests/integration/*.t)) \
+	 $(sort $(wildcard tests/tui/*.t))
 check: $(PGTT) $(UNIT_BIN) $(if $(HAVE_FUZZ_CC),$(FUZZ_BIN))
 	CMOCKA_MESSAGE_OUTPUT=TAP PGTT_BIN=$(CURDIR)/$(PGTT) \
 	    FUZZ_SECONDS=$(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),5) \
@@ -128,6 +130,18 @@ uninstall:
 
 deps:
 	sh scripts/deps.sh
+
+# The man page's KEYS section is written from the key table.
+man-keys: $(PGTT)
+	sh scripts/man-keys.sh ./$(PGTT) man/pgtt.1
+
+# Installs what is missing, then builds in a fresh make (the pkg-config
+# flags above are read when make starts, maybe before the -dev packages
+# are there), then runs the demo.  make demo DEMO_ARGS=--no-tui
+demo:
+	sh scripts/deps.sh
+	$(MAKE) --no-print-directory $(PGTT)
+	PGTT_BIN=$(CURDIR)/$(PGTT) bash scripts/demo.sh $(DEMO_ARGS)
 
 clean:
 	rm -rf build build-san pgtt pgtt-san

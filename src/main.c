@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/log.h"
+#include "ui/ui.h"
 
 #define PGTT_VERSION	"0.1.0"
 
@@ -44,6 +46,29 @@ usage(FILE *f)
 	    "see pgtt(1) for details\n");
 }
 
+/* The TUI needs the config too; errors are printed before curses starts. */
+static int
+run_tui(struct cli_ctx *ctx)
+{
+	char	*path;
+	int	 ret;
+
+	path = config_find(ctx->config_path);
+	ret = config_load(&ctx->cfg, path, &ctx->err);
+	free(path);
+	if (ret != 0) {
+		cli_print_error(ctx);
+		config_free(&ctx->cfg);
+		return err_exit_status(&ctx->err);
+	}
+	log_open(ctx->cfg.log.file, ctx->verbosity > 0 ? LOG_LEVEL_DEBUG :
+	    ctx->cfg.log.level);
+	ret = tui_run(&ctx->cfg);
+	log_close();
+	config_free(&ctx->cfg);
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -55,6 +80,7 @@ main(int argc, char **argv)
 		{ "headless", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "keys-mdoc", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cli_ctx			 ctx;
@@ -84,6 +110,10 @@ main(int argc, char **argv)
 		case 'V':
 			printf("pgtt " PGTT_VERSION "\n");
 			return 0;
+		case 'K':
+			/* The man page's KEYS section is made from this. */
+			keys_print_mdoc();
+			return 0;
 		default:
 			fprintf(stderr, "pgtt: try \"pgtt --help\"\n");
 			return 2;
@@ -98,10 +128,7 @@ main(int argc, char **argv)
 			    "pgtt --headless %s\n", argv[0], argv[0]);
 			return 2;
 		}
-		fprintf(stderr, "pgtt: the terminal UI is not part of this "
-		    "build yet; use pgtt --headless COMMAND (see pgtt "
-		    "--help)\n");
-		return 1;
+		return run_tui(&ctx);
 	}
 	if (argc == 0) {
 		fprintf(stderr, "pgtt: --headless needs a COMMAND\n");

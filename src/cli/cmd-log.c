@@ -11,11 +11,13 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "core/history.h"
 #include "core/ident.h"
 #include "core/journal.h"
 #include "core/point.h"
@@ -216,55 +218,19 @@ change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 	return o;
 }
 
-/* One value for a text line: quoted when it holds blanks, cut when long. */
+/* Write what the shared formatter put in b, and empty it. */
 static void
-print_value(const struct pgtt_col *c)
+put_buf(struct buf *b)
 {
-	size_t	n, i;
-	int	quote = 0;
-
-	if (c->kind == COL_NULL) {
-		fputs("NULL", stdout);
-		return;
-	}
-	if (c->kind == COL_TOAST) {
-		fputs("(unchanged toast)", stdout);
-		return;
-	}
-	n = c->len > SHOW_MAX ? SHOW_MAX : c->len;
-	for (i = 0; i < n; i++)
-		if (c->val[i] == ' ' || c->val[i] == '\'')
-			quote = 1;
-	if (quote || c->len == 0)
-		putchar('\'');
-	for (i = 0; i < n; i++)
-		putchar(c->val[i] == '\n' || c->val[i] == '\0' ? ' ' :
-		    c->val[i]);
-	if (c->len > SHOW_MAX)
-		fputs("...", stdout);
-	if (quote || c->len == 0)
-		putchar('\'');
+	if (b->len > 0)
+		fwrite(b->data, 1, b->len, stdout);
+	buf_reset(b);
 }
 
-static void
-print_tuple(const struct pgtt_tuple *t, const struct pgtt_relation *rel,
-    int keys_only)
-{
-	char	buf[16];
-	size_t	i;
-
-	for (i = 0; i < t->ncols; i++) {
-		if (keys_only && rel != NULL && i < rel->ncols &&
-		    !rel->cols[i].is_key)
-			continue;
-		printf(" %s=", col_name(rel, i, buf));
-		print_value(&t->cols[i]);
-	}
-}
-
+/* One text line; values go through history's formatter, as in the TUI. */
 static void
 change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
-    const struct pgtt_relation *rel, struct journal *j)
+    const struct pgtt_relation *rel, struct journal *j, struct buf *b)
 {
 	char	lsnbuf[LSN_BUFSIZE], timebuf[PGTIME_BUFSIZE];
 	size_t	i;
@@ -281,9 +247,13 @@ change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 		printf(" %s.%s", rel != NULL ? rel->schema : "?",
 		    rel != NULL ? rel->name : "?");
 		if (ch->kind == CHANGE_DELETE)
-			print_tuple(&ch->old, rel, ch->old_kind == OLD_KEY);
+			history_format_tuple(b, &ch->old, rel,
+			    ch->old_kind == OLD_KEY, SHOW_MAX);
 		else
-			print_tuple(&ch->new, rel, 0);
+			history_format_tuple(b, &ch->new, rel, 0, SHOW_MAX);
+		if (b->len > 0)
+			putchar(' ');
+		put_buf(b);
 		break;
 	case CHANGE_TRUNCATE:
 		for (i = 0; i < ch->nrelids; i++) {
@@ -305,13 +275,16 @@ change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 			    json_object_get(doc, "query"));
 
 			/* The statement whole, on one line. */
-			for (putchar(' '); q != NULL && *q != '\0'; q++)
-				putchar(*q == '\n' || *q == '\t' ? ' ' : *q);
+			putchar(' ');
+			if (q != NULL)
+				history_format_line(b, q, strlen(q), SIZE_MAX);
+			put_buf(b);
 			json_decref(doc);
 			break;
 		}
 		printf(" %s ", ch->prefix);
-		print_value(&c);
+		history_format_value(b, &c, SHOW_MAX);
+		put_buf(b);
 		break;
 	}
 	}
@@ -346,17 +319,20 @@ print_chunk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
 	struct pgtt_change	*ch;
 	struct pgtt_txn		*txn = NULL;
 	struct pgtt_relation	*rel;
+	struct buf		 b;
 	long			 n = 0, seen = 0;
 	int			 ret;
 
 	if (journal_iter_open(j, *lsn, &it, &ctx->err) != 0)
 		return ctx->err.code;
+	/* Straight to the change after the last one printed. */
+	if (*seq == UINT32_MAX)
+		journal_iter_seek(it, *lsn + 1, 0, &ctx->err);
+	else
+		journal_iter_seek(it, *lsn, (uint32_t)(*seq + 1), &ctx->err);
+	buf_init(&b);
 	while (seen < CHUNK && (ret = journal_iter_next(it, &ch,
 	    &ctx->err)) == 1) {
-		if (ch->commit_lsn == *lsn && (long)ch->seq <= *seq) {
-			free(ch);
-			continue;
-		}
 		if (lo->to != LSN_INVALID && ch->commit_lsn >= lo->to) {
 			*done = 1;
 			free(ch);
@@ -365,7 +341,7 @@ print_chunk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
 		if (txn == NULL || txn->commit_lsn != ch->commit_lsn) {
 			free(txn);
 			txn = NULL;
-			if (journal_txn_get(j, ch->commit_lsn, &txn,
+			if (journal_iter_txn_get(it, ch->commit_lsn, &txn,
 			    &ctx->err) != 0) {
 				/* Not committed yet: stop before it. */
 				free(ch);
@@ -374,7 +350,7 @@ print_chunk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
 			}
 		}
 		rel = NULL;
-		if (ch->relid != 0 && journal_relation_at(j, ch->relid,
+		if (ch->relid != 0 && journal_iter_relation_at(it, ch->relid,
 		    ch->commit_lsn, &rel, &ctx->err) != 0) {
 			rel = NULL;
 			err_clear(&ctx->err);
@@ -383,7 +359,7 @@ print_chunk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
 			if (ctx->json)
 				cli_emit_json(change_json(ch, txn, rel, j));
 			else
-				change_text(ch, txn, rel, j);
+				change_text(ch, txn, rel, j, &b);
 			n++;
 			(*printed)++;
 		}
@@ -398,6 +374,7 @@ print_chunk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
 		}
 	}
 	free(txn);
+	buf_done(&b);
 	journal_iter_close(it);
 	if (ret < 0)
 		return ret;

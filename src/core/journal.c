@@ -20,7 +20,9 @@
  * count to reach zero.  A waiting resize holds back new transactions,
  * except in threads that already have one open: those nest (an iterator
  * and a relation lookup) and must not be made to wait for themselves.
- * Readers copy values out before their transaction ends.
+ * Readers copy values out before their transaction ends.  An iterator is
+ * one read transaction and a cursor on change that walks both ways from a
+ * position key; lookups made through it share its snapshot.
  */
 #include <sys/stat.h>
 
@@ -54,12 +56,21 @@ struct journal {
 /* Transactions this thread has open, on any journal. */
 static _Thread_local unsigned int thread_txns;
 
+/*
+ * pos is the position of journal.h, big-endian like the keys; past means
+ * one beyond the greatest key there can be.  at says where the cursor is:
+ * on the change next just returned (greatest < pos), on the one prev just
+ * returned (least >= pos), or nowhere useful.
+ */
+enum iter_at { AT_NONE, AT_NEXT, AT_PREV };
+
 struct journal_iter {
 	struct journal	*j;
 	MDB_txn		*txn;
 	MDB_cursor	*cur;
-	pgtt_lsn	 from;
-	int		 started;
+	uint8_t		 pos[12];
+	int		 past;
+	enum iter_at	 at;
 };
 
 
@@ -591,35 +602,48 @@ journal_stats(struct journal *j, struct journal_stats *st,
 	return rc;
 }
 
-/* One transaction by its exact commit LSN. */
-int
-journal_txn_get(struct journal *j, pgtt_lsn lsn, struct pgtt_txn **out,
-    struct pgtt_err *e)
+/* One transaction by its exact commit LSN, inside txn. */
+static int
+txn_get_in(struct journal *j, MDB_txn *txn, pgtt_lsn lsn,
+    struct pgtt_txn **out, struct pgtt_err *e)
 {
-	MDB_txn		*txn;
+	struct pgtt_txn	*t = NULL;
 	MDB_val		 k, v;
 	uint8_t		 key[8];
 	char		 text[LSN_BUFSIZE];
 	int		 rc;
 
-	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
-		return rc;
 	be64_put(key, lsn);
 	k.mv_data = key;
 	k.mv_size = sizeof key;
 	if ((rc = mdb_get(txn, j->dbi[DB_TXN], &k, &v)) == 0)
-		*out = record_decode_txn(v.mv_data, v.mv_size, e);
-	txn_end(j, txn);
+		t = record_decode_txn(v.mv_data, v.mv_size, e);
 	if (rc == MDB_NOTFOUND) {
 		return err_set(e, PGTT_ENOTFOUND,
 		    "no transaction committed at %s", lsn_format(lsn, text));
 	}
 	if (rc != 0)
 		return jerr(j, e, PGTT_EJOURNAL, rc, "read");
-	if (*out == NULL)
+	if (t == NULL)
 		return decode_failed(j, e, DB_TXN);
-	(*out)->commit_lsn = lsn;
+	t->commit_lsn = lsn;
+	*out = t;
 	return 0;
+}
+
+/* One transaction by its exact commit LSN. */
+int
+journal_txn_get(struct journal *j, pgtt_lsn lsn, struct pgtt_txn **out,
+    struct pgtt_err *e)
+{
+	MDB_txn	*txn;
+	int	 rc;
+
+	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
+		return rc;
+	rc = txn_get_in(j, txn, lsn, out, e);
+	txn_end(j, txn);
+	return rc;
 }
 
 enum seek_mode { SEEK_GE, SEEK_LT, SEEK_LE };
@@ -650,21 +674,18 @@ cursor_seek(MDB_cursor *cur, const uint8_t *key, size_t klen,
 	return rc;
 }
 
-/* The version of a relation a change at lsn must be read with. */
-int
-journal_relation_at(struct journal *j, uint32_t relid, pgtt_lsn lsn,
-    struct pgtt_relation **out, struct pgtt_err *e)
+/* The version of a relation a change at lsn must be read with, in txn. */
+static int
+relation_at_in(struct journal *j, MDB_txn *txn, uint32_t relid,
+    pgtt_lsn lsn, struct pgtt_relation **out, struct pgtt_err *e)
 {
 	struct pgtt_relation	*rel = NULL;
-	MDB_txn			*txn;
 	MDB_cursor		*cur;
 	MDB_val			 k, v;
 	uint8_t			 key[12];
 	char			 text[LSN_BUFSIZE];
 	int			 rc;
 
-	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
-		return rc;
 	be32_put(key, relid);
 	be64_put(key + 4, lsn);
 	if ((rc = mdb_cursor_open(txn, j->dbi[DB_RELATION], &cur)) == 0) {
@@ -677,7 +698,6 @@ journal_relation_at(struct journal *j, uint32_t relid, pgtt_lsn lsn,
 			rel->lsn = be64_get((uint8_t *)k.mv_data + 4);
 		mdb_cursor_close(cur);
 	}
-	txn_end(j, txn);
 	if (rc == MDB_NOTFOUND) {
 		return err_set(e, PGTT_ENOTFOUND, "no relation %u known at %s",
 		    relid, lsn_format(lsn, text));
@@ -689,6 +709,21 @@ journal_relation_at(struct journal *j, uint32_t relid, pgtt_lsn lsn,
 	rel->relid = relid;
 	*out = rel;
 	return 0;
+}
+
+/* The version of a relation a change at lsn must be read with. */
+int
+journal_relation_at(struct journal *j, uint32_t relid, pgtt_lsn lsn,
+    struct pgtt_relation **out, struct pgtt_err *e)
+{
+	MDB_txn	*txn;
+	int	 rc;
+
+	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
+		return rc;
+	rc = relation_at_in(j, txn, relid, lsn, out, e);
+	txn_end(j, txn);
+	return rc;
 }
 
 /*
@@ -770,7 +805,7 @@ journal_iter_open(struct journal *j, pgtt_lsn from,
 
 	it = xcalloc(1, sizeof *it);
 	it->j = j;
-	it->from = from;
+	journal_iter_seek(it, from, 0, e);
 	if ((rc = txn_begin(j, MDB_RDONLY, &it->txn, e)) != 0) {
 		free(it);
 		return rc;
@@ -784,37 +819,130 @@ journal_iter_open(struct journal *j, pgtt_lsn from,
 	return 0;
 }
 
-/* The next change, copied out of the map. */
+/* Only the position moves: the cursor is placed by the next step. */
+int
+journal_iter_seek(struct journal_iter *it, pgtt_lsn lsn, uint32_t seq,
+    struct pgtt_err *e)
+{
+	(void)e;
+	be64_put(it->pos, lsn);
+	be32_put(it->pos + 8, seq);
+	it->past = 0;
+	it->at = AT_NONE;
+	return 0;
+}
+
+/*
+ * Finish a step that left the cursor on (k, v): copy the change out and
+ * move the position.  A next moves it one past the key, a prev onto it.
+ */
+static int
+iter_take(struct journal_iter *it, int rc, const MDB_val *k,
+    const MDB_val *v, enum iter_at at, struct pgtt_change **out,
+    struct pgtt_err *e)
+{
+	struct pgtt_change	*ch;
+	uint32_t		 seq;
+	pgtt_lsn		 lsn;
+
+	if (rc == MDB_NOTFOUND) {
+		it->at = AT_NONE;
+		return 0;
+	}
+	if (rc != 0) {
+		it->at = AT_NONE;
+		return jerr(it->j, e, PGTT_EJOURNAL, rc, "read");
+	}
+	if (k->mv_size != sizeof it->pos) {
+		it->at = AT_NONE;
+		return bad_key(it->j, e, DB_CHANGE);
+	}
+	if ((ch = record_decode_change(v->mv_data, v->mv_size, e)) == NULL) {
+		it->at = AT_NONE;
+		return decode_failed(it->j, e, DB_CHANGE);
+	}
+	ch->commit_lsn = lsn = be64_get(k->mv_data);
+	ch->seq = seq = be32_get((uint8_t *)k->mv_data + 8);
+	if (at == AT_NEXT && seq == UINT32_MAX && lsn == UINT64_MAX)
+		it->past = 1;
+	else if (at == AT_NEXT && seq == UINT32_MAX)
+		journal_iter_seek(it, lsn + 1, 0, e);
+	else if (at == AT_NEXT)
+		journal_iter_seek(it, lsn, seq + 1, e);
+	else
+		journal_iter_seek(it, lsn, seq, e);
+	it->at = at;
+	*out = ch;
+	return 1;
+}
+
+/* The first change at or after the position, copied out of the map. */
 int
 journal_iter_next(struct journal_iter *it, struct pgtt_change **out,
     struct pgtt_err *e)
 {
-	struct pgtt_change	*ch;
-	MDB_val			 k, v;
-	uint8_t			 key[12];
-	int			 rc;
+	MDB_val	k, v;
+	int	rc;
 
-	if (!it->started) {
-		be64_put(key, it->from);
-		be32_put(key + 8, 0);
-		k.mv_data = key;
-		k.mv_size = sizeof key;
-		rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET_RANGE);
-		it->started = 1;
-	} else
+	switch (it->at) {
+	case AT_NEXT:
 		rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return jerr(it->j, e, PGTT_EJOURNAL, rc, "read");
-	if (k.mv_size != 12)
-		return bad_key(it->j, e, DB_CHANGE);
-	if ((ch = record_decode_change(v.mv_data, v.mv_size, e)) == NULL)
-		return decode_failed(it->j, e, DB_CHANGE);
-	ch->commit_lsn = be64_get(k.mv_data);
-	ch->seq = be32_get((uint8_t *)k.mv_data + 8);
-	*out = ch;
-	return 1;
+		break;
+	case AT_PREV:
+		rc = mdb_cursor_get(it->cur, &k, &v, MDB_GET_CURRENT);
+		break;
+	default:
+		if (it->past)
+			return 0;
+		k.mv_data = it->pos;
+		k.mv_size = sizeof it->pos;
+		rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET_RANGE);
+		break;
+	}
+	return iter_take(it, rc, &k, &v, AT_NEXT, out, e);
+}
+
+/* The last change before the position, copied out of the map. */
+int
+journal_iter_prev(struct journal_iter *it, struct pgtt_change **out,
+    struct pgtt_err *e)
+{
+	MDB_val	k, v;
+	int	rc;
+
+	switch (it->at) {
+	case AT_NEXT:
+		rc = mdb_cursor_get(it->cur, &k, &v, MDB_GET_CURRENT);
+		break;
+	case AT_PREV:
+		rc = mdb_cursor_get(it->cur, &k, &v, MDB_PREV);
+		break;
+	default:
+		if (it->past) {
+			rc = mdb_cursor_get(it->cur, &k, &v, MDB_LAST);
+			break;
+		}
+		rc = cursor_seek(it->cur, it->pos, sizeof it->pos, SEEK_LT,
+		    &k, &v);
+		break;
+	}
+	return iter_take(it, rc, &k, &v, AT_PREV, out, e);
+}
+
+/* A transaction seen in the iterator's snapshot. */
+int
+journal_iter_txn_get(struct journal_iter *it, pgtt_lsn lsn,
+    struct pgtt_txn **out, struct pgtt_err *e)
+{
+	return txn_get_in(it->j, it->txn, lsn, out, e);
+}
+
+/* A relation version seen in the iterator's snapshot. */
+int
+journal_iter_relation_at(struct journal_iter *it, uint32_t relid,
+    pgtt_lsn lsn, struct pgtt_relation **out, struct pgtt_err *e)
+{
+	return relation_at_in(it->j, it->txn, relid, lsn, out, e);
 }
 
 /* Ends the read transaction so the map can grow again. */

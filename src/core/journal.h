@@ -109,14 +109,42 @@ int	 journal_seek_time(struct journal *, int64_t t, pgtt_lsn *commit_lsn,
 	    struct pgtt_err *);
 
 /*
- * Changes in key order from the first change whose commit LSN is >= from.
- * next returns 1 and a malloc'd change (free() it), 0 at the end, or a
- * negative code.
+ * Changes in key order, both ways, inside one read transaction (a snapshot:
+ * nothing committed after open is seen).  The iterator keeps a position,
+ * a change key (commit LSN, sequence) that need not exist:
+ *
+ *   open(from)	position = (from, 0); with from = UINT64_MAX that is
+ *		past every real change, so prev walks back from the newest
+ *   seek(l, s)	position = (l, s); cannot fail, returns 0
+ *   next	returns the first change with key >= position, and sets
+ *		position = that key + 1: (l, s + 1), or (l + 1, 0) when s
+ *		is UINT32_MAX, or past everything after the greatest key
+ *   prev	returns the greatest change with key < position, and sets
+ *		position = that key
+ *
+ * So next then prev return the same change, as do prev then next.  next
+ * and prev return 1 and a malloc'd change (free() it), 0 when there is
+ * none that way (the position is then unchanged), or a negative code.
+ * Consecutive steps, either way, move the cursor by one; the first step
+ * after open, a seek or an end costs one B-tree descent.
  */
 int	 journal_iter_open(struct journal *, pgtt_lsn from,
 	    struct journal_iter **, struct pgtt_err *);
+int	 journal_iter_seek(struct journal_iter *, pgtt_lsn, uint32_t seq,
+	    struct pgtt_err *);
 int	 journal_iter_next(struct journal_iter *, struct pgtt_change **,
 	    struct pgtt_err *);
+int	 journal_iter_prev(struct journal_iter *, struct pgtt_change **,
+	    struct pgtt_err *);
+/*
+ * journal_txn_get and journal_relation_at inside the iterator's read
+ * transaction: they see the same snapshot as the changes, and cost no
+ * transaction of their own.
+ */
+int	 journal_iter_txn_get(struct journal_iter *, pgtt_lsn,
+	    struct pgtt_txn **, struct pgtt_err *);
+int	 journal_iter_relation_at(struct journal_iter *, uint32_t relid,
+	    pgtt_lsn, struct pgtt_relation **, struct pgtt_err *);
 void	 journal_iter_close(struct journal_iter *);
 
 /* All checkpoints / sessions in id order; free each element, then the array. */

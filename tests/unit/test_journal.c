@@ -678,6 +678,162 @@ test_grow_with_iter(void **state)
 	journal_close(j);
 }
 
+/* One step of an iterator, asserting the key it lands on (want_lsn 0: none). */
+static void
+step(struct journal_iter *it, int dir, pgtt_lsn want_lsn, uint32_t want_seq)
+{
+	struct pgtt_change	*ch = NULL;
+	struct pgtt_err		 e;
+	int			 rc;
+
+	err_clear(&e);
+	rc = dir > 0 ? journal_iter_next(it, &ch, &e) :
+	    journal_iter_prev(it, &ch, &e);
+	if (want_lsn == 0) {
+		assert_int_equal(rc, 0);
+		assert_null(ch);
+		return;
+	}
+	if (rc != 1)
+		fail_msg("step %d: rc %d (%s)", dir, rc, e.msg);
+	if (ch->commit_lsn != want_lsn || ch->seq != want_seq)
+		fail_msg("step %d: got %llu.%u, want %llu.%u", dir,
+		    (unsigned long long)ch->commit_lsn, ch->seq,
+		    (unsigned long long)want_lsn, want_seq);
+	free(ch);
+}
+
+static void
+test_iter_both_ways(void **state)
+{
+	static const struct { pgtt_lsn lsn; uint32_t seq; } keys[] = {
+		{ 100, 0 }, { 100, 1 }, { 100, 2 }, { 200, 0 },
+		{ 200, UINT32_MAX }, { 300, 0 }, { UINT64_MAX, UINT32_MAX },
+	};
+	struct fixture		*f = *state;
+	struct journal		*j;
+	struct journal_iter	*it;
+	struct jbatch		*b;
+	struct pgtt_err		 e;
+	size_t			 i;
+
+	j = open_ok(f->dir, 0, JOURNAL_CREATE);
+	assert_int_equal(journal_iter_open(j, UINT64_MAX, &it, &e), 0);
+	step(it, -1, 0, 0);
+	step(it, 1, 0, 0);
+	journal_iter_close(it);
+
+	b = jbatch_new();
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		put_change(b, keys[i].lsn, keys[i].seq, "v", 1);
+	commit_ok(j, b);
+
+	/* From the end back to the start; UINT64_MAX.0 is past 300.0. */
+	assert_int_equal(journal_iter_open(j, UINT64_MAX, &it, &e), 0);
+	for (i = sizeof keys / sizeof keys[0] - 1; i-- > 0;)
+		step(it, -1, keys[i].lsn, keys[i].seq);
+	step(it, -1, 0, 0);
+	step(it, -1, 0, 0);
+	/* At the start the position stays on the first change. */
+	step(it, 1, 100, 0);
+
+	/* Turning round returns the change just returned. */
+	step(it, 1, 100, 1);
+	step(it, -1, 100, 1);
+	step(it, -1, 100, 0);
+	step(it, 1, 100, 0);
+	step(it, 1, 100, 1);
+	step(it, 1, 100, 2);
+
+	/* Seeks, to keys that exist and to keys between them. */
+	assert_int_equal(journal_iter_seek(it, 200, 1, &e), 0);
+	step(it, 1, 200, UINT32_MAX);	/* the position wraps to 201.0 */
+	step(it, -1, 200, UINT32_MAX);
+	step(it, 1, 200, UINT32_MAX);
+	step(it, 1, 300, 0);
+	step(it, -1, 300, 0);
+	step(it, -1, 200, UINT32_MAX);
+	assert_int_equal(journal_iter_seek(it, 200, 0, &e), 0);
+	step(it, -1, 100, 2);
+	assert_int_equal(journal_iter_seek(it, 150, 7, &e), 0);
+	step(it, 1, 200, 0);
+	assert_int_equal(journal_iter_seek(it, 150, 7, &e), 0);
+	step(it, -1, 100, 2);
+	assert_int_equal(journal_iter_seek(it, 0, 0, &e), 0);
+	step(it, -1, 0, 0);
+	step(it, 1, 100, 0);
+
+	/* The greatest key there can be: the position goes past it. */
+	assert_int_equal(journal_iter_seek(it, UINT64_MAX, UINT32_MAX, &e), 0);
+	step(it, -1, 300, 0);
+	step(it, 1, 300, 0);
+	step(it, 1, UINT64_MAX, UINT32_MAX);
+	step(it, 1, 0, 0);
+	step(it, 1, 0, 0);
+	step(it, -1, UINT64_MAX, UINT32_MAX);
+	step(it, -1, 300, 0);
+
+	/* Walking off the end keeps the position; prev comes back. */
+	assert_int_equal(journal_iter_seek(it, 300, 0, &e), 0);
+	step(it, 1, 300, 0);
+	step(it, 1, UINT64_MAX, UINT32_MAX);
+	step(it, 1, 0, 0);
+	step(it, -1, UINT64_MAX, UINT32_MAX);
+	journal_iter_close(it);
+	jbatch_free(b);
+	journal_close(j);
+}
+
+/* Lookups through an iterator see its snapshot, not later commits. */
+static void
+test_iter_lookups(void **state)
+{
+	struct fixture		*f = *state;
+	struct journal		*j;
+	struct journal_iter	*it;
+	struct jbatch		*b;
+	struct pgtt_txn		*txn;
+	struct pgtt_relation	*rel;
+	struct pgtt_err		 e;
+
+	j = open_ok(f->dir, 0, JOURNAL_CREATE);
+	b = jbatch_new();
+	put_txn(b, 100, 1, 1);
+	put_change(b, 100, 0, "a", 1);
+	put_relation(b, 16384, 50, "old");
+	commit_ok(j, b);
+
+	assert_int_equal(journal_iter_open(j, 0, &it, &e), 0);
+	put_txn(b, 200, 2, 1);
+	put_change(b, 200, 0, "b", 1);
+	put_relation(b, 16384, 150, "new");
+	commit_ok(j, b);
+
+	assert_int_equal(journal_iter_txn_get(it, 100, &txn, &e), 0);
+	assert_true(txn->commit_lsn == 100 && txn->end_lsn == 108);
+	free(txn);
+	err_clear(&e);
+	assert_int_equal(journal_iter_txn_get(it, 200, &txn, &e),
+	    PGTT_ENOTFOUND);
+	assert_string_equal(e.msg, "no transaction committed at 0/C8");
+	assert_int_equal(journal_txn_get(j, 200, &txn, &e), 0);
+	free(txn);
+	assert_int_equal(journal_iter_relation_at(it, 16384, 300, &rel, &e), 0);
+	assert_string_equal(rel->name, "old");
+	assert_true(rel->lsn == 50 && rel->relid == 16384);
+	free(rel);
+	assert_int_equal(journal_iter_relation_at(it, 16384, 10, &rel, &e),
+	    PGTT_ENOTFOUND);
+	assert_int_equal(journal_relation_at(j, 16384, 300, &rel, &e), 0);
+	assert_string_equal(rel->name, "new");
+	free(rel);
+	step(it, 1, 100, 0);
+	step(it, 1, 0, 0);
+	journal_iter_close(it);
+	jbatch_free(b);
+	journal_close(j);
+}
+
 int
 main(void)
 {
@@ -698,6 +854,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failed_batch, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_grow_with_iter, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_iter_both_ways, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_iter_lookups, setup,
 		    teardown),
 	};
 

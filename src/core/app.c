@@ -1,0 +1,442 @@
+/*
+ * app.c: the threads behind the terminal UI.
+ *
+ * The status thread probes the databases about once a second and keeps
+ * the snapshot the status pane draws; the first time it sees the slot
+ * free it starts the listener thread, and while another process holds the
+ * slot it reports "external" and watches the journal that process writes.
+ * The listener thread runs listener_run until the stop pipe is written.
+ * A setup thread runs setup when the UI asks.
+ *
+ * Everything the UI may read is behind one mutex, and every change ends
+ * with one byte on the wake-up pipe (non-blocking: a full pipe already
+ * means "wake up").  The stop pipe is never read: once written it stays
+ * readable, so every thread polling it sees the stop.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "listener.h"
+#include "log.h"
+#include "record.h"
+#include "source.h"
+#include "xmalloc.h"
+
+#define STATUS_INTERVAL_MS	1000
+
+struct app {
+	const struct config	*cfg;
+	struct journal		*j;
+	int			 wake[2];
+	int			 stop[2];
+
+	pthread_mutex_t		 lock;
+	unsigned		 events;
+	struct app_view		 view;
+	char			 msg[512];
+
+	pthread_t		 status_thread;
+	int			 status_running;
+	pthread_t		 listener_thread;
+	int			 listener_running;
+	int			 listener_done;
+	pthread_t		 setup_thread;
+	int			 setup_running;
+	int			 setup_dry;
+	int			 setup_ret;
+	char			*setup_report;
+	struct pgtt_err		 setup_err;
+};
+
+/* Fill a bounded view field; cutting a long message short is intended. */
+static void
+set_text(char *dst, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_text(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+}
+
+/* Tell the UI thread; called with app->lock held. */
+static void
+post(struct app *app, unsigned events)
+{
+	char	c = 1;
+
+	app->events |= events;
+	if (write(app->wake[1], &c, 1) == -1 && errno != EAGAIN)
+		log_msg(LOG_LEVEL_WARNING, "wake-up pipe: %s", strerror(errno));
+}
+
+/* A message for the message line and the log. */
+static void
+post_message(struct app *app, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+post_message(struct app *app, const char *fmt, ...)
+{
+	va_list	ap;
+
+	pthread_mutex_lock(&app->lock);
+	va_start(ap, fmt);
+	vsnprintf(app->msg, sizeof app->msg, fmt, ap);
+	va_end(ap);
+	log_msg(LOG_LEVEL_INFO, "%s", app->msg);
+	post(app, APP_EV_MESSAGE);
+	pthread_mutex_unlock(&app->lock);
+}
+
+static int
+stopped(const struct app *app, int wait_ms)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = app->stop[0];
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, wait_ms) > 0;
+}
+
+static void
+on_commit(void *arg, const struct listener_progress *p)
+{
+	struct app	*app = arg;
+
+	pthread_mutex_lock(&app->lock);
+	app->view.flushed = p->flushed;
+	post(app, APP_EV_JOURNAL);
+	pthread_mutex_unlock(&app->lock);
+}
+
+static void *
+listener_main(void *arg)
+{
+	struct app		*app = arg;
+	struct listener_opts	 opts;
+	struct pgtt_err		 err;
+	int			 ret;
+
+	memset(&opts, 0, sizeof opts);
+	opts.dsn = app->cfg->source.dsn;
+	opts.slot = app->cfg->source.slot;
+	opts.publication = app->cfg->source.publication;
+	opts.journal = app->j;
+	opts.stop_fd = app->stop[0];
+	opts.on_commit = on_commit;
+	opts.arg = app;
+	err_clear(&err);
+	ret = listener_run(&opts, NULL, &err);
+	pthread_mutex_lock(&app->lock);
+	app->listener_done = 1;
+	if (ret != 0) {
+		snprintf(app->view.listener, sizeof app->view.listener,
+		    "failed");
+		set_text(app->view.listener_error,
+		    sizeof app->view.listener_error, "%s%s%s", err.msg,
+		    err.detail[0] != '\0' ? ": " : "", err.detail);
+		set_text(app->msg, sizeof app->msg, "listener stopped: %s",
+		    err.msg);
+		log_msg(LOG_LEVEL_ERROR, "listener: %s: %s", err.msg,
+		    err.detail);
+		post(app, APP_EV_STATUS | APP_EV_MESSAGE);
+	}
+	pthread_mutex_unlock(&app->lock);
+	return NULL;
+}
+
+/* Copy a status into the view's plain arrays; called with the lock held. */
+static void
+fill_view(struct app *app, const struct source_status *st)
+{
+	struct app_view		*v = &app->view;
+	const struct db_status	*s = &st->source, *r = &st->replica;
+
+	v->status_known = 1;
+	v->source_up = s->reachable;
+	/* "15.18 (Debian 15.18-0+deb12u1)": the number is enough here. */
+	if (s->reachable)
+		snprintf(v->source, sizeof v->source,
+		    "PostgreSQL %.*s, %s as %s", (int)strcspn(s->version, " "),
+		    s->version, s->database, s->user);
+	snprintf(v->source_error, sizeof v->source_error, "%s",
+	    s->error != NULL ? s->error : "");
+	v->replica_configured = r->configured;
+	v->replica_up = r->reachable;
+	if (r->reachable)
+		snprintf(v->replica, sizeof v->replica,
+		    "PostgreSQL %.*s, %s as %s", (int)strcspn(r->version, " "),
+		    r->version, r->database, r->user);
+	snprintf(v->replica_error, sizeof v->replica_error, "%s",
+	    r->error != NULL ? r->error : "");
+	v->slot_exists = st->slot.exists;
+	v->slot_active = st->slot.active;
+	v->lag_bytes = st->slot.lag_bytes;
+	snprintf(v->wal_status, sizeof v->wal_status, "%s",
+	    st->slot.wal_status != NULL ? st->slot.wal_status : "");
+	v->publication_tables = st->publication_tables;
+	v->ddl_capture = st->ddl_trigger;
+}
+
+/* The listener's state, from its thread or from the journal's meta. */
+static void
+fill_listener(struct app *app, int slot_active)
+{
+	struct app_view	*v = &app->view;
+	struct pgtt_err	 err;
+	char		*state = NULL, *why = NULL;
+
+	if (app->listener_done)
+		return;		/* "failed", set by the thread */
+	if (!app->listener_running) {
+		snprintf(v->listener, sizeof v->listener, "%s", slot_active ?
+		    "external" : app->j == NULL ? "stopped" : "starting");
+		v->listener_error[0] = '\0';
+		return;
+	}
+	err_clear(&err);
+	if (journal_meta_get(app->j, "listener_state", &state, &err) == 0)
+		snprintf(v->listener, sizeof v->listener, "%s", state);
+	if (journal_meta_get(app->j, "listener_error", &why, &err) == 0)
+		snprintf(v->listener_error, sizeof v->listener_error, "%s",
+		    why);
+	free(state);
+	free(why);
+}
+
+static void *
+status_main(void *arg)
+{
+	struct app		*app = arg;
+	struct source_status	 st;
+	struct journal_stats	 js;
+	struct pgtt_err		 err;
+	uint64_t		 seen_txns = 0;
+	unsigned		 ev;
+
+	do {
+		source_status(app->cfg, &st);
+		pthread_mutex_lock(&app->lock);
+		fill_view(app, &st);
+		ev = APP_EV_STATUS;
+		err_clear(&err);
+		if (app->j != NULL && journal_stats(app->j, &js, &err) == 0) {
+			app->view.transactions = js.transactions;
+			app->view.changes = js.changes;
+			app->view.journal_bytes = js.file_size;
+			/* Another process may be writing: tell the stream. */
+			if (js.transactions != seen_txns)
+				ev |= APP_EV_JOURNAL;
+			seen_txns = js.transactions;
+		}
+		if (app->j != NULL && !app->listener_running &&
+		    st.source.reachable && st.slot.exists && !st.slot.active) {
+			if (pthread_create(&app->listener_thread, NULL,
+			    listener_main, app) == 0)
+				app->listener_running = 1;
+		}
+		fill_listener(app, st.slot.active);
+		post(app, ev);
+		pthread_mutex_unlock(&app->lock);
+		source_status_done(&st);
+	} while (!stopped(app, STATUS_INTERVAL_MS));
+	return NULL;
+}
+
+/* Setup's report as text lines, the way `setup` prints them. */
+static char *
+report_text(const struct setup_report *rep)
+{
+	struct buf	 b;
+	char		 line[1024];
+	size_t		 i;
+
+	buf_init(&b);
+	for (i = 0; i < rep->nsteps; i++) {
+		snprintf(line, sizeof line, "%-8s %s%s%s\n",
+		    setup_state_name(rep->steps[i].state), rep->steps[i].object,
+		    rep->steps[i].note != NULL ? ": " : "",
+		    rep->steps[i].note != NULL ? rep->steps[i].note : "");
+		buf_append(&b, line, strlen(line));
+	}
+	buf_append(&b, "", 1);
+	return (char *)b.data;
+}
+
+static void *
+setup_main(void *arg)
+{
+	struct app		*app = arg;
+	struct setup_report	 rep;
+	struct journal		*j = NULL;
+	struct pgtt_err		 err;
+	char			*text;
+	int			 ret;
+
+	err_clear(&err);
+	ret = source_setup(app->cfg, app->setup_dry, &rep, &err);
+	text = report_text(&rep);
+	setup_report_done(&rep);
+	if (ret == 0 && !app->setup_dry)
+		ret = journal_open(&j, app->cfg->storage.path,
+		    app->cfg->storage.map_size, 0, &err);
+	pthread_mutex_lock(&app->lock);
+	app->setup_ret = ret;
+	app->setup_err = err;
+	free(app->setup_report);
+	app->setup_report = text;
+	if (j != NULL && app->j == NULL)
+		app->j = j;
+	else if (j != NULL)
+		journal_close(j);
+	post(app, APP_EV_SETUP);
+	pthread_mutex_unlock(&app->lock);
+	return NULL;
+}
+
+static int
+make_pipe(int fds[2])
+{
+	if (pipe(fds) == -1)
+		return -1;
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	fcntl(fds[1], F_SETFL, O_NONBLOCK);
+	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+int
+app_open(struct app **out, const struct config *cfg, struct pgtt_err *err)
+{
+	struct app	*app;
+	int		 ret = 0;
+
+	app = xcalloc(1, sizeof *app);
+	app->cfg = cfg;
+	pthread_mutex_init(&app->lock, NULL);
+	if (make_pipe(app->wake) == -1 || make_pipe(app->stop) == -1)
+		fatalx("could not create pipe: %s", strerror(errno));
+	snprintf(app->view.listener, sizeof app->view.listener, "starting");
+	if (journal_exists(cfg->storage.path))
+		ret = journal_open(&app->j, cfg->storage.path,
+		    cfg->storage.map_size, 0, err);
+	else
+		ret = err_set(err, PGTT_ENOTFOUND, "no journal in \"%s\"",
+		    cfg->storage.path);
+	if (ret != 0 && ret != PGTT_ENOTFOUND) {
+		app_close(app);
+		return ret;
+	}
+	if (pthread_create(&app->status_thread, NULL, status_main, app) != 0)
+		fatalx("could not start the status thread");
+	app->status_running = 1;
+	*out = app;
+	return ret;
+}
+
+void
+app_close(struct app *app)
+{
+	char	c = 1;
+
+	if (app == NULL)
+		return;
+	if (write(app->stop[1], &c, 1) == -1)
+		log_msg(LOG_LEVEL_WARNING, "stop pipe: %s", strerror(errno));
+	if (app->setup_running)
+		pthread_join(app->setup_thread, NULL);
+	if (app->status_running)
+		pthread_join(app->status_thread, NULL);
+	/* Only the status thread starts the listener: no race here. */
+	if (app->listener_running)
+		pthread_join(app->listener_thread, NULL);
+	if (app->j != NULL)
+		journal_close(app->j);
+	close(app->wake[0]);
+	close(app->wake[1]);
+	close(app->stop[0]);
+	close(app->stop[1]);
+	pthread_mutex_destroy(&app->lock);
+	free(app->setup_report);
+	free(app);
+}
+
+int
+app_wake_fd(const struct app *app)
+{
+	return app->wake[0];
+}
+
+unsigned
+app_take_events(struct app *app, struct app_view *view, char *msg,
+    size_t msglen)
+{
+	char		buf[64];
+	unsigned	ev;
+
+	while (read(app->wake[0], buf, sizeof buf) > 0)
+		;
+	pthread_mutex_lock(&app->lock);
+	ev = app->events;
+	app->events = 0;
+	*view = app->view;
+	if ((ev & APP_EV_MESSAGE) && msg != NULL)
+		snprintf(msg, msglen, "%s", app->msg);
+	pthread_mutex_unlock(&app->lock);
+	return ev;
+}
+
+struct journal *
+app_journal(const struct app *app)
+{
+	return app->j;
+}
+
+int
+app_has_journal(const struct app *app)
+{
+	return app->j != NULL;
+}
+
+void
+app_setup(struct app *app, int dry_run)
+{
+	if (app->setup_running) {
+		pthread_join(app->setup_thread, NULL);
+		app->setup_running = 0;
+	}
+	app->setup_dry = dry_run;
+	if (pthread_create(&app->setup_thread, NULL, setup_main, app) != 0) {
+		post_message(app, "could not start setup");
+		return;
+	}
+	app->setup_running = 1;
+}
+
+int
+app_setup_result(struct app *app, char **report, struct pgtt_err *err)
+{
+	int	ret;
+
+	pthread_mutex_lock(&app->lock);
+	*report = app->setup_report;
+	app->setup_report = NULL;
+	*err = app->setup_err;
+	ret = app->setup_ret;
+	pthread_mutex_unlock(&app->lock);
+	return ret;
+}

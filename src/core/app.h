@@ -1,0 +1,79 @@
+/*
+ * app.h: the running application behind the terminal UI.  It owns the
+ * journal, the listener thread and a status thread, so the UI thread never
+ * waits on the network: it polls app_wake_fd() and takes snapshots.
+ *
+ * Threads: app_* functions are called from the UI thread only.  The
+ * listener and status threads reach the UI through a locked snapshot and
+ * one byte on the wake-up pipe.
+ */
+#ifndef PGTT_APP_H
+#define PGTT_APP_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+#include "journal.h"
+#include "lsn.h"
+
+enum {
+	APP_EV_JOURNAL = 0x01,	/* new transactions were journaled */
+	APP_EV_STATUS = 0x02,	/* the status snapshot changed */
+	APP_EV_MESSAGE = 0x04,	/* a message for the message line */
+	APP_EV_SETUP = 0x08,	/* a setup run finished */
+};
+
+/* Everything the status pane shows; plain arrays so it copies whole. */
+struct app_view {
+	int		 source_up;
+	char		 source[160];	/* "PostgreSQL 15.18, app on /tmp:5432" */
+	char		 source_error[256];
+	int		 replica_configured;
+	int		 replica_up;
+	char		 replica[160];
+	char		 replica_error[256];
+	int		 slot_exists;
+	int		 slot_active;
+	int64_t		 lag_bytes;
+	char		 wal_status[16];
+	int		 publication_tables;
+	int		 ddl_capture;
+	char		 listener[16];	/* starting, streaming, reconnecting,
+					   external, stopped, failed */
+	char		 listener_error[256];
+	uint64_t	 transactions;	/* in the journal */
+	uint64_t	 changes;
+	uint64_t	 journal_bytes;
+	pgtt_lsn	 flushed;	/* the listener's confirmed position */
+	int		 status_known;	/* the first probe has come back */
+};
+
+struct app;
+
+/*
+ * Open the journal of cfg (PGTT_ENOTFOUND when setup has not run: the UI
+ * then offers app_setup) and start the status thread, which starts the
+ * listener once it knows the slot is free.
+ */
+int	 app_open(struct app **, const struct config *, struct pgtt_err *);
+void	 app_close(struct app *);
+/* Readable when app_take_events has something. */
+int	 app_wake_fd(const struct app *);
+/* Drain the wake-up pipe; copy the snapshot and the pending message. */
+unsigned app_take_events(struct app *, struct app_view *, char *msg,
+	    size_t msglen);
+/* The journal, for core read functions (history, checkpoints). */
+struct journal *app_journal(const struct app *);
+
+/*
+ * Run setup in a worker: dry_run lists what it would create (text lines
+ * in *report once APP_EV_SETUP arrives); a real run also opens the journal
+ * and starts capture.  app_setup_result hands the report over (malloc'd).
+ */
+void	 app_setup(struct app *, int dry_run);
+int	 app_setup_result(struct app *, char **report, struct pgtt_err *);
+/* Open a journal created since app_open (after a real setup). */
+int	 app_has_journal(const struct app *);
+
+#endif

@@ -1,0 +1,342 @@
+/*
+ * pane-side.c: the three narrow panes on the left: sessions, checkpoints
+ * and the status of the databases.  The lists are read again from the
+ * journal when the app says something changed (a short read each time,
+ * never a scan of the history); the status pane draws the snapshot the
+ * status thread keeps.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/journal.h"
+#include "core/xmalloc.h"
+#include "ui.h"
+
+struct list {
+	char	**items;
+	int	 *colors;
+	size_t	  n;
+	size_t	  sel;
+	size_t	  scroll;
+	int	  height;
+	int	  is_checkpoints;
+};
+
+static void
+list_clear(struct list *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->items[i]);
+	free(l->items);
+	free(l->colors);
+	l->items = NULL;
+	l->colors = NULL;
+	l->n = 0;
+}
+
+static void
+list_add(struct list *l, int color, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+list_add(struct list *l, int color, const char *fmt, ...)
+{
+	va_list	ap;
+	char	buf[256];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	l->items = xreallocarray(l->items, l->n + 1, sizeof *l->items);
+	l->colors = xreallocarray(l->colors, l->n + 1, sizeof *l->colors);
+	l->items[l->n] = xstrdup(buf);
+	l->colors[l->n] = color;
+	l->n++;
+}
+
+/* Checkpoints: fixed ones marked apart from custom ones. */
+static void
+load_checkpoints(struct list *l, struct ui *ui)
+{
+	struct pgtt_checkpoint	**cps;
+	struct pgtt_err		  err;
+	char			  lsnbuf[LSN_BUFSIZE];
+	size_t			  n, i;
+	int			  have_migration = 0;
+
+	list_clear(l);
+	if (app_journal(ui->app) == NULL)
+		return;
+	err_clear(&err);
+	if (journal_checkpoints(app_journal(ui->app), &cps, &n, &err) != 0) {
+		ui_message(ui, 1, "%s", err.msg);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		list_add(l, cps[i]->fixed ? C_TITLE : C_NORMAL, "%s %-12s %s",
+		    cps[i]->fixed ? "#" : " ", cps[i]->name,
+		    lsn_format(cps[i]->lsn, lsnbuf));
+		if (strcmp(cps[i]->name, "migration") == 0)
+			have_migration = 1;
+		free(cps[i]);
+	}
+	free(cps);
+	/* migration is a moving point: where the last DDL left the schema. */
+	if (!have_migration) {
+		pgtt_lsn	lsn;
+
+		if (journal_meta_get_lsn(app_journal(ui->app), "migration_lsn",
+		    &lsn, &err) == 0)
+			list_add(l, C_TITLE, "# %-12s %s", "migration",
+			    lsn_format(lsn, lsnbuf));
+		else
+			list_add(l, C_DIM, "# %-12s %s", "migration",
+			    "(no DDL yet)");
+	}
+}
+
+static void
+load_sessions(struct list *l, struct ui *ui)
+{
+	struct pgtt_session	**ss;
+	struct pgtt_err		  err;
+	size_t			  n, i;
+
+	list_clear(l);
+	if (app_journal(ui->app) == NULL)
+		return;
+	err_clear(&err);
+	if (journal_sessions(app_journal(ui->app), &ss, &n, &err) != 0) {
+		ui_message(ui, 1, "%s", err.msg);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		list_add(l, C_NORMAL, "%s", ss[i]->name);
+		free(ss[i]);
+	}
+	free(ss);
+}
+
+static void
+list_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
+    int focused)
+{
+	struct list	*l = p->data;
+	size_t		 i;
+	attr_t		 attr;
+
+	ui_box(y, x, h, w, p->title, focused, ui);
+	l->height = h - 2;
+	if (l->n == 0) {
+		ui_text(y + 1, x + 2, w - 4, l->is_checkpoints ? "none" :
+		    "no sessions", A_DIM);
+		return;
+	}
+	if (l->sel < l->scroll)
+		l->scroll = l->sel;
+	if (l->height > 0 && l->sel >= l->scroll + (size_t)l->height)
+		l->scroll = l->sel - (size_t)l->height + 1;
+	for (i = 0; i < (size_t)l->height && l->scroll + i < l->n; i++) {
+		size_t	k = l->scroll + i;
+
+		attr = ui_attr(ui, l->colors[k]);
+		if (k == l->sel && focused)
+			attr |= A_REVERSE;
+		ui_text(y + 1 + (int)i, x + 1, w - 2, l->items[k], attr);
+	}
+}
+
+static int
+list_action(struct pane *p, struct ui *ui, enum action a)
+{
+	struct list	*l = p->data;
+
+	(void)ui;
+	switch (a) {
+	case ACT_UP:
+		if (l->sel > 0)
+			l->sel--;
+		return R_REDRAW;
+	case ACT_DOWN:
+		if (l->sel + 1 < l->n)
+			l->sel++;
+		return R_REDRAW;
+	case ACT_TOP:
+	case ACT_PAGE_UP:
+		l->sel = 0;
+		return R_REDRAW;
+	case ACT_BOTTOM:
+	case ACT_PAGE_DOWN:
+		l->sel = l->n > 0 ? l->n - 1 : 0;
+		return R_REDRAW;
+	default:
+		return R_NONE;
+	}
+}
+
+static void
+list_event(struct pane *p, struct ui *ui, unsigned ev)
+{
+	struct list	*l = p->data;
+
+	if (!(ev & (APP_EV_STATUS | APP_EV_SETUP | APP_EV_JOURNAL)))
+		return;
+	if (l->is_checkpoints)
+		load_checkpoints(l, ui);
+	else
+		load_sessions(l, ui);
+	if (l->sel >= l->n)
+		l->sel = l->n > 0 ? l->n - 1 : 0;
+}
+
+static void
+list_free(struct pane *p)
+{
+	list_clear(p->data);
+	free(p->data);
+	free(p);
+}
+
+static struct pane *
+list_new(const char *name, const char *title, int is_checkpoints)
+{
+	struct pane	*p = xcalloc(1, sizeof *p);
+	struct list	*l = xcalloc(1, sizeof *l);
+
+	l->is_checkpoints = is_checkpoints;
+	p->name = name;
+	p->title = title;
+	p->data = l;
+	p->draw = list_draw;
+	p->action = list_action;
+	p->event = list_event;
+	p->free = list_free;
+	return p;
+}
+
+struct pane *
+pane_checkpoints_new(void)
+{
+	return list_new("checkpoints", "Checkpoints", 1);
+}
+
+struct pane *
+pane_sessions_new(void)
+{
+	return list_new("sessions", "Sessions", 0);
+}
+
+/* A status line: "label value", the value in colour when it matters. */
+static int
+status_line(struct ui *ui, int y, int x, int w, const char *label,
+    const char *value, int color)
+{
+	int	used;
+
+	used = ui_text(y, x, w, label, A_BOLD);
+	ui_text(y, x + used, w - used, value, ui_attr(ui, color));
+	return y + 1;
+}
+
+static void
+status_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
+    int focused)
+{
+	const struct app_view	*v = &ui->view;
+	char			 buf[256], lsnbuf[LSN_BUFSIZE];
+	int			 row = y + 1, end = y + h - 1;
+
+	(void)p;
+	ui_box(y, x, h, w, "Status", focused, ui);
+	x += 1;
+	w -= 2;
+	if (!v->status_known) {
+		ui_text(row, x, w, "asking the databases...", A_DIM);
+		return;
+	}
+	if (row < end)
+		row = status_line(ui, row, x, w, "source  ", v->source_up ?
+		    "up" : "DOWN", v->source_up ? C_INSERT : C_ERROR);
+	if (row < end)
+		row = status_line(ui, row, x, w, " ", v->source_up ? v->source :
+		    v->source_error, v->source_up ? C_NORMAL : C_ERROR);
+	if (row < end)
+		row = status_line(ui, row, x, w, "replica ",
+		    !v->replica_configured ? "not configured" : v->replica_up ?
+		    "up" : "DOWN", !v->replica_configured ? C_DIM :
+		    v->replica_up ? C_INSERT : C_ERROR);
+	if (row < end && v->replica_configured && !v->replica_up)
+		row = status_line(ui, row, x, w, " ", v->replica_error,
+		    C_ERROR);
+	if (row < end && v->source_up) {
+		if (v->slot_exists)
+			snprintf(buf, sizeof buf, "%s, lag %lld B%s%s",
+			    v->slot_active ? "active" : "inactive",
+			    (long long)v->lag_bytes, v->wal_status[0] != '\0' ?
+			    ", " : "", v->wal_status);
+		else
+			snprintf(buf, sizeof buf, "missing");
+		row = status_line(ui, row, x, w, "slot    ", buf,
+		    v->slot_exists && strcmp(v->wal_status, "lost") != 0 ?
+		    C_NORMAL : C_ERROR);
+	}
+	if (row < end)
+		row = status_line(ui, row, x, w, "listener", "", C_NORMAL) - 1;
+	if (row < end)
+		row = status_line(ui, row, x + 9, w - 9, "", v->listener,
+		    strcmp(v->listener, "failed") == 0 ||
+		    strcmp(v->listener, "reconnecting") == 0 ? C_ERROR :
+		    C_INSERT);
+	if (row < end && v->listener_error[0] != '\0')
+		row = status_line(ui, row, x, w, " ", v->listener_error,
+		    C_ERROR);
+	if (row < end) {
+		snprintf(buf, sizeof buf, "%llu txns, %llu changes",
+		    (unsigned long long)v->transactions,
+		    (unsigned long long)v->changes);
+		row = status_line(ui, row, x, w, "journal ", buf, C_NORMAL);
+	}
+	if (row < end) {
+		snprintf(buf, sizeof buf, "%.1f MB, at %s",
+		    (double)v->journal_bytes / 1048576.0,
+		    lsn_format(v->flushed, lsnbuf));
+		row = status_line(ui, row, x, w, " ", buf, C_DIM);
+	}
+	if (row < end && v->source_up) {
+		snprintf(buf, sizeof buf, "%d tables, DDL %s",
+		    v->publication_tables, v->ddl_capture ? "on" : "off");
+		status_line(ui, row, x, w, "capture ", buf, C_NORMAL);
+	}
+}
+
+static void
+status_free(struct pane *p)
+{
+	free(p);
+}
+
+static int
+status_action(struct pane *p, struct ui *ui, enum action a)
+{
+	(void)p;
+	(void)ui;
+	(void)a;
+	return R_NONE;
+}
+
+struct pane *
+pane_status_new(void)
+{
+	struct pane	*p = xcalloc(1, sizeof *p);
+
+	p->name = "status";
+	p->title = "Status";
+	p->draw = status_draw;
+	p->action = status_action;
+	p->free = status_free;
+	return p;
+}

@@ -1,0 +1,359 @@
+/*
+ * pane-stream.c: the WAL stream, one line per change.
+ *
+ * The pane holds only the rows on screen.  Its position is the key of its
+ * top row; scrolling asks core for the rows just after the bottom or just
+ * before the top, so millions of changes cost no more than a screenful.
+ * In follow mode the window is the last page and moves as changes arrive;
+ * moving up stops following, G or End resumes it.
+ */
+#include <curses.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/history.h"
+#include "core/ident.h"
+#include "core/pgtime.h"
+#include "core/xmalloc.h"
+#include "ui.h"
+
+#define MAX_ROWS	256
+
+struct stream {
+	struct history_row	 rows[MAX_ROWS];
+	size_t			 nrows;
+	size_t			 sel;
+	struct history_pos	 top;
+	int			 follow;
+	int			 height;	/* rows the last draw had room for */
+	struct history_filter	 filter;
+	char			 filter_text[128];
+};
+
+static void
+clear_rows(struct stream *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nrows; i++)
+		history_row_done(&s->rows[i]);
+	s->nrows = 0;
+}
+
+/* The key just after pos: where the rows after it start. */
+static struct history_pos
+after(const struct history_pos *pos)
+{
+	struct history_pos	next = *pos;
+
+	if (next.seq == UINT32_MAX) {
+		next.lsn++;
+		next.seq = 0;
+	} else
+		next.seq++;
+	return next;
+}
+
+/* Load a screenful: the last page when following, else from top. */
+static void
+load(struct stream *s, struct ui *ui)
+{
+	struct journal		*j = app_journal(ui->app);
+	struct history_pos	 end = { UINT64_MAX, UINT32_MAX };
+	struct pgtt_err		 err;
+	size_t			 n = (size_t)(s->height > 0 ? s->height : 20);
+	int			 ret;
+
+	if (n > MAX_ROWS)
+		n = MAX_ROWS;
+	clear_rows(s);
+	if (j == NULL)
+		return;
+	err_clear(&err);
+	if (s->follow) {
+		ret = history_page(j, &end, -1, n, &s->filter, s->rows,
+		    &s->nrows, &err);
+		if (ret == 0 && s->nrows > 0) {
+			s->top = s->rows[0].pos;
+			s->sel = s->nrows - 1;
+		}
+	} else
+		ret = history_page(j, &s->top, 1, n, &s->filter, s->rows,
+		    &s->nrows, &err);
+	if (ret != 0)
+		ui_message(ui, 1, "%s", err.msg);
+	if (s->sel >= s->nrows)
+		s->sel = s->nrows > 0 ? s->nrows - 1 : 0;
+}
+
+/* Move the window by up to n rows; returns rows moved. */
+static size_t
+shift(struct stream *s, struct ui *ui, int dir, size_t n)
+{
+	struct journal		*j = app_journal(ui->app);
+	struct history_row	 got[MAX_ROWS];
+	struct history_pos	 from;
+	struct pgtt_err		 err;
+	size_t			 ngot = 0, i;
+
+	if (j == NULL || s->nrows == 0)
+		return 0;
+	if (n > MAX_ROWS)
+		n = MAX_ROWS;
+	err_clear(&err);
+	if (dir < 0)
+		from = s->top;
+	else
+		from = after(&s->rows[s->nrows - 1].pos);
+	if (history_page(j, &from, dir, n, &s->filter, got, &ngot,
+	    &err) != 0) {
+		ui_message(ui, 1, "%s", err.msg);
+		return 0;
+	}
+	if (ngot == 0)
+		return 0;
+	if (dir < 0)
+		s->top = got[0].pos;
+	else
+		s->top = ngot >= s->nrows ? got[ngot - s->nrows].pos :
+		    s->rows[ngot].pos;
+	for (i = 0; i < ngot; i++)
+		history_row_done(&got[i]);
+	load(s, ui);
+	return ngot;
+}
+
+static int
+op_color(enum change_kind kind)
+{
+	switch (kind) {
+	case CHANGE_INSERT:
+		return C_INSERT;
+	case CHANGE_UPDATE:
+		return C_UPDATE;
+	case CHANGE_DELETE:
+	case CHANGE_TRUNCATE:
+		return C_DELETE;
+	default:
+		return C_DDL;
+	}
+}
+
+static void
+stream_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
+    int focused)
+{
+	struct stream	*s = p->data;
+	char		 title[256], lsnbuf[LSN_BUFSIZE], when[PGTIME_BUFSIZE];
+	size_t		 i;
+	attr_t		 attr;
+	int		 cx;
+
+	snprintf(title, sizeof title, "Stream%s%s%s", s->follow ?
+	    " (following)" : "", s->filter_text[0] != '\0' ? " filter: " : "",
+	    s->filter_text);
+	ui_box(y, x, h, w, title, focused, ui);
+	if (h - 2 != s->height) {
+		s->height = h - 2;
+		load(s, ui);
+	}
+	if (app_journal(ui->app) == NULL) {
+		ui_text(y + 1, x + 2, w - 4, "no journal yet", A_DIM);
+		return;
+	}
+	if (s->nrows == 0)
+		ui_text(y + 1, x + 2, w - 4, s->filter_text[0] != '\0' ?
+		    "nothing matches the filter" : "no changes journaled yet",
+		    A_DIM);
+	for (i = 0; i < s->nrows && (int)i < h - 2; i++) {
+		const struct history_row	*r = &s->rows[i];
+		int				 sel = i == s->sel;
+
+		attr = sel ? (focused ? A_REVERSE : A_BOLD) : A_NORMAL;
+		if (sel) {
+			attron((int)attr);
+			mvhline(y + 1 + (int)i, x + 1, ' ', w - 2);
+			attroff((int)attr);
+		}
+		pgtime_format(r->commit_time, when);
+		when[19] = '\0';	/* "2026-11-20T10:00:01" */
+		cx = x + 1;
+		cx += ui_text(y + 1 + (int)i, cx, w - 2, when + 11, attr);
+		cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx, " ", attr);
+		cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx,
+		    lsn_format(r->pos.lsn, lsnbuf), attr);
+		cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx, " ", attr);
+		cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx,
+		    change_kind_name(r->kind), attr | ui_attr(ui,
+		    op_color(r->kind)));
+		cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx, " ", attr);
+		if (r->table[0] != '\0') {
+			cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx,
+			    r->table, attr | A_BOLD);
+			cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx, " ",
+			    attr);
+		}
+		ui_text(y + 1 + (int)i, cx, x + w - 1 - cx, r->summary, attr);
+	}
+}
+
+/* "users", "public.users insert,update", "delete": table and ops. */
+static int
+set_filter(struct stream *s, const char *text)
+{
+	static const char *const ops[] = { NULL, "insert", "update",
+	    "delete", "truncate", "ddl", "message" };
+	char	*copy, *tok, *save = NULL, *schema, *table, *sub, *save2;
+	size_t	 k;
+	int	 ret = 0;
+
+	free(s->filter.schema);
+	free(s->filter.table);
+	memset(&s->filter, 0, sizeof s->filter);
+	snprintf(s->filter_text, sizeof s->filter_text, "%s", text);
+	copy = xstrdup(text);
+	for (tok = strtok_r(copy, " ", &save); tok != NULL && ret == 0;
+	    tok = strtok_r(NULL, " ", &save)) {
+		unsigned	found = 0;
+		char		*dup = xstrdup(tok);
+
+		for (sub = strtok_r(dup, ",", &save2); sub != NULL;
+		    sub = strtok_r(NULL, ",", &save2)) {
+			for (k = 1; k < sizeof ops / sizeof ops[0]; k++)
+				if (strcmp(sub, ops[k]) == 0)
+					found |= 1u << k;
+		}
+		free(dup);
+		if (found != 0) {
+			s->filter.ops |= found;
+			continue;
+		}
+		if (s->filter.table != NULL ||
+		    ident_parse_table(tok, &schema, &table) != 0) {
+			ret = -1;
+			break;
+		}
+		s->filter.schema = schema;
+		s->filter.table = table;
+	}
+	free(copy);
+	return ret;
+}
+
+static int
+stream_action(struct pane *p, struct ui *ui, enum action a)
+{
+	struct stream		*s = p->data;
+	struct history_pos	 first, end;
+	struct pgtt_err		 err;
+	char			*text;
+	size_t			 page = (size_t)(s->height > 1 ? s->height - 1 :
+				    1);
+
+	switch (a) {
+	case ACT_UP:
+		s->follow = 0;
+		if (s->sel > 0)
+			s->sel--;
+		else
+			shift(s, ui, -1, 1);
+		return R_REDRAW | R_SELECTION;
+	case ACT_DOWN:
+		if (s->sel + 1 < s->nrows)
+			s->sel++;
+		else if (shift(s, ui, 1, 1) > 0)
+			s->sel = s->nrows - 1;
+		return R_REDRAW | R_SELECTION;
+	case ACT_PAGE_UP:
+		s->follow = 0;
+		if (shift(s, ui, -1, page) == 0)
+			s->sel = 0;
+		return R_REDRAW | R_SELECTION;
+	case ACT_PAGE_DOWN:
+		if (shift(s, ui, 1, page) == 0)
+			s->sel = s->nrows > 0 ? s->nrows - 1 : 0;
+		return R_REDRAW | R_SELECTION;
+	case ACT_TOP:
+		s->follow = 0;
+		err_clear(&err);
+		if (app_journal(ui->app) != NULL &&
+		    history_bounds(app_journal(ui->app), &first, &end,
+		    &err) == 0) {
+			s->top = first;
+			s->sel = 0;
+			load(s, ui);
+		}
+		return R_REDRAW | R_SELECTION;
+	case ACT_BOTTOM:
+	case ACT_FOLLOW:
+		s->follow = a == ACT_BOTTOM ? 1 : !s->follow;
+		load(s, ui);
+		return R_REDRAW | R_SELECTION;
+	case ACT_ENTER:
+		return R_REDRAW | R_FOCUS_DETAIL | R_SELECTION;
+	case ACT_FILTER:
+		text = ui_prompt(ui, "filter (table and/or insert,update,"
+		    "delete,truncate,ddl): ");
+		if (text == NULL)
+			return R_REDRAW;
+		if (set_filter(s, text) != 0)
+			ui_message(ui, 1, "not a filter: \"%s\"", text);
+		else
+			ui_message(ui, 0, text[0] != '\0' ? "filter: %s" :
+			    "no filter%s", text);
+		free(text);
+		s->follow = 1;
+		load(s, ui);
+		return R_REDRAW | R_SELECTION;
+	default:
+		return R_NONE;
+	}
+}
+
+static void
+stream_event(struct pane *p, struct ui *ui, unsigned ev)
+{
+	struct stream	*s = p->data;
+
+	if ((ev & (APP_EV_JOURNAL | APP_EV_SETUP)) && (s->follow ||
+	    s->nrows < (size_t)s->height))
+		load(s, ui);
+}
+
+static void
+stream_free(struct pane *p)
+{
+	struct stream	*s = p->data;
+
+	clear_rows(s);
+	free(s->filter.schema);
+	free(s->filter.table);
+	free(s);
+	free(p);
+}
+
+const struct history_pos *
+pane_stream_selected(struct pane *p)
+{
+	struct stream	*s = p->data;
+
+	return s->nrows > 0 ? &s->rows[s->sel].pos : NULL;
+}
+
+struct pane *
+pane_stream_new(void)
+{
+	struct pane	*p = xcalloc(1, sizeof *p);
+	struct stream	*s = xcalloc(1, sizeof *s);
+
+	s->follow = 1;
+	p->name = "stream";
+	p->title = "Stream";
+	p->data = s;
+	p->draw = stream_draw;
+	p->action = stream_action;
+	p->event = stream_event;
+	p->free = stream_free;
+	return p;
+}

@@ -1,0 +1,463 @@
+/*
+ * tui.c: the terminal UI's loop.
+ *
+ * One thread owns ncurses.  It polls the terminal, the app's wake-up fd
+ * and a self-pipe its signal handlers write to (SIGWINCH, SIGTERM,
+ * SIGINT), then hands input to the focused pane through the key table and
+ * app events to every pane, and draws once per iteration, at most every
+ * FRAME_MS while the stream is busy.  The terminal is given back on quit,
+ * on SIGTERM and on a fatal error (the xmalloc hook).
+ */
+#include <sys/ioctl.h>
+
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "ui.h"
+
+#define MIN_COLS	80
+#define MIN_LINES	24
+#define FRAME_MS	50
+#define SIDE_WIDTH	34
+
+static int			signal_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t	got_resize, got_quit;
+static int			curses_on;
+
+static void
+on_signal(int sig)
+{
+	int	saved = errno;
+	char	c = 1;
+
+	if (sig == SIGWINCH)
+		got_resize = 1;
+	else
+		got_quit = 1;
+	(void)write(signal_pipe[1], &c, 1);
+	errno = saved;
+}
+
+/* The fatal hook: give the terminal back before dying. */
+static void
+restore_terminal(void)
+{
+	if (curses_on) {
+		endwin();
+		curses_on = 0;
+	}
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+draw_help(struct ui *ui)
+{
+	const struct key_binding	*b;
+	char				 names[64];
+	int				 n = 0, h, w = 76, y, x, row;
+
+	for (b = key_table; b->name != NULL; b++)
+		n += keys_names(b, names, sizeof names) != NULL;
+	h = n + 2 < LINES - 2 ? n + 2 : LINES - 2;
+	y = (LINES - h) / 2;
+	x = (COLS - w) / 2;
+	for (row = y; row < y + h; row++)
+		mvhline(row, x, ' ', w);
+	ui_box(y, x, h, w, "Keys (any key closes)", 1, ui);
+	row = y + 1;
+	for (b = key_table; b->name != NULL && row < y + h - 1; b++) {
+		if (keys_names(b, names, sizeof names) == NULL)
+			continue;
+		ui_text(row, x + 2, 16, names, A_BOLD);
+		if (strcmp(b->context, "global") != 0)
+			ui_text(row, x + 18, 7, b->context, ui_attr(ui,
+			    C_DIM));
+		ui_text(row, x + 25, w - 27, b->help, A_NORMAL);
+		row++;
+	}
+}
+
+static void
+draw_title(struct ui *ui)
+{
+	const struct app_view	*v = &ui->view;
+	char			 buf[256];
+	int			 used;
+
+	attron(A_REVERSE);
+	mvhline(0, 0, ' ', COLS);
+	attroff(A_REVERSE);
+	snprintf(buf, sizeof buf, " pgtt  %s  listener %s  %llu changes",
+	    v->source_up ? v->source : "source unreachable", v->listener,
+	    (unsigned long long)v->changes);
+	used = ui_text(0, 0, COLS - 20, buf, A_REVERSE | A_BOLD);
+	(void)used;
+	ui_text(0, COLS - 18, 18, "  ? help  q quit ", A_REVERSE);
+}
+
+static void
+draw_message(struct ui *ui)
+{
+	move(LINES - 1, 0);
+	clrtoeol();
+	if (ui->message[0] != '\0')
+		ui_text(LINES - 1, 0, COLS - 1, ui->message,
+		    ui_attr(ui, ui->message_error ? C_ERROR : C_NORMAL));
+	else
+		ui_text(LINES - 1, 0, COLS - 1, "Tab pane  j/k move  Enter "
+		    "detail  / filter  f follow  G end  ? help  q quit",
+		    ui_attr(ui, C_DIM));
+}
+
+/*
+ * Left: sessions, checkpoints, status.  Right: stream over detail.  The
+ * side column keeps SIDE_WIDTH; the stream gets the larger share of the
+ * height, since it is what people watch.
+ */
+static void
+draw_all(struct ui *ui, int help)
+{
+	int	top = 1, h = LINES - 2, side = SIDE_WIDTH, right = COLS - side;
+	int	ses_h = 4, cp_h, st_h, stream_h;
+
+	erase();
+	if (COLS < MIN_COLS || LINES < MIN_LINES) {
+		char	buf[128];
+
+		snprintf(buf, sizeof buf, "terminal too small: %dx%d, pgtt "
+		    "needs %dx%d", COLS, LINES, MIN_COLS, MIN_LINES);
+		ui_text(LINES / 2, 0, COLS, buf, A_BOLD);
+		refresh();
+		return;
+	}
+	draw_title(ui);
+	cp_h = (h - ses_h) / 2 > 6 ? (h - ses_h) / 2 - 1 : 6;
+	st_h = h - ses_h - cp_h;
+	stream_h = h * 3 / 5;
+	ui->panes[0]->draw(ui->panes[0], ui, top, 0, ses_h, side,
+	    ui->focus == 0);
+	ui->panes[1]->draw(ui->panes[1], ui, top + ses_h, 0, cp_h, side,
+	    ui->focus == 1);
+	ui->panes[2]->draw(ui->panes[2], ui, top + ses_h + cp_h, 0, st_h,
+	    side, ui->focus == 2);
+	ui->panes[3]->draw(ui->panes[3], ui, top, side, stream_h, right,
+	    ui->focus == 3);
+	ui->panes[4]->draw(ui->panes[4], ui, top + stream_h, side,
+	    h - stream_h, right, ui->focus == 4);
+	draw_message(ui);
+	if (help)
+		draw_help(ui);
+	refresh();
+}
+
+/*
+ * The first start on a source setup has not prepared: show what setup
+ * would create and run it if asked.  0 ready, 1 declined, -1 failed.
+ */
+static int
+offer_setup(struct ui *ui)
+{
+	struct pgtt_err	 err;
+	char		*report = NULL, *line, *save = NULL;
+	unsigned	 ev;
+	int		 row, ch, ret;
+
+	app_setup(ui->app, 1);
+	for (;;) {
+		erase();
+		ui_text(1, 2, COLS - 4, "The source is not set up for pgtt "
+		    "yet. Asking what setup would do...", A_BOLD);
+		refresh();
+		struct pollfd	pfd = { app_wake_fd(ui->app), POLLIN, 0 };
+
+		poll(&pfd, 1, 500);
+		if (got_quit)
+			return -1;
+		ev = app_take_events(ui->app, &ui->view, NULL, 0);
+		if (ev & APP_EV_SETUP)
+			break;
+	}
+	ret = app_setup_result(ui->app, &report, &err);
+	erase();
+	if (ret != 0) {
+		ui_text(1, 2, COLS - 4, "pgtt cannot set up this source:",
+		    A_BOLD);
+		ui_text(3, 2, COLS - 4, err.msg, ui_attr(ui, C_ERROR));
+		ui_text(4, 2, COLS - 4, err.detail, A_NORMAL);
+		ui_text(5, 2, COLS - 4, err.hint, A_NORMAL);
+		ui_text(7, 2, COLS - 4, "press any key to quit", A_DIM);
+		refresh();
+		nodelay(stdscr, FALSE);
+		getch();
+		free(report);
+		return -1;
+	}
+	ui_text(1, 2, COLS - 4, "The source is not set up for pgtt yet. "
+	    "Setup would do this on it:", A_BOLD);
+	row = 3;
+	for (line = strtok_r(report, "\n", &save); line != NULL &&
+	    row < LINES - 3; line = strtok_r(NULL, "\n", &save))
+		ui_text(row++, 2, COLS - 4, line, A_NORMAL);
+	free(report);
+	ui_text(row + 1, 2, COLS - 4, "Run setup now? [y/n]", A_BOLD);
+	refresh();
+	nodelay(stdscr, FALSE);
+	do {
+		ch = getch();
+	} while (ch != 'y' && ch != 'n' && ch != 'q' && ch != 27 &&
+	    !got_quit);
+	nodelay(stdscr, TRUE);
+	if (ch != 'y')
+		return 1;
+	erase();
+	ui_text(1, 2, COLS - 4, "Running setup (the baseline dump may take a "
+	    "while)...", A_BOLD);
+	refresh();
+	app_setup(ui->app, 0);
+	for (;;) {
+		struct pollfd	pfd = { app_wake_fd(ui->app), POLLIN, 0 };
+
+		poll(&pfd, 1, 500);
+		if (app_take_events(ui->app, &ui->view, NULL, 0) &
+		    APP_EV_SETUP)
+			break;
+	}
+	ret = app_setup_result(ui->app, &report, &err);
+	free(report);
+	if (ret != 0) {
+		ui_message(ui, 1, "setup failed: %s", err.msg);
+		return -1;
+	}
+	ui_message(ui, 0, "setup done: capturing");
+	return 0;
+}
+
+static void
+broadcast(struct ui *ui, unsigned ev)
+{
+	size_t	i;
+
+	for (i = 0; i < ui->npanes; i++)
+		if (ui->panes[i]->event != NULL)
+			ui->panes[i]->event(ui->panes[i], ui, ev);
+}
+
+/* One key: help and pane focus are the loop's, the rest the pane's. */
+static int
+handle_key(struct ui *ui, int ch, int *help)
+{
+	struct pane	*p = ui->panes[ui->focus];
+	enum action	 a = keys_lookup(p->name, ch);
+	int		 r;
+
+	if (*help) {
+		*help = 0;
+		return R_REDRAW;
+	}
+	switch (a) {
+	case ACT_QUIT:
+		return R_QUIT;
+	case ACT_HELP:
+		*help = 1;
+		return R_REDRAW;
+	case ACT_NEXT_PANE:
+		ui->focus = (ui->focus + 1) % ui->npanes;
+		return R_REDRAW;
+	case ACT_PREV_PANE:
+		ui->focus = (ui->focus + ui->npanes - 1) % ui->npanes;
+		return R_REDRAW;
+	case ACT_REDRAW:
+		clearok(curscr, TRUE);
+		return R_REDRAW;
+	case ACT_CANCEL:
+		ui->message[0] = '\0';
+		return R_REDRAW;
+	case ACT_FILTER:
+	case ACT_FOLLOW:
+		/* The stream's keys work from any pane. */
+		p = ui->stream;
+		break;
+	default:
+		break;
+	}
+	ui->message[0] = '\0';
+	r = p->action(p, ui, a);
+	if (r & R_FOCUS_DETAIL) {
+		for (ui->focus = 0; ui->panes[ui->focus] != ui->detail;
+		    ui->focus++)
+			;
+	}
+	return r | R_REDRAW;
+}
+
+static void
+resize(void)
+{
+	struct winsize	ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clearok(curscr, TRUE);
+}
+
+static void
+loop(struct ui *ui)
+{
+	struct pollfd	 pfd[3];
+	int64_t		 last_draw = 0, now;
+	int		 dirty = 1, help = 0, ch, r, timeout;
+	unsigned	 ev;
+
+	for (;;) {
+		now = now_ms();
+		if (dirty && now - last_draw >= FRAME_MS) {
+			draw_all(ui, help);
+			last_draw = now;
+			dirty = 0;
+		}
+		timeout = dirty ? (int)(FRAME_MS - (now - last_draw)) : 1000;
+		pfd[0].fd = STDIN_FILENO;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = app_wake_fd(ui->app);
+		pfd[1].events = POLLIN;
+		pfd[2].fd = signal_pipe[0];
+		pfd[2].events = POLLIN;
+		if (poll(pfd, 3, timeout < 0 ? 0 : timeout) == -1 &&
+		    errno != EINTR)
+			break;
+		if (pfd[2].revents & POLLIN) {
+			char	buf[16];
+
+			while (read(signal_pipe[0], buf, sizeof buf) > 0)
+				;
+		}
+		if (got_quit)
+			break;
+		if (got_resize) {
+			got_resize = 0;
+			resize();
+			dirty = 1;
+		}
+		if (pfd[1].revents & POLLIN) {
+			char	msg[512];
+
+			ev = app_take_events(ui->app, &ui->view, msg,
+			    sizeof msg);
+			if (ev & APP_EV_MESSAGE)
+				ui_message(ui, strstr(msg, "stopped") != NULL ||
+				    strstr(msg, "failed") != NULL, "%s", msg);
+			broadcast(ui, ev);
+			dirty = 1;
+		}
+		while ((ch = getch()) != ERR) {
+			if (ch == KEY_RESIZE) {
+				dirty = 1;
+				continue;
+			}
+			r = handle_key(ui, ch, &help);
+			if (r & R_QUIT)
+				return;
+			if (r & R_REDRAW)
+				dirty = 1;
+		}
+	}
+}
+
+int
+tui_run(const struct config *cfg)
+{
+	struct ui		 ui;
+	struct sigaction	 sa;
+	struct pgtt_err		 err;
+	size_t			 i;
+	int			 ret, status = 0;
+
+	memset(&ui, 0, sizeof ui);
+	ui.cfg = cfg;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "pgtt: the terminal UI needs a terminal; use "
+		    "pgtt --headless COMMAND in scripts\n");
+		return 2;
+	}
+	if (pipe(signal_pipe) == -1)
+		fatalx("could not create pipe: %s", strerror(errno));
+	fcntl(signal_pipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK);
+
+	err_clear(&err);
+	ret = app_open(&ui.app, cfg, &err);
+	if (ret != 0 && ret != PGTT_ENOTFOUND) {
+		fprintf(stderr, "pgtt: %s\n", err.msg);
+		if (err.detail[0] != '\0')
+			fprintf(stderr, "DETAIL: %s\n", err.detail);
+		return err_exit_status(&err);
+	}
+
+	setlocale(LC_ALL, "");
+	if (getenv("ESCDELAY") == NULL)
+		set_escdelay(25);
+	xmalloc_set_fatal_hook(restore_terminal);
+	initscr();
+	curses_on = 1;
+	cbreak();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	ui_colors_init(&ui);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	ui.panes[0] = pane_sessions_new();
+	ui.panes[1] = pane_checkpoints_new();
+	ui.panes[2] = pane_status_new();
+	ui.panes[3] = ui.stream = pane_stream_new();
+	ui.panes[4] = ui.detail = pane_detail_new();
+	ui.npanes = 5;
+	ui.focus = 3;
+
+	if (ret == PGTT_ENOTFOUND && (ret = offer_setup(&ui)) != 0)
+		status = ret < 0 ? 1 : 0;
+	else {
+		broadcast(&ui, APP_EV_STATUS | APP_EV_JOURNAL);
+		loop(&ui);
+	}
+
+	for (i = 0; i < ui.npanes; i++)
+		ui.panes[i]->free(ui.panes[i]);
+	restore_terminal();
+	app_close(ui.app);
+	close(signal_pipe[0]);
+	close(signal_pipe[1]);
+	if (ui.message_error && status != 0)
+		fprintf(stderr, "pgtt: %s\n", ui.message);
+	log_msg(LOG_LEVEL_INFO, "terminal UI closed");
+	return status;
+}

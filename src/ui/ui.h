@@ -1,0 +1,124 @@
+/*
+ * ui.h: the terminal UI, shared by its files.  Only the UI thread calls
+ * ncurses.  Panes are small tables of functions over private state
+ * (tmux's window_mode); actions come from one key table (keys.c) and
+ * return reactions; the loop in tui.c draws once per iteration.
+ */
+#ifndef PGTT_UI_H
+#define PGTT_UI_H
+
+#include <curses.h>
+#include <stddef.h>
+
+#include "core/app.h"
+#include "core/config.h"
+
+enum action {
+	ACT_NONE,
+	ACT_QUIT,
+	ACT_HELP,
+	ACT_NEXT_PANE,
+	ACT_PREV_PANE,
+	ACT_UP,
+	ACT_DOWN,
+	ACT_PAGE_UP,
+	ACT_PAGE_DOWN,
+	ACT_TOP,
+	ACT_BOTTOM,
+	ACT_ENTER,
+	ACT_FILTER,
+	ACT_FOLLOW,
+	ACT_REDRAW,
+	ACT_CANCEL,
+};
+
+/* Reactions an action returns; the loop acts on them once. */
+enum {
+	R_NONE = 0,
+	R_REDRAW = 0x01,
+	R_QUIT = 0x02,
+	R_FOCUS_DETAIL = 0x04,
+	R_SELECTION = 0x08,	/* the selected change moved */
+};
+
+struct key_binding {
+	int		 key;		/* ncurses key code */
+	const char	*name;		/* as help and the man page show it */
+	const char	*context;	/* "global", "stream", "detail", ... */
+	enum action	 action;
+	const char	*help;
+};
+
+extern const struct key_binding key_table[];
+
+/* The action bound to key in context (falling back to "global"). */
+enum action	 keys_lookup(const char *context, int key);
+const char	*keys_names(const struct key_binding *, char *, size_t);
+/* The key table as the man page's KEYS section (mdoc) on stdout. */
+void		 keys_print_mdoc(void);
+
+struct ui;
+
+struct pane {
+	const char	*name;		/* also the key context */
+	const char	*title;
+	void		*data;
+	void		(*draw)(struct pane *, struct ui *, int, int, int, int,
+			    int);
+	int		(*action)(struct pane *, struct ui *, enum action);
+	void		(*event)(struct pane *, struct ui *, unsigned);
+	void		(*free)(struct pane *);
+};
+
+struct history_pos;
+
+struct ui {
+	struct app		*app;
+	const struct config	*cfg;
+	struct app_view		 view;
+	char			 message[512];
+	int			 message_error;
+	struct pane		*panes[5];
+	size_t			 npanes;
+	size_t			 focus;
+	struct pane		*stream, *detail;
+	int			 colors;
+};
+
+/* Draw helpers (draw.c). */
+enum ui_color {
+	C_NORMAL,
+	C_INSERT,
+	C_UPDATE,
+	C_DELETE,
+	C_DDL,
+	C_TITLE,
+	C_ERROR,
+	C_DIM,
+};
+
+void	 ui_colors_init(struct ui *);
+attr_t	 ui_attr(const struct ui *, enum ui_color);
+/* Text at y, x, at most w columns wide; UTF-8 aware; returns columns used. */
+int	 ui_text(int, int, int, const char *, attr_t);
+void	 ui_box(int, int, int, int, const char *title, int focused,
+	    const struct ui *);
+void	 ui_message(struct ui *, int error, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Panes. */
+struct pane	*pane_stream_new(void);
+struct pane	*pane_detail_new(void);
+struct pane	*pane_checkpoints_new(void);
+struct pane	*pane_sessions_new(void);
+struct pane	*pane_status_new(void);
+/* The change the stream has selected, for the detail pane; NULL if none. */
+const struct history_pos *pane_stream_selected(struct pane *);
+
+/* Read one line at the bottom of the screen; NULL on Esc.  Malloc'd. */
+char	*ui_prompt(struct ui *, const char *);
+
+/* Entry: the TUI on cfg; returns the process exit status. */
+int	 tui_run(const struct config *);
+
+#endif

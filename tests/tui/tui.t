@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The terminal UI as a person uses it: the real binary in tmux, keys sent
+# with send-keys, the screen read with capture-pane, at 80x24 and 160x48.
+. "$(dirname "$0")/../lib/harness.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "1..0 # SKIP tmux is not installed"
+	exit 0
+fi
+
+pg_start src 5631
+sql src postgres "CREATE DATABASE app"
+sql src app "CREATE TABLE items (id int PRIMARY KEY, name text, note text);
+	CREATE TABLE other (id int PRIMARY KEY)"
+W=$TEST_ROOT/w
+mkdir -p "$W"
+write_config "$W/config.yaml" "$(pg_dsn src app)"
+check_ok "setup" -c "$W/config.yaml" --headless setup
+
+# A new socket per start: a killed server unlinks its socket as it exits,
+# which would take the next server's socket with it if they shared a path.
+ROUND=0
+T="tmux -S $TEST_ROOT/tmux.0"
+screen() { $T capture-pane -p -t pgtt; }
+# see REGEX NAME: wait until the screen shows REGEX.
+see() {
+	if wait_until 20 sh -c "$T capture-pane -p -t pgtt | grep -Eq -- '$1'"; then
+		ok 0 "$2"
+	else
+		ok 1 "$2"
+		diag "screen:" "$(screen)"
+	fi
+}
+keys() { $T send-keys -t pgtt "$@"; }
+start_ui() {
+	$T kill-server 2>/dev/null
+	ROUND=$((ROUND + 1))
+	T="tmux -S $TEST_ROOT/tmux.$ROUND"
+	$T -f /dev/null new-session -d -s pgtt -x "$1" -y "$2" \
+		"TERM=xterm-256color LANG=C.UTF-8 $PGTT -c $W/config.yaml; echo EXIT=\$?; sleep 60"
+	_bg_pids="$_bg_pids $($T display -p -t pgtt '#{pane_pid}')"
+}
+trap '$T kill-server 2>/dev/null; _cleanup' EXIT
+
+# --- 80x24 ---
+start_ui 80 24
+see 'Sessions' "80x24: the sessions pane is drawn"
+see 'Checkpoints' "80x24: the checkpoints pane is drawn"
+see '# creation' "the creation checkpoint is listed, marked fixed"
+see 'Status' "80x24: the status pane is drawn"
+see 'listener.*streaming' "the status pane shows the listener streaming"
+see 'Stream \(following\)' "the stream follows by default"
+
+sql src app "INSERT INTO items VALUES (1, 'hello-tui', 'a note')"
+see 'insert public.items id=1' "a row inserted on the source appears in the stream"
+keys Enter
+see 'name +hello-tui' "Enter shows its columns in the detail pane"
+see 'insert public.items +at' "with the change's header"
+keys Tab
+keys '?'
+see 'Keys \(any key closes\)' "? opens the help"
+MISSING=""
+for k in $("$PGTT" --keys-mdoc | sed -n 's/^\.It Ic //p' | cut -d, -f1); do
+	screen | grep -q -- "$k" || MISSING="$MISSING $k"
+done
+is "$MISSING" "" "the help lists every bound key"
+keys Escape
+see 'Stream' "a key closes the help"
+
+sql src app "INSERT INTO other VALUES (7); UPDATE items SET note = 'changed' WHERE id = 1"
+see 'update public.items' "an update appears"
+keys '/' ; keys 'other' Enter
+see 'filter: other' "/ sets a filter"
+sleep 0.5
+is "$(screen | grep -c 'public.items')" "0" "the filter hides other tables"
+see 'insert public.other id=7' "and keeps the filtered one"
+keys '/' ; keys 'update' Enter
+see 'update public.items' "an operation filter keeps updates"
+keys '/' ; keys Enter
+see 'insert public.items id=1' "an empty filter shows everything again"
+
+$T resize-window -t pgtt -x 60 -y 20
+see 'terminal too small: 60x20, pgtt needs 80x24' "a too small terminal is said plainly"
+$T resize-window -t pgtt -x 100 -y 30
+see 'Detail' "after a resize the layout is drawn again"
+see 'insert public.items id=1' "with the stream's rows"
+
+keys q
+see 'EXIT=0' "q exits with status 0"
+unlike "$(screen)" 'Checkpoints' "and the terminal is given back"
+
+# --- 160x48 ---
+start_ui 160 48
+see 'Stream \(following\)' "160x48: the stream is drawn"
+see 'update public.items' "160x48: history from before the UI started is shown"
+see 'capture +2 tables, DDL on' "160x48: the status pane has room for everything"
+keys q
+see 'EXIT=0' "160x48: q exits with status 0"
+
+# --- SIGTERM gives the terminal back too ---
+start_ui 80 24
+see 'Stream' "started again"
+kill -TERM "$(pgrep -P "$($T display -p -t pgtt '#{pane_pid}')" -x "$(basename "$PGTT")")"
+see 'EXIT=0' "SIGTERM ends the UI with status 0"
+
+done_testing
