@@ -29,6 +29,7 @@
 struct relent {
 	uint32_t		 relid;	/* 0: empty slot */
 	pgtt_lsn		 lsn;
+	uint32_t		 seq;
 	struct pgtt_relation	*rel;	/* NULL: unknown at lsn */
 };
 
@@ -242,7 +243,7 @@ scan_txn(struct scan *s, pgtt_lsn lsn, const struct pgtt_txn **out)
  * pointer lives until RELCACHE more lookups miss, or scan_close.
  */
 static int
-scan_rel(struct scan *s, uint32_t relid, pgtt_lsn lsn,
+scan_rel(struct scan *s, uint32_t relid, pgtt_lsn lsn, uint32_t seq,
     const struct pgtt_relation **out)
 {
 	struct pgtt_relation	*rel = NULL;
@@ -252,12 +253,13 @@ scan_rel(struct scan *s, uint32_t relid, pgtt_lsn lsn,
 
 	/* An empty slot matches only relid 0, which is unknown anyway. */
 	for (i = 0; i < RELCACHE; i++) {
-		if (s->rels[i].relid == relid && s->rels[i].lsn == lsn) {
+		if (s->rels[i].relid == relid && s->rels[i].lsn == lsn &&
+		    s->rels[i].seq == seq) {
 			*out = s->rels[i].rel;
 			return 0;
 		}
 	}
-	rc = journal_iter_relation_at(s->it, relid, lsn, &rel, s->e);
+	rc = journal_iter_relation_at(s->it, relid, lsn, seq, &rel, s->e);
 	if (rc != 0 && rc != PGTT_ENOTFOUND)
 		return rc;
 	err_clear(s->e);
@@ -265,6 +267,7 @@ scan_rel(struct scan *s, uint32_t relid, pgtt_lsn lsn,
 	free(slot->rel);
 	slot->relid = relid;
 	slot->lsn = lsn;
+	slot->seq = seq;
 	slot->rel = rel;
 	*out = rel;
 	return 0;
@@ -316,7 +319,7 @@ wanted(struct scan *s, const struct history_filter *f,
 		n = ch->nrelids;
 	}
 	for (i = 0; i < n; i++) {
-		if ((rc = scan_rel(s, ids[i], ch->commit_lsn, &rel)) != 0)
+		if ((rc = scan_rel(s, ids[i], ch->commit_lsn, ch->seq, &rel)) != 0)
 			return rc;
 		if (table_matches(f, rel))
 			return 1;
@@ -429,7 +432,7 @@ row_fill(struct scan *s, struct history_row *row,
 	case CHANGE_UPDATE:
 	case CHANGE_DELETE:
 		row->relid = ch->relid;
-		if ((rc = scan_rel(s, ch->relid, ch->commit_lsn, &rel)) != 0)
+		if ((rc = scan_rel(s, ch->relid, ch->commit_lsn, ch->seq, &rel)) != 0)
 			return rc;
 		put_table(b, rel, ch->relid);
 		row->table = take_string(b);
@@ -450,7 +453,7 @@ row_fill(struct scan *s, struct history_row *row,
 	case CHANGE_TRUNCATE:
 		for (i = 0; i < ch->nrelids; i++) {
 			if ((rc = scan_rel(s, ch->relids[i], ch->commit_lsn,
-			    &rel)) != 0)
+			    ch->seq, &rel)) != 0)
 				return rc;
 			if (i > 0)
 				buf_append(b, ", ", 2);
@@ -755,7 +758,7 @@ history_detail(struct journal *j, const struct history_pos *pos,
 	case CHANGE_INSERT:
 	case CHANGE_UPDATE:
 	case CHANGE_DELETE:
-		if ((rc = scan_rel(&s, ch->relid, ch->commit_lsn, &rel)) != 0)
+		if ((rc = scan_rel(&s, ch->relid, ch->commit_lsn, ch->seq, &rel)) != 0)
 			goto out;
 		detail_cols(d, ch, rel);
 		break;

@@ -130,11 +130,18 @@ jbatch_put_change(struct jbatch *b, const struct pgtt_change *ch)
 	record_encode_change(&b->bytes, ch);
 }
 
-/* Keyed by relid and the LSN this version was first seen at. */
+/* Keyed by relid, commit LSN and the first change it applies to. */
 void
 jbatch_put_relation(struct jbatch *b, const struct pgtt_relation *r)
 {
-	jbatch_add(b, DB_RELATION, OP_PUT, r->relid, 4, r->lsn, 8);
+	struct jent	*ent;
+	uint8_t		 seq[4];
+
+	/* Three parts: relid, commit LSN, first seq the version applies to. */
+	ent = jbatch_add(b, DB_RELATION, OP_PUT, r->relid, 4, r->lsn, 8);
+	be32_put(seq, r->seq);
+	buf_append(&b->bytes, seq, sizeof seq);
+	ent->klen += sizeof seq;
 	record_encode_relation(&b->bytes, r);
 }
 

@@ -4,7 +4,8 @@
  *
  * One environment per directory holds seven sub-databases.  Every key is
  * big-endian so LMDB's byte order is history order: txn by commit LSN,
- * change by commit LSN and sequence, relation by relid and the LSN the
+ * change by commit LSN and sequence, relation by relid, the LSN and the
+ * sequence of the first change a version applies to,
  * version was first seen at (a change is read with the greatest version at
  * or before its LSN), bytime by commit time with the sign bit flipped and
  * commit LSN, checkpoint and session by id.  Values are record.c's
@@ -674,28 +675,37 @@ cursor_seek(MDB_cursor *cur, const uint8_t *key, size_t klen,
 	return rc;
 }
 
-/* The version of a relation a change at lsn must be read with, in txn. */
+/*
+ * The version of a relation the change (lsn, seq) must be read with, in
+ * txn: the greatest key <= (relid, lsn, seq).  A version carries the seq
+ * of the first change it applies to, so an ALTER TABLE in the middle of a
+ * transaction splits that transaction's changes correctly.
+ */
 static int
 relation_at_in(struct journal *j, MDB_txn *txn, uint32_t relid,
-    pgtt_lsn lsn, struct pgtt_relation **out, struct pgtt_err *e)
+    pgtt_lsn lsn, uint32_t seq, struct pgtt_relation **out,
+    struct pgtt_err *e)
 {
 	struct pgtt_relation	*rel = NULL;
 	MDB_cursor		*cur;
 	MDB_val			 k, v;
-	uint8_t			 key[12];
+	uint8_t			 key[16];
 	char			 text[LSN_BUFSIZE];
 	int			 rc;
 
 	be32_put(key, relid);
 	be64_put(key + 4, lsn);
+	be32_put(key + 12, seq);
 	if ((rc = mdb_cursor_open(txn, j->dbi[DB_RELATION], &cur)) == 0) {
 		rc = cursor_seek(cur, key, sizeof key, SEEK_LE, &k, &v);
 		if (rc == 0 && (k.mv_size != sizeof key ||
 		    be32_get(k.mv_data) != relid))
 			rc = MDB_NOTFOUND;
 		if (rc == 0 && (rel = record_decode_relation(v.mv_data,
-		    v.mv_size, e)) != NULL)
+		    v.mv_size, e)) != NULL) {
 			rel->lsn = be64_get((uint8_t *)k.mv_data + 4);
+			rel->seq = be32_get((uint8_t *)k.mv_data + 12);
+		}
 		mdb_cursor_close(cur);
 	}
 	if (rc == MDB_NOTFOUND) {
@@ -711,17 +721,17 @@ relation_at_in(struct journal *j, MDB_txn *txn, uint32_t relid,
 	return 0;
 }
 
-/* The version of a relation a change at lsn must be read with. */
+/* The version of a relation the change (lsn, seq) must be read with. */
 int
 journal_relation_at(struct journal *j, uint32_t relid, pgtt_lsn lsn,
-    struct pgtt_relation **out, struct pgtt_err *e)
+    uint32_t seq, struct pgtt_relation **out, struct pgtt_err *e)
 {
 	MDB_txn	*txn;
 	int	 rc;
 
 	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
 		return rc;
-	rc = relation_at_in(j, txn, relid, lsn, out, e);
+	rc = relation_at_in(j, txn, relid, lsn, seq, out, e);
 	txn_end(j, txn);
 	return rc;
 }
@@ -940,9 +950,10 @@ journal_iter_txn_get(struct journal_iter *it, pgtt_lsn lsn,
 /* A relation version seen in the iterator's snapshot. */
 int
 journal_iter_relation_at(struct journal_iter *it, uint32_t relid,
-    pgtt_lsn lsn, struct pgtt_relation **out, struct pgtt_err *e)
+    pgtt_lsn lsn, uint32_t seq, struct pgtt_relation **out,
+    struct pgtt_err *e)
 {
-	return relation_at_in(it->j, it->txn, relid, lsn, out, e);
+	return relation_at_in(it->j, it->txn, relid, lsn, seq, out, e);
 }
 
 /* Ends the read transaction so the map can grow again. */

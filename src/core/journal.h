@@ -22,7 +22,7 @@
 #include "lsn.h"
 #include "record.h"
 
-#define JOURNAL_FORMAT	1	/* bump on any incompatible change */
+#define JOURNAL_FORMAT	2	/* bump on any incompatible change */
 
 struct journal;
 struct jbatch;
@@ -95,9 +95,9 @@ int	 journal_stats(struct journal *, struct journal_stats *,
 /* Transaction by exact commit LSN; PGTT_ENOTFOUND if absent. */
 int	 journal_txn_get(struct journal *, pgtt_lsn, struct pgtt_txn **,
 	    struct pgtt_err *);
-/* Relation version in force at lsn: the greatest version with key <= lsn. */
+/* The relation version change (lsn, seq) is read with: greatest key <= it. */
 int	 journal_relation_at(struct journal *, uint32_t relid, pgtt_lsn,
-	    struct pgtt_relation **, struct pgtt_err *);
+	    uint32_t seq, struct pgtt_relation **, struct pgtt_err *);
 /* First transaction committed at or after lsn; PGTT_ENOTFOUND if none. */
 int	 journal_seek_lsn(struct journal *, pgtt_lsn, pgtt_lsn *commit_lsn,
 	    struct pgtt_err *);
@@ -144,7 +144,8 @@ int	 journal_iter_prev(struct journal_iter *, struct pgtt_change **,
 int	 journal_iter_txn_get(struct journal_iter *, pgtt_lsn,
 	    struct pgtt_txn **, struct pgtt_err *);
 int	 journal_iter_relation_at(struct journal_iter *, uint32_t relid,
-	    pgtt_lsn, struct pgtt_relation **, struct pgtt_err *);
+	    pgtt_lsn, uint32_t seq, struct pgtt_relation **,
+	    struct pgtt_err *);
 void	 journal_iter_close(struct journal_iter *);
 
 /* All checkpoints / sessions in id order; free each element, then the array. */

@@ -268,10 +268,17 @@ on_relation(struct listener *l, const struct pgo_event *ev,
 	struct relcache		*rc = NULL;
 	size_t			 i;
 
+	/* pgoutput sends Relation only inside a transaction: its place. */
+	if (!l->in_txn) {
+		log_msg(LOG_LEVEL_WARNING, "ignored a Relation message for "
+		    "%u outside a transaction", ev->u.relation.relid);
+		return 0;
+	}
 	defs = xcalloc(ev->u.relation.ncols + 1, sizeof *defs);
 	memset(&rel, 0, sizeof rel);
 	rel.relid = ev->u.relation.relid;
 	rel.lsn = l->txn.commit_lsn;
+	rel.seq = l->txn.nchanges;
 	rel.schema = ev->u.relation.nspname[0] != '\0' ?
 	    ev->u.relation.nspname : "pg_catalog";
 	rel.name = ev->u.relation.relname;
@@ -302,7 +309,7 @@ on_relation(struct listener *l, const struct pgo_event *ev,
 		memset(rc, 0, sizeof *rc);
 		rc->relid = rel.relid;
 		if (journal_relation_at(l->o.journal, rel.relid, UINT64_MAX,
-		    &stored, err) == 0) {
+		    UINT32_MAX, &stored, err) == 0) {
 			buf_init(&old);
 			record_encode_relation(&old, stored);
 			rc->enc = old.data;

@@ -84,8 +84,9 @@ struct pgtt_column_def {
 };
 
 struct pgtt_relation {
-	uint32_t	 relid;		/* key, with lsn */
-	pgtt_lsn	 lsn;		/* first seen at this commit LSN */
+	uint32_t	 relid;		/* key, with lsn and seq */
+	pgtt_lsn	 lsn;		/* first seen in the txn with this commit LSN */
+	uint32_t	 seq;		/* ... for its changes from this seq on */
 	const char	*schema;
 	const char	*name;
 	char		 replident;	/* 'd', 'n', 'f', 'i' */

@@ -119,6 +119,21 @@ M=$(log_json --from "$(log_json --table migr | sed -n 3p | json_get lsn)" --op d
 is "$(echo "$M" | while read -r l; do echo "$l" | json_get op; echo; done | paste -sd,)" \
 	"ddl,insert,ddl,insert,insert" "each DDL transaction keeps its order, DROP included"
 
+# A column dropped between two rows of one transaction: each row is read
+# with the table as it was when it was written.
+sql src app "CREATE TABLE dropped (id int PRIMARY KEY, a text, b text)"
+sql src app "BEGIN; INSERT INTO dropped VALUES (1, 'A1', 'B1');
+	ALTER TABLE dropped DROP COLUMN a; INSERT INTO dropped VALUES (2, 'B2'); COMMIT"
+mark 10
+D=$(log_json --table dropped --op insert)
+is "$(echo "$D" | sed -n 1p | json_get new)" '{"a":"A1","b":"B1","id":"1"}' "a row written before DROP COLUMN keeps its columns"
+is "$(echo "$D" | sed -n 2p | json_get new)" '{"b":"B2","id":"2"}' "the row after it has the new shape, in the same transaction"
+
+# --- a time as a point: the state at T holds what committed before T ---
+T5=$(log_json --table marker | sed -n 5p | json_get commit_time)
+is "$(log_json --table marker --from "$T5" --limit 1 | json_get new.id)" "5" "--from a timestamp starts at the first commit at that time"
+is "$(log_json --table marker --to "$T5" | tail -n 1 | json_get new.id)" "4" "--to a timestamp ends before it"
+
 # --- quoted identifiers ---
 sql src app "INSERT INTO \"Sales\".\"Order Items\" VALUES (7, 3)"
 mark 6

@@ -208,7 +208,7 @@ test_create_reopen(void **state)
 	assert_string_equal(v, "shop");
 	free(v);
 	assert_int_equal(journal_meta_get(j, "format", &v, &e), 0);
-	assert_string_equal(v, "1");
+	assert_int_equal(atoi(v), JOURNAL_FORMAT);
 	free(v);
 	assert_int_equal(journal_meta_get_lsn(j, "confirmed_lsn", &lsn, &e), 0);
 	assert_true(lsn == 0x100000ABCULL);
@@ -225,7 +225,8 @@ test_create_reopen(void **state)
 	free(txn);
 	assert_int_equal(journal_txn_get(j, 0x1001, &txn, &e), PGTT_ENOTFOUND);
 
-	assert_int_equal(journal_relation_at(j, 16384, 0x2000, &rel, &e), 0);
+	assert_int_equal(journal_relation_at(j, 16384, 0x2000, UINT32_MAX,
+	    &rel, &e), 0);
 	assert_string_equal(rel->name, "accounts");
 	assert_int_equal(rel->cols[0].typmod, -1);
 	free(rel);
@@ -322,7 +323,7 @@ check_rel(struct journal *j, uint32_t relid, pgtt_lsn at, pgtt_lsn want,
 	struct pgtt_err		 e;
 	int			 rc;
 
-	rc = journal_relation_at(j, relid, at, &rel, &e);
+	rc = journal_relation_at(j, relid, at, UINT32_MAX, &rel, &e);
 	if (want == 0) {
 		assert_int_equal(rc, PGTT_ENOTFOUND);
 		assert_null(rel);
@@ -366,6 +367,60 @@ test_relation_at(void **state)
 	check_rel(j, 150, 1000, 0, NULL);	/* the one before is 100's */
 	check_rel(j, 300, 1000, 0, NULL);	/* past the end */
 	check_rel(j, 1, 1000, 0, NULL);		/* before the start */
+	jbatch_free(b);
+	journal_close(j);
+}
+
+/*
+ * An ALTER TABLE inside a transaction: the changes before it are read
+ * with the old version, those after with the new, though both versions
+ * share the transaction's commit LSN.
+ */
+static void
+test_relation_mid_transaction(void **state)
+{
+	struct fixture		*f = *state;
+	struct journal		*j;
+	struct jbatch		*b;
+	struct pgtt_relation	 r, *got;
+	struct pgtt_column_def	 before[] = { { "id", 23, -1, 1 },
+				    { "a", 25, -1, 0 }, { "b", 25, -1, 0 } };
+	struct pgtt_column_def	 after[] = { { "id", 23, -1, 1 },
+				    { "b", 25, -1, 0 } };
+	struct pgtt_err		 e;
+
+	j = open_ok(f->dir, 0, JOURNAL_CREATE);
+	b = jbatch_new();
+	memset(&r, 0, sizeof r);
+	r.relid = 700;
+	r.lsn = 0x5000;
+	r.schema = "public";
+	r.name = "t";
+	r.replident = 'd';
+	r.ncols = 3;
+	r.cols = before;
+	jbatch_put_relation(b, &r);
+	r.seq = 2;		/* the DROP COLUMN came after two changes */
+	r.ncols = 2;
+	r.cols = after;
+	jbatch_put_relation(b, &r);
+	commit_ok(j, b);
+	err_clear(&e);
+
+	assert_int_equal(journal_relation_at(j, 700, 0x5000, 1, &got, &e), 0);
+	assert_int_equal(got->ncols, 3);
+	assert_int_equal(got->seq, 0);
+	free(got);
+	assert_int_equal(journal_relation_at(j, 700, 0x5000, 2, &got, &e), 0);
+	assert_int_equal(got->ncols, 2);
+	assert_string_equal(got->cols[1].name, "b");
+	assert_int_equal(got->seq, 2);
+	free(got);
+	assert_int_equal(journal_relation_at(j, 700, 0x6000, 0, &got, &e), 0);
+	assert_int_equal(got->ncols, 2);
+	free(got);
+	assert_int_equal(journal_relation_at(j, 700, 0x4fff, UINT32_MAX, &got,
+	    &e), PGTT_ENOTFOUND);
 	jbatch_free(b);
 	journal_close(j);
 }
@@ -462,7 +517,7 @@ test_iter(void **state)
 		assert_memory_equal(ch->new.cols[0].val, val, strlen(val));
 		/* Other reads nest inside an open iterator. */
 		assert_int_equal(journal_relation_at(j, ch->relid,
-		    ch->commit_lsn, &rel, &e), 0);
+		    ch->commit_lsn, ch->seq, &rel, &e), 0);
 		free(rel);
 		free(ch);
 	}
@@ -818,13 +873,16 @@ test_iter_lookups(void **state)
 	assert_string_equal(e.msg, "no transaction committed at 0/C8");
 	assert_int_equal(journal_txn_get(j, 200, &txn, &e), 0);
 	free(txn);
-	assert_int_equal(journal_iter_relation_at(it, 16384, 300, &rel, &e), 0);
+	assert_int_equal(journal_iter_relation_at(it, 16384, 300, UINT32_MAX,
+	    &rel, &e), 0);
 	assert_string_equal(rel->name, "old");
 	assert_true(rel->lsn == 50 && rel->relid == 16384);
 	free(rel);
-	assert_int_equal(journal_iter_relation_at(it, 16384, 10, &rel, &e),
+	assert_int_equal(journal_iter_relation_at(it, 16384, 10, UINT32_MAX,
+	    &rel, &e),
 	    PGTT_ENOTFOUND);
-	assert_int_equal(journal_relation_at(j, 16384, 300, &rel, &e), 0);
+	assert_int_equal(journal_relation_at(j, 16384, 300, UINT32_MAX, &rel,
+	    &e), 0);
 	assert_string_equal(rel->name, "new");
 	free(rel);
 	step(it, 1, 100, 0);
@@ -844,6 +902,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_format_mismatch, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_relation_mid_transaction,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relation_at, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_seek, setup, teardown),
