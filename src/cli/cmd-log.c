@@ -4,10 +4,13 @@
  *
  * Only whole transactions are shown: a change is printed once its
  * transaction's record exists, so a large transaction still being written
- * never shows half.  The journal's read transaction is reopened every
- * CHUNK changes, so a slow reader (a pager) never pins old pages while the
- * listener writes.
+ * never shows half; changes left without a record by an abandoned
+ * transaction (committed history follows them) are passed over.  Each
+ * chunk (CHUNK changes or CHUNK_BYTES of output) is read in one read
+ * transaction and written out after it is closed, so a slow reader (a
+ * pager) never pins the journal's pages while the listener writes.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,11 +23,13 @@
 #include "core/history.h"
 #include "core/ident.h"
 #include "core/journal.h"
+#include "core/log.h"
 #include "core/point.h"
 #include "core/pgtime.h"
 #include "core/xmalloc.h"
 
 #define CHUNK		1000
+#define CHUNK_BYTES	(4L << 20)	/* output held back per chunk, about */
 #define FOLLOW_MS	200
 #define SHOW_MAX	60	/* characters of a value in text output */
 
@@ -103,14 +108,14 @@ col_name(const struct pgtt_relation *rel, size_t i, char *buf)
 
 /* "schema.name" of relid as it was at lsn, or its number; malloc'd. */
 static char *
-relation_name(struct journal *j, uint32_t relid, pgtt_lsn lsn)
+relation_name(struct journal *j, uint32_t relid, pgtt_lsn lsn, uint32_t seq)
 {
 	struct pgtt_relation	*r;
 	struct pgtt_err		 err;
 	char			*name;
 
 	err_clear(&err);
-	if (journal_relation_at(j, relid, lsn, &r, &err) != 0) {
+	if (journal_relation_at(j, relid, lsn, seq, &r, &err) != 0) {
 		xasprintf(&name, "%u", relid);
 		return name;
 	}
@@ -183,7 +188,7 @@ change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 
 		for (i = 0; i < ch->nrelids; i++) {
 			char	*name = relation_name(j, ch->relids[i],
-			    ch->commit_lsn);
+			    ch->commit_lsn, ch->seq);
 
 			json_array_append_new(tables, json_string(name));
 			free(name);
@@ -220,17 +225,18 @@ change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 
 /* Write what the shared formatter put in b, and empty it. */
 static void
-put_buf(struct buf *b)
+put_buf(FILE *out, struct buf *b)
 {
 	if (b->len > 0)
-		fwrite(b->data, 1, b->len, stdout);
+		fwrite(b->data, 1, b->len, out);
 	buf_reset(b);
 }
 
 /* One text line; values go through history's formatter, as in the TUI. */
 static void
 change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
-    const struct pgtt_relation *rel, struct journal *j, struct buf *b)
+    const struct pgtt_relation *rel, struct journal *j, struct buf *b,
+    FILE *out)
 {
 	char	lsnbuf[LSN_BUFSIZE], timebuf[PGTIME_BUFSIZE];
 	size_t	i;
@@ -238,13 +244,13 @@ change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 	pgtime_format(txn->commit_time, timebuf);
 	timebuf[10] = ' ';
 	timebuf[23] = '\0';	/* milliseconds are enough on a terminal */
-	printf("%s %-12s %-8s", timebuf, lsn_format(ch->commit_lsn, lsnbuf),
+	fprintf(out, "%s %-12s %-8s", timebuf, lsn_format(ch->commit_lsn, lsnbuf),
 	    change_kind_name(ch->kind));
 	switch (ch->kind) {
 	case CHANGE_INSERT:
 	case CHANGE_UPDATE:
 	case CHANGE_DELETE:
-		printf(" %s.%s", rel != NULL ? rel->schema : "?",
+		fprintf(out, " %s.%s", rel != NULL ? rel->schema : "?",
 		    rel != NULL ? rel->name : "?");
 		if (ch->kind == CHANGE_DELETE)
 			history_format_tuple(b, &ch->old, rel,
@@ -252,15 +258,15 @@ change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 		else
 			history_format_tuple(b, &ch->new, rel, 0, SHOW_MAX);
 		if (b->len > 0)
-			putchar(' ');
-		put_buf(b);
+			fputc(' ', out);
+		put_buf(out, b);
 		break;
 	case CHANGE_TRUNCATE:
 		for (i = 0; i < ch->nrelids; i++) {
 			char	*name = relation_name(j, ch->relids[i],
-			    ch->commit_lsn);
+			    ch->commit_lsn, ch->seq);
 
-			printf(" %s", name);
+			fprintf(out, " %s", name);
 			free(name);
 		}
 		break;
@@ -275,20 +281,20 @@ change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 			    json_object_get(doc, "query"));
 
 			/* The statement whole, on one line. */
-			putchar(' ');
+			fputc(' ', out);
 			if (q != NULL)
 				history_format_line(b, q, strlen(q), SIZE_MAX);
-			put_buf(b);
+			put_buf(out, b);
 			json_decref(doc);
 			break;
 		}
-		printf(" %s ", ch->prefix);
+		fprintf(out, " %s ", ch->prefix);
 		history_format_value(b, &c, SHOW_MAX);
-		put_buf(b);
+		put_buf(out, b);
 		break;
 	}
 	}
-	putchar('\n');
+	fputc('\n', out);
 }
 
 /* Does the change pass --table and --op? */
@@ -306,6 +312,19 @@ wanted(const struct log_opts *lo, const struct pgtt_change *ch,
 	    strcmp(rel->schema, lo->schema) == 0);
 }
 
+/* One JSON object as one line. */
+static void
+emit_json(FILE *out, json_t *obj)
+{
+	char	*text;
+
+	if ((text = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII)) == NULL)
+		fatalx("could not encode JSON output");
+	fprintf(out, "%s\n", text);
+	free(text);
+	json_decref(obj);
+}
+
 /*
  * Print changes after (*lsn, *seq) up to lo->to; updates the position.
  * Returns the number printed, or a negative error.  *done is set when the
@@ -320,19 +339,34 @@ print_chunk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
 	struct pgtt_txn		*txn = NULL;
 	struct pgtt_relation	*rel;
 	struct buf		 b;
+	FILE			*out;
+	char			*text = NULL;
+	size_t			 textlen = 0;
+	pgtt_lsn		 next;
 	long			 n = 0, seen = 0;
-	int			 ret;
+	int			 ret = 0;
 
-	if (journal_iter_open(j, *lsn, &it, &ctx->err) != 0)
+	/*
+	 * The chunk is written to memory and printed once the read
+	 * transaction is closed: a pager that stops reading must not pin
+	 * the journal's pages while the listener writes.
+	 */
+	if ((out = open_memstream(&text, &textlen)) == NULL)
+		return err_set(&ctx->err, PGTT_EIO, "open_memstream: %s",
+		    strerror(errno));
+	if (journal_iter_open(j, *lsn, &it, &ctx->err) != 0) {
+		fclose(out);
+		free(text);
 		return ctx->err.code;
+	}
 	/* Straight to the change after the last one printed. */
 	if (*seq == UINT32_MAX)
 		journal_iter_seek(it, *lsn + 1, 0, &ctx->err);
 	else
 		journal_iter_seek(it, *lsn, (uint32_t)(*seq + 1), &ctx->err);
 	buf_init(&b);
-	while (seen < CHUNK && (ret = journal_iter_next(it, &ch,
-	    &ctx->err)) == 1) {
+	while (seen < CHUNK && ftell(out) < CHUNK_BYTES &&
+	    (ret = journal_iter_next(it, &ch, &ctx->err)) == 1) {
 		if (lo->to != LSN_INVALID && ch->commit_lsn >= lo->to) {
 			*done = 1;
 			free(ch);
@@ -343,23 +377,40 @@ print_chunk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
 			txn = NULL;
 			if (journal_iter_txn_get(it, ch->commit_lsn, &txn,
 			    &ctx->err) != 0) {
-				/* Not committed yet: stop before it. */
-				free(ch);
 				err_clear(&ctx->err);
+				/*
+				 * No record: the transaction is still being
+				 * written, and then nothing committed follows
+				 * it, so stop; or it was abandoned (committed
+				 * history follows), so pass over it.
+				 */
+				if (journal_seek_lsn(j, ch->commit_lsn + 1,
+				    &next, &ctx->err) == 0 &&
+				    journal_iter_seek(it, next, 0,
+				    &ctx->err) == 0) {
+					log_msg(LOG_LEVEL_WARNING, "log: passed "
+					    "over changes at %llX with no "
+					    "transaction record",
+					    (unsigned long long)ch->commit_lsn);
+					free(ch);
+					continue;
+				}
+				err_clear(&ctx->err);
+				free(ch);
 				break;
 			}
 		}
 		rel = NULL;
 		if (ch->relid != 0 && journal_iter_relation_at(it, ch->relid,
-		    ch->commit_lsn, &rel, &ctx->err) != 0) {
+		    ch->commit_lsn, ch->seq, &rel, &ctx->err) != 0) {
 			rel = NULL;
 			err_clear(&ctx->err);
 		}
 		if (wanted(lo, ch, rel)) {
 			if (ctx->json)
-				cli_emit_json(change_json(ch, txn, rel, j));
+				emit_json(out, change_json(ch, txn, rel, j));
 			else
-				change_text(ch, txn, rel, j, &b);
+				change_text(ch, txn, rel, j, &b, out);
 			n++;
 			(*printed)++;
 		}
@@ -376,6 +427,10 @@ print_chunk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
 	free(txn);
 	buf_done(&b);
 	journal_iter_close(it);
+	fclose(out);
+	if (ret >= 0 && textlen > 0)
+		fwrite(text, 1, textlen, stdout);
+	free(text);
 	if (ret < 0)
 		return ret;
 	fflush(stdout);

@@ -2,8 +2,11 @@
  * point.c: names for positions.  Keywords win over checkpoint names
  * (a checkpoint cannot be called "head"); an LSN or a timestamp is
  * recognised by its form before any name is looked up.  A timestamp T
- * means the state at T: every transaction committed before T, so its
- * position is the commit LSN of the first transaction at or after T.
+ * means what recovery to T gives: WAL replayed up to the first commit,
+ * in WAL order, whose time is at or after T.  Commit times are not quite
+ * in LSN order under concurrency, so that is the smallest commit LSN
+ * among the transactions with time >= T, which lies at most TIME_SKEW
+ * before the one with the earliest such time.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -13,6 +16,8 @@
 #include "pgtime.h"
 #include "point.h"
 #include "xmalloc.h"
+
+#define TIME_SKEW	1000000		/* µs of commit-time disorder allowed */
 
 static const char *const keywords[] = {
 	"now", "head", "creation", "migration", NULL
@@ -81,6 +86,37 @@ head_lsn(struct journal *j, pgtt_lsn *out, struct pgtt_err *err)
 		return err->code;
 	*out = t->end_lsn;
 	free(t);
+	return 0;
+}
+
+/*
+ * *lsn commits at or after t; walk back through the commits before it
+ * that could still be at or after t, and keep the smallest such LSN.
+ */
+static int
+earliest_at_time(struct journal *j, int64_t t, pgtt_lsn *lsn,
+    struct pgtt_err *err)
+{
+	struct pgtt_txn	*txn;
+	pgtt_lsn	 at = *lsn;
+
+	for (;;) {
+		if (journal_seek_before_lsn(j, at, &at, err) != 0) {
+			if (err->code != PGTT_ENOTFOUND)
+				return err->code;
+			break;
+		}
+		if (journal_txn_get(j, at, &txn, err) != 0)
+			return err->code;
+		if (txn->commit_time < t - TIME_SKEW) {
+			free(txn);
+			break;
+		}
+		if (txn->commit_time >= t)
+			*lsn = at;
+		free(txn);
+	}
+	err_clear(err);
 	return 0;
 }
 
@@ -165,7 +201,7 @@ point_resolve(struct journal *j, const char *dsn, const char *text,
 			err_clear(err);
 			return head_lsn(j, out, err);
 		}
-		return ret;
+		return ret != 0 ? ret : earliest_at_time(j, t, out, err);
 	}
 
 	buf_init(&hint);

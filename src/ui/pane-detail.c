@@ -7,6 +7,7 @@
  * pretending to be empty.
  */
 #include <curses.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,19 @@ add_wrapped(struct detail *dt, const char *label, const char *value,
 	free(text);
 }
 
+/* A raw value made fit to draw: one line, control characters as spaces. */
+static char *
+safe_text(const char *s, size_t len)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	if (s != NULL)
+		history_format_line(&b, s, len, SIZE_MAX);
+	buf_append(&b, "", 1);
+	return (char *)b.data;
+}
+
 /* Lay the change out for the pane's width. */
 static void
 layout(struct detail *dt)
@@ -113,8 +127,12 @@ layout(struct detail *dt)
 	    lsn_format(d->row.pos.lsn, lsnbuf), d->row.pos.seq, d->row.xid,
 	    pgtime_format(d->row.commit_time, when));
 	add_wrapped(dt, "", head, C_TITLE, 1);
-	if (d->sql != NULL)
-		add_wrapped(dt, "", d->sql, C_DDL, 0);
+	if (d->sql != NULL) {
+		char	*sql = safe_text(d->sql, strlen(d->sql));
+
+		add_wrapped(dt, "", sql, C_DDL, 0);
+		free(sql);
+	}
 	for (i = 0; i < d->ncols; i++)
 		if (strlen(d->cols[i].name) > namew)
 			namew = strlen(d->cols[i].name);
@@ -123,13 +141,16 @@ layout(struct detail *dt)
 	for (i = 0; i < d->ncols; i++) {
 		const struct history_col	*c = &d->cols[i];
 		const char			*newv, *oldv;
-		char				*value;
+		char				*value, *safe_old, *safe_new;
 
 		snprintf(label, sizeof label, "%s%-*.*s  ", c->is_key ? "*" :
 		    " ", (int)namew, (int)namew, c->name);
+		/* Values are raw: no escape sequence of theirs may reach us. */
+		safe_old = safe_text(c->old, c->old_len);
+		safe_new = safe_text(c->new, c->new_len);
 		newv = c->toast ? "(unchanged toast)" : c->new_null ? "NULL" :
-		    c->new != NULL ? c->new : "";
-		oldv = c->old_null ? "NULL" : c->old != NULL ? c->old : "";
+		    safe_new;
+		oldv = c->old_null ? "NULL" : safe_old;
 		if (c->has_old && (c->changed || d->row.kind == CHANGE_DELETE))
 			xasprintf(&value, "%s -> %s", oldv,
 			    d->row.kind == CHANGE_DELETE ? "(deleted)" : newv);
@@ -138,6 +159,8 @@ layout(struct detail *dt)
 		add_wrapped(dt, label, value, c->changed ? C_UPDATE :
 		    c->toast ? C_DIM : C_NORMAL, c->changed);
 		free(value);
+		free(safe_old);
+		free(safe_new);
 	}
 }
 

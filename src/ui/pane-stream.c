@@ -19,6 +19,8 @@
 #include "ui.h"
 
 #define MAX_ROWS	256
+/* Scan calls one key may cost when a filter rarely matches (x 10,000). */
+#define MAX_SCANS	50
 
 struct stream {
 	struct history_row	 rows[MAX_ROWS];
@@ -55,6 +57,29 @@ after(const struct history_pos *pos)
 	return next;
 }
 
+/*
+ * history_page, going on past changes the filter skipped until a row is
+ * found or the edge reached, MAX_SCANS calls at the most.
+ */
+static int
+page(struct journal *j, const struct history_pos *from, int dir, size_t n,
+    const struct history_filter *filter, struct history_row *rows,
+    size_t *got, struct pgtt_err *err)
+{
+	struct history_scan	scan;
+	struct history_pos	at = *from;
+	int			calls, ret;
+
+	for (calls = 0; calls < MAX_SCANS; calls++) {
+		ret = history_page_scan(j, &at, dir, n, filter, rows, got,
+		    &scan, err);
+		if (ret != 0 || *got > 0 || scan.edge)
+			return ret;
+		at = scan.resume;
+	}
+	return 0;
+}
+
 /* Load a screenful: the last page when following, else from top. */
 static void
 load(struct stream *s, struct ui *ui)
@@ -72,15 +97,15 @@ load(struct stream *s, struct ui *ui)
 		return;
 	err_clear(&err);
 	if (s->follow) {
-		ret = history_page(j, &end, -1, n, &s->filter, s->rows,
-		    &s->nrows, &err);
+		ret = page(j, &end, -1, n, &s->filter, s->rows, &s->nrows,
+		    &err);
 		if (ret == 0 && s->nrows > 0) {
 			s->top = s->rows[0].pos;
 			s->sel = s->nrows - 1;
 		}
 	} else
-		ret = history_page(j, &s->top, 1, n, &s->filter, s->rows,
-		    &s->nrows, &err);
+		ret = page(j, &s->top, 1, n, &s->filter, s->rows, &s->nrows,
+		    &err);
 	if (ret != 0)
 		ui_message(ui, 1, "%s", err.msg);
 	if (s->sel >= s->nrows)
@@ -106,8 +131,7 @@ shift(struct stream *s, struct ui *ui, int dir, size_t n)
 		from = s->top;
 	else
 		from = after(&s->rows[s->nrows - 1].pos);
-	if (history_page(j, &from, dir, n, &s->filter, got, &ngot,
-	    &err) != 0) {
+	if (page(j, &from, dir, n, &s->filter, got, &ngot, &err) != 0) {
 		ui_message(ui, 1, "%s", err.msg);
 		return 0;
 	}
