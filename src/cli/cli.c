@@ -20,6 +20,14 @@ const struct cli_command cli_commands[] = {
 	  1, cmd_listen },
 	{ "status", "",
 	  "show source, replica, slot and journal", 1, cmd_status },
+	{ "checkpoint", "create NAME [--at POINT] [--description TEXT] "
+	  "[--session S] | list [--session S] [--all] | delete NAME",
+	  "mark a point in history, list or delete marks", 1,
+	  cmd_checkpoint },
+	{ "session", "create NAME [--description TEXT] [--replica DSN] | "
+	  "list | switch NAME | delete NAME",
+	  "lines of investigation, each with its checkpoints", 1,
+	  cmd_session },
 	{ "log", "[--from POINT] [--to POINT] [--table T] [--op OPS] "
 	  "[--limit N] [--follow]",
 	  "print journaled changes in commit order", 1, cmd_log },
@@ -41,11 +49,14 @@ void
 cli_print_commands(FILE *f)
 {
 	const struct cli_command	*c;
-	char				 head[64];
+	char				 head[160];
 
 	for (c = cli_commands; c->name != NULL; c++) {
 		snprintf(head, sizeof head, "%s %s", c->name, c->args);
-		fprintf(f, "  %-22s %s\n", head, c->summary);
+		if (strlen(head) <= 22)
+			fprintf(f, "  %-22s %s\n", head, c->summary);
+		else
+			fprintf(f, "  %s\n  %-22s %s\n", head, "", c->summary);
 	}
 }
 

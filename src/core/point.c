@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mark.h"
 #include "pg.h"
 #include "pgtime.h"
 #include "point.h"
@@ -149,14 +150,23 @@ checkpoint_lsn(struct journal *j, const char *text, pgtt_lsn *out,
 	size_t			  n, i;
 	char			 *end;
 	unsigned long		  id;
-	int			  found = 0;
+	uint32_t		  active;
+	int			  found = 0, pass;
 
 	if (journal_checkpoints(j, &cps, &n, err) != 0)
 		return err->code;
-	/* A name wins over an id: a checkpoint may be called "3". */
+	/*
+	 * Names are unique per session: the active session's checkpoint
+	 * first, then one in no session, then any.  A name wins over an id.
+	 */
 	id = strtoul(text, &end, 10);
-	for (i = 0; i < n && !found; i++)
-		if (strcmp(cps[i]->name, text) == 0) {
+	active = session_active(j);
+	for (pass = 0; pass < 3 && !found; pass++)
+		for (i = 0; i < n && !found; i++) {
+			if (strcmp(cps[i]->name, text) != 0 ||
+			    (pass == 0 && cps[i]->session_id != active) ||
+			    (pass == 1 && cps[i]->session_id != 0))
+				continue;
 			*out = cps[i]->lsn;
 			found = 1;
 		}

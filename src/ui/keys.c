@@ -39,6 +39,14 @@ const struct key_binding key_table[] = {
 	  "filter the stream by table and operation (empty: no filter)" },
 	{ 'f', "f", "global", ACT_FOLLOW,
 	  "follow new changes like tail -f, or stop following" },
+	{ 'c', "c", "global", ACT_CHECKPOINT,
+	  "new checkpoint after the selected change (at the newest one "
+	  "when none is selected), in the active session" },
+	{ 's', "s", "global", ACT_SESSION,
+	  "new session, and switch to it" },
+	{ '\r', "Enter", "sessions", ACT_ENTER,
+	  "switch to the selected session" },
+	{ KEY_ENTER, "Enter", "sessions", ACT_ENTER, NULL },
 	{ CTRL('l'), "Ctrl-L", "global", ACT_REDRAW, "redraw the screen" },
 	{ 27, "Esc", "global", ACT_CANCEL, "close a dialog or the help" },
 	{ 0, NULL, NULL, ACT_NONE, NULL }

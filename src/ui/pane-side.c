@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "core/journal.h"
+#include "core/mark.h"
 #include "core/xmalloc.h"
 #include "ui.h"
 
 struct list {
 	char	**items;
+	char	**keys;		/* sessions: the names, for Enter */
 	int	 *colors;
 	size_t	  n;
 	size_t	  sel;
@@ -29,10 +31,15 @@ list_clear(struct list *l)
 {
 	size_t	i;
 
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		free(l->items[i]);
+		if (l->keys != NULL)
+			free(l->keys[i]);
+	}
 	free(l->items);
+	free(l->keys);
 	free(l->colors);
+	l->keys = NULL;
 	l->items = NULL;
 	l->colors = NULL;
 	l->n = 0;
@@ -58,67 +65,58 @@ list_add(struct list *l, int color, const char *fmt, ...)
 	l->n++;
 }
 
-/* Checkpoints: fixed ones marked apart from custom ones. */
+/* The active session's checkpoints, fixed ones marked apart. */
 static void
 load_checkpoints(struct list *l, struct ui *ui)
 {
+	struct journal		 *j = app_journal(ui->app);
 	struct pgtt_checkpoint	**cps;
 	struct pgtt_err		  err;
 	char			  lsnbuf[LSN_BUFSIZE];
 	size_t			  n, i;
-	int			  have_migration = 0;
 
 	list_clear(l);
-	if (app_journal(ui->app) == NULL)
+	if (j == NULL)
 		return;
 	err_clear(&err);
-	if (journal_checkpoints(app_journal(ui->app), &cps, &n, &err) != 0) {
+	if (checkpoint_list(j, session_active(j), 0, &cps, &n, &err) != 0) {
 		ui_message(ui, 1, "%s", err.msg);
 		return;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		list_add(l, cps[i]->fixed ? C_TITLE : C_NORMAL, "%s %-12s %s",
 		    cps[i]->fixed ? "#" : " ", cps[i]->name,
-		    lsn_format(cps[i]->lsn, lsnbuf));
-		if (strcmp(cps[i]->name, "migration") == 0)
-			have_migration = 1;
-		free(cps[i]);
-	}
-	free(cps);
-	/* migration is a moving point: where the last DDL left the schema. */
-	if (!have_migration) {
-		pgtt_lsn	lsn;
-
-		if (journal_meta_get_lsn(app_journal(ui->app), "migration_lsn",
-		    &lsn, &err) == 0)
-			list_add(l, C_TITLE, "# %-12s %s", "migration",
-			    lsn_format(lsn, lsnbuf));
-		else
-			list_add(l, C_DIM, "# %-12s %s", "migration",
-			    "(no DDL yet)");
-	}
+		    cps[i]->lsn != LSN_INVALID ? lsn_format(cps[i]->lsn,
+		    lsnbuf) : "-");
+	mark_free_list((void **)cps, n);
 }
 
+/* The sessions, the active one marked; keys hold their names. */
 static void
 load_sessions(struct list *l, struct ui *ui)
 {
+	struct journal		 *j = app_journal(ui->app);
 	struct pgtt_session	**ss;
 	struct pgtt_err		  err;
+	uint32_t		  active;
 	size_t			  n, i;
 
 	list_clear(l);
-	if (app_journal(ui->app) == NULL)
+	if (j == NULL)
 		return;
 	err_clear(&err);
-	if (journal_sessions(app_journal(ui->app), &ss, &n, &err) != 0) {
+	if (journal_sessions(j, &ss, &n, &err) != 0) {
 		ui_message(ui, 1, "%s", err.msg);
 		return;
 	}
+	active = session_active(j);
 	for (i = 0; i < n; i++) {
-		list_add(l, C_NORMAL, "%s", ss[i]->name);
-		free(ss[i]);
+		list_add(l, ss[i]->id == active ? C_TITLE : C_NORMAL,
+		    "%s %s", ss[i]->id == active ? "*" : " ", ss[i]->name);
+		l->keys = xreallocarray(l->keys, l->n, sizeof *l->keys);
+		l->keys[l->n - 1] = xstrdup(ss[i]->name);
 	}
-	free(ss);
+	mark_free_list((void **)ss, n);
 }
 
 static void
@@ -154,8 +152,8 @@ static int
 list_action(struct pane *p, struct ui *ui, enum action a)
 {
 	struct list	*l = p->data;
+	struct pgtt_err	 err;
 
-	(void)ui;
 	switch (a) {
 	case ACT_UP:
 		if (l->sel > 0)
@@ -173,6 +171,17 @@ list_action(struct pane *p, struct ui *ui, enum action a)
 	case ACT_PAGE_DOWN:
 		l->sel = l->n > 0 ? l->n - 1 : 0;
 		return R_REDRAW;
+	case ACT_ENTER:
+		if (l->keys == NULL || l->n == 0)
+			return R_NONE;
+		err_clear(&err);
+		if (session_switch(app_journal(ui->app), l->keys[l->sel],
+		    &err) != 0)
+			ui_message(ui, 1, "%s", err.msg);
+		else
+			ui_message(ui, 0, "active session: %s",
+			    l->keys[l->sel]);
+		return R_REDRAW | R_LISTS;
 	default:
 		return R_NONE;
 	}

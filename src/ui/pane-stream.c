@@ -365,6 +365,17 @@ pane_stream_selected(struct pane *p)
 	return s->nrows > 0 ? &s->rows[s->sel].pos : NULL;
 }
 
+int
+pane_stream_selected_end(struct pane *p, pgtt_lsn *end)
+{
+	struct stream	*s = p->data;
+
+	if (s->nrows == 0)
+		return -1;
+	*end = s->rows[s->sel].end_lsn;
+	return 0;
+}
+
 struct pane *
 pane_stream_new(void)
 {

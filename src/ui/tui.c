@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/mark.h"
 #include "core/xmalloc.h"
 #include "ui.h"
 
@@ -261,6 +262,65 @@ broadcast(struct ui *ui, unsigned ev)
 			ui->panes[i]->event(ui->panes[i], ui, ev);
 }
 
+/*
+ * c: a checkpoint after the selected change, or at the newest journaled
+ * one.  Both are local: the UI thread never waits on the source.
+ */
+static void
+new_checkpoint(struct ui *ui)
+{
+	struct journal		*j = app_journal(ui->app);
+	struct pgtt_checkpoint	*cp;
+	struct mark_report	 rep;
+	struct pgtt_err		 err;
+	pgtt_lsn		 end;
+	char			*name, at[LSN_BUFSIZE], lsnbuf[LSN_BUFSIZE];
+
+	if (j == NULL)
+		return;
+	if ((name = ui_prompt(ui, "checkpoint name: ")) == NULL)
+		return;
+	if (pane_stream_selected_end(ui->stream, &end) == 0)
+		lsn_format(end, at);
+	else
+		snprintf(at, sizeof at, "head");
+	err_clear(&err);
+	if (checkpoint_create(j, ui->cfg, name, at, NULL, session_active(j),
+	    &cp, &rep, &err) != 0)
+		ui_message(ui, 1, "%s", err.msg);
+	else {
+		ui_message(ui, 0, "checkpoint \"%s\" at %s", cp->name,
+		    lsn_format(cp->lsn, lsnbuf));
+		free(cp);
+	}
+	free(name);
+}
+
+/* s: a new session, made the active one. */
+static void
+new_session(struct ui *ui)
+{
+	struct journal		*j = app_journal(ui->app);
+	struct pgtt_session	*s;
+	struct pgtt_err		 err;
+	char			*name;
+
+	if (j == NULL || (name = ui_prompt(ui, "session name: ")) == NULL)
+		return;
+	err_clear(&err);
+	if (session_create(j, name, NULL, NULL, &s, &err) != 0)
+		ui_message(ui, 1, "%s", err.msg);
+	else {
+		free(s);
+		if (session_switch(j, name, &err) != 0)
+			ui_message(ui, 1, "%s", err.msg);
+		else
+			ui_message(ui, 0, "session \"%s\" created and active",
+			    name);
+	}
+	free(name);
+}
+
 /* One key: help and pane focus are the loop's, the rest the pane's. */
 static int
 handle_key(struct ui *ui, int ch, int *help)
@@ -296,11 +356,21 @@ handle_key(struct ui *ui, int ch, int *help)
 		/* The stream's keys work from any pane. */
 		p = ui->stream;
 		break;
+	case ACT_CHECKPOINT:
+		new_checkpoint(ui);
+		broadcast(ui, APP_EV_SETUP);
+		return R_REDRAW;
+	case ACT_SESSION:
+		new_session(ui);
+		broadcast(ui, APP_EV_SETUP);
+		return R_REDRAW;
 	default:
 		break;
 	}
 	ui->message[0] = '\0';
 	r = p->action(p, ui, a);
+	if (r & R_LISTS)
+		broadcast(ui, APP_EV_SETUP);
 	if (r & R_FOCUS_DETAIL) {
 		for (ui->focus = 0; ui->panes[ui->focus] != ui->detail;
 		    ui->focus++)

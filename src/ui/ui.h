@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "core/app.h"
+#include "core/lsn.h"
 #include "core/config.h"
 
 enum action {
@@ -30,6 +31,8 @@ enum action {
 	ACT_FOLLOW,
 	ACT_REDRAW,
 	ACT_CANCEL,
+	ACT_CHECKPOINT,
+	ACT_SESSION,
 };
 
 /* Reactions an action returns; the loop acts on them once. */
@@ -39,6 +42,7 @@ enum {
 	R_QUIT = 0x02,
 	R_FOCUS_DETAIL = 0x04,
 	R_SELECTION = 0x08,	/* the selected change moved */
+	R_LISTS = 0x10,		/* sessions or checkpoints changed */
 };
 
 struct key_binding {
@@ -114,6 +118,8 @@ struct pane	*pane_sessions_new(void);
 struct pane	*pane_status_new(void);
 /* The change the stream has selected, for the detail pane; NULL if none. */
 const struct history_pos *pane_stream_selected(struct pane *);
+/* Where the selected change's transaction ends: "after this change". */
+int	 pane_stream_selected_end(struct pane *, pgtt_lsn *);
 
 /* Read one line at the bottom of the screen; NULL on Esc.  Malloc'd. */
 char	*ui_prompt(struct ui *, const char *);

@@ -8,7 +8,7 @@ MAN=$(dirname "$0")/../../man/pgtt.1
 KEYS=$(sed -n '/^\.\\" keys: begin/,/^\.\\" keys: end/p' "$MAN" | sed '1d;$d')
 is "$KEYS" "$("$PGTT" --keys-mdoc)" "the man page's KEYS section is the key table (make man-keys writes it)"
 
-for cmd in $("$PGTT" --help | sed -n '/^commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }'); do
+for cmd in $("$PGTT" --help | sed -n '/^commands:/,/^$/p' | awk '/^  [a-z]/ { print $1 }'); do
 	grep -q "^\.It Cm $cmd\|^\.Cm $cmd" "$MAN"
 	ok $? "the man page documents \"$cmd\""
 done

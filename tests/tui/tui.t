@@ -94,6 +94,17 @@ start_ui 160 48
 see 'Stream \(following\)' "160x48: the stream is drawn"
 see 'update public.items' "160x48: history from before the UI started is shown"
 see 'capture +2 tables, DDL on' "160x48: the status pane has room for everything"
+keys k
+keys c ; keys 'after-insert' Enter
+see 'checkpoint "after-insert" at' "c makes a checkpoint after the selected change"
+see '  after-insert +[0-9A-F]+/' "it is listed in the checkpoints pane"
+keys s ; keys 'bug-7' Enter
+see '\* bug-7' "s makes a session and marks it active"
+unlike "$(screen)" '  after-insert ' "the new session starts without the other session's checkpoints"
+keys s ; keys 'bug-8' Enter
+see '\* bug-8' "a second session becomes the active one"
+keys Tab Tab ; keys g Enter
+see '\* bug-7' "Enter on a session in the sessions pane switches to it"
 keys q
 see 'EXIT=0' "160x48: q exits with status 0"
 

@@ -1,0 +1,318 @@
+/*
+ * cmd-mark.c: `checkpoint` and `session`, each with its subcommands.  They
+ * gather arguments, call core/mark.c and print; a checkpoint is shown with
+ * the name of its session, and a session's replica DSN with its password
+ * masked.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/dsn.h"
+#include "core/journal.h"
+#include "core/mark.h"
+#include "core/pgtime.h"
+#include "core/xmalloc.h"
+
+struct mark_args {
+	const char	*at;
+	const char	*description;
+	const char	*session;
+	const char	*replica;
+	int		 all;
+	int		 nargs;
+	char		*args[2];
+};
+
+static int
+parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc,
+    char **argv, struct mark_args *ma)
+{
+	static const struct option	 opts[] = {
+		{ "at", required_argument, NULL, 'a' },
+		{ "description", required_argument, NULL, 'd' },
+		{ "session", required_argument, NULL, 's' },
+		{ "replica", required_argument, NULL, 'r' },
+		{ "all", no_argument, NULL, 'A' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int				 ch;
+
+	memset(ma, 0, sizeof *ma);
+	optind = 0;
+	opterr = 0;
+	/* "-": words and options in any order, words returned as 1. */
+	while ((ch = getopt_long(argc, argv, "-", opts, NULL)) != -1) {
+		switch (ch) {
+		case 1:
+			if (ma->nargs == 2)
+				return cli_usage_error(ctx, cmd, "too many "
+				    "arguments at \"%s\"", optarg);
+			ma->args[ma->nargs++] = optarg;
+			break;
+		case 'a':
+			ma->at = optarg;
+			break;
+		case 'd':
+			ma->description = optarg;
+			break;
+		case 's':
+			ma->session = optarg;
+			break;
+		case 'r':
+			ma->replica = optarg;
+			break;
+		case 'A':
+			ma->all = 1;
+			break;
+		default:
+			return cli_usage_error(ctx, cmd, "unknown option "
+			    "\"%s\" for %s", argv[optind - 1], cmd->name);
+		}
+	}
+	if (ma->nargs == 0)
+		return cli_usage_error(ctx, cmd, "%s needs a subcommand",
+		    cmd->name);
+	return 0;
+}
+
+/* The session named, the active one, or none (0). */
+static int
+session_id(struct cli_ctx *ctx, struct journal *j, const char *name,
+    uint32_t *id)
+{
+	struct pgtt_session	*s;
+
+	if (name == NULL) {
+		*id = session_active(j);
+		return 0;
+	}
+	if (session_find(j, name, &s, &ctx->err) != 0) {
+		err_where(&ctx->err, "--session");
+		return ctx->err.code;
+	}
+	*id = s->id;
+	free(s);
+	return 0;
+}
+
+/* Name of session id, or NULL; malloc'd. */
+static char *
+session_name(struct journal *j, uint32_t id)
+{
+	struct pgtt_session	**ss;
+	struct pgtt_err		  err;
+	char			 *name = NULL;
+	size_t			  n, i;
+
+	err_clear(&err);
+	if (id == 0 || journal_sessions(j, &ss, &n, &err) != 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (ss[i]->id == id)
+			name = xstrdup(ss[i]->name);
+	mark_free_list((void **)ss, n);
+	return name;
+}
+
+static json_t *
+checkpoint_json(struct journal *j, const struct pgtt_checkpoint *cp)
+{
+	char	 lsnbuf[LSN_BUFSIZE], when[PGTIME_BUFSIZE], *sess;
+	json_t	*o;
+
+	sess = session_name(j, cp->session_id);
+	o = json_pack("{s:s?, s:s, s:s?, s:s?, s:s, s:s?, s:s}",
+	    "id", NULL, "name", cp->name, "lsn", cp->lsn != LSN_INVALID ?
+	    lsn_format(cp->lsn, lsnbuf) : NULL, "created_at",
+	    cp->created_at != 0 ? pgtime_format(cp->created_at, when) : NULL,
+	    "kind", cp->fixed ? "fixed" : "custom", "session", sess,
+	    "description", cp->description != NULL ? cp->description : "");
+	if (cp->id != 0)
+		json_object_set_new(o, "id", json_sprintf("%u", cp->id));
+	free(sess);
+	return o;
+}
+
+static void
+checkpoint_text(struct journal *j, const struct pgtt_checkpoint *cp)
+{
+	char	lsnbuf[LSN_BUFSIZE], id[16], *sess;
+
+	snprintf(id, sizeof id, "%u", cp->id);
+	printf("%-4s %-16s %-14s %-6s", cp->id != 0 ? id : "-", cp->name,
+	    cp->lsn != LSN_INVALID ? lsn_format(cp->lsn, lsnbuf) : "-",
+	    cp->fixed ? "fixed" : "custom");
+	if ((sess = session_name(j, cp->session_id)) != NULL)
+		printf(" session %s", sess);
+	if (cp->description[0] != '\0')
+		printf("  %s", cp->description);
+	putchar('\n');
+	free(sess);
+}
+
+int
+cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cli_command	 *cmd = cli_find("checkpoint");
+	struct mark_args		  ma;
+	struct journal			 *j;
+	struct pgtt_checkpoint		 *cp, **cps;
+	struct mark_report		  rep;
+	uint32_t			  sid = 0;
+	size_t				  n, i;
+	char				  lsnbuf[LSN_BUFSIZE];
+	int				  ret;
+
+	if ((ret = parse(ctx, cmd, argc, argv, &ma)) != 0)
+		return ret;
+	if (strcmp(ma.args[0], "create") != 0 && strcmp(ma.args[0], "list") !=
+	    0 && strcmp(ma.args[0], "delete") != 0)
+		return cli_usage_error(ctx, cmd, "unknown subcommand \"%s\"",
+		    ma.args[0]);
+	if (strcmp(ma.args[0], "list") != 0 && ma.nargs != 2)
+		return cli_usage_error(ctx, cmd, "checkpoint %s needs a NAME",
+		    ma.args[0]);
+	if ((ret = journal_open(&j, ctx->cfg.storage.path,
+	    ctx->cfg.storage.map_size, 0, &ctx->err)) != 0)
+		return ret;
+	if ((ret = session_id(ctx, j, ma.session, &sid)) != 0)
+		goto out;
+
+	if (strcmp(ma.args[0], "create") == 0) {
+		if ((ret = checkpoint_create(j, &ctx->cfg, ma.args[1], ma.at,
+		    ma.description, sid, &cp, &rep, &ctx->err)) != 0) {
+			if (ma.at != NULL && ctx->err.code == PGTT_EUSAGE &&
+			    strstr(ctx->err.msg, "point") != NULL)
+				err_where(&ctx->err, "--at");
+			goto out;
+		}
+		if (ctx->json) {
+			json_t	*o = checkpoint_json(j, cp);
+
+			json_object_set_new(o, "restore_point",
+			    json_boolean(rep.restore_point));
+			cli_emit_json(o);
+		} else if (ctx->verbosity >= 0) {
+			printf("created checkpoint \"%s\" at %s%s\n", cp->name,
+			    lsn_format(cp->lsn, lsnbuf), rep.restore_point ?
+			    ", with a restore point of that name on the source" :
+			    "");
+			if (rep.note[0] != '\0')
+				printf("%s\n", rep.note);
+		}
+		free(cp);
+	} else if (strcmp(ma.args[0], "delete") == 0) {
+		if ((ret = checkpoint_delete(j, ma.args[1], sid,
+		    &ctx->err)) != 0)
+			goto out;
+		if (ctx->json)
+			cli_emit_json(json_pack("{s:s, s:b}", "name",
+			    ma.args[1], "deleted", 1));
+		else if (ctx->verbosity >= 0)
+			printf("deleted checkpoint \"%s\"\n", ma.args[1]);
+	} else {
+		if ((ret = checkpoint_list(j, sid, ma.all, &cps, &n,
+		    &ctx->err)) != 0)
+			goto out;
+		for (i = 0; i < n; i++) {
+			if (ctx->json)
+				cli_emit_json(checkpoint_json(j, cps[i]));
+			else
+				checkpoint_text(j, cps[i]);
+		}
+		mark_free_list((void **)cps, n);
+	}
+out:
+	journal_close(j);
+	return ret;
+}
+
+static json_t *
+session_json(const struct pgtt_session *s, uint32_t active)
+{
+	char	 lsnbuf[LSN_BUFSIZE], when[PGTIME_BUFSIZE], *dsn = NULL;
+	json_t	*o;
+
+	if (s->replica_dsn[0] != '\0')
+		dsn = dsn_mask(s->replica_dsn);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s?, s:b}", "id", "",
+	    "name", s->name, "description", s->description, "database",
+	    s->database, "replica", dsn, "created_at",
+	    pgtime_format(s->created_at, when), "replayed_to",
+	    s->replayed_to != LSN_INVALID ? lsn_format(s->replayed_to,
+	    lsnbuf) : NULL, "active", s->id == active);
+	json_object_set_new(o, "id", json_sprintf("%u", s->id));
+	free(dsn);
+	return o;
+}
+
+int
+cmd_session(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cli_command	 *cmd = cli_find("session");
+	struct mark_args		  ma;
+	struct journal			 *j;
+	struct pgtt_session		 *s, **ss;
+	size_t				  n, i, deleted;
+	uint32_t			  active;
+	const char			 *sub;
+	int				  ret;
+
+	if ((ret = parse(ctx, cmd, argc, argv, &ma)) != 0)
+		return ret;
+	sub = ma.args[0];
+	if (strcmp(sub, "create") != 0 && strcmp(sub, "list") != 0 &&
+	    strcmp(sub, "switch") != 0 && strcmp(sub, "delete") != 0)
+		return cli_usage_error(ctx, cmd, "unknown subcommand \"%s\"",
+		    sub);
+	if (strcmp(sub, "list") != 0 && ma.nargs != 2)
+		return cli_usage_error(ctx, cmd, "session %s needs a NAME",
+		    sub);
+	if ((ret = journal_open(&j, ctx->cfg.storage.path,
+	    ctx->cfg.storage.map_size, 0, &ctx->err)) != 0)
+		return ret;
+	if (strcmp(sub, "create") == 0) {
+		ret = session_create(j, ma.args[1], ma.description, ma.replica,
+		    &s, &ctx->err);
+		if (ret == 0) {
+			if (ctx->json)
+				cli_emit_json(session_json(s, session_active(j)));
+			else if (ctx->verbosity >= 0)
+				printf("created session \"%s\" (switch to it "
+				    "with: pgtt --headless session switch %s)\n",
+				    s->name, s->name);
+			free(s);
+		}
+	} else if (strcmp(sub, "switch") == 0) {
+		ret = session_switch(j, ma.args[1], &ctx->err);
+		if (ret == 0 && !ctx->json && ctx->verbosity >= 0)
+			printf("active session: %s\n", ma.args[1]);
+		else if (ret == 0 && ctx->json)
+			cli_emit_json(json_pack("{s:s}", "active", ma.args[1]));
+	} else if (strcmp(sub, "delete") == 0) {
+		ret = session_delete(j, ma.args[1], &deleted, &ctx->err);
+		if (ret == 0 && ctx->json)
+			cli_emit_json(json_pack("{s:s, s:b, s:I}", "name",
+			    ma.args[1], "deleted", 1, "checkpoints_deleted",
+			    (json_int_t)deleted));
+		else if (ret == 0 && ctx->verbosity >= 0)
+			printf("deleted session \"%s\" and its %zu checkpoints; "
+			    "the history is untouched\n", ma.args[1], deleted);
+	} else if ((ret = journal_sessions(j, &ss, &n, &ctx->err)) == 0) {
+		active = session_active(j);
+		for (i = 0; i < n; i++) {
+			if (ctx->json)
+				cli_emit_json(session_json(ss[i], active));
+			else
+				printf("%s %-16s %s\n", ss[i]->id == active ?
+				    "*" : " ", ss[i]->name,
+				    ss[i]->description);
+		}
+		mark_free_list((void **)ss, n);
+	}
+	journal_close(j);
+	return ret;
+}

@@ -1,0 +1,60 @@
+/*
+ * mark.h: checkpoints and sessions, the names people give to points and
+ * to lines of investigation.  A checkpoint is only a name for an LSN;
+ * creating or deleting one never touches the history itself.
+ */
+#ifndef PGTT_MARK_H
+#define PGTT_MARK_H
+
+#include "config.h"
+#include "err.h"
+#include "journal.h"
+#include "record.h"
+
+/* What checkpoint_create did on the source besides the journal. */
+struct mark_report {
+	int		 restore_point;	/* pg_create_restore_point was made */
+	char		 note[256];	/* why not, when it was not */
+};
+
+/*
+ * Create custom checkpoint name at the point text (NULL: "now", the
+ * source's current WAL position) in session session_id (0: none).  For
+ * "now" it also writes a restore point named name into the source's WAL
+ * where the role may (a target for physical restore) and says in report
+ * when it could not.  Names must be new in the session and must not read
+ * as a point (an LSN, a time, a keyword, digits): PGTT_EUSAGE otherwise.
+ * *out is the stored checkpoint (free() it).
+ */
+int	checkpoint_create(struct journal *, const struct config *,
+	    const char *name, const char *at, const char *description,
+	    uint32_t session_id, struct pgtt_checkpoint **out,
+	    struct mark_report *, struct pgtt_err *);
+/* Delete a custom checkpoint; fixed ones (creation) are refused. */
+int	checkpoint_delete(struct journal *, const char *name,
+	    uint32_t session_id, struct pgtt_err *);
+/*
+ * Checkpoints to show: fixed ones, with "migration" where the last DDL
+ * left the schema (creation while there was none), then the custom ones
+ * of session_id (all sessions when all is set), in id order.
+ */
+int	checkpoint_list(struct journal *, uint32_t session_id, int all,
+	    struct pgtt_checkpoint ***, size_t *, struct pgtt_err *);
+
+int	session_create(struct journal *, const char *name,
+	    const char *description, const char *replica_dsn,
+	    struct pgtt_session **out, struct pgtt_err *);
+/* By name; PGTT_EUSAGE naming the sessions there are when unknown. */
+int	session_find(struct journal *, const char *name,
+	    struct pgtt_session **out, struct pgtt_err *);
+/* The active session (0 when none), remembered in the journal. */
+uint32_t session_active(struct journal *);
+int	session_switch(struct journal *, const char *name, struct pgtt_err *);
+/* Delete a session and its custom checkpoints; never the history. */
+int	session_delete(struct journal *, const char *name, size_t *deleted,
+	    struct pgtt_err *);
+
+/* Free an array the list functions returned. */
+void	mark_free_list(void **, size_t);
+
+#endif
