@@ -18,6 +18,7 @@
 struct list {
 	char	**items;
 	char	**keys;		/* sessions: the names, for Enter */
+	pgtt_lsn *lsns;		/* checkpoints: where they point, for Enter */
 	int	 *colors;
 	size_t	  n;
 	size_t	  sel;
@@ -38,6 +39,8 @@ list_clear(struct list *l)
 	}
 	free(l->items);
 	free(l->keys);
+	free(l->lsns);
+	l->lsns = NULL;
 	free(l->colors);
 	l->keys = NULL;
 	l->items = NULL;
@@ -83,11 +86,14 @@ load_checkpoints(struct list *l, struct ui *ui)
 		ui_message(ui, 1, "%s", err.msg);
 		return;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		list_add(l, cps[i]->fixed ? C_TITLE : C_NORMAL, "%s %-12s %s",
 		    cps[i]->fixed ? "#" : " ", cps[i]->name,
 		    cps[i]->lsn != LSN_INVALID ? lsn_format(cps[i]->lsn,
 		    lsnbuf) : "-");
+		l->lsns = xreallocarray(l->lsns, l->n, sizeof *l->lsns);
+		l->lsns[l->n - 1] = cps[i]->lsn;
+	}
 	mark_free_list((void **)cps, n);
 }
 
@@ -172,6 +178,10 @@ list_action(struct pane *p, struct ui *ui, enum action a)
 		l->sel = l->n > 0 ? l->n - 1 : 0;
 		return R_REDRAW;
 	case ACT_ENTER:
+		if (l->lsns != NULL && l->n > 0) {
+			pane_stream_goto(ui->stream, ui, l->lsns[l->sel]);
+			return R_REDRAW | R_FOCUS_STREAM | R_SELECTION;
+		}
 		if (l->keys == NULL || l->n == 0)
 			return R_NONE;
 		err_clear(&err);

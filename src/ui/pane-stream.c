@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/history.h"
+#include "core/mark.h"
 #include "core/ident.h"
 #include "core/pgtime.h"
 #include "core/xmalloc.h"
@@ -31,7 +32,35 @@ struct stream {
 	int			 height;	/* rows the last draw had room for */
 	struct history_filter	 filter;
 	char			 filter_text[128];
+	struct pgtt_checkpoint	**cps;		/* by LSN, for marker lines */
+	size_t			 ncps;
 };
+
+static int
+by_lsn(const void *a, const void *b)
+{
+	const struct pgtt_checkpoint	*x = *(struct pgtt_checkpoint *const *)a;
+	const struct pgtt_checkpoint	*y = *(struct pgtt_checkpoint *const *)b;
+
+	return x->lsn < y->lsn ? -1 : x->lsn > y->lsn;
+}
+
+/* The active session's checkpoints, for the marker lines. */
+static void
+load_marks(struct stream *s, struct ui *ui)
+{
+	struct journal	*j = app_journal(ui->app);
+	struct pgtt_err	 err;
+
+	mark_free_list((void **)s->cps, s->ncps);
+	s->cps = NULL;
+	s->ncps = 0;
+	err_clear(&err);
+	if (j == NULL || checkpoint_list(j, session_active(j), 0, &s->cps,
+	    &s->ncps, &err) != 0)
+		return;
+	qsort(s->cps, s->ncps, sizeof *s->cps, by_lsn);
+}
 
 static void
 clear_rows(struct stream *s)
@@ -164,15 +193,20 @@ op_color(enum change_kind kind)
 	}
 }
 
+static int	at_end(const struct stream *, struct ui *);
+static void	draw_lines(struct stream *, struct ui *, int, int, int, int,
+		    int);
+static void	draw_marker(const struct pgtt_checkpoint *, struct ui *, int,
+		    int, int);
+static void	draw_row(const struct history_row *, struct ui *, int, int,
+		    int, int, int);
+
 static void
 stream_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
     int focused)
 {
 	struct stream	*s = p->data;
-	char		 title[256], lsnbuf[LSN_BUFSIZE], when[PGTIME_BUFSIZE];
-	size_t		 i;
-	attr_t		 attr;
-	int		 cx;
+	char		 title[256];
 
 	snprintf(title, sizeof title, "Stream%s%s%s", s->follow ?
 	    " (following)" : "", s->filter_text[0] != '\0' ? " filter: " : "",
@@ -190,36 +224,112 @@ stream_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 		ui_text(y + 1, x + 2, w - 4, s->filter_text[0] != '\0' ?
 		    "nothing matches the filter" : "no changes journaled yet",
 		    A_DIM);
-	for (i = 0; i < s->nrows && (int)i < h - 2; i++) {
-		const struct history_row	*r = &s->rows[i];
-		int				 sel = i == s->sel;
+	draw_lines(s, ui, y, x, h, w, focused);
+}
 
-		attr = sel ? (focused ? A_REVERSE : A_BOLD) : A_NORMAL;
-		if (sel) {
-			attron((int)attr);
-			mvhline(y + 1 + (int)i, x + 1, ' ', w - 2);
-			attroff((int)attr);
+/*
+ * Rows and marker lines: a checkpoint's line goes just before the first
+ * row at or after its LSN, where the state it names ends.  When markers
+ * push the selection below the pane, the lines scroll to keep it seen.
+ */
+static void
+draw_lines(struct stream *s, struct ui *ui, int y, int x, int h, int w,
+    int focused)
+{
+	struct line { int mark; size_t idx; } lines[MAX_ROWS * 2];
+	size_t	n = 0, i, k = 0, first = 0, sel_line = 0;
+	int	row;
+
+	/* Markers before the window's first row stay above it. */
+	while (k < s->ncps && s->nrows > 0 && s->cps[k]->lsn <=
+	    s->rows[0].pos.lsn)
+		k++;
+	for (i = 0; i < s->nrows; i++) {
+		while (k < s->ncps && s->cps[k]->lsn <= s->rows[i].pos.lsn &&
+		    i > 0 && n < MAX_ROWS * 2) {
+			lines[n].mark = 1;
+			lines[n++].idx = k++;
 		}
-		pgtime_format(r->commit_time, when);
-		when[19] = '\0';	/* "2026-11-20T10:00:01" */
-		cx = x + 1;
-		cx += ui_text(y + 1 + (int)i, cx, w - 2, when + 11, attr);
-		cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx, " ", attr);
-		cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx,
-		    lsn_format(r->pos.lsn, lsnbuf), attr);
-		cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx, " ", attr);
-		cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx,
-		    change_kind_name(r->kind), attr | ui_attr(ui,
-		    op_color(r->kind)));
-		cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx, " ", attr);
-		if (r->table[0] != '\0') {
-			cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx,
-			    r->table, attr | A_BOLD);
-			cx += ui_text(y + 1 + (int)i, cx, x + w - 1 - cx, " ",
-			    attr);
-		}
-		ui_text(y + 1 + (int)i, cx, x + w - 1 - cx, r->summary, attr);
+		if (i == s->sel)
+			sel_line = n;
+		lines[n].mark = 0;
+		lines[n++].idx = i;
 	}
+	/* Checkpoints after the newest row, when it is the newest there is. */
+	while (at_end(s, ui) && k < s->ncps && n < MAX_ROWS * 2) {
+		lines[n].mark = 1;
+		lines[n++].idx = k++;
+	}
+	if ((int)sel_line >= h - 2)
+		first = sel_line - (size_t)(h - 3);
+	for (i = first, row = y + 1; i < n && row < y + h - 1; i++, row++) {
+		if (lines[i].mark)
+			draw_marker(s->cps[lines[i].idx], ui, row, x, w);
+		else
+			draw_row(&s->rows[lines[i].idx], ui, row, x, w,
+			    lines[i].idx == s->sel, focused);
+	}
+}
+
+/* Is the window's last row the newest committed change? */
+static int
+at_end(const struct stream *s, struct ui *ui)
+{
+	struct history_pos	first, end;
+	struct pgtt_err		err;
+
+	if (s->nrows == 0 || app_journal(ui->app) == NULL)
+		return 0;
+	err_clear(&err);
+	if (history_bounds(app_journal(ui->app), &first, &end, &err) != 0)
+		return 0;
+	return s->rows[s->nrows - 1].pos.lsn + 1 >= end.lsn;
+}
+
+static void
+draw_marker(const struct pgtt_checkpoint *cp, struct ui *ui, int row, int x,
+    int w)
+{
+	char	label[160], lsnbuf[LSN_BUFSIZE];
+
+	attron((int)ui_attr(ui, C_TITLE));
+	mvhline(row, x + 1, ACS_HLINE, w - 2);
+	attroff((int)ui_attr(ui, C_TITLE));
+	snprintf(label, sizeof label, " checkpoint %s at %s ", cp->name,
+	    lsn_format(cp->lsn, lsnbuf));
+	ui_text(row, x + 3, w - 6, label, ui_attr(ui, C_TITLE));
+}
+
+static void
+draw_row(const struct history_row *r, struct ui *ui, int row, int x, int w,
+    int sel, int focused)
+{
+	char	lsnbuf[LSN_BUFSIZE], when[PGTIME_BUFSIZE];
+	attr_t	attr;
+	int	cx;
+
+	attr = sel ? (focused ? A_REVERSE : A_BOLD) : A_NORMAL;
+	if (sel) {
+		attron((int)attr);
+		mvhline(row, x + 1, ' ', w - 2);
+		attroff((int)attr);
+	}
+	pgtime_format(r->commit_time, when);
+	when[19] = '\0';	/* "2026-11-20T10:00:01" */
+	cx = x + 1;
+	cx += ui_text(row, cx, w - 2, when + 11, attr);
+	cx += ui_text(row, cx, x + w - 1 - cx, " ", attr);
+	cx += ui_text(row, cx, x + w - 1 - cx, lsn_format(r->pos.lsn, lsnbuf),
+	    attr);
+	cx += ui_text(row, cx, x + w - 1 - cx, " ", attr);
+	cx += ui_text(row, cx, x + w - 1 - cx, change_kind_name(r->kind),
+	    attr | ui_attr(ui, op_color(r->kind)));
+	cx += ui_text(row, cx, x + w - 1 - cx, " ", attr);
+	if (r->table[0] != '\0') {
+		cx += ui_text(row, cx, x + w - 1 - cx, r->table, attr | A_BOLD);
+		cx += ui_text(row, cx, x + w - 1 - cx, " ", attr);
+	}
+	ui_text(row, cx, x + w - 1 - cx, r->summary, attr);
 }
 
 /* "users", "public.users insert,update", "delete": table and ops. */
@@ -340,6 +450,8 @@ stream_event(struct pane *p, struct ui *ui, unsigned ev)
 {
 	struct stream	*s = p->data;
 
+	if (ev & (APP_EV_STATUS | APP_EV_SETUP))
+		load_marks(s, ui);
 	if ((ev & (APP_EV_JOURNAL | APP_EV_SETUP)) && (s->follow ||
 	    s->nrows < (size_t)s->height))
 		load(s, ui);
@@ -351,6 +463,7 @@ stream_free(struct pane *p)
 	struct stream	*s = p->data;
 
 	clear_rows(s);
+	mark_free_list((void **)s->cps, s->ncps);
 	free(s->filter.schema);
 	free(s->filter.table);
 	free(s);
@@ -363,6 +476,41 @@ pane_stream_selected(struct pane *p)
 	struct stream	*s = p->data;
 
 	return s->nrows > 0 ? &s->rows[s->sel].pos : NULL;
+}
+
+void
+pane_stream_goto(struct pane *p, struct ui *ui, pgtt_lsn lsn)
+{
+	struct stream		*s = p->data;
+	struct history_pos	 at = { lsn, 0 }, first, end;
+	struct pgtt_err		 err;
+	size_t			 n = (size_t)(s->height > 0 ? s->height : 20);
+
+	s->follow = 0;
+	clear_rows(s);
+	err_clear(&err);
+	if (app_journal(ui->app) == NULL)
+		return;
+	if (n > MAX_ROWS)
+		n = MAX_ROWS;
+	if (page(app_journal(ui->app), &at, -1, n, &s->filter, s->rows,
+	    &s->nrows, &err) != 0) {
+		ui_message(ui, 1, "%s", err.msg);
+		return;
+	}
+	if (s->nrows > 0) {
+		s->top = s->rows[0].pos;
+		s->sel = s->nrows - 1;
+	} else if (history_bounds(app_journal(ui->app), &first, &end,
+	    &err) == 0) {
+		s->top = first;
+		s->sel = 0;
+	}
+	load(s, ui);
+	s->sel = s->nrows > 0 ? s->nrows - 1 : 0;
+	/* The last change before lsn: count back from the top's window. */
+	while (s->sel > 0 && s->rows[s->sel].pos.lsn >= lsn)
+		s->sel--;
 }
 
 int

@@ -24,6 +24,7 @@
 
 #include "core/log.h"
 #include "core/mark.h"
+#include "core/point.h"
 #include "core/xmalloc.h"
 #include "ui.h"
 
@@ -296,6 +297,34 @@ new_checkpoint(struct ui *ui)
 	free(name);
 }
 
+/*
+ * ":": the stream up to a typed point.  "now" is taken as head, the
+ * newest journaled change: the UI thread does not ask the source.
+ */
+static int
+go_to_point(struct ui *ui)
+{
+	struct journal	*j = app_journal(ui->app);
+	struct pgtt_err	 err;
+	pgtt_lsn	 lsn;
+	char		*text, lsnbuf[LSN_BUFSIZE];
+
+	if (j == NULL || (text = ui_prompt(ui, "go to point: ")) == NULL)
+		return R_REDRAW;
+	err_clear(&err);
+	if (point_resolve(j, NULL, strcmp(text, "now") == 0 ? "head" : text,
+	    &lsn, &err) != 0)
+		ui_message(ui, 1, "%s%s%s", err.msg, err.hint[0] != '\0' ?
+		    ": " : "", err.hint);
+	else {
+		pane_stream_goto(ui->stream, ui, lsn);
+		ui_message(ui, 0, "%s is %s: the stream shows what came "
+		    "before it", text, lsn_format(lsn, lsnbuf));
+	}
+	free(text);
+	return R_REDRAW | R_SELECTION;
+}
+
 /* s: a new session, made the active one. */
 static void
 new_session(struct ui *ui)
@@ -327,7 +356,7 @@ handle_key(struct ui *ui, int ch, int *help)
 {
 	struct pane	*p = ui->panes[ui->focus];
 	enum action	 a = keys_lookup(p->name, ch);
-	int		 r;
+	int		 r = R_NONE;
 
 	if (*help) {
 		*help = 0;
@@ -364,11 +393,22 @@ handle_key(struct ui *ui, int ch, int *help)
 		new_session(ui);
 		broadcast(ui, APP_EV_SETUP);
 		return R_REDRAW;
+	case ACT_GOTO:
+		r = go_to_point(ui);
+		for (ui->focus = 0; ui->panes[ui->focus] != ui->stream;
+		    ui->focus++)
+			;
+		return r;
 	default:
 		break;
 	}
 	ui->message[0] = '\0';
 	r = p->action(p, ui, a);
+	if (r & R_FOCUS_STREAM) {
+		for (ui->focus = 0; ui->panes[ui->focus] != ui->stream;
+		    ui->focus++)
+			;
+	}
 	if (r & R_LISTS)
 		broadcast(ui, APP_EV_SETUP);
 	if (r & R_FOCUS_DETAIL) {

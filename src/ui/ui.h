@@ -33,6 +33,7 @@ enum action {
 	ACT_CANCEL,
 	ACT_CHECKPOINT,
 	ACT_SESSION,
+	ACT_GOTO,
 };
 
 /* Reactions an action returns; the loop acts on them once. */
@@ -43,6 +44,7 @@ enum {
 	R_FOCUS_DETAIL = 0x04,
 	R_SELECTION = 0x08,	/* the selected change moved */
 	R_LISTS = 0x10,		/* sessions or checkpoints changed */
+	R_FOCUS_STREAM = 0x20,
 };
 
 struct key_binding {
@@ -118,6 +120,8 @@ struct pane	*pane_sessions_new(void);
 struct pane	*pane_status_new(void);
 /* The change the stream has selected, for the detail pane; NULL if none. */
 const struct history_pos *pane_stream_selected(struct pane *);
+/* Show the last changes before lsn, the last one selected; stop following. */
+void	 pane_stream_goto(struct pane *, struct ui *, pgtt_lsn);
 /* Where the selected change's transaction ends: "after this change". */
 int	 pane_stream_selected_end(struct pane *, pgtt_lsn *);
 

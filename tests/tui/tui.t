@@ -98,6 +98,12 @@ keys k
 keys c ; keys 'after-insert' Enter
 see 'checkpoint "after-insert" at' "c makes a checkpoint after the selected change"
 see '  after-insert +[0-9A-F]+/' "it is listed in the checkpoints pane"
+see '─* checkpoint after-insert at|q+ checkpoint after-insert at' "the checkpoint is drawn as a marker line in the stream"
+keys ':' ; keys 'after-insert' Enter
+see 'after-insert is [0-9A-F]+/[0-9A-F]+: the stream shows what came before it' ": goes to a point by name"
+see 'Stream filter|Stream q' "and stops following"
+keys ':' ; keys 'nowhere' Enter
+see 'no checkpoint or point "nowhere"' "an unknown point is said in the message line"
 keys s ; keys 'bug-7' Enter
 see '\* bug-7' "s makes a session and marks it active"
 unlike "$(screen)" '  after-insert ' "the new session starts without the other session's checkpoints"
@@ -105,6 +111,8 @@ keys s ; keys 'bug-8' Enter
 see '\* bug-8' "a second session becomes the active one"
 keys Tab Tab ; keys g Enter
 see '\* bug-7' "Enter on a session in the sessions pane switches to it"
+keys Tab ; keys g Enter
+see 'Stream q' "Enter on a checkpoint shows the stream up to it"
 keys q
 see 'EXIT=0' "160x48: q exits with status 0"
 
