@@ -58,18 +58,7 @@ export PGCLIENTENCODING=UTF8
 command -v psql >/dev/null 2>&1 || die "psql is missing: run 'make deps'"
 command -v setsid >/dev/null 2>&1 || die "setsid is missing: run 'make deps'"
 
-# Where initdb and pg_ctl live (as tests/lib/harness.sh finds them).
-pg_bindir() {
-	local d
-	if command -v pg_config >/dev/null 2>&1; then
-		d=$(pg_config --bindir)
-		[ -x "$d/initdb" ] && { echo "$d"; return; }
-	fi
-	# shellcheck disable=SC2012
-	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$d" ] && [ -x "$d/initdb" ] && { echo "$d"; return; }
-	d=$(command -v initdb 2>/dev/null) && dirname "$d"
-}
+. "$(dirname "$0")/pgbin.sh"
 PG_BINDIR=$(pg_bindir) || true
 [ -n "$PG_BINDIR" ] || die "no PostgreSQL server programs (initdb): run 'make deps'"
 PG_VERSION=$("$PG_BINDIR/initdb" --version | sed 's/.* \([0-9][0-9.]*\).*/\1/')

@@ -50,17 +50,10 @@ usage(FILE *f)
 static int
 run_tui(struct cli_ctx *ctx)
 {
-	char	*path;
 	int	 ret;
 
-	path = config_find(ctx->config_path);
-	ret = config_load(&ctx->cfg, path, &ctx->err);
-	free(path);
-	if (ret != 0) {
-		cli_print_error(ctx);
-		config_free(&ctx->cfg);
-		return err_exit_status(&ctx->err);
-	}
+	if ((ret = cli_load_config(ctx)) != 0)
+		return ret;
 	log_open(ctx->cfg.log.file, ctx->verbosity > 0 ? LOG_LEVEL_DEBUG :
 	    ctx->cfg.log.level);
 	ret = tui_run(&ctx->cfg);

@@ -124,10 +124,26 @@ cli_print_error(const struct cli_ctx *ctx)
 }
 
 int
+cli_load_config(struct cli_ctx *ctx)
+{
+	char	*path;
+	int	 ret;
+
+	path = config_find(ctx->config_path);
+	ret = config_load(&ctx->cfg, path, &ctx->err);
+	free(path);
+	if (ret != 0) {
+		cli_print_error(ctx);
+		config_free(&ctx->cfg);
+		return err_exit_status(&ctx->err);
+	}
+	return 0;
+}
+
+int
 cli_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct cli_command	*cmd;
-	char				*path;
 	int				 ret;
 
 	err_clear(&ctx->err);
@@ -138,16 +154,8 @@ cli_run(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_error(ctx);
 		return 2;
 	}
-	if (cmd->needs_config) {
-		path = config_find(ctx->config_path);
-		ret = config_load(&ctx->cfg, path, &ctx->err);
-		free(path);
-		if (ret != 0) {
-			cli_print_error(ctx);
-			config_free(&ctx->cfg);
-			return err_exit_status(&ctx->err);
-		}
-	}
+	if (cmd->needs_config && (ret = cli_load_config(ctx)) != 0)
+		return ret;
 	if (cmd->needs_config)
 		log_open(ctx->cfg.log.file, ctx->verbosity > 0 ?
 		    LOG_LEVEL_DEBUG : ctx->cfg.log.level);

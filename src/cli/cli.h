@@ -29,6 +29,8 @@ struct cli_command {
 
 extern const struct cli_command cli_commands[];
 
+/* Find and load the config (CLI.md's search); an exit status on failure. */
+int	 cli_load_config(struct cli_ctx *);
 /* Run argv[0] with its arguments; returns the process exit status. */
 int	 cli_run(struct cli_ctx *, int, char **);
 /* Print the failure in ctx->err to stderr (text or JSON). */

@@ -22,16 +22,7 @@ else
 	PG_OS_USER=""
 fi
 
-pg_bindir() {
-	local d
-	if command -v pg_config >/dev/null 2>&1; then
-		d=$(pg_config --bindir)
-		[ -x "$d/initdb" ] && { echo "$d"; return; }
-	fi
-	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$d" ] && [ -x "$d/initdb" ] && { echo "$d"; return; }
-	dirname "$(command -v initdb)"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/pgbin.sh"
 PG_BINDIR=$(pg_bindir)
 
 # Run a command as the server's OS user.
