@@ -116,6 +116,37 @@ see 'Stream q' "Enter on a checkpoint shows the stream up to it"
 keys q
 see 'EXIT=0' "160x48: q exits with status 0"
 
+# --- another process holds the slot: follow the journal it writes ---
+bg "$PGTT" -c "$W/config.yaml" --headless listen
+EXTERNAL=$BG_PID
+wait_until 20 sh -c "[ \"\$(psql -X -A -t \"$(pg_dsn src app)\" -c \"SELECT active FROM pg_replication_slots WHERE slot_name = 'pgtt'\")\" = t ]"
+start_ui 100 30
+see 'listener external' "with the slot held by pgtt --headless listen, the UI starts no listener of its own"
+sql src app "INSERT INTO items VALUES (3, 'from-outside', NULL)"
+see 'insert public.items id=3 name=from-outside' "and shows what that process journals"
+keys q
+see 'EXIT=0' "and quits cleanly"
+kill -TERM "$EXTERNAL"; wait "$EXTERNAL"
+
+# --- first start on a source setup has not prepared ---
+sql src postgres "CREATE DATABASE fresh"
+sql src fresh "CREATE TABLE f (id int PRIMARY KEY)"
+mkdir -p "$TEST_ROOT/fresh"
+printf 'source:\n  dsn: "%s"\n  slot: fresh\n  publication: fresh\nstorage:\n  path: %s/data\n' \
+	"$(pg_dsn src fresh)" "$TEST_ROOT/fresh" >"$TEST_ROOT/fresh/config.yaml"
+$T kill-server 2>/dev/null
+ROUND=$((ROUND + 1)); T="tmux -S $TEST_ROOT/tmux.$ROUND"
+$T -f /dev/null new-session -d -s pgtt -x 100 -y 30 \
+	"TERM=xterm-256color LANG=C.UTF-8 $PGTT -c $TEST_ROOT/fresh/config.yaml; echo EXIT=\$?; sleep 60"
+see 'Setup would do this on it' "a first start on an unprepared source shows what setup would create"
+see 'planned +replication slot "fresh"' "listing the slot"
+keys y
+see 'Stream' "y runs setup and opens the panes"
+sql src fresh "INSERT INTO f VALUES (42)"
+see 'insert public.f id=42' "capture starts right away"
+keys q
+see 'EXIT=0' "and q quits"
+
 # --- SIGTERM gives the terminal back too ---
 start_ui 80 24
 see 'Stream' "started again"
