@@ -31,6 +31,8 @@ const struct cli_command cli_commands[] = {
 	{ "log", "[--from POINT] [--to POINT] [--table T] [--op OPS] "
 	  "[--limit N] [--follow]",
 	  "print journaled changes in commit order", 1, cmd_log },
+	{ "diff", "POINT POINT [--table T] [--format text|json|sql]",
+	  "net per-row difference between two points", 1, cmd_diff },
 	{ NULL, NULL, NULL, 0, NULL }
 };
 
@@ -88,6 +90,28 @@ cli_emit_json(json_t *obj)
 	fflush(stdout);
 	free(text);
 	json_decref(obj);
+}
+
+/*
+ * Text as JSON.  PostgreSQL's text form is in the database encoding;
+ * bytes that are not UTF-8 are replaced rather than lose the whole line.
+ */
+json_t *
+cli_json_text(const char *s, size_t len)
+{
+	json_t	*j;
+	char	*fixed;
+	size_t	 i;
+
+	if ((j = json_stringn(s, len)) != NULL)
+		return j;
+	fixed = xmalloc(len + 1);
+	for (i = 0; i < len; i++)
+		fixed[i] = (unsigned char)s[i] < 0x80 && s[i] != '\0' ? s[i] :
+		    '?';
+	j = json_stringn(fixed, len);
+	free(fixed);
+	return j;
 }
 
 void

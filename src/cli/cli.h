@@ -37,6 +37,8 @@ int	 cli_run(struct cli_ctx *, int, char **);
 void	 cli_print_error(const struct cli_ctx *);
 /* Write one JSON object as one line to stdout; steals the reference. */
 void	 cli_emit_json(json_t *);
+/* Bytes of a text value as a JSON string; non-UTF-8 bytes become '?'. */
+json_t	*cli_json_text(const char *, size_t);
 /* The command table as --help shows it. */
 void	 cli_print_commands(FILE *);
 
@@ -48,6 +50,7 @@ const struct cli_command *cli_find(const char *);
 int	 cmd_checkpoint(struct cli_ctx *, int, char **);
 int	 cmd_listen(struct cli_ctx *, int, char **);
 int	 cmd_session(struct cli_ctx *, int, char **);
+int	 cmd_diff(struct cli_ctx *, int, char **);
 int	 cmd_log(struct cli_ctx *, int, char **);
 int	 cmd_setup(struct cli_ctx *, int, char **);
 int	 cmd_status(struct cli_ctx *, int, char **);

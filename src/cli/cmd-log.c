@@ -75,28 +75,6 @@ parse_ops(const char *text, unsigned *ops)
 	return ret;
 }
 
-/*
- * Text as JSON.  PostgreSQL's text form is in the database encoding;
- * bytes that are not UTF-8 are replaced rather than lost with the line.
- */
-static json_t *
-json_text(const char *s, size_t len)
-{
-	json_t	*j;
-	char	*fixed;
-	size_t	 i;
-
-	if ((j = json_stringn(s, len)) != NULL)
-		return j;
-	fixed = xmalloc(len + 1);
-	for (i = 0; i < len; i++)
-		fixed[i] = (unsigned char)s[i] < 0x80 && s[i] != '\0' ? s[i] :
-		    '?';
-	j = json_stringn(fixed, len);
-	free(fixed);
-	return j;
-}
-
 static const char *
 col_name(const struct pgtt_relation *rel, size_t i, char *buf)
 {
@@ -143,7 +121,7 @@ tuple_json(const struct pgtt_tuple *t, const struct pgtt_relation *rel,
 			continue;
 		json_object_set_new(o, col_name(rel, i, buf),
 		    c->kind == COL_NULL ? json_null() :
-		    json_text(c->val, c->len));
+		    cli_json_text(c->val, c->len));
 	}
 	return o;
 }
@@ -210,13 +188,13 @@ change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 			    "search_path"));
 			json_object_set(o, "tag", json_object_get(doc, "tag"));
 		} else
-			json_object_set_new(o, "sql", json_text(ch->content,
+			json_object_set_new(o, "sql", cli_json_text(ch->content,
 			    ch->content_len));
 		json_decref(doc);
 		break;
 	case CHANGE_MESSAGE:
 		json_object_set_new(o, "prefix", json_string(ch->prefix));
-		json_object_set_new(o, "content", json_text(ch->content,
+		json_object_set_new(o, "content", cli_json_text(ch->content,
 		    ch->content_len));
 		break;
 	}

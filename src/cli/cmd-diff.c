@@ -1,0 +1,542 @@
+/*
+ * cmd-diff.c: `pgtt --headless diff A B`: the net per-row difference
+ * between two points (core/diff.h), as text, JSON (CLI.md) or SQL.
+ *
+ * The window is that of `log --from A --to B`: the transactions with
+ * A <= commit LSN < B.  SQL output holds statements that, run on a
+ * database in state A, leave it in state B: all deletes, then updates,
+ * then inserts, in one transaction.  DDL inside the window is not
+ * replayed: it is listed as comments.  A table truncated inside the
+ * window is truncated again, then every row it holds at B is inserted.
+ */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/diff.h"
+#include "core/history.h"
+#include "core/ident.h"
+#include "core/journal.h"
+#include "core/point.h"
+#include "core/xmalloc.h"
+
+#define SHOW_MAX	60	/* characters of a value in text output */
+
+enum diff_format {
+	FORMAT_TEXT,
+	FORMAT_JSON,
+	FORMAT_SQL,
+};
+
+/* A column's value as JSON. */
+static json_t *
+col_json(const struct diff_col *c)
+{
+	return c->kind == COL_NULL ? json_null() : cli_json_text(c->val, c->len);
+}
+
+/*
+ * The known columns of v as an object: all, keys only, or (changed not
+ * NULL) those changed[] marks.
+ */
+static json_t *
+vals_json(const struct diff_vals *v, int keys_only, const int *changed)
+{
+	json_t	*o = json_object();
+	size_t	 i;
+
+	for (i = 0; i < v->ncols; i++) {
+		if (v->cols[i].kind == COL_TOAST ||
+		    (keys_only && !v->cols[i].is_key) ||
+		    (changed != NULL && !changed[i]))
+			continue;
+		json_object_set_new(o, v->cols[i].name, col_json(&v->cols[i]));
+	}
+	return o;
+}
+
+/* The whole diff as one JSON object. */
+static json_t *
+diff_json(const struct diff *d)
+{
+	json_t	*o, *tables, *t, *ins, *del, *upd, *u, *b, *unk, *ddl;
+	char	 lsnbuf[LSN_BUFSIZE];
+	size_t	 i, k, c;
+
+	o = json_object();
+	json_object_set_new(o, "from", json_string(lsn_format(d->from,
+	    lsnbuf)));
+	json_object_set_new(o, "to", json_string(lsn_format(d->to, lsnbuf)));
+	tables = json_array();
+	for (i = 0; i < d->ntables; i++) {
+		const struct diff_table	*dt = &d->tables[i];
+
+		ins = json_array();
+		del = json_array();
+		upd = json_array();
+		for (k = 0; k < dt->nrows; k++) {
+			const struct diff_row	*r = dt->rows[k];
+
+			switch (r->op) {
+			case DIFF_INSERTED:
+				json_array_append_new(ins, vals_json(&r->after,
+				    0, NULL));
+				break;
+			case DIFF_DELETED:
+				json_array_append_new(del, vals_json(&r->before,
+				    0, NULL));
+				break;
+			case DIFF_UPDATED:
+				b = json_object();
+				unk = json_array();
+				for (c = 0; c < r->after.ncols; c++) {
+					const struct diff_col *bc;
+
+					if (!r->changed[c])
+						continue;
+					bc = diff_vals_col(&r->before,
+					    r->after.cols[c].name);
+					if (bc == NULL || bc->kind == COL_TOAST)
+						json_array_append_new(unk,
+						    json_string(
+						    r->after.cols[c].name));
+					else
+						json_object_set_new(b, bc->name,
+						    col_json(bc));
+				}
+				u = json_pack("{s:o, s:o, s:o}", "key",
+				    vals_json(&r->before, 1, NULL), "before", b,
+				    "after", vals_json(&r->after, 0,
+				    r->changed));
+				if (json_array_size(unk) > 0)
+					json_object_set_new(u, "before_unknown",
+					    unk);
+				else
+					json_decref(unk);
+				json_array_append_new(upd, u);
+				break;
+			default:
+				break;
+			}
+		}
+		t = json_pack("{s:s, s:s, s:o, s:o, s:o}", "schema",
+		    dt->schema, "table", dt->name, "inserted", ins, "deleted",
+		    del, "updated", upd);
+		if (dt->truncated)
+			json_object_set_new(t, "truncated", json_true());
+		json_array_append_new(tables, t);
+	}
+	json_object_set_new(o, "tables", tables);
+	if (d->nddl > 0) {
+		ddl = json_array();
+		for (i = 0; i < d->nddl; i++)
+			json_array_append_new(ddl, json_pack("{s:s, s:i, s:o}",
+			    "lsn", lsn_format(d->ddl[i].lsn, lsnbuf), "seq",
+			    (int)d->ddl[i].seq, "sql", cli_json_text(d->ddl[i].sql,
+			    strlen(d->ddl[i].sql))));
+		json_object_set_new(o, "ddl", ddl);
+	}
+	return o;
+}
+
+/* Write what the shared formatter put in b, and empty it. */
+static void
+put_buf(FILE *out, struct buf *b)
+{
+	if (b->len > 0)
+		fwrite(b->data, 1, b->len, out);
+	buf_reset(b);
+}
+
+/* One value as history shows it. */
+static void
+put_val(FILE *out, struct buf *b, const struct diff_col *c)
+{
+	struct pgtt_col	pc = { c->kind, c->len, c->val };
+
+	if (c->kind == COL_TOAST) {
+		fputs("(unknown)", out);
+		return;
+	}
+	history_format_value(b, &pc, SHOW_MAX);
+	put_buf(out, b);
+}
+
+/* "name=value ..." of v: all known columns, or the key ones. */
+static void
+put_vals(FILE *out, struct buf *b, const struct diff_vals *v, int keys_only)
+{
+	size_t	i;
+	int	first = 1;
+
+	for (i = 0; i < v->ncols; i++) {
+		if (keys_only && !v->cols[i].is_key)
+			continue;
+		fprintf(out, "%s%s=", first ? "" : " ", v->cols[i].name);
+		put_val(out, b, &v->cols[i]);
+		first = 0;
+	}
+}
+
+/* Counts per table, then the rows, then the DDL. */
+static void
+diff_text(const struct diff *d, FILE *out)
+{
+	const struct diff_col	*bc;
+	struct buf		 b;
+	char			 lsnbuf[LSN_BUFSIZE];
+	size_t			 i, k, c;
+
+	buf_init(&b);
+	fprintf(out, "from %s", lsn_format(d->from, lsnbuf));
+	fprintf(out, " to %s: %zu tables changed\n", lsn_format(d->to, lsnbuf),
+	    d->ntables);
+	for (i = 0; i < d->ntables; i++)
+		fprintf(out, "%s.%s: %zu inserted, %zu deleted, %zu updated%s\n",
+		    d->tables[i].schema, d->tables[i].name,
+		    d->tables[i].ninserted, d->tables[i].ndeleted,
+		    d->tables[i].nupdated, d->tables[i].truncated ?
+		    " (truncated in the window: rows from before it that it "
+		    "removed are not listed)" : "");
+	if (d->skipped > 0)
+		fprintf(out, "%llu row changes left out: their table's "
+		    "definition or the row's identity is not in the journal\n",
+		    (unsigned long long)d->skipped);
+	for (i = 0; i < d->ntables; i++) {
+		fprintf(out, "\n%s.%s\n", d->tables[i].schema,
+		    d->tables[i].name);
+		for (k = 0; k < d->tables[i].nrows; k++) {
+			const struct diff_row	*r = d->tables[i].rows[k];
+
+			switch (r->op) {
+			case DIFF_INSERTED:
+				fputs("  + ", out);
+				put_vals(out, &b, &r->after, 0);
+				break;
+			case DIFF_DELETED:
+				fputs("  - ", out);
+				put_vals(out, &b, &r->before, 0);
+				break;
+			case DIFF_UPDATED:
+				fputs("  ~ ", out);
+				put_vals(out, &b, &r->before, 1);
+				fputc(':', out);
+				for (c = 0; c < r->after.ncols; c++) {
+					if (!r->changed[c])
+						continue;
+					fprintf(out, " %s: ",
+					    r->after.cols[c].name);
+					bc = diff_vals_col(&r->before,
+					    r->after.cols[c].name);
+					if (bc == NULL)
+						fputs("(unknown)", out);
+					else
+						put_val(out, &b, bc);
+					fputs(" -> ", out);
+					put_val(out, &b, &r->after.cols[c]);
+				}
+				break;
+			default:
+				continue;
+			}
+			if (r->before_unknown)
+				fputs("  (values before unknown: the row "
+				    "predates capture)", out);
+			fputc('\n', out);
+		}
+	}
+	for (i = 0; i < d->nddl; i++) {
+		fprintf(out, "%sddl %s ", i == 0 ? "\n" : "",
+		    lsn_format(d->ddl[i].lsn, lsnbuf));
+		history_format_line(&b, d->ddl[i].sql, strlen(d->ddl[i].sql),
+		    SIZE_MAX);
+		put_buf(out, &b);
+		fputc('\n', out);
+	}
+	buf_done(&b);
+}
+
+/* An identifier, always double-quoted, quotes doubled. */
+static void
+quote_ident(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+/* A value as a literal: NULL or '...' with quotes doubled. */
+static void
+quote_literal(FILE *out, const struct diff_col *c)
+{
+	uint32_t	i;
+
+	if (c->kind == COL_NULL) {
+		fputs("NULL", out);
+		return;
+	}
+	fputc('\'', out);
+	for (i = 0; i < c->len; i++) {
+		if (c->val[i] == '\'')
+			fputc('\'', out);
+		fputc(c->val[i], out);
+	}
+	fputc('\'', out);
+}
+
+/* "schema"."name" */
+static void
+sql_table(FILE *out, const struct diff_table *t)
+{
+	quote_ident(out, t->schema);
+	fputc('.', out);
+	quote_ident(out, t->name);
+}
+
+/* WHERE on the key columns of v. */
+static void
+sql_where(FILE *out, const struct diff_vals *v)
+{
+	size_t	i;
+	int	first = 1;
+
+	fputs(" WHERE ", out);
+	for (i = 0; i < v->ncols; i++) {
+		if (!v->cols[i].is_key)
+			continue;
+		if (!first)
+			fputs(" AND ", out);
+		quote_ident(out, v->cols[i].name);
+		if (v->cols[i].kind == COL_NULL)
+			fputs(" IS NULL", out);
+		else {
+			fputs(" = ", out);
+			quote_literal(out, &v->cols[i]);
+		}
+		first = 0;
+	}
+	if (first)
+		fputs("false", out);
+}
+
+/* INSERT of the known columns of v. */
+static void
+sql_insert(FILE *out, const struct diff_table *t, const struct diff_vals *v)
+{
+	size_t	i;
+	int	first = 1;
+
+	for (i = 0; i < v->ncols; i++)
+		if (v->cols[i].kind == COL_TOAST) {
+			fputs("-- unknown, not in the journal: ", out);
+			quote_ident(out, v->cols[i].name);
+			fputs(" (left to its default)\n", out);
+		}
+	fputs("INSERT INTO ", out);
+	sql_table(out, t);
+	fputs(" (", out);
+	for (i = 0; i < v->ncols; i++)
+		if (v->cols[i].kind != COL_TOAST) {
+			fputs(first ? "" : ", ", out);
+			quote_ident(out, v->cols[i].name);
+			first = 0;
+		}
+	fputs(") VALUES (", out);
+	for (i = 0, first = 1; i < v->ncols; i++)
+		if (v->cols[i].kind != COL_TOAST) {
+			fputs(first ? "" : ", ", out);
+			quote_literal(out, &v->cols[i]);
+			first = 0;
+		}
+	fputs(");\n", out);
+}
+
+/* One phase (deletes, updates or inserts) of one table. */
+static void
+sql_phase(FILE *out, const struct diff_table *t, enum diff_op op)
+{
+	const struct diff_row	*r;
+	size_t			 k, c;
+	int			 first;
+
+	if (op == DIFF_DELETED && t->truncated) {
+		fputs("TRUNCATE ONLY ", out);
+		sql_table(out, t);
+		fputs(";\n", out);
+		return;
+	}
+	for (k = 0; k < t->nrows; k++) {
+		r = t->rows[k];
+		if (t->truncated) {
+			/* Every row it holds at B came after the truncate. */
+			if (op == DIFF_INSERTED && r->after.present)
+				sql_insert(out, t, &r->after);
+			continue;
+		}
+		if (r->op != op)
+			continue;
+		switch (op) {
+		case DIFF_DELETED:
+			fputs("DELETE FROM ", out);
+			sql_table(out, t);
+			sql_where(out, &r->before);
+			fputs(";\n", out);
+			break;
+		case DIFF_UPDATED:
+			fputs("UPDATE ", out);
+			sql_table(out, t);
+			fputs(" SET ", out);
+			for (c = 0, first = 1; c < r->after.ncols; c++) {
+				if (!r->changed[c])
+					continue;
+				fputs(first ? "" : ", ", out);
+				quote_ident(out, r->after.cols[c].name);
+				fputs(" = ", out);
+				quote_literal(out, &r->after.cols[c]);
+				first = 0;
+			}
+			sql_where(out, &r->before);
+			fputs(";\n", out);
+			break;
+		case DIFF_INSERTED:
+			sql_insert(out, t, &r->after);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Statements that take a database in state A to state B. */
+static void
+diff_sql(const struct diff *d, FILE *out)
+{
+	static const enum diff_op	 phases[] = { DIFF_DELETED,
+	    DIFF_UPDATED, DIFF_INSERTED };
+	struct buf			 b;
+	char				 lsnbuf[LSN_BUFSIZE];
+	size_t				 i, p;
+
+	buf_init(&b);
+	fprintf(out, "-- pgtt diff %s", lsn_format(d->from, lsnbuf));
+	fprintf(out, " %s\n", lsn_format(d->to, lsnbuf));
+	for (i = 0; i < d->nddl; i++) {
+		fprintf(out, "-- DDL at %s, not replayed: ",
+		    lsn_format(d->ddl[i].lsn, lsnbuf));
+		history_format_line(&b, d->ddl[i].sql, strlen(d->ddl[i].sql),
+		    SIZE_MAX);
+		put_buf(out, &b);
+		fputc('\n', out);
+	}
+	fputs("BEGIN;\n", out);
+	for (p = 0; p < sizeof phases / sizeof phases[0]; p++)
+		for (i = 0; i < d->ntables; i++)
+			sql_phase(out, &d->tables[i], phases[p]);
+	fputs("COMMIT;\n", out);
+	buf_done(&b);
+}
+
+/* diff POINT POINT [--table T] [--format text|json|sql] */
+int
+cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "table", required_argument, NULL, 'T' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_command	*cmd = cli_find("diff");
+	enum diff_format		 format;
+	struct journal			*j = NULL;
+	struct diff			*d = NULL;
+	char				*schema = NULL, *table = NULL;
+	pgtt_lsn			 from, to;
+	int				 ch, ret;
+
+	format = ctx->json ? FORMAT_JSON : FORMAT_TEXT;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'T':
+			free(schema);
+			free(table);
+			schema = table = NULL;
+			if (ident_parse_table(optarg, &schema, &table) != 0) {
+				ret = cli_usage_error(ctx, cmd, "--table: \"%s\" "
+				    "is not a table name", optarg);
+				goto out;
+			}
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				format = FORMAT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				format = FORMAT_JSON;
+			else if (strcmp(optarg, "sql") == 0)
+				format = FORMAT_SQL;
+			else {
+				ret = cli_usage_error(ctx, cmd, "--format: "
+				    "\"%s\" is not text, json or sql", optarg);
+				goto out;
+			}
+			break;
+		default:
+			ret = cli_usage_error(ctx, cmd, "unknown option \"%s\" "
+			    "for diff", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (argc - optind != 2) {
+		ret = cli_usage_error(ctx, cmd, "diff takes two points, got %d",
+		    argc - optind);
+		goto out;
+	}
+	if ((ret = journal_open(&j, ctx->cfg.storage.path,
+	    ctx->cfg.storage.map_size, JOURNAL_READONLY, &ctx->err)) != 0)
+		goto out;
+	if ((ret = point_resolve(j, ctx->cfg.source.dsn, argv[optind], &from,
+	    &ctx->err)) != 0) {
+		err_where(&ctx->err, "the first point");
+		goto out;
+	}
+	if ((ret = point_resolve(j, ctx->cfg.source.dsn, argv[optind + 1], &to,
+	    &ctx->err)) != 0) {
+		err_where(&ctx->err, "the second point");
+		goto out;
+	}
+	if (to < from) {
+		ret = cli_usage_error(ctx, cmd, "the second point (%s) comes "
+		    "before the first (%s)", argv[optind + 1], argv[optind]);
+		goto out;
+	}
+	if ((ret = diff_compute(j, from, to, schema, table, &d,
+	    &ctx->err)) != 0)
+		goto out;
+	switch (format) {
+	case FORMAT_JSON:
+		cli_emit_json(diff_json(d));
+		break;
+	case FORMAT_SQL:
+		diff_sql(d, stdout);
+		break;
+	case FORMAT_TEXT:
+		diff_text(d, stdout);
+		break;
+	}
+	fflush(stdout);
+out:
+	diff_free(d);
+	if (j != NULL)
+		journal_close(j);
+	free(schema);
+	free(table);
+	return ret;
+}

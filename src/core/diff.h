@@ -1,0 +1,115 @@
+/*
+ * diff.h: the net effect of a window of history, per table and per row.
+ *
+ * The window (A, B] holds, as everywhere in pgtt (DESIGN.md, "The one
+ * idea"), the changes of the transactions with A <= commit LSN < B: the
+ * same changes `log --from A --to B` prints.  They are folded into one
+ * entry per touched row, keyed by the table and the row's identity (the
+ * values of its replica identity columns; every column when none is
+ * flagged).  Each entry keeps the row as it was at A and as it is at B:
+ * an insert later deleted leaves nothing, update chains merge, a change of
+ * identity is a delete plus an insert.
+ *
+ * Values the window does not hold (REPLICA IDENTITY DEFAULT sends only the
+ * key of an old row, an unchanged TOASTed value is not sent at all) are
+ * looked for in the journal before A, walking back at most
+ * DIFF_LOOKBACK_MAX changes; what is not found there (the row predates
+ * capture) stays unknown.
+ *
+ * Memory: one entry per row touched in the window, holding its values at A
+ * and at B, plus one line per DDL statement; the cost follows the window,
+ * not the history.  No libpq, ncurses or LMDB here.
+ */
+#ifndef PGTT_DIFF_H
+#define PGTT_DIFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "journal.h"
+#include "lsn.h"
+#include "record.h"
+
+#define DIFF_LOOKBACK_MAX	100000	/* changes walked back before A */
+
+/*
+ * One column value.  kind is COL_NULL, COL_TEXT, or COL_TOAST for a value
+ * that is not known (not sent, not found looking back).
+ */
+struct diff_col {
+	char		*name;
+	int		 is_key;
+	enum col_kind	 kind;
+	uint32_t	 len;
+	char		*val;		/* COL_TEXT; NUL-terminated too */
+};
+
+/* A row's values, or its absence. */
+struct diff_vals {
+	int		 present;
+	size_t		 ncols;
+	struct diff_col	*cols;
+};
+
+enum diff_op {
+	DIFF_NONE = 0,
+	DIFF_INSERTED,
+	DIFF_DELETED,
+	DIFF_UPDATED,
+};
+
+/*
+ * A row with a net change.  For DIFF_UPDATED, changed[i] says whether
+ * after.cols[i] differs from the row at A (or its old value is unknown).
+ * before_unknown: some of the row's values at A are not known.
+ */
+struct diff_row {
+	enum diff_op	 op;
+	struct diff_vals before;	/* at A */
+	struct diff_vals after;		/* at B */
+	int		*changed;
+	int		 before_unknown;
+};
+
+/* One table's net change; rows in the order the window first touched them. */
+struct diff_table {
+	uint32_t	  relid;
+	char		 *schema, *name;	/* as of its last change */
+	int		  truncated;		/* a truncate inside the window */
+	size_t		  ninserted, ndeleted, nupdated;
+	size_t		  nrows;
+	struct diff_row	**rows;
+};
+
+/* A DDL statement inside the window. */
+struct diff_ddl {
+	pgtt_lsn	 lsn;
+	uint32_t	 seq;
+	char		*sql;
+};
+
+struct diff {
+	pgtt_lsn	   from, to;
+	uint64_t	   changes;	/* changes folded */
+	uint64_t	   skipped;	/* row changes with no identity */
+	size_t		   ntables;	/* tables with a net change, by name */
+	struct diff_table *tables;
+	size_t		   nddl;
+	struct diff_ddl	  *ddl;
+	struct diff_fold  *fold;	/* private */
+};
+
+/*
+ * Fold the window [from, to) of commit LSNs.  schema and table, when not
+ * NULL, keep only that table (ident_parse_table's parts).  Only whole
+ * committed transactions count, as for `log`.
+ */
+int	 diff_compute(struct journal *, pgtt_lsn from, pgtt_lsn to,
+	    const char *schema, const char *table, struct diff **,
+	    struct pgtt_err *);
+void	 diff_free(struct diff *);
+/* The column named name in v, or NULL. */
+const struct diff_col *diff_vals_col(const struct diff_vals *, const char *);
+
+#endif

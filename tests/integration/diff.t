@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# diff against a real server: the net per-row difference between two
+# checkpoints matches the tables as they were (snapshots taken when the
+# checkpoints were made); an insert then delete leaves nothing; a key
+# change is a delete plus an insert; values the window lacks are found
+# looking back; and the SQL output, run on a copy of state A, gives B.
+. "$(dirname "$0")/../lib/harness.sh"
+
+pg_start src 5661
+sql src postgres "CREATE DATABASE app"
+SCHEMA="CREATE TABLE t (id int PRIMARY KEY, v text, big text);
+	ALTER TABLE t ALTER big SET STORAGE EXTERNAL;
+	CREATE TABLE f (a int, b text);
+	ALTER TABLE f REPLICA IDENTITY FULL;
+	CREATE TABLE \"Odd \"\"Name\" (id int PRIMARY KEY, \"V a\" text)"
+sql src app "$SCHEMA"
+# Rows from before capture: their old values are not in the journal.
+sql src app "INSERT INTO t VALUES (1, 'one', NULL);
+	INSERT INTO f VALUES (1, 'x'), (2, 'y')"
+W=$TEST_ROOT/w
+mkdir -p "$W"
+write_config "$W/config.yaml" "$(pg_dsn src app)"
+check_ok "setup" -c "$W/config.yaml" --headless setup
+P() { run_pgtt -c "$W/config.yaml" "$@"; }
+
+# snap NAME: the tables, sorted, as COPY writes them.
+snap() {
+	sql src app "COPY (SELECT * FROM t ORDER BY id) TO STDOUT" >"$TEST_ROOT/$1.t"
+	sql src app "COPY (SELECT * FROM f ORDER BY a, b) TO STDOUT" >"$TEST_ROOT/$1.f"
+	sql src app "COPY (SELECT * FROM \"Odd \"\"Name\" ORDER BY id) TO STDOUT" >"$TEST_ROOT/$1.o"
+}
+
+# Rows captured before A: look-back finds their values.
+sql src app "INSERT INTO t VALUES (2, 'two', NULL), (3, 'three', repeat('b', 10000)),
+		(4, 'four', NULL), (5, 'five', NULL), (6, 'six', NULL),
+		(7, 'seven', NULL);
+	INSERT INTO f VALUES (3, 'z');
+	INSERT INTO \"Odd \"\"Name\" VALUES (1, 'it''s')"
+check_ok "checkpoint A" -c "$W/config.yaml" --headless checkpoint create A
+snap A
+
+sql src app "INSERT INTO t VALUES (10, 'ten', NULL)"
+sql src app "UPDATE t SET v = 'deux' WHERE id = 2"
+sql src app "UPDATE t SET v = 'trois' WHERE id = 3"		# big: unchanged TOAST
+sql src app "UPDATE t SET id = 40 WHERE id = 4"			# key change
+sql src app "DELETE FROM t WHERE id = 5"
+sql src app "INSERT INTO t VALUES (99, 'gone', NULL)"
+sql src app "DELETE FROM t WHERE id = 99"			# insert then delete
+sql src app "UPDATE t SET v = 'a' WHERE id = 6"
+sql src app "UPDATE t SET v = 'b' WHERE id = 6"			# a chain
+sql src app "UPDATE t SET v = 'uno' WHERE id = 1"		# predates capture
+sql src app "UPDATE t SET v = 'same' WHERE id = 7; UPDATE t SET v = 'seven' WHERE id = 7"
+sql src app "INSERT INTO f VALUES (10, 'new')"
+sql src app "UPDATE f SET b = 'yy' WHERE a = 2"
+sql src app "DELETE FROM f WHERE a = 3"
+sql src app "INSERT INTO f VALUES (98, 'gone'); DELETE FROM f WHERE a = 98"
+sql src app "UPDATE \"Odd \"\"Name\" SET \"V a\" = 'o''k' WHERE id = 1"
+check_ok "checkpoint B" -c "$W/config.yaml" --headless checkpoint create B
+snap B
+
+sql src app "INSERT INTO t VALUES (11, 'later', NULL); DELETE FROM t WHERE id = 2"
+sql src app "ALTER TABLE t ADD COLUMN w int"
+sql src app "UPDATE t SET w = 1 WHERE id = 3"
+sql src app "INSERT INTO f VALUES (20, 'pre'); UPDATE f SET b = 'yyy' WHERE a = 2"
+sql src app "TRUNCATE f"
+sql src app "INSERT INTO f VALUES (21, 'post'), (1, 'x')"
+check_ok "checkpoint C" -c "$W/config.yaml" --headless checkpoint create C
+sql src app "COPY (SELECT * FROM f ORDER BY a, b) TO STDOUT" >"$TEST_ROOT/C.f"
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+
+# expected TABLE KEYCOLS: from the snapshots, "ins:... del:... upd:..."
+# keyed by the first KEYCOLS fields (0: the whole row).
+expected() {
+	perl -e '
+		my ($a, $b, $k) = @ARGV;
+		sub rows { my %h; open my $fh, "<", $_[0] or die;
+			while (<$fh>) { chomp; my @f = split /\t/, $_, -1;
+				my $key = $k ? join(",", @f[0 .. $k - 1]) : join(",", @f);
+				$h{$key} = $_ } %h }
+		my %a = rows($a); my %b = rows($b);
+		my @i = sort grep { !exists $a{$_} } keys %b;
+		my @d = sort grep { !exists $b{$_} } keys %a;
+		my @u = sort grep { exists $b{$_} && $a{$_} ne $b{$_} } keys %a;
+		print "ins:@i del:@d upd:@u";
+	' "$TEST_ROOT/A.$1" "$TEST_ROOT/B.$1" "$2"
+}
+# got TABLE KEYS: the same from diff's JSON on stdin; KEYS the key names.
+got() {
+	perl -MJSON::PP -e '
+		my ($t, @k) = @ARGV;
+		my $d = JSON::PP->new->decode(do { local $/; <STDIN> });
+		my ($x) = grep { $_->{table} eq $t } @{$d->{tables}};
+		sub key { my $r = shift; join ",", map { $r->{$_} // "\\N" }
+			(@k ? @k : sort keys %$r) }
+		my @i = sort map { key($_) } @{$x->{inserted}};
+		my @d = sort map { key($_) } @{$x->{deleted}};
+		my @u = sort map { key($_->{key}) } @{$x->{updated}};
+		print "ins:@i del:@d upd:@u";
+	' "$@"
+}
+
+P --headless --json diff A B
+is "$RC" 0 "diff A B --json"
+JSON=$OUT
+is "$(echo "$JSON" | got t id)" "$(expected t 1)" "t: the rows that differ between the snapshots at A and B"
+is "$(echo "$JSON" | got t id)" "ins:10 40 del:4 5 upd:1 2 3 6" "t: the key change is a delete and an insert; 99 (inserted, deleted) and 7 (changed and back) leave nothing"
+is "$(echo "$JSON" | got f a b)" "$(expected f 0)" "f (REPLICA IDENTITY FULL): the rows that differ, as whole rows"
+is "$(echo "$JSON" | got 'Odd "Name' id)" "$(expected o 1)" "a table whose name needs quoting"
+is "$(echo "$JSON" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
+	($t) = grep { $_->{table} eq "t" } @{$d->{tables}};
+	($u) = grep { $_->{key}{id} eq "2" } @{$t->{updated}};
+	print JSON::PP->new->canonical->encode($u)')" \
+	'{"after":{"v":"deux"},"before":{"v":"two"},"key":{"id":"2"}}' \
+	"an update under REPLICA IDENTITY DEFAULT: the old value is found looking back"
+is "$(echo "$JSON" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
+	($t) = grep { $_->{table} eq "t" } @{$d->{tables}};
+	($u) = grep { $_->{key}{id} eq "3" } @{$t->{updated}};
+	print join(",", sort keys %{$u->{after}})')" "v" \
+	"an update that leaves a TOASTed column alone: only the changed column"
+is "$(echo "$JSON" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
+	($t) = grep { $_->{table} eq "t" } @{$d->{tables}};
+	($u) = grep { $_->{key}{id} eq "1" } @{$t->{updated}};
+	print JSON::PP->new->canonical->encode($u)')" \
+	'{"after":{"big":null,"v":"uno"},"before":{},"before_unknown":["v","big"],"key":{"id":"1"}}' \
+	"a row from before capture: its old values are unknown, every column it sent is listed"
+is "$(echo "$JSON" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
+	($t) = grep { $_->{table} eq "t" } @{$d->{tables}};
+	($r) = grep { $_->{id} eq "40" } @{$t->{inserted}};
+	print length($r->{big} // ""), " ", $r->{v}')" "0 four" \
+	"the key change inserts the whole row"
+is "$(echo "$JSON" | json_get ddl)" "null" "no DDL in (A, B]: no ddl member"
+
+P --headless diff A B
+is "$RC" 0 "diff A B as text"
+like "$OUT" 'public\.t: 2 inserted, 2 deleted, 4 updated' "text: counts per table first"
+like "$OUT" '~ id=2: v: two -> deux' "text: an update, old -> new"
+like "$OUT" 'values before unknown' "text: says when old values are unknown"
+
+P --headless --json diff B C
+like "$(echo "$OUT" | json_get ddl)" 'ALTER TABLE t ADD COLUMN w int' "DDL inside the window is listed"
+is "$(echo "$OUT" | got t id)" "ins:11 del:2 upd:3" "B to C: after the DDL too"
+P --headless --json diff B C --table '"Odd ""Name"'
+is "$(echo "$OUT" | json_get tables)" "[]" "--table keeps one table"
+
+# --- the SQL takes a copy of state A to state B ---
+P --headless diff A B --format sql
+is "$RC" 0 "diff A B --format sql"
+SQLTEXT=$OUT
+sql src postgres "CREATE DATABASE copy"
+sql src copy "$SCHEMA"
+for x in t:t f:f 'o:"Odd ""Name"'; do
+	psql -X -q -v ON_ERROR_STOP=1 "$(pg_dsn src copy)" -c "COPY ${x#*:} FROM STDIN" <"$TEST_ROOT/A.${x%%:*}"
+done
+echo "$SQLTEXT" | psql -X -q -v ON_ERROR_STOP=1 "$(pg_dsn src copy)" >/dev/null 2>"$TEST_ROOT/apply.err"
+is "$?" 0 "the SQL runs on a copy of state A" || diag "$(cat "$TEST_ROOT/apply.err")" "$SQLTEXT"
+is "$(sql src copy "COPY (SELECT * FROM t ORDER BY id) TO STDOUT" | md5sum)" "$(md5sum <"$TEST_ROOT/B.t")" "t is then as at B"
+is "$(sql src copy "COPY (SELECT * FROM f ORDER BY a, b) TO STDOUT")" "$(cat "$TEST_ROOT/B.f")" "f is then as at B"
+is "$(sql src copy "COPY (SELECT * FROM \"Odd \"\"Name\" ORDER BY id) TO STDOUT")" "$(cat "$TEST_ROOT/B.o")" "the quoted table is then as at B"
+
+# A truncate inside the window: the SQL truncates, then inserts what B holds.
+P --headless --json diff B C --table f
+is "$(echo "$OUT" | json_get tables.0.truncated)" "true" "a truncate inside the window is said"
+P --headless diff B C --table f --format sql
+like "$OUT" 'TRUNCATE ONLY "public"."f";' "the SQL truncates the table again"
+sql src copy "TRUNCATE f"
+psql -X -q -v ON_ERROR_STOP=1 "$(pg_dsn src copy)" -c "COPY f FROM STDIN" <"$TEST_ROOT/B.f"
+echo "$OUT" | psql -X -q -v ON_ERROR_STOP=1 "$(pg_dsn src copy)" >/dev/null 2>"$TEST_ROOT/apply.err"
+is "$?" 0 "and runs on a copy of f at B" || diag "$(cat "$TEST_ROOT/apply.err")"
+is "$(sql src copy "COPY (SELECT * FROM f ORDER BY a, b) TO STDOUT")" "$(cat "$TEST_ROOT/C.f")" "f is then as at C"
+
+check_fail "an unknown point" 2 -c "$W/config.yaml" --headless diff A nowhere
+check_fail "points the wrong way round" 2 -c "$W/config.yaml" --headless diff B A
+check_fail "one point" 2 -c "$W/config.yaml" --headless diff A
+check_fail "an unknown format" 2 -c "$W/config.yaml" --headless diff A B --format yaml
+done_testing
