@@ -451,9 +451,18 @@ loop(struct ui *ui)
 		pfd[1].events = POLLIN;
 		pfd[2].fd = signal_pipe[0];
 		pfd[2].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
 		if (poll(pfd, 3, timeout < 0 ? 0 : timeout) == -1 &&
 		    errno != EINTR)
 			break;
+		/*
+		 * The terminal is gone (its window closed, tmux killed):
+		 * poll would report that forever, so leave, as on SIGHUP.
+		 */
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			log_msg(LOG_LEVEL_INFO, "the terminal went away");
+			break;
+		}
 		if (pfd[2].revents & POLLIN) {
 			char	buf[16];
 

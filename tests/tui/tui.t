@@ -147,6 +147,15 @@ see 'insert public.f id=42' "capture starts right away"
 keys q
 see 'EXIT=0' "and q quits"
 
+# --- the terminal goes away: the UI must not outlive it ---
+start_ui 80 24
+see 'Stream' "started again"
+UI_PID=$(pgrep -P "$($T display -p -t pgtt '#{pane_pid}')" -x "$(basename "$PGTT")")
+$T kill-server
+wait_until 10 sh -c "! kill -0 $UI_PID"
+ok $? "when its terminal is closed the UI exits instead of spinning"
+kill -9 "$UI_PID" 2>/dev/null
+
 # --- SIGTERM gives the terminal back too ---
 start_ui 80 24
 see 'Stream' "started again"
