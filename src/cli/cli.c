@@ -114,6 +114,15 @@ cli_json_text(const char *s, size_t len)
 	return j;
 }
 
+/* Write what a formatter put in b, and empty it. */
+void
+cli_put_buf(FILE *out, struct buf *b)
+{
+	if (b->len > 0)
+		fwrite(b->data, 1, b->len, out);
+	buf_reset(b);
+}
+
 void
 cli_print_error(const struct cli_ctx *ctx)
 {

@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/err.h"
+#include "core/record.h"
 
 struct cli_ctx {
 	const char	*config_path;	/* -c, or NULL to search */
@@ -39,6 +40,8 @@ void	 cli_print_error(const struct cli_ctx *);
 void	 cli_emit_json(json_t *);
 /* Bytes of a text value as a JSON string; non-UTF-8 bytes become '?'. */
 json_t	*cli_json_text(const char *, size_t);
+/* Write what a formatter put in b to out, and empty b. */
+void	 cli_put_buf(FILE *, struct buf *);
 /* The command table as --help shows it. */
 void	 cli_print_commands(FILE *);
 

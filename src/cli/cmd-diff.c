@@ -142,15 +142,6 @@ diff_json(const struct diff *d)
 	return o;
 }
 
-/* Write what the shared formatter put in b, and empty it. */
-static void
-put_buf(FILE *out, struct buf *b)
-{
-	if (b->len > 0)
-		fwrite(b->data, 1, b->len, out);
-	buf_reset(b);
-}
-
 /* One value as history shows it. */
 static void
 put_val(FILE *out, struct buf *b, const struct diff_col *c)
@@ -162,7 +153,7 @@ put_val(FILE *out, struct buf *b, const struct diff_col *c)
 		return;
 	}
 	history_format_value(b, &pc, SHOW_MAX);
-	put_buf(out, b);
+	cli_put_buf(out, b);
 }
 
 /* "name=value ..." of v: all known columns, or the key ones. */
@@ -253,7 +244,7 @@ diff_text(const struct diff *d, FILE *out)
 		    lsn_format(d->ddl[i].lsn, lsnbuf));
 		history_format_line(&b, d->ddl[i].sql, strlen(d->ddl[i].sql),
 		    SIZE_MAX);
-		put_buf(out, &b);
+		cli_put_buf(out, &b);
 		fputc('\n', out);
 	}
 	buf_done(&b);
@@ -432,7 +423,7 @@ diff_sql(const struct diff *d, FILE *out)
 		    lsn_format(d->ddl[i].lsn, lsnbuf));
 		history_format_line(&b, d->ddl[i].sql, strlen(d->ddl[i].sql),
 		    SIZE_MAX);
-		put_buf(out, &b);
+		cli_put_buf(out, &b);
 		fputc('\n', out);
 	}
 	fputs("BEGIN;\n", out);

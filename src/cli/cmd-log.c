@@ -201,15 +201,6 @@ change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 	return o;
 }
 
-/* Write what the shared formatter put in b, and empty it. */
-static void
-put_buf(FILE *out, struct buf *b)
-{
-	if (b->len > 0)
-		fwrite(b->data, 1, b->len, out);
-	buf_reset(b);
-}
-
 /* One text line; values go through history's formatter, as in the TUI. */
 static void
 change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
@@ -237,7 +228,7 @@ change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 			history_format_tuple(b, &ch->new, rel, 0, SHOW_MAX);
 		if (b->len > 0)
 			fputc(' ', out);
-		put_buf(out, b);
+		cli_put_buf(out, b);
 		break;
 	case CHANGE_TRUNCATE:
 		for (i = 0; i < ch->nrelids; i++) {
@@ -262,13 +253,13 @@ change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 			fputc(' ', out);
 			if (q != NULL)
 				history_format_line(b, q, strlen(q), SIZE_MAX);
-			put_buf(out, b);
+			cli_put_buf(out, b);
 			json_decref(doc);
 			break;
 		}
 		fprintf(out, " %s ", ch->prefix);
 		history_format_value(b, &c, SHOW_MAX);
-		put_buf(out, b);
+		cli_put_buf(out, b);
 		break;
 	}
 	}
