@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "diff.h"
 #include "listener.h"
 #include "log.h"
 #include "record.h"
@@ -54,6 +55,13 @@ struct app {
 	int			 setup_ret;
 	char			*setup_report;
 	struct pgtt_err		 setup_err;
+
+	pthread_t		 diff_thread;
+	int			 diff_running;
+	pgtt_lsn		 diff_from, diff_to;
+	struct diff		*diff;
+	int			 diff_ret;
+	struct pgtt_err		 diff_err;
 };
 
 /* Fill a bounded view field; cutting a long message short is intended. */
@@ -307,6 +315,59 @@ setup_main(void *arg)
 	return NULL;
 }
 
+static void *
+diff_main(void *arg)
+{
+	struct app	*app = arg;
+	struct diff	*d = NULL;
+	struct pgtt_err	 err;
+	int		 ret;
+
+	err_clear(&err);
+	ret = diff_compute(app->j, app->diff_from, app->diff_to, NULL, NULL,
+	    &d, &err);
+	pthread_mutex_lock(&app->lock);
+	diff_free(app->diff);
+	app->diff = d;
+	app->diff_ret = ret;
+	app->diff_err = err;
+	post(app, APP_EV_DIFF);
+	pthread_mutex_unlock(&app->lock);
+	return NULL;
+}
+
+void
+app_diff(struct app *app, pgtt_lsn from, pgtt_lsn to)
+{
+	if (app->j == NULL)
+		return;
+	if (app->diff_running) {
+		pthread_join(app->diff_thread, NULL);
+		app->diff_running = 0;
+	}
+	app->diff_from = from;
+	app->diff_to = to;
+	if (pthread_create(&app->diff_thread, NULL, diff_main, app) != 0) {
+		post_message(app, "could not start the diff");
+		return;
+	}
+	app->diff_running = 1;
+}
+
+int
+app_diff_result(struct app *app, struct diff **out, struct pgtt_err *err)
+{
+	int	ret;
+
+	pthread_mutex_lock(&app->lock);
+	*out = app->diff;
+	app->diff = NULL;
+	*err = app->diff_err;
+	ret = app->diff_ret;
+	pthread_mutex_unlock(&app->lock);
+	return ret;
+}
+
 static int
 make_pipe(int fds[2])
 {
@@ -359,6 +420,9 @@ app_close(struct app *app)
 		log_msg(LOG_LEVEL_WARNING, "stop pipe: %s", strerror(errno));
 	if (app->setup_running)
 		pthread_join(app->setup_thread, NULL);
+	if (app->diff_running)
+		pthread_join(app->diff_thread, NULL);
+	diff_free(app->diff);
 	if (app->status_running)
 		pthread_join(app->status_thread, NULL);
 	/* Only the status thread starts the listener: no race here. */

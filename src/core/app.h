@@ -22,6 +22,7 @@ enum {
 	APP_EV_STATUS = 0x02,	/* the status snapshot changed */
 	APP_EV_MESSAGE = 0x04,	/* a message for the message line */
 	APP_EV_SETUP = 0x08,	/* a setup run finished */
+	APP_EV_DIFF = 0x10,	/* a diff finished */
 };
 
 /* Everything the status pane shows; plain arrays so it copies whole. */
@@ -73,6 +74,13 @@ struct journal *app_journal(const struct app *);
  */
 void	 app_setup(struct app *, int dry_run);
 int	 app_setup_result(struct app *, char **report, struct pgtt_err *);
+struct diff;
+/*
+ * Fold the changes in [from, to) in a worker (a wide window takes a
+ * while); APP_EV_DIFF says when app_diff_result has it (diff_free it).
+ */
+void	 app_diff(struct app *, pgtt_lsn from, pgtt_lsn to);
+int	 app_diff_result(struct app *, struct diff **, struct pgtt_err *);
 /* Open a journal created since app_open (after a real setup). */
 int	 app_has_journal(const struct app *);
 

@@ -19,6 +19,8 @@ struct list {
 	char	**items;
 	char	**keys;		/* sessions: the names, for Enter */
 	pgtt_lsn *lsns;		/* checkpoints: where they point, for Enter */
+	pgtt_lsn  marked[2];	/* checkpoints marked with space, for d */
+	size_t	  nmarked;
 	int	 *colors;
 	size_t	  n;
 	size_t	  sel;
@@ -68,6 +70,17 @@ list_add(struct list *l, int color, const char *fmt, ...)
 	l->n++;
 }
 
+static int
+is_marked(const struct list *l, pgtt_lsn lsn)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nmarked; i++)
+		if (l->marked[i] == lsn)
+			return 1;
+	return 0;
+}
+
 /* The active session's checkpoints, fixed ones marked apart. */
 static void
 load_checkpoints(struct list *l, struct ui *ui)
@@ -87,7 +100,8 @@ load_checkpoints(struct list *l, struct ui *ui)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		list_add(l, cps[i]->fixed ? C_TITLE : C_NORMAL, "%s %-12s %s",
+		list_add(l, cps[i]->fixed ? C_TITLE : C_NORMAL, "%s%s %-12s %s",
+		    is_marked(l, cps[i]->lsn) ? "+" : " ",
 		    cps[i]->fixed ? "#" : " ", cps[i]->name,
 		    cps[i]->lsn != LSN_INVALID ? lsn_format(cps[i]->lsn,
 		    lsnbuf) : "-");
@@ -177,6 +191,22 @@ list_action(struct pane *p, struct ui *ui, enum action a)
 	case ACT_PAGE_DOWN:
 		l->sel = l->n > 0 ? l->n - 1 : 0;
 		return R_REDRAW;
+	case ACT_MARK:
+		if (l->lsns == NULL || l->n == 0)
+			return R_NONE;
+		if (is_marked(l, l->lsns[l->sel])) {
+			if (l->nmarked == 2 && l->marked[0] == l->lsns[l->sel])
+				l->marked[0] = l->marked[1];
+			l->nmarked--;
+		} else {
+			/* A third mark replaces the oldest. */
+			if (l->nmarked == 2)
+				l->marked[0] = l->marked[1];
+			l->marked[l->nmarked < 2 ? l->nmarked++ : 1] =
+			    l->lsns[l->sel];
+		}
+		load_checkpoints(l, ui);
+		return R_REDRAW;
 	case ACT_ENTER:
 		if (l->lsns != NULL && l->n > 0) {
 			pane_stream_goto(ui->stream, ui, l->lsns[l->sel]);
@@ -235,6 +265,18 @@ list_new(const char *name, const char *title, int is_checkpoints)
 	p->event = list_event;
 	p->free = list_free;
 	return p;
+}
+
+int
+pane_checkpoints_marked(struct pane *p, pgtt_lsn *a, pgtt_lsn *b)
+{
+	struct list	*l = p->data;
+
+	if (l->nmarked != 2)
+		return -1;
+	*a = l->marked[0] < l->marked[1] ? l->marked[0] : l->marked[1];
+	*b = l->marked[0] < l->marked[1] ? l->marked[1] : l->marked[0];
+	return 0;
 }
 
 struct pane *

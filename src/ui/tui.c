@@ -165,6 +165,8 @@ draw_all(struct ui *ui, int help)
 	    ui->focus == 3);
 	ui->panes[4]->draw(ui->panes[4], ui, top + stream_h, side,
 	    h - stream_h, right, ui->focus == 4);
+	if (ui->diffview != NULL)
+		diffview_draw(ui);
 	draw_message(ui);
 	if (help)
 		draw_help(ui);
@@ -350,6 +352,22 @@ new_session(struct ui *ui)
 	free(name);
 }
 
+/* A diff the worker finished: open the view, or say why not. */
+static void
+take_diff(struct ui *ui)
+{
+	struct diff	*d = NULL;
+	struct pgtt_err	 err;
+
+	err_clear(&err);
+	if (app_diff_result(ui->app, &d, &err) != 0 || d == NULL)
+		ui_message(ui, 1, "diff failed: %s", err.msg);
+	else {
+		diffview_open(ui, d);
+		ui_message(ui, 0, "Enter: rows of a table; Esc: back");
+	}
+}
+
 /* One key: help and pane focus are the loop's, the rest the pane's. */
 static int
 handle_key(struct ui *ui, int ch, int *help)
@@ -357,9 +375,17 @@ handle_key(struct ui *ui, int ch, int *help)
 	struct pane	*p = ui->panes[ui->focus];
 	enum action	 a = keys_lookup(p->name, ch);
 	int		 r = R_NONE;
+	pgtt_lsn	 from, to;
 
 	if (*help) {
 		*help = 0;
+		return R_REDRAW;
+	}
+	if (ui->diffview != NULL) {
+		if (keys_lookup("diff", ch) == ACT_HELP)
+			*help = 1;
+		else
+			diffview_action(ui, keys_lookup("diff", ch));
 		return R_REDRAW;
 	}
 	switch (a) {
@@ -392,6 +418,15 @@ handle_key(struct ui *ui, int ch, int *help)
 	case ACT_SESSION:
 		new_session(ui);
 		broadcast(ui, APP_EV_SETUP);
+		return R_REDRAW;
+	case ACT_DIFF:
+		if (pane_checkpoints_marked(ui->checkpoints, &from, &to) != 0)
+			ui_message(ui, 1, "mark two checkpoints with Space in "
+			    "the checkpoints pane first");
+		else {
+			app_diff(ui->app, from, to);
+			ui_message(ui, 0, "computing the diff...");
+		}
 		return R_REDRAW;
 	case ACT_GOTO:
 		r = go_to_point(ui);
@@ -484,6 +519,8 @@ loop(struct ui *ui)
 			if (ev & APP_EV_MESSAGE)
 				ui_message(ui, strstr(msg, "stopped") != NULL ||
 				    strstr(msg, "failed") != NULL, "%s", msg);
+			if (ev & APP_EV_DIFF)
+				take_diff(ui);
 			broadcast(ui, ev);
 			dirty = 1;
 		}
@@ -555,7 +592,7 @@ tui_run(const struct config *cfg)
 	sigaction(SIGHUP, &sa, NULL);
 
 	ui.panes[0] = pane_sessions_new();
-	ui.panes[1] = pane_checkpoints_new();
+	ui.panes[1] = ui.checkpoints = pane_checkpoints_new();
 	ui.panes[2] = pane_status_new();
 	ui.panes[3] = ui.stream = pane_stream_new();
 	ui.panes[4] = ui.detail = pane_detail_new();
@@ -569,6 +606,7 @@ tui_run(const struct config *cfg)
 		loop(&ui);
 	}
 
+	diffview_close(&ui);
 	for (i = 0; i < ui.npanes; i++)
 		ui.panes[i]->free(ui.panes[i]);
 	restore_terminal();

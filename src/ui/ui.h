@@ -34,6 +34,8 @@ enum action {
 	ACT_CHECKPOINT,
 	ACT_SESSION,
 	ACT_GOTO,
+	ACT_MARK,
+	ACT_DIFF,
 };
 
 /* Reactions an action returns; the loop acts on them once. */
@@ -77,6 +79,8 @@ struct pane {
 };
 
 struct history_pos;
+struct diff;
+struct diffview;
 
 struct ui {
 	struct app		*app;
@@ -87,8 +91,9 @@ struct ui {
 	struct pane		*panes[5];
 	size_t			 npanes;
 	size_t			 focus;
-	struct pane		*stream, *detail;
+	struct pane		*stream, *detail, *checkpoints;
 	int			 colors;
+	struct diffview		*diffview;	/* open over the panes */
 };
 
 /* Draw helpers (draw.c). */
@@ -124,6 +129,15 @@ const struct history_pos *pane_stream_selected(struct pane *);
 void	 pane_stream_goto(struct pane *, struct ui *, pgtt_lsn);
 /* Where the selected change's transaction ends: "after this change". */
 int	 pane_stream_selected_end(struct pane *, pgtt_lsn *);
+
+/* The two marked checkpoints' LSNs, in order; -1 unless two are marked. */
+int	 pane_checkpoints_marked(struct pane *, pgtt_lsn *, pgtt_lsn *);
+
+/* The diff view (diffview.c): takes d; returns 1 when it closed. */
+void	 diffview_open(struct ui *, struct diff *);
+void	 diffview_draw(struct ui *);
+int	 diffview_action(struct ui *, enum action);
+void	 diffview_close(struct ui *);
 
 /* Read one line at the bottom of the screen; NULL on Esc.  Malloc'd. */
 char	*ui_prompt(struct ui *, const char *);

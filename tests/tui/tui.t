@@ -113,6 +113,20 @@ keys Tab Tab ; keys g Enter
 see '\* bug-7' "Enter on a session in the sessions pane switches to it"
 keys Tab ; keys g Enter
 see 'Stream q' "Enter on a checkpoint shows the stream up to it"
+keys G ; keys c ; keys 'end-mark' Enter
+see 'checkpoint "end-mark" at' "a checkpoint at the newest change"
+keys d
+see 'mark two checkpoints with Space' "d without two marks says what to do"
+keys Tab Tab Tab ; keys g Space G Space
+see '\+# creation' "Space marks a checkpoint"
+see '\+  end-mark' "and a second one"
+keys d
+see 'Diff [0-9A-F]+/[0-9A-F]+ \.\. [0-9A-F]+/[0-9A-F]+: 2 tables changed' "d shows the diff between the marked checkpoints"
+see 'public.items  \+1  -0  ~0' "a table with its counts"
+keys Enter
+see "\\+ id=1 name=hello-tui note=changed" "Enter shows its rows, net of the update"
+keys Escape
+see 'Stream' "Esc goes back to the panes"
 keys q
 see 'EXIT=0' "160x48: q exits with status 0"
 
