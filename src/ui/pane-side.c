@@ -210,7 +210,7 @@ list_action(struct pane *p, struct ui *ui, enum action a)
 	case ACT_ENTER:
 		if (l->lsns != NULL && l->n > 0) {
 			pane_stream_goto(ui->stream, ui, l->lsns[l->sel]);
-			return R_REDRAW | R_FOCUS_STREAM | R_SELECTION;
+			return R_REDRAW | R_FOCUS_STREAM;
 		}
 		if (l->keys == NULL || l->n == 0)
 			return R_NONE;

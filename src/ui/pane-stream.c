@@ -392,22 +392,22 @@ stream_action(struct pane *p, struct ui *ui, enum action a)
 			s->sel--;
 		else
 			shift(s, ui, -1, 1);
-		return R_REDRAW | R_SELECTION;
+		return R_REDRAW;
 	case ACT_DOWN:
 		if (s->sel + 1 < s->nrows)
 			s->sel++;
 		else if (shift(s, ui, 1, 1) > 0)
 			s->sel = s->nrows - 1;
-		return R_REDRAW | R_SELECTION;
+		return R_REDRAW;
 	case ACT_PAGE_UP:
 		s->follow = 0;
 		if (shift(s, ui, -1, page) == 0)
 			s->sel = 0;
-		return R_REDRAW | R_SELECTION;
+		return R_REDRAW;
 	case ACT_PAGE_DOWN:
 		if (shift(s, ui, 1, page) == 0)
 			s->sel = s->nrows > 0 ? s->nrows - 1 : 0;
-		return R_REDRAW | R_SELECTION;
+		return R_REDRAW;
 	case ACT_TOP:
 		s->follow = 0;
 		err_clear(&err);
@@ -418,14 +418,14 @@ stream_action(struct pane *p, struct ui *ui, enum action a)
 			s->sel = 0;
 			load(s, ui);
 		}
-		return R_REDRAW | R_SELECTION;
+		return R_REDRAW;
 	case ACT_BOTTOM:
 	case ACT_FOLLOW:
 		s->follow = a == ACT_BOTTOM ? 1 : !s->follow;
 		load(s, ui);
-		return R_REDRAW | R_SELECTION;
+		return R_REDRAW;
 	case ACT_ENTER:
-		return R_REDRAW | R_FOCUS_DETAIL | R_SELECTION;
+		return R_REDRAW | R_FOCUS_DETAIL;
 	case ACT_FILTER:
 		text = ui_prompt(ui, "filter (table and/or insert,update,"
 		    "delete,truncate,ddl): ");
@@ -439,7 +439,7 @@ stream_action(struct pane *p, struct ui *ui, enum action a)
 		free(text);
 		s->follow = 1;
 		load(s, ui);
-		return R_REDRAW | R_SELECTION;
+		return R_REDRAW;
 	default:
 		return R_NONE;
 	}

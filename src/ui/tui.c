@@ -324,7 +324,7 @@ go_to_point(struct ui *ui)
 		    "before it", text, lsn_format(lsn, lsnbuf));
 	}
 	free(text);
-	return R_REDRAW | R_SELECTION;
+	return R_REDRAW;
 }
 
 /* s: a new session, made the active one. */

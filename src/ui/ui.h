@@ -44,7 +44,6 @@ enum {
 	R_REDRAW = 0x01,
 	R_QUIT = 0x02,
 	R_FOCUS_DETAIL = 0x04,
-	R_SELECTION = 0x08,	/* the selected change moved */
 	R_LISTS = 0x10,		/* sessions or checkpoints changed */
 	R_FOCUS_STREAM = 0x20,
 };
