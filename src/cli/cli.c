@@ -33,6 +33,10 @@ const struct cli_command cli_commands[] = {
 	  "print journaled changes in commit order", 1, cmd_log },
 	{ "diff", "POINT POINT [--table T] [--format text|json|sql]",
 	  "net per-row difference between two points", 1, cmd_diff },
+	{ "replay", "--to POINT [--session S] [--target DSN] "
+	  "[--on-error stop|skip] [--dry-run] [--reset]",
+	  "bring the replica database to a point, forward or back", 1,
+	  cmd_replay },
 	{ NULL, NULL, NULL, 0, NULL }
 };
 

@@ -55,6 +55,7 @@ int	 cmd_listen(struct cli_ctx *, int, char **);
 int	 cmd_session(struct cli_ctx *, int, char **);
 int	 cmd_diff(struct cli_ctx *, int, char **);
 int	 cmd_log(struct cli_ctx *, int, char **);
+int	 cmd_replay(struct cli_ctx *, int, char **);
 int	 cmd_setup(struct cli_ctx *, int, char **);
 int	 cmd_status(struct cli_ctx *, int, char **);
 

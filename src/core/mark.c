@@ -307,6 +307,43 @@ session_create(struct journal *j, const char *name, const char *description,
 	return session_find(j, name, out, err);
 }
 
+int
+session_by_id(struct journal *j, uint32_t id, struct pgtt_session **out,
+    struct pgtt_err *err)
+{
+	struct pgtt_session	**ss;
+	size_t			  n, i;
+
+	*out = NULL;
+	if (journal_sessions(j, &ss, &n, err) != 0)
+		return err->code;
+	for (i = 0; i < n; i++) {
+		if (*out == NULL && ss[i]->id == id)
+			*out = ss[i];
+		else
+			free(ss[i]);
+	}
+	free(ss);
+	if (*out == NULL)
+		return err_set(err, PGTT_ENOTFOUND, "no session with id %u", id);
+	return 0;
+}
+
+int
+session_set_replayed(struct journal *j, const struct pgtt_session *s,
+    pgtt_lsn lsn, struct pgtt_err *err)
+{
+	struct pgtt_session	 copy = *s;
+	struct jbatch		*b = jbatch_new();
+	int			 ret;
+
+	copy.replayed_to = lsn;
+	jbatch_put_session(b, &copy);
+	ret = journal_commit(j, b, err);
+	jbatch_free(b);
+	return ret;
+}
+
 uint32_t
 session_active(struct journal *j)
 {

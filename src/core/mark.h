@@ -47,6 +47,11 @@ int	session_create(struct journal *, const char *name,
 /* By name; PGTT_EUSAGE naming the sessions there are when unknown. */
 int	session_find(struct journal *, const char *name,
 	    struct pgtt_session **out, struct pgtt_err *);
+int	session_by_id(struct journal *, uint32_t id, struct pgtt_session **out,
+	    struct pgtt_err *);
+/* Remember where the session's replica stands. */
+int	session_set_replayed(struct journal *, const struct pgtt_session *,
+	    pgtt_lsn, struct pgtt_err *);
 /* The active session (0 when none), remembered in the journal. */
 uint32_t session_active(struct journal *);
 int	session_switch(struct journal *, const char *name, struct pgtt_err *);

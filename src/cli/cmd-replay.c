@@ -1,0 +1,216 @@
+/*
+ * cmd-replay.c: replay --to POINT [--session S] [--target DSN]
+ * [--on-error stop|skip] [--dry-run] [--reset]
+ *
+ * SIGINT and SIGTERM stop the replay at the next transaction boundary;
+ * the replica then stands at a consistent point, which the summary names.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "core/journal.h"
+#include "core/point.h"
+#include "core/replay.h"
+
+static volatile sig_atomic_t	cancel_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	cancel_requested = 1;
+}
+
+/* A bar on stderr, redrawn in place, for people watching a terminal. */
+static void
+show_progress(void *arg, const struct replay_progress *p)
+{
+	int	width = 30, filled = 0;
+	char	bar[31];
+
+	(void)arg;
+	if (p->total > 0)
+		filled = (int)(p->done * (uint64_t)width / p->total);
+	if (filled > width)
+		filled = width;
+	memset(bar, '#', filled);
+	memset(bar + filled, '.', width - filled);
+	bar[width] = '\0';
+	fprintf(stderr, "\r%-9s [%s] %llu/%llu changes", p->phase, bar,
+	    (unsigned long long)p->done, (unsigned long long)p->total);
+	fflush(stderr);
+}
+
+static json_t *
+result_json(const struct replay_result *r, int dry_run)
+{
+	char		 a[LSN_BUFSIZE], b[LSN_BUFSIZE];
+	json_t		*o, *dropped;
+	size_t		 i;
+
+	dropped = json_array();
+	for (i = 0; i < r->ndropped; i++)
+		json_array_append_new(dropped, json_string(r->dropped[i]));
+	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:b, s:b, "
+	    "s:s, s:s, s:o, s:b}",
+	    "from", lsn_format(r->from, a), "to", lsn_format(r->to, b),
+	    "direction", replay_direction_name(r->direction),
+	    "transactions", (json_int_t)r->transactions,
+	    "changes", (json_int_t)r->changes,
+	    "failures", (json_int_t)r->failures,
+	    "elapsed_ms", (json_int_t)r->elapsed_ms,
+	    "first_error", r->first_error != NULL ?
+	    json_string(r->first_error) : json_null(),
+	    "dry_run", dry_run, "cancelled", r->cancelled,
+	    "target", r->target != NULL ? r->target : "",
+	    "reason", r->reason != NULL ? r->reason : "",
+	    "dropped", dropped,
+	    "replication_role", r->replica_role);
+	return o;
+}
+
+static void
+result_text(const struct replay_result *r, int dry_run, int failed)
+{
+	char	a[LSN_BUFSIZE], b[LSN_BUFSIZE];
+	size_t	i;
+
+	if (dry_run) {
+		printf("would replay %s from %s to %s on %s: %llu changes in "
+		    "%llu transactions\n", replay_direction_name(r->direction),
+		    lsn_format(r->from, a), lsn_format(r->to, b), r->target,
+		    (unsigned long long)r->changes,
+		    (unsigned long long)r->transactions);
+		printf("why: %s\n", r->reason);
+		return;
+	}
+	if (r->direction == REPLAY_NONE) {
+		printf("the replica stands at %s already; nothing to do\n",
+		    lsn_format(r->to, a));
+		return;
+	}
+	if (r->direction == REPLAY_RESET) {
+		printf("reset %s to the baseline (%s)\n", r->target, r->reason);
+		for (i = 0; i < r->ndropped; i++)
+			printf("  dropped %s: not in the baseline\n",
+			    r->dropped[i]);
+	}
+	printf("%s %s %s from %s to %s: %llu changes in %llu transactions, "
+	    "%.1f s\n", failed ? "failed; replayed" : r->cancelled ?
+	    "stopped; replayed" : "replayed",
+	    replay_direction_name(r->direction), r->target,
+	    lsn_format(r->from, a), lsn_format(r->to, b),
+	    (unsigned long long)r->changes,
+	    (unsigned long long)r->transactions, r->elapsed_ms / 1000.0);
+	if (r->failures > 0)
+		printf("skipped %llu failing changes; the first: %s\n",
+		    (unsigned long long)r->failures, r->first_error);
+	if (!r->replica_role)
+		printf("note: the replica's role may not set "
+		    "session_replication_role, so its triggers ran\n");
+}
+
+int
+cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "session", required_argument, NULL, 's' },
+		{ "target", required_argument, NULL, 'T' },
+		{ "on-error", required_argument, NULL, 'e' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "reset", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_command	*cmd = cli_find("replay");
+	struct replay_opts		 o;
+	struct replay_result		 r;
+	struct journal			*j = NULL;
+	struct sigaction		 sa, old_int, old_term;
+	const char			*to = NULL;
+	int				 ch, ret, bar;
+
+	memset(&o, 0, sizeof o);
+	memset(&r, 0, sizeof r);
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			to = optarg;
+			break;
+		case 's':
+			o.session = optarg;
+			break;
+		case 'T':
+			o.target_dsn = optarg;
+			break;
+		case 'e':
+			if (strcmp(optarg, "stop") == 0)
+				o.on_error = REPLAY_ON_ERROR_STOP;
+			else if (strcmp(optarg, "skip") == 0)
+				o.on_error = REPLAY_ON_ERROR_SKIP;
+			else
+				return cli_usage_error(ctx, cmd, "--on-error: "
+				    "\"%s\" is not stop or skip", optarg);
+			break;
+		case 'n':
+			o.dry_run = 1;
+			break;
+		case 'r':
+			o.reset = 1;
+			break;
+		default:
+			return cli_usage_error(ctx, cmd, "unknown option \"%s\" "
+			    "for replay", argv[optind - 1]);
+		}
+	}
+	if (to == NULL)
+		return cli_usage_error(ctx, cmd, "replay needs --to POINT");
+	if (optind < argc)
+		return cli_usage_error(ctx, cmd, "unexpected argument \"%s\"",
+		    argv[optind]);
+
+	if ((ret = journal_open(&j, ctx->cfg.storage.path,
+	    ctx->cfg.storage.map_size, 0, &ctx->err)) != 0)
+		return ret;
+	if ((ret = point_resolve(j, ctx->cfg.source.dsn, to, &o.to,
+	    &ctx->err)) != 0) {
+		err_where(&ctx->err, "--to");
+		goto out;
+	}
+
+	bar = !o.dry_run && ctx->verbosity >= 0 && isatty(STDERR_FILENO);
+	if (bar)
+		o.progress = show_progress;
+	cancel_requested = 0;
+	o.cancel = &cancel_requested;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	ret = replay_run(j, &ctx->cfg, &o, &r, &ctx->err);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (bar)
+		fputs("\n", stderr);
+
+	/* A replay that ran and failed still says how far it got. */
+	if (ret == 0 || (ret == PGTT_EDB && r.target != NULL)) {
+		if (ctx->json)
+			cli_emit_json(result_json(&r, o.dry_run));
+		else
+			result_text(&r, o.dry_run, ret != 0);
+		fflush(stdout);
+	}
+out:
+	replay_result_done(&r);
+	journal_close(j);
+	return ret;
+}

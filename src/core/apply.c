@@ -1,0 +1,832 @@
+/*
+ * apply.c: the statements replay sends, and the pipeline that carries them.
+ *
+ * A statement is prepared once per relation version, operation and shape,
+ * and named by a key that encodes all three, so a change of columns (a
+ * new relation version after DDL) or of NULLs in the row identity gets a
+ * statement of its own.  Rows are found by their replica identity columns;
+ * a table whose identity is FULL may hold duplicate rows, so there the
+ * statement touches exactly one of the rows that match, as PostgreSQL's
+ * own apply does.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "log.h"
+#include "pg.h"
+#include "xmalloc.h"
+
+#define FIRST_USER_OID	16384	/* FirstNormalObjectId: user types above */
+#define INFLIGHT_MAX	1024	/* commands sent but not yet read */
+#define NBUCKETS	1024
+
+enum pend_kind { PEND_CMD, PEND_SYNC };
+
+struct pending {
+	enum pend_kind	 kind;
+	pgtt_lsn	 lsn;
+	uint32_t	 seq;
+	const char	*what;		/* lives in a stmt or is static */
+};
+
+struct stmt {
+	char		*key;
+	char		 name[24];
+	char		*what;		/* "update of public.t" */
+	struct stmt	*next;
+};
+
+struct applier {
+	PGconn		 *conn;
+	struct stmt	 *buckets[NBUCKETS];
+	unsigned	  nstmts;
+	int		  position_prepared;
+
+	struct pending	 *fifo;		/* ring of INFLIGHT_MAX + 2 */
+	size_t		  head, count;
+	int		  flushed;	/* a flush request follows the last send */
+
+	int		  failed;	/* an error since the last commit */
+	struct apply_failure failure;
+
+	int		  savepoints;
+	uint64_t	  skipped;
+	struct apply_failure first_skipped;
+
+	/* Scratch for one statement's parameters. */
+	char		**values;
+	Oid		 *types;
+	size_t		  cap;
+	struct buf	  key, text;
+};
+
+static const size_t FIFO_SIZE = INFLIGHT_MAX + 2;
+
+int
+applier_new(struct applier **out, PGconn *conn, struct pgtt_err *err)
+{
+	struct applier	*a;
+
+	if (PQenterPipelineMode(conn) != 1)
+		return err_set(err, PGTT_EDB, "could not enter pipeline mode "
+		    "on the replica: %s", PQerrorMessage(conn));
+	a = xcalloc(1, sizeof *a);
+	a->conn = conn;
+	a->fifo = xcalloc(FIFO_SIZE, sizeof *a->fifo);
+	buf_init(&a->key);
+	buf_init(&a->text);
+	*out = a;
+	return 0;
+}
+
+static void
+forget_statements(struct applier *a)
+{
+	struct stmt	*s, *next;
+	size_t		 i;
+
+	for (i = 0; i < NBUCKETS; i++) {
+		for (s = a->buckets[i]; s != NULL; s = next) {
+			next = s->next;
+			free(s->key);
+			free(s->what);
+			free(s);
+		}
+		a->buckets[i] = NULL;
+	}
+	a->position_prepared = 0;
+}
+
+void
+applier_free(struct applier *a)
+{
+	size_t	i;
+
+	if (a == NULL)
+		return;
+	if (PQpipelineStatus(a->conn) != PQ_PIPELINE_OFF)
+		PQexitPipelineMode(a->conn);
+	forget_statements(a);
+	for (i = 0; i < a->cap; i++)
+		free(a->values[i]);
+	free(a->values);
+	free(a->types);
+	free(a->fifo);
+	buf_done(&a->key);
+	buf_done(&a->text);
+	free(a);
+}
+
+/* --- the pipeline --- */
+
+static void
+note_failure(struct applier *a, const struct pending *p, const PGresult *r)
+{
+	struct apply_failure	*f = &a->failure;
+	const char		*state, *msg;
+
+	if (a->failed)
+		return;
+	a->failed = 1;
+	f->lsn = p->lsn;
+	f->seq = p->seq;
+	snprintf(f->what, sizeof f->what, "%s", p->what);
+	state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	msg = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	snprintf(f->sqlstate, sizeof f->sqlstate, "%s",
+	    state != NULL ? state : "?????");
+	snprintf(f->message, sizeof f->message, "%s", msg != NULL ? msg :
+	    PQerrorMessage(a->conn));
+}
+
+static int
+lost_connection(struct applier *a, struct pgtt_err *err)
+{
+	return err_set(err, PGTT_EDB, "lost the connection to the replica: %s",
+	    PQerrorMessage(a->conn));
+}
+
+/* Read the results of the oldest pending command. */
+static int
+read_one(struct applier *a, struct pgtt_err *err)
+{
+	struct pending	*p = &a->fifo[a->head];
+	PGresult	*r;
+
+	if (!a->flushed) {
+		if (PQsendFlushRequest(a->conn) != 1 || PQflush(a->conn) != 0)
+			return lost_connection(a, err);
+		a->flushed = 1;
+	}
+	if (p->kind == PEND_SYNC) {
+		r = PQgetResult(a->conn);
+		if (r == NULL || PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			return lost_connection(a, err);
+		}
+		PQclear(r);
+	} else {
+		for (;;) {
+			r = PQgetResult(a->conn);
+			if (r == NULL)
+				break;
+			switch (PQresultStatus(r)) {
+			case PGRES_COMMAND_OK:
+			case PGRES_TUPLES_OK:
+			case PGRES_PIPELINE_ABORTED:
+				break;
+			case PGRES_FATAL_ERROR:
+				if (PQstatus(a->conn) == CONNECTION_BAD) {
+					PQclear(r);
+					return lost_connection(a, err);
+				}
+				note_failure(a, p, r);
+				break;
+			default:
+				note_failure(a, p, r);
+				break;
+			}
+			PQclear(r);
+		}
+	}
+	a->head = (a->head + 1) % FIFO_SIZE;
+	a->count--;
+	return 0;
+}
+
+static int
+drain(struct applier *a, size_t keep, struct pgtt_err *err)
+{
+	int	ret;
+
+	while (a->count > keep)
+		if ((ret = read_one(a, err)) != 0)
+			return ret;
+	return 0;
+}
+
+/* Record a command just sent; read old results when too many are out. */
+static int
+sent(struct applier *a, int ok, enum pend_kind kind, pgtt_lsn lsn,
+    uint32_t seq, const char *what, struct pgtt_err *err)
+{
+	struct pending	*p;
+	int		 ret;
+
+	if (!ok)
+		return lost_connection(a, err);
+	p = &a->fifo[(a->head + a->count) % FIFO_SIZE];
+	p->kind = kind;
+	p->lsn = lsn;
+	p->seq = seq;
+	p->what = what;
+	a->count++;
+	a->flushed = 0;
+	/* Keep half in flight so the server has work while we read. */
+	if (a->count >= INFLIGHT_MAX &&
+	    (ret = drain(a, INFLIGHT_MAX / 2, err)) != 0)
+		return ret;
+	return 0;
+}
+
+static int
+send_sql(struct applier *a, const char *sql, int nparams,
+    const char *const *values, pgtt_lsn lsn, uint32_t seq, const char *what,
+    struct pgtt_err *err)
+{
+	return sent(a, PQsendQueryParams(a->conn, sql, nparams, NULL, values,
+	    NULL, NULL, 0), PEND_CMD, lsn, seq, what, err);
+}
+
+static int
+send_sync(struct applier *a, struct pgtt_err *err)
+{
+	return sent(a, PQpipelineSync(a->conn), PEND_SYNC, 0, 0, "sync", err);
+}
+
+/* Sync, and read everything up to it. */
+static int
+sync_all(struct applier *a, struct pgtt_err *err)
+{
+	int	ret;
+
+	if ((ret = send_sync(a, err)) != 0)
+		return ret;
+	return drain(a, 0, err);
+}
+
+/* --- statements --- */
+
+static void
+ensure_params(struct applier *a, size_t n)
+{
+	size_t	i;
+
+	if (n <= a->cap)
+		return;
+	a->values = xreallocarray(a->values, n, sizeof *a->values);
+	a->types = xreallocarray(a->types, n, sizeof *a->types);
+	for (i = a->cap; i < n; i++)
+		a->values[i] = NULL;
+	a->cap = n;
+}
+
+static unsigned
+hash_key(const uint8_t *s, size_t len)
+{
+	unsigned	h = 2166136261u;
+
+	while (len-- > 0)
+		h = (h ^ *s++) * 16777619u;
+	return h;
+}
+
+static struct stmt *
+stmt_find(struct applier *a)
+{
+	struct stmt	*s;
+	unsigned	 h = hash_key(a->key.data, a->key.len) % NBUCKETS;
+
+	for (s = a->buckets[h]; s != NULL; s = s->next)
+		if (strlen(s->key) == a->key.len &&
+		    memcmp(s->key, a->key.data, a->key.len) == 0)
+			return s;
+	return NULL;
+}
+
+static struct stmt *
+stmt_add(struct applier *a, const char *what)
+{
+	struct stmt	*s = xcalloc(1, sizeof *s);
+	unsigned	 h = hash_key(a->key.data, a->key.len) % NBUCKETS;
+
+	s->key = xstrndup((const char *)a->key.data, a->key.len);
+	snprintf(s->name, sizeof s->name, "pgtt_%u", a->nstmts++);
+	s->what = xstrdup(what);
+	s->next = a->buckets[h];
+	a->buckets[h] = s;
+	return s;
+}
+
+static void
+text_add(struct buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+static void
+text_add_ident(struct applier *a, struct buf *b, const char *name)
+{
+	char	*q = pg_quote_ident(a->conn, name);
+
+	text_add(b, q);
+	free(q);
+}
+
+static void
+text_add_table(struct applier *a, struct buf *b,
+    const struct pgtt_relation *rel)
+{
+	text_add_ident(a, b, rel->schema);
+	text_add(b, ".");
+	text_add_ident(a, b, rel->name);
+}
+
+/* Types with no equality operator: rows are matched on their text form. */
+static int
+lacks_equality(uint32_t type_oid)
+{
+	switch (type_oid) {
+	case 114: case 199:	/* json, json[] */
+	case 142: case 143:	/* xml, xml[] */
+	case 600: case 1017:	/* point, point[] */
+	case 601: case 602: case 603: case 604: case 628: case 718:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The roles a column plays in one statement, one letter each in the key:
+ *   v  its value is set (insert, update SET)
+ *   w  it identifies the row, with a value; n  ... and is NULL
+ *   b  both set and identifying (w); m  both, identifying NULL
+ *   -  not used
+ */
+enum col_role {
+	ROLE_NONE = '-',
+	ROLE_SET = 'v',
+	ROLE_WHERE = 'w',
+	ROLE_WHERE_NULL = 'n',
+	ROLE_BOTH = 'b',
+	ROLE_BOTH_NULL = 'm',
+};
+
+static int
+role_sets(int r)
+{
+	return r == ROLE_SET || r == ROLE_BOTH || r == ROLE_BOTH_NULL;
+}
+
+static int
+role_where(int r)
+{
+	return r == ROLE_WHERE || r == ROLE_BOTH;
+}
+
+static int
+role_where_null(int r)
+{
+	return r == ROLE_WHERE_NULL || r == ROLE_BOTH_NULL;
+}
+
+static const char *const op_names[] = { "insert", "update", "delete" };
+
+/* WHERE clause of an update or delete; params numbered from *n on. */
+static void
+build_where(struct applier *a, struct buf *b,
+    const struct pgtt_relation *rel, const char *roles, int *n)
+{
+	char		 num[32];
+	uint16_t	 i;
+	int		 first = 1;
+
+	for (i = 0; i < rel->ncols; i++) {
+		if (!role_where(roles[i]) && !role_where_null(roles[i]))
+			continue;
+		text_add(b, first ? "" : " AND ");
+		first = 0;
+		text_add_ident(a, b, rel->cols[i].name);
+		if (role_where_null(roles[i])) {
+			text_add(b, " IS NULL");
+			continue;
+		}
+		if (lacks_equality(rel->cols[i].type_oid)) {
+			snprintf(num, sizeof num, "::text = $%d::text", (*n)++);
+		} else
+			snprintf(num, sizeof num, " = $%d", (*n)++);
+		text_add(b, num);
+	}
+}
+
+/*
+ * SQL for op on rel with these column roles.  Parameters: first every
+ * set value in column order, then every identifying value.
+ */
+static void
+build_sql(struct applier *a, struct buf *b, enum change_kind op,
+    const struct pgtt_relation *rel, const char *roles)
+{
+	char		 num[16];
+	uint16_t	 i;
+	int		 n = 1, first = 1;
+
+	buf_reset(b);
+	if (op == CHANGE_INSERT) {
+		text_add(b, "INSERT INTO ");
+		text_add_table(a, b, rel);
+		text_add(b, " (");
+		for (i = 0; i < rel->ncols; i++) {
+			if (!role_sets(roles[i]))
+				continue;
+			text_add(b, first ? "" : ", ");
+			first = 0;
+			text_add_ident(a, b, rel->cols[i].name);
+		}
+		text_add(b, ") VALUES (");
+		for (i = 0, first = 1; i < rel->ncols; i++) {
+			if (!role_sets(roles[i]))
+				continue;
+			snprintf(num, sizeof num, "%s$%d", first ? "" : ", ",
+			    n++);
+			first = 0;
+			text_add(b, num);
+		}
+		text_add(b, ")");
+	} else {
+		text_add(b, op == CHANGE_UPDATE ? "UPDATE " : "DELETE FROM ");
+		text_add_table(a, b, rel);
+		if (op == CHANGE_UPDATE) {
+			text_add(b, " SET ");
+			for (i = 0; i < rel->ncols; i++) {
+				if (!role_sets(roles[i]))
+					continue;
+				text_add(b, first ? "" : ", ");
+				first = 0;
+				text_add_ident(a, b, rel->cols[i].name);
+				snprintf(num, sizeof num, " = $%d", n++);
+				text_add(b, num);
+			}
+		}
+		text_add(b, " WHERE ");
+		if (rel->replident == 'f') {
+			text_add(b, "ctid = (SELECT ctid FROM ");
+			text_add_table(a, b, rel);
+			text_add(b, " WHERE ");
+			build_where(a, b, rel, roles, &n);
+			text_add(b, " LIMIT 1)");
+		} else
+			build_where(a, b, rel, roles, &n);
+	}
+	buf_append(b, "", 1);
+}
+
+static const struct pgtt_col *
+col_at(const struct pgtt_tuple *t, uint16_t i)
+{
+	static const struct pgtt_col	missing = { COL_TOAST, 0, NULL };
+
+	return i < t->ncols ? &t->cols[i] : &missing;
+}
+
+static void
+set_param(struct applier *a, size_t i, const struct pgtt_col *c)
+{
+	free(a->values[i]);
+	a->values[i] = c->kind == COL_TEXT ? xstrndup(c->val, c->len) : NULL;
+}
+
+/*
+ * Parameter types in build_sql's order: built-in types by OID; a user
+ * type's OID differs between servers, so the server infers it from the
+ * column.
+ */
+static int
+param_types(struct applier *a, const struct pgtt_relation *rel,
+    const char *roles)
+{
+	uint16_t	i;
+	int		n = 0, pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < rel->ncols; i++) {
+			uint32_t oid = rel->cols[i].type_oid;
+
+			if (pass == 0 ? !role_sets(roles[i]) :
+			    !role_where(roles[i]))
+				continue;
+			a->types[n++] = oid < FIRST_USER_OID ? oid : 0;
+		}
+	return n;
+}
+
+/*
+ * One row statement: op on rel, setting the columns of set (NULL: none)
+ * and finding the row by the identity columns of where (NULL: insert).
+ * An unchanged TOASTed value is left out of SET; in the identity it is
+ * taken from fallback (the other image of the row) when it has it.
+ */
+static int
+queue_row(struct applier *a, const struct pgtt_change *ch,
+    const struct pgtt_relation *rel, enum change_kind op,
+    const struct pgtt_tuple *set, const struct pgtt_tuple *where,
+    const struct pgtt_tuple *fallback, struct pgtt_err *err)
+{
+	char			 head[96], l[LSN_BUFSIZE], *roles;
+	const struct pgtt_col	*wc;
+	const struct stmt	*s;
+	uint16_t		 i;
+	size_t			 n = 0;
+	int			 any_where = 0;
+
+	roles = xmalloc(rel->ncols + 1);
+	for (i = 0; i < rel->ncols; i++) {
+		int	sets = set != NULL && col_at(set, i)->kind != COL_TOAST;
+		int	ident = where != NULL && rel->cols[i].is_key;
+
+		roles[i] = ROLE_NONE;
+		if (ident) {
+			wc = col_at(where, i);
+			if (wc->kind == COL_TOAST && fallback != NULL)
+				wc = col_at(fallback, i);
+			if (wc->kind == COL_TOAST) {
+				free(roles);
+				return err_set(err, PGTT_EUSAGE, "change %s "
+				    "#%u of %s.%s does not hold the value of "
+				    "its key column \"%s\"",
+				    lsn_format(ch->commit_lsn, l), ch->seq,
+				    rel->schema, rel->name, rel->cols[i].name);
+			}
+			any_where = 1;
+			roles[i] = wc->kind == COL_NULL ?
+			    (sets ? ROLE_BOTH_NULL : ROLE_WHERE_NULL) :
+			    (sets ? ROLE_BOTH : ROLE_WHERE);
+		} else if (sets)
+			roles[i] = ROLE_SET;
+	}
+	roles[rel->ncols] = '\0';
+	if (where != NULL && !any_where) {
+		free(roles);
+		return err_set(err, PGTT_EUSAGE, "%s.%s has no replica identity "
+		    "columns to find its rows by", rel->schema, rel->name);
+	}
+
+	snprintf(head, sizeof head, "%u/%llx/%u/%d/", rel->relid,
+	    (unsigned long long)rel->lsn, rel->seq, (int)op);
+	buf_reset(&a->key);
+	text_add(&a->key, head);
+	text_add(&a->key, roles);
+	if ((s = stmt_find(a)) == NULL) {
+		struct stmt	*ns;
+		char		 what[160];
+		int		 ok;
+
+		snprintf(what, sizeof what, "%s of %s.%s",
+		    op_names[op - CHANGE_INSERT], rel->schema, rel->name);
+		ns = stmt_add(a, what);
+		build_sql(a, &a->text, op, rel, roles);
+		ensure_params(a, (size_t)rel->ncols * 2);
+		ok = PQsendPrepare(a->conn, ns->name, (char *)a->text.data,
+		    param_types(a, rel, roles), a->types);
+		if (sent(a, ok, PEND_CMD, ch->commit_lsn, ch->seq, ns->what,
+		    err) != 0) {
+			free(roles);
+			return err->code;
+		}
+		s = ns;
+	}
+
+	/* Parameters in build_sql's order: set values, then identity. */
+	ensure_params(a, (size_t)rel->ncols * 2);
+	for (i = 0; i < rel->ncols; i++)
+		if (role_sets(roles[i]))
+			set_param(a, n++, col_at(set, i));
+	for (i = 0; i < rel->ncols; i++) {
+		if (!role_where(roles[i]))
+			continue;
+		wc = col_at(where, i);
+		if (wc->kind == COL_TOAST)
+			wc = col_at(fallback, i);
+		set_param(a, n++, wc);
+	}
+	free(roles);
+	return sent(a, PQsendQueryPrepared(a->conn, s->name, (int)n,
+	    (const char *const *)a->values, NULL, NULL, 0), PEND_CMD,
+	    ch->commit_lsn, ch->seq, s->what, err);
+}
+
+/* --- savepoint mode --- */
+
+static int
+savepoint_open(struct applier *a, struct pgtt_err *err)
+{
+	if (!a->savepoints)
+		return 0;
+	return send_sql(a, "SAVEPOINT pgtt_change", 0, NULL, 0, 0,
+	    "savepoint", err);
+}
+
+/* After a change in savepoint mode: keep it, or roll it back alone. */
+static int
+savepoint_close(struct applier *a, struct pgtt_err *err)
+{
+	char	l[LSN_BUFSIZE];
+	int	ret;
+
+	if (!a->savepoints)
+		return 0;
+	if ((ret = sync_all(a, err)) != 0)
+		return ret;
+	if (!a->failed)
+		return send_sql(a, "RELEASE SAVEPOINT pgtt_change", 0, NULL,
+		    0, 0, "savepoint", err);
+	if (a->skipped++ == 0)
+		a->first_skipped = a->failure;
+	log_msg(LOG_LEVEL_WARNING, "replay skipped change %s #%u (%s): %s",
+	    lsn_format(a->failure.lsn, l), a->failure.seq, a->failure.what,
+	    a->failure.message);
+	a->failed = 0;
+	/* A statement prepared inside the failed part may not exist. */
+	forget_statements(a);
+	if ((ret = send_sql(a, "ROLLBACK TO SAVEPOINT pgtt_change", 0, NULL,
+	    0, 0, "savepoint", err)) != 0 ||
+	    (ret = send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "savepoint",
+	    err)) != 0)
+		return ret;
+	return sync_all(a, err);
+}
+
+void
+apply_set_savepoints(struct applier *a, int on)
+{
+	a->savepoints = on;
+}
+
+uint64_t
+apply_skipped(const struct applier *a)
+{
+	return a->skipped;
+}
+
+const struct apply_failure *
+apply_first_skipped(const struct applier *a)
+{
+	return a->skipped > 0 ? &a->first_skipped : NULL;
+}
+
+/* --- the verbs --- */
+
+int
+apply_begin(struct applier *a, struct pgtt_err *err)
+{
+	a->failed = 0;
+	return send_sql(a, "BEGIN", 0, NULL, 0, 0, "BEGIN", err);
+}
+
+int
+apply_change(struct applier *a, const struct pgtt_relation *rel,
+    const struct pgtt_change *ch, int inverse, struct pgtt_err *err)
+{
+	const struct pgtt_tuple	*old = ch->old_kind != OLD_NONE ? &ch->old :
+	    NULL;
+	char			 l[LSN_BUFSIZE];
+	int			 ret;
+
+	if (inverse && ch->kind != CHANGE_INSERT && ch->old_kind != OLD_FULL)
+		return err_set(err, PGTT_EUSAGE, "change %s #%u has no full "
+		    "old row to undo it with", lsn_format(ch->commit_lsn, l),
+		    ch->seq);
+	if ((ret = savepoint_open(a, err)) != 0)
+		return ret;
+	switch (ch->kind) {
+	case CHANGE_INSERT:
+		ret = inverse ?
+		    queue_row(a, ch, rel, CHANGE_DELETE, NULL, &ch->new, NULL,
+		    err) :
+		    queue_row(a, ch, rel, CHANGE_INSERT, &ch->new, NULL, NULL,
+		    err);
+		break;
+	case CHANGE_UPDATE:
+		/* The new row's unchanged TOASTed values are the old ones. */
+		ret = inverse ?
+		    queue_row(a, ch, rel, CHANGE_UPDATE, &ch->old, &ch->new,
+		    &ch->old, err) :
+		    queue_row(a, ch, rel, CHANGE_UPDATE, &ch->new,
+		    old != NULL ? old : &ch->new, &ch->new, err);
+		break;
+	case CHANGE_DELETE:
+		ret = inverse ?
+		    queue_row(a, ch, rel, CHANGE_INSERT, &ch->old, NULL, NULL,
+		    err) :
+		    queue_row(a, ch, rel, CHANGE_DELETE, NULL, &ch->old, NULL,
+		    err);
+		break;
+	default:
+		return err_set(err, PGTT_EUSAGE, "change %s #%u is not a row "
+		    "change", lsn_format(ch->commit_lsn, l), ch->seq);
+	}
+	if (ret != 0)
+		return ret;
+	return savepoint_close(a, err);
+}
+
+int
+apply_truncate(struct applier *a, const struct pgtt_change *ch,
+    struct pgtt_relation *const *rels, uint32_t nrels, struct pgtt_err *err)
+{
+	uint32_t	i;
+	int		ret;
+
+	buf_reset(&a->text);
+	text_add(&a->text, "TRUNCATE ");
+	for (i = 0; i < nrels; i++) {
+		text_add(&a->text, i > 0 ? ", " : "");
+		text_add_table(a, &a->text, rels[i]);
+	}
+	if (ch->truncate_flags & 2)
+		text_add(&a->text, " RESTART IDENTITY");
+	if (ch->truncate_flags & 1)
+		text_add(&a->text, " CASCADE");
+	buf_append(&a->text, "", 1);
+	if ((ret = savepoint_open(a, err)) != 0 ||
+	    (ret = send_sql(a, (char *)a->text.data, 0, NULL, ch->commit_lsn,
+	    ch->seq, "truncate", err)) != 0)
+		return ret;
+	return savepoint_close(a, err);
+}
+
+int
+apply_ddl(struct applier *a, const struct pgtt_change *ch,
+    const struct ddl_message *m, struct pgtt_err *err)
+{
+	const char	*params[1] = { m->search_path };
+	size_t		 i;
+	int		 ret;
+
+	if (m->nstatements == 0)
+		return 0;
+	if ((ret = savepoint_open(a, err)) != 0 ||
+	    (ret = send_sql(a, "SELECT pg_catalog.set_config('search_path', "
+	    "$1, true)", 1, params, ch->commit_lsn, ch->seq, "DDL", err)) != 0)
+		return ret;
+	for (i = 0; i < m->nstatements; i++)
+		if ((ret = send_sql(a, m->statements[i], 0, NULL,
+		    ch->commit_lsn, ch->seq, "DDL", err)) != 0)
+			return ret;
+	if ((ret = send_sql(a, "SELECT pg_catalog.set_config('search_path', "
+	    "'pg_catalog, public', true)", 0, NULL, ch->commit_lsn, ch->seq,
+	    "DDL", err)) != 0)
+		return ret;
+	return savepoint_close(a, err);
+}
+
+int
+apply_position(struct applier *a, pgtt_lsn lsn, int64_t commit_time,
+    struct pgtt_err *err)
+{
+	static const char	 sql[] = "UPDATE pgtt.replay_state SET lsn = "
+	    "$1::pg_lsn, commit_time = CASE WHEN $2::bigint IS NULL THEN NULL "
+	    "ELSE timestamptz '2000-01-01 00:00:00+00' + $2::bigint * "
+	    "interval '1 microsecond' END, updated_at = now()";
+	char			 l[LSN_BUFSIZE], t[32];
+	const char		*params[2];
+
+	if (!a->position_prepared) {
+		if (sent(a, PQsendPrepare(a->conn, "pgtt_position", sql, 0,
+		    NULL), PEND_CMD, 0, 0, "position", err) != 0)
+			return err->code;
+		a->position_prepared = 1;
+	}
+	snprintf(t, sizeof t, "%lld", (long long)commit_time);
+	params[0] = lsn_format(lsn, l);
+	params[1] = commit_time != 0 ? t : NULL;
+	return sent(a, PQsendQueryPrepared(a->conn, "pgtt_position", 2,
+	    params, NULL, NULL, 0), PEND_CMD, lsn, 0, "the position update",
+	    err);
+}
+
+int
+apply_commit(struct applier *a, struct apply_failure *failure,
+    struct pgtt_err *err)
+{
+	char	l[LSN_BUFSIZE];
+	int	ret;
+
+	if ((ret = send_sql(a, "COMMIT", 0, NULL, 0, 0, "COMMIT", err)) != 0 ||
+	    (ret = sync_all(a, err)) != 0)
+		return ret;
+	if (!a->failed)
+		return 0;
+
+	if (failure != NULL)
+		*failure = a->failure;
+	err_set(err, PGTT_EDB, "could not apply change %s #%u (%s)",
+	    lsn_format(a->failure.lsn, l), a->failure.seq, a->failure.what);
+	err_detail(err, "%s (SQLSTATE %s)", a->failure.message,
+	    a->failure.sqlstate);
+	/*
+	 * The transaction block is in error: roll it back.  Statements
+	 * prepared in the failed part may not exist, so start afresh.
+	 */
+	forget_statements(a);
+	a->failed = 0;
+	if (send_sql(a, "ROLLBACK", 0, NULL, 0, 0, "ROLLBACK", err) != 0 ||
+	    send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "DEALLOCATE", err) != 0 ||
+	    sync_all(a, err) != 0)
+		return err->code;
+	a->failed = 0;
+	return PGTT_EDB;
+}

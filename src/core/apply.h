@@ -1,0 +1,79 @@
+/*
+ * apply.h: journaled changes applied to a replica database, fast.
+ *
+ * Each row change becomes one execution of a statement prepared per
+ * relation version, operation and shape (which columns are set, which
+ * identify the row, which of those are NULL).  Values travel as text
+ * parameters typed with the column's type OID (built-in types; user types
+ * are left for the server to infer from the column); identifiers are
+ * quoted; no value is ever spliced into SQL.
+ *
+ * Commands go through libpq's pipeline mode: the applier keeps a bounded
+ * number of them in flight and reads their results as it goes, so the
+ * server works while the next ones are built.  A failing command aborts
+ * the rest of the replica transaction; apply_commit then reports which
+ * change failed, with PostgreSQL's error.
+ */
+#ifndef PGTT_APPLY_H
+#define PGTT_APPLY_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "ddl.h"
+#include "err.h"
+#include "lsn.h"
+#include "record.h"
+
+struct applier;
+
+/* Where the failing command came from, when apply_commit fails. */
+struct apply_failure {
+	pgtt_lsn	 lsn;		/* commit LSN of the source transaction */
+	uint32_t	 seq;		/* the change inside it */
+	char		 what[200];	/* "update of public.t" */
+	char		 sqlstate[6];
+	char		 message[512];
+};
+
+/* conn must be idle; the applier puts it in pipeline mode. */
+int	 applier_new(struct applier **, PGconn *, struct pgtt_err *);
+void	 applier_free(struct applier *);
+
+/* Start a replica transaction. */
+int	 apply_begin(struct applier *, struct pgtt_err *);
+/*
+ * Queue one row change (insert, update, delete).  inverse queues the
+ * change that undoes it, which needs the whole old row of an update or
+ * delete (OLD_FULL): PGTT_EUSAGE otherwise.
+ */
+int	 apply_change(struct applier *, const struct pgtt_relation *,
+	    const struct pgtt_change *, int inverse, struct pgtt_err *);
+/* Queue a truncate of rels (as the change's flags say). */
+int	 apply_truncate(struct applier *, const struct pgtt_change *,
+	    struct pgtt_relation *const *rels, uint32_t nrels,
+	    struct pgtt_err *);
+/* Queue the statements of a DDL message under its search_path. */
+int	 apply_ddl(struct applier *, const struct pgtt_change *,
+	    const struct ddl_message *, struct pgtt_err *);
+/* Queue the update of pgtt.replay_state to lsn (commit_time 0: NULL). */
+int	 apply_position(struct applier *, pgtt_lsn, int64_t commit_time,
+	    struct pgtt_err *);
+/*
+ * Commit and wait for every result.  On failure the replica transaction
+ * is rolled back, the connection is ready for a new one, *failure says
+ * which change failed (when one did) and PGTT_EDB is returned.
+ */
+int	 apply_commit(struct applier *, struct apply_failure *,
+	    struct pgtt_err *);
+/*
+ * Savepoint mode, for --on-error skip: each change queued from now on
+ * runs under its own savepoint and a failing one is rolled back alone,
+ * counted and described in *failure (the first one).  Slow; used only
+ * to redo a transaction that failed.
+ */
+void	 apply_set_savepoints(struct applier *, int on);
+uint64_t apply_skipped(const struct applier *);
+const struct apply_failure *apply_first_skipped(const struct applier *);
+
+#endif

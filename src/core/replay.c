@@ -1,0 +1,814 @@
+/*
+ * replay.c: planning a replay and running it.
+ *
+ * Changes are read from the journal in chunks, with the read transaction
+ * closed before anything is sent, so the listener can grow the map while
+ * a replay talks to a slow replica.
+ *
+ * Source transactions are grouped into replica transactions of about
+ * GROUP_CHANGES changes: committing each source transaction durably on
+ * its own cannot keep up with a busy source.  A group ends early after a
+ * transaction that carried DDL, so that what it created (a new enum
+ * value, say) is committed before it is used.  When a group fails, it is
+ * redone one source transaction at a time, which finds the failing one
+ * and leaves the replica exactly before it (stop) or applies it without
+ * the failing changes (skip).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "apply.h"
+#include "ddl.h"
+#include "dsn.h"
+#include "log.h"
+#include "mark.h"
+#include "pg.h"
+#include "replay.h"
+#include "replica.h"
+#include "xmalloc.h"
+
+#define CHUNK_CHANGES	4096	/* read per journal read transaction */
+#define GROUP_CHANGES	20000	/* source changes per replica transaction */
+#define RELCACHE_SIZE	256
+
+/* --- reading the journal in chunks --- */
+
+struct relcache {
+	struct pgtt_relation	*slots[RELCACHE_SIZE];	/* last used, by relid */
+	struct pgtt_relation	**all;			/* every version kept */
+	size_t			  nall;
+};
+
+struct item {
+	struct pgtt_change	 *ch;
+	struct pgtt_relation	 *rel;		/* row changes */
+	struct pgtt_relation	**trels;	/* truncate */
+	int64_t			  commit_time;
+};
+
+struct reader {
+	struct journal	*j;
+	pgtt_lsn	 from, to;	/* commit LSNs in [from, to) */
+	int		 backward;
+	pgtt_lsn	 pos_lsn;	/* where the next chunk starts */
+	uint32_t	 pos_seq;
+	int		 started, done;
+	struct item	*items;
+	size_t		 n, i;
+	struct relcache	*rels;
+	pgtt_lsn	 txn_lsn;	/* commit time known for this one */
+	int64_t		 txn_time;
+};
+
+/*
+ * The relation version for (relid, lsn, seq), shared: the journal hands
+ * out a fresh copy per call, and a long replay would otherwise hold one
+ * per change.
+ */
+static struct pgtt_relation *
+relcache_keep(struct relcache *rc, struct pgtt_relation *rel)
+{
+	unsigned		 h = rel->relid % RELCACHE_SIZE;
+	struct pgtt_relation	*c = rc->slots[h];
+	size_t			 i;
+
+	if (c != NULL && c->relid == rel->relid && c->lsn == rel->lsn &&
+	    c->seq == rel->seq) {
+		free(rel);
+		return c;
+	}
+	for (i = 0; i < rc->nall; i++) {
+		c = rc->all[i];
+		if (c->relid == rel->relid && c->lsn == rel->lsn &&
+		    c->seq == rel->seq) {
+			free(rel);
+			rc->slots[h] = c;
+			return c;
+		}
+	}
+	rc->all = xreallocarray(rc->all, rc->nall + 1, sizeof *rc->all);
+	rc->all[rc->nall++] = rel;
+	rc->slots[h] = rel;
+	return rel;
+}
+
+static void
+relcache_free(struct relcache *rc)
+{
+	size_t	i;
+
+	for (i = 0; i < rc->nall; i++)
+		free(rc->all[i]);
+	free(rc->all);
+	memset(rc, 0, sizeof *rc);
+}
+
+static void
+reader_clear(struct reader *rd)
+{
+	size_t	i;
+
+	for (i = 0; i < rd->n; i++) {
+		free(rd->items[i].ch);
+		free(rd->items[i].trels);
+	}
+	rd->n = rd->i = 0;
+}
+
+static void
+reader_init(struct reader *rd, struct journal *j, struct relcache *rc,
+    pgtt_lsn from, pgtt_lsn to, int backward)
+{
+	memset(rd, 0, sizeof *rd);
+	rd->j = j;
+	rd->rels = rc;
+	rd->from = from;
+	rd->to = to;
+	rd->backward = backward;
+	rd->items = xcalloc(CHUNK_CHANGES, sizeof *rd->items);
+}
+
+static void
+reader_done(struct reader *rd)
+{
+	reader_clear(rd);
+	free(rd->items);
+}
+
+static int
+resolve(struct reader *rd, struct journal_iter *it, struct item *item,
+    struct pgtt_err *err)
+{
+	struct pgtt_change	*ch = item->ch;
+	struct pgtt_relation	*rel;
+	struct pgtt_txn		*txn;
+	uint32_t		 k;
+
+	if (ch->commit_lsn != rd->txn_lsn) {
+		if (journal_iter_txn_get(it, ch->commit_lsn, &txn, err) != 0)
+			return err->code;
+		rd->txn_lsn = ch->commit_lsn;
+		rd->txn_time = txn->commit_time;
+		free(txn);
+	}
+	item->commit_time = rd->txn_time;
+	switch (ch->kind) {
+	case CHANGE_INSERT:
+	case CHANGE_UPDATE:
+	case CHANGE_DELETE:
+		if (journal_iter_relation_at(it, ch->relid, ch->commit_lsn,
+		    ch->seq, &rel, err) != 0)
+			return err->code;
+		item->rel = relcache_keep(rd->rels, rel);
+		break;
+	case CHANGE_TRUNCATE:
+		item->trels = xcalloc(ch->nrelids + 1, sizeof *item->trels);
+		for (k = 0; k < ch->nrelids; k++) {
+			if (journal_iter_relation_at(it, ch->relids[k],
+			    ch->commit_lsn, ch->seq, &rel, err) != 0)
+				return err->code;
+			item->trels[k] = relcache_keep(rd->rels, rel);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int
+reader_fill(struct reader *rd, struct pgtt_err *err)
+{
+	struct journal_iter	*it;
+	struct pgtt_change	*ch;
+	int			 rc = 0;
+
+	reader_clear(rd);
+	if (rd->done)
+		return 0;
+	if (journal_iter_open(rd->j, rd->backward ? rd->to : rd->from, &it,
+	    err) != 0)
+		return err->code;
+	if (rd->started)
+		journal_iter_seek(it, rd->pos_lsn, rd->pos_seq, err);
+	rd->started = 1;
+	while (rd->n < CHUNK_CHANGES) {
+		rc = rd->backward ? journal_iter_prev(it, &ch, err) :
+		    journal_iter_next(it, &ch, err);
+		if (rc < 0)
+			break;
+		if (rc == 0 || (rd->backward ? ch->commit_lsn < rd->from :
+		    ch->commit_lsn >= rd->to)) {
+			if (rc > 0)
+				free(ch);
+			rd->done = 1;
+			rc = 0;
+			break;
+		}
+		rd->items[rd->n].ch = ch;
+		rd->items[rd->n].rel = NULL;
+		rd->items[rd->n].trels = NULL;
+		if ((rc = resolve(rd, it, &rd->items[rd->n++], err)) != 0)
+			break;
+		/* Resume after this change (forward) or before it (back). */
+		rd->pos_lsn = ch->commit_lsn;
+		rd->pos_seq = ch->seq;
+		if (!rd->backward) {
+			if (ch->seq == UINT32_MAX) {
+				rd->pos_lsn++;
+				rd->pos_seq = 0;
+			} else
+				rd->pos_seq++;
+		}
+	}
+	journal_iter_close(it);
+	return rc < 0 ? rc : 0;
+}
+
+/* The next change, 1; none left, 0; or an error. */
+static int
+reader_next(struct reader *rd, struct item **out, struct pgtt_err *err)
+{
+	int	ret;
+
+	if (rd->i == rd->n) {
+		if ((ret = reader_fill(rd, err)) != 0)
+			return ret;
+		if (rd->n == 0)
+			return 0;
+	}
+	*out = &rd->items[rd->i++];
+	return 1;
+}
+
+/* --- the plan --- */
+
+struct window_scan {
+	uint64_t	 changes, transactions;
+	int		 invertible;
+	char		 why_not[200];	/* the first change that is not */
+};
+
+static int
+scan_window(struct journal *j, struct relcache *rc, pgtt_lsn from,
+    pgtt_lsn to, struct window_scan *ws, struct pgtt_err *err)
+{
+	struct reader	 rd;
+	struct item	*item = NULL;
+	pgtt_lsn	 last = LSN_INVALID;
+	char		 l[LSN_BUFSIZE];
+	int		 ret;
+
+	memset(ws, 0, sizeof *ws);
+	ws->invertible = 1;
+	reader_init(&rd, j, rc, from, to, 0);
+	while ((ret = reader_next(&rd, &item, err)) > 0) {
+		const struct pgtt_change *ch = item->ch;
+
+		if (ch->commit_lsn != last) {
+			ws->transactions++;
+			last = ch->commit_lsn;
+		}
+		if (ch->kind == CHANGE_MESSAGE)
+			continue;
+		ws->changes++;
+		if (!ws->invertible)
+			continue;
+		if (ch->kind == CHANGE_DDL || ch->kind == CHANGE_TRUNCATE) {
+			ws->invertible = 0;
+			snprintf(ws->why_not, sizeof ws->why_not, "the window "
+			    "holds a %s at %s", change_kind_name(ch->kind),
+			    lsn_format(ch->commit_lsn, l));
+		} else if (ch->kind != CHANGE_INSERT &&
+		    ch->old_kind != OLD_FULL) {
+			ws->invertible = 0;
+			snprintf(ws->why_not, sizeof ws->why_not, "the %s at %s "
+			    "of %s.%s has no full old row (REPLICA IDENTITY "
+			    "FULL gives one)", change_kind_name(ch->kind),
+			    lsn_format(ch->commit_lsn, l), item->rel->schema,
+			    item->rel->name);
+		}
+	}
+	reader_done(&rd);
+	return ret;
+}
+
+/* --- running it --- */
+
+struct replay_ctx {
+	struct journal		 *j;
+	const struct replay_opts *o;
+	struct replay_result	 *r;
+	struct relcache		  rels;
+	struct applier		 *ap;
+	uint64_t		  total;
+	pgtt_lsn		  position;	/* what the replica holds now */
+};
+
+enum window_mode {
+	MODE_GROUPED,		/* many source transactions per commit */
+	MODE_SINGLE,		/* one per commit */
+	MODE_SAVEPOINTS,	/* one, each change under a savepoint */
+};
+
+static void
+progress(struct replay_ctx *c, const char *phase, uint64_t done)
+{
+	struct replay_progress	p = { phase, done, c->total };
+
+	if (c->o->progress != NULL)
+		c->o->progress(c->o->arg, &p);
+}
+
+static int
+apply_item(struct replay_ctx *c, struct item *item, int inverse,
+    struct pgtt_err *err)
+{
+	struct ddl_message	 m;
+	const struct pgtt_change *ch = item->ch;
+	int			 ret;
+
+	switch (ch->kind) {
+	case CHANGE_INSERT:
+	case CHANGE_UPDATE:
+	case CHANGE_DELETE:
+		return apply_change(c->ap, item->rel, ch, inverse, err);
+	case CHANGE_TRUNCATE:
+		return apply_truncate(c->ap, ch, item->trels, ch->nrelids, err);
+	case CHANGE_DDL:
+		if ((ret = ddl_message_parse(ch->content, ch->content_len, &m,
+		    err)) != 0)
+			return ret;
+		ret = apply_ddl(c->ap, ch, &m, err);
+		ddl_message_done(&m);
+		return ret;
+	default:
+		return 0;	/* other logical messages change nothing */
+	}
+}
+
+static int run_window(struct replay_ctx *, pgtt_lsn, pgtt_lsn, int,
+    enum window_mode, struct pgtt_err *);
+
+/*
+ * A replica transaction failed: redo [from, to) in smaller steps, or
+ * give up as --on-error says.
+ */
+static int
+on_failure(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
+    enum window_mode mode, const struct apply_failure *f,
+    struct pgtt_err *err)
+{
+	struct pgtt_err	 saved = *err;
+	int		 ret;
+
+	if (mode == MODE_GROUPED)
+		ret = run_window(c, from, to, backward, MODE_SINGLE, err);
+	else if (mode == MODE_SINGLE && !backward &&
+	    c->o->on_error == REPLAY_ON_ERROR_SKIP)
+		ret = run_window(c, from, to, backward, MODE_SAVEPOINTS, err);
+	else {
+		/* stop: the replica stays before the failing transaction */
+		c->r->failures++;
+		if (c->r->first_error == NULL)
+			xasprintf(&c->r->first_error, "%s: %s (SQLSTATE %s)",
+			    saved.msg, f->message, f->sqlstate);
+		*err = saved;
+		return saved.code;
+	}
+	return ret;
+}
+
+/* Move the position alone, for a window with nothing to apply. */
+static int
+set_position(struct replay_ctx *c, pgtt_lsn pos, struct pgtt_err *err)
+{
+	int	ret;
+
+	if ((ret = apply_begin(c->ap, err)) != 0 ||
+	    (ret = apply_position(c->ap, pos, 0, err)) != 0 ||
+	    (ret = apply_commit(c->ap, NULL, err)) != 0)
+		return ret;
+	c->position = pos;
+	return 0;
+}
+
+/*
+ * Apply the changes of the transactions with commit LSN in [from, to),
+ * oldest first, or their inverses newest first, and leave the replica's
+ * position at to (forward) or from (backward).  The replica stands at
+ * c->position when it starts: from going forward, to going back.
+ */
+static int
+run_window(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
+    enum window_mode mode, struct pgtt_err *err)
+{
+	struct reader		 rd;
+	struct item		*item = NULL;
+	struct apply_failure	 f;
+	pgtt_lsn		 txn = LSN_INVALID, end = backward ? from : to;
+	int64_t			 txn_time = 0;
+	uint64_t		 group_changes = 0, group_txns = 0;
+	uint64_t		 skipped_before = apply_skipped(c->ap);
+	int			 in_group = 0, txn_ddl = 0, ret, more;
+
+	reader_init(&rd, c->j, &c->rels, from, to, backward);
+	apply_set_savepoints(c->ap, mode == MODE_SAVEPOINTS);
+	for (;;) {
+		ret = more = reader_next(&rd, &item, err);
+		if (ret < 0)
+			break;
+		/* At a transaction boundary: maybe close the group. */
+		if (in_group && (!more || item->ch->commit_lsn != txn)) {
+			pgtt_lsn pos = !more ? end : backward ? txn : txn + 1;
+			int	 cancel = c->o->cancel != NULL && *c->o->cancel;
+
+			int	 after_ddl = txn_ddl;
+
+			group_txns++;
+			txn_ddl = 0;
+			if (more && !cancel && mode == MODE_GROUPED &&
+			    !after_ddl && group_changes < GROUP_CHANGES)
+				goto next;
+			memset(&f, 0, sizeof f);
+			if ((ret = apply_position(c->ap, pos, txn_time,
+			    err)) != 0)
+				break;
+			ret = apply_commit(c->ap, &f, err);
+			if (ret == PGTT_EDB && f.what[0] != '\0') {
+				/* Redo this group's transactions, then go on. */
+				pgtt_lsn a = backward ? pos : c->position;
+				pgtt_lsn b = backward ? c->position : pos;
+
+				reader_done(&rd);
+				if ((ret = on_failure(c, a, b, backward, mode,
+				    &f, err)) != 0)
+					return ret;
+				if (cancel) {
+					c->r->cancelled = 1;
+					return 0;
+				}
+				return run_window(c, backward ? from : b,
+				    backward ? a : to, backward, mode, err);
+			}
+			if (ret != 0)
+				break;
+			c->position = pos;
+			c->r->changes += group_changes;
+			c->r->transactions += group_txns;
+			group_changes = group_txns = 0;
+			in_group = 0;
+			progress(c, "applying", c->r->changes);
+			if (cancel) {
+				c->r->cancelled = 1;
+				break;
+			}
+		}
+next:
+		if (!more)
+			break;
+		if (!in_group) {
+			if ((ret = apply_begin(c->ap, err)) != 0)
+				break;
+			in_group = 1;
+		}
+		txn = item->ch->commit_lsn;
+		txn_time = item->commit_time;
+		if (item->ch->kind == CHANGE_DDL)
+			txn_ddl = 1;
+		if (item->ch->kind != CHANGE_MESSAGE)
+			group_changes++;
+		if ((ret = apply_item(c, item, backward, err)) != 0)
+			break;
+	}
+	reader_done(&rd);
+	c->r->failures += apply_skipped(c->ap) - skipped_before;
+	if (c->r->first_error == NULL && apply_first_skipped(c->ap) != NULL) {
+		const struct apply_failure *s = apply_first_skipped(c->ap);
+		char	l[LSN_BUFSIZE];
+
+		xasprintf(&c->r->first_error, "change %s #%u (%s): %s "
+		    "(SQLSTATE %s)", lsn_format(s->lsn, l), s->seq, s->what,
+		    s->message, s->sqlstate);
+	}
+	if (ret < 0)
+		return ret;
+	if (!c->r->cancelled && c->position != end)
+		return set_position(c, end, err);
+	return 0;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *
+replay_direction_name(enum replay_direction d)
+{
+	switch (d) {
+	case REPLAY_FORWARD:
+		return "forward";
+	case REPLAY_BACKWARD:
+		return "backward";
+	case REPLAY_RESET:
+		return "reset";
+	default:
+		return "none";
+	}
+}
+
+void
+replay_result_done(struct replay_result *r)
+{
+	size_t	i;
+
+	free(r->first_error);
+	free(r->target);
+	free(r->reason);
+	for (i = 0; i < r->ndropped; i++)
+		free(r->dropped[i]);
+	free(r->dropped);
+	memset(r, 0, sizeof *r);
+}
+
+/* What the journal says about its source, read once. */
+struct source_facts {
+	char		*system_id, *database, *dump, *list, *version;
+	pgtt_lsn	 creation;
+	pgtt_lsn	 covered;	/* every commit before it is journaled */
+};
+
+static void
+facts_done(struct source_facts *sf)
+{
+	free(sf->system_id);
+	free(sf->database);
+	free(sf->dump);
+	free(sf->list);
+	free(sf->version);
+}
+
+static int
+facts_read(struct journal *j, struct source_facts *sf, struct pgtt_err *err)
+{
+	struct journal_stats	st;
+	pgtt_lsn		confirmed = LSN_INVALID;
+
+	memset(sf, 0, sizeof *sf);
+	if (journal_meta_get(j, "system_identifier", &sf->system_id, err) ||
+	    journal_meta_get(j, "database", &sf->database, err) ||
+	    journal_meta_get(j, "baseline", &sf->dump, err) ||
+	    journal_meta_get(j, "baseline_list", &sf->list, err) ||
+	    journal_meta_get(j, "server_version", &sf->version, err) ||
+	    journal_meta_get_lsn(j, "creation_lsn", &sf->creation, err)) {
+		err_hint(err, "the journal was not made by a complete setup: "
+		    "run pgtt --headless setup");
+		return err->code;
+	}
+	if (journal_meta_get_lsn(j, "confirmed_lsn", &confirmed, err) != 0)
+		err_clear(err);
+	if (journal_stats(j, &st, err) != 0)
+		return err->code;
+	sf->covered = confirmed;
+	if (st.last_lsn != LSN_INVALID && st.last_lsn + 1 > sf->covered)
+		sf->covered = st.last_lsn + 1;
+	if (sf->creation > sf->covered)
+		sf->covered = sf->creation;
+	return 0;
+}
+
+/* The session replay acts for, or NULL when there is none. */
+static int
+pick_session(struct journal *j, const struct replay_opts *o,
+    struct pgtt_session **out, struct pgtt_err *err)
+{
+	uint32_t	id;
+
+	*out = NULL;
+	if (o->session != NULL)
+		return session_find(j, o->session, out, err);
+	if ((id = session_active(j)) == 0)
+		return 0;
+	if (session_by_id(j, id, out, err) != 0)
+		err_clear(err);	/* deleted meanwhile: act for none */
+	return 0;
+}
+
+/* Decide the direction; fill r->from, r->direction, r->reason. */
+static int
+plan(struct replay_ctx *c, const struct source_facts *sf,
+    const struct replica_state *st, struct window_scan *ws,
+    struct pgtt_err *err)
+{
+	const struct replay_opts *o = c->o;
+	struct replay_result	 *r = c->r;
+	char			  a[LSN_BUFSIZE], b[LSN_BUFSIZE];
+	int			  ret;
+
+	r->from = st->present ? st->lsn : sf->creation;
+	if (!st->present || o->reset) {
+		r->direction = REPLAY_RESET;
+		r->reason = xstrdup(o->reset ? "--reset was given" : "the "
+		    "replica has no pgtt.replay_state: it was never reset to "
+		    "the baseline");
+	} else if (st->lsn == o->to) {
+		r->direction = REPLAY_NONE;
+		xasprintf(&r->reason, "the replica stands at %s already",
+		    lsn_format(o->to, a));
+	} else if (st->lsn < o->to) {
+		r->direction = REPLAY_FORWARD;
+		xasprintf(&r->reason, "the replica stands at %s, before the "
+		    "target", lsn_format(st->lsn, a));
+	} else {
+		if ((ret = scan_window(c->j, &c->rels, o->to, st->lsn, ws,
+		    err)) != 0)
+			return ret;
+		if (ws->invertible) {
+			r->direction = REPLAY_BACKWARD;
+			xasprintf(&r->reason, "every change between %s and %s "
+			    "has its whole old row", lsn_format(o->to, a),
+			    lsn_format(st->lsn, b));
+			return 0;
+		}
+		r->direction = REPLAY_RESET;
+		xasprintf(&r->reason, "going back needs a reset: %s",
+		    ws->why_not);
+	}
+	if (r->direction == REPLAY_NONE)
+		memset(ws, 0, sizeof *ws);
+	else if ((ret = scan_window(c->j, &c->rels, r->direction ==
+	    REPLAY_RESET ? sf->creation : st->lsn, o->to, ws, err)) != 0)
+		return ret;
+	return 0;
+}
+
+static int
+check_target(const struct source_facts *sf, const char *sysid,
+    const char *db, const struct replica_state *st,
+    const struct replay_opts *o, struct pgtt_err *err)
+{
+	if (strcmp(sysid, sf->system_id) == 0 &&
+	    strcmp(db, sf->database) == 0) {
+		err_set(err, PGTT_EUSAGE, "refusing to replay onto the source "
+		    "itself: the target is database \"%s\" of the server with "
+		    "system identifier %s, which pgtt records", db, sysid);
+		err_hint(err, "replay rewrites its target; point replica.dsn, "
+		    "--target or the session's replica at another database");
+		return PGTT_EUSAGE;
+	}
+	if (st->present && !o->reset && (strcmp(st->system_id,
+	    sf->system_id) != 0 || strcmp(st->database, sf->database) != 0)) {
+		err_set(err, PGTT_EUSAGE, "the replica follows another source "
+		    "(database \"%s\" of system %s), not this journal's "
+		    "(\"%s\" of %s)", st->database, st->system_id,
+		    sf->database, sf->system_id);
+		err_hint(err, "give --reset to rewrite it from this source's "
+		    "baseline");
+		return PGTT_EUSAGE;
+	}
+	return 0;
+}
+
+/* Settings PostgreSQL's own apply workers run with, where allowed. */
+static void
+replica_session_settings(PGconn *conn, struct replay_result *r)
+{
+	struct pgtt_err	 ignored;
+	PGresult	*res;
+
+	/*
+	 * The position row commits with the changes it accounts for, so a
+	 * commit lost in a replica crash is lost together with its
+	 * position: replay stays exact without waiting for each flush.
+	 */
+	PQclear(pg_exec(conn, &ignored, "SET synchronous_commit = off", 0,
+	    NULL));
+	res = pg_exec(conn, &ignored, "SET session_replication_role = "
+	    "replica", 0, NULL);
+	r->replica_role = res != NULL;
+	PQclear(res);
+	if (!r->replica_role)
+		log_msg(LOG_LEVEL_INFO, "replay: the replica role may not set "
+		    "session_replication_role; triggers and foreign keys "
+		    "are checked as the rows arrive");
+}
+
+int
+replay_run(struct journal *j, const struct config *cfg,
+    const struct replay_opts *o, struct replay_result *r,
+    struct pgtt_err *err)
+{
+	struct replay_ctx	 c;
+	struct source_facts	 sf;
+	struct replica_state	 st;
+	struct window_scan	 ws;
+	struct pgtt_session	*sess = NULL;
+	PGconn			*conn = NULL;
+	const char		*dsn;
+	char			*sysid = NULL, *db = NULL, a[LSN_BUFSIZE],
+				 b[LSN_BUFSIZE];
+	int64_t			 started = now_ms();
+	int			 ret;
+
+	memset(r, 0, sizeof *r);
+	memset(&c, 0, sizeof c);
+	c.j = j;
+	c.o = o;
+	c.r = r;
+	r->to = o->to;
+	if ((ret = facts_read(j, &sf, err)) != 0)
+		return ret;
+	if ((ret = pick_session(j, o, &sess, err)) != 0)
+		goto out;
+	dsn = o->target_dsn != NULL ? o->target_dsn :
+	    sess != NULL && sess->replica_dsn[0] != '\0' ? sess->replica_dsn :
+	    cfg->replica.dsn;
+	if (dsn == NULL || dsn[0] == '\0') {
+		ret = err_set(err, PGTT_ECONFIG, "no replica to replay onto");
+		err_hint(err, "set replica.dsn in the config, give --target "
+		    "DSN, or create a session with --replica DSN");
+		goto out;
+	}
+	r->target = dsn_mask(dsn);
+	if (o->to < sf.creation) {
+		ret = err_set(err, PGTT_EUSAGE, "%s is before creation (%s): "
+		    "the history starts there", lsn_format(o->to, a),
+		    lsn_format(sf.creation, b));
+		goto out;
+	}
+	if (o->to > sf.covered) {
+		ret = err_set(err, PGTT_ENOTFOUND, "the journal reaches only "
+		    "%s, not %s", lsn_format(sf.covered, a),
+		    lsn_format(o->to, b));
+		err_hint(err, "let the listener catch up: pgtt --headless "
+		    "listen --until now");
+		goto out;
+	}
+
+	if ((conn = pg_connect(dsn, "replica", 0, err)) == NULL) {
+		ret = err->code;
+		goto out;
+	}
+	if ((ret = replica_identify(conn, &sysid, &db, err)) != 0 ||
+	    (ret = replica_state_read(conn, &st, err)) != 0 ||
+	    (ret = check_target(&sf, sysid, db, &st, o, err)) != 0 ||
+	    (ret = plan(&c, &sf, &st, &ws, err)) != 0)
+		goto out;
+	c.total = ws.changes;
+	r->changes = ws.changes;
+	r->transactions = ws.transactions;
+	if (o->dry_run)
+		goto out;
+	r->changes = r->transactions = 0;
+
+	replica_session_settings(conn, r);
+	if (r->direction == REPLAY_RESET) {
+		struct replica_baseline	 base = { cfg->pitr.bindir,
+		    atoi(sf.version) / 10000, sf.dump, sf.list, sf.system_id,
+		    sf.database, sf.creation };
+
+		progress(&c, "resetting", 0);
+		if ((ret = replica_reset(conn, dsn, &base, &r->dropped,
+		    &r->ndropped, err)) != 0)
+			goto out;
+		/* pg_restore ran in its own session: ours is unchanged. */
+		st.lsn = sf.creation;
+	}
+	if ((ret = applier_new(&c.ap, conn, err)) != 0)
+		goto out;
+	c.position = st.lsn;
+	progress(&c, "applying", 0);
+	if (r->direction == REPLAY_BACKWARD)
+		ret = run_window(&c, o->to, st.lsn, 1, MODE_GROUPED, err);
+	else if (r->direction != REPLAY_NONE)
+		ret = run_window(&c, st.lsn, o->to, 0, MODE_GROUPED, err);
+	if (sess != NULL && c.position != LSN_INVALID) {
+		struct pgtt_err	 serr;
+
+		if (session_set_replayed(j, sess, c.position, &serr) != 0)
+			log_msg(LOG_LEVEL_WARNING, "could not remember the "
+			    "replica's position in session \"%s\": %s",
+			    sess->name, serr.msg);
+	}
+	/* Where the replica stands now, when that is short of the target. */
+	if ((ret != 0 || r->cancelled) && c.position != LSN_INVALID)
+		r->to = c.position;
+out:
+	applier_free(c.ap);
+	if (conn != NULL)
+		PQfinish(conn);
+	relcache_free(&c.rels);
+	free(sysid);
+	free(db);
+	free(sess);
+	facts_done(&sf);
+	r->elapsed_ms = now_ms() - started;
+	return ret;
+}

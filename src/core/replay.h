@@ -1,0 +1,84 @@
+/*
+ * replay.h: bring the replica database to a point in history
+ * (DESIGN.md, "Replay to a replica").
+ *
+ * The replica stands at the LSN in its pgtt.replay_state: it holds every
+ * source transaction committed before it.  Forward, replay applies the
+ * journaled transactions from there up to the target, several source
+ * transactions to a replica transaction, each of which also moves
+ * replay_state, so an interrupted replay resumes and applies nothing
+ * twice.  Backward, when every change in between carries its whole old
+ * row, it applies their inverses newest first; otherwise it resets the
+ * replica to the baseline (creation) and goes forward from there.
+ *
+ * Nothing here writes to the source: the replica is refused when it is
+ * the source itself (same system identifier and database).
+ */
+#ifndef PGTT_REPLAY_H
+#define PGTT_REPLAY_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+#include "journal.h"
+#include "lsn.h"
+
+enum replay_direction {
+	REPLAY_NONE = 0,	/* already there */
+	REPLAY_FORWARD,
+	REPLAY_BACKWARD,
+	REPLAY_RESET,		/* reset to the baseline, then forward */
+};
+
+enum replay_on_error {
+	REPLAY_ON_ERROR_STOP = 0,	/* roll back, report, stop */
+	REPLAY_ON_ERROR_SKIP,		/* leave the change out, go on */
+};
+
+struct replay_progress {
+	const char	*phase;		/* "resetting", "applying" */
+	uint64_t	 done;		/* changes applied so far */
+	uint64_t	 total;		/* changes planned */
+};
+
+struct replay_opts {
+	pgtt_lsn	 to;
+	const char	*target_dsn;	/* NULL: the session's, else config */
+	const char	*session;	/* NULL: the active one */
+	enum replay_on_error on_error;
+	int		 dry_run;
+	int		 reset;		/* reset first; also takes over a
+					   replica of another source */
+	/* Called from the replaying thread; may be NULL. */
+	void		(*progress)(void *, const struct replay_progress *);
+	void		*arg;
+	/* Set to stop at the next transaction boundary; may be NULL. */
+	volatile sig_atomic_t *cancel;
+};
+
+struct replay_result {
+	pgtt_lsn	 from, to;
+	enum replay_direction direction;
+	uint64_t	 transactions;	/* applied (or planned, dry run) */
+	uint64_t	 changes;
+	uint64_t	 failures;	/* skipped with --on-error skip */
+	int64_t		 elapsed_ms;
+	char		*first_error;	/* NULL when none */
+	char		*target;	/* masked DSN */
+	char		*reason;	/* why this direction, for people */
+	char		**dropped;	/* by the reset, "public.t (table)" */
+	size_t		 ndropped;
+	int		 cancelled;
+	int		 replica_role;	/* session_replication_role = replica */
+};
+
+int	replay_run(struct journal *, const struct config *,
+	    const struct replay_opts *, struct replay_result *,
+	    struct pgtt_err *);
+void	replay_result_done(struct replay_result *);
+const char *replay_direction_name(enum replay_direction);
+
+#endif

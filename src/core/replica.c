@@ -1,0 +1,275 @@
+/*
+ * replica.c: identifying the replica, its position, and resetting it to
+ * the baseline.
+ *
+ * The reset empties the database with DROP ... CASCADE, statement by
+ * statement in one transaction, rather than dropping and creating the
+ * database: that would need CREATEDB, a second database to connect to,
+ * and would throw out every other session the user has open on it.  The
+ * public schema stays (its owner and privileges are the database's), and
+ * so does plpgsql.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsn.h"
+#include "pg.h"
+#include "proc.h"
+#include "replica.h"
+#include "xmalloc.h"
+
+int
+replica_identify(PGconn *conn, char **system_id, char **database,
+    struct pgtt_err *err)
+{
+	PGresult	*res;
+
+	res = pg_exec(conn, err, "SELECT system_identifier::text, "
+	    "current_database() FROM pg_control_system()", 0, NULL);
+	if (res == NULL)
+		return err->code;
+	*system_id = xstrdup(PQgetvalue(res, 0, 0));
+	*database = xstrdup(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return 0;
+}
+
+int
+replica_state_read(PGconn *conn, struct replica_state *st,
+    struct pgtt_err *err)
+{
+	PGresult	*res;
+
+	memset(st, 0, sizeof *st);
+	res = pg_exec(conn, err, "SELECT to_regclass('pgtt.replay_state') "
+	    "IS NOT NULL", 0, NULL);
+	if (res == NULL)
+		return err->code;
+	if (!pg_bool(res, 0, 0)) {
+		PQclear(res);
+		return 0;
+	}
+	PQclear(res);
+	res = pg_exec(conn, err, "SELECT system_identifier, database, "
+	    "lsn::text FROM pgtt.replay_state", 0, NULL);
+	if (res == NULL)
+		return err->code;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 2)) {
+		st->present = 1;
+		snprintf(st->system_id, sizeof st->system_id, "%s",
+		    PQgetvalue(res, 0, 0));
+		snprintf(st->database, sizeof st->database, "%s",
+		    PQgetvalue(res, 0, 1));
+		st->lsn = pg_lsn(res, 0, 2);
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* Relations the user would recognise, "schema.name (kind)", sorted. */
+static const char inventory_sql[] =
+    "SELECT format('%s.%s (%s)', n.nspname, c.relname, CASE c.relkind"
+    "  WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'"
+    "  WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table'"
+    "  ELSE 'table' END) COLLATE \"C\""
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+    " AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgtt')"
+    " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'"
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid ="
+    "  'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))"
+    " ORDER BY 1";
+
+/*
+ * Every statement that empties the database, in an order where a later
+ * one rarely finds its object gone already (IF EXISTS covers that).
+ * Objects that belong to an extension go with their extension.
+ */
+static const char drop_sql[] =
+    "WITH own AS (SELECT objid, classid FROM pg_depend WHERE deptype = 'e')"
+    " SELECT format('DROP EXTENSION IF EXISTS %I CASCADE', extname)"
+    " FROM pg_extension WHERE extname <> 'plpgsql'"
+    " UNION ALL"
+    " SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', nspname)"
+    " FROM pg_namespace WHERE nspname NOT IN ('pg_catalog',"
+    "  'information_schema', 'public') AND nspname NOT LIKE 'pg\\_toast%'"
+    "  AND nspname NOT LIKE 'pg\\_temp%'"
+    " UNION ALL"
+    " SELECT format('DROP %s IF EXISTS public.%I CASCADE', CASE c.relkind"
+    "  WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'"
+    "  WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE'"
+    "  ELSE 'TABLE' END, c.relname)"
+    " FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace"
+    "  AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+    "  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid ="
+    "  'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN"
+    "  ('a', 'i', 'e'))"
+    " UNION ALL"
+    " SELECT format('DROP ROUTINE IF EXISTS %s CASCADE', p.oid::regprocedure)"
+    " FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace"
+    "  AND p.oid NOT IN (SELECT objid FROM own)"
+    " UNION ALL"
+    " SELECT format('DROP %s IF EXISTS %s CASCADE', CASE t.typtype"
+    "  WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.oid::regtype)"
+    " FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace"
+    "  AND (t.typtype IN ('d', 'e', 'r') OR (t.typtype = 'c' AND"
+    "  (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))"
+    "  AND t.oid NOT IN (SELECT objid FROM own)";
+
+static const char state_sql[] =
+    "CREATE SCHEMA IF NOT EXISTS pgtt;"
+    " CREATE TABLE IF NOT EXISTS pgtt.replay_state ("
+    "  one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+    "  system_identifier text NOT NULL,"
+    "  database text NOT NULL,"
+    "  lsn pg_lsn NOT NULL,"
+    "  commit_time timestamptz,"
+    "  updated_at timestamptz NOT NULL DEFAULT now());"
+    " COMMENT ON TABLE pgtt.replay_state IS 'where pgtt replay left this"
+    " database: it holds every source transaction committed before lsn';"
+    " DELETE FROM pgtt.replay_state";
+
+static int
+inventory(PGconn *conn, char ***names, size_t *n, struct pgtt_err *err)
+{
+	PGresult	*res;
+	int		 i;
+
+	if ((res = pg_exec(conn, err, inventory_sql, 0, NULL)) == NULL)
+		return err->code;
+	*n = PQntuples(res);
+	*names = xcalloc(*n + 1, sizeof **names);
+	for (i = 0; i < PQntuples(res); i++)
+		(*names)[i] = xstrdup(PQgetvalue(res, i, 0));
+	PQclear(res);
+	return 0;
+}
+
+static void
+free_names(char **names, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int
+empty_database(PGconn *conn, struct pgtt_err *err)
+{
+	PGresult	*res, *r;
+	int		 i, ret = 0;
+
+	if ((r = pg_exec(conn, err, "BEGIN; SET LOCAL lock_timeout = '30s'",
+	    0, NULL)) == NULL)
+		return err->code;
+	PQclear(r);
+	if ((res = pg_exec(conn, err, drop_sql, 0, NULL)) == NULL)
+		ret = err->code;
+	for (i = 0; ret == 0 && i < PQntuples(res); i++) {
+		if ((r = pg_exec(conn, err, PQgetvalue(res, i, 0), 0, NULL)) ==
+		    NULL) {
+			err_hint(err, "pgtt empties the replica database before "
+			    "it restores the baseline; while doing \"%s\"",
+			    PQgetvalue(res, i, 0));
+			ret = err->code;
+		}
+		PQclear(r);
+	}
+	PQclear(res);
+	if (ret != 0) {
+		struct pgtt_err	ignored;
+
+		PQclear(pg_exec(conn, &ignored, "ROLLBACK", 0, NULL));
+		return ret;
+	}
+	if ((r = pg_exec(conn, err, "COMMIT", 0, NULL)) == NULL)
+		return err->code;
+	PQclear(r);
+	return 0;
+}
+
+static int
+restore_baseline(const char *dsn, const struct replica_baseline *b,
+    struct pgtt_err *err)
+{
+	char	*plain = NULL, *password = NULL, *db_arg, *list_arg, *pgr;
+	int	 ret;
+
+	if ((ret = dsn_split_password(dsn, &plain, &password, err)) != 0)
+		return ret;
+	xasprintf(&db_arg, "--dbname=%s", plain);
+	xasprintf(&list_arg, "--use-list=%s", b->list);
+	pgr = proc_find_pgbin(b->bindir, b->major, "pg_restore");
+	{
+		const char	*argv[] = { pgr, db_arg, list_arg, "--no-owner",
+		    "--no-privileges", "--single-transaction",
+		    "--exit-on-error", b->dump, NULL };
+
+		ret = proc_run(argv, password, err);
+	}
+	free(pgr);
+	free(list_arg);
+	free(db_arg);
+	free(plain);
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return ret;
+}
+
+static int
+write_state(PGconn *conn, const struct replica_baseline *b,
+    struct pgtt_err *err)
+{
+	PGresult	*res;
+	char		 lsn[LSN_BUFSIZE];
+	const char	*params[3] = { b->system_id, b->database,
+	    lsn_format(b->creation, lsn) };
+
+	if ((res = pg_exec(conn, err, state_sql, 0, NULL)) == NULL)
+		return err->code;
+	PQclear(res);
+	res = pg_exec(conn, err, "INSERT INTO pgtt.replay_state "
+	    "(system_identifier, database, lsn) VALUES ($1, $2, $3::pg_lsn)",
+	    3, params);
+	if (res == NULL)
+		return err->code;
+	PQclear(res);
+	return 0;
+}
+
+int
+replica_reset(PGconn *conn, const char *dsn, const struct replica_baseline *b,
+    char ***dropped, size_t *ndropped, struct pgtt_err *err)
+{
+	char	**before = NULL, **after = NULL;
+	size_t	  nbefore = 0, nafter = 0, i, j;
+	int	  ret;
+
+	*dropped = NULL;
+	*ndropped = 0;
+	if ((ret = inventory(conn, &before, &nbefore, err)) != 0 ||
+	    (ret = empty_database(conn, err)) != 0 ||
+	    (ret = restore_baseline(dsn, b, err)) != 0 ||
+	    (ret = write_state(conn, b, err)) != 0 ||
+	    (ret = inventory(conn, &after, &nafter, err)) != 0)
+		goto out;
+
+	/* Both lists are sorted: walk them together. */
+	for (i = j = 0; i < nbefore; i++) {
+		while (j < nafter && strcmp(after[j], before[i]) < 0)
+			j++;
+		if (j < nafter && strcmp(after[j], before[i]) == 0)
+			continue;
+		*dropped = xreallocarray(*dropped, *ndropped + 1,
+		    sizeof **dropped);
+		(*dropped)[(*ndropped)++] = xstrdup(before[i]);
+	}
+out:
+	free_names(before, nbefore);
+	free_names(after, nafter);
+	return ret;
+}

@@ -1,0 +1,48 @@
+/*
+ * replica.h: the database replay rewrites.  pgtt owns its contents: a
+ * reset drops every schema, table, routine, type and extension in it and
+ * restores the baseline.  Its position lives in pgtt.replay_state, one
+ * row written in the same transaction as the changes it accounts for.
+ */
+#ifndef PGTT_REPLICA_H
+#define PGTT_REPLICA_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "lsn.h"
+
+struct replica_state {
+	int		 present;	/* pgtt.replay_state has its row */
+	char		 system_id[32];	/* of the source it follows */
+	char		 database[128];
+	pgtt_lsn	 lsn;		/* holds every commit before this */
+};
+
+/* The server's system identifier and the current database (malloc'd). */
+int	replica_identify(PGconn *, char **system_id, char **database,
+	    struct pgtt_err *);
+int	replica_state_read(PGconn *, struct replica_state *, struct pgtt_err *);
+
+struct replica_baseline {
+	const char	*bindir;	/* pitr.bindir, may be NULL */
+	int		 major;		/* the source's major version */
+	const char	*dump;		/* baseline.dump */
+	const char	*list;		/* baseline.list */
+	const char	*system_id;	/* the source's */
+	const char	*database;
+	pgtt_lsn	 creation;
+};
+
+/*
+ * Empty the replica database, restore the baseline into it with
+ * pg_restore (no owners, no privileges: the replica's server need not
+ * have the source's roles) and set its position to creation.  *dropped
+ * lists the relations it held that the baseline does not ("public.t
+ * (table)"), malloc'd.
+ */
+int	replica_reset(PGconn *, const char *dsn, const struct replica_baseline *,
+	    char ***dropped, size_t *ndropped, struct pgtt_err *);
+
+#endif
