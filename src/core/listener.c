@@ -451,6 +451,17 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 		 */
 		if (!l->in_txn && jbatch_count(l->batch) == 0 &&
 		    wal_end > l->progress.flushed) {
+			/*
+			 * The journal says how far it covers too: a point
+			 * taken while the source was idle is replayable
+			 * once the listener has confirmed past it.
+			 */
+			jbatch_put_meta_lsn(l->batch, "confirmed_lsn", wal_end);
+			if (journal_commit(l->o.journal, l->batch, err) != 0) {
+				l->fatal = 1;
+				return err->code;
+			}
+			l->last_flush = now_us();
 			l->progress.flushed = wal_end;
 			return send_status(l, 0, err);
 		}
