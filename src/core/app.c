@@ -28,6 +28,7 @@
 #include "listener.h"
 #include "log.h"
 #include "record.h"
+#include "replay.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -55,6 +56,14 @@ struct app {
 	int			 setup_ret;
 	char			*setup_report;
 	struct pgtt_err		 setup_err;
+
+	pthread_t		 replay_thread;
+	int			 replay_running;
+	struct replay_opts	 replay_opts;
+	volatile sig_atomic_t	 replay_cancel;
+	struct replay_result	 replay_res;
+	int			 replay_ret;
+	struct pgtt_err		 replay_err;
 
 	pthread_t		 diff_thread;
 	int			 diff_running;
@@ -368,6 +377,99 @@ app_diff_result(struct app *app, struct diff **out, struct pgtt_err *err)
 	return ret;
 }
 
+/* From the replaying thread: copy the figures into the view. */
+static void
+on_replay_progress(void *arg, const struct replay_progress *p)
+{
+	struct app	*app = arg;
+
+	pthread_mutex_lock(&app->lock);
+	set_text(app->view.replay_phase, sizeof app->view.replay_phase, "%s",
+	    p->phase);
+	app->view.replay_done = p->done;
+	app->view.replay_total = p->total;
+	post(app, APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
+}
+
+static void *
+replay_main(void *arg)
+{
+	struct app		*app = arg;
+	struct replay_result	 r;
+	struct pgtt_err		 err;
+	char			 lsn[LSN_BUFSIZE];
+	int			 ret;
+
+	err_clear(&err);
+	ret = replay_run(app->j, app->cfg, &app->replay_opts, &r, &err);
+	pthread_mutex_lock(&app->lock);
+	app->view.replay_active = 0;
+	if (!app->replay_opts.dry_run && r.target != NULL)
+		set_text(app->view.replay, sizeof app->view.replay, "%s %s",
+		    ret != 0 ? "failed, at" : r.cancelled ? "stopped at" :
+		    "at", lsn_format(r.to, lsn));
+	replay_result_done(&app->replay_res);
+	app->replay_res = r;
+	app->replay_ret = ret;
+	app->replay_err = err;
+	post(app, APP_EV_REPLAY | APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
+	return NULL;
+}
+
+int
+app_replay(struct app *app, pgtt_lsn to, int dry_run)
+{
+	if (app->j == NULL || app->view.replay_active)
+		return -1;
+	if (app->replay_running) {
+		pthread_join(app->replay_thread, NULL);
+		app->replay_running = 0;
+	}
+	memset(&app->replay_opts, 0, sizeof app->replay_opts);
+	app->replay_opts.to = to;
+	app->replay_opts.dry_run = dry_run;
+	app->replay_opts.progress = on_replay_progress;
+	app->replay_opts.arg = app;
+	app->replay_cancel = 0;
+	app->replay_opts.cancel = &app->replay_cancel;
+	pthread_mutex_lock(&app->lock);
+	app->view.replay_active = !dry_run;
+	app->view.replay_done = app->view.replay_total = 0;
+	set_text(app->view.replay_phase, sizeof app->view.replay_phase,
+	    "starting");
+	pthread_mutex_unlock(&app->lock);
+	if (pthread_create(&app->replay_thread, NULL, replay_main, app) != 0) {
+		app->view.replay_active = 0;
+		post_message(app, "could not start the replay");
+		return -1;
+	}
+	app->replay_running = 1;
+	return 0;
+}
+
+void
+app_replay_cancel(struct app *app)
+{
+	app->replay_cancel = 1;
+}
+
+int
+app_replay_result(struct app *app, struct replay_result *out,
+    struct pgtt_err *err)
+{
+	int	ret;
+
+	pthread_mutex_lock(&app->lock);
+	*out = app->replay_res;
+	memset(&app->replay_res, 0, sizeof app->replay_res);
+	*err = app->replay_err;
+	ret = app->replay_ret;
+	pthread_mutex_unlock(&app->lock);
+	return ret;
+}
+
 static int
 make_pipe(int fds[2])
 {
@@ -423,6 +525,11 @@ app_close(struct app *app)
 	if (app->diff_running)
 		pthread_join(app->diff_thread, NULL);
 	diff_free(app->diff);
+	/* A replay stops at its next transaction boundary. */
+	app->replay_cancel = 1;
+	if (app->replay_running)
+		pthread_join(app->replay_thread, NULL);
+	replay_result_done(&app->replay_res);
 	if (app->status_running)
 		pthread_join(app->status_thread, NULL);
 	/* Only the status thread starts the listener: no race here. */

@@ -23,6 +23,7 @@ enum {
 	APP_EV_MESSAGE = 0x04,	/* a message for the message line */
 	APP_EV_SETUP = 0x08,	/* a setup run finished */
 	APP_EV_DIFF = 0x10,	/* a diff finished */
+	APP_EV_REPLAY = 0x20,	/* a replay (or its plan) finished */
 };
 
 /* Everything the status pane shows; plain arrays so it copies whole. */
@@ -48,6 +49,10 @@ struct app_view {
 	uint64_t	 journal_bytes;
 	pgtt_lsn	 flushed;	/* the listener's confirmed position */
 	int		 status_known;	/* the first probe has come back */
+	int		 replay_active;	/* a replay is running */
+	char		 replay_phase[16];
+	uint64_t	 replay_done, replay_total;	/* changes */
+	char		 replay[96];	/* where the last replay left it */
 };
 
 struct app;
@@ -81,6 +86,17 @@ struct diff;
  */
 void	 app_diff(struct app *, pgtt_lsn from, pgtt_lsn to);
 int	 app_diff_result(struct app *, struct diff **, struct pgtt_err *);
+struct replay_result;
+/*
+ * Replay the replica to `to` in a worker, or only plan it (dry_run).
+ * Progress shows in the view; APP_EV_REPLAY says when app_replay_result
+ * has the outcome (replay_result_done it).  -1 when one is running.
+ */
+int	 app_replay(struct app *, pgtt_lsn to, int dry_run);
+/* Stop the running replay at its next transaction boundary. */
+void	 app_replay_cancel(struct app *);
+int	 app_replay_result(struct app *, struct replay_result *,
+	    struct pgtt_err *);
 /* Open a journal created since app_open (after a real setup). */
 int	 app_has_journal(const struct app *);
 

@@ -56,6 +56,9 @@ const struct key_binding key_table[] = {
 	  "diff between the two marked checkpoints: tables, then rows" },
 	{ '\r', "Enter", "diff", ACT_ENTER,
 	  "show or hide the rows of the selected table" },
+	{ 'r', "r", "global", ACT_REPLAY,
+	  "replay the replica to the selected checkpoint, or to after the "
+	  "selected change: shows the plan, asks, then Esc stops it" },
 	{ ':', ":", "global", ACT_GOTO,
 	  "go to a point: a checkpoint, an LSN, a time, head, creation" },
 	{ KEY_ENTER, "Enter", "sessions", ACT_ENTER, NULL },

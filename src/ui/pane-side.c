@@ -107,6 +107,8 @@ load_checkpoints(struct list *l, struct ui *ui)
 		    lsnbuf) : "-");
 		l->lsns = xreallocarray(l->lsns, l->n, sizeof *l->lsns);
 		l->lsns[l->n - 1] = cps[i]->lsn;
+		l->keys = xreallocarray(l->keys, l->n, sizeof *l->keys);
+		l->keys[l->n - 1] = xstrdup(cps[i]->name);
 	}
 	mark_free_list((void **)cps, n);
 }
@@ -279,6 +281,18 @@ pane_checkpoints_marked(struct pane *p, pgtt_lsn *a, pgtt_lsn *b)
 	return 0;
 }
 
+int
+pane_checkpoints_selected(struct pane *p, pgtt_lsn *lsn, const char **name)
+{
+	struct list	*l = p->data;
+
+	if (l->n == 0 || l->lsns[l->sel] == LSN_INVALID)
+		return -1;
+	*lsn = l->lsns[l->sel];
+	*name = l->keys[l->sel];
+	return 0;
+}
+
 struct pane *
 pane_checkpoints_new(void)
 {
@@ -333,6 +347,14 @@ status_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 	if (row < end && v->replica_configured && !v->replica_up)
 		row = status_line(ui, row, x, w, " ", v->replica_error,
 		    C_ERROR);
+	if (row < end && v->replay_active) {
+		snprintf(buf, sizeof buf, "%s %llu/%llu", v->replay_phase,
+		    (unsigned long long)v->replay_done,
+		    (unsigned long long)v->replay_total);
+		row = status_line(ui, row, x, w, " replay ", buf, C_UPDATE);
+	} else if (row < end && v->replay[0] != '\0')
+		row = status_line(ui, row, x, w, " replay ", v->replay,
+		    strstr(v->replay, "failed") != NULL ? C_ERROR : C_NORMAL);
 	if (row < end && v->source_up) {
 		if (v->slot_exists)
 			snprintf(buf, sizeof buf, "%s, lag %lld B%s%s",

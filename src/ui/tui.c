@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/mark.h"
 #include "core/point.h"
+#include "core/replay.h"
 #include "core/xmalloc.h"
 #include "ui.h"
 
@@ -70,31 +71,50 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void	draw_replay(struct ui *);
+
+/*
+ * The key table in a box; in two columns when one does not fit the
+ * height, so every key is listed even at 80x24.
+ */
 static void
 draw_help(struct ui *ui)
 {
 	const struct key_binding	*b;
 	char				 names[64];
-	int				 n = 0, h, w = 76, y, x, row;
+	int				 n = 0, ncol, per, colw, h, w = 76, y, x;
+	int				 row, i = 0;
 
 	for (b = key_table; b->name != NULL; b++)
 		n += keys_names(b, names, sizeof names) != NULL;
-	h = n + 2 < LINES - 2 ? n + 2 : LINES - 2;
+	ncol = n + 2 <= LINES - 2 ? 1 : 2;
+	per = (n + ncol - 1) / ncol;
+	colw = (w - 2) / ncol;
+	h = per + 2 < LINES - 2 ? per + 2 : LINES - 2;
 	y = (LINES - h) / 2;
 	x = (COLS - w) / 2;
 	for (row = y; row < y + h; row++)
 		mvhline(row, x, ' ', w);
 	ui_box(y, x, h, w, "Keys (any key closes)", 1, ui);
-	row = y + 1;
-	for (b = key_table; b->name != NULL && row < y + h - 1; b++) {
+	for (b = key_table; b->name != NULL; b++) {
+		int	cx, name_w = ncol == 1 ? 16 : 9;
+
 		if (keys_names(b, names, sizeof names) == NULL)
 			continue;
-		ui_text(row, x + 2, 16, names, A_BOLD);
-		if (strcmp(b->context, "global") != 0)
-			ui_text(row, x + 18, 7, b->context, ui_attr(ui,
+		row = y + 1 + i % per;
+		cx = x + 1 + (i / per) * colw + 1;
+		i++;
+		if (row >= y + h - 1)
+			continue;
+		ui_text(row, cx, name_w, names, A_BOLD);
+		if (ncol == 1 && strcmp(b->context, "global") != 0)
+			ui_text(row, cx + 16, 7, b->context, ui_attr(ui,
 			    C_DIM));
-		ui_text(row, x + 25, w - 27, b->help, A_NORMAL);
-		row++;
+		if (ncol == 1)
+			ui_text(row, cx + 23, w - 27, b->help, A_NORMAL);
+		else
+			ui_text(row, cx + name_w, colw - name_w - 1, b->help,
+			    A_NORMAL);
 	}
 }
 
@@ -168,6 +188,7 @@ draw_all(struct ui *ui, int help)
 	if (ui->diffview != NULL)
 		diffview_draw(ui);
 	draw_message(ui);
+	draw_replay(ui);
 	if (help)
 		draw_help(ui);
 	refresh();
@@ -368,6 +389,154 @@ take_diff(struct ui *ui)
 	}
 }
 
+/*
+ * r: replay to the selected checkpoint, or to after the selected change.
+ * The plan comes from a dry run in the worker (it asks the replica where
+ * it stands); the dialog shows it and y starts the real run.
+ */
+static void
+start_replay_plan(struct ui *ui)
+{
+	const char	*name;
+	pgtt_lsn	 lsn;
+	char		 buf[LSN_BUFSIZE];
+
+	if (ui->replay != UI_REPLAY_IDLE) {
+		ui_message(ui, 1, "a replay is under way");
+		return;
+	}
+	if (ui->panes[ui->focus] == ui->checkpoints &&
+	    pane_checkpoints_selected(ui->checkpoints, &lsn, &name) == 0)
+		snprintf(ui->replay_label, sizeof ui->replay_label,
+		    "checkpoint %s", name);
+	else if (ui->panes[ui->focus] == ui->stream &&
+	    pane_stream_selected_end(ui->stream, &lsn) == 0)
+		snprintf(ui->replay_label, sizeof ui->replay_label,
+		    "after the selected change (%s)", lsn_format(lsn, buf));
+	else {
+		ui_message(ui, 1, "select a checkpoint, or a change in the "
+		    "stream, then press r");
+		return;
+	}
+	if (app_replay(ui->app, lsn, 1) != 0)
+		return;
+	ui->replay = UI_REPLAY_PLANNING;
+	ui->replay_to = lsn;
+	ui_message(ui, 0, "asking the replica where it stands...");
+}
+
+/* The worker finished a plan or a run. */
+static void
+take_replay(struct ui *ui)
+{
+	struct replay_result	r;
+	struct pgtt_err		err;
+	char			a[LSN_BUFSIZE], b[LSN_BUFSIZE];
+	int			ret;
+
+	err_clear(&err);
+	ret = app_replay_result(ui->app, &r, &err);
+	if (ui->replay == UI_REPLAY_PLANNING && ret == 0) {
+		ui->replay = UI_REPLAY_CONFIRM;
+		snprintf(ui->replay_plan[0], sizeof ui->replay_plan[0],
+		    "Replay the replica to %s?", ui->replay_label);
+		snprintf(ui->replay_plan[1], sizeof ui->replay_plan[1],
+		    "replica: %s", r.target);
+		snprintf(ui->replay_plan[2], sizeof ui->replay_plan[2],
+		    "%s from %s to %s: %llu changes in %llu transactions",
+		    replay_direction_name(r.direction), lsn_format(r.from, a),
+		    lsn_format(r.to, b), (unsigned long long)r.changes,
+		    (unsigned long long)r.transactions);
+		snprintf(ui->replay_plan[3], sizeof ui->replay_plan[3],
+		    "why: %s", r.reason);
+		snprintf(ui->replay_plan[4], sizeof ui->replay_plan[4], "%s",
+		    r.direction == REPLAY_RESET ? "The reset drops everything "
+		    "in the replica database first." : "");
+		ui->message[0] = '\0';
+	} else if (ret != 0) {
+		ui->replay = UI_REPLAY_IDLE;
+		ui_message(ui, 1, "replay failed: %s%s%s", r.first_error !=
+		    NULL ? r.first_error : err.msg, err.hint[0] != '\0' ?
+		    ": " : "", err.hint);
+	} else {
+		ui->replay = UI_REPLAY_IDLE;
+		if (r.cancelled)
+			ui_message(ui, 0, "replay stopped: the replica stands "
+			    "at %s", lsn_format(r.to, a));
+		else
+			ui_message(ui, r.failures > 0, "replayed %s to %s: "
+			    "%llu changes in %.1f s%s", replay_direction_name(
+			    r.direction), ui->replay_label,
+			    (unsigned long long)r.changes, r.elapsed_ms / 1000.0,
+			    r.failures > 0 ? ", some failed" : "");
+	}
+	replay_result_done(&r);
+}
+
+/* Keys while the replay dialog is up or a replay runs; 1 if taken. */
+static int
+replay_key(struct ui *ui, int ch)
+{
+	if (ui->replay == UI_REPLAY_CONFIRM) {
+		if (ch == 'y' || ch == 'Y') {
+			if (app_replay(ui->app, ui->replay_to, 0) == 0) {
+				ui->replay = UI_REPLAY_RUNNING;
+				ui_message(ui, 0, "replaying to %s (Esc stops)",
+				    ui->replay_label);
+			} else
+				ui->replay = UI_REPLAY_IDLE;
+		} else {
+			ui->replay = UI_REPLAY_IDLE;
+			ui_message(ui, 0, "replay not started");
+		}
+		return 1;
+	}
+	if (ui->replay == UI_REPLAY_RUNNING && ch == 27) {
+		app_replay_cancel(ui->app);
+		ui_message(ui, 0, "stopping the replay at the next transaction "
+		    "boundary...");
+		return 1;
+	}
+	return 0;
+}
+
+static void
+draw_replay(struct ui *ui)
+{
+	const struct app_view	*v = &ui->view;
+	int			 h = 9, w = COLS - 8 < 90 ? COLS - 8 : 90;
+	int			 y = (LINES - h) / 2, x = (COLS - w) / 2, row, i;
+	char			 bar[64], line[160];
+
+	if (ui->replay == UI_REPLAY_CONFIRM) {
+		for (row = y; row < y + h; row++)
+			mvhline(row, x, ' ', w);
+		ui_box(y, x, h, w, "Replay", 1, ui);
+		for (i = 0; i < 5; i++)
+			ui_text(y + 1 + i, x + 2, w - 4, ui->replay_plan[i],
+			    i == 0 ? A_BOLD : i == 4 ? ui_attr(ui, C_ERROR) :
+			    A_NORMAL);
+		ui_text(y + h - 2, x + 2, w - 4, "y: replay   any other key: "
+		    "cancel", A_BOLD);
+	} else if (ui->replay == UI_REPLAY_RUNNING && v->replay_active) {
+		int	width = 30, filled = v->replay_total > 0 ?
+		    (int)(v->replay_done * (uint64_t)width / v->replay_total) : 0;
+
+		if (filled > width)
+			filled = width;
+		memset(bar, '#', filled);
+		memset(bar + filled, '.', width - filled);
+		bar[width] = '\0';
+		snprintf(line, sizeof line, "replay %s [%s] %llu/%llu changes  "
+		    "Esc stops", v->replay_phase, bar,
+		    (unsigned long long)v->replay_done,
+		    (unsigned long long)v->replay_total);
+		move(LINES - 1, 0);
+		clrtoeol();
+		ui_text(LINES - 1, 0, COLS - 1, line, ui_attr(ui, C_UPDATE));
+	}
+}
+
 /* One key: help and pane focus are the loop's, the rest the pane's. */
 static int
 handle_key(struct ui *ui, int ch, int *help)
@@ -381,6 +550,8 @@ handle_key(struct ui *ui, int ch, int *help)
 		*help = 0;
 		return R_REDRAW;
 	}
+	if (replay_key(ui, ch))
+		return R_REDRAW;
 	if (ui->diffview != NULL) {
 		if (keys_lookup("diff", ch) == ACT_HELP)
 			*help = 1;
@@ -427,6 +598,9 @@ handle_key(struct ui *ui, int ch, int *help)
 			app_diff(ui->app, from, to);
 			ui_message(ui, 0, "computing the diff...");
 		}
+		return R_REDRAW;
+	case ACT_REPLAY:
+		start_replay_plan(ui);
 		return R_REDRAW;
 	case ACT_GOTO:
 		r = go_to_point(ui);
@@ -521,6 +695,10 @@ loop(struct ui *ui)
 				    strstr(msg, "failed") != NULL, "%s", msg);
 			if (ev & APP_EV_DIFF)
 				take_diff(ui);
+			if (ev & APP_EV_REPLAY) {
+				take_replay(ui);
+				ev |= APP_EV_SETUP;	/* replayed_to moved */
+			}
 			broadcast(ui, ev);
 			dirty = 1;
 		}

@@ -36,6 +36,7 @@ enum action {
 	ACT_GOTO,
 	ACT_MARK,
 	ACT_DIFF,
+	ACT_REPLAY,
 };
 
 /* Reactions an action returns; the loop acts on them once. */
@@ -93,6 +94,13 @@ struct ui {
 	struct pane		*stream, *detail, *checkpoints;
 	int			 colors;
 	struct diffview		*diffview;	/* open over the panes */
+
+	/* r: plan, confirm, run (tui.c). */
+	enum { UI_REPLAY_IDLE, UI_REPLAY_PLANNING, UI_REPLAY_CONFIRM,
+	    UI_REPLAY_RUNNING }	 replay;
+	pgtt_lsn		 replay_to;
+	char			 replay_label[96];	/* "checkpoint B" */
+	char			 replay_plan[5][200];	/* the dialog's lines */
 };
 
 /* Draw helpers (draw.c). */
@@ -129,6 +137,8 @@ void	 pane_stream_goto(struct pane *, struct ui *, pgtt_lsn);
 /* Where the selected change's transaction ends: "after this change". */
 int	 pane_stream_selected_end(struct pane *, pgtt_lsn *);
 
+/* The selected checkpoint; -1 when there is none. */
+int	 pane_checkpoints_selected(struct pane *, pgtt_lsn *, const char **);
 /* The two marked checkpoints' LSNs, in order; -1 unless two are marked. */
 int	 pane_checkpoints_marked(struct pane *, pgtt_lsn *, pgtt_lsn *);
 

@@ -179,6 +179,13 @@ P --json --headless session list
 is "$(echo "$OUT" | json_get replayed_to)" "$(sql rep app_replica "SELECT lsn FROM pgtt.replay_state")" \
 	"the session remembers where its replica stands"
 
+# --- a checkpoint taken while the source is idle ---
+check_ok "checkpoint on an idle source" -c "$W/config.yaml" --headless checkpoint create idle
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+P --json --headless replay --to idle
+is "$RC" 0 "replay reaches a checkpoint the listener confirmed past with no new rows"
+[ "$RC" = 0 ] || diag "$OUT" "$ERR"
+
 # --- no replica at all ---
 write_config "$W/none.yaml" "$(pg_dsn src app)"
 sed -i "s|path: .*|path: $W/data|" "$W/none.yaml"

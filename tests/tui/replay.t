@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Replay from the terminal UI: r on a checkpoint shows the plan, y runs it
+# with its progress, any other key declines, Esc stops a running replay at
+# a transaction boundary; the replica ends up with the checkpoint's rows.
+. "$(dirname "$0")/../lib/harness.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "1..0 # SKIP tmux is not installed"
+	exit 0
+fi
+
+pg_start src 5633
+pg_start rep 5634
+sql src postgres "CREATE DATABASE app"
+sql rep postgres "CREATE DATABASE app_replica"
+sql src app "CREATE TABLE items (id int PRIMARY KEY, name text)"
+W=$TEST_ROOT/w
+mkdir -p "$W"
+write_config "$W/config.yaml" "$(pg_dsn src app)" \
+	"replica:" "  dsn: \"$(pg_dsn rep app_replica)\""
+check_ok "setup" -c "$W/config.yaml" --headless setup
+sql src app "INSERT INTO items SELECT g, 'one' FROM generate_series(1, 10) g"
+check_ok "checkpoint one" -c "$W/config.yaml" --headless checkpoint create one
+sql src app "INSERT INTO items SELECT g, 'two' FROM generate_series(11, 25) g"
+check_ok "checkpoint two" -c "$W/config.yaml" --headless checkpoint create two
+for i in $(seq 1 100); do
+	echo "INSERT INTO items SELECT g, 'big' FROM generate_series($i * 1000, $i * 1000 + 999) g;"
+done | psql -X -q "$(pg_dsn src app)"
+check_ok "checkpoint big" -c "$W/config.yaml" --headless checkpoint create big
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+rows() { sql rep app_replica "SELECT count(*) FROM items" 2>/dev/null; }
+
+T="tmux -S $TEST_ROOT/tmux"
+screen() { $T capture-pane -p -t pgtt; }
+see() {
+	if wait_until 30 sh -c "$T capture-pane -p -t pgtt | grep -Eq -- '$1'"; then
+		ok 0 "$2"
+	else
+		ok 1 "$2"
+		diag "screen:" "$(screen)"
+	fi
+}
+keys() { $T send-keys -t pgtt "$@"; }
+$T -f /dev/null new-session -d -s pgtt -x 120 -y 36 \
+	"TERM=xterm-256color LANG=C.UTF-8 $PGTT -c $W/config.yaml; echo EXIT=\$?; sleep 60"
+_bg_pids="$_bg_pids $($T display -p -t pgtt '#{pane_pid}')"
+trap '$T kill-server 2>/dev/null; _cleanup' EXIT
+
+see '  two +[0-9A-F]+/' "the checkpoints are listed"
+# To the sessions pane (from the stream, past the detail pane).
+keys Tab Tab ; keys r
+see 'select a checkpoint, or a change in the stream' "r outside the checkpoints and the stream says what to do"
+# To the checkpoints pane; two is the one before the last.
+keys Tab ; keys G k
+keys r
+see 'Replay the replica to checkpoint two\?' "r on a checkpoint asks, naming the checkpoint"
+see 'replica: .*dbname=.app_replica' "and the replica"
+see 'reset from [0-9A-F]+/[0-9A-F]+ to [0-9A-F]+/[0-9A-F]+: 25 changes' "the plan: direction and changes"
+see 'drops everything in the replica database' "and warns that a reset drops what is there"
+keys n
+see 'replay not started' "any other key declines"
+is "$(rows)" "" "declining wrote nothing to the replica"
+keys r
+see 'Replay the replica to checkpoint two\?' "asked again"
+keys y
+see 'replayed reset to checkpoint two: 25 changes' "y runs it and says what it did"
+is "$(rows)" 25 "the replica holds the rows of checkpoint two"
+see 'replay at [0-9A-F]+/' "the status pane says where the replica stands"
+
+keys k
+keys r
+see 'Replay the replica to checkpoint one\?' "r on checkpoint one"
+keys y
+see 'replayed backward to checkpoint one: 15 changes' "back to one: inserts only, so backward"
+is "$(rows)" 10 "the replica holds the rows of checkpoint one"
+
+keys G
+keys r
+see 'Replay the replica to checkpoint big\?' "r on a checkpoint with a long way to go"
+keys y Escape
+see 'replay stopped: the replica stands at [0-9A-F]+/' "Esc stops a running replay"
+N=$(rows)
+ok "$([ "$N" -gt 10 ] && [ "$N" -lt 100025 ]; echo $?)" "it stopped part way, at a transaction boundary ($N rows)"
+is "$(sql rep app_replica "SELECT count(*) % 1000 FROM items WHERE name = 'big'")" 0 \
+	"no transaction was cut in half"
+
+keys q
+see 'EXIT=0' "q exits with status 0"
+done_testing
