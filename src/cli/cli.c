@@ -12,8 +12,9 @@
 #include "core/xmalloc.h"
 
 const struct cli_command cli_commands[] = {
-	{ "setup", "[--dry-run]",
-	  "create the publication, slot, baseline dump and DDL trigger",
+	{ "setup", "[--dry-run] [--no-backup]",
+	  "create the publication, slots, baseline dump, DDL trigger and "
+	  "first base backup",
 	  1, cmd_setup },
 	{ "listen", "[--until LSN|now]",
 	  "stream changes into the journal until SIGINT or SIGTERM",
@@ -33,6 +34,9 @@ const struct cli_command cli_commands[] = {
 	  "print journaled changes in commit order", 1, cmd_log },
 	{ "diff", "POINT POINT [--table T] [--format text|json|sql]",
 	  "net per-row difference between two points", 1, cmd_diff },
+	{ "backup", "[list]",
+	  "take a base backup for PITR, or list the ones taken", 1,
+	  cmd_backup },
 	{ NULL, NULL, NULL, 0, NULL }
 };
 
