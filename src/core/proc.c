@@ -6,6 +6,7 @@
  * fork: pgtt has threads, and a child of a threaded process may only call
  * such functions until it execs.
  */
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -34,6 +35,7 @@ struct child_setup {
 	uid_t		 uid;
 	gid_t		 gid;
 	int		 new_group;
+	pid_t		 parent;	/* for a supervised child */
 };
 
 static void
@@ -46,8 +48,18 @@ child_exec(const char *const argv[], const struct child_setup *cs, int outfd,
 	if (outfd != -1 && outfd != STDOUT_FILENO)
 		dup2(outfd, STDOUT_FILENO);
 	dup2(errfd, STDERR_FILENO);
-	if (cs->new_group)
+	/*
+	 * A supervised child (pg_receivewal) must not outlive a pgtt that
+	 * was killed: an orphan would hold the slot its successor needs.
+	 * Linux only; the signal goes when the forking thread ends, and the
+	 * supervising thread outlives its child.
+	 */
+	if (cs->new_group) {
 		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != cs->parent)
+			_exit(1);
+	}
 	if (cs->password != NULL)
 		setenv("PGPASSWORD", cs->password, 1);
 	if (cs->switch_user && (setgroups(1, &cs->gid) == -1 ||
@@ -297,6 +309,7 @@ proc_spawn(const char *const argv[], const struct proc_opts *opts, pid_t *out,
 	if (prepare(opts, &cs, err) != 0)
 		return err->code;
 	cs.new_group = 1;
+	cs.parent = getpid();
 	if ((devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1)
 		return err_set(err, PGTT_EIO, "could not open /dev/null: %s",
 		    strerror(errno));
