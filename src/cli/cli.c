@@ -37,6 +37,10 @@ const struct cli_command cli_commands[] = {
 	{ "backup", "[list]",
 	  "take a base backup for PITR, or list the ones taken", 1,
 	  cmd_backup },
+	{ "restore", "--to POINT [--data-dir DIR] [--port N] [--force] | "
+	  "--stop DIR",
+	  "restore a new cluster to a point and leave it running, or stop "
+	  "one", 1, cmd_restore },
 	{ NULL, NULL, NULL, 0, NULL }
 };
 

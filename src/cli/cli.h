@@ -56,6 +56,7 @@ int	 cmd_listen(struct cli_ctx *, int, char **);
 int	 cmd_session(struct cli_ctx *, int, char **);
 int	 cmd_diff(struct cli_ctx *, int, char **);
 int	 cmd_log(struct cli_ctx *, int, char **);
+int	 cmd_restore(struct cli_ctx *, int, char **);
 int	 cmd_setup(struct cli_ctx *, int, char **);
 int	 cmd_status(struct cli_ctx *, int, char **);
 

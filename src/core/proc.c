@@ -49,6 +49,14 @@ child_exec(const char *const argv[], const struct child_setup *cs, int outfd,
 		dup2(outfd, STDOUT_FILENO);
 	dup2(errfd, STDERR_FILENO);
 	/*
+	 * Only 1 and 2 may hold our pipes: a server that pg_ctl starts would
+	 * keep any other copy open, and we would wait for its EOF forever.
+	 */
+	if (outfd > STDERR_FILENO)
+		close(outfd);
+	if (errfd > STDERR_FILENO)
+		close(errfd);
+	/*
 	 * A supervised child (pg_receivewal) must not outlive a pgtt that
 	 * was killed: an orphan would hold the slot its successor needs.
 	 * Linux only; the signal goes when the forking thread ends, and the
