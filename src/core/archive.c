@@ -304,13 +304,15 @@ archiver_run(const struct archiver_opts *o, struct pgtt_err *err)
 
 int
 archive_record_after(const struct config *cfg, int major, const char *dir,
-    uint32_t tli, pgtt_lsn lsn, pgtt_lsn *found, struct pgtt_err *err)
+    uint32_t tli, uint32_t seg_size, pgtt_lsn lsn, pgtt_lsn *found,
+    struct pgtt_err *err)
 {
 	struct proc_opts	 opts;
 	struct buf		 out;
 	struct pgtt_err		 ignored;
 	char			*bin, path_arg[4200], tli_arg[32], start_arg[48];
 	char			 lsnbuf[LSN_BUFSIZE], *p, text[LSN_BUFSIZE];
+	char			 seg[WAL_NAME_LEN + 1];
 	int			 ret = PGTT_ENOTFOUND;
 
 	bin = proc_find_pgbin(cfg->pitr.bindir, major, "pg_waldump");
@@ -318,9 +320,14 @@ archive_record_after(const struct config *cfg, int major, const char *dir,
 	snprintf(tli_arg, sizeof tli_arg, "--timeline=%u", tli);
 	snprintf(start_arg, sizeof start_arg, "--start=%s",
 	    lsn_format(lsn, lsnbuf));
+	/*
+	 * The segment is named: without it pg_waldump learns the segment
+	 * size from whichever file it lists first, maybe the empty sentinel.
+	 */
+	wal_seg_name(tli, wal_segno(lsn, seg_size), seg_size, seg);
 	{
 		const char	*argv[] = { bin, path_arg, tli_arg, start_arg,
-		    "--limit=1", NULL };
+		    "--limit=1", seg, NULL };
 
 		memset(&opts, 0, sizeof opts);
 		buf_init(&out);
@@ -465,8 +472,8 @@ archive_window(const struct config *cfg, struct journal *j,
 	if (lo < w->earliest)
 		lo = w->earliest;
 	hi = wal_seg_start(last + 1, bs[0].seg_size);
-	if (archive_record_after(cfg, major, tmp, w->timeline, lo, &found,
-	    err) != 0) {
+	if (archive_record_after(cfg, major, tmp, w->timeline,
+	    bs[0].seg_size, lo, &found, err) != 0) {
 		err_clear(err);
 		snprintf(w->note, sizeof w->note, "the WAL archive holds no "
 		    "complete record after the oldest backup yet");
@@ -476,8 +483,8 @@ archive_window(const struct config *cfg, struct journal *j,
 	lo = found;
 	while (lo + 1 < hi) {
 		mid = lo + 1 + (hi - lo - 1) / 2;
-		if (archive_record_after(cfg, major, tmp, w->timeline, mid,
-		    &found, err) == 0)
+		if (archive_record_after(cfg, major, tmp, w->timeline,
+		    bs[0].seg_size, mid, &found, err) == 0)
 			lo = found;
 		else
 			hi = mid;

@@ -61,7 +61,7 @@ struct pitr_window {
 					   oldest backup on; 0: none */
 	uint32_t	 timeline;
 	uint64_t	 segments;	/* in the unbroken run */
-	char		 newest_segment[32];	/* its last file's name */
+	char		 newest_segment[40];	/* its last file's name */
 	char		 note[256];	/* why the window is empty */
 };
 
@@ -91,6 +91,7 @@ void	archive_probe_done(char *dir);
  * PGTT_ENOTFOUND when there is none.
  */
 int	archive_record_after(const struct config *, int major, const char *dir,
-	    uint32_t tli, pgtt_lsn lsn, pgtt_lsn *found, struct pgtt_err *);
+	    uint32_t tli, uint32_t seg_size, pgtt_lsn lsn, pgtt_lsn *found,
+	    struct pgtt_err *);
 
 #endif

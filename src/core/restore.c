@@ -200,7 +200,8 @@ check_window(struct restore_ctx *rc)
 	    rc->backup.seg_size, wal_segno(target, rc->backup.seg_size),
 	    &probe, &e) != 0 ||
 	    archive_record_after(rc->cfg, rc->major, probe,
-	    rc->backup.timeline, target, &found, &e) != 0) {
+	    rc->backup.timeline, rc->backup.seg_size, target, &found,
+	    &e) != 0) {
 		archive_probe_done(probe);
 		err_set(rc->err, PGTT_ENOTFOUND, "point %s is past the end of "
 		    "the WAL archive", lsn_format(target, a));
