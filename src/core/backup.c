@@ -257,7 +257,8 @@ backup_list(struct journal *j, struct backup_info **out, size_t *n,
 		(*n)++;
 	}
 	free(text);
-	qsort(*out, *n, sizeof **out, cmp_end);
+	if (*n > 0)
+		qsort(*out, *n, sizeof **out, cmp_end);
 	return 0;
 }
 

@@ -115,7 +115,8 @@ wal_scan(const char *dir, uint32_t tli, uint32_t seg_size, uint64_t first,
 		full[n++] = segno;
 	}
 	closedir(d);
-	qsort(full, n, sizeof *full, cmp_u64);
+	if (n > 0)
+		qsort(full, n, sizeof *full, cmp_u64);
 	*last = first - 1;
 	for (i = 0; i < n && full[i] == *last + 1; i++)
 		*last = full[i];
