@@ -12,8 +12,9 @@
 #include "core/xmalloc.h"
 
 const struct cli_command cli_commands[] = {
-	{ "setup", "[--dry-run]",
-	  "create the publication, slot, baseline dump and DDL trigger",
+	{ "setup", "[--dry-run] [--no-backup]",
+	  "create the publication, slots, baseline dump, DDL trigger and "
+	  "first base backup",
 	  1, cmd_setup },
 	{ "listen", "[--until LSN|now]",
 	  "stream changes into the journal until SIGINT or SIGTERM",
@@ -37,6 +38,13 @@ const struct cli_command cli_commands[] = {
 	  "[--on-error stop|skip] [--dry-run] [--reset]",
 	  "bring the replica database to a point, forward or back", 1,
 	  cmd_replay },
+	{ "backup", "[list]",
+	  "take a base backup for PITR, or list the ones taken", 1,
+	  cmd_backup },
+	{ "restore", "--to POINT [--data-dir DIR] [--port N] [--force] | "
+	  "--stop DIR",
+	  "restore a new cluster to a point and leave it running, or stop "
+	  "one", 1, cmd_restore },
 	{ NULL, NULL, NULL, 0, NULL }
 };
 

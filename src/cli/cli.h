@@ -50,13 +50,19 @@ int	 cli_usage_error(struct cli_ctx *, const struct cli_command *,
 	    const char *, ...) __attribute__((format(printf, 3, 4)));
 const struct cli_command *cli_find(const char *);
 
+int	 cmd_backup(struct cli_ctx *, int, char **);
 int	 cmd_checkpoint(struct cli_ctx *, int, char **);
 int	 cmd_listen(struct cli_ctx *, int, char **);
 int	 cmd_session(struct cli_ctx *, int, char **);
 int	 cmd_diff(struct cli_ctx *, int, char **);
 int	 cmd_log(struct cli_ctx *, int, char **);
 int	 cmd_replay(struct cli_ctx *, int, char **);
+int	 cmd_restore(struct cli_ctx *, int, char **);
 int	 cmd_setup(struct cli_ctx *, int, char **);
 int	 cmd_status(struct cli_ctx *, int, char **);
+
+struct backup_info;
+/* A backup as JSON, the shape `backup` and `backup list` print. */
+json_t	*backup_json(const struct config *, const struct backup_info *);
 
 #endif

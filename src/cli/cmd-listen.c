@@ -2,17 +2,22 @@
  * cmd-listen.c: `pgtt --headless listen`.  Runs the listener in the
  * foreground until SIGINT or SIGTERM.  The signal handler only writes a
  * byte to a pipe the listener polls, so the stop happens at a point where
- * the journal can be flushed and the position confirmed.
+ * the journal can be flushed and the position confirmed.  With PITR on,
+ * a second thread supervises pg_receivewal for the WAL archive and stops
+ * with the listener (but not for --until, which only catches up).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/archive.h"
+#include "core/backup.h"
 #include "core/journal.h"
 #include "core/listener.h"
 #include "core/log.h"
@@ -29,6 +34,19 @@ on_stop_signal(int sig)
 	/* A full pipe means a stop is already pending. */
 	(void)write(stop_pipe[1], &c, 1);
 	errno = saved;
+}
+
+static void *
+archiver_main(void *arg)
+{
+	struct archiver_opts	*o = arg;
+	struct pgtt_err		 err;
+
+	err_clear(&err);
+	if (archiver_run(o, &err) != 0)
+		log_msg(LOG_LEVEL_ERROR, "archiver: %s: %s", err.msg,
+		    err.detail);
+	return NULL;
 }
 
 static void
@@ -54,10 +72,12 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 		{ "until", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct archiver_opts	 aopts;
+	pthread_t		 archiver;
 	struct journal		*j;
 	const char		*until = NULL;
 	char			 lsnbuf[LSN_BUFSIZE];
-	int			 ch, ret;
+	int			 ch, ret, archiving = 0;
 
 	optind = 0;
 	opterr = 0;
@@ -113,7 +133,22 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	opts.arg = ctx;
 	log_msg(LOG_LEVEL_INFO, "listen: started (pid %ld)", (long)getpid());
 	memset(&progress, 0, sizeof progress);
+	if (ctx->cfg.pitr.enabled && opts.until == LSN_INVALID) {
+		memset(&aopts, 0, sizeof aopts);
+		aopts.cfg = &ctx->cfg;
+		aopts.major = backup_server_major(j);
+		aopts.stop_fd = stop_pipe[0];
+		archiving = pthread_create(&archiver, NULL, archiver_main,
+		    &aopts) == 0;
+	}
 	ret = listener_run(&opts, &progress, &ctx->err);
+	if (archiving) {
+		char	c = 0;
+
+		/* The listener may have failed on its own: stop the archiver too. */
+		(void)write(stop_pipe[1], &c, 1);
+		pthread_join(archiver, NULL);
+	}
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/archive.h"
 #include "core/dsn.h"
 #include "core/journal.h"
 #include "core/mark.h"
@@ -136,15 +137,27 @@ checkpoint_json(struct journal *j, const struct pgtt_checkpoint *cp)
 	return o;
 }
 
+/* -1: PITR is off; else whether a restore can reach lsn now. */
+static int
+restorable(const struct pitr_window *w, pgtt_lsn lsn)
+{
+	if (w == NULL)
+		return -1;
+	return lsn != LSN_INVALID && w->latest != LSN_INVALID &&
+	    lsn >= w->earliest && lsn <= w->latest;
+}
+
 static void
-checkpoint_text(struct journal *j, const struct pgtt_checkpoint *cp)
+checkpoint_text(struct journal *j, const struct pgtt_checkpoint *cp,
+    int can_restore)
 {
 	char	lsnbuf[LSN_BUFSIZE], id[16], *sess;
 
 	snprintf(id, sizeof id, "%u", cp->id);
-	printf("%-4s %-16s %-14s %-6s", cp->id != 0 ? id : "-", cp->name,
+	printf("%-4s %-16s %-14s %-6s%s", cp->id != 0 ? id : "-", cp->name,
 	    cp->lsn != LSN_INVALID ? lsn_format(cp->lsn, lsnbuf) : "-",
-	    cp->fixed ? "fixed" : "custom");
+	    cp->fixed ? "fixed" : "custom", can_restore < 0 ? "" :
+	    can_restore ? " R" : " -");
 	if ((sess = session_name(j, cp->session_id)) != NULL)
 		printf(" session %s", sess);
 	if (cp->description[0] != '\0')
@@ -214,14 +227,31 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 		else if (ctx->verbosity >= 0)
 			printf("deleted checkpoint \"%s\"\n", ma.args[1]);
 	} else {
+		struct pitr_window	 win, *w = NULL;
+		struct pgtt_err		 ignored;
+
 		if ((ret = checkpoint_list(j, sid, ma.all, &cps, &n,
 		    &ctx->err)) != 0)
 			goto out;
+		err_clear(&ignored);
+		/* A window that cannot be read makes nothing restorable. */
+		if (ctx->cfg.pitr.enabled) {
+			w = &win;
+			if (archive_window(&ctx->cfg, j, w, &ignored) != 0)
+				memset(w, 0, sizeof *w);
+		}
 		for (i = 0; i < n; i++) {
-			if (ctx->json)
-				cli_emit_json(checkpoint_json(j, cps[i]));
-			else
-				checkpoint_text(j, cps[i]);
+			int	can = restorable(w, cps[i]->lsn);
+
+			if (ctx->json) {
+				json_t	*o = checkpoint_json(j, cps[i]);
+
+				if (can >= 0)
+					json_object_set_new(o, "restorable",
+					    json_boolean(can));
+				cli_emit_json(o);
+			} else
+				checkpoint_text(j, cps[i], can);
 		}
 		mark_free_list((void **)cps, n);
 	}

@@ -72,16 +72,19 @@ cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option	 opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "no-backup", no_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct setup_report		 rep;
-	int				 ch, dry_run = 0, ret;
+	int				 ch, dry_run = 0, flags = 0, ret;
 
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (ch == 'n')
 			dry_run = 1;
+		else if (ch == 'B')
+			flags |= SETUP_NO_BACKUP;
 		else
 			return cli_usage_error(ctx, cli_find("setup"),
 			    "unknown option \"%s\" for setup",
@@ -91,7 +94,9 @@ cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, cli_find("setup"),
 		    "setup takes no arguments, got \"%s\"", argv[optind]);
 
-	ret = source_setup(&ctx->cfg, dry_run, &rep, &ctx->err);
+	if (dry_run)
+		flags |= SETUP_DRY_RUN;
+	ret = source_setup(&ctx->cfg, flags, &rep, &ctx->err);
 	for (size_t i = 0; i < rep.nsteps && !dry_run; i++)
 		log_msg(LOG_LEVEL_INFO, "setup: %s %s%s%s",
 		    setup_state_name(rep.steps[i].state), rep.steps[i].object,

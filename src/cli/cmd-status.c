@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/archive.h"
 #include "core/journal.h"
 #include "core/source.h"
 #include "core/xmalloc.h"
@@ -22,6 +23,9 @@ struct journal_view {
 	long			 listener_pid;	/* 0: none recorded */
 	char			*listener_state;
 	char			*listener_error;
+	int			 window_known;
+	struct pitr_window	 window;
+	struct archiver_status	 archiver;
 };
 
 static void
@@ -49,6 +53,11 @@ read_journal(const struct config *cfg, struct journal_view *jv)
 	if (journal_meta_get(j, "listener_pid", &pid, &err) == 0) {
 		jv->listener_pid = strtol(pid, NULL, 10);
 		free(pid);
+	}
+	if (cfg->pitr.enabled) {
+		archiver_status_read(cfg, &jv->archiver);
+		jv->window_known = archive_window(cfg, j, &jv->window,
+		    &err) == 0;
 	}
 	if (journal_meta_get(j, "listener_state", &jv->listener_state,
 	    &err) != 0)
@@ -118,6 +127,74 @@ db_json(const struct db_status *db)
 	return o;
 }
 
+/* The archive and the recoverable window; null when PITR is off. */
+static void
+pitr_json(json_t *o, const struct config *cfg, const struct journal_view *jv)
+{
+	const struct archiver_status	*a = &jv->archiver;
+	const struct pitr_window	*w = &jv->window;
+	json_t				*arch, *win;
+
+	if (!cfg->pitr.enabled || !jv->exists) {
+		json_object_set_new(o, "archive", json_null());
+		json_object_set_new(o, "window", json_null());
+		return;
+	}
+	arch = json_pack("{s:s, s:s, s:i}", "dir", cfg->pitr.archive_dir,
+	    "receiver", archiver_state_name(a->state), "restarts",
+	    (int)a->restarts);
+	if (a->state != ARCHIVER_STOPPED)
+		json_object_set_new(arch, "pid", json_integer(a->pid));
+	json_object_set_new(arch, "receiver_pid", a->receiver_pid > 0 ?
+	    json_integer(a->receiver_pid) : json_null());
+	json_object_set_new(arch, "error", a->error[0] != '\0' ?
+	    json_string(a->error) : json_null());
+	json_object_set_new(arch, "segments",
+	    json_integer((json_int_t)w->segments));
+	json_object_set_new(arch, "newest_segment", w->newest_segment[0] ?
+	    json_string(w->newest_segment) : json_null());
+	json_object_set_new(arch, "archived_lsn", lsn_json(w->latest));
+	win = json_pack("{s:I, s:o, s:o}", "backups", (json_int_t)w->backups,
+	    "earliest", lsn_json(w->earliest), "latest", lsn_json(w->latest));
+	if (w->note[0] != '\0')
+		json_object_set_new(win, "note", json_string(w->note));
+	json_object_set_new(o, "archive", arch);
+	json_object_set_new(o, "window", win);
+}
+
+static void
+pitr_text(const struct config *cfg, const struct journal_view *jv)
+{
+	const struct archiver_status	*a = &jv->archiver;
+	const struct pitr_window	*w = &jv->window;
+	char				 x[LSN_BUFSIZE], y[LSN_BUFSIZE];
+
+	if (!cfg->pitr.enabled) {
+		printf("%-12s off (pitr.enabled: false)\n", "archive");
+		return;
+	}
+	if (!jv->exists)
+		return;
+	printf("%-12s %s: pg_receivewal %s", "archive", cfg->pitr.archive_dir,
+	    archiver_state_name(a->state));
+	if (a->receiver_pid > 0)
+		printf(" (pid %ld)", a->receiver_pid);
+	if (w->segments > 0)
+		printf(", %llu segments to %s", (unsigned long long)w->segments,
+		    w->newest_segment);
+	if (a->restarts > 0)
+		printf(", %u restarts", a->restarts);
+	if (a->error[0] != '\0' && a->state == ARCHIVER_RESTARTING)
+		printf(": %s", a->error);
+	putchar('\n');
+	if (w->latest != LSN_INVALID)
+		printf("%-12s restore to any point from %s to %s (%zu base "
+		    "backups)\n", "window", lsn_format(w->earliest, x),
+		    lsn_format(w->latest, y), w->backups);
+	else
+		printf("%-12s empty: %s\n", "window", w->note);
+}
+
 static void
 print_json(const struct config *cfg, const struct source_status *st,
     const struct journal_view *jv)
@@ -175,6 +252,7 @@ print_json(const struct config *cfg, const struct source_status *st,
 		json_object_set_new(o, "listener_detail", json_pack(
 		    "{s:I, s:s, s:s?}", "pid", (json_int_t)jv->listener_pid,
 		    "state", jv->listener_state, "error", jv->listener_error));
+	pitr_json(o, cfg, jv);
 	cli_emit_json(o);
 }
 
@@ -262,6 +340,7 @@ print_text(const struct config *cfg, const struct source_status *st,
 		    jv->listener_error ? jv->listener_error : "");
 	else
 		printf("%-12s %s\n", "listener", listener_state(st, jv));
+	pitr_text(cfg, jv);
 }
 
 int

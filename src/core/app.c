@@ -5,7 +5,10 @@
  * the snapshot the status pane draws; the first time it sees the slot
  * free it starts the listener thread, and while another process holds the
  * slot it reports "external" and watches the journal that process writes.
- * The listener thread runs listener_run until the stop pipe is written.
+ * The listener thread runs listener_run until the stop pipe is written;
+ * with PITR on, an archiver thread started with it keeps pg_receivewal
+ * running, and the status thread reads the recoverable window every few
+ * seconds (it runs pg_waldump).
  * A setup thread runs setup when the UI asks.
  *
  * Everything the UI may read is behind one mutex, and every change ends
@@ -24,6 +27,8 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "archive.h"
+#include "backup.h"
 #include "diff.h"
 #include "listener.h"
 #include "log.h"
@@ -33,6 +38,7 @@
 #include "xmalloc.h"
 
 #define STATUS_INTERVAL_MS	1000
+#define WINDOW_EVERY		5	/* status rounds between window reads */
 
 struct app {
 	const struct config	*cfg;
@@ -50,6 +56,9 @@ struct app {
 	pthread_t		 listener_thread;
 	int			 listener_running;
 	int			 listener_done;
+	pthread_t		 archiver_thread;
+	int			 archiver_running;
+	struct archiver_opts	 archiver_opts;
 	pthread_t		 setup_thread;
 	int			 setup_running;
 	int			 setup_dry;
@@ -175,6 +184,70 @@ listener_main(void *arg)
 	return NULL;
 }
 
+static void
+on_archiver_state(void *arg, const struct archiver_status *st)
+{
+	struct app	*app = arg;
+
+	pthread_mutex_lock(&app->lock);
+	snprintf(app->view.archive, sizeof app->view.archive, "%s",
+	    archiver_state_name(st->state));
+	app->view.archive_restarts = st->restarts;
+	snprintf(app->view.archive_error, sizeof app->view.archive_error,
+	    "%s", st->error);
+	post(app, APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
+}
+
+static void *
+archiver_main(void *arg)
+{
+	struct app	*app = arg;
+	struct pgtt_err	 err;
+
+	err_clear(&err);
+	if (archiver_run(&app->archiver_opts, &err) != 0)
+		post_message(app, "WAL archive: %s", err.msg);
+	return NULL;
+}
+
+/* Start the archiver beside the listener; called with the lock held. */
+static void
+start_archiver(struct app *app)
+{
+	if (!app->cfg->pitr.enabled || app->archiver_running)
+		return;
+	app->archiver_opts.cfg = app->cfg;
+	app->archiver_opts.major = backup_server_major(app->j);
+	app->archiver_opts.stop_fd = app->stop[0];
+	app->archiver_opts.on_state = on_archiver_state;
+	app->archiver_opts.arg = app;
+	if (pthread_create(&app->archiver_thread, NULL, archiver_main,
+	    app) == 0)
+		app->archiver_running = 1;
+}
+
+/* The recoverable window, read without the lock (it runs pg_waldump). */
+static void
+read_window(struct app *app)
+{
+	struct pitr_window	w;
+	struct pgtt_err		err;
+
+	if (!app->cfg->pitr.enabled || app->j == NULL)
+		return;
+	err_clear(&err);
+	if (archive_window(app->cfg, app->j, &w, &err) != 0)
+		set_text(w.note, sizeof w.note, "%s", err.msg);
+	pthread_mutex_lock(&app->lock);
+	app->view.window_from = w.latest != LSN_INVALID ? w.earliest : 0;
+	app->view.window_to = w.latest;
+	set_text(app->view.window_note, sizeof app->view.window_note, "%s",
+	    w.note);
+	post(app, APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
+}
+
 /* Copy a status into the view's plain arrays; called with the lock held. */
 static void
 fill_view(struct app *app, const struct source_status *st)
@@ -242,9 +315,11 @@ status_main(void *arg)
 	struct journal_stats	 js;
 	struct pgtt_err		 err;
 	uint64_t		 seen_txns = 0;
-	unsigned		 ev;
+	unsigned		 ev, round = 0;
 
 	do {
+		if (round++ % WINDOW_EVERY == 0)
+			read_window(app);
 		source_status(app->cfg, &st);
 		pthread_mutex_lock(&app->lock);
 		fill_view(app, &st);
@@ -262,8 +337,10 @@ status_main(void *arg)
 		if (app->j != NULL && !app->listener_running &&
 		    st.source.reachable && st.slot.exists && !st.slot.active) {
 			if (pthread_create(&app->listener_thread, NULL,
-			    listener_main, app) == 0)
+			    listener_main, app) == 0) {
 				app->listener_running = 1;
+				start_archiver(app);
+			}
 		}
 		fill_listener(app, st.slot.active);
 		post(app, ev);
@@ -494,6 +571,8 @@ app_open(struct app **out, const struct config *cfg, struct pgtt_err *err)
 	if (make_pipe(app->wake) == -1 || make_pipe(app->stop) == -1)
 		fatalx("could not create pipe: %s", strerror(errno));
 	snprintf(app->view.listener, sizeof app->view.listener, "starting");
+	snprintf(app->view.archive, sizeof app->view.archive, "%s",
+	    cfg->pitr.enabled ? "stopped" : "off");
 	if (journal_exists(cfg->storage.path))
 		ret = journal_open(&app->j, cfg->storage.path,
 		    cfg->storage.map_size, 0, err);
@@ -535,6 +614,8 @@ app_close(struct app *app)
 	/* Only the status thread starts the listener: no race here. */
 	if (app->listener_running)
 		pthread_join(app->listener_thread, NULL);
+	if (app->archiver_running)
+		pthread_join(app->archiver_thread, NULL);
 	if (app->j != NULL)
 		journal_close(app->j);
 	close(app->wake[0]);

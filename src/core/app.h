@@ -48,6 +48,13 @@ struct app_view {
 	uint64_t	 changes;
 	uint64_t	 journal_bytes;
 	pgtt_lsn	 flushed;	/* the listener's confirmed position */
+	char		 archive[16];	/* pg_receivewal: off, starting,
+					   streaming, restarting, stopped */
+	unsigned	 archive_restarts;
+	char		 archive_error[256];
+	pgtt_lsn	 window_from;	/* recoverable window; 0: empty */
+	pgtt_lsn	 window_to;
+	char		 window_note[128];	/* why it is empty */
 	int		 status_known;	/* the first probe has come back */
 	int		 replay_active;	/* a replay is running */
 	char		 replay_phase[16];

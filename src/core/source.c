@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "baseline.h"
 #include "dsn.h"
 #include "journal.h"
@@ -565,10 +566,116 @@ check_journal_identity(struct setup_ctx *sc, struct journal *j)
 	return 0;
 }
 
+char *
+source_wal_slot(const struct config *cfg)
+{
+	char	*name;
+
+	xasprintf(&name, "%s_wal", cfg->source.slot);
+	return name;
+}
+
+/*
+ * The physical slot pg_receivewal streams from.  Created reserving WAL
+ * at once, before the first base backup, so the archive can hold every
+ * segment from that backup on even if the archiver starts later.
+ */
+static int
+ensure_wal_slot(struct setup_ctx *sc)
+{
+	PGresult	*res;
+	char		*name = source_wal_slot(sc->cfg);
+	const char	*param = name;
+	int		 ret = 0;
+
+	/* NAMEDATALEN - 1 */
+	if (strlen(name) > 63) {
+		ret = err_set(sc->err, PGTT_ECONFIG, "source.slot \"%s\" is "
+		    "too long to add \"_wal\" for the WAL archive's slot",
+		    sc->cfg->source.slot);
+		err_hint(sc->err, "use a name of at most 59 characters");
+		err_where(sc->err, "source.slot");
+		goto out;
+	}
+	res = pg_exec(sc->conn, sc->err, "SELECT slot_type FROM "
+	    "pg_replication_slots WHERE slot_name = $1", 1, &param);
+	if (res == NULL) {
+		ret = sc->err->code;
+		goto out;
+	}
+	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0),
+	    "physical") != 0) {
+		ret = err_set(sc->err, PGTT_EDB, "replication slot \"%s\" "
+		    "exists but is not a physical slot", name);
+		err_hint(sc->err, "the WAL archive needs it: drop it, or set "
+		    "source.slot to another name");
+	} else if (PQntuples(res) == 1)
+		setup_step(sc, SETUP_EXISTS, NULL, "replication slot \"%s\" "
+		    "(physical, for the WAL archive)", name);
+	else {
+		PGresult	*cr = NULL;
+
+		if (!sc->dry_run && (cr = pg_exec(sc->conn, sc->err,
+		    "SELECT pg_create_physical_replication_slot($1, true)", 1,
+		    &param)) == NULL)
+			ret = sc->err->code;
+		PQclear(cr);
+		if (ret == 0)
+			setup_step(sc, SETUP_CREATED, "holds WAL on the source "
+			    "until pg_receivewal has archived it",
+			    "replication slot \"%s\" (physical, for the WAL "
+			    "archive)", name);
+	}
+	PQclear(res);
+out:
+	free(name);
+	return ret;
+}
+
+/* The first base backup, unless one is recorded or none is wanted. */
+static int
+ensure_backup(struct setup_ctx *sc, struct journal *j, int no_backup)
+{
+	struct backup_info	*bs = NULL, b;
+	size_t			 n = 0;
+	char			 lsnbuf[LSN_BUFSIZE], note[256];
+	int			 ret;
+
+	if (j != NULL && (ret = backup_list(j, &bs, &n, sc->err)) != 0)
+		return ret;
+	if (n > 0) {
+		snprintf(note, sizeof note, "restores from %s on",
+		    lsn_format(bs[0].end_lsn, lsnbuf));
+		setup_step(sc, SETUP_EXISTS, note, "base backup \"%s\" (%zu "
+		    "in all)", bs[0].name, n);
+		free(bs);
+		return 0;
+	}
+	free(bs);
+	if (no_backup) {
+		setup_step(sc, SETUP_SKIPPED, "--no-backup: take one with "
+		    "\"pgtt --headless backup\" before a restore",
+		    "base backup");
+		return 0;
+	}
+	if (sc->dry_run) {
+		setup_step(sc, SETUP_PLANNED, "pg_basebackup into "
+		    "pitr.backup_dir", "base backup");
+		return 0;
+	}
+	if ((ret = backup_take(sc->cfg, j, NULL, NULL, &b, sc->err)) != 0)
+		return ret;
+	snprintf(note, sizeof note, "restores from %s on",
+	    lsn_format(b.end_lsn, lsnbuf));
+	setup_step(sc, SETUP_CREATED, note, "base backup \"%s\"", b.name);
+	return 0;
+}
+
 int
-source_setup(const struct config *cfg, int dry_run, struct setup_report *rep,
+source_setup(const struct config *cfg, int flags, struct setup_report *rep,
     struct pgtt_err *err)
 {
+	int			 dry_run = flags & SETUP_DRY_RUN;
 	struct setup_ctx	 sc;
 	struct journal		*j = NULL;
 	pgtt_lsn		 creation = LSN_INVALID;
@@ -674,6 +781,10 @@ source_setup(const struct config *cfg, int dry_run, struct setup_report *rep,
 		setup_step(&sc, SETUP_CREATED, lsn_format(rep->creation_lsn, lsnbuf),
 		    "checkpoint \"creation\"");
 	}
+
+	if (cfg->pitr.enabled && ((ret = ensure_wal_slot(&sc)) != 0 ||
+	    (ret = ensure_backup(&sc, j, flags & SETUP_NO_BACKUP)) != 0))
+		goto out;
 
 out:
 	if (j != NULL)

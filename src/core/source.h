@@ -40,14 +40,23 @@ struct setup_report {
 	pgtt_lsn		 creation_lsn;
 };
 
+enum {
+	SETUP_DRY_RUN = 0x01,	/* report what would be done; change nothing */
+	SETUP_NO_BACKUP = 0x02,	/* do not take the first base backup */
+};
+
 /*
  * Prepare the source for capture: publication, DDL trigger, logical slot
  * with an exported snapshot and the baseline dump taken under it, and the
- * journal with its `creation` checkpoint.  Idempotent.  With dry_run,
- * fills the report with what it would do and changes nothing.
+ * journal with its `creation` checkpoint; with PITR on (pitr.enabled), the
+ * physical slot the WAL archive streams from and the first base backup.
+ * Idempotent.  flags are SETUP_*; with SETUP_DRY_RUN, fills the report
+ * with what it would do and changes nothing.
  */
-int	source_setup(const struct config *, int dry_run, struct setup_report *,
+int	source_setup(const struct config *, int flags, struct setup_report *,
 	    struct pgtt_err *);
+/* The physical slot of the WAL archive: "<source.slot>_wal"; malloc'd. */
+char	*source_wal_slot(const struct config *);
 void	setup_report_done(struct setup_report *);
 const char *setup_state_name(enum setup_state);
 

@@ -392,7 +392,29 @@ status_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 	if (row < end && v->source_up) {
 		snprintf(buf, sizeof buf, "%d tables, DDL %s",
 		    v->publication_tables, v->ddl_capture ? "on" : "off");
-		status_line(ui, row, x, w, "capture ", buf, C_NORMAL);
+		row = status_line(ui, row, x, w, "capture ", buf, C_NORMAL);
+	}
+	if (row < end) {
+		snprintf(buf, sizeof buf, "%s%s", v->archive,
+		    v->archive_restarts > 0 ? ", restarted" : "");
+		row = status_line(ui, row, x, w, "archive ", buf,
+		    strcmp(v->archive, "restarting") == 0 ? C_ERROR :
+		    strcmp(v->archive, "streaming") == 0 ? C_INSERT : C_DIM);
+	}
+	if (row < end && strcmp(v->archive, "restarting") == 0)
+		row = status_line(ui, row, x, w, " ", v->archive_error,
+		    C_ERROR);
+	if (row < end && strcmp(v->archive, "off") != 0) {
+		char	to[LSN_BUFSIZE];
+
+		if (v->window_to != LSN_INVALID)
+			snprintf(buf, sizeof buf, "%s .. %s",
+			    lsn_format(v->window_from, lsnbuf),
+			    lsn_format(v->window_to, to));
+		else
+			snprintf(buf, sizeof buf, "empty: %s", v->window_note);
+		status_line(ui, row, x, w, "restore ", buf,
+		    v->window_to != LSN_INVALID ? C_NORMAL : C_DIM);
 	}
 }
 

@@ -25,6 +25,8 @@ write_config "$W/config.yaml" "$(pg_dsn src app)"
 # --- dry run changes nothing ---
 check_ok "setup --dry-run succeeds" -c "$W/config.yaml" --headless setup --dry-run
 like "$OUT" 'planned +publication "pgtt"' "dry run plans the publication"
+like "$OUT" 'planned +replication slot "pgtt_wal" \(physical, for the WAL archive\)' "dry run plans the WAL archive's physical slot"
+like "$OUT" 'planned +base backup' "dry run plans the first base backup"
 is "$(sql src app "SELECT count(*) FROM pg_replication_slots") $(sql src app "SELECT count(*) FROM pg_publication")" "0 0" \
 	"dry run created no slot and no publication"
 ok "$([ ! -e "$W/data" ]; echo $?)" "dry run created no journal"
@@ -36,6 +38,10 @@ like "$OUT" 'skipped +table nopk: no primary key' "table without a key is left o
 like "$OUT" 'created +DDL capture \(event triggers "pgtt_ddl_capture", "pgtt_ddl_drop"\)' "DDL capture created"
 like "$OUT" 'created +replication slot "pgtt"' "slot created"
 like "$OUT" 'created +checkpoint "creation"' "creation checkpoint recorded"
+like "$OUT" 'created +replication slot "pgtt_wal" \(physical, for the WAL archive\)' "physical slot for the WAL archive created"
+like "$OUT" 'created +base backup "[0-9TZ-]+": restores from [0-9A-F]+/[0-9A-F]+ on' "first base backup taken"
+is "$(echo "$OUT" | grep -c '^created')" "6" "setup reports six objects created: publication, DDL capture, slot and baseline, creation, WAL slot, base backup"
+is "$(sql src app "SELECT slot_type FROM pg_replication_slots WHERE slot_name = 'pgtt_wal'")" "physical" "the WAL slot is a physical slot"
 
 is "$(sql src app "SELECT plugin FROM pg_replication_slots WHERE slot_name = 'pgtt'")" "pgoutput" "slot is a pgoutput slot"
 is "$(sql src app "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = 'pgtt'" | LC_ALL=C sort | paste -sd,)" \
@@ -89,6 +95,7 @@ check_ok "second setup succeeds" -c "$W/config.yaml" --headless setup
 unlike "$OUT" '^(created|changed)' "second setup creates and changes nothing"
 is "$ERR" "" "second setup prints nothing on stderr (no NOTICEs)"
 like "$OUT" "exists +checkpoint \"creation\": $CREATION" "second setup keeps the creation LSN"
+like "$OUT" 'exists +base backup "[0-9TZ-]+" \(1 in all\)' "second setup takes no second base backup"
 is "$(catalog)" "$BEFORE" "second setup leaves the source's catalog as it was"
 
 # --- DDL capture never breaks the source ---
