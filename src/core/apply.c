@@ -413,6 +413,32 @@ build_where(struct applier *a, struct buf *b,
 }
 
 /*
+ * The columns an insert or update sets, comma-separated; with_params,
+ * each as "col = $n" numbered from 1.  Returns the next parameter number.
+ */
+static int
+add_set_columns(struct applier *a, struct buf *b,
+    const struct pgtt_relation *rel, const char *roles, int with_params)
+{
+	char		num[16];
+	uint16_t	i;
+	int		n = 1;
+
+	for (i = 0; i < rel->ncols; i++) {
+		if (!role_sets(roles[i]))
+			continue;
+		text_add(b, n > 1 ? ", " : "");
+		text_add_ident(a, b, rel->cols[i].name);
+		if (with_params) {
+			snprintf(num, sizeof num, " = $%d", n);
+			text_add(b, num);
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
  * SQL for op on rel with these column roles.  Parameters: first every
  * set value in column order, then every identifying value.
  */
@@ -429,13 +455,7 @@ build_sql(struct applier *a, struct buf *b, enum change_kind op,
 		text_add(b, "INSERT INTO ");
 		text_add_table(a, b, rel);
 		text_add(b, " (");
-		for (i = 0; i < rel->ncols; i++) {
-			if (!role_sets(roles[i]))
-				continue;
-			text_add(b, first ? "" : ", ");
-			first = 0;
-			text_add_ident(a, b, rel->cols[i].name);
-		}
+		add_set_columns(a, b, rel, roles, 0);
 		text_add(b, ") VALUES (");
 		for (i = 0, first = 1; i < rel->ncols; i++) {
 			if (!role_sets(roles[i]))
@@ -451,15 +471,7 @@ build_sql(struct applier *a, struct buf *b, enum change_kind op,
 		text_add_table(a, b, rel);
 		if (op == CHANGE_UPDATE) {
 			text_add(b, " SET ");
-			for (i = 0; i < rel->ncols; i++) {
-				if (!role_sets(roles[i]))
-					continue;
-				text_add(b, first ? "" : ", ");
-				first = 0;
-				text_add_ident(a, b, rel->cols[i].name);
-				snprintf(num, sizeof num, " = $%d", n++);
-				text_add(b, num);
-			}
+			n = add_set_columns(a, b, rel, roles, 1);
 		}
 		text_add(b, " WHERE ");
 		if (rel->replident == 'f') {

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "pgtime.h"
 #include "backup.h"
 #include "dsn.h"
 #include "fsutil.h"
@@ -131,15 +132,6 @@ wait_or_stop(int stop_fd, int ms)
 	return poll(&pfd, 1, ms) > 0;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Read what the child wrote; keep its last line. */
 static void
 drain(int fd, char *last, size_t size)
@@ -167,12 +159,12 @@ drain(int fd, char *last, size_t size)
 static void
 stop_child(pid_t pid)
 {
-	int64_t	deadline = now_ms() + STOP_WAIT_MS;
+	int64_t	deadline = pgtime_elapsed_ms() + STOP_WAIT_MS;
 	int	status;
 
 	kill(pid, SIGINT);
 	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (now_ms() > deadline) {
+		if (pgtime_elapsed_ms() > deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			return;
@@ -266,7 +258,7 @@ archiver_run(const struct archiver_opts *o, struct pgtt_err *err)
 			st.state = ARCHIVER_STARTING;
 			st.receiver_pid = 0;
 			publish(o, &st);
-			started = now_ms();
+			started = pgtime_elapsed_ms();
 			if (supervise_one(o, &st, argv, password, why,
 			    sizeof why) == 0)
 				break;
@@ -275,7 +267,7 @@ archiver_run(const struct archiver_opts *o, struct pgtt_err *err)
 			st.receiver_pid = 0;
 			snprintf(st.error, sizeof st.error, "%s", why);
 			publish(o, &st);
-			if (now_ms() - started >= BACKOFF_MAX_MS)
+			if (pgtime_elapsed_ms() - started >= BACKOFF_MAX_MS)
 				backoff = BACKOFF_MIN_MS;
 			log_msg(LOG_LEVEL_WARNING, "archiver: %s; restarting "
 			    "in %d ms", why, backoff);

@@ -123,3 +123,12 @@ pgtime_parse(const char *s, int64_t *out)
 	    sec - oh * 3600 - om * 60) - UNIX_TO_PG_SECS) * USECS + usec;
 	return 0;
 }
+
+int64_t
+pgtime_elapsed_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -10,6 +10,8 @@
 #define PGTIME_BUFSIZE	80
 
 int64_t		 pgtime_now(void);
+/* Milliseconds of a clock that never jumps, for measuring durations. */
+int64_t		 pgtime_elapsed_ms(void);
 /* "2026-11-20T10:00:01.123456Z" into buf (PGTIME_BUFSIZE bytes). */
 const char	*pgtime_format(int64_t, char *);
 /*

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "mark.h"
 #include "pg.h"
+#include "pgtime.h"
 #include "replay.h"
 #include "replica.h"
 #include "xmalloc.h"
@@ -500,15 +501,6 @@ next:
 	return 0;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const char *
 replay_direction_name(enum replay_direction d)
 {
@@ -714,7 +706,7 @@ replay_run(struct journal *j, const struct config *cfg,
 	const char		*dsn;
 	char			*sysid = NULL, *db = NULL, a[LSN_BUFSIZE],
 				 b[LSN_BUFSIZE];
-	int64_t			 started = now_ms();
+	int64_t			 started = pgtime_elapsed_ms();
 	int			 ret;
 
 	memset(r, 0, sizeof *r);
@@ -809,6 +801,6 @@ out:
 	free(db);
 	free(sess);
 	facts_done(&sf);
-	r->elapsed_ms = now_ms() - started;
+	r->elapsed_ms = pgtime_elapsed_ms() - started;
 	return ret;
 }

@@ -65,15 +65,6 @@ struct restore_ctx {
 	int				 major;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Add to what the result tells about choices pgtt made. */
 static void
 add_note(struct restore_result *r, const char *text)
@@ -630,7 +621,7 @@ start_and_wait(struct restore_ctx *rc, const char *dir)
 		return ret;
 	}
 	progress(rc, "replaying WAL", 70);
-	deadline = now_ms() + (int64_t)START_TIMEOUT_S * 1000;
+	deadline = pgtime_elapsed_ms() + (int64_t)START_TIMEOUT_S * 1000;
 	while (!done) {
 		if ((pid = postmaster_pid(dir)) > 0)
 			seen_pid = 1;
@@ -643,7 +634,7 @@ start_and_wait(struct restore_ctx *rc, const char *dir)
 			    dir);
 			return rc->err->code;
 		}
-		if (now_ms() > deadline) {
+		if (pgtime_elapsed_ms() > deadline) {
 			err_set(rc->err, PGTT_EDB, "the restored server did not "
 			    "finish recovery in %d s", START_TIMEOUT_S);
 			log_tail(dir, rc->err);
@@ -691,7 +682,7 @@ restore_run(const struct config *cfg, struct journal *j,
 {
 	struct restore_ctx	 rc;
 	char			*dir = NULL, *backup = NULL, *wal;
-	int64_t			 started = now_ms();
+	int64_t			 started = pgtime_elapsed_ms();
 	int			 defaulted, ret;
 	const char *const	 skip[] = { "backup_manifest", NULL };
 
@@ -745,7 +736,7 @@ restore_run(const struct config *cfg, struct journal *j,
 	(void)fs_remove_tree(wal, err);
 	free(wal);
 	err_clear(err);
-	r->elapsed_ms = now_ms() - started;
+	r->elapsed_ms = pgtime_elapsed_ms() - started;
 	progress(&rc, "done", 100);
 out:
 	free(dir);
