@@ -222,6 +222,35 @@ ddl_is_schema_statement(const char *stmt)
 	return word_is(w, n, schema) && !is_privilege_statement(stmt);
 }
 
+/*
+ * CONCURRENTLY cannot run inside a transaction block, and replay applies
+ * each source transaction inside one; on a replica no one waits for the
+ * lock, so the plain form does the same.  Looked for among the first
+ * words only (CREATE UNIQUE INDEX CONCURRENTLY, DROP INDEX ..., REFRESH
+ * MATERIALIZED VIEW ..., REINDEX TABLE ...).
+ */
+static void
+strip_concurrently(char *stmt)
+{
+	char	*w = stmt;
+	size_t	 n;
+	int	 words;
+
+	for (words = 0; words < 5; words++) {
+		while (isspace((unsigned char)*w))
+			w++;
+		for (n = 0; isalpha((unsigned char)w[n]); n++)
+			;
+		if (n == 0 || !(isspace((unsigned char)w[n]) || w[n] == '\0'))
+			return;
+		if (n == 12 && strncasecmp(w, "CONCURRENTLY", 12) == 0) {
+			memmove(w, w + n, strlen(w + n) + 1);
+			return;
+		}
+		w += n;
+	}
+}
+
 static char *
 json_string_dup(json_t *obj, const char *key)
 {
@@ -261,6 +290,7 @@ ddl_message_parse(const char *content, size_t len, struct ddl_message *m,
 		    ddl_is_schema_statement(all[i]);
 
 		if (run) {
+			strip_concurrently(all[i]);
 			m->statements = xreallocarray(m->statements,
 			    m->nstatements + 1, sizeof *m->statements);
 			m->statements[m->nstatements++] = all[i];

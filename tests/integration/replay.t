@@ -83,6 +83,7 @@ sql src app "ALTER TABLE t ADD COLUMN c int DEFAULT 7;
 	INSERT INTO n VALUES (1, 'new');
 	UPDATE t SET c = 8 WHERE id = 7"
 sql src app "BEGIN; ALTER TABLE n ADD COLUMN y int; UPDATE n SET y = 1; COMMIT"
+sql src app "CREATE INDEX CONCURRENTLY n_x ON n (x)"
 mark C
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
 
@@ -105,6 +106,8 @@ is "$(echo "$OUT" | json_get direction)" forward "A to B goes forward"
 replay_to C C
 like "$(sql rep app_replica "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 't'")" \
 	'^id,v,big,c$' "the replica followed the migration"
+is "$(sql rep app_replica "SELECT count(*) FROM pg_indexes WHERE indexname = 'n_x'")" 1 \
+	"CREATE INDEX CONCURRENTLY was replayed (inside a transaction, without CONCURRENTLY)"
 replay_to A A
 is "$(echo "$OUT" | json_get direction)" reset "C back to A, across DDL, resets"
 like "$(echo "$OUT" | json_get dropped)" 'public\.n \(table\)' "the table created after A is gone"

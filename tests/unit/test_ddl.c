@@ -100,6 +100,19 @@ test_message(void **state)
 	assert_string_equal(m.statements[0], "SELECT make_tables()");
 	ddl_message_done(&m);
 
+	/* CONCURRENTLY cannot run in the replica's transaction block. */
+	{
+		static const char conc[] = "{\"tag\":\"CREATE INDEX\","
+		    "\"search_path\":\"public\",\"query\":\"create unique index "
+		    "concurrently i on t (x)\"}";
+
+		assert_int_equal(ddl_message_parse(conc, strlen(conc), &m,
+		    &err), 0);
+		assert_string_equal(m.statements[0],
+		    "create unique index  i on t (x)");
+		ddl_message_done(&m);
+	}
+
 	assert_int_equal(ddl_message_parse("{", 1, &m, &err), PGTT_ECORRUPT);
 	assert_int_equal(ddl_message_parse("{\"tag\":\"x\"}", 11, &m, &err),
 	    PGTT_ECORRUPT);
