@@ -9,7 +9,9 @@
  * with PITR on, an archiver thread started with it keeps pg_receivewal
  * running, and the status thread reads the recoverable window every few
  * seconds (it runs pg_waldump).
- * A setup thread runs setup when the UI asks.
+ * Workers run what the UI asks for and would keep it waiting: setup, a
+ * diff, a replay, a base backup, a restore.  Each has its own thread,
+ * joined when the next of its kind starts or the app closes.
  *
  * Everything the UI may read is behind one mutex, and every change ends
  * with one byte on the wake-up pipe (non-blocking: a full pipe already
@@ -34,6 +36,7 @@
 #include "log.h"
 #include "record.h"
 #include "replay.h"
+#include "restore.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -73,6 +76,20 @@ struct app {
 	struct replay_result	 replay_res;
 	int			 replay_ret;
 	struct pgtt_err		 replay_err;
+
+	pthread_t		 backup_thread;
+	int			 backup_running;
+	struct backup_info	 backup_res;
+	int			 backup_ret;
+	struct pgtt_err		 backup_err;
+
+	pthread_t		 restore_thread;
+	int			 restore_running;
+	char			 restore_to[LSN_BUFSIZE];
+	struct restore_opts	 restore_opts;
+	struct restore_result	 restore_res;
+	int			 restore_ret;
+	struct pgtt_err		 restore_err;
 
 	pthread_t		 diff_thread;
 	int			 diff_running;
@@ -135,6 +152,57 @@ stopped(const struct app *app, int wait_ms)
 	pfd.fd = app->stop[0];
 	pfd.events = POLLIN;
 	return poll(&pfd, 1, wait_ms) > 0;
+}
+
+/*
+ * Start fn(app) in *thread, first joining the thread the last run of
+ * its kind left (callers make sure that one has finished, or accept to
+ * wait for it).  -1, with a message, when no thread can be made.
+ */
+static int
+start_worker(struct app *app, pthread_t *thread, int *running,
+    void *(*fn)(void *), const char *what)
+{
+	if (*running) {
+		pthread_join(*thread, NULL);
+		*running = 0;
+	}
+	if (pthread_create(thread, NULL, fn, app) != 0) {
+		post_message(app, "could not start %s", what);
+		return -1;
+	}
+	*running = 1;
+	return 0;
+}
+
+/*
+ * A job the view reports with *active (a backup, a restore): claim it,
+ * with the lock, so two cannot start; -1 when one runs already.  Its
+ * worker clears *active, with the lock, as it finishes.
+ */
+static int
+job_claim(struct app *app, int *active)
+{
+	int	busy;
+
+	pthread_mutex_lock(&app->lock);
+	if (!(busy = *active))
+		*active = 1;
+	pthread_mutex_unlock(&app->lock);
+	return busy ? -1 : 0;
+}
+
+/* Start a claimed job's worker; the claim is given up if it fails. */
+static int
+job_start(struct app *app, int *active, pthread_t *thread, int *running,
+    void *(*fn)(void *), const char *what)
+{
+	if (start_worker(app, thread, running, fn, what) == 0)
+		return 0;
+	pthread_mutex_lock(&app->lock);
+	*active = 0;
+	pthread_mutex_unlock(&app->lock);
+	return -1;
 }
 
 static void
@@ -427,17 +495,11 @@ app_diff(struct app *app, pgtt_lsn from, pgtt_lsn to)
 {
 	if (app->j == NULL)
 		return;
-	if (app->diff_running) {
-		pthread_join(app->diff_thread, NULL);
-		app->diff_running = 0;
-	}
+	/* A diff still running is waited for: the new one replaces it. */
 	app->diff_from = from;
 	app->diff_to = to;
-	if (pthread_create(&app->diff_thread, NULL, diff_main, app) != 0) {
-		post_message(app, "could not start the diff");
-		return;
-	}
-	app->diff_running = 1;
+	start_worker(app, &app->diff_thread, &app->diff_running, diff_main,
+	    "the diff");
 }
 
 int
@@ -500,10 +562,6 @@ app_replay(struct app *app, pgtt_lsn to, int dry_run)
 {
 	if (app->j == NULL || app->view.replay_active)
 		return -1;
-	if (app->replay_running) {
-		pthread_join(app->replay_thread, NULL);
-		app->replay_running = 0;
-	}
 	memset(&app->replay_opts, 0, sizeof app->replay_opts);
 	app->replay_opts.to = to;
 	app->replay_opts.dry_run = dry_run;
@@ -517,12 +575,11 @@ app_replay(struct app *app, pgtt_lsn to, int dry_run)
 	set_text(app->view.replay_phase, sizeof app->view.replay_phase,
 	    "starting");
 	pthread_mutex_unlock(&app->lock);
-	if (pthread_create(&app->replay_thread, NULL, replay_main, app) != 0) {
+	if (start_worker(app, &app->replay_thread, &app->replay_running,
+	    replay_main, "the replay") != 0) {
 		app->view.replay_active = 0;
-		post_message(app, "could not start the replay");
 		return -1;
 	}
-	app->replay_running = 1;
 	return 0;
 }
 
@@ -543,6 +600,217 @@ app_replay_result(struct app *app, struct replay_result *out,
 	memset(&app->replay_res, 0, sizeof app->replay_res);
 	*err = app->replay_err;
 	ret = app->replay_ret;
+	pthread_mutex_unlock(&app->lock);
+	return ret;
+}
+
+/* From pg_basebackup's progress lines, in the backup's thread. */
+static void
+on_backup_progress(void *arg, int percent, uint64_t kb)
+{
+	struct app	*app = arg;
+
+	pthread_mutex_lock(&app->lock);
+	app->view.backup_percent = percent;
+	app->view.backup_kb = kb;
+	post(app, APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
+}
+
+static void *
+backup_main(void *arg)
+{
+	struct app		*app = arg;
+	struct backup_info	 b;
+	struct pgtt_err		 err;
+	int			 ret;
+
+	err_clear(&err);
+	memset(&b, 0, sizeof b);
+	ret = backup_take(app->cfg, app->j, on_backup_progress, app, &b, &err);
+	/* The new backup may move the window: show it with the result. */
+	if (ret == 0)
+		read_window(app);
+	pthread_mutex_lock(&app->lock);
+	app->view.backup_active = 0;
+	app->backup_res = b;
+	app->backup_ret = ret;
+	app->backup_err = err;
+	post(app, APP_EV_BACKUP | APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
+	return NULL;
+}
+
+int
+app_backup(struct app *app)
+{
+	if (app->j == NULL || job_claim(app, &app->view.backup_active) != 0)
+		return -1;
+	/* No other thread touches these fields while no backup runs. */
+	app->view.backup_percent = 0;
+	app->view.backup_kb = 0;
+	return job_start(app, &app->view.backup_active, &app->backup_thread,
+	    &app->backup_running, backup_main, "the base backup");
+}
+
+int
+app_backup_result(struct app *app, struct backup_info *out,
+    struct pgtt_err *err)
+{
+	int	ret;
+
+	pthread_mutex_lock(&app->lock);
+	*out = app->backup_res;
+	*err = app->backup_err;
+	ret = app->backup_ret;
+	pthread_mutex_unlock(&app->lock);
+	return ret;
+}
+
+/* "point X is outside the window A .. B", from the view's window. */
+static int
+check_in_window(struct app *app, pgtt_lsn to, struct pgtt_err *err)
+{
+	struct app_view	 view, *v = &view;
+	char		 p[LSN_BUFSIZE], a[LSN_BUFSIZE], b[LSN_BUFSIZE];
+
+	pthread_mutex_lock(&app->lock);
+	view = app->view;
+	pthread_mutex_unlock(&app->lock);
+	if (v->window_to == LSN_INVALID)
+		return err_set(err, PGTT_ENOTFOUND, "cannot restore: the "
+		    "recoverable window is empty%s%s", v->window_note[0] !=
+		    '\0' ? ": " : "", v->window_note);
+	if (to < v->window_from || to > v->window_to)
+		return err_set(err, PGTT_EUSAGE, "cannot restore to %s: it is "
+		    "outside the recoverable window, %s .. %s",
+		    lsn_format(to, p), lsn_format(v->window_from, a),
+		    lsn_format(v->window_to, b));
+	return 0;
+}
+
+int
+app_restore_check(struct app *app, pgtt_lsn to, struct app_restore_plan *plan,
+    struct pgtt_err *err)
+{
+	const struct config	*cfg = app->cfg;
+	struct backup_info	*bs;
+	size_t			 n, i;
+	int			 ret, chosen = -1;
+
+	memset(plan, 0, sizeof *plan);
+	if (!cfg->pitr.enabled)
+		return err_set(err, PGTT_ECONFIG, "PITR is turned off "
+		    "(pitr.enabled: false)");
+	if (app->j == NULL)
+		return err_set(err, PGTT_ENOTFOUND, "no journal: run setup "
+		    "first");
+	if ((ret = check_in_window(app, to, err)) != 0)
+		return ret;
+	/* As restore_run chooses: the newest backup ending before it. */
+	if ((ret = backup_list(app->j, &bs, &n, err)) != 0)
+		return ret;
+	for (i = 0; i < n; i++)
+		if (bs[i].end_lsn <= to)
+			chosen = (int)i;
+	if (chosen >= 0) {
+		snprintf(plan->base_backup, sizeof plan->base_backup, "%s",
+		    bs[chosen].name);
+		plan->backup_end = bs[chosen].end_lsn;
+	}
+	free(bs);
+	if (chosen < 0)
+		return err_set(err, PGTT_ENOTFOUND, "no base backup ends before "
+		    "that point");
+	snprintf(plan->data_dir, sizeof plan->data_dir, "%s",
+	    cfg->pitr.restore_data_dir);
+	plan->port = cfg->pitr.restore_port;
+	switch (restore_dir_state(plan->data_dir)) {
+	case RESTORE_DIR_EMPTY:
+		break;
+	case RESTORE_DIR_PREVIOUS:
+		plan->replaces = 1;
+		break;
+	case RESTORE_DIR_FOREIGN:
+		return err_set(err, PGTT_EUSAGE, "data directory \"%s\" is not "
+		    "empty and is not a pgtt restore (pitr.restore_data_dir)",
+		    plan->data_dir);
+	}
+	return 0;
+}
+
+/* From the restoring thread: its step and percent into the view. */
+static void
+on_restore_progress(void *arg, const char *step, int percent)
+{
+	struct app	*app = arg;
+
+	pthread_mutex_lock(&app->lock);
+	set_text(app->view.restore_step, sizeof app->view.restore_step, "%s",
+	    step);
+	app->view.restore_percent = percent;
+	post(app, APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
+}
+
+static void *
+restore_main(void *arg)
+{
+	struct app		*app = arg;
+	struct restore_result	 r;
+	struct pgtt_err		 err;
+	char			 lsn[LSN_BUFSIZE];
+	int			 ret;
+
+	err_clear(&err);
+	ret = restore_run(app->cfg, app->j, &app->restore_opts, &r, &err);
+	if (ret == 0 && r.note[0] != '\0')
+		log_msg(LOG_LEVEL_INFO, "restore: %s", r.note);
+	pthread_mutex_lock(&app->lock);
+	app->view.restore_active = 0;
+	if (ret == 0) {
+		set_text(app->view.restored, sizeof app->view.restored,
+		    "%s on :%d", lsn_format(r.target_lsn, lsn), r.port);
+		set_text(app->view.restored_conninfo,
+		    sizeof app->view.restored_conninfo, "%s", r.conninfo);
+	}
+	app->restore_res = r;
+	app->restore_ret = ret;
+	app->restore_err = err;
+	post(app, APP_EV_RESTORE | APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
+	return NULL;
+}
+
+int
+app_restore(struct app *app, pgtt_lsn to, int force)
+{
+	if (app->j == NULL || job_claim(app, &app->view.restore_active) != 0)
+		return -1;
+	/* No restore thread runs now: its options are ours to set. */
+	app->view.restore_percent = 0;
+	set_text(app->view.restore_step, sizeof app->view.restore_step,
+	    "starting");
+	lsn_format(to, app->restore_to);
+	memset(&app->restore_opts, 0, sizeof app->restore_opts);
+	app->restore_opts.to = app->restore_to;
+	app->restore_opts.force = force;
+	app->restore_opts.progress = on_restore_progress;
+	app->restore_opts.arg = app;
+	return job_start(app, &app->view.restore_active, &app->restore_thread,
+	    &app->restore_running, restore_main, "the restore");
+}
+
+int
+app_restore_result(struct app *app, struct restore_result *out,
+    struct pgtt_err *err)
+{
+	int	ret;
+
+	pthread_mutex_lock(&app->lock);
+	*out = app->restore_res;
+	*err = app->restore_err;
+	ret = app->restore_ret;
 	pthread_mutex_unlock(&app->lock);
 	return ret;
 }
@@ -609,6 +877,11 @@ app_close(struct app *app)
 	if (app->replay_running)
 		pthread_join(app->replay_thread, NULL);
 	replay_result_done(&app->replay_res);
+	/* Neither can be stopped half way: pg_basebackup, pg_ctl run on. */
+	if (app->backup_running)
+		pthread_join(app->backup_thread, NULL);
+	if (app->restore_running)
+		pthread_join(app->restore_thread, NULL);
 	if (app->status_running)
 		pthread_join(app->status_thread, NULL);
 	/* Only the status thread starts the listener: no race here. */
@@ -667,16 +940,9 @@ app_has_journal(const struct app *app)
 void
 app_setup(struct app *app, int dry_run)
 {
-	if (app->setup_running) {
-		pthread_join(app->setup_thread, NULL);
-		app->setup_running = 0;
-	}
 	app->setup_dry = dry_run;
-	if (pthread_create(&app->setup_thread, NULL, setup_main, app) != 0) {
-		post_message(app, "could not start setup");
-		return;
-	}
-	app->setup_running = 1;
+	start_worker(app, &app->setup_thread, &app->setup_running, setup_main,
+	    "setup");
 }
 
 int

@@ -24,6 +24,8 @@ enum {
 	APP_EV_SETUP = 0x08,	/* a setup run finished */
 	APP_EV_DIFF = 0x10,	/* a diff finished */
 	APP_EV_REPLAY = 0x20,	/* a replay (or its plan) finished */
+	APP_EV_BACKUP = 0x40,	/* a base backup finished */
+	APP_EV_RESTORE = 0x80,	/* a restore finished */
 };
 
 /* Everything the status pane shows; plain arrays so it copies whole. */
@@ -60,6 +62,14 @@ struct app_view {
 	char		 replay_phase[16];
 	uint64_t	 replay_done, replay_total;	/* changes */
 	char		 replay[96];	/* where the last replay left it */
+	int		 backup_active;	/* a base backup is being taken */
+	int		 backup_percent;
+	uint64_t	 backup_kb;	/* copied so far */
+	int		 restore_active;	/* a restore is running */
+	char		 restore_step[48];
+	int		 restore_percent;
+	char		 restored[96];	/* the last restore: "0/1A2B on :5499" */
+	char		 restored_conninfo[256];	/* how to reach it */
 };
 
 struct app;
@@ -103,6 +113,44 @@ int	 app_replay(struct app *, pgtt_lsn to, int dry_run);
 /* Stop the running replay at its next transaction boundary. */
 void	 app_replay_cancel(struct app *);
 int	 app_replay_result(struct app *, struct replay_result *,
+	    struct pgtt_err *);
+struct backup_info;
+/*
+ * Take a base backup in a worker; progress shows in the view, and the
+ * window is read again before APP_EV_BACKUP says app_backup_result has
+ * the outcome.  -1 when one is running or there is no journal.
+ */
+int	 app_backup(struct app *);
+int	 app_backup_result(struct app *, struct backup_info *,
+	    struct pgtt_err *);
+
+/* What a restore to a point would do, for the UI to ask about. */
+struct app_restore_plan {
+	char		 data_dir[1024];
+	int		 port;
+	char		 base_backup[64];	/* the newest ending before it */
+	pgtt_lsn	 backup_end;
+	int		 replaces;	/* the data directory holds a previous
+					   pgtt restore: it is stopped and
+					   replaced (force) */
+};
+/*
+ * Check a restore to `to` against the window the view last saw, the
+ * recorded backups and the data directory, without running anything
+ * (quick: a journal read and a stat).  PGTT_EUSAGE or PGTT_ENOTFOUND
+ * with the reason when it cannot work.
+ */
+int	 app_restore_check(struct app *, pgtt_lsn to, struct app_restore_plan *,
+	    struct pgtt_err *);
+struct restore_result;
+/*
+ * Restore a new cluster to `to` in a worker, replacing a previous pgtt
+ * restore only with force; progress shows in the view, APP_EV_RESTORE
+ * says when app_restore_result has the outcome.  It cannot be stopped.
+ * -1 when one is running or there is no journal.
+ */
+int	 app_restore(struct app *, pgtt_lsn to, int force);
+int	 app_restore_result(struct app *, struct restore_result *,
 	    struct pgtt_err *);
 /* Open a journal created since app_open (after a real setup). */
 int	 app_has_journal(const struct app *);

@@ -318,11 +318,25 @@ pg_ctl_stop(struct restore_ctx *rc, const char *dir)
 	return ret;
 }
 
+enum restore_dir
+restore_dir_state(const char *dir)
+{
+	char	*marker;
+	int	 ours;
+
+	if (fs_dir_empty(dir))
+		return RESTORE_DIR_EMPTY;
+	xasprintf(&marker, "%s/%s", dir, RESTORE_MARKER);
+	ours = access(marker, F_OK) == 0;
+	free(marker);
+	return ours ? RESTORE_DIR_PREVIOUS : RESTORE_DIR_FOREIGN;
+}
+
 /* An empty data directory owned by the server's user. */
 static int
 prepare_dir(struct restore_ctx *rc, const char *dir)
 {
-	char		*marker, *parent, *slash;
+	char		*parent, *slash;
 	struct stat	 st;
 	int		 ret;
 
@@ -333,33 +347,30 @@ prepare_dir(struct restore_ctx *rc, const char *dir)
 		err_where(rc->err, "--data-dir");
 		return rc->err->code;
 	}
-	xasprintf(&marker, "%s/%s", dir, RESTORE_MARKER);
-	if (!fs_dir_empty(dir)) {
-		if (access(marker, F_OK) != 0) {
-			err_set(rc->err, PGTT_EUSAGE, "data directory \"%s\" is "
-			    "not empty and is not a pgtt restore", dir);
-			err_hint(rc->err, "give an empty or absent directory");
-			err_where(rc->err, "--data-dir");
-			free(marker);
-			return rc->err->code;
-		}
+	switch (restore_dir_state(dir)) {
+	case RESTORE_DIR_EMPTY:
+		break;
+	case RESTORE_DIR_FOREIGN:
+		err_set(rc->err, PGTT_EUSAGE, "data directory \"%s\" is not "
+		    "empty and is not a pgtt restore", dir);
+		err_hint(rc->err, "give an empty or absent directory");
+		err_where(rc->err, "--data-dir");
+		return rc->err->code;
+	case RESTORE_DIR_PREVIOUS:
 		if (!rc->o->force) {
 			err_set(rc->err, PGTT_EUSAGE, "data directory \"%s\" holds "
 			    "a previous restore", dir);
 			err_hint(rc->err, "--force stops its server and replaces "
 			    "it");
 			err_where(rc->err, "--data-dir");
-			free(marker);
 			return rc->err->code;
 		}
 		progress(rc, "stopping the previous restore", 0);
 		if ((ret = pg_ctl_stop(rc, dir)) != 0 ||
-		    (ret = fs_remove_tree(dir, rc->err)) != 0) {
-			free(marker);
+		    (ret = fs_remove_tree(dir, rc->err)) != 0)
 			return ret;
-		}
+		break;
 	}
-	free(marker);
 	parent = xstrdup(dir);
 	if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
 		*slash = '\0';

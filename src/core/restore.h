@@ -52,6 +52,14 @@ int	restore_run(const struct config *, struct journal *,
 	    const struct restore_opts *, struct restore_result *,
 	    struct pgtt_err *);
 
+/* What a data directory holds, as far as a restore into it goes. */
+enum restore_dir {
+	RESTORE_DIR_EMPTY,	/* absent or empty: a restore may use it */
+	RESTORE_DIR_PREVIOUS,	/* a previous pgtt restore: only with force */
+	RESTORE_DIR_FOREIGN,	/* anything else: never */
+};
+enum restore_dir restore_dir_state(const char *dir);
+
 /* Stop the server of a pgtt restore in dir (pg_ctl stop -m fast). */
 int	restore_stop(const struct config *, struct journal *, const char *dir,
 	    struct pgtt_err *);

@@ -59,6 +59,12 @@ const struct key_binding key_table[] = {
 	{ 'r', "r", "global", ACT_REPLAY,
 	  "replay the replica to the selected checkpoint, or to after the "
 	  "selected change: shows the plan, asks, then Esc stops it" },
+	{ 'R', "R", "global", ACT_RESTORE,
+	  "restore a new cluster to the selected checkpoint, or to after the "
+	  "selected change: checks the recoverable window, asks, then runs "
+	  "it and shows how to connect" },
+	{ 'B', "B", "global", ACT_BACKUP,
+	  "take a base backup of the source for PITR, in the background" },
 	{ ':', ":", "global", ACT_GOTO,
 	  "go to a point: a checkpoint, an LSN, a time, head, creation" },
 	{ KEY_ENTER, "Enter", "sessions", ACT_ENTER, NULL },

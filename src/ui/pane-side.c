@@ -317,6 +317,34 @@ status_line(struct ui *ui, int y, int x, int w, const char *label,
 	return y + 1;
 }
 
+/*
+ * Below the window: a base backup or a restore under way, else where
+ * the last restore runs and, if there is room, how to reach it.
+ */
+static void
+status_pitr_work(struct ui *ui, int row, int end, int x, int w)
+{
+	const struct app_view	*v = &ui->view;
+	char			 buf[128];
+
+	if (row < end && v->backup_active) {
+		snprintf(buf, sizeof buf, "%d%%, %llu MB", v->backup_percent,
+		    (unsigned long long)(v->backup_kb / 1024));
+		row = status_line(ui, row, x, w, " backup ", buf, C_UPDATE);
+	}
+	if (row < end && v->restore_active) {
+		snprintf(buf, sizeof buf, "%d%% %s", v->restore_percent,
+		    v->restore_step);
+		row = status_line(ui, row, x, w, " restoring ", buf, C_UPDATE);
+	} else if (row < end && v->restored[0] != '\0') {
+		row = status_line(ui, row, x, w, " restored ", v->restored,
+		    C_INSERT);
+		if (row < end)
+			status_line(ui, row, x, w, " ", v->restored_conninfo,
+			    C_DIM);
+	}
+}
+
 static void
 status_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
     int focused)
@@ -413,9 +441,10 @@ status_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 			    lsn_format(v->window_to, to));
 		else
 			snprintf(buf, sizeof buf, "empty: %s", v->window_note);
-		status_line(ui, row, x, w, "restore ", buf,
+		row = status_line(ui, row, x, w, "restore ", buf,
 		    v->window_to != LSN_INVALID ? C_NORMAL : C_DIM);
 	}
+	status_pitr_work(ui, row, end, x, w);
 }
 
 static void

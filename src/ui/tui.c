@@ -22,10 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/backup.h"
 #include "core/log.h"
 #include "core/mark.h"
 #include "core/point.h"
 #include "core/replay.h"
+#include "core/restore.h"
 #include "core/xmalloc.h"
 #include "ui.h"
 
@@ -71,7 +73,7 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void	draw_replay(struct ui *);
+static void	draw_work(struct ui *);
 
 /*
  * The key table in a box; in two columns when one does not fit the
@@ -188,7 +190,7 @@ draw_all(struct ui *ui, int help)
 	if (ui->diffview != NULL)
 		diffview_draw(ui);
 	draw_message(ui);
-	draw_replay(ui);
+	draw_work(ui);
 	if (help)
 		draw_help(ui);
 	refresh();
@@ -390,6 +392,33 @@ take_diff(struct ui *ui)
 }
 
 /*
+ * The point r and R act on: the selected checkpoint in the checkpoints
+ * pane, or the end of the selected change's transaction in the stream
+ * ("after this change").  -1, saying what to do, when neither has one.
+ */
+static int
+selected_point(struct ui *ui, char key, pgtt_lsn *lsn, char *label,
+    size_t size)
+{
+	const char	*name;
+	char		 buf[LSN_BUFSIZE];
+
+	if (ui->panes[ui->focus] == ui->checkpoints &&
+	    pane_checkpoints_selected(ui->checkpoints, lsn, &name) == 0)
+		snprintf(label, size, "checkpoint %s", name);
+	else if (ui->panes[ui->focus] == ui->stream &&
+	    pane_stream_selected_end(ui->stream, lsn) == 0)
+		snprintf(label, size, "after the selected change (%s)",
+		    lsn_format(*lsn, buf));
+	else {
+		ui_message(ui, 1, "select a checkpoint, or a change in the "
+		    "stream, then press %c", key);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * r: replay to the selected checkpoint, or to after the selected change.
  * The plan comes from a dry run in the worker (it asks the replica where
  * it stands); the dialog shows it and y starts the real run.
@@ -397,27 +426,15 @@ take_diff(struct ui *ui)
 static void
 start_replay_plan(struct ui *ui)
 {
-	const char	*name;
 	pgtt_lsn	 lsn;
-	char		 buf[LSN_BUFSIZE];
 
 	if (ui->replay != UI_REPLAY_IDLE) {
 		ui_message(ui, 1, "a replay is under way");
 		return;
 	}
-	if (ui->panes[ui->focus] == ui->checkpoints &&
-	    pane_checkpoints_selected(ui->checkpoints, &lsn, &name) == 0)
-		snprintf(ui->replay_label, sizeof ui->replay_label,
-		    "checkpoint %s", name);
-	else if (ui->panes[ui->focus] == ui->stream &&
-	    pane_stream_selected_end(ui->stream, &lsn) == 0)
-		snprintf(ui->replay_label, sizeof ui->replay_label,
-		    "after the selected change (%s)", lsn_format(lsn, buf));
-	else {
-		ui_message(ui, 1, "select a checkpoint, or a change in the "
-		    "stream, then press r");
+	if (selected_point(ui, 'r', &lsn, ui->replay_label,
+	    sizeof ui->replay_label) != 0)
 		return;
-	}
 	if (app_replay(ui->app, lsn, 1) != 0)
 		return;
 	ui->replay = UI_REPLAY_PLANNING;
@@ -438,18 +455,18 @@ take_replay(struct ui *ui)
 	ret = app_replay_result(ui->app, &r, &err);
 	if (ui->replay == UI_REPLAY_PLANNING && ret == 0) {
 		ui->replay = UI_REPLAY_CONFIRM;
-		snprintf(ui->replay_plan[0], sizeof ui->replay_plan[0],
+		snprintf(ui->dialog[0], sizeof ui->dialog[0],
 		    "Replay the replica to %s?", ui->replay_label);
-		snprintf(ui->replay_plan[1], sizeof ui->replay_plan[1],
-		    "replica: %s", r.target);
-		snprintf(ui->replay_plan[2], sizeof ui->replay_plan[2],
+		snprintf(ui->dialog[1], sizeof ui->dialog[1], "replica: %s",
+		    r.target);
+		snprintf(ui->dialog[2], sizeof ui->dialog[2],
 		    "%s from %s to %s: %llu changes in %llu transactions",
 		    replay_direction_name(r.direction), lsn_format(r.from, a),
 		    lsn_format(r.to, b), (unsigned long long)r.changes,
 		    (unsigned long long)r.transactions);
-		snprintf(ui->replay_plan[3], sizeof ui->replay_plan[3],
-		    "why: %s", r.reason);
-		snprintf(ui->replay_plan[4], sizeof ui->replay_plan[4], "%s",
+		snprintf(ui->dialog[3], sizeof ui->dialog[3], "why: %s",
+		    r.reason);
+		snprintf(ui->dialog[4], sizeof ui->dialog[4], "%s",
 		    r.direction == REPLAY_RESET ? "The reset drops everything "
 		    "in the replica database first." : "");
 		ui->message[0] = '\0';
@@ -500,40 +517,197 @@ replay_key(struct ui *ui, int ch)
 	return 0;
 }
 
+/*
+ * R: check the point against the window the status pane shows, the
+ * backups and the data directory (quick, here); then the dialog says
+ * what the restore will do, and y starts it in the worker.
+ */
 static void
-draw_replay(struct ui *ui)
+start_restore(struct ui *ui)
+{
+	struct app_restore_plan	 plan;
+	struct pgtt_err		 err;
+	pgtt_lsn		 lsn;
+	char			 at[LSN_BUFSIZE], from[LSN_BUFSIZE];
+
+	if (ui->restore != UI_RESTORE_IDLE) {
+		ui_message(ui, 1, "a restore is under way");
+		return;
+	}
+	/* Its plan would open a second dialog over this one. */
+	if (ui->replay == UI_REPLAY_PLANNING) {
+		ui_message(ui, 1, "wait for the replay's plan first");
+		return;
+	}
+	if (selected_point(ui, 'R', &lsn, ui->restore_label,
+	    sizeof ui->restore_label) != 0)
+		return;
+	err_clear(&err);
+	if (app_restore_check(ui->app, lsn, &plan, &err) != 0) {
+		ui_message(ui, 1, "%s", err.msg);
+		return;
+	}
+	ui->restore = UI_RESTORE_CONFIRM;
+	ui->restore_to = lsn;
+	ui->restore_force = plan.replaces;
+	snprintf(ui->dialog[0], sizeof ui->dialog[0],
+	    "Restore a new cluster to %s?", ui->restore_label);
+	snprintf(ui->dialog[1], sizeof ui->dialog[1], "point %s, from base "
+	    "backup \"%s\" (restores from %s on) and the WAL archive",
+	    lsn_format(lsn, at), plan.base_backup,
+	    lsn_format(plan.backup_end, from));
+	snprintf(ui->dialog[2], sizeof ui->dialog[2], "data directory %s, "
+	    "port %d", plan.data_dir, plan.port);
+	snprintf(ui->dialog[3], sizeof ui->dialog[3], "It runs until "
+	    "stopped: pgtt --headless restore --stop %s", plan.data_dir);
+	snprintf(ui->dialog[4], sizeof ui->dialog[4], "%s", plan.replaces ?
+	    "A previous restore there will be stopped and replaced." : "");
+	ui->message[0] = '\0';
+}
+
+/* The worker finished a restore. */
+static void
+take_restore(struct ui *ui)
+{
+	struct restore_result	r;
+	struct pgtt_err		err;
+
+	err_clear(&err);
+	ui->restore = UI_RESTORE_IDLE;
+	if (app_restore_result(ui->app, &r, &err) != 0)
+		ui_message(ui, 1, "restore failed: %s%s%s", err.msg,
+		    err.hint[0] != '\0' ? ": " : "", err.hint);
+	else
+		ui_message(ui, 0, "restored to %s in %.1f s; connect: psql "
+		    "\"%s\"", ui->restore_label, r.elapsed_ms / 1000.0,
+		    r.conninfo);
+}
+
+/* Keys while the restore dialog is up; 1 if taken. */
+static int
+restore_key(struct ui *ui, int ch)
+{
+	if (ui->restore != UI_RESTORE_CONFIRM)
+		return 0;
+	if (ch != 'y' && ch != 'Y') {
+		ui->restore = UI_RESTORE_IDLE;
+		ui_message(ui, 0, "restore not started");
+	} else if (app_restore(ui->app, ui->restore_to,
+	    ui->restore_force) == 0) {
+		ui->restore = UI_RESTORE_RUNNING;
+		ui_message(ui, 0, "restoring to %s...", ui->restore_label);
+	} else
+		ui->restore = UI_RESTORE_IDLE;
+	return 1;
+}
+
+/* B: a base backup in the worker; the status pane shows its progress. */
+static void
+start_backup(struct ui *ui)
+{
+	if (!ui->cfg->pitr.enabled)
+		ui_message(ui, 1, "PITR is turned off (pitr.enabled: false), so "
+		    "there is nothing to back up for");
+	else if (!app_has_journal(ui->app))
+		ui_message(ui, 1, "no journal: run setup first");
+	else if (app_backup(ui->app) != 0)
+		ui_message(ui, 1, "a base backup is under way");
+	else
+		ui_message(ui, 0, "taking a base backup...");
+}
+
+static void
+take_backup(struct ui *ui)
+{
+	struct backup_info	b;
+	struct pgtt_err		err;
+	char			end[LSN_BUFSIZE];
+
+	err_clear(&err);
+	if (app_backup_result(ui->app, &b, &err) != 0)
+		ui_message(ui, 1, "base backup failed: %s%s%s", err.msg,
+		    err.hint[0] != '\0' ? ": " : "", err.hint);
+	else
+		ui_message(ui, 0, "base backup \"%s\": %.1f MB in %.1f s; it "
+		    "restores to any point from %s on", b.name,
+		    (double)b.bytes / 1048576.0,
+		    (double)(b.end_time - b.start_time) / 1e6,
+		    lsn_format(b.end_lsn, end));
+}
+
+/* The confirm dialog over the panes: ui->dialog, then the keys. */
+static void
+draw_dialog(struct ui *ui, const char *title, const char *keys)
+{
+	int	n = (int)(sizeof ui->dialog / sizeof ui->dialog[0]);
+	int	h = n + 4, w = COLS - 8 < 90 ? COLS - 8 : 90;
+	int	y = (LINES - h) / 2, x = (COLS - w) / 2, row, i;
+
+	for (row = y; row < y + h; row++)
+		mvhline(row, x, ' ', w);
+	ui_box(y, x, h, w, title, 1, ui);
+	for (i = 0; i < n; i++)
+		ui_text(y + 1 + i, x + 2, w - 4, ui->dialog[i], i == 0 ?
+		    A_BOLD : i == n - 1 ? ui_attr(ui, C_ERROR) : A_NORMAL);
+	ui_text(y + h - 2, x + 2, w - 4, keys, A_BOLD);
+}
+
+/* "label [####......] tail" across row, over the message line. */
+static void
+draw_progress(struct ui *ui, int row, const char *label, uint64_t done,
+    uint64_t total, const char *tail)
+{
+	char	bar[32], line[256];
+	int	width = 30, filled;
+
+	filled = total > 0 ? (int)(done * (uint64_t)width / total) : 0;
+	if (filled > width)
+		filled = width;
+	memset(bar, '#', filled);
+	memset(bar + filled, '.', width - filled);
+	bar[width] = '\0';
+	snprintf(line, sizeof line, "%s [%s] %s", label, bar, tail);
+	move(row, 0);
+	clrtoeol();
+	ui_text(row, 0, COLS - 1, line, ui_attr(ui, C_UPDATE));
+}
+
+/*
+ * Long work: a dialog waiting for y, and a progress line for each job
+ * running, from the message line upwards.
+ */
+static void
+draw_work(struct ui *ui)
 {
 	const struct app_view	*v = &ui->view;
-	int			 h = 9, w = COLS - 8 < 90 ? COLS - 8 : 90;
-	int			 y = (LINES - h) / 2, x = (COLS - w) / 2, row, i;
-	char			 bar[64], line[160];
+	char			 label[64], tail[128];
+	int			 row = LINES - 1;
 
-	if (ui->replay == UI_REPLAY_CONFIRM) {
-		for (row = y; row < y + h; row++)
-			mvhline(row, x, ' ', w);
-		ui_box(y, x, h, w, "Replay", 1, ui);
-		for (i = 0; i < 5; i++)
-			ui_text(y + 1 + i, x + 2, w - 4, ui->replay_plan[i],
-			    i == 0 ? A_BOLD : i == 4 ? ui_attr(ui, C_ERROR) :
-			    A_NORMAL);
-		ui_text(y + h - 2, x + 2, w - 4, "y: replay   any other key: "
-		    "cancel", A_BOLD);
-	} else if (ui->replay == UI_REPLAY_RUNNING && v->replay_active) {
-		int	width = 30, filled = v->replay_total > 0 ?
-		    (int)(v->replay_done * (uint64_t)width / v->replay_total) : 0;
-
-		if (filled > width)
-			filled = width;
-		memset(bar, '#', filled);
-		memset(bar + filled, '.', width - filled);
-		bar[width] = '\0';
-		snprintf(line, sizeof line, "replay %s [%s] %llu/%llu changes  "
-		    "Esc stops", v->replay_phase, bar,
+	if (ui->replay == UI_REPLAY_CONFIRM)
+		draw_dialog(ui, "Replay", "y: replay   any other key: cancel");
+	else if (ui->restore == UI_RESTORE_CONFIRM)
+		draw_dialog(ui, "Restore", "y: restore   any other key: "
+		    "cancel");
+	if (ui->replay == UI_REPLAY_RUNNING && v->replay_active) {
+		snprintf(label, sizeof label, "replay %s", v->replay_phase);
+		snprintf(tail, sizeof tail, "%llu/%llu changes  Esc stops",
 		    (unsigned long long)v->replay_done,
 		    (unsigned long long)v->replay_total);
-		move(LINES - 1, 0);
-		clrtoeol();
-		ui_text(LINES - 1, 0, COLS - 1, line, ui_attr(ui, C_UPDATE));
+		draw_progress(ui, row--, label, v->replay_done,
+		    v->replay_total, tail);
+	}
+	if (ui->restore == UI_RESTORE_RUNNING && v->restore_active) {
+		snprintf(tail, sizeof tail, "%d%% %s", v->restore_percent,
+		    v->restore_step);
+		draw_progress(ui, row--, "restore", (uint64_t)
+		    v->restore_percent, 100, tail);
+	}
+	if (v->backup_active) {
+		snprintf(tail, sizeof tail, "%d%% (%llu MB)",
+		    v->backup_percent,
+		    (unsigned long long)(v->backup_kb / 1024));
+		draw_progress(ui, row, "base backup", (uint64_t)
+		    v->backup_percent, 100, tail);
 	}
 }
 
@@ -550,7 +724,7 @@ handle_key(struct ui *ui, int ch, int *help)
 		*help = 0;
 		return R_REDRAW;
 	}
-	if (replay_key(ui, ch))
+	if (replay_key(ui, ch) || restore_key(ui, ch))
 		return R_REDRAW;
 	if (ui->diffview != NULL) {
 		if (keys_lookup("diff", ch) == ACT_HELP)
@@ -601,6 +775,12 @@ handle_key(struct ui *ui, int ch, int *help)
 		return R_REDRAW;
 	case ACT_REPLAY:
 		start_replay_plan(ui);
+		return R_REDRAW;
+	case ACT_RESTORE:
+		start_restore(ui);
+		return R_REDRAW;
+	case ACT_BACKUP:
+		start_backup(ui);
 		return R_REDRAW;
 	case ACT_GOTO:
 		r = go_to_point(ui);
@@ -699,6 +879,10 @@ loop(struct ui *ui)
 				take_replay(ui);
 				ev |= APP_EV_SETUP;	/* replayed_to moved */
 			}
+			if (ev & APP_EV_RESTORE)
+				take_restore(ui);
+			if (ev & APP_EV_BACKUP)
+				take_backup(ui);
 			broadcast(ui, ev);
 			dirty = 1;
 		}

@@ -37,6 +37,8 @@ enum action {
 	ACT_MARK,
 	ACT_DIFF,
 	ACT_REPLAY,
+	ACT_BACKUP,
+	ACT_RESTORE,
 };
 
 /* Reactions an action returns; the loop acts on them once. */
@@ -100,7 +102,19 @@ struct ui {
 	    UI_REPLAY_RUNNING }	 replay;
 	pgtt_lsn		 replay_to;
 	char			 replay_label[96];	/* "checkpoint B" */
-	char			 replay_plan[5][200];	/* the dialog's lines */
+
+	/* R: check, confirm, run (tui.c). */
+	enum { UI_RESTORE_IDLE, UI_RESTORE_CONFIRM, UI_RESTORE_RUNNING }
+				 restore;
+	pgtt_lsn		 restore_to;
+	char			 restore_label[96];
+	int			 restore_force;	/* replace a previous restore */
+
+	/*
+	 * The confirm dialog's lines (one dialog is up at a time): the
+	 * question first, a warning (or "") last.
+	 */
+	char			 dialog[5][1200];	/* a data directory fits */
 };
 
 /* Draw helpers (draw.c). */

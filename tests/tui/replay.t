@@ -3,11 +3,7 @@
 # with its progress, any other key declines, Esc stops a running replay at
 # a transaction boundary; the replica ends up with the checkpoint's rows.
 . "$(dirname "$0")/../lib/harness.sh"
-
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "1..0 # SKIP tmux is not installed"
-	exit 0
-fi
+. "$(dirname "$0")/../lib/tmux.sh"
 
 pg_start src 5633
 pg_start rep 5634
@@ -30,20 +26,7 @@ check_ok "checkpoint big" -c "$W/config.yaml" --headless checkpoint create big
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
 rows() { sql rep app_replica "SELECT count(*) FROM items" 2>/dev/null; }
 
-T="tmux -S $TEST_ROOT/tmux"
-screen() { $T capture-pane -p -t pgtt; }
-see() {
-	if wait_until 30 sh -c "$T capture-pane -p -t pgtt | grep -Eq -- '$1'"; then
-		ok 0 "$2"
-	else
-		ok 1 "$2"
-		diag "screen:" "$(screen)"
-	fi
-}
-keys() { $T send-keys -t pgtt "$@"; }
-$T -f /dev/null new-session -d -s pgtt -x 120 -y 36 \
-	"TERM=xterm-256color LANG=C.UTF-8 $PGTT -c $W/config.yaml; echo EXIT=\$?; sleep 60"
-_bg_pids="$_bg_pids $($T display -p -t pgtt '#{pane_pid}')"
+tui_start 120 36 -c "$W/config.yaml"
 trap '$T kill-server 2>/dev/null; _cleanup' EXIT
 
 see '  two +[0-9A-F]+/' "the checkpoints are listed"

@@ -2,11 +2,7 @@
 # The terminal UI as a person uses it: the real binary in tmux, keys sent
 # with send-keys, the screen read with capture-pane, at 80x24 and 160x48.
 . "$(dirname "$0")/../lib/harness.sh"
-
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "1..0 # SKIP tmux is not installed"
-	exit 0
-fi
+. "$(dirname "$0")/../lib/tmux.sh"
 
 pg_start src 5631
 sql src postgres "CREATE DATABASE app"
@@ -20,25 +16,12 @@ check_ok "setup" -c "$W/config.yaml" --headless setup
 # A new socket per start: a killed server unlinks its socket as it exits,
 # which would take the next server's socket with it if they shared a path.
 ROUND=0
-T="tmux -S $TEST_ROOT/tmux.0"
-screen() { $T capture-pane -p -t pgtt; }
-# see REGEX NAME: wait until the screen shows REGEX.
-see() {
-	if wait_until 20 sh -c "$T capture-pane -p -t pgtt | grep -Eq -- '$1'"; then
-		ok 0 "$2"
-	else
-		ok 1 "$2"
-		diag "screen:" "$(screen)"
-	fi
-}
-keys() { $T send-keys -t pgtt "$@"; }
+TUI_WAIT=20
 start_ui() {
 	$T kill-server 2>/dev/null
 	ROUND=$((ROUND + 1))
 	T="tmux -S $TEST_ROOT/tmux.$ROUND"
-	$T -f /dev/null new-session -d -s pgtt -x "$1" -y "$2" \
-		"TERM=xterm-256color LANG=C.UTF-8 $PGTT -c $W/config.yaml; echo EXIT=\$?; sleep 60"
-	_bg_pids="$_bg_pids $($T display -p -t pgtt '#{pane_pid}')"
+	tui_start "$1" "$2" -c "$W/config.yaml"
 }
 trap '$T kill-server 2>/dev/null; _cleanup' EXIT
 
@@ -150,8 +133,7 @@ printf 'source:\n  dsn: "%s"\n  slot: fresh\n  publication: fresh\nstorage:\n  p
 	"$(pg_dsn src fresh)" "$TEST_ROOT/fresh" >"$TEST_ROOT/fresh/config.yaml"
 $T kill-server 2>/dev/null
 ROUND=$((ROUND + 1)); T="tmux -S $TEST_ROOT/tmux.$ROUND"
-$T -f /dev/null new-session -d -s pgtt -x 100 -y 30 \
-	"TERM=xterm-256color LANG=C.UTF-8 $PGTT -c $TEST_ROOT/fresh/config.yaml; echo EXIT=\$?; sleep 60"
+tui_start 100 30 -c "$TEST_ROOT/fresh/config.yaml"
 see 'Setup would do this on it' "a first start on an unprepared source shows what setup would create"
 see 'planned +replication slot "fresh"' "listing the slot"
 keys y
