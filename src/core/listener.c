@@ -160,17 +160,19 @@ put_state(struct listener *l, const char *state, const char *why)
 static int
 flush_batch(struct listener *l, struct pgtt_err *err)
 {
-	int	advanced = 0;
+	pgtt_lsn	confirm = l->batch_end;
+	int		advanced = 0;
 
 	if (jbatch_count(l->batch) == 0)
 		return 0;
-	if (l->batch_end > l->progress.flushed) {
-		jbatch_put_meta_lsn(l->batch, "confirmed_lsn", l->batch_end);
+	/* A keepalive that came while work was pending: its turn now. */
+	if (!l->in_txn && l->keepalive_end > confirm)
+		confirm = l->keepalive_end;
+	/* The journal must say it covers what the server is told. */
+	if (confirm > l->progress.flushed) {
+		jbatch_put_meta_lsn(l->batch, "confirmed_lsn", confirm);
 		advanced = 1;
 	}
-	/* A keepalive that came while work was pending: its turn now. */
-	if (!l->in_txn && l->keepalive_end > l->batch_end)
-		advanced = 1;
 	if (journal_commit(l->o.journal, l->batch, err) != 0) {
 		l->fatal = 1;
 		return err->code;
@@ -181,9 +183,7 @@ flush_batch(struct listener *l, struct pgtt_err *err)
 	l->batch_txns = l->batch_changes = 0;
 	l->batch_started = 0;
 	if (advanced) {
-		l->progress.flushed = l->batch_end;
-		if (!l->in_txn && l->keepalive_end > l->progress.flushed)
-			l->progress.flushed = l->keepalive_end;
+		l->progress.flushed = confirm;
 		if (l->conn != NULL && send_status(l, 0, err) != 0)
 			return err->code;
 	}
