@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/journal.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 
@@ -72,6 +73,18 @@ cli_print_commands(FILE *f)
 		else
 			fprintf(f, "  %s\n  %-22s %s\n", head, "", c->summary);
 	}
+}
+
+int
+cli_open_journal(struct cli_ctx *ctx, int flags, struct journal **j)
+{
+	int	ret;
+
+	ret = journal_open(j, ctx->cfg.storage.path, ctx->cfg.storage.map_size,
+	    flags, &ctx->err);
+	if (ret == PGTT_ENOTFOUND)
+		err_hint(&ctx->err, "run setup first");
+	return ret;
 }
 
 int

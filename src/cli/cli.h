@@ -32,6 +32,12 @@ extern const struct cli_command cli_commands[];
 
 /* Find and load the config (CLI.md's search); an exit status on failure. */
 int	 cli_load_config(struct cli_ctx *);
+struct journal;
+/*
+ * Open the configured journal (flags as journal_open takes them); a
+ * missing one gets the hint to run setup.
+ */
+int	 cli_open_journal(struct cli_ctx *, int flags, struct journal **);
 /* Run argv[0] with its arguments; returns the process exit status. */
 int	 cli_run(struct cli_ctx *, int, char **);
 /* Print the failure in ctx->err to stderr (text or JSON). */

@@ -91,12 +91,8 @@ cmd_backup(struct cli_ctx *ctx, int argc, char **argv)
 		return err_set(&ctx->err, PGTT_ECONFIG, "PITR is turned off "
 		    "(pitr.enabled: false), so there is nothing to back up "
 		    "for");
-	if ((ret = journal_open(&j, ctx->cfg.storage.path,
-	    ctx->cfg.storage.map_size, 0, &ctx->err)) != 0) {
-		if (ret == PGTT_ENOTFOUND)
-			err_hint(&ctx->err, "run setup first");
+	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
 		return ret;
-	}
 	if (argc == 2) {
 		ret = list(ctx, j);
 		journal_close(j);

@@ -490,8 +490,7 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 		    argc - optind);
 		goto out;
 	}
-	if ((ret = journal_open(&j, ctx->cfg.storage.path,
-	    ctx->cfg.storage.map_size, JOURNAL_READONLY, &ctx->err)) != 0)
+	if ((ret = cli_open_journal(ctx, JOURNAL_READONLY, &j)) != 0)
 		goto out;
 	if ((ret = point_resolve(j, ctx->cfg.source.dsn, argv[optind], &from,
 	    &ctx->err)) != 0) {

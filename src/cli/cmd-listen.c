@@ -92,8 +92,7 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(ctx, cli_find("listen"), "listen takes "
 		    "no arguments, got \"%s\"", argv[optind]);
-	if ((ret = journal_open(&j, ctx->cfg.storage.path,
-	    ctx->cfg.storage.map_size, 0, &ctx->err)) != 0)
+	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
 		return ret;
 	memset(&opts, 0, sizeof opts);
 	/*

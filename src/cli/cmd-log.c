@@ -485,8 +485,7 @@ cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	int		 done = 0, ret = 0;
 
 	memset(&lo, 0, sizeof lo);
-	if ((ret = journal_open(&j, ctx->cfg.storage.path,
-	    ctx->cfg.storage.map_size, JOURNAL_READONLY, &ctx->err)) != 0)
+	if ((ret = cli_open_journal(ctx, JOURNAL_READONLY, &j)) != 0)
 		return ret;
 	if ((ret = parse_args(ctx, j, argc, argv, &lo)) != 0)
 		goto out;

@@ -188,8 +188,7 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 	if (strcmp(ma.args[0], "list") != 0 && ma.nargs != 2)
 		return cli_usage_error(ctx, cmd, "checkpoint %s needs a NAME",
 		    ma.args[0]);
-	if ((ret = journal_open(&j, ctx->cfg.storage.path,
-	    ctx->cfg.storage.map_size, 0, &ctx->err)) != 0)
+	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
 		return ret;
 	if ((ret = session_id(ctx, j, ma.session, &sid)) != 0)
 		goto out;
@@ -301,8 +300,7 @@ cmd_session(struct cli_ctx *ctx, int argc, char **argv)
 	if (strcmp(sub, "list") != 0 && ma.nargs != 2)
 		return cli_usage_error(ctx, cmd, "session %s needs a NAME",
 		    sub);
-	if ((ret = journal_open(&j, ctx->cfg.storage.path,
-	    ctx->cfg.storage.map_size, 0, &ctx->err)) != 0)
+	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
 		return ret;
 	if (strcmp(sub, "create") == 0) {
 		ret = session_create(j, ma.args[1], ma.description, ma.replica,

@@ -176,8 +176,7 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, cmd, "unexpected argument \"%s\"",
 		    argv[optind]);
 
-	if ((ret = journal_open(&j, ctx->cfg.storage.path,
-	    ctx->cfg.storage.map_size, 0, &ctx->err)) != 0)
+	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
 		return ret;
 	if ((ret = point_resolve(j, ctx->cfg.source.dsn, to, &o.to,
 	    &ctx->err)) != 0) {

@@ -100,12 +100,8 @@ cmd_restore(struct cli_ctx *ctx, int argc, char **argv)
 	if ((o.to == NULL) == (stop == NULL))
 		return cli_usage_error(ctx, cmd, "restore needs --to POINT, or "
 		    "--stop DIR");
-	if ((ret = journal_open(&j, ctx->cfg.storage.path,
-	    ctx->cfg.storage.map_size, 0, &ctx->err)) != 0) {
-		if (ret == PGTT_ENOTFOUND)
-			err_hint(&ctx->err, "run setup first");
+	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
 		return ret;
-	}
 	if (stop != NULL) {
 		ret = restore_stop(&ctx->cfg, j, stop, &ctx->err);
 		journal_close(j);

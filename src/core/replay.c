@@ -53,6 +53,7 @@ struct reader {
 	struct journal	*j;
 	pgtt_lsn	 from, to;	/* commit LSNs in [from, to) */
 	int		 backward;
+	int		 count_only;	/* no relations, no commit times */
 	pgtt_lsn	 pos_lsn;	/* where the next chunk starts */
 	uint32_t	 pos_seq;
 	int		 started, done;
@@ -211,7 +212,9 @@ reader_fill(struct reader *rd, struct pgtt_err *err)
 		rd->items[rd->n].ch = ch;
 		rd->items[rd->n].rel = NULL;
 		rd->items[rd->n].trels = NULL;
-		if ((rc = resolve(rd, it, &rd->items[rd->n++], err)) != 0)
+		rd->n++;
+		if (!rd->count_only &&
+		    (rc = resolve(rd, it, &rd->items[rd->n - 1], err)) != 0)
 			break;
 		/* Resume after this change (forward) or before it (back). */
 		rd->pos_lsn = ch->commit_lsn;
@@ -253,18 +256,22 @@ struct window_scan {
 };
 
 static int
-scan_window(struct journal *j, struct relcache *rc, pgtt_lsn from,
+scan_window(struct journal *j, pgtt_lsn from,
     pgtt_lsn to, struct window_scan *ws, struct pgtt_err *err)
 {
-	struct reader	 rd;
-	struct item	*item = NULL;
-	pgtt_lsn	 last = LSN_INVALID;
-	char		 l[LSN_BUFSIZE];
-	int		 ret;
+	struct reader		 rd;
+	struct item		*item = NULL;
+	struct pgtt_relation	*rel;
+	struct pgtt_err		 rerr;
+	pgtt_lsn		 last = LSN_INVALID;
+	char			 l[LSN_BUFSIZE];
+	int			 ret;
 
 	memset(ws, 0, sizeof *ws);
 	ws->invertible = 1;
-	reader_init(&rd, j, rc, from, to, 0);
+	/* A plan reads every change: only what it counts, nothing more. */
+	reader_init(&rd, j, NULL, from, to, 0);
+	rd.count_only = 1;
 	while ((ret = reader_next(&rd, &item, err)) > 0) {
 		const struct pgtt_change *ch = item->ch;
 
@@ -285,11 +292,15 @@ scan_window(struct journal *j, struct relcache *rc, pgtt_lsn from,
 		} else if (ch->kind != CHANGE_INSERT &&
 		    ch->old_kind != OLD_FULL) {
 			ws->invertible = 0;
+			if (journal_relation_at(j, ch->relid, ch->commit_lsn,
+			    ch->seq, &rel, &rerr) != 0)
+				rel = NULL;
 			snprintf(ws->why_not, sizeof ws->why_not, "the %s at %s "
 			    "of %s.%s has no full old row (REPLICA IDENTITY "
 			    "FULL gives one)", change_kind_name(ch->kind),
-			    lsn_format(ch->commit_lsn, l), item->rel->schema,
-			    item->rel->name);
+			    lsn_format(ch->commit_lsn, l), rel != NULL ?
+			    rel->schema : "?", rel != NULL ? rel->name : "?");
+			free(rel);
 		}
 	}
 	reader_done(&rd);
@@ -619,7 +630,7 @@ plan(struct replay_ctx *c, const struct source_facts *sf,
 		xasprintf(&r->reason, "the replica stands at %s, before the "
 		    "target", lsn_format(st->lsn, a));
 	} else {
-		if ((ret = scan_window(c->j, &c->rels, o->to, st->lsn, ws,
+		if ((ret = scan_window(c->j, o->to, st->lsn, ws,
 		    err)) != 0)
 			return ret;
 		if (ws->invertible) {
@@ -635,7 +646,7 @@ plan(struct replay_ctx *c, const struct source_facts *sf,
 	}
 	if (r->direction == REPLAY_NONE)
 		memset(ws, 0, sizeof *ws);
-	else if ((ret = scan_window(c->j, &c->rels, r->direction ==
+	else if ((ret = scan_window(c->j, r->direction ==
 	    REPLAY_RESET ? sf->creation : st->lsn, o->to, ws, err)) != 0)
 		return ret;
 	return 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dsn.h"
+#include "mark.h"
 #include "pg.h"
 #include "proc.h"
 #include "replica.h"
@@ -145,16 +146,6 @@ inventory(PGconn *conn, char ***names, size_t *n, struct pgtt_err *err)
 	return 0;
 }
 
-static void
-free_names(char **names, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
 static int
 empty_database(PGconn *conn, struct pgtt_err *err)
 {
@@ -269,7 +260,7 @@ replica_reset(PGconn *conn, const char *dsn, const struct replica_baseline *b,
 		(*dropped)[(*ndropped)++] = xstrdup(before[i]);
 	}
 out:
-	free_names(before, nbefore);
-	free_names(after, nafter);
+	mark_free_list((void **)before, nbefore);
+	mark_free_list((void **)after, nafter);
 	return ret;
 }
