@@ -1,49 +1,116 @@
 #!/usr/bin/env bash
-# diff follows the window, not the history: the same windows (1,000 and
-# 100,000 updated rows) diffed near the start of a journal and after
-# ROWS more changes should take about the same time.
+# diff follows the window, not the history.  One run builds a journal of
+# HISTORY changes (default 5,000,000) on table big and diffs, in it:
 #
-#   bench/diff.sh [ROWS]        (default 1,000,000)
+#   - a 1,000-change window near the start of the history (s0..s1),
+#   - a 1,000-change window at its end (e0..e1), whose rows were inserted
+#     millions of changes earlier, so their values before the window come
+#     from far back in the journal,
+#   - a 1,000,000-change window in the middle (w0..w1): 500,000 updates,
+#     250,000 inserts and 250,000 deletes.
+#
+# Each is compared, in the same run, with what a user would otherwise do:
+# copy the table out at both points (sorted) and diff the two files.  The
+# copies are timed as they are taken; `diff` is timed on them afterwards.
+#
+#   bench/diff.sh [HISTORY]
+#   BENCH_KEEP=DIR bench/diff.sh   also keeps the journal and a config
+#                                  for it in DIR, to diff it again later
 set -u
 . "$(dirname "$0")/lib.sh"
 
-ROWS=${1:-1000000}
+HISTORY=${1:-5000000}
 BATCH=100000
+[ "$HISTORY" -ge 3000000 ] || { echo "HISTORY must be >= 3000000" >&2; exit 2; }
 
 bench_source 5704 "CREATE TABLE big (id bigint PRIMARY KEY, n int, t text)"
 P() { "$PGTT" -q -c "$W/config.yaml" --headless "$@"; }
 
-# windows PREFIX FIRST-ID: checkpoints PREFIX0..2 around 1,000 then
-# 100,000 updated rows.
-windows() {
-	P checkpoint create "${1}0" >/dev/null || exit 1
-	sql src app "UPDATE big SET n = n + 1 WHERE id > $2 AND id <= $2 + 1000"
-	P checkpoint create "${1}1" >/dev/null || exit 1
-	sql src app "UPDATE big SET n = n + 1 WHERE id > $2 AND id <= $2 + 100000"
-	P checkpoint create "${1}2" >/dev/null || exit 1
+# snap NAME: the table as a user would keep it, timed into SNAP_MS[NAME].
+declare -A SNAP_MS
+snap() {
+	local t0
+	t0=$(now_ms)
+	psql -X -q "$(pg_dsn src app)" -c \
+	    "\\copy (SELECT * FROM big ORDER BY id) TO '$TEST_ROOT/$1.copy'" ||
+	    exit 1
+	SNAP_MS[$1]=$(( $(now_ms) - t0 ))
 }
 
-sql src app "INSERT INTO big SELECT g, 0, md5(g::text) FROM generate_series(1, 100000) g"
-windows s 0
-done_rows=100000
-while [ "$done_rows" -lt $((ROWS + 100000)) ]; do
-	sql src app "INSERT INTO big SELECT g, 0, md5(g::text) FROM generate_series($done_rows + 1, $done_rows + $BATCH) g"
-	done_rows=$((done_rows + BATCH))
+mark() { P checkpoint create "$1" >/dev/null || exit 1; snap "$1"; }
+
+# insert_upto N: insert rows until ids 1..N exist, BATCH per transaction.
+inserted=0
+insert_upto() {
+	local n
+	while [ "$inserted" -lt "$1" ]; do
+		n=$(( $1 - inserted < BATCH ? $1 - inserted : BATCH ))
+		sql src app "INSERT INTO big SELECT g, 0, md5(g::text)
+		    FROM generate_series($inserted + 1, $inserted + $n) g"
+		inserted=$((inserted + n))
+	done
+}
+
+insert_upto 10000
+mark s0
+sql src app "UPDATE big SET n = n + 1 WHERE id <= 1000"
+mark s1
+insert_upto 2000000
+
+mark w0
+for i in 0 1 2 3 4; do
+	sql src app "UPDATE big SET n = n + 1, t = md5(t)
+	    WHERE id > $((i * 100000)) AND id <= $(((i + 1) * 100000))"
 done
-windows e $((done_rows - 100000))
+base=$inserted
+for i in 0 1; do
+	sql src app "INSERT INTO big SELECT g, 1, md5(g::text)
+	    FROM generate_series($base + $i * 125000 + 1, $base + ($i + 1) * 125000) g"
+done
+inserted=$((base + 250000))
+sql src app "DELETE FROM big WHERE id > 500000 AND id <= 750000"
+mark w1
+
+# The rest of the history, then a small window over old rows.
+# So far 2,001,000 changes before the window and 1,000,000 in it; the
+# last window adds 1,000.
+insert_upto $((inserted + HISTORY - 3002000))
+mark e0
+sql src app "UPDATE big SET n = n + 1 WHERE id > 1000000 AND id <= 1001000"
+mark e1
+
 T0=$(now_ms)
 P listen --until now || exit 1
-echo "journaled $("$PGTT" -c "$W/config.yaml" --json --headless status | json_get journal.changes) changes in $(( $(now_ms) - T0 )) ms"
+echo "journaled $("$PGTT" -c "$W/config.yaml" --json --headless status |
+    json_get journal.changes) changes in $(( $(now_ms) - T0 )) ms"
+if [ -n "${BENCH_KEEP:-}" ]; then
+	mkdir -p "$BENCH_KEEP"
+	rm -rf "$BENCH_KEEP/data"
+	cp -a "$W/data" "$BENCH_KEEP/data"
+	write_config "$BENCH_KEEP/config.yaml" "$(pg_dsn src app)"
+	echo "journal kept in $BENCH_KEEP"
+fi
 
-# timed LABEL FROM TO: run diff FROM TO to /dev/null, print the time.
+# timed LABEL FROM TO: pgtt against snapshots and diff(1), one line.
 timed() {
-	local t0 t1
+	local t0 pg_ms pg_stat_ms diff_ms lines
 	t0=$(now_ms)
-	P diff "$2" "$3" --format json >/dev/null || exit 1
-	t1=$(now_ms)
-	printf '%-40s %6d ms\n' "$1" $((t1 - t0))
+	P diff "$2" "$3" --stat >/dev/null || exit 1
+	pg_stat_ms=$(( $(now_ms) - t0 ))
+	t0=$(now_ms)
+	P diff "$2" "$3" --format json >"$TEST_ROOT/out.json" || exit 1
+	pg_ms=$(( $(now_ms) - t0 ))
+	t0=$(now_ms)
+	lines=$(diff "$TEST_ROOT/$2.copy" "$TEST_ROOT/$3.copy" | grep -c '^[<>]')
+	diff_ms=$(( $(now_ms) - t0 ))
+	printf '%-34s %7d %7d %9d %9d %8d\n' "$1" "$pg_stat_ms" "$pg_ms" \
+	    $(( SNAP_MS[$2] + SNAP_MS[$3] )) "$diff_ms" "$lines"
 }
+printf '%-34s %7s %7s %9s %9s %8s\n' "window (ms)" "--stat" "json" \
+    "2 copies" "diff(1)" "lines"
 timed "1,000 changes, start of history" s0 s1
-timed "1,000 changes, after $ROWS more" e0 e1
-timed "100,000 changes, start of history" s1 s2
-timed "100,000 changes, after $ROWS more" e1 e2
+timed "1,000 changes, end of history" e0 e1
+timed "1,000,000 changes, mid-history" w0 w1
+/usr/bin/time -f "%e s %M kB" -o "$TEST_ROOT/time" \
+	"$PGTT" -q -c "$W/config.yaml" --headless diff w0 w1 --stat >/dev/null
+echo "1,000,000-change window, --stat: $(cat "$TEST_ROOT/time") peak RSS"

@@ -33,7 +33,7 @@ const struct cli_command cli_commands[] = {
 	{ "log", "[--from POINT] [--to POINT] [--table T] [--op OPS] "
 	  "[--limit N] [--follow]",
 	  "print journaled changes in commit order", 1, cmd_log },
-	{ "diff", "POINT POINT [--table T] [--format text|json|sql]",
+	{ "diff", "POINT POINT [--table T] [--format text|json|sql] [--stat]",
 	  "net per-row difference between two points", 1, cmd_diff },
 	{ "replay", "--to POINT [--session S] [--target DSN] "
 	  "[--on-error stop|skip] [--dry-run] [--reset]",

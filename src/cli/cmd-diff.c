@@ -43,7 +43,7 @@ col_json(const struct diff_col *c)
  * NULL) those changed[] marks.
  */
 static json_t *
-vals_json(const struct diff_vals *v, int keys_only, const int *changed)
+vals_json(const struct diff_vals *v, int keys_only, const uint8_t *changed)
 {
 	json_t	*o = json_object();
 	size_t	 i;
@@ -58,88 +58,151 @@ vals_json(const struct diff_vals *v, int keys_only, const int *changed)
 	return o;
 }
 
-/* The whole diff as one JSON object. */
-static json_t *
-diff_json(const struct diff *d)
+/* One JSON value, compact, as cli_emit_json writes them; takes j. */
+static void
+put_json(FILE *out, json_t *j)
 {
-	json_t	*o, *tables, *t, *ins, *del, *upd, *u, *b, *unk, *ddl;
-	char	 lsnbuf[LSN_BUFSIZE];
-	size_t	 i, k, c;
+	if (json_dumpf(j, out, JSON_COMPACT | JSON_ENSURE_ASCII |
+	    JSON_ENCODE_ANY) != 0)
+		fatalx("could not encode JSON output");
+	json_decref(j);
+}
 
-	o = json_object();
-	json_object_set_new(o, "from", json_string(lsn_format(d->from,
-	    lsnbuf)));
-	json_object_set_new(o, "to", json_string(lsn_format(d->to, lsnbuf)));
-	tables = json_array();
-	for (i = 0; i < d->ntables; i++) {
-		const struct diff_table	*dt = &d->tables[i];
+/* "key": */
+static void
+put_json_key(FILE *out, const char *key)
+{
+	put_json(out, json_string(key));
+	fputc(':', out);
+}
 
-		ins = json_array();
-		del = json_array();
-		upd = json_array();
-		for (k = 0; k < dt->nrows; k++) {
-			const struct diff_row	*r = dt->rows[k];
+/* An updated row: its key, the changed columns before and after. */
+static json_t *
+updated_json(const struct diff_row *r)
+{
+	const struct diff_col	*bc;
+	json_t			*u, *b, *unk;
+	size_t			 c;
 
-			switch (r->op) {
-			case DIFF_INSERTED:
-				json_array_append_new(ins, vals_json(&r->after,
-				    0, NULL));
-				break;
-			case DIFF_DELETED:
-				json_array_append_new(del, vals_json(&r->before,
-				    0, NULL));
-				break;
-			case DIFF_UPDATED:
-				b = json_object();
-				unk = json_array();
-				for (c = 0; c < r->after.ncols; c++) {
-					const struct diff_col *bc;
-
-					if (!r->changed[c])
-						continue;
-					bc = diff_vals_col(&r->before,
-					    r->after.cols[c].name);
-					if (bc == NULL || bc->kind == COL_TOAST)
-						json_array_append_new(unk,
-						    json_string(
-						    r->after.cols[c].name));
-					else
-						json_object_set_new(b, bc->name,
-						    col_json(bc));
-				}
-				u = json_pack("{s:o, s:o, s:o}", "key",
-				    vals_json(&r->before, 1, NULL), "before", b,
-				    "after", vals_json(&r->after, 0,
-				    r->changed));
-				if (json_array_size(unk) > 0)
-					json_object_set_new(u, "before_unknown",
-					    unk);
-				else
-					json_decref(unk);
-				json_array_append_new(upd, u);
-				break;
-			default:
-				break;
-			}
-		}
-		t = json_pack("{s:s, s:s, s:o, s:o, s:o}", "schema",
-		    dt->schema, "table", dt->name, "inserted", ins, "deleted",
-		    del, "updated", upd);
-		if (dt->truncated)
-			json_object_set_new(t, "truncated", json_true());
-		json_array_append_new(tables, t);
+	b = json_object();
+	unk = json_array();
+	for (c = 0; c < r->after.ncols; c++) {
+		if (!r->changed[c])
+			continue;
+		bc = diff_vals_col(&r->before, r->after.cols[c].name);
+		if (bc == NULL || bc->kind == COL_TOAST)
+			json_array_append_new(unk,
+			    json_string(r->after.cols[c].name));
+		else
+			json_object_set_new(b, bc->name, col_json(bc));
 	}
-	json_object_set_new(o, "tables", tables);
+	u = json_pack("{s:o, s:o, s:o}", "key", vals_json(&r->before, 1,
+	    NULL), "before", b, "after", vals_json(&r->after, 0, r->changed));
+	if (json_array_size(unk) > 0)
+		json_object_set_new(u, "before_unknown", unk);
+	else
+		json_decref(unk);
+	return u;
+}
+
+/* The rows of t with net change op, as a JSON array. */
+static void
+put_rows_json(FILE *out, const struct diff_table *t, enum diff_op op)
+{
+	const struct diff_row	*r;
+	size_t			 k, n = 0;
+
+	fputc('[', out);
+	for (k = 0; k < t->nrows; k++) {
+		r = t->rows[k];
+		if (r->op != op)
+			continue;
+		if (n++ > 0)
+			fputc(',', out);
+		if (op == DIFF_INSERTED)
+			put_json(out, vals_json(&r->after, 0, NULL));
+		else if (op == DIFF_DELETED)
+			put_json(out, vals_json(&r->before, 0, NULL));
+		else
+			put_json(out, updated_json(r));
+	}
+	fputc(']', out);
+}
+
+/*
+ * The diff as the one JSON object of CLI.md, written a row at a time so
+ * that a million-row window never exists twice in memory.  stat: counts
+ * in place of the rows, and the number of changes folded.
+ */
+static void
+put_diff_json(const struct diff *d, int stat, FILE *out)
+{
+	static const struct {
+		const char	*name;
+		enum diff_op	 op;
+	} groups[] = {
+		{ "inserted", DIFF_INSERTED },
+		{ "deleted", DIFF_DELETED },
+		{ "updated", DIFF_UPDATED },
+	};
+	const struct diff_table	*t;
+	char			 lsnbuf[LSN_BUFSIZE];
+	size_t			 i, g, count;
+	json_t			*ddl;
+
+	fputc('{', out);
+	put_json_key(out, "from");
+	put_json(out, json_string(lsn_format(d->from, lsnbuf)));
+	fputc(',', out);
+	put_json_key(out, "to");
+	put_json(out, json_string(lsn_format(d->to, lsnbuf)));
+	if (stat) {
+		fputc(',', out);
+		put_json_key(out, "changes");
+		put_json(out, json_integer((json_int_t)d->changes));
+	}
+	fputc(',', out);
+	put_json_key(out, "tables");
+	fputc('[', out);
+	for (i = 0; i < d->ntables; i++) {
+		t = &d->tables[i];
+		fputs(i > 0 ? ",{" : "{", out);
+		put_json_key(out, "schema");
+		put_json(out, json_string(t->schema));
+		fputc(',', out);
+		put_json_key(out, "table");
+		put_json(out, json_string(t->name));
+		for (g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+			fputc(',', out);
+			put_json_key(out, groups[g].name);
+			count = groups[g].op == DIFF_INSERTED ? t->ninserted :
+			    groups[g].op == DIFF_DELETED ? t->ndeleted :
+			    t->nupdated;
+			if (stat)
+				put_json(out, json_integer((json_int_t)count));
+			else
+				put_rows_json(out, t, groups[g].op);
+		}
+		if (t->truncated) {
+			fputc(',', out);
+			put_json_key(out, "truncated");
+			put_json(out, json_true());
+		}
+		fputc('}', out);
+	}
+	fputc(']', out);
 	if (d->nddl > 0) {
+		fputc(',', out);
+		put_json_key(out, "ddl");
 		ddl = json_array();
 		for (i = 0; i < d->nddl; i++)
 			json_array_append_new(ddl, json_pack("{s:s, s:i, s:o}",
 			    "lsn", lsn_format(d->ddl[i].lsn, lsnbuf), "seq",
 			    (int)d->ddl[i].seq, "sql", cli_json_text(d->ddl[i].sql,
 			    strlen(d->ddl[i].sql))));
-		json_object_set_new(o, "ddl", ddl);
+		put_json(out, ddl);
 	}
-	return o;
+	fputs("}\n", out);
 }
 
 /* One value as history shows it. */
@@ -173,15 +236,13 @@ put_vals(FILE *out, struct buf *b, const struct diff_vals *v, int keys_only)
 }
 
 /* Counts per table, then the rows, then the DDL. */
+/* The summary: per table, how many rows changed which way. */
 static void
-diff_text(const struct diff *d, FILE *out)
+diff_text_stat(const struct diff *d, FILE *out)
 {
-	const struct diff_col	*bc;
-	struct buf		 b;
-	char			 lsnbuf[LSN_BUFSIZE];
-	size_t			 i, k, c;
+	char	lsnbuf[LSN_BUFSIZE];
+	size_t	i;
 
-	buf_init(&b);
 	fprintf(out, "from %s", lsn_format(d->from, lsnbuf));
 	fprintf(out, " to %s: %zu tables changed\n", lsn_format(d->to, lsnbuf),
 	    d->ntables);
@@ -196,6 +257,18 @@ diff_text(const struct diff *d, FILE *out)
 		fprintf(out, "%llu row changes left out: their table's "
 		    "definition or the row's identity is not in the journal\n",
 		    (unsigned long long)d->skipped);
+}
+
+static void
+diff_text(const struct diff *d, FILE *out)
+{
+	const struct diff_col	*bc;
+	struct buf		 b;
+	char			 lsnbuf[LSN_BUFSIZE];
+	size_t			 i, k, c;
+
+	buf_init(&b);
+	diff_text_stat(d, out);
 	for (i = 0; i < d->ntables; i++) {
 		fprintf(out, "\n%s.%s\n", d->tables[i].schema,
 		    d->tables[i].name);
@@ -434,13 +507,14 @@ diff_sql(const struct diff *d, FILE *out)
 	buf_done(&b);
 }
 
-/* diff POINT POINT [--table T] [--format text|json|sql] */
+/* diff POINT POINT [--table T] [--format text|json|sql] [--stat] */
 int
 cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option	 opts[] = {
 		{ "table", required_argument, NULL, 'T' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "stat", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_command	*cmd = cli_find("diff");
@@ -449,7 +523,7 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 	struct diff			*d = NULL;
 	char				*schema = NULL, *table = NULL;
 	pgtt_lsn			 from, to;
-	int				 ch, ret;
+	int				 ch, ret, stat = 0;
 
 	format = ctx->json ? FORMAT_JSON : FORMAT_TEXT;
 	optind = 0;
@@ -479,6 +553,9 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 's':
+			stat = 1;
+			break;
 		default:
 			ret = cli_usage_error(ctx, cmd, "unknown option \"%s\" "
 			    "for diff", argv[optind - 1]);
@@ -488,6 +565,11 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 	if (argc - optind != 2) {
 		ret = cli_usage_error(ctx, cmd, "diff takes two points, got %d",
 		    argc - optind);
+		goto out;
+	}
+	if (stat && format == FORMAT_SQL) {
+		ret = cli_usage_error(ctx, cmd, "--stat counts rows: it goes "
+		    "with --format text or json, not sql");
 		goto out;
 	}
 	if ((ret = cli_open_journal(ctx, JOURNAL_READONLY, &j)) != 0)
@@ -512,13 +594,16 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	switch (format) {
 	case FORMAT_JSON:
-		cli_emit_json(diff_json(d));
+		put_diff_json(d, stat, stdout);
 		break;
 	case FORMAT_SQL:
 		diff_sql(d, stdout);
 		break;
 	case FORMAT_TEXT:
-		diff_text(d, stdout);
+		if (stat)
+			diff_text_stat(d, stdout);
+		else
+			diff_text(d, stdout);
 		break;
 	}
 	fflush(stdout);

@@ -3,12 +3,16 @@
  *
  * One pass forward over the window, in chunks of CHUNK changes each read
  * in its own read transaction, feeds a hash map keyed by relation id and
- * identity bytes (the name and value of every identity column).  Entries
- * are never freed before the end, so a key change can point its new
- * entry at the old one, whose values at A stand for the unchanged TOASTed
- * values the new row did not send.  Then one pass backward from A fills
- * the values at A that the window did not hold, and the entries are
- * sorted into tables.
+ * identity bytes (record_row_ident).  Entries are never freed before the
+ * end, so a key change can point its new entry at the old one, whose
+ * values at A stand for the unchanged TOASTed values the new row did not
+ * send.  Then the values at A that the window did not hold are looked up,
+ * and the entries are sorted into tables.
+ *
+ * Everything an entry holds lives in one arena, freed with the diff: a
+ * million-row window makes millions of small blocks that all die together.
+ * Column names point into the relation versions the fold read, which are
+ * kept until then too.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,42 +20,66 @@
 
 #include <jansson.h>
 
+#include "arena.h"
 #include "diff.h"
 #include "journal.h"
 #include "xmalloc.h"
 
 #define CHUNK		10000	/* changes per read transaction */
 
+/* A relation version the fold has read with, kept to the end. */
+struct relv {
+	struct relv		*next;		/* every version read */
+	struct pgtt_relation	*rel;
+	uint8_t			*is_key;	/* identity columns */
+	int			 wanted;	/* passes the table filter */
+};
+
 struct entry {
-	struct entry	*next;		/* hash chain */
 	struct entry	*inherit;	/* unknown values at B come from its A */
+	uint64_t	 hash;
 	uint32_t	 relid;
-	uint64_t	 order;
-	size_t		 idlen;
-	char		*id;
+	uint32_t	 idlen;
+	const uint8_t	*id;
+	int		 after_set;	/* else the row at B is the row at A */
 	int		 lookback;	/* values at A still to look for */
+	pgtt_lsn	 lb_lsn;	/* looking back before this change */
+	uint32_t	 lb_seq;
 	struct diff_row	 row;
 };
 
 struct tbl {
 	uint32_t	 relid;
-	char		*schema, *name;
+	const char	*schema, *name;
 	int		 truncated;
 };
 
+/*
+ * A slot of the hash table: the hash beside the entry, so a probe that
+ * misses reads one cache line and not the entry.
+ */
+struct slot {
+	uint64_t	 hash;
+	struct entry	*e;
+};
+
 struct diff_fold {
-	struct entry	**hash;
-	size_t		  nbuckets, nentries;
+	struct arena	  arena;
+	struct slot	 *slots;	/* open addressing, linear probes */
+	size_t		  nslots, nentries;
 	struct entry	**all;		/* in first-touch order */
 	struct tbl	 *tbls;
 	size_t		  ntbls;
-	struct pgtt_relation *rel;	/* cached: rel_lsn's version */
-	pgtt_lsn	  rel_lsn;
+	struct relv	 *versions;	/* every version read, to free */
+	struct relv	**current;	/* per relid, the last one used */
+	size_t		  ncurrent;
+	struct buf	  ident;	/* scratch */
+	const char	 *schema, *table;
 };
 
-/* FNV-1a over the relation id and the identity bytes. */
+/* FNV-1a over the relation id and the identity bytes, then mixed. */
 static uint64_t
-hash_id(uint32_t relid, const char *id, size_t len)
+hash_id(uint32_t relid, const uint8_t *id, size_t len)
 {
 	uint64_t	h = 1469598103934665603ULL;
 	size_t		i;
@@ -61,117 +89,122 @@ hash_id(uint32_t relid, const char *id, size_t len)
 		h *= 1099511628211ULL;
 	}
 	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)id[i];
+		h ^= id[i];
 		h *= 1099511628211ULL;
 	}
+	/* Mix the high bits down: the table uses the low ones. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
 	return h;
 }
 
-/* Does relation column i belong to the row's identity? */
+/* Is key (l1, s1) before key (l2, s2)? */
 static int
-is_ident(const struct pgtt_relation *rel, size_t i)
+key_before(pgtt_lsn l1, uint32_t s1, pgtt_lsn l2, uint32_t s2)
 {
-	size_t	k;
+	return l1 < l2 || (l1 == l2 && s1 < s2);
+}
 
-	if (rel->cols[i].is_key)
+/* Does relation rel pass the table filter? */
+static int
+wanted(const struct pgtt_relation *rel, const char *schema,
+    const char *table)
+{
+	if (table == NULL)
 		return 1;
-	for (k = 0; k < rel->ncols; k++)
-		if (rel->cols[k].is_key)
-			return 0;
-	return 1;		/* nothing flagged: every column */
+	return strcmp(rel->name, table) == 0 && (schema == NULL ||
+	    strcmp(rel->schema, schema) == 0);
 }
 
-/* The identity bytes of tuple t: name, kind, length, value per column. */
-static char *
-ident_bytes(const struct pgtt_tuple *t, const struct pgtt_relation *rel,
-    size_t *len)
+/*
+ * The relation version change (lsn, seq) of relid is read with.  Versions
+ * change only at DDL, so the one used last for relid nearly always holds.
+ */
+static struct relv *
+relv_for(struct diff_fold *f, struct journal_iter *it, uint32_t relid,
+    pgtt_lsn lsn, uint32_t seq)
 {
-	struct buf	b;
-	size_t		i, n;
-	uint32_t	l;
-	char		k;
+	struct pgtt_relation	*rel;
+	struct relv		*rv;
+	struct pgtt_err		 err;
+	size_t			 i;
+	uint16_t		 c;
 
-	buf_init(&b);
-	n = t->ncols < rel->ncols ? t->ncols : rel->ncols;
-	for (i = 0; i < n; i++) {
-		if (!is_ident(rel, i))
+	for (i = 0; i < f->ncurrent; i++) {
+		rel = f->current[i]->rel;
+		if (rel->relid != relid)
 			continue;
-		buf_append(&b, rel->cols[i].name, strlen(rel->cols[i].name) + 1);
-		k = (char)t->cols[i].kind;
-		l = t->cols[i].kind == COL_TEXT ? t->cols[i].len : 0;
-		buf_append(&b, &k, 1);
-		buf_append(&b, &l, sizeof l);
-		if (l > 0)
-			buf_append(&b, t->cols[i].val, l);
+		if (!key_before(lsn, seq, rel->lsn, rel->seq) &&
+		    key_before(lsn, seq, rel->next_lsn, rel->next_seq))
+			return f->current[i];
+		break;
 	}
-	*len = b.len;
-	if (b.data == NULL)
-		return xcalloc(1, 1);
-	return (char *)b.data;
+	err_clear(&err);
+	if (journal_iter_relation_at(it, relid, lsn, seq, &rel, &err) != 0)
+		return NULL;
+	rv = arena_zalloc(&f->arena, sizeof *rv);
+	rv->rel = rel;
+	rv->is_key = arena_zalloc(&f->arena, (size_t)rel->ncols + 1);
+	for (c = 0; c < rel->ncols; c++)
+		rv->is_key[c] = rel->cols[c].is_key != 0;
+	rv->wanted = wanted(rel, f->schema, f->table);
+	rv->next = f->versions;
+	f->versions = rv;
+	if (i == f->ncurrent)
+		f->current = xreallocarray(f->current, ++f->ncurrent,
+		    sizeof *f->current);
+	f->current[i] = rv;
+	return rv;
 }
 
-/* Free the values of v. */
+/* The identity of tuple t, in f->ident. */
 static void
-vals_done(struct diff_vals *v)
+ident_of(struct diff_fold *f, const struct pgtt_tuple *t,
+    const struct relv *rv)
 {
-	size_t	i;
-
-	for (i = 0; i < v->ncols; i++) {
-		free(v->cols[i].name);
-		free(v->cols[i].val);
-	}
-	free(v->cols);
-	memset(v, 0, sizeof *v);
+	buf_reset(&f->ident);
+	record_row_ident(&f->ident, t, rv->is_key, rv->rel->ncols);
 }
 
-/* Set one column, copying the value. */
+/*
+ * Values from a tuple; keys_only: other columns are unknown.  Columns and
+ * values take one arena block.
+ */
 static void
-col_set(struct diff_col *c, const char *name, int is_key, enum col_kind kind,
-    const char *val, uint32_t len)
+vals_from_tuple(struct diff_fold *f, struct diff_vals *v,
+    const struct pgtt_tuple *t, const struct relv *rv, int keys_only)
 {
-	c->name = xstrdup(name);
-	c->is_key = is_key;
-	c->kind = kind;
-	c->len = kind == COL_TEXT ? len : 0;
-	c->val = NULL;
-	if (kind == COL_TEXT) {
-		c->val = xmalloc((size_t)len + 1);
-		memcpy(c->val, val, len);
-		c->val[len] = '\0';
-	}
-}
+	size_t	 i, n, bytes = 0;
+	char	*p;
 
-/* Values from a tuple; keys_only: other columns are unknown. */
-static void
-vals_from_tuple(struct diff_vals *v, const struct pgtt_tuple *t,
-    const struct pgtt_relation *rel, int keys_only)
-{
-	size_t	i;
-
+	n = t->ncols < rv->rel->ncols ? t->ncols : rv->rel->ncols;
+	for (i = 0; i < n; i++)
+		if (t->cols[i].kind == COL_TEXT)
+			bytes += (size_t)t->cols[i].len + 1;
 	v->present = 1;
-	v->ncols = t->ncols < rel->ncols ? t->ncols : rel->ncols;
-	v->cols = xcalloc(v->ncols + 1, sizeof *v->cols);
-	for (i = 0; i < v->ncols; i++) {
+	v->ncols = n;
+	v->cols = arena_alloc(&f->arena, n * sizeof *v->cols + bytes);
+	p = (char *)(v->cols + n);
+	for (i = 0; i < n; i++) {
 		const struct pgtt_col	*c = &t->cols[i];
-		int			 key = is_ident(rel, i);
+		struct diff_col		*d = &v->cols[i];
 
-		col_set(&v->cols[i], rel->cols[i].name, key,
-		    keys_only && !key ? COL_TOAST : c->kind, c->val, c->len);
+		d->name = rv->rel->cols[i].name;
+		d->is_key = rv->is_key[i];
+		d->kind = keys_only && !d->is_key ? COL_TOAST : c->kind;
+		d->len = 0;
+		d->val = NULL;
+		if (c->kind == COL_TEXT) {
+			memcpy(p, c->val, c->len);
+			p[c->len] = '\0';
+			if (d->kind == COL_TEXT) {
+				d->val = p;
+				d->len = c->len;
+			}
+			p += c->len + 1;
+		}
 	}
-}
-
-/* A copy of src into dst. */
-static void
-vals_copy(struct diff_vals *dst, const struct diff_vals *src)
-{
-	size_t	i;
-
-	dst->present = src->present;
-	dst->ncols = src->ncols;
-	dst->cols = xcalloc(src->ncols + 1, sizeof *dst->cols);
-	for (i = 0; i < src->ncols; i++)
-		col_set(&dst->cols[i], src->cols[i].name, src->cols[i].is_key,
-		    src->cols[i].kind, src->cols[i].val, src->cols[i].len);
 }
 
 /* The column named name in v, or NULL. */
@@ -198,7 +231,10 @@ vals_unknown(const struct diff_vals *v)
 	return 0;
 }
 
-/* Fill unknown columns of v from the same-named known ones of from. */
+/*
+ * Fill unknown columns of v from the same-named known ones of from.  The
+ * values are shared, not copied: both live in the arena to the end.
+ */
 static void
 vals_fill(struct diff_vals *v, const struct diff_vals *from)
 {
@@ -208,126 +244,176 @@ vals_fill(struct diff_vals *v, const struct diff_vals *from)
 
 	for (i = 0; i < v->ncols; i++) {
 		c = &v->cols[i];
-		if (c->kind != COL_TOAST ||
-		    (f = diff_vals_col(from, c->name)) == NULL ||
-		    f->kind == COL_TOAST)
+		if (c->kind != COL_TOAST)
 			continue;
-		free(c->val);
-		c->val = NULL;
+		/* Same relation version: same place; else by name. */
+		f = i < from->ncols && from->cols[i].name == c->name ?
+		    &from->cols[i] : diff_vals_col(from, c->name);
+		if (f == NULL || f->kind == COL_TOAST)
+			continue;
 		c->kind = f->kind;
 		c->len = f->len;
-		if (f->kind == COL_TEXT) {
-			c->val = xmalloc((size_t)f->len + 1);
-			memcpy(c->val, f->val, (size_t)f->len + 1);
-		}
+		c->val = f->val;
+	}
+}
+
+/* The slot of (relid, identity): its entry, or the empty one to fill. */
+static struct slot *
+probe(struct diff_fold *f, uint32_t relid, const uint8_t *id, size_t len,
+    uint64_t h)
+{
+	struct slot	*s;
+	size_t		 i;
+
+	for (i = h & (f->nslots - 1);; i = (i + 1) & (f->nslots - 1)) {
+		s = &f->slots[i];
+		if (s->e == NULL || (s->hash == h && s->e->relid == relid &&
+		    s->e->idlen == len && memcmp(s->e->id, id, len) == 0))
+			return s;
 	}
 }
 
 /* The entry of (relid, identity), or NULL. */
 static struct entry *
-lookup(struct diff_fold *f, uint32_t relid, const char *id, size_t len)
+lookup(struct diff_fold *f, uint32_t relid, const uint8_t *id, size_t len,
+    uint64_t h)
 {
-	struct entry	*e;
-
-	e = f->hash[hash_id(relid, id, len) & (f->nbuckets - 1)];
-	for (; e != NULL; e = e->next)
-		if (e->relid == relid && e->idlen == len &&
-		    memcmp(e->id, id, len) == 0)
-			return e;
-	return NULL;
+	return probe(f, relid, id, len, h)->e;
 }
 
-/* Double the buckets when the load passes one. */
+/* Double the table, keeping it at most half full. */
 static void
 grow(struct diff_fold *f)
 {
-	struct entry	**nh, *e, *next;
-	size_t		  n = f->nbuckets * 2, i, h;
+	struct slot	*old = f->slots;
+	size_t		 n = f->nslots, i, k;
 
-	nh = xcalloc(n, sizeof *nh);
-	for (i = 0; i < f->nbuckets; i++)
-		for (e = f->hash[i]; e != NULL; e = next) {
-			next = e->next;
-			h = hash_id(e->relid, e->id, e->idlen) & (n - 1);
-			e->next = nh[h];
-			nh[h] = e;
-		}
-	free(f->hash);
-	f->hash = nh;
-	f->nbuckets = n;
+	f->nslots = n * 2;
+	f->slots = xcalloc(f->nslots, sizeof *f->slots);
+	for (i = 0; i < n; i++) {
+		if (old[i].e == NULL)
+			continue;
+		for (k = old[i].hash & (f->nslots - 1); f->slots[k].e != NULL;
+		    k = (k + 1) & (f->nslots - 1))
+			;
+		f->slots[k] = old[i];
+	}
+	free(old);
 }
 
-/* A new entry for a row first touched now; takes id. */
+/* A new entry for a row first touched now, in its empty slot s. */
 static struct entry *
-add(struct diff_fold *f, uint32_t relid, char *id, size_t len)
+add(struct diff_fold *f, struct slot *s, uint32_t relid, const uint8_t *id,
+    size_t len, uint64_t h)
 {
 	struct entry	*e;
-	size_t		 h;
 
-	if (f->nentries >= f->nbuckets)
-		grow(f);
-	e = xcalloc(1, sizeof *e);
+	e = arena_zalloc(&f->arena, sizeof *e);
 	e->relid = relid;
-	e->id = id;
-	e->idlen = len;
-	e->order = f->nentries;
-	h = hash_id(relid, id, len) & (f->nbuckets - 1);
-	e->next = f->hash[h];
-	f->hash[h] = e;
+	e->id = arena_memdup(&f->arena, id, len);
+	e->idlen = (uint32_t)len;
+	s->hash = h;
+	s->e = e;
 	if ((f->nentries & (f->nentries - 1)) == 0)
 		f->all = xreallocarray(f->all, f->nentries ? f->nentries * 2 :
 		    1, sizeof *f->all);
 	f->all[f->nentries++] = e;
+	if (f->nentries * 2 > f->nslots)
+		grow(f);
 	return e;
+}
+
+/* Fill unknown columns of v from the same-named known ones of tuple t. */
+static void
+fill_from_tuple(struct diff_fold *f, struct diff_vals *v,
+    const struct pgtt_tuple *t, const struct relv *rv)
+{
+	const struct pgtt_col	*c;
+	struct diff_col		*d;
+	size_t			 i, k;
+	char			*p;
+
+	for (i = 0; i < v->ncols; i++) {
+		d = &v->cols[i];
+		if (d->kind != COL_TOAST)
+			continue;
+		for (k = 0; k < t->ncols && k < rv->rel->ncols; k++)
+			if (rv->rel->cols[k].name == d->name ||
+			    strcmp(rv->rel->cols[k].name, d->name) == 0)
+				break;
+		if (k == t->ncols || k == rv->rel->ncols ||
+		    (c = &t->cols[k])->kind == COL_TOAST)
+			continue;
+		d->kind = c->kind;
+		if (c->kind == COL_TEXT) {
+			p = arena_alloc(&f->arena, (size_t)c->len + 1);
+			memcpy(p, c->val, c->len);
+			p[c->len] = '\0';
+			d->val = p;
+			d->len = c->len;
+		}
+	}
+}
+
+/* The entry of the identity in f->ident, made if new. */
+static struct entry *
+entry_of(struct diff_fold *f, uint32_t relid, int *made)
+{
+	struct slot	*s;
+	uint64_t	 h;
+
+	h = hash_id(relid, f->ident.data, f->ident.len);
+	s = probe(f, relid, f->ident.data, f->ident.len, h);
+	if ((*made = s->e == NULL))
+		return add(f, s, relid, f->ident.data, f->ident.len, h);
+	return s->e;
 }
 
 /* The table record of relid, made or renamed after rel. */
 static struct tbl *
-table_of(struct diff_fold *f, uint32_t relid, const struct pgtt_relation *rel)
+table_of(struct diff_fold *f, const struct pgtt_relation *rel)
 {
 	size_t	i;
 
 	for (i = 0; i < f->ntbls; i++)
-		if (f->tbls[i].relid == relid)
+		if (f->tbls[i].relid == rel->relid)
 			break;
 	if (i == f->ntbls) {
 		f->tbls = xreallocarray(f->tbls, f->ntbls + 1,
 		    sizeof *f->tbls);
 		memset(&f->tbls[i], 0, sizeof f->tbls[i]);
-		f->tbls[i].relid = relid;
+		f->tbls[i].relid = rel->relid;
 		f->ntbls++;
 	}
-	if (rel != NULL) {
-		free(f->tbls[i].schema);
-		free(f->tbls[i].name);
-		f->tbls[i].schema = xstrdup(rel->schema);
-		f->tbls[i].name = xstrdup(rel->name);
-	}
+	f->tbls[i].schema = rel->schema;
+	f->tbls[i].name = rel->name;
 	return &f->tbls[i];
 }
 
 /* The entry of the row a change found (old row, or new for an insert). */
 static struct entry *
 touch(struct diff_fold *f, const struct pgtt_change *ch,
-    const struct pgtt_relation *rel, const struct pgtt_tuple *t,
-    int inserting)
+    const struct relv *rv, const struct pgtt_tuple *t, int inserting)
 {
 	struct entry	*e;
-	size_t		 len;
-	char		*id;
+	int		 made;
 
-	id = ident_bytes(t, rel, &len);
-	if ((e = lookup(f, ch->relid, id, len)) != NULL) {
-		free(id);
-		return e;
-	}
-	e = add(f, ch->relid, id, len);
-	if (inserting)
-		return e;	/* absent at A */
-	vals_from_tuple(&e->row.before, t, rel, ch->old_kind != OLD_FULL);
+	ident_of(f, t, rv);
+	e = entry_of(f, ch->relid, &made);
+	if (!made || inserting)
+		return e;	/* an insert: absent at A */
+	vals_from_tuple(f, &e->row.before, t, rv, ch->old_kind != OLD_FULL);
 	e->lookback = vals_unknown(&e->row.before);
-	vals_copy(&e->row.after, &e->row.before);
+	e->lb_lsn = ch->commit_lsn;
+	e->lb_seq = ch->seq;
 	return e;
+}
+
+/* The row at B as the fold stands. */
+static const struct diff_vals *
+after_of(const struct entry *e)
+{
+	return e->after_set ? &e->row.after : &e->row.before;
 }
 
 /* The entry whose unknown values stand for those of e at B. */
@@ -340,46 +426,46 @@ source_of(struct entry *e)
 /* Fold one row change of rel. */
 static void
 fold_row(struct diff_fold *f, const struct pgtt_change *ch,
-    const struct pgtt_relation *rel)
+    const struct relv *rv)
 {
 	struct entry		*e, *e2;
 	struct diff_vals	 nv;
 	const struct pgtt_tuple	*old;
-	char			*nid;
-	size_t			 nlen;
+	int			 made;
 
 	switch (ch->kind) {
 	case CHANGE_INSERT:
-		e = touch(f, ch, rel, &ch->new, 1);
-		vals_done(&e->row.after);
-		vals_from_tuple(&e->row.after, &ch->new, rel, 0);
+		e = touch(f, ch, rv, &ch->new, 1);
+		vals_from_tuple(f, &e->row.after, &ch->new, rv, 0);
+		e->after_set = 1;
 		e->inherit = NULL;
 		break;
 	case CHANGE_DELETE:
-		e = touch(f, ch, rel, &ch->old, 0);
-		vals_done(&e->row.after);
+		e = touch(f, ch, rv, &ch->old, 0);
+		memset(&e->row.after, 0, sizeof e->row.after);
+		e->after_set = 1;
 		break;
 	case CHANGE_UPDATE:
 		old = ch->old_kind != OLD_NONE ? &ch->old : &ch->new;
-		e = touch(f, ch, rel, old, 0);
-		memset(&nv, 0, sizeof nv);
-		vals_from_tuple(&nv, &ch->new, rel, 0);
-		vals_fill(&nv, &e->row.after);	/* unchanged TOAST */
-		nid = ident_bytes(&ch->new, rel, &nlen);
-		if (nlen == e->idlen && memcmp(nid, e->id, nlen) == 0) {
-			free(nid);
-			vals_done(&e->row.after);
+		e = touch(f, ch, rv, old, 0);
+		vals_from_tuple(f, &nv, &ch->new, rv, 0);
+		vals_fill(&nv, after_of(e));	/* unchanged TOAST */
+		if (old != &ch->new)
+			ident_of(f, &ch->new, rv);
+		if (f->ident.len == e->idlen &&
+		    memcmp(f->ident.data, e->id, e->idlen) == 0) {
 			e->row.after = nv;
+			e->after_set = 1;
 			break;
 		}
 		/* A new identity: a delete and an insert. */
-		if ((e2 = lookup(f, ch->relid, nid, nlen)) != NULL)
-			free(nid);
-		else
-			e2 = add(f, ch->relid, nid, nlen);
-		vals_done(&e->row.after);
-		vals_done(&e2->row.after);
+		e2 = entry_of(f, ch->relid, &made);
+		if (e2 == e)	/* cannot be: the identities differ */
+			break;
+		memset(&e->row.after, 0, sizeof e->row.after);
+		e->after_set = 1;
 		e2->row.after = nv;
+		e2->after_set = 1;
 		e2->inherit = source_of(e);
 		break;
 	default:
@@ -395,42 +481,11 @@ fold_truncate(struct diff_fold *f, uint32_t relid)
 
 	for (i = 0; i < f->nentries; i++)
 		if (f->all[i]->relid == relid) {
-			vals_done(&f->all[i]->row.after);
+			memset(&f->all[i]->row.after, 0,
+			    sizeof f->all[i]->row.after);
+			f->all[i]->after_set = 1;
 			f->all[i]->inherit = NULL;
 		}
-}
-
-/* The relation version a change is read with, cached per transaction. */
-static const struct pgtt_relation *
-rel_for(struct diff_fold *f, struct journal_iter *it,
-    const struct pgtt_change *ch, uint32_t relid)
-{
-	struct pgtt_err	err;
-
-	if (f->rel != NULL && f->rel->relid == relid &&
-	    f->rel_lsn == ch->commit_lsn)
-		return f->rel;
-	free(f->rel);
-	f->rel = NULL;
-	err_clear(&err);
-	if (journal_iter_relation_at(it, relid, ch->commit_lsn, ch->seq,
-	    &f->rel, &err) != 0) {
-		f->rel = NULL;
-		return NULL;
-	}
-	f->rel_lsn = ch->commit_lsn;
-	return f->rel;
-}
-
-/* Does relation rel pass the table filter? */
-static int
-wanted(const struct pgtt_relation *rel, const char *schema,
-    const char *table)
-{
-	if (table == NULL)
-		return 1;
-	return strcmp(rel->name, table) == 0 && (schema == NULL ||
-	    strcmp(rel->schema, schema) == 0);
 }
 
 /* The DDL statement of a change: the query of pgtt's JSON, or raw. */
@@ -458,33 +513,34 @@ ddl_sql(const struct pgtt_change *ch)
 /* One change of the window. */
 static void
 fold_change(struct diff *d, struct journal_iter *it,
-    const struct pgtt_change *ch, const char *schema, const char *table)
+    const struct pgtt_change *ch)
 {
-	struct diff_fold		*f = d->fold;
-	const struct pgtt_relation	*rel;
-	size_t				 i;
+	struct diff_fold	*f = d->fold;
+	struct relv		*rv;
+	size_t			 i;
 
 	d->changes++;
 	switch (ch->kind) {
 	case CHANGE_INSERT:
 	case CHANGE_UPDATE:
 	case CHANGE_DELETE:
-		if ((rel = rel_for(f, it, ch, ch->relid)) == NULL ||
-		    (ch->kind == CHANGE_DELETE && ch->old_kind == OLD_NONE)) {
+		if ((rv = relv_for(f, it, ch->relid, ch->commit_lsn,
+		    ch->seq)) == NULL || (ch->kind == CHANGE_DELETE &&
+		    ch->old_kind == OLD_NONE)) {
 			d->skipped++;
 			return;
 		}
-		if (!wanted(rel, schema, table))
+		if (!rv->wanted)
 			return;
-		table_of(f, ch->relid, rel);
-		fold_row(f, ch, rel);
+		table_of(f, rv->rel);
+		fold_row(f, ch, rv);
 		break;
 	case CHANGE_TRUNCATE:
 		for (i = 0; i < ch->nrelids; i++) {
-			if ((rel = rel_for(f, it, ch, ch->relids[i])) == NULL ||
-			    !wanted(rel, schema, table))
+			if ((rv = relv_for(f, it, ch->relids[i],
+			    ch->commit_lsn, ch->seq)) == NULL || !rv->wanted)
 				continue;
-			table_of(f, ch->relids[i], rel)->truncated = 1;
+			table_of(f, rv->rel)->truncated = 1;
 			fold_truncate(f, ch->relids[i]);
 		}
 		break;
@@ -506,11 +562,10 @@ fold_change(struct diff *d, struct journal_iter *it,
  */
 static int
 fold_chunk(struct journal *j, struct diff *d, pgtt_lsn *lsn, uint32_t *seq,
-    const char *schema, const char *table, struct pgtt_err *err)
+    struct pgtt_err *err)
 {
 	struct journal_iter	*it;
 	struct pgtt_change	*ch;
-	struct pgtt_txn		*txn;
 	struct pgtt_err		 e2;
 	pgtt_lsn		 cur = LSN_INVALID, next;
 	size_t			 n = 0;
@@ -526,8 +581,7 @@ fold_chunk(struct journal *j, struct diff *d, pgtt_lsn *lsn, uint32_t *seq,
 			break;
 		}
 		if (ch->commit_lsn != cur) {
-			if (journal_iter_txn_get(it, ch->commit_lsn, &txn,
-			    &e2) != 0) {
+			if (!journal_iter_txn_exists(it, ch->commit_lsn)) {
 				/* Abandoned: pass over; still written: stop. */
 				if (journal_seek_lsn(j, ch->commit_lsn + 1,
 				    &next, &e2) == 0 && next < d->to) {
@@ -539,10 +593,9 @@ fold_chunk(struct journal *j, struct diff *d, pgtt_lsn *lsn, uint32_t *seq,
 				ret = 0;
 				break;
 			}
-			free(txn);
 			cur = ch->commit_lsn;
 		}
-		fold_change(d, it, ch, schema, table);
+		fold_change(d, it, ch);
 		*lsn = ch->commit_lsn;
 		*seq = ch->seq;
 		free(ch);
@@ -554,84 +607,211 @@ fold_chunk(struct journal *j, struct diff *d, pgtt_lsn *lsn, uint32_t *seq,
 		if (++n == CHUNK)
 			break;
 	}
-	free(d->fold->rel);
-	d->fold->rel = NULL;
 	journal_iter_close(it);
 	return ret;
 }
 
+/* Same identity as e's, in f->ident? */
+static int
+same_id(const struct diff_fold *f, const struct entry *e)
+{
+	return f->ident.len == e->idlen &&
+	    memcmp(f->ident.data, e->id, e->idlen) == 0;
+}
+
 /*
- * Walk back from A for the values at A the window did not hold: the last
- * insert or update before A that left a row with the same identity.
+ * What an older change of e's table says about e's row at A.  Returns 1
+ * when the search is over (its values are known, or the row was gone),
+ * 0 to look further back.
  */
 static int
-look_back(struct journal *j, struct diff *d, struct pgtt_err *err)
+lookback_take(struct diff_fold *f, struct entry *e,
+    const struct pgtt_change *ch, const struct relv *rv)
 {
-	struct diff_fold		*f = d->fold;
-	struct journal_iter		*it;
-	struct pgtt_change		*ch;
-	const struct pgtt_relation	*rel;
-	const struct pgtt_tuple		*t;
-	struct diff_vals		 v;
-	struct entry			*e;
-	size_t				 i, pending = 0, scanned = 0, len;
-	struct pgtt_txn			*txn;
-	struct pgtt_err			 e2;
-	pgtt_lsn			 cur = LSN_INVALID;
-	char				*id;
-	int				 ret = 0, known = 0;
+	if (ch->kind == CHANGE_INSERT || ch->kind == CHANGE_UPDATE) {
+		ident_of(f, &ch->new, rv);
+		if (same_id(f, e)) {
+			fill_from_tuple(f, &e->row.before, &ch->new, rv);
+			e->lookback = vals_unknown(&e->row.before);
+			return !e->lookback;
+		}
+	}
+	if ((ch->kind == CHANGE_UPDATE || ch->kind == CHANGE_DELETE) &&
+	    ch->old_kind != OLD_NONE) {
+		/* Deleted or moved away: nothing older holds the row at A. */
+		ident_of(f, &ch->old, rv);
+		if (same_id(f, e)) {
+			e->lookback = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
 
-	for (i = 0; i < f->nentries; i++)
-		pending += f->all[i]->lookback;
-	if (pending == 0)
+/*
+ * Read transactions stay short: the listener cannot grow the map while
+ * one is open.  A fresh one every CHUNK steps.
+ */
+static int
+iter_refresh(struct journal *j, struct journal_iter **it, size_t *steps,
+    struct pgtt_err *err)
+{
+	if (*it != NULL && ++*steps % CHUNK != 0)
 		return 0;
-	if (journal_iter_open(j, d->from, &it, err) != 0)
+	journal_iter_close(*it);
+	*it = NULL;
+	return journal_iter_open(j, 0, it, err);
+}
+
+/*
+ * The row index gives each row's last change before A in a few page
+ * reads.  The rows go in rounds, in the order the window first touched
+ * them, which is near the order of the index and of the journal already
+ * (sorting them cost more than it saved); a row goes on to an older change
+ * while its values are still partly unknown (unchanged TOAST) or the
+ * change was another row's.
+ */
+static int
+look_back_indexed(struct journal *j, struct diff *d, struct entry **p,
+    size_t n, struct pgtt_err *err)
+{
+	struct diff_fold	*f = d->fold;
+	struct journal_iter	*it = NULL;
+	struct pgtt_change	*ch;
+	struct relv		*rv;
+	struct entry		*e;
+	size_t			 i, k, steps = 0;
+	int			 r;
+
+	while (n > 0) {
+		for (i = k = 0; i < n; i++) {
+			e = p[i];
+			if ((r = iter_refresh(j, &it, &steps, err)) != 0 ||
+			    (r = journal_iter_row_prev(it, e->relid, e->id,
+			    e->idlen, &e->lb_lsn, &e->lb_seq, err)) < 0)
+				goto out;
+			if (r == 1)
+				p[k++] = e;
+		}
+		for (i = 0, n = k, k = 0; i < n; i++) {
+			e = p[i];
+			if ((r = iter_refresh(j, &it, &steps, err)) != 0)
+				goto out;
+			/* Only committed transactions count. */
+			if (!journal_iter_txn_exists(it, e->lb_lsn)) {
+				p[k++] = e;
+				continue;
+			}
+			if ((r = journal_iter_change_get(it, e->lb_lsn,
+			    e->lb_seq, &ch, err)) != 0)
+				goto out;
+			rv = relv_for(f, it, ch->relid, ch->commit_lsn,
+			    ch->seq);
+			if (rv == NULL || !lookback_take(f, e, ch, rv))
+				p[k++] = e;
+			free(ch);
+		}
+		n = k;
+	}
+	r = 0;
+out:
+	journal_iter_close(it);
+	return r;
+}
+
+/* Is relid one of the window's tables? */
+static int
+tracked(const struct diff_fold *f, uint32_t relid)
+{
+	size_t	i;
+
+	for (i = 0; i < f->ntbls; i++)
+		if (f->tbls[i].relid == relid)
+			return 1;
+	return 0;
+}
+
+/*
+ * Without the row index (a journal an older pgtt wrote, before `since`):
+ * walk back from since, at most DIFF_LOOKBACK_MAX changes, offering each
+ * change to the rows it names.
+ */
+static int
+look_back_walk(struct journal *j, struct diff *d, pgtt_lsn since,
+    size_t pending, struct pgtt_err *err)
+{
+	struct diff_fold	*f = d->fold;
+	struct journal_iter	*it;
+	struct pgtt_change	*ch;
+	struct relv		*rv;
+	struct entry		*e;
+	const struct pgtt_tuple	*t[2];
+	pgtt_lsn		 cur = LSN_INVALID;
+	size_t			 scanned = 0, i;
+	int			 ret = 0, known = 0;
+
+	if (journal_iter_open(j, since, &it, err) != 0)
 		return err->code;
 	while (pending > 0 && scanned++ < DIFF_LOOKBACK_MAX &&
 	    (ret = journal_iter_prev(it, &ch, err)) == 1) {
-		if (ch->kind != CHANGE_INSERT && ch->kind != CHANGE_UPDATE &&
-		    ch->kind != CHANGE_DELETE) {
+		if (ch->kind < CHANGE_INSERT || ch->kind > CHANGE_DELETE ||
+		    !tracked(f, ch->relid)) {
 			free(ch);
 			continue;
 		}
-		for (i = 0; i < f->ntbls && f->tbls[i].relid != ch->relid; i++)
-			;
-		if (i < f->ntbls && ch->commit_lsn != cur) {
-			/* Only committed transactions count. */
-			known = journal_iter_txn_get(it, ch->commit_lsn, &txn,
-			    &e2) == 0;
-			if (known)
-				free(txn);
+		if (ch->commit_lsn != cur) {
+			known = journal_iter_txn_exists(it, ch->commit_lsn);
 			cur = ch->commit_lsn;
 		}
-		if (i == f->ntbls || !known ||
-		    (rel = rel_for(f, it, ch, ch->relid)) == NULL) {
+		if (!known || (rv = relv_for(f, it, ch->relid,
+		    ch->commit_lsn, ch->seq)) == NULL) {
 			free(ch);
 			continue;
 		}
-		t = ch->kind == CHANGE_DELETE ? &ch->old : &ch->new;
-		id = ident_bytes(t, rel, &len);
-		e = lookup(f, ch->relid, id, len);
-		free(id);
-		if (e != NULL && e->lookback) {
-			if (ch->kind == CHANGE_DELETE)
-				e->lookback = 0;	/* not there at A? */
-			else {
-				memset(&v, 0, sizeof v);
-				vals_from_tuple(&v, t, rel, 0);
-				vals_fill(&e->row.before, &v);
-				vals_done(&v);
-				e->lookback = vals_unknown(&e->row.before);
-			}
-			if (!e->lookback)
+		t[0] = ch->kind != CHANGE_DELETE ? &ch->new : NULL;
+		t[1] = ch->old_kind != OLD_NONE ? &ch->old : NULL;
+		for (i = 0; i < 2; i++) {
+			if (t[i] == NULL)
+				continue;
+			ident_of(f, t[i], rv);
+			e = lookup(f, ch->relid, f->ident.data, f->ident.len,
+			    hash_id(ch->relid, f->ident.data, f->ident.len));
+			if (e != NULL && e->lookback &&
+			    lookback_take(f, e, ch, rv))
 				pending--;
 		}
 		free(ch);
 	}
-	free(f->rel);
-	f->rel = NULL;
 	journal_iter_close(it);
 	return ret < 0 ? ret : 0;
+}
+
+/* Fill the values at A the window did not hold. */
+static int
+look_back(struct journal *j, struct diff *d, struct pgtt_err *err)
+{
+	struct diff_fold	*f = d->fold;
+	struct entry		**p;
+	pgtt_lsn		 since = journal_rowidx_since(j);
+	size_t			 i, n = 0;
+	int			 ret = 0;
+
+	p = xreallocarray(NULL, f->nentries + 1, sizeof *p);
+	for (i = 0; i < f->nentries; i++)
+		if (f->all[i]->lookback)
+			p[n++] = f->all[i];
+	if (n > 0 && since != UINT64_MAX)
+		ret = look_back_indexed(j, d, p, n, err);
+	if (ret == 0 && n > 0 && since > LSN_INVALID) {
+		/* What the index could not have held: the older history. */
+		for (i = n = 0; i < f->nentries; i++)
+			n += f->all[i]->lookback;
+		if (n > 0)
+			ret = look_back_walk(j, d, since < d->from ? since :
+			    d->from, n, err);
+	}
+	free(p);
+	return ret;
 }
 
 /* Compare by schema, then name. */
@@ -646,6 +826,28 @@ table_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* Mark the columns of r's row at B that differ from its row at A. */
+static size_t
+mark_changed(struct diff_fold *f, struct diff_row *r)
+{
+	const struct diff_col	*a, *b;
+	size_t			 k, n = 0;
+
+	r->changed = arena_zalloc(&f->arena, r->after.ncols + 1);
+	for (k = 0; k < r->after.ncols; k++) {
+		a = &r->after.cols[k];
+		if (a->kind == COL_TOAST)
+			continue;
+		b = k < r->before.ncols && r->before.cols[k].name == a->name ?
+		    &r->before.cols[k] : diff_vals_col(&r->before, a->name);
+		r->changed[k] = b == NULL || b->kind != a->kind ||
+		    b->len != a->len || (a->len > 0 && (a->val != b->val &&
+		    memcmp(a->val, b->val, a->len) != 0));
+		n += r->changed[k];
+	}
+	return n;
+}
+
 /* Decide each entry's net change and hand it to its table. */
 static void
 classify(struct diff *d)
@@ -653,50 +855,39 @@ classify(struct diff *d)
 	struct diff_fold	*f = d->fold;
 	struct diff_table	*t;
 	struct diff_row		*r;
-	const struct diff_col	*b;
-	size_t			 i, k, n;
+	struct entry		*e;
+	size_t			 i, n;
 
 	d->tables = xcalloc(f->ntbls + 1, sizeof *d->tables);
 	for (i = 0; i < f->ntbls; i++) {
 		d->tables[i].relid = f->tbls[i].relid;
-		d->tables[i].schema = xstrdup(f->tbls[i].schema != NULL ?
-		    f->tbls[i].schema : "?");
-		d->tables[i].name = xstrdup(f->tbls[i].name != NULL ?
-		    f->tbls[i].name : "?");
+		d->tables[i].schema = xstrdup(f->tbls[i].schema);
+		d->tables[i].name = xstrdup(f->tbls[i].name);
 		d->tables[i].truncated = f->tbls[i].truncated;
 	}
 	d->ntables = f->ntbls;
 	for (i = 0; i < f->nentries; i++) {
-		r = &f->all[i]->row;
-		if (r->after.present)
-			vals_fill(&r->after, &source_of(f->all[i])->row.before);
+		e = f->all[i];
+		r = &e->row;
+		if (!e->after_set)
+			r->after = r->before;
+		if (r->after.present && r->after.cols != r->before.cols)
+			vals_fill(&r->after, &source_of(e)->row.before);
 		r->before_unknown = vals_unknown(&r->before);
-		if (r->before.present && r->after.present) {
-			r->changed = xcalloc(r->after.ncols + 1,
-			    sizeof *r->changed);
-			for (k = n = 0; k < r->after.ncols; k++) {
-				const struct diff_col *a = &r->after.cols[k];
-
-				b = diff_vals_col(&r->before, a->name);
-				if (a->kind == COL_TOAST)
-					continue;
-				r->changed[k] = b == NULL || b->kind !=
-				    a->kind || b->len != a->len ||
-				    (a->len > 0 && memcmp(a->val, b->val,
-				    a->len) != 0);
-				n += r->changed[k];
-			}
-			r->op = n > 0 ? DIFF_UPDATED : DIFF_NONE;
-		} else if (r->before.present)
+		if (r->before.present && r->after.present)
+			r->op = mark_changed(f, r) > 0 ? DIFF_UPDATED :
+			    DIFF_NONE;
+		else if (r->before.present)
 			r->op = DIFF_DELETED;
 		else if (r->after.present)
 			r->op = DIFF_INSERTED;
 		if (r->op == DIFF_NONE)
 			continue;
-		for (t = d->tables; t->relid != f->all[i]->relid; t++)
+		for (t = d->tables; t->relid != e->relid; t++)
 			;
-		t->rows = xreallocarray(t->rows, t->nrows + 1,
-		    sizeof *t->rows);
+		if ((t->nrows & (t->nrows - 1)) == 0)
+			t->rows = xreallocarray(t->rows, t->nrows ?
+			    t->nrows * 2 : 1, sizeof *t->rows);
 		t->rows[t->nrows++] = r;
 		t->ninserted += r->op == DIFF_INSERTED;
 		t->ndeleted += r->op == DIFF_DELETED;
@@ -730,9 +921,13 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
 	d->from = from;
 	d->to = to;
 	d->fold = xcalloc(1, sizeof *d->fold);
-	d->fold->nbuckets = 1024;
-	d->fold->hash = xcalloc(d->fold->nbuckets, sizeof *d->fold->hash);
-	while ((ret = fold_chunk(j, d, &lsn, &seq, schema, table, err)) == 1)
+	arena_init(&d->fold->arena);
+	buf_init(&d->fold->ident);
+	d->fold->schema = schema;
+	d->fold->table = table;
+	d->fold->nslots = 1024;
+	d->fold->slots = xcalloc(d->fold->nslots, sizeof *d->fold->slots);
+	while ((ret = fold_chunk(j, d, &lsn, &seq, err)) == 1)
 		;
 	if (ret == 0)
 		ret = look_back(j, d, err);
@@ -750,26 +945,20 @@ void
 diff_free(struct diff *d)
 {
 	struct diff_fold	*f;
+	struct relv		*rv;
 	size_t			 i;
 
 	if (d == NULL)
 		return;
 	f = d->fold;
-	for (i = 0; i < f->nentries; i++) {
-		vals_done(&f->all[i]->row.before);
-		vals_done(&f->all[i]->row.after);
-		free(f->all[i]->row.changed);
-		free(f->all[i]->id);
-		free(f->all[i]);
-	}
-	for (i = 0; i < f->ntbls; i++) {
-		free(f->tbls[i].schema);
-		free(f->tbls[i].name);
-	}
+	for (rv = f->versions; rv != NULL; rv = rv->next)
+		free(rv->rel);
+	arena_free(&f->arena);
+	buf_done(&f->ident);
+	free(f->current);
 	free(f->tbls);
 	free(f->all);
-	free(f->hash);
-	free(f->rel);
+	free(f->slots);
 	free(f);
 	for (i = 0; i < d->ntables; i++) {
 		free(d->tables[i].schema);

@@ -11,10 +11,11 @@
  * identity is a delete plus an insert.
  *
  * Values the window does not hold (REPLICA IDENTITY DEFAULT sends only the
- * key of an old row, an unchanged TOASTed value is not sent at all) are
- * looked for in the journal before A, walking back at most
- * DIFF_LOOKBACK_MAX changes; what is not found there (the row predates
- * capture) stays unknown.
+ * key of an old row, an unchanged TOASTed value is not sent at all) come
+ * from the row's last change before A, found through the journal's row
+ * index (journal.h); a journal without a complete index is walked back
+ * instead, at most DIFF_LOOKBACK_MAX changes.  What is not found (the row
+ * predates capture) stays unknown.
  *
  * Memory: one entry per row touched in the window, holding its values at A
  * and at B, plus one line per DDL statement; the cost follows the window,
@@ -31,18 +32,18 @@
 #include "lsn.h"
 #include "record.h"
 
-#define DIFF_LOOKBACK_MAX	100000	/* changes walked back before A */
+#define DIFF_LOOKBACK_MAX	100000	/* without the row index */
 
 /*
  * One column value.  kind is COL_NULL, COL_TEXT, or COL_TOAST for a value
  * that is not known (not sent, not found looking back).
  */
 struct diff_col {
-	char		*name;
-	int		 is_key;
-	enum col_kind	 kind;
+	const char	*name;
+	const char	*val;		/* COL_TEXT; NUL-terminated too */
 	uint32_t	 len;
-	char		*val;		/* COL_TEXT; NUL-terminated too */
+	uint8_t		 kind;		/* enum col_kind */
+	uint8_t		 is_key;
 };
 
 /* A row's values, or its absence. */
@@ -68,7 +69,7 @@ struct diff_row {
 	enum diff_op	 op;
 	struct diff_vals before;	/* at A */
 	struct diff_vals after;		/* at B */
-	int		*changed;
+	uint8_t		*changed;
 	int		 before_unknown;
 };
 

@@ -86,7 +86,7 @@ jbatch_add(struct jbatch *b, int db, int op, uint64_t k1, int k1len,
 	ent->koff = b->bytes.len;
 	ent->klen = k1len + k2len;
 	buf_append(&b->bytes, key, ent->klen);
-	if (db != DB_BYTIME)
+	if (db != DB_BYTIME && db != DB_ROWIDX)
 		b->count++;
 	return ent;
 }
@@ -128,6 +128,22 @@ jbatch_put_change(struct jbatch *b, const struct pgtt_change *ch)
 {
 	jbatch_add(b, DB_CHANGE, OP_PUT, ch->commit_lsn, 8, ch->seq, 4);
 	record_encode_change(&b->bytes, ch);
+}
+
+/* Under the row's identity, the change's key; indexes count as nothing. */
+void
+jbatch_put_row(struct jbatch *b, uint32_t relid, const void *ident,
+    size_t len, pgtt_lsn lsn, uint32_t seq)
+{
+	struct jent	*ent;
+	uint8_t		 key[ROWKEY_MAX], val[12];
+
+	ent = jbatch_add(b, DB_ROWIDX, OP_PUT, 0, 0, 0, 0);
+	ent->klen = rowidx_key(key, relid, ident, len);
+	buf_append(&b->bytes, key, ent->klen);
+	be64_put(val, lsn);
+	be32_put(val + 8, seq);
+	buf_append(&b->bytes, val, sizeof val);
 }
 
 /* Keyed by relid, commit LSN and the first change it applies to. */

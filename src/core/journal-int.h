@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "record.h"
 
@@ -20,6 +21,7 @@ enum {
 	DB_BYTIME,
 	DB_CHECKPOINT,
 	DB_SESSION,
+	DB_ROWIDX,
 	DB_COUNT
 };
 
@@ -71,6 +73,37 @@ static inline uint64_t
 be64_get(const uint8_t *p)
 {
 	return ((uint64_t)be32_get(p) << 32) | be32_get(p + 4);
+}
+
+/*
+ * The row index's key: relid, then the row's identity (record_row_ident),
+ * or for an identity too long for an LMDB key a 0 byte, its length and a
+ * hash.  An identity's first byte is a column kind, never 0, so the two
+ * forms cannot meet; two long identities can share a hash, which is why a
+ * reader checks the change it finds.
+ */
+#define ROWKEY_MAX	480
+
+static inline size_t
+rowidx_key(uint8_t *key, uint32_t relid, const void *id, size_t len)
+{
+	const uint8_t	*p = id;
+	uint64_t	 h = 1469598103934665603ULL;
+	size_t		 i;
+
+	be32_put(key, relid);
+	if (4 + len <= ROWKEY_MAX) {
+		memcpy(key + 4, id, len);
+		return 4 + len;
+	}
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	key[4] = 0;
+	be32_put(key + 5, (uint32_t)len);
+	be64_put(key + 9, h);
+	return 17;
 }
 
 /* Signed times sort as unsigned once the sign bit is flipped. */

@@ -39,7 +39,8 @@
 #include "xmalloc.h"
 
 static const char *const db_names[DB_COUNT] = {
-	"meta", "txn", "change", "relation", "bytime", "checkpoint", "session"
+	"meta", "txn", "change", "relation", "bytime", "checkpoint", "session",
+	"rowidx"
 };
 
 struct journal {
@@ -52,6 +53,8 @@ struct journal {
 	unsigned int		 txns;		/* transactions open */
 	unsigned int		 waiting;	/* resizes waiting for txns */
 	int			 resizing;
+	int			 has_rowidx;	/* this process opened the index */
+	pgtt_lsn		 rowidx_since;
 };
 
 /* Transactions this thread has open, on any journal. */
@@ -69,6 +72,7 @@ struct journal_iter {
 	struct journal	*j;
 	MDB_txn		*txn;
 	MDB_cursor	*cur;
+	MDB_cursor	*rowcur;	/* row index; opened on first use */
 	uint8_t		 pos[12];
 	int		 past;
 	enum iter_at	 at;
@@ -261,9 +265,71 @@ journal_exists(const char *dir)
 }
 
 /*
+ * The row index, in the open transaction txn.  A journal of format 2 has
+ * none: a writer makes it, files under it only what comes from now on, and
+ * says so in meta "rowidx_since"; a reader goes on without it.
+ */
+static int
+open_rowidx(struct journal *j, MDB_txn *txn, int fresh)
+{
+	MDB_val		 k, v;
+	uint8_t		 key[8];
+	char		 text[LSN_BUFSIZE];
+	MDB_cursor	*cur;
+	pgtt_lsn	 since = 0;
+	int		 rc, ro = (j->flags & JOURNAL_READONLY) != 0;
+
+	j->has_rowidx = 0;
+	j->rowidx_since = UINT64_MAX;
+	rc = mdb_dbi_open(txn, "rowidx", MDB_DUPSORT | MDB_DUPFIXED,
+	    &j->dbi[DB_ROWIDX]);
+	if (rc == MDB_NOTFOUND && ro)
+		return 0;
+	if (rc == MDB_NOTFOUND) {
+		/* History before now stays out of it. */
+		rc = 0;
+		if (!fresh && (rc = mdb_cursor_open(txn, j->dbi[DB_TXN],
+		    &cur)) == 0) {
+			if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 &&
+			    k.mv_size == sizeof key)
+				since = be64_get(k.mv_data) + 1;
+			mdb_cursor_close(cur);
+		}
+		if (rc == 0)
+			rc = mdb_dbi_open(txn, "rowidx", MDB_CREATE |
+			    MDB_DUPSORT | MDB_DUPFIXED, &j->dbi[DB_ROWIDX]);
+		k.mv_data = (void *)"rowidx_since";
+		k.mv_size = strlen("rowidx_since");
+		v.mv_data = (void *)lsn_format(since, text);
+		v.mv_size = strlen(text);
+		if (rc == 0)
+			rc = mdb_put(txn, j->dbi[DB_META], &k, &v, 0);
+		if (rc != 0)
+			return rc;
+	}
+	if (rc != 0)
+		return rc;
+	k.mv_data = (void *)"rowidx_since";
+	k.mv_size = strlen("rowidx_since");
+	if ((rc = mdb_get(txn, j->dbi[DB_META], &k, &v)) == 0) {
+		snprintf(text, sizeof text, "%.*s", (int)(v.mv_size <
+		    sizeof text - 1 ? v.mv_size : sizeof text - 1),
+		    (const char *)v.mv_data);
+		if (lsn_parse(text, &since) != 0)
+			return MDB_CORRUPTED;
+	} else if (rc != MDB_NOTFOUND)
+		return rc;
+	j->has_rowidx = 1;
+	j->rowidx_since = since;
+	return 0;
+}
+
+/*
  * Check the format marker and open every sub-database, in one
  * transaction.  A foreign journal is refused before anything is created in
- * it; a fresh one gets its marker.
+ * it; a fresh one gets its marker.  Format 2 is format 3 without the row
+ * index: a writer adds the index and marks the journal 3, so an older pgtt,
+ * which would not keep the index, no longer writes to it.
  */
 static int
 open_dbs(struct journal *j, struct pgtt_err *e)
@@ -272,7 +338,8 @@ open_dbs(struct journal *j, struct pgtt_err *e)
 	MDB_val		 k, v;
 	unsigned int	 dbflags;
 	char		 have[32];
-	int		 rc, i, ro;
+	long		 format = 0;
+	int		 rc, i, ro, fresh = 0;
 
 	k.mv_data = (void *)"format";
 	k.mv_size = strlen("format");
@@ -288,22 +355,22 @@ open_dbs(struct journal *j, struct pgtt_err *e)
 		snprintf(have, sizeof have, "%.*s",
 		    (int)(v.mv_size < 31 ? v.mv_size : 31),
 		    (const char *)v.mv_data);
-		if (strtol(have, NULL, 10) != JOURNAL_FORMAT ||
+		format = strtol(have, NULL, 10);
+		if ((format != JOURNAL_FORMAT && format != 2) ||
 		    strspn(have, "0123456789") != strlen(have)) {
 			txn_end(j, txn);
 			err_set(e, PGTT_EVERSION, "journal \"%s\" has format "
-			    "%s, this pgtt reads format %d", j->dir, have,
-			    JOURNAL_FORMAT);
+			    "%s, this pgtt reads formats 2 and %d", j->dir,
+			    have, JOURNAL_FORMAT);
 			err_hint(e, "use the pgtt that wrote it, or give this "
 			    "one a new \"storage.path\"");
 			return PGTT_EVERSION;
 		}
 	} else if (rc == MDB_NOTFOUND && !ro &&
 	    (j->flags & JOURNAL_CREATE)) {
-		snprintf(have, sizeof have, "%d", JOURNAL_FORMAT);
-		v.mv_data = have;
-		v.mv_size = strlen(have);
-		rc = mdb_put(txn, j->dbi[DB_META], &k, &v, 0);
+		fresh = 1;
+		format = 2;	/* marked JOURNAL_FORMAT below */
+		rc = 0;
 	} else if (rc == MDB_NOTFOUND) {
 		txn_end(j, txn);
 		err_set(e, PGTT_EJOURNAL, "journal \"%s\" has no format marker",
@@ -311,9 +378,17 @@ open_dbs(struct journal *j, struct pgtt_err *e)
 		err_hint(e, "run \"pgtt --headless setup\" first");
 		return PGTT_EJOURNAL;
 	}
+	if (rc == 0 && format != JOURNAL_FORMAT && !ro) {
+		snprintf(have, sizeof have, "%d", JOURNAL_FORMAT);
+		v.mv_data = have;
+		v.mv_size = strlen(have);
+		rc = mdb_put(txn, j->dbi[DB_META], &k, &v, 0);
+	}
 
-	for (i = DB_META + 1; rc == 0 && i < DB_COUNT; i++)
+	for (i = DB_META + 1; rc == 0 && i < DB_ROWIDX; i++)
 		rc = mdb_dbi_open(txn, db_names[i], dbflags, &j->dbi[i]);
+	if (rc == 0)
+		rc = open_rowidx(j, txn, fresh);
 	if (rc != 0) {
 		txn_end(j, txn);
 		return jerr(j, e, PGTT_EJOURNAL, rc, "open");
@@ -357,7 +432,7 @@ journal_open(struct journal **jp, const char *dir, uint64_t map_size,
 		j->env = NULL;
 		goto fail;
 	}
-	mdb_env_set_maxdbs(j->env, 8);
+	mdb_env_set_maxdbs(j->env, 16);
 	mdb_env_set_maxreaders(j->env, 126);
 	/* An existing file keeps its own size: a smaller one would shrink it. */
 	if (!exists && map_size != 0)
@@ -502,7 +577,11 @@ jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
 		 * fills pages whole.  A key that is not past the end (a resent
 		 * transaction, the time index) takes the ordinary path.
 		 */
-		if (ent->op == OP_PUT && (ent->db == DB_CHANGE ||
+		if (ent->db == DB_ROWIDX) {
+			if (j->has_rowidx && (rc = mdb_put(txn,
+			    j->dbi[DB_ROWIDX], &k, &v, 0)) == MDB_KEYEXIST)
+				rc = 0;
+		} else if (ent->op == OP_PUT && (ent->db == DB_CHANGE ||
 		    ent->db == DB_TXN || ent->db == DB_BYTIME)) {
 			rc = mdb_put(txn, j->dbi[ent->db], &k, &v, MDB_APPEND);
 			if (rc == MDB_KEYEXIST)
@@ -705,6 +784,17 @@ relation_at_in(struct journal *j, MDB_txn *txn, uint32_t relid,
 		    v.mv_size, e)) != NULL) {
 			rel->lsn = be64_get((uint8_t *)k.mv_data + 4);
 			rel->seq = be32_get((uint8_t *)k.mv_data + 12);
+			/* Where it stops applying, so readers can cache it. */
+			rel->next_lsn = UINT64_MAX;
+			rel->next_seq = UINT32_MAX;
+			if (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0 &&
+			    k.mv_size == sizeof key &&
+			    be32_get(k.mv_data) == relid) {
+				rel->next_lsn = be64_get((uint8_t *)k.mv_data +
+				    4);
+				rel->next_seq = be32_get((uint8_t *)k.mv_data +
+				    12);
+			}
 		}
 		mdb_cursor_close(cur);
 	}
@@ -956,12 +1046,112 @@ journal_iter_relation_at(struct journal_iter *it, uint32_t relid,
 	return relation_at_in(it->j, it->txn, relid, lsn, seq, out, e);
 }
 
+/* One change by its key, in the iterator's snapshot. */
+int
+journal_iter_change_get(struct journal_iter *it, pgtt_lsn lsn, uint32_t seq,
+    struct pgtt_change **out, struct pgtt_err *e)
+{
+	struct pgtt_change	*ch;
+	MDB_val			 k, v;
+	uint8_t			 key[12];
+	char			 text[LSN_BUFSIZE];
+	int			 rc;
+
+	be64_put(key, lsn);
+	be32_put(key + 8, seq);
+	k.mv_data = key;
+	k.mv_size = sizeof key;
+	if ((rc = mdb_get(it->txn, it->j->dbi[DB_CHANGE], &k, &v)) ==
+	    MDB_NOTFOUND) {
+		return err_set(e, PGTT_ENOTFOUND, "no change %s/%u",
+		    lsn_format(lsn, text), seq);
+	}
+	if (rc != 0)
+		return jerr(it->j, e, PGTT_EJOURNAL, rc, "read");
+	if ((ch = record_decode_change(v.mv_data, v.mv_size, e)) == NULL)
+		return decode_failed(it->j, e, DB_CHANGE);
+	ch->commit_lsn = lsn;
+	ch->seq = seq;
+	*out = ch;
+	return 0;
+}
+
+/* Whether a transaction committed at lsn, without copying it out. */
+int
+journal_iter_txn_exists(struct journal_iter *it, pgtt_lsn lsn)
+{
+	MDB_val	k, v;
+	uint8_t	key[8];
+
+	be64_put(key, lsn);
+	k.mv_data = key;
+	k.mv_size = sizeof key;
+	return mdb_get(it->txn, it->j->dbi[DB_TXN], &k, &v) == 0;
+}
+
+/*
+ * The row's entries are duplicates of one key, sorted by change key: find
+ * the first at or after the bound, and step to the one before it.
+ */
+int
+journal_iter_row_prev(struct journal_iter *it, uint32_t relid,
+    const void *ident, size_t len, pgtt_lsn *lsn, uint32_t *seq,
+    struct pgtt_err *e)
+{
+	MDB_val	k, v;
+	uint8_t	key[ROWKEY_MAX], bound[12];
+	int	rc;
+
+	if (!it->j->has_rowidx)
+		return 0;
+	if (it->rowcur == NULL && (rc = mdb_cursor_open(it->txn,
+	    it->j->dbi[DB_ROWIDX], &it->rowcur)) != 0) {
+		it->rowcur = NULL;
+		return jerr(it->j, e, PGTT_EJOURNAL, rc, "read");
+	}
+	k.mv_data = key;
+	k.mv_size = rowidx_key(key, relid, ident, len);
+	be64_put(bound, *lsn);
+	be32_put(bound + 8, *seq);
+	v.mv_data = bound;
+	v.mv_size = sizeof bound;
+	rc = mdb_cursor_get(it->rowcur, &k, &v, MDB_GET_BOTH_RANGE);
+	if (rc == 0)
+		rc = mdb_cursor_get(it->rowcur, &k, &v, MDB_PREV_DUP);
+	else if (rc == MDB_NOTFOUND) {
+		/* No key, or every entry of it is before the bound. */
+		k.mv_data = key;
+		k.mv_size = rowidx_key(key, relid, ident, len);
+		if ((rc = mdb_cursor_get(it->rowcur, &k, &v, MDB_SET)) == 0)
+			rc = mdb_cursor_get(it->rowcur, &k, &v,
+			    MDB_LAST_DUP);
+	}
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return jerr(it->j, e, PGTT_EJOURNAL, rc, "read");
+	if (v.mv_size != sizeof bound)
+		return bad_key(it->j, e, DB_ROWIDX);
+	*lsn = be64_get(v.mv_data);
+	*seq = be32_get((uint8_t *)v.mv_data + 8);
+	return 1;
+}
+
+/* From the row index's opening, for the life of the process. */
+pgtt_lsn
+journal_rowidx_since(struct journal *j)
+{
+	return j->has_rowidx ? j->rowidx_since : UINT64_MAX;
+}
+
 /* Ends the read transaction so the map can grow again. */
 void
 journal_iter_close(struct journal_iter *it)
 {
 	if (it == NULL)
 		return;
+	if (it->rowcur != NULL)
+		mdb_cursor_close(it->rowcur);
 	mdb_cursor_close(it->cur);
 	txn_end(it->j, it->txn);
 	free(it);

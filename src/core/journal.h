@@ -22,7 +22,7 @@
 #include "lsn.h"
 #include "record.h"
 
-#define JOURNAL_FORMAT	2	/* bump on any incompatible change */
+#define JOURNAL_FORMAT	3	/* bump on any incompatible change */
 
 struct journal;
 struct jbatch;
@@ -71,6 +71,14 @@ void	 jbatch_put_meta_lsn(struct jbatch *, const char *key, pgtt_lsn);
 void	 jbatch_put_txn(struct jbatch *, const struct pgtt_txn *);
 void	 jbatch_put_change(struct jbatch *, const struct pgtt_change *);
 void	 jbatch_put_relation(struct jbatch *, const struct pgtt_relation *);
+/*
+ * The row index: under the identity (record_row_ident) of each row an
+ * insert, update or delete touched, the change's key.  The writer puts
+ * one entry per identity the change names (an update of a row's key
+ * names two), in the same batch as the change.
+ */
+void	 jbatch_put_row(struct jbatch *, uint32_t relid, const void *ident,
+	    size_t len, pgtt_lsn, uint32_t seq);
 /* id 0 gets the next free id at commit. */
 void	 jbatch_put_checkpoint(struct jbatch *, const struct pgtt_checkpoint *);
 void	 jbatch_put_session(struct jbatch *, const struct pgtt_session *);
@@ -146,7 +154,28 @@ int	 journal_iter_txn_get(struct journal_iter *, pgtt_lsn,
 int	 journal_iter_relation_at(struct journal_iter *, uint32_t relid,
 	    pgtt_lsn, uint32_t seq, struct pgtt_relation **,
 	    struct pgtt_err *);
+/* The change with key (lsn, seq) in the iterator's snapshot. */
+int	 journal_iter_change_get(struct journal_iter *, pgtt_lsn, uint32_t seq,
+	    struct pgtt_change **, struct pgtt_err *);
+/* 1 if a transaction committed at lsn is in the snapshot, else 0. */
+int	 journal_iter_txn_exists(struct journal_iter *, pgtt_lsn);
+/*
+ * The newest change keyed before (*lsn, *seq) that the row index files
+ * under (relid, ident); its key goes to *lsn, *seq.  Returns 1, 0 when
+ * there is none (or no index), or a negative code.  A long identity is
+ * filed under a hash, so the change may be another row's: check it.
+ */
+int	 journal_iter_row_prev(struct journal_iter *, uint32_t relid,
+	    const void *ident, size_t len, pgtt_lsn *lsn, uint32_t *seq,
+	    struct pgtt_err *);
 void	 journal_iter_close(struct journal_iter *);
+
+/*
+ * Every change committed at or after this LSN is in the row index: 0 for
+ * journal that has had it from the start, the head at the time for one an
+ * older pgtt wrote, UINT64_MAX when this process sees no index.
+ */
+pgtt_lsn journal_rowidx_since(struct journal *);
 
 /* All checkpoints / sessions in id order; free each element, then the array. */
 int	 journal_checkpoints(struct journal *, struct pgtt_checkpoint ***,

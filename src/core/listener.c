@@ -54,6 +54,8 @@ struct relcache {
 	uint32_t	 relid;
 	uint8_t		*enc;		/* encoding of the newest version */
 	size_t		 len;
+	uint8_t		*is_key;	/* its replica identity columns */
+	uint16_t	 ncols;
 };
 
 struct listener {
@@ -82,6 +84,7 @@ struct listener {
 	struct pgtt_col		*cols;		/* scratch: old then new */
 	size_t			 cols_cap;
 	struct buf		 enc;
+	struct buf		 ident;		/* scratch: row identities */
 };
 
 static int64_t
@@ -230,8 +233,90 @@ put_change(struct listener *l, struct pgtt_change *ch)
 	batch_touch(l);
 }
 
+/* Remember which columns identify rows of a relation version. */
 static void
-on_row(struct listener *l, const struct pgo_event *ev)
+relcache_set_keys(struct relcache *rc, const struct pgtt_relation *rel)
+{
+	uint16_t	i;
+
+	free(rc->is_key);
+	rc->ncols = rel->ncols;
+	rc->is_key = xcalloc((size_t)rel->ncols + 1, 1);
+	for (i = 0; i < rel->ncols; i++)
+		rc->is_key[i] = rel->cols[i].is_key != 0;
+}
+
+/*
+ * The cache entry of relid, made from the newest stored version when this
+ * connection has not sent the relation yet.  NULL with err set on a
+ * journal failure; an entry without enc when the journal has no version.
+ */
+static struct relcache *
+relcache_get(struct listener *l, uint32_t relid, struct pgtt_err *err)
+{
+	struct pgtt_relation	*stored;
+	struct relcache		*rc;
+	struct buf		 old;
+	size_t			 i;
+
+	for (i = 0; i < l->nrels; i++)
+		if (l->rels[i].relid == relid)
+			return &l->rels[i];
+	l->rels = xreallocarray(l->rels, l->nrels + 1, sizeof *l->rels);
+	rc = &l->rels[l->nrels++];
+	memset(rc, 0, sizeof *rc);
+	rc->relid = relid;
+	if (journal_relation_at(l->o.journal, relid, UINT64_MAX, UINT32_MAX,
+	    &stored, err) == 0) {
+		buf_init(&old);
+		record_encode_relation(&old, stored);
+		rc->enc = old.data;
+		rc->len = old.len;
+		relcache_set_keys(rc, stored);
+		free(stored);
+	} else if (err->code != PGTT_ENOTFOUND) {
+		l->nrels--;
+		return NULL;
+	}
+	err_clear(err);
+	return rc;
+}
+
+/*
+ * File the change in the row index under the identity of the row it
+ * found (old) and of the row it left (new), once when they are the same.
+ */
+static int
+index_row(struct listener *l, const struct pgtt_change *ch,
+    struct pgtt_err *err)
+{
+	struct relcache	*rc;
+	size_t		 oldlen, newlen;
+
+	if ((rc = relcache_get(l, ch->relid, err)) == NULL) {
+		l->fatal = 1;
+		return err->code;
+	}
+	buf_reset(&l->ident);
+	if (ch->old_kind != OLD_NONE) {
+		record_row_ident(&l->ident, &ch->old, rc->is_key, rc->ncols);
+		jbatch_put_row(l->batch, ch->relid, l->ident.data,
+		    l->ident.len, ch->commit_lsn, ch->seq);
+	}
+	oldlen = l->ident.len;
+	if (ch->kind == CHANGE_DELETE)
+		return 0;
+	record_row_ident(&l->ident, &ch->new, rc->is_key, rc->ncols);
+	newlen = l->ident.len - oldlen;
+	if (ch->old_kind == OLD_NONE || newlen != oldlen ||
+	    memcmp(l->ident.data, l->ident.data + oldlen, newlen) != 0)
+		jbatch_put_row(l->batch, ch->relid, l->ident.data + oldlen,
+		    newlen, ch->commit_lsn, ch->seq);
+	return 0;
+}
+
+static int
+on_row(struct listener *l, const struct pgo_event *ev, struct pgtt_err *err)
 {
 	struct pgtt_change	ch;
 	size_t			need;
@@ -253,6 +338,7 @@ on_row(struct listener *l, const struct pgo_event *ev)
 		ch.new = to_tuple(l, &ev->u.change.new,
 		    ev->u.change.old.ncols);
 	put_change(l, &ch);
+	return index_row(l, &ch, err);
 }
 
 /*
@@ -294,34 +380,12 @@ on_relation(struct listener *l, const struct pgo_event *ev,
 	buf_reset(&l->enc);
 	record_encode_relation(&l->enc, &rel);
 
-	for (i = 0; i < l->nrels; i++)
-		if (l->rels[i].relid == rel.relid) {
-			rc = &l->rels[i];
-			break;
-		}
-	if (rc == NULL) {
-		struct pgtt_relation	*stored;
-		struct buf		 old;
-
-		l->rels = xreallocarray(l->rels, l->nrels + 1,
-		    sizeof *l->rels);
-		rc = &l->rels[l->nrels++];
-		memset(rc, 0, sizeof *rc);
-		rc->relid = rel.relid;
-		if (journal_relation_at(l->o.journal, rel.relid, UINT64_MAX,
-		    UINT32_MAX, &stored, err) == 0) {
-			buf_init(&old);
-			record_encode_relation(&old, stored);
-			rc->enc = old.data;
-			rc->len = old.len;
-			free(stored);
-		} else if (err->code != PGTT_ENOTFOUND) {
-			free(defs);
-			l->fatal = 1;
-			return err->code;
-		}
-		err_clear(err);
+	if ((rc = relcache_get(l, rel.relid, err)) == NULL) {
+		free(defs);
+		l->fatal = 1;
+		return err->code;
 	}
+	relcache_set_keys(rc, &rel);
 	if (rc->enc == NULL || rc->len != l->enc.len ||
 	    memcmp(rc->enc, l->enc.data, rc->len) != 0) {
 		jbatch_put_relation(l->batch, &rel);
@@ -395,8 +459,7 @@ on_event(struct listener *l, const struct pgo_event *ev, struct pgtt_err *err)
 	case PGO_INSERT:
 	case PGO_UPDATE:
 	case PGO_DELETE:
-		on_row(l, ev);
-		break;
+		return on_row(l, ev, err);
 	case PGO_TRUNCATE:
 		memset(&ch, 0, sizeof ch);
 		ch.kind = CHANGE_TRUNCATE;
@@ -701,6 +764,7 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 	l.last_commit = st.last_lsn;
 	l.batch = jbatch_new();
 	buf_init(&l.enc);
+	buf_init(&l.ident);
 
 	for (;;) {
 		l.dec = pgo_decoder_new(1);
@@ -752,11 +816,14 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 
 	if (out != NULL)
 		*out = l.progress;
-	for (i = 0; i < l.nrels; i++)
+	for (i = 0; i < l.nrels; i++) {
 		free(l.rels[i].enc);
+		free(l.rels[i].is_key);
+	}
 	free(l.rels);
 	free(l.cols);
 	buf_done(&l.enc);
+	buf_done(&l.ident);
 	jbatch_free(l.batch);
 	return ret;
 }

@@ -737,3 +737,35 @@ change_kind_name(enum change_kind k)
 	}
 	return "unknown";
 }
+
+/* A row's identity bytes (record.h). */
+void
+record_row_ident(struct buf *out, const struct pgtt_tuple *t,
+    const uint8_t *is_key, size_t nflags)
+{
+	uint8_t	hdr[5];
+	size_t	i, n, any = 0;
+
+	n = t->ncols < nflags ? t->ncols : nflags;
+	for (i = 0; i < nflags && !any; i++)
+		any = is_key[i];
+	if (!any)
+		n = t->ncols;
+	for (i = 0; i < n; i++) {
+		const struct pgtt_col	*c = &t->cols[i];
+
+		if (any && !is_key[i])
+			continue;
+		hdr[0] = (uint8_t)c->kind;
+		if (c->kind != COL_TEXT) {
+			buf_append(out, hdr, 1);
+			continue;
+		}
+		hdr[1] = c->len >> 24;
+		hdr[2] = c->len >> 16;
+		hdr[3] = c->len >> 8;
+		hdr[4] = c->len;
+		buf_append(out, hdr, sizeof hdr);
+		buf_append(out, c->val, c->len);
+	}
+}

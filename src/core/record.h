@@ -87,6 +87,8 @@ struct pgtt_relation {
 	uint32_t	 relid;		/* key, with lsn and seq */
 	pgtt_lsn	 lsn;		/* first seen in the txn with this commit LSN */
 	uint32_t	 seq;		/* ... for its changes from this seq on */
+	pgtt_lsn	 next_lsn;	/* the next version's lsn and seq, */
+	uint32_t	 next_seq;	/* or UINT64_MAX: set by the journal */
 	const char	*schema;
 	const char	*name;
 	char		 replident;	/* 'd', 'n', 'f', 'i' */
@@ -146,5 +148,16 @@ struct pgtt_checkpoint	*record_decode_checkpoint(const void *, size_t, struct pg
 struct pgtt_session	*record_decode_session(const void *, size_t, struct pgtt_err *);
 
 const char	*change_kind_name(enum change_kind);	/* "insert", ... */
+
+/*
+ * The identity of a row, appended to out: for each column is_key[] flags
+ * (every column when none of the nflags is set), its kind, and for a text
+ * value its length (u32, big-endian) and bytes.  Column names and
+ * positions are left out, so adding, dropping or renaming other columns
+ * keeps a row's identity.  The diff fold and the journal's row index
+ * (journal.h) use the same bytes.
+ */
+void	record_row_ident(struct buf *out, const struct pgtt_tuple *,
+	    const uint8_t *is_key, size_t nflags);
 
 #endif

@@ -168,6 +168,41 @@ echo "$OUT" | psql -X -q -v ON_ERROR_STOP=1 "$(pg_dsn src copy)" >/dev/null 2>"$
 is "$?" 0 "and runs on a copy of f at B" || diag "$(cat "$TEST_ROOT/apply.err")"
 is "$(sql src copy "COPY (SELECT * FROM f ORDER BY a, b) TO STDOUT")" "$(cat "$TEST_ROOT/C.f")" "f is then as at C"
 
+# --- far back: the row index finds a row's last change however old ---
+sql src app "INSERT INTO t VALUES (500, 'far', NULL, 5)"
+sql src app "CREATE TABLE noise (id int PRIMARY KEY)"
+sql src app "INSERT INTO noise SELECT g FROM generate_series(1, 150000) g"
+check_ok "checkpoint D, 150,000 changes later" -c "$W/config.yaml" --headless checkpoint create D
+sql src app "UPDATE t SET v = 'near' WHERE id = 500"
+# Row 3: inserted before A with a TOASTed value that no update since sent.
+sql src app "DELETE FROM t WHERE id = 3"
+check_ok "checkpoint E" -c "$W/config.yaml" --headless checkpoint create E
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+P --headless --json diff D E
+is "$RC" 0 "diff D E --json"
+is "$(echo "$OUT" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
+	($t) = grep { $_->{table} eq "t" } @{$d->{tables}};
+	print JSON::PP->new->canonical->encode($t->{updated}[0])')" \
+	'{"after":{"v":"near"},"before":{"v":"far"},"key":{"id":"500"}}' \
+	"an old value 150,000 changes back is found, not unknown"
+is "$(echo "$OUT" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
+	($t) = grep { $_->{table} eq "t" } @{$d->{tables}};
+	$r = $t->{deleted}[0];
+	print join(" ", $r->{id}, $r->{v}, $r->{w}, length $r->{big})')" \
+	"3 trois 1 10000" \
+	"a deleted row's values, the TOASTed one from its insert under two updates"
+P --headless --json diff D E --stat
+is "$(echo "$OUT" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
+	($t) = grep { $_->{table} eq "t" } @{$d->{tables}};
+	print join(" ", $d->{changes}, $t->{inserted}, $t->{deleted}, $t->{updated})')" \
+	"2 0 1 1" "--stat --json: the changes folded and the counts per table"
+FROM_TO=$(echo "$OUT" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
+	print "$d->{from} to $d->{to}"')
+P --headless diff D E --stat
+is "$OUT" "from $FROM_TO: 1 tables changed
+public.t: 0 inserted, 1 deleted, 1 updated" "--stat as text: the counts only"
+check_fail "--stat with --format sql" 2 -c "$W/config.yaml" --headless diff D E --stat --format sql
+
 check_fail "an unknown point" 2 -c "$W/config.yaml" --headless diff A nowhere
 check_fail "points the wrong way round" 2 -c "$W/config.yaml" --headless diff B A
 check_fail "one point" 2 -c "$W/config.yaml" --headless diff A

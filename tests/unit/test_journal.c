@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <lmdb.h>
 
 #include "core/journal.h"
 #include "core/xmalloc.h"
@@ -305,7 +306,7 @@ test_format_mismatch(void **state)
 	assert_int_equal(journal_open(&j, f->dir, 0, 0, &e), PGTT_EVERSION);
 	assert_null(j);
 	snprintf(want, sizeof want,
-	    "journal \"%s\" has format 999, this pgtt reads format %d",
+	    "journal \"%s\" has format 999, this pgtt reads formats 2 and %d",
 	    f->dir, JOURNAL_FORMAT);
 	assert_string_equal(e.msg, want);
 	assert_true(e.hint[0] != '\0');
@@ -892,6 +893,141 @@ test_iter_lookups(void **state)
 	journal_close(j);
 }
 
+/* The newest entry of ident before (lsn, seq), asserted. */
+static void
+row_prev(struct journal_iter *it, const char *ident, size_t len,
+    pgtt_lsn lsn, uint32_t seq, int want_rc, pgtt_lsn want_lsn,
+    uint32_t want_seq)
+{
+	struct pgtt_err	e;
+
+	err_clear(&e);
+	assert_int_equal(journal_iter_row_prev(it, 16384, ident, len, &lsn,
+	    &seq, &e), want_rc);
+	if (want_rc == 1) {
+		assert_true(lsn == want_lsn);
+		assert_int_equal(seq, want_seq);
+	}
+}
+
+static void
+test_row_index(void **state)
+{
+	struct fixture		*f = *state;
+	struct journal		*j;
+	struct journal_iter	*it;
+	struct jbatch		*b;
+	struct pgtt_err		 e;
+	char			 longid[700], other[700];
+
+	memset(longid, 'x', sizeof longid);
+	memcpy(other, longid, sizeof other);
+	other[sizeof other - 1] = 'y';
+	j = open_ok(f->dir, 0, JOURNAL_CREATE);
+	assert_true(journal_rowidx_since(j) == 0);
+	b = jbatch_new();
+	jbatch_put_row(b, 16384, "tA", 2, 300, 0);
+	jbatch_put_row(b, 16384, "tA", 2, 100, 0);
+	jbatch_put_row(b, 16384, "tA", 2, 200, 1);
+	jbatch_put_row(b, 16384, "tB", 2, 150, 0);
+	jbatch_put_row(b, 16385, "tA", 2, 250, 0);	/* another table */
+	jbatch_put_row(b, 16384, longid, sizeof longid, 250, 0);
+	jbatch_put_row(b, 16384, other, sizeof other, 260, 0);
+	assert_int_equal(jbatch_count(b), 0);	/* index entries: no records */
+	commit_ok(j, b);
+
+	assert_int_equal(journal_iter_open(j, 0, &it, &e), 0);
+	row_prev(it, "tA", 2, UINT64_MAX, UINT32_MAX, 1, 300, 0);
+	row_prev(it, "tA", 2, 300, 0, 1, 200, 1);
+	row_prev(it, "tA", 2, 200, 1, 1, 100, 0);
+	row_prev(it, "tA", 2, 200, 2, 1, 200, 1);
+	row_prev(it, "tA", 2, 100, 0, 0, 0, 0);
+	row_prev(it, "tB", 2, 150, 0, 0, 0, 0);
+	row_prev(it, "tB", 2, 151, 0, 1, 150, 0);
+	row_prev(it, "tC", 2, UINT64_MAX, 0, 0, 0, 0);
+	/* A long identity goes under a hash: both are found, in order. */
+	row_prev(it, longid, sizeof longid, UINT64_MAX, 0, 1, 250, 0);
+	row_prev(it, other, sizeof other, UINT64_MAX, 0, 1, 260, 0);
+	journal_iter_close(it);
+	jbatch_free(b);
+	journal_close(j);
+}
+
+/*
+ * A journal of format 2 has no row index.  A reader goes on without it; a
+ * writer adds it from its head on and marks the journal format 3.
+ */
+static void
+test_format2_upgrade(void **state)
+{
+	struct fixture		*f = *state;
+	struct journal		*j;
+	struct journal_iter	*it;
+	struct jbatch		*b;
+	struct pgtt_err		 e;
+	MDB_env			*env;
+	MDB_txn			*txn;
+	MDB_dbi			 dbi;
+	MDB_val			 k, v;
+	char			*format;
+	pgtt_lsn		 lsn = UINT64_MAX;
+	uint32_t		 seq = 0;
+
+	j = open_ok(f->dir, 0, JOURNAL_CREATE);
+	b = jbatch_new();
+	put_txn(b, 500, 1, 1);
+	put_change(b, 500, 0, "a", 1);
+	commit_ok(j, b);
+	journal_close(j);
+
+	/* Make it what pgtt 2 wrote: no index, format 2. */
+	assert_int_equal(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "rowidx", MDB_DUPSORT |
+	    MDB_DUPFIXED, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	k.mv_data = (void *)"format";
+	k.mv_size = 6;
+	v.mv_data = (void *)"2";
+	v.mv_size = 1;
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	k.mv_data = (void *)"rowidx_since";
+	k.mv_size = strlen("rowidx_since");
+	assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	j = open_ok(f->dir, 0, JOURNAL_READONLY);
+	assert_true(journal_rowidx_since(j) == UINT64_MAX);
+	assert_int_equal(journal_iter_open(j, 0, &it, &e), 0);
+	assert_int_equal(journal_iter_row_prev(it, 16384, "ta", 2, &lsn, &seq,
+	    &e), 0);
+	journal_iter_close(it);
+	journal_close(j);
+
+	j = open_ok(f->dir, 0, 0);
+	assert_true(journal_rowidx_since(j) == 501);
+	assert_int_equal(journal_meta_get(j, "format", &format, &e), 0);
+	assert_int_equal(atoi(format), JOURNAL_FORMAT);
+	free(format);
+	jbatch_put_row(b, 16384, "ta", 2, 600, 0);
+	commit_ok(j, b);
+	journal_close(j);
+
+	j = open_ok(f->dir, 0, JOURNAL_READONLY);
+	assert_true(journal_rowidx_since(j) == 501);
+	assert_int_equal(journal_iter_open(j, 0, &it, &e), 0);
+	assert_int_equal(journal_iter_row_prev(it, 16384, "ta", 2, &lsn, &seq,
+	    &e), 1);
+	assert_true(lsn == 600);
+	journal_iter_close(it);
+	journal_close(j);
+	jbatch_free(b);
+}
+
 int
 main(void)
 {
@@ -918,6 +1054,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_iter_both_ways, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_iter_lookups, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_row_index, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_format2_upgrade, setup,
 		    teardown),
 	};
 
