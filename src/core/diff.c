@@ -681,6 +681,7 @@ look_back_indexed(struct journal *j, struct diff *d, struct entry **p,
 	struct relv		*rv;
 	struct entry		*e;
 	size_t			 i, k, steps = 0;
+	pgtt_lsn		 known_lsn = LSN_INVALID;
 	int			 r;
 
 	while (n > 0) {
@@ -698,9 +699,12 @@ look_back_indexed(struct journal *j, struct diff *d, struct entry **p,
 			if ((r = iter_refresh(j, &it, &steps, err)) != 0)
 				goto out;
 			/* Only committed transactions count. */
-			if (!journal_iter_txn_exists(it, e->lb_lsn)) {
-				p[k++] = e;
-				continue;
+			if (e->lb_lsn != known_lsn) {
+				if (!journal_iter_txn_exists(it, e->lb_lsn)) {
+					p[k++] = e;
+					continue;
+				}
+				known_lsn = e->lb_lsn;
 			}
 			if ((r = journal_iter_change_get(it, e->lb_lsn,
 			    e->lb_seq, &ch, err)) != 0)

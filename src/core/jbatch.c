@@ -130,20 +130,17 @@ jbatch_put_change(struct jbatch *b, const struct pgtt_change *ch)
 	record_encode_change(&b->bytes, ch);
 }
 
-/* Under the row's identity, the change's key; indexes count as nothing. */
+/* The row's identity and the change's key; indexes count as nothing. */
 void
 jbatch_put_row(struct jbatch *b, uint32_t relid, const void *ident,
     size_t len, pgtt_lsn lsn, uint32_t seq)
 {
 	struct jent	*ent;
-	uint8_t		 key[ROWKEY_MAX], val[12];
+	uint8_t		 key[ROWKEY_MAX];
 
 	ent = jbatch_add(b, DB_ROWIDX, OP_PUT, 0, 0, 0, 0);
-	ent->klen = rowidx_key(key, relid, ident, len);
+	ent->klen = rowidx_key(key, relid, ident, len, lsn, seq);
 	buf_append(&b->bytes, key, ent->klen);
-	be64_put(val, lsn);
-	be32_put(val + 8, seq);
-	buf_append(&b->bytes, val, sizeof val);
 }
 
 /* Keyed by relid, commit LSN and the first change it applies to. */

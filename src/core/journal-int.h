@@ -76,23 +76,28 @@ be64_get(const uint8_t *p)
 }
 
 /*
- * The row index's key: relid, then the row's identity (record_row_ident),
- * or for an identity too long for an LMDB key a 0 byte, its length and a
- * hash.  An identity's first byte is a column kind, never 0, so the two
- * forms cannot meet; two long identities can share a hash, which is why a
- * reader checks the change it finds.
+ * The row index's key: relid, the row's identity (record_row_ident), then
+ * the change's commit LSN and sequence, all big-endian, with an empty
+ * value.  So one row's entries are neighbours in history order, and rows
+ * inserted in key order (a serial primary key: an identity holds a
+ * value's length before its bytes) append at the end of the index.  An
+ * identity too long for an LMDB key goes in as a 0 byte, its length and a
+ * hash; an identity's first byte is a column kind, never 0, so the two
+ * forms cannot meet, but two long identities can share a hash, which is
+ * why a reader checks the change it finds.
  */
-#define ROWKEY_MAX	480
+#define ROWKEY_MAX	(480 + 12)
 
+/* The key's row part; returns its length. */
 static inline size_t
-rowidx_key(uint8_t *key, uint32_t relid, const void *id, size_t len)
+rowidx_prefix(uint8_t *key, uint32_t relid, const void *id, size_t len)
 {
 	const uint8_t	*p = id;
 	uint64_t	 h = 1469598103934665603ULL;
 	size_t		 i;
 
 	be32_put(key, relid);
-	if (4 + len <= ROWKEY_MAX) {
+	if (4 + len <= ROWKEY_MAX - 12) {
 		memcpy(key + 4, id, len);
 		return 4 + len;
 	}
@@ -104,6 +109,18 @@ rowidx_key(uint8_t *key, uint32_t relid, const void *id, size_t len)
 	be32_put(key + 5, (uint32_t)len);
 	be64_put(key + 9, h);
 	return 17;
+}
+
+/* The whole key; returns its length. */
+static inline size_t
+rowidx_key(uint8_t *key, uint32_t relid, const void *id, size_t len,
+    uint64_t lsn, uint32_t seq)
+{
+	size_t	n = rowidx_prefix(key, relid, id, len);
+
+	be64_put(key + n, lsn);
+	be32_put(key + n + 8, seq);
+	return n + 12;
 }
 
 /* Signed times sort as unsigned once the sign bit is flipped. */

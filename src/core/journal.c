@@ -281,8 +281,7 @@ open_rowidx(struct journal *j, MDB_txn *txn, int fresh)
 
 	j->has_rowidx = 0;
 	j->rowidx_since = UINT64_MAX;
-	rc = mdb_dbi_open(txn, "rowidx", MDB_DUPSORT | MDB_DUPFIXED,
-	    &j->dbi[DB_ROWIDX]);
+	rc = mdb_dbi_open(txn, "rowidx", 0, &j->dbi[DB_ROWIDX]);
 	if (rc == MDB_NOTFOUND && ro)
 		return 0;
 	if (rc == MDB_NOTFOUND) {
@@ -296,8 +295,8 @@ open_rowidx(struct journal *j, MDB_txn *txn, int fresh)
 			mdb_cursor_close(cur);
 		}
 		if (rc == 0)
-			rc = mdb_dbi_open(txn, "rowidx", MDB_CREATE |
-			    MDB_DUPSORT | MDB_DUPFIXED, &j->dbi[DB_ROWIDX]);
+			rc = mdb_dbi_open(txn, "rowidx", MDB_CREATE,
+			    &j->dbi[DB_ROWIDX]);
 		k.mv_data = (void *)"rowidx_since";
 		k.mv_size = strlen("rowidx_since");
 		v.mv_data = (void *)lsn_format(since, text);
@@ -575,14 +574,14 @@ jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
 		/*
 		 * History arrives in key order: appending skips the descent and
 		 * fills pages whole.  A key that is not past the end (a resent
-		 * transaction, the time index) takes the ordinary path.
+		 * transaction, the time index, the row index but for rows
+		 * inserted in key order) takes the ordinary path.
 		 */
-		if (ent->db == DB_ROWIDX) {
-			if (j->has_rowidx && (rc = mdb_put(txn,
-			    j->dbi[DB_ROWIDX], &k, &v, 0)) == MDB_KEYEXIST)
-				rc = 0;
-		} else if (ent->op == OP_PUT && (ent->db == DB_CHANGE ||
-		    ent->db == DB_TXN || ent->db == DB_BYTIME)) {
+		if (ent->db == DB_ROWIDX && !j->has_rowidx)
+			continue;
+		if (ent->op == OP_PUT && (ent->db == DB_CHANGE ||
+		    ent->db == DB_TXN || ent->db == DB_BYTIME ||
+		    ent->db == DB_ROWIDX)) {
 			rc = mdb_put(txn, j->dbi[ent->db], &k, &v, MDB_APPEND);
 			if (rc == MDB_KEYEXIST)
 				rc = mdb_put(txn, j->dbi[ent->db], &k, &v, 0);
@@ -1090,8 +1089,10 @@ journal_iter_txn_exists(struct journal_iter *it, pgtt_lsn lsn)
 }
 
 /*
- * The row's entries are duplicates of one key, sorted by change key: find
- * the first at or after the bound, and step to the one before it.
+ * A row's entries are neighbours, in history order: the one before the
+ * bound's place is the answer if it is the row's.  A longer identity that
+ * begins with this one's bytes (another relation version's) may sit in
+ * between; step over it.
  */
 int
 journal_iter_row_prev(struct journal_iter *it, uint32_t relid,
@@ -1099,7 +1100,8 @@ journal_iter_row_prev(struct journal_iter *it, uint32_t relid,
     struct pgtt_err *e)
 {
 	MDB_val	k, v;
-	uint8_t	key[ROWKEY_MAX], bound[12];
+	uint8_t	key[ROWKEY_MAX];
+	size_t	plen, klen;
 	int	rc;
 
 	if (!it->j->has_rowidx)
@@ -1109,31 +1111,20 @@ journal_iter_row_prev(struct journal_iter *it, uint32_t relid,
 		it->rowcur = NULL;
 		return jerr(it->j, e, PGTT_EJOURNAL, rc, "read");
 	}
-	k.mv_data = key;
-	k.mv_size = rowidx_key(key, relid, ident, len);
-	be64_put(bound, *lsn);
-	be32_put(bound + 8, *seq);
-	v.mv_data = bound;
-	v.mv_size = sizeof bound;
-	rc = mdb_cursor_get(it->rowcur, &k, &v, MDB_GET_BOTH_RANGE);
-	if (rc == 0)
-		rc = mdb_cursor_get(it->rowcur, &k, &v, MDB_PREV_DUP);
-	else if (rc == MDB_NOTFOUND) {
-		/* No key, or every entry of it is before the bound. */
-		k.mv_data = key;
-		k.mv_size = rowidx_key(key, relid, ident, len);
-		if ((rc = mdb_cursor_get(it->rowcur, &k, &v, MDB_SET)) == 0)
-			rc = mdb_cursor_get(it->rowcur, &k, &v,
-			    MDB_LAST_DUP);
-	}
+	klen = rowidx_key(key, relid, ident, len, *lsn, *seq);
+	plen = klen - 12;
+	rc = cursor_seek(it->rowcur, key, klen, SEEK_LT, &k, &v);
+	while (rc == 0 && k.mv_size >= klen &&
+	    memcmp(k.mv_data, key, plen) == 0 && k.mv_size != klen)
+		rc = mdb_cursor_get(it->rowcur, &k, &v, MDB_PREV);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
 		return jerr(it->j, e, PGTT_EJOURNAL, rc, "read");
-	if (v.mv_size != sizeof bound)
-		return bad_key(it->j, e, DB_ROWIDX);
-	*lsn = be64_get(v.mv_data);
-	*seq = be32_get((uint8_t *)v.mv_data + 8);
+	if (k.mv_size != klen || memcmp(k.mv_data, key, plen) != 0)
+		return 0;
+	*lsn = be64_get((uint8_t *)k.mv_data + plen);
+	*seq = be32_get((uint8_t *)k.mv_data + plen + 8);
 	return 1;
 }
 

@@ -985,8 +985,7 @@ test_format2_upgrade(void **state)
 	mdb_env_set_maxdbs(env, 16);
 	assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
 	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "rowidx", MDB_DUPSORT |
-	    MDB_DUPFIXED, &dbi), 0);
+	assert_int_equal(mdb_dbi_open(txn, "rowidx", 0, &dbi), 0);
 	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
 	k.mv_data = (void *)"format";
