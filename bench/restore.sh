@@ -29,9 +29,7 @@ sql src app "DO \$\$ BEGIN FOR i IN 0..$((TXNS - 1)) LOOP
 TARGET=$("$PGTT" $C --json --headless checkpoint list | perl -MJSON::PP -ne '$o = JSON::PP->new->decode($_); print $o->{lsn} if $o->{name} eq "end"')
 sql src app "INSERT INTO bench VALUES (-1, 0, 'after', now())"
 reached() {
-	perl -e 'sub v { my ($h, $l) = split m{/}, shift; hex($h) * 2**32 + hex $l }
-		exit($ARGV[0] ne "null" && v($ARGV[0]) >= v($ARGV[1]) ? 0 : 1)' \
-		"$("$PGTT" $C --json --headless status | json_get window.latest)" "$TARGET"
+	lsn_ge "$("$PGTT" $C --json --headless status | json_get window.latest)" "$TARGET"
 }
 wait_until "${WAIT:-600}" reached || { "$PGTT" $C --headless status >&2; ls -la "$W/data/wal" >&2; echo "the archive did not reach $TARGET" >&2; exit 1; }
 kill -TERM "$LISTENER"

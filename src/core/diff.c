@@ -77,21 +77,14 @@ struct diff_fold {
 	const char	 *schema, *table;
 };
 
-/* FNV-1a over the relation id and the identity bytes, then mixed. */
+/* The relation id and the identity bytes, hashed and mixed. */
 static uint64_t
 hash_id(uint32_t relid, const uint8_t *id, size_t len)
 {
-	uint64_t	h = 1469598103934665603ULL;
-	size_t		i;
+	uint64_t	h;
 
-	for (i = 0; i < 4; i++) {
-		h ^= (relid >> (8 * i)) & 0xff;
-		h *= 1099511628211ULL;
-	}
-	for (i = 0; i < len; i++) {
-		h ^= id[i];
-		h *= 1099511628211ULL;
-	}
+	h = record_hash(record_hash(HASH_INIT, &relid, sizeof relid), id,
+	    len);
 	/* Mix the high bits down: the table uses the low ones. */
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
@@ -460,8 +453,6 @@ fold_row(struct diff_fold *f, const struct pgtt_change *ch,
 		}
 		/* A new identity: a delete and an insert. */
 		e2 = entry_of(f, ch->relid, &made);
-		if (e2 == e)	/* cannot be: the identities differ */
-			break;
 		memset(&e->row.after, 0, sizeof e->row.after);
 		e->after_set = 1;
 		e2->row.after = nv;

@@ -92,22 +92,14 @@ be64_get(const uint8_t *p)
 static inline size_t
 rowidx_prefix(uint8_t *key, uint32_t relid, const void *id, size_t len)
 {
-	const uint8_t	*p = id;
-	uint64_t	 h = 1469598103934665603ULL;
-	size_t		 i;
-
 	be32_put(key, relid);
 	if (4 + len <= ROWKEY_MAX - 12) {
 		memcpy(key + 4, id, len);
 		return 4 + len;
 	}
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
 	key[4] = 0;
 	be32_put(key + 5, (uint32_t)len);
-	be64_put(key + 9, h);
+	be64_put(key + 9, record_hash(HASH_INIT, id, len));
 	return 17;
 }
 

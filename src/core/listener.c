@@ -81,6 +81,7 @@ struct listener {
 
 	struct relcache		*rels;
 	size_t			 nrels;
+	size_t			 rel_last;	/* index of the last one found */
 	struct pgtt_col		*cols;		/* scratch: old then new */
 	size_t			 cols_cap;
 	struct buf		 enc;
@@ -259,9 +260,14 @@ relcache_get(struct listener *l, uint32_t relid, struct pgtt_err *err)
 	struct buf		 old;
 	size_t			 i;
 
+	/* Every row change asks: a run of one table's rows asks once. */
+	if (l->rel_last < l->nrels && l->rels[l->rel_last].relid == relid)
+		return &l->rels[l->rel_last];
 	for (i = 0; i < l->nrels; i++)
-		if (l->rels[i].relid == relid)
+		if (l->rels[i].relid == relid) {
+			l->rel_last = i;
 			return &l->rels[i];
+		}
 	l->rels = xreallocarray(l->rels, l->nrels + 1, sizeof *l->rels);
 	rc = &l->rels[l->nrels++];
 	memset(rc, 0, sizeof *rc);

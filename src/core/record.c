@@ -769,3 +769,17 @@ record_row_ident(struct buf *out, const struct pgtt_tuple *t,
 		buf_append(out, c->val, c->len);
 	}
 }
+
+/* FNV-1a: short identities hash fast and well enough for a table. */
+uint64_t
+record_hash(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t	*b = p;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}

@@ -160,4 +160,8 @@ const char	*change_kind_name(enum change_kind);	/* "insert", ... */
 void	record_row_ident(struct buf *out, const struct pgtt_tuple *,
 	    const uint8_t *is_key, size_t nflags);
 
+/* FNV-1a over n bytes, going on from h (start with HASH_INIT). */
+#define HASH_INIT	1469598103934665603ULL
+uint64_t record_hash(uint64_t h, const void *, size_t n);
+
 #endif

@@ -209,7 +209,7 @@ wait "$LISTENER"
 is "$?" "0" "SIGTERM stops the listener with exit status 0"
 CONF=$(sql src app "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'pgtt'")
 HEAD=$(log_json --table marker | tail -n 1 | json_get lsn)
-ok "$(perl -e 'sub v { my ($h, $l) = split m{/}, shift; hex($h) * 2**32 + hex $l } exit(v($ARGV[0]) > v($ARGV[1]) ? 0 : 1)' "$CONF" "$HEAD"; echo $?)" \
+ok "$(! lsn_ge "$HEAD" "$CONF"; echo $?)" \
 	"the slot is confirmed past the last journaled commit"
 
 # --- listen --until: catch up, then exit ---

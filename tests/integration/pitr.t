@@ -42,10 +42,6 @@ like "$ERR" 'unknown argument "lsit" for backup' "names the argument"
 
 # --- the WAL archive under listen ---
 st() { "$PGTT" $C --json --headless status | json_get "$1"; }
-lsn_ge() {
-	perl -e 'sub v { my ($h, $l) = split m{/}, shift; hex($h) * 2**32 + hex $l }
-		exit($ARGV[0] ne "null" && v($ARGV[0]) >= v($ARGV[1]) ? 0 : 1)' "$1" "$2"
-}
 receiver_is() { [ "$(st archive.receiver)" = "$1" ]; }
 restarted() { [ "$(st archive.restarts)" -ge 1 ] && receiver_is streaming; }
 window_reaches() { lsn_ge "$(st window.latest)" "$1"; }

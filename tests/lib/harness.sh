@@ -211,6 +211,14 @@ check_fail() {
 	is "$RC" "$want" "$name" || diag "stdout: $OUT" "stderr: $ERR"
 }
 
+# lsn_ge A B: A is a position (X/Y) at or past B; false when A is empty
+# or "null" (not known yet).
+lsn_ge() {
+	perl -e 'sub v { my ($h, $l) = split m{/}, shift; hex($h) * 2**32 + hex $l }
+		exit($ARGV[0] ne "" && $ARGV[0] ne "null" &&
+		    v($ARGV[0]) >= v($ARGV[1]) ? 0 : 1)' "$1" "$2"
+}
+
 # jq-free JSON field access through perl's core JSON::PP.
 json_get() {
 	perl -MJSON::PP -e 'binmode STDOUT, ":utf8";

@@ -17,10 +17,6 @@ write_config "$W/config.yaml" "$(pg_dsn src app)" \
 C="-c $W/config.yaml"
 check_ok "setup: the first base backup and the WAL slot" $C --headless setup
 
-lsn_ge() {
-	perl -e 'sub v { my ($h, $l) = split m{/}, shift; hex($h) * 2**32 + hex $l }
-		exit($ARGV[0] ne "" && v($ARGV[0]) >= v($ARGV[1]) ? 0 : 1)' "$1" "$2"
-}
 # The window's end as the status pane shows it: "restore A .. B".
 window_covers() {
 	lsn_ge "$(screen | grep -oE 'restore +[0-9A-F]+/[0-9A-F]+ \.\. [0-9A-F]+/[0-9A-F]+' |
