@@ -42,7 +42,7 @@ CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || \
 	echo -lcmocka)
 
 CFLAGS	+= $(PKG_CFLAGS) -Isrc
-LIBS	:= $(PKG_LIBS) -lpthread
+LIBS	:= $(PKG_LIBS) -lpg_query -lpthread
 
 CORE_SRC := $(sort $(wildcard src/core/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))

@@ -3,7 +3,7 @@
 # Idempotent: apt-get update runs only when something is missing.
 set -eu
 
-PACKAGES="build-essential pkg-config libpq-dev liblmdb-dev libyaml-dev
+PACKAGES="build-essential pkg-config libpq-dev liblmdb-dev libyaml-dev libpg-query-dev
 libncurses-dev libjansson-dev libcmocka-dev postgresql postgresql-client
 postgresql-contrib tmux perl util-linux procps lmdb-utils time clang
 libclang-rt-dev"

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/ddl.h"
 #include "core/history.h"
 #include "core/ident.h"
 #include "core/journal.h"
@@ -178,20 +179,26 @@ change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 		    json_boolean(ch->truncate_flags & 2));
 		break;
 	}
-	case CHANGE_DDL:
+	case CHANGE_DDL: {
+		char	*sp, *text = ddl_describe(ch->content, ch->content_len,
+		    &sp);
+
 		doc = json_loadb(ch->content, ch->content_len, 0, NULL);
-		if (doc != NULL && json_is_string(json_object_get(doc,
-		    "query"))) {
-			json_object_set(o, "sql", json_object_get(doc,
-			    "query"));
-			json_object_set(o, "search_path", json_object_get(doc,
-			    "search_path"));
+		if (text != NULL) {
+			json_object_set_new(o, "sql", json_string(text));
+			json_object_set_new(o, "search_path", json_string(sp));
 			json_object_set(o, "tag", json_object_get(doc, "tag"));
+			if (json_is_string(json_object_get(doc, "role")))
+				json_object_set(o, "role", json_object_get(doc,
+				    "role"));
 		} else
 			json_object_set_new(o, "sql", cli_json_text(ch->content,
 			    ch->content_len));
 		json_decref(doc);
+		free(text);
+		free(sp);
 		break;
+	}
 	case CHANGE_MESSAGE:
 		json_object_set_new(o, "prefix", json_string(ch->prefix));
 		json_object_set_new(o, "content", cli_json_text(ch->content,
@@ -242,19 +249,15 @@ change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 	case CHANGE_DDL:
 	case CHANGE_MESSAGE: {
 		struct pgtt_col	c = { COL_TEXT, ch->content_len, ch->content };
-		json_t		*doc;
+		char		*q;
 
-		if (ch->kind == CHANGE_DDL && (doc = json_loadb(ch->content,
-		    ch->content_len, 0, NULL)) != NULL) {
-			const char	*q = json_string_value(
-			    json_object_get(doc, "query"));
-
+		if (ch->kind == CHANGE_DDL && (q = ddl_describe(ch->content,
+		    ch->content_len, NULL)) != NULL) {
 			/* The statement whole, on one line. */
 			fputc(' ', out);
-			if (q != NULL)
-				history_format_line(b, q, strlen(q), SIZE_MAX);
+			history_format_line(b, q, strlen(q), SIZE_MAX);
 			cli_put_buf(out, b);
-			json_decref(doc);
+			free(q);
 			break;
 		}
 		fprintf(out, " %s ", ch->prefix);

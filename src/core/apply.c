@@ -760,27 +760,124 @@ apply_truncate(struct applier *a, const struct pgtt_change *ch,
 	return savepoint_close(a, err);
 }
 
-int
-apply_ddl(struct applier *a, const struct pgtt_change *ch,
+/* Queue set_config(name, value, true) for each setting the message has. */
+static int
+ddl_settings(struct applier *a, const struct pgtt_change *ch,
     const struct ddl_message *m, struct pgtt_err *err)
 {
-	const char	*params[1] = { m->search_path };
+	const char	*params[2];
 	size_t		 i;
 	int		 ret;
 
-	if (m->nstatements == 0)
-		return 0;
-	if ((ret = savepoint_open(a, err)) != 0 ||
-	    (ret = send_sql(a, "SELECT pg_catalog.set_config('search_path', "
-	    "$1, true)", 1, params, ch->commit_lsn, ch->seq, "DDL", err)) != 0)
-		return ret;
-	for (i = 0; i < m->nstatements; i++)
-		if ((ret = send_sql(a, m->statements[i], 0, NULL,
-		    ch->commit_lsn, ch->seq, "DDL", err)) != 0)
+	for (i = 0; i < DDL_NSETTINGS; i++) {
+		params[0] = ddl_setting_names[i];
+		params[1] = i == DDL_NSETTINGS - 1 && m->settings[i] == NULL ?
+		    m->search_path : m->settings[i];
+		if (params[1] == NULL)
+			continue;
+		if ((ret = send_sql(a, "SELECT pg_catalog.set_config($1, $2, "
+		    "true)", 2, params, ch->commit_lsn, ch->seq, "DDL settings",
+		    err)) != 0)
 			return ret;
-	if ((ret = send_sql(a, "SELECT pg_catalog.set_config('search_path', "
-	    "'pg_catalog, public', true)", 0, NULL, ch->commit_lsn, ch->seq,
-	    "DDL", err)) != 0)
+	}
+	return 0;
+}
+
+/*
+ * No more privilege than on the source: the statement runs as the role
+ * of the same name when the replica has one (and the replay role may
+ * become it), and as the replay role itself only when the source role
+ * was a superuser.  Otherwise setting the role fails with the server's
+ * own 'role "..." does not exist', and the change fails with it.
+ */
+static int
+ddl_become(struct applier *a, const struct pgtt_change *ch,
+    const struct ddl_message *m, struct pgtt_err *err)
+{
+	const char	*params[2] = { m->role, m->superuser ? "t" : "f" };
+
+	return send_sql(a, "SELECT pg_catalog.set_config('role', CASE WHEN "
+	    "$2::boolean AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles "
+	    "WHERE rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name) THEN "
+	    "'none' ELSE $1 END, true)", 2, params,
+	    ch->commit_lsn, ch->seq, "DDL role", err);
+}
+
+static int
+ddl_restore(struct applier *a, const struct pgtt_change *ch,
+    struct pgtt_err *err)
+{
+	static const char *const sql[] = {
+		"RESET ROLE",
+		"SET LOCAL standard_conforming_strings TO DEFAULT",
+		"SET LOCAL check_function_bodies TO DEFAULT",
+		"SET LOCAL default_tablespace TO DEFAULT",
+		"SET LOCAL default_table_access_method TO DEFAULT",
+		"SET LOCAL search_path TO pg_catalog, public",
+	};
+	size_t	i;
+	int	ret;
+
+	for (i = 0; i < sizeof sql / sizeof sql[0]; i++)
+		if ((ret = send_sql(a, sql[i], 0, NULL, ch->commit_lsn,
+		    ch->seq, "DDL", err)) != 0)
+			return ret;
+	return 0;
+}
+
+/*
+ * A change replay will not apply: it fails like a statement the replica
+ * refused, with why as the message, so --on-error decides as for any
+ * other failure.  The division by zero makes the replica transaction (or
+ * savepoint) abort for sure; its own error gives way to ours, which is
+ * noted first.
+ */
+static int
+apply_refuse(struct applier *a, const struct pgtt_change *ch,
+    const char *why, struct pgtt_err *err)
+{
+	struct apply_failure	*f = &a->failure;
+	int			 ret;
+
+	if ((ret = savepoint_open(a, err)) != 0)
+		return ret;
+	if (!a->failed) {
+		a->failed = 1;
+		f->lsn = ch->commit_lsn;
+		f->seq = ch->seq;
+		snprintf(f->what, sizeof f->what, "DDL");
+		snprintf(f->sqlstate, sizeof f->sqlstate, "0A000");
+		snprintf(f->message, sizeof f->message, "replay does not run "
+		    "%s", why);
+	}
+	if ((ret = send_sql(a, "SELECT 1 / 0", 0, NULL, ch->commit_lsn,
+	    ch->seq, "DDL", err)) != 0)
+		return ret;
+	return savepoint_close(a, err);
+}
+
+int
+apply_ddl(struct applier *a, const struct pgtt_change *ch,
+    const struct ddl_message *m, const struct ddl_step *step,
+    struct pgtt_err *err)
+{
+	int	ret;
+
+	switch (step->action) {
+	case DDL_ACTION_NONE:
+		return 0;
+	case DDL_ACTION_REFUSE:
+		return apply_refuse(a, ch, step->why, err);
+	case DDL_ACTION_RUN:
+		break;
+	}
+	/* The role first: its settings must not steer pgtt's own queries. */
+	if ((ret = savepoint_open(a, err)) != 0 ||
+	    (ret = ddl_become(a, ch, m, err)) != 0 ||
+	    (ret = ddl_settings(a, ch, m, err)) != 0 ||
+	    (ret = send_sql(a, step->statement, 0, NULL, ch->commit_lsn,
+	    ch->seq, "DDL", err)) != 0 ||
+	    (ret = ddl_restore(a, ch, err)) != 0)
 		return ret;
 	return savepoint_close(a, err);
 }

@@ -33,7 +33,7 @@ struct apply_failure {
 	uint32_t	 seq;		/* the change inside it */
 	char		 what[200];	/* "update of public.t" */
 	char		 sqlstate[6];
-	char		 message[512];
+	char		 message[1024];
 };
 
 /* conn must be idle; the applier puts it in pipeline mode. */
@@ -53,9 +53,14 @@ int	 apply_change(struct applier *, const struct pgtt_relation *,
 int	 apply_truncate(struct applier *, const struct pgtt_change *,
 	    struct pgtt_relation *const *rels, uint32_t nrels,
 	    struct pgtt_err *);
-/* Queue the statements of a DDL message under its search_path. */
+/*
+ * Queue what ddl_match decided for a DDL message: nothing; its statement,
+ * under the message's settings and role (see apply.c); or a refusal,
+ * which fails like a statement the replica refused.
+ */
 int	 apply_ddl(struct applier *, const struct pgtt_change *,
-	    const struct ddl_message *, struct pgtt_err *);
+	    const struct ddl_message *, const struct ddl_step *,
+	    struct pgtt_err *);
 /* Queue the update of pgtt.replay_state to lsn (commit_time 0: NULL). */
 int	 apply_position(struct applier *, pgtt_lsn, int64_t commit_time,
 	    struct pgtt_err *);

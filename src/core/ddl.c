@@ -1,17 +1,28 @@
 /*
- * ddl.c: captured DDL messages, split into the statements replay runs.
+ * ddl.c: captured DDL messages, and the statements replay runs for them.
  *
- * The splitter knows just enough of PostgreSQL's lexer to find the
- * semicolons that end statements: quoted strings (with '' and, in E'',
- * backslash escapes), quoted identifiers, dollar quotes, line comments,
- * nested block comments and parentheses.
+ * A query string is split and classified by PostgreSQL's own parser
+ * (libpg_query, the server's grammar and lexer as a library), never by a
+ * lexer of ours: a string the server read one way must not be read
+ * another way here.  The parser's lexer depends on one setting,
+ * standard_conforming_strings, which the capture records and which is set
+ * in the library (a thread-local variable) before each parse, and on the
+ * replica before each statement runs.
  *
- * Owners and privileges are not replayed: the baseline is restored
- * without them (the replica's server need not have the source's roles),
- * so GRANT, REVOKE and ALTER ... OWNER TO are left out the same way.
+ * A statement runs only when three things agree: the parser says it is
+ * DDL of a kind on the allow-list below; the event trigger reported, at
+ * this point of the transaction, a command with exactly the tag that
+ * statement reports; and it ran at top level, not inside a function or DO
+ * block (whose text cannot be replayed).  Owners and privileges are not
+ * replayed: the baseline is restored without them, so GRANT, REVOKE and
+ * OWNER TO are matched and left out.  Temporary objects are never
+ * replayed: they belong to a session that replay is not.
  */
 #include <ctype.h>
 #include <jansson.h>
+#include <pg_query.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,237 +30,18 @@
 #include "ddl.h"
 #include "xmalloc.h"
 
-static int
-is_ident_char(int c)
-{
-	return isalnum(c) || c == '_' || c == '$' || (c & 0x80);
-}
+/* libpg_query's copy of the server's lexer setting, one per thread. */
+extern __thread bool standard_conforming_strings;
 
-/* Length of the dollar-quote delimiter at s ("$tag$"), or 0. */
-static size_t
-dollar_tag(const char *s)
-{
-	size_t	n = 1;
+const char *const ddl_setting_names[DDL_NSETTINGS] = {
+	"standard_conforming_strings",
+	"check_function_bodies",
+	"default_tablespace",
+	"default_table_access_method",
+	"search_path",
+};
 
-	if (isdigit((unsigned char)s[n]))
-		return 0;	/* $1 is a parameter */
-	while (isalnum((unsigned char)s[n]) || s[n] == '_' ||
-	    (s[n] & 0x80))
-		n++;
-	return s[n] == '$' ? n + 1 : 0;
-}
-
-/* Past the quoted text that starts at s[0] (a quote character). */
-static const char *
-skip_quoted(const char *s, int backslash)
-{
-	char	q = *s++;
-
-	for (; *s != '\0'; s++) {
-		if (backslash && *s == '\\' && s[1] != '\0')
-			s++;
-		else if (*s == q) {
-			if (s[1] != q)
-				return s + 1;
-			s++;	/* doubled quote */
-		}
-	}
-	return s;
-}
-
-static const char *
-skip_block_comment(const char *s)
-{
-	int	depth = 0;
-
-	for (; *s != '\0'; s++) {
-		if (s[0] == '/' && s[1] == '*') {
-			depth++;
-			s++;
-		} else if (s[0] == '*' && s[1] == '/') {
-			s++;
-			if (--depth == 0)
-				return s + 1;
-		}
-	}
-	return s;
-}
-
-/*
- * Past whatever lexical unit starts at s when it is one the splitter must
- * step over whole (quote, comment); NULL when s starts none.
- */
-static const char *
-skip_unit(const char *start, const char *s)
-{
-	size_t	n;
-	int	after_ident = s > start && is_ident_char((unsigned char)s[-1]);
-
-	switch (*s) {
-	case '\'':
-		/* E'...' takes backslash escapes; so does e'...'. */
-		return skip_quoted(s, s > start && (s[-1] == 'E' ||
-		    s[-1] == 'e') && (s - 1 == start ||
-		    !is_ident_char((unsigned char)s[-2])));
-	case '"':
-		return skip_quoted(s, 0);
-	case '-':
-		if (s[1] != '-')
-			return NULL;
-		s += strcspn(s, "\n");
-		return s;
-	case '/':
-		return s[1] == '*' ? skip_block_comment(s) : NULL;
-	case '$':
-		if (after_ident || (n = dollar_tag(s)) == 0)
-			return NULL;
-		{
-			char	*tag = xstrndup(s, n);
-			const char *end = strstr(s + n, tag);
-
-			free(tag);
-			return end != NULL ? end + n : s + strlen(s);
-		}
-	default:
-		return NULL;
-	}
-}
-
-static void
-push_statement(const char *from, const char *to, char ***out, size_t *n)
-{
-	while (from < to && isspace((unsigned char)*from))
-		from++;
-	while (to > from && isspace((unsigned char)to[-1]))
-		to--;
-	if (from == to)
-		return;
-	*out = xreallocarray(*out, *n + 1, sizeof **out);
-	(*out)[(*n)++] = xstrndup(from, to - from);
-}
-
-size_t
-ddl_split(const char *sql, char ***statements)
-{
-	const char	*s = sql, *begin = sql, *next;
-	size_t		 n = 0;
-	int		 depth = 0;
-
-	*statements = NULL;
-	while (*s != '\0') {
-		if ((next = skip_unit(sql, s)) != NULL) {
-			s = next;
-			continue;
-		}
-		if (*s == '(')
-			depth++;
-		else if (*s == ')' && depth > 0)
-			depth--;
-		else if (*s == ';' && depth == 0) {
-			push_statement(begin, s, statements, &n);
-			begin = s + 1;
-		}
-		s++;
-	}
-	push_statement(begin, s, statements, &n);
-	return n;
-}
-
-/* The first word of a statement, past comments and parentheses. */
-static size_t
-first_word(const char *s, const char **word)
-{
-	const char	*next;
-	size_t		 n = 0;
-
-	for (;;) {
-		while (isspace((unsigned char)*s) || *s == '(')
-			s++;
-		if ((*s == '-' || *s == '/') &&
-		    (next = skip_unit(s, s)) != NULL) {
-			s = next;
-			continue;
-		}
-		break;
-	}
-	*word = s;
-	while (isalpha((unsigned char)s[n]))
-		n++;
-	return n;
-}
-
-static int
-word_is(const char *word, size_t len, const char *const *list)
-{
-	for (; *list != NULL; list++)
-		if (strlen(*list) == len && strncasecmp(word, *list, len) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-contains_word_pair(const char *s, const char *pair)
-{
-	size_t	n = strlen(pair);
-
-	for (; *s != '\0'; s++)
-		if (strncasecmp(s, pair, n) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-is_privilege_statement(const char *stmt)
-{
-	static const char *const privilege[] = { "GRANT", "REVOKE", NULL };
-	const char	*w;
-	size_t		 n = first_word(stmt, &w);
-
-	if (word_is(w, n, privilege))
-		return 1;
-	return n == 5 && strncasecmp(w, "ALTER", 5) == 0 &&
-	    contains_word_pair(stmt, " OWNER TO ");
-}
-
-int
-ddl_is_schema_statement(const char *stmt)
-{
-	static const char *const schema[] = { "CREATE", "ALTER", "DROP",
-	    "COMMENT", "SECURITY", "IMPORT", "REFRESH", "DO", "CALL", NULL };
-	const char	*w;
-	size_t		 n = first_word(stmt, &w);
-
-	return word_is(w, n, schema) && !is_privilege_statement(stmt);
-}
-
-/*
- * CONCURRENTLY cannot run inside a transaction block, and replay applies
- * each source transaction inside one; on a replica no one waits for the
- * lock, so the plain form does the same.  Looked for among the first
- * words only (CREATE UNIQUE INDEX CONCURRENTLY, DROP INDEX ..., REFRESH
- * MATERIALIZED VIEW ..., REINDEX TABLE ...).
- */
-static void
-strip_concurrently(char *stmt)
-{
-	char	*w = stmt;
-	size_t	 n;
-	int	 words;
-
-	for (words = 0; words < 5; words++) {
-		while (isspace((unsigned char)*w))
-			w++;
-		for (n = 0; isalpha((unsigned char)w[n]); n++)
-			;
-		if (n == 0 || !(isspace((unsigned char)w[n]) || w[n] == '\0'))
-			return;
-		if (n == 12 && strncasecmp(w, "CONCURRENTLY", 12) == 0) {
-			memmove(w, w + n, strlen(w + n) + 1);
-			return;
-		}
-		w += n;
-	}
-}
+/* --- the message --- */
 
 static char *
 json_string_dup(json_t *obj, const char *key)
@@ -259,45 +51,68 @@ json_string_dup(json_t *obj, const char *key)
 	return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
 }
 
+/* "table public.t, index public.t_pkey" from [{"type":..,"identity":..}] */
+static char *
+objects_text(json_t *list, char *acc)
+{
+	json_t	*o;
+	size_t	 i;
+	char	*next;
+
+	json_array_foreach(list, i, o) {
+		const char *type = json_string_value(json_object_get(o, "type"));
+		const char *id = json_string_value(json_object_get(o,
+		    "identity"));
+
+		if (type == NULL || id == NULL)
+			continue;
+		xasprintf(&next, "%s%s%s %s", acc != NULL ? acc : "",
+		    acc != NULL ? ", " : "", type, id);
+		free(acc);
+		acc = next;
+	}
+	return acc;
+}
+
 int
 ddl_message_parse(const char *content, size_t len, struct ddl_message *m,
     struct pgtt_err *err)
 {
 	json_error_t	 jerr;
-	json_t		*root;
-	char		**all;
-	size_t		 nall, i;
+	json_t		*root, *v, *settings;
+	size_t		 i;
 
 	memset(m, 0, sizeof *m);
-	if ((root = json_loadb(content, len, 0, &jerr)) == NULL)
-		return err_set(err, PGTT_ECORRUPT, "a DDL message is not JSON: "
-		    "%s", jerr.text);
+	if ((root = json_loadb(content, len, 0, &jerr)) == NULL ||
+	    !json_is_object(root)) {
+		json_decref(root);
+		return err_set(err, PGTT_ECORRUPT, "a DDL message is not a "
+		    "JSON object");
+	}
+	v = json_object_get(root, "v");
+	m->version = json_is_integer(v) ? (int)json_integer_value(v) : 0;
 	m->tag = json_string_dup(root, "tag");
 	m->search_path = json_string_dup(root, "search_path");
 	m->query = json_string_dup(root, "query");
+	m->role = json_string_dup(root, "role");
+	m->superuser = json_is_true(json_object_get(root, "superuser"));
+	m->nested = json_is_true(json_object_get(root, "nested"));
+	m->temporary = json_is_true(json_object_get(root, "temporary"));
+	m->objects = objects_text(json_object_get(root, "objects"), NULL);
+	m->objects = objects_text(json_object_get(root, "dropped"), m->objects);
+	m->changed = m->objects != NULL;
+	settings = json_object_get(root, "settings");
+	for (i = 0; i < DDL_NSETTINGS; i++)
+		m->settings[i] = json_string_dup(settings, ddl_setting_names[i]);
 	json_decref(root);
-	if (m->query == NULL || m->search_path == NULL) {
-		ddl_message_done(m);
-		return err_set(err, PGTT_ECORRUPT, "a DDL message lacks its "
-		    "query or search_path");
-	}
 	if (m->tag == NULL)
 		m->tag = xstrdup("");
-
-	nall = ddl_split(m->query, &all);
-	for (i = 0; i < nall; i++) {
-		int	run = nall == 1 ? !is_privilege_statement(all[i]) :
-		    ddl_is_schema_statement(all[i]);
-
-		if (run) {
-			strip_concurrently(all[i]);
-			m->statements = xreallocarray(m->statements,
-			    m->nstatements + 1, sizeof *m->statements);
-			m->statements[m->nstatements++] = all[i];
-		} else
-			free(all[i]);
+	if (m->search_path == NULL || (m->version == 0 && m->query == NULL) ||
+	    (m->version >= 2 && m->role == NULL)) {
+		ddl_message_done(m);
+		return err_set(err, PGTT_ECORRUPT, "a DDL message lacks its "
+		    "query, search_path or role");
 	}
-	free(all);
 	return 0;
 }
 
@@ -306,11 +121,541 @@ ddl_message_done(struct ddl_message *m)
 {
 	size_t	i;
 
-	for (i = 0; i < m->nstatements; i++)
-		free(m->statements[i]);
-	free(m->statements);
 	free(m->tag);
 	free(m->search_path);
 	free(m->query);
+	free(m->role);
+	free(m->objects);
+	for (i = 0; i < DDL_NSETTINGS; i++)
+		free(m->settings[i]);
 	memset(m, 0, sizeof *m);
+}
+
+char *
+ddl_describe(const char *content, size_t len, char **search_path)
+{
+	struct ddl_message	 m;
+	struct pgtt_err		 err;
+	char			*text;
+
+	if (search_path != NULL)
+		*search_path = NULL;
+	if (ddl_message_parse(content, len, &m, &err) != 0)
+		return NULL;
+	if (m.query != NULL)
+		text = xstrdup(m.query);
+	else
+		xasprintf(&text, "%s%s%s (in the query above)", m.tag,
+		    m.objects != NULL ? " of " : "", m.objects != NULL ?
+		    m.objects : "");
+	if (search_path != NULL)
+		*search_path = xstrdup(m.search_path);
+	ddl_message_done(&m);
+	return text;
+}
+
+/* --- statements, as the parser sees them --- */
+
+/* Object types by the parser's name, and the word a command tag uses. */
+static const struct objtype {
+	const char	*node;
+	const char	*word;		/* NULL: database-wide or never replayed */
+} objtypes[] = {
+	{ "OBJECT_ACCESS_METHOD", "ACCESS METHOD" },
+	{ "OBJECT_AGGREGATE", "AGGREGATE" },
+	{ "OBJECT_ATTRIBUTE", "TYPE" },
+	{ "OBJECT_CAST", "CAST" },
+	{ "OBJECT_COLUMN", "TABLE" },
+	{ "OBJECT_COLLATION", "COLLATION" },
+	{ "OBJECT_CONVERSION", "CONVERSION" },
+	{ "OBJECT_DOMAIN", "DOMAIN" },
+	{ "OBJECT_DOMCONSTRAINT", "DOMAIN" },
+	{ "OBJECT_EXTENSION", "EXTENSION" },
+	{ "OBJECT_FDW", "FOREIGN DATA WRAPPER" },
+	{ "OBJECT_FOREIGN_SERVER", "SERVER" },
+	{ "OBJECT_FOREIGN_TABLE", "FOREIGN TABLE" },
+	{ "OBJECT_FUNCTION", "FUNCTION" },
+	{ "OBJECT_INDEX", "INDEX" },
+	{ "OBJECT_LANGUAGE", "LANGUAGE" },
+	{ "OBJECT_MATVIEW", "MATERIALIZED VIEW" },
+	{ "OBJECT_OPCLASS", "OPERATOR CLASS" },
+	{ "OBJECT_OPERATOR", "OPERATOR" },
+	{ "OBJECT_OPFAMILY", "OPERATOR FAMILY" },
+	{ "OBJECT_POLICY", "POLICY" },
+	{ "OBJECT_PROCEDURE", "PROCEDURE" },
+	{ "OBJECT_ROUTINE", "ROUTINE" },
+	{ "OBJECT_RULE", "RULE" },
+	{ "OBJECT_SCHEMA", "SCHEMA" },
+	{ "OBJECT_SEQUENCE", "SEQUENCE" },
+	{ "OBJECT_STATISTIC_EXT", "STATISTICS" },
+	{ "OBJECT_TABCONSTRAINT", "TABLE" },
+	{ "OBJECT_TABLE", "TABLE" },
+	{ "OBJECT_TRANSFORM", "TRANSFORM" },
+	{ "OBJECT_TRIGGER", "TRIGGER" },
+	{ "OBJECT_TSCONFIGURATION", "TEXT SEARCH CONFIGURATION" },
+	{ "OBJECT_TSDICTIONARY", "TEXT SEARCH DICTIONARY" },
+	{ "OBJECT_TSPARSER", "TEXT SEARCH PARSER" },
+	{ "OBJECT_TSTEMPLATE", "TEXT SEARCH TEMPLATE" },
+	{ "OBJECT_TYPE", "TYPE" },
+	{ "OBJECT_VIEW", "VIEW" },
+};
+
+static const char *
+objtype_word(json_t *body, const char *field)
+{
+	const char	*t = json_string_value(json_object_get(body, field));
+	size_t		 i;
+
+	if (t == NULL)
+		return NULL;
+	for (i = 0; i < sizeof objtypes / sizeof objtypes[0]; i++)
+		if (strcmp(objtypes[i].node, t) == 0)
+			return objtypes[i].word;
+	return NULL;
+}
+
+/* Statements whose tag is fixed: the node and its tag. */
+static const struct fixed {
+	const char	*node;
+	const char	*tag;
+} fixed_tags[] = {
+	{ "AlterCollationStmt", "ALTER COLLATION" },
+	{ "AlterDomainStmt", "ALTER DOMAIN" },
+	{ "AlterEnumStmt", "ALTER TYPE" },
+	{ "AlterExtensionContentsStmt", "ALTER EXTENSION" },
+	{ "AlterExtensionStmt", "ALTER EXTENSION" },
+	{ "AlterFdwStmt", "ALTER FOREIGN DATA WRAPPER" },
+	{ "AlterForeignServerStmt", "ALTER SERVER" },
+	{ "AlterOpFamilyStmt", "ALTER OPERATOR FAMILY" },
+	{ "AlterOperatorStmt", "ALTER OPERATOR" },
+	{ "AlterPolicyStmt", "ALTER POLICY" },
+	{ "AlterSeqStmt", "ALTER SEQUENCE" },
+	{ "AlterStatsStmt", "ALTER STATISTICS" },
+	{ "AlterTSConfigurationStmt", "ALTER TEXT SEARCH CONFIGURATION" },
+	{ "AlterTSDictionaryStmt", "ALTER TEXT SEARCH DICTIONARY" },
+	{ "AlterTypeStmt", "ALTER TYPE" },
+	{ "CommentStmt", "COMMENT" },
+	{ "CompositeTypeStmt", "CREATE TYPE" },
+	{ "CreateAmStmt", "CREATE ACCESS METHOD" },
+	{ "CreateCastStmt", "CREATE CAST" },
+	{ "CreateConversionStmt", "CREATE CONVERSION" },
+	{ "CreateDomainStmt", "CREATE DOMAIN" },
+	{ "CreateEnumStmt", "CREATE TYPE" },
+	{ "CreateExtensionStmt", "CREATE EXTENSION" },
+	{ "CreateFdwStmt", "CREATE FOREIGN DATA WRAPPER" },
+	{ "CreateForeignServerStmt", "CREATE SERVER" },
+	{ "CreateForeignTableStmt", "CREATE FOREIGN TABLE" },
+	{ "CreateOpClassStmt", "CREATE OPERATOR CLASS" },
+	{ "CreateOpFamilyStmt", "CREATE OPERATOR FAMILY" },
+	{ "CreatePLangStmt", "CREATE LANGUAGE" },
+	{ "CreatePolicyStmt", "CREATE POLICY" },
+	{ "CreateRangeStmt", "CREATE TYPE" },
+	{ "CreateSchemaStmt", "CREATE SCHEMA" },
+	{ "CreateSeqStmt", "CREATE SEQUENCE" },
+	{ "CreateStatsStmt", "CREATE STATISTICS" },
+	{ "CreateStmt", "CREATE TABLE" },
+	{ "CreateTransformStmt", "CREATE TRANSFORM" },
+	{ "CreateTrigStmt", "CREATE TRIGGER" },
+	{ "ImportForeignSchemaStmt", "IMPORT FOREIGN SCHEMA" },
+	{ "IndexStmt", "CREATE INDEX" },
+	{ "RefreshMatViewStmt", "REFRESH MATERIALIZED VIEW" },
+	{ "RuleStmt", "CREATE RULE" },
+	{ "SecLabelStmt", "SECURITY LABEL" },
+	{ "ViewStmt", "CREATE VIEW" },
+};
+
+/* Statements that name their object kind: verb and the field naming it. */
+static const struct byobj {
+	const char	*node;
+	const char	*verb;
+	const char	*field;
+	enum ddl_kind	 kind;
+} byobj_tags[] = {
+	{ "AlterObjectSchemaStmt", "ALTER", "objectType", DDL_RUN },
+	{ "AlterTableStmt", "ALTER", "objtype", DDL_RUN },
+	{ "AlterFunctionStmt", "ALTER", "objtype", DDL_RUN },
+	{ "DefineStmt", "CREATE", "kind", DDL_RUN },
+	{ "DropStmt", "DROP", "removeType", DDL_RUN },
+	{ "RenameStmt", "ALTER", "renameType", DDL_RUN },
+	{ "AlterOwnerStmt", "ALTER", "objectType", DDL_PRIVILEGE },
+};
+
+static int
+is_temporary(json_t *rangevar)
+{
+	const char *p = json_string_value(json_object_get(rangevar,
+	    "relpersistence"));
+
+	return p != NULL && strcmp(p, "t") == 0;
+}
+
+/* An ALTER TABLE whose subcommands all or partly change the owner. */
+static int
+owner_changes(json_t *body, int *all)
+{
+	json_t	*cmd;
+	size_t	 i, n = 0, owner = 0;
+
+	json_array_foreach(json_object_get(body, "cmds"), i, cmd) {
+		const char *st = json_string_value(json_object_get(
+		    json_object_get(cmd, "AlterTableCmd"), "subtype"));
+
+		n++;
+		if (st != NULL && strcmp(st, "AT_ChangeOwner") == 0)
+			owner++;
+	}
+	*all = n > 0 && owner == n;
+	return owner > 0;
+}
+
+static void
+classify(const char *node, json_t *body, struct ddl_statement *s)
+{
+	const char	*word = NULL, *t;
+	size_t		 i;
+	int		 all;
+
+	s->node = node;
+	s->kind = DDL_OTHER;
+	for (i = 0; i < sizeof fixed_tags / sizeof fixed_tags[0]; i++)
+		if (strcmp(fixed_tags[i].node, node) == 0) {
+			snprintf(s->tag, sizeof s->tag, "%s", fixed_tags[i].tag);
+			s->kind = DDL_RUN;
+		}
+	for (i = 0; i < sizeof byobj_tags / sizeof byobj_tags[0]; i++) {
+		if (strcmp(byobj_tags[i].node, node) != 0)
+			continue;
+		word = objtype_word(body, byobj_tags[i].field);
+		if (word == NULL) {
+			/* Roles, databases, tablespaces, event triggers. */
+			s->kind = DDL_REFUSED;
+			s->why = "it acts on an object replay never changes";
+			return;
+		}
+		snprintf(s->tag, sizeof s->tag, "%s %s", byobj_tags[i].verb,
+		    word);
+		s->kind = byobj_tags[i].kind;
+	}
+
+	if (strcmp(node, "CreateFunctionStmt") == 0) {
+		snprintf(s->tag, sizeof s->tag, "CREATE %s", json_is_true(
+		    json_object_get(body, "is_procedure")) ? "PROCEDURE" :
+		    "FUNCTION");
+		s->kind = DDL_RUN;
+	} else if (strcmp(node, "CreateTableAsStmt") == 0) {
+		t = json_string_value(json_object_get(body, "objtype"));
+		snprintf(s->tag, sizeof s->tag, "%s", t != NULL &&
+		    strcmp(t, "OBJECT_MATVIEW") == 0 ?
+		    "CREATE MATERIALIZED VIEW" : "CREATE TABLE AS");
+		s->kind = DDL_RUN;
+	} else if (strcmp(node, "SelectStmt") == 0 &&
+	    json_object_get(body, "intoClause") != NULL) {
+		snprintf(s->tag, sizeof s->tag, "SELECT INTO");
+		s->kind = DDL_RUN;
+	} else if (strcmp(node, "GrantStmt") == 0) {
+		snprintf(s->tag, sizeof s->tag, "%s", json_is_true(
+		    json_object_get(body, "is_grant")) ? "GRANT" : "REVOKE");
+		s->kind = DDL_PRIVILEGE;
+	} else if (strcmp(node, "AlterDefaultPrivilegesStmt") == 0) {
+		snprintf(s->tag, sizeof s->tag, "ALTER DEFAULT PRIVILEGES");
+		s->kind = DDL_PRIVILEGE;
+	} else if (strcmp(node, "AlterTableStmt") == 0 &&
+	    s->kind == DDL_RUN && owner_changes(body, &all)) {
+		s->kind = all ? DDL_PRIVILEGE : DDL_REFUSED;
+		s->why = "it changes an owner along with other things";
+	} else if (strcmp(node, "TransactionStmt") == 0) {
+		t = json_string_value(json_object_get(body, "kind"));
+		s->ends_txn = t != NULL && strcmp(t, "TRANS_STMT_BEGIN") != 0 &&
+		    strcmp(t, "TRANS_STMT_START") != 0 &&
+		    strcmp(t, "TRANS_STMT_SAVEPOINT") != 0 &&
+		    strcmp(t, "TRANS_STMT_RELEASE") != 0;
+	}
+	if (s->kind == DDL_RUN && strcmp(node, "CreateStmt") == 0 &&
+	    is_temporary(json_object_get(body, "relation")))
+		s->kind = DDL_PRIVILEGE;	/* matched, never run */
+}
+
+/* Past leading white space; the length without trailing white space. */
+static char *
+trimmed_dup(const char *from, size_t len)
+{
+	while (len > 0 && isspace((unsigned char)*from)) {
+		from++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)from[len - 1]))
+		len--;
+	return xstrndup(from, len);
+}
+
+int
+ddl_parse_statements(const char *sql, int scs, struct ddl_statement **out,
+    size_t *nout, struct pgtt_err *err)
+{
+	PgQueryParseResult	 r;
+	json_t			*root, *stmts, *item;
+	json_error_t		 jerr;
+	struct ddl_statement	*st;
+	size_t			 i, n, sqllen = strlen(sql);
+
+	*out = NULL;
+	*nout = 0;
+	standard_conforming_strings = scs != 0;
+	r = pg_query_parse(sql);
+	if (r.error != NULL) {
+		err_set(err, PGTT_ECORRUPT, "its query string does not parse: "
+		    "%s at character %d", r.error->message,
+		    r.error->cursorpos);
+		pg_query_free_parse_result(r);
+		return err->code;
+	}
+	root = json_loads(r.parse_tree, 0, &jerr);
+	pg_query_free_parse_result(r);
+	stmts = json_object_get(root, "stmts");
+	if (!json_is_array(stmts)) {
+		json_decref(root);
+		return err_set(err, PGTT_ECORRUPT, "the parser gave no "
+		    "statement list");
+	}
+	n = json_array_size(stmts);
+	st = xcalloc(n > 0 ? n : 1, sizeof *st);
+	json_array_foreach(stmts, i, item) {
+		json_t		*node = json_object_get(item, "stmt");
+		json_int_t	 loc = json_integer_value(json_object_get(item,
+		    "stmt_location"));
+		json_int_t	 len = json_integer_value(json_object_get(item,
+		    "stmt_len"));
+		const char	*name;
+		json_t		*body;
+		void		*iter = json_object_iter(node);
+
+		if (loc < 0 || (size_t)loc > sqllen)
+			loc = (json_int_t)sqllen;
+		if (len <= 0 || (size_t)(loc + len) > sqllen)
+			len = (json_int_t)sqllen - loc;	/* 0: to the end */
+		st[i].text = trimmed_dup(sql + loc, (size_t)len);
+		name = iter != NULL ? json_object_iter_key(iter) : "";
+		body = iter != NULL ? json_object_iter_value(iter) : NULL;
+		/* The node name must outlive the JSON: keep a copy. */
+		st[i].node = NULL;
+		classify(name, body, &st[i]);
+		st[i].node = xstrdup(name);
+	}
+	json_decref(root);
+	*out = st;
+	*nout = n;
+	return 0;
+}
+
+void
+ddl_statements_free(struct ddl_statement *st, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(st[i].text);
+		free((char *)st[i].node);
+	}
+	free(st);
+}
+
+/*
+ * CONCURRENTLY cannot run inside a transaction block, and replay applies
+ * each source transaction inside one; on a replica no one waits for the
+ * lock, so the plain form does the same.  The word is taken out of the
+ * text (among the first words, where the grammar puts it) and the result
+ * parsed again, so what runs is still what the parser saw.
+ */
+static int
+strip_concurrently(struct ddl_statement *s, int scs)
+{
+	struct ddl_statement	*again;
+	size_t			 n, len;
+	char			*w = s->text;
+	int			 words, ok;
+
+	for (words = 0; words < 6; words++) {
+		while (isspace((unsigned char)*w))
+			w++;
+		for (len = 0; isalpha((unsigned char)w[len]); len++)
+			;
+		if (len == 0)
+			return 0;
+		if (len == 12 && strncasecmp(w, "CONCURRENTLY", 12) == 0 &&
+		    (isspace((unsigned char)w[len]) || w[len] == '\0')) {
+			memmove(w, w + len, strlen(w + len) + 1);
+			break;
+		}
+		w += len;
+	}
+	if (ddl_parse_statements(s->text, scs, &again, &n, NULL) != 0)
+		return -1;
+	ok = n == 1 && strcmp(again[0].node, s->node) == 0 &&
+	    strcmp(again[0].tag, s->tag) == 0;
+	ddl_statements_free(again, n);
+	return ok ? 0 : -1;
+}
+
+/* The statement again, alone: still one statement of the same kind? */
+static int
+reparses_the_same(const struct ddl_statement *s, int scs)
+{
+	struct ddl_statement	*again;
+	size_t			 n;
+	struct pgtt_err		 e;
+	int			 ok;
+
+	if (ddl_parse_statements(s->text, scs, &again, &n, &e) != 0)
+		return 0;
+	ok = n == 1 && strcmp(again[0].node, s->node) == 0 &&
+	    strcmp(again[0].tag, s->tag) == 0 && again[0].kind == s->kind;
+	ddl_statements_free(again, n);
+	return ok;
+}
+
+/* --- matching messages to statements --- */
+
+void
+ddl_matcher_init(struct ddl_matcher *mt)
+{
+	memset(mt, 0, sizeof *mt);
+}
+
+static void
+matcher_forget(struct ddl_matcher *mt)
+{
+	ddl_statements_free(mt->st, mt->n);
+	free(mt->query);
+	mt->st = NULL;
+	mt->query = NULL;
+	mt->n = mt->next = 0;
+	mt->unparsed = 0;
+}
+
+void
+ddl_matcher_done(struct ddl_matcher *mt)
+{
+	matcher_forget(mt);
+}
+
+static int
+setting_on(const struct ddl_message *m, const char *name, int dflt)
+{
+	size_t	i;
+
+	for (i = 0; i < DDL_NSETTINGS; i++)
+		if (strcmp(ddl_setting_names[i], name) == 0 &&
+		    m->settings[i] != NULL)
+			return strcmp(m->settings[i], "on") == 0;
+	return dflt;
+}
+
+static int
+refuse(struct ddl_step *step, const struct ddl_message *m, const char *why)
+{
+	snprintf(step->why, sizeof step->why, "%s%s%s: %s", m->tag,
+	    m->objects != NULL ? " of " : "", m->objects != NULL ?
+	    m->objects : "", why);
+	step->action = DDL_ACTION_REFUSE;
+	return 0;
+}
+
+/* Does a statement before the last DDL one end a transaction? */
+static int
+several_transactions(const struct ddl_matcher *mt)
+{
+	size_t	i, last = 0;
+	int	seen_end = 0, ddl_after_end = 0;
+
+	for (i = 0; i < mt->n; i++)
+		if (mt->st[i].kind != DDL_OTHER)
+			last = i + 1;
+	for (i = 0; i < last; i++) {
+		if (mt->st[i].ends_txn)
+			seen_end = 1;
+		else if (seen_end && mt->st[i].kind != DDL_OTHER)
+			ddl_after_end = 1;
+	}
+	return ddl_after_end;
+}
+
+int
+ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
+    const struct ddl_message *m, struct ddl_step *step, struct pgtt_err *err)
+{
+	struct ddl_statement	*s;
+	size_t			 i;
+	struct pgtt_err		 perr;
+	int			 scs = setting_on(m, "standard_conforming_strings",
+	    1);
+
+	memset(step, 0, sizeof *step);
+	if (!mt->started || lsn != mt->lsn || seq <= mt->seq)
+		matcher_forget(mt);
+	mt->started = 1;
+	mt->lsn = lsn;
+	mt->seq = seq;
+
+	if (m->version < 2)
+		return refuse(step, m, "it was captured by an older "
+		    "pgtt that recorded neither the role that ran it nor which "
+		    "statement of the query string it was; run setup again to "
+		    "update the capture");
+
+	if (m->query != NULL && (mt->query == NULL ||
+	    strcmp(m->query, mt->query) != 0 || scs != mt->scs)) {
+		matcher_forget(mt);
+		mt->query = xstrdup(m->query);
+		mt->scs = scs;
+		mt->unparsed = ddl_parse_statements(m->query, scs, &mt->st,
+		    &mt->n, &perr) != 0;
+		if (mt->unparsed)
+			snprintf(mt->parse_error, sizeof mt->parse_error, "%s",
+			    perr.msg);
+	} else if (m->query != NULL)
+		mt->next = 0;	/* the same string run again */
+	if (mt->query == NULL)
+		return err_set(err, PGTT_ECORRUPT, "a DDL message refers to "
+		    "the query of an earlier one that is not in its "
+		    "transaction");
+	if (mt->unparsed)
+		return refuse(step, m, mt->parse_error);
+	if (m->nested)
+		return refuse(step, m, "it ran inside a function, "
+		    "procedure or DO block, whose text cannot be replayed; "
+		    "make the same change on the replica by hand and skip it "
+		    "with --on-error skip, or run setup with a new baseline");
+	if (several_transactions(mt))
+		return refuse(step, m, "its query string holds DDL in "
+		    "several transactions, and which of them this is cannot "
+		    "be told");
+
+	for (i = mt->next; i < mt->n; i++)
+		if (mt->st[i].kind != DDL_OTHER &&
+		    strcmp(mt->st[i].tag, m->tag) == 0)
+			break;
+	if (i == mt->n)
+		return refuse(step, m, "no statement of its query string "
+		    "reports this command tag: it ran in code the string "
+		    "called, whose text cannot be replayed");
+	mt->next = i + 1;
+	s = &mt->st[i];
+
+	if (s->kind == DDL_PRIVILEGE || m->temporary || !m->changed) {
+		step->action = DDL_ACTION_NONE;
+		return 0;
+	}
+	if (s->kind == DDL_REFUSED)
+		return refuse(step, m, s->why);
+	if (!reparses_the_same(s, scs))
+		return refuse(step, m, "its text does not parse alone "
+		    "as the same statement");
+	if ((strcmp(s->node, "IndexStmt") == 0 ||
+	    strcmp(s->node, "DropStmt") == 0) &&
+	    strip_concurrently(s, scs) != 0)
+		return refuse(step, m, "CONCURRENTLY could not be "
+		    "taken out of it");
+	step->action = DDL_ACTION_RUN;
+	step->statement = s->text;
+	return 0;
 }

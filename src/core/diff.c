@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "arena.h"
+#include "ddl.h"
 #include "diff.h"
 #include "journal.h"
 #include "xmalloc.h"
@@ -479,22 +480,14 @@ fold_truncate(struct diff_fold *f, uint32_t relid)
 		}
 }
 
-/* The DDL statement of a change: the query of pgtt's JSON, or raw. */
+/* The DDL statement of a change, as a person reads it, or its raw bytes. */
 static char *
 ddl_sql(const struct pgtt_change *ch)
 {
-	json_t		*doc;
-	const char	*q;
-	char		*s;
+	char	*s = ddl_describe(ch->content, ch->content_len, NULL);
 
-	if ((doc = json_loadb(ch->content, ch->content_len, 0, NULL)) !=
-	    NULL && (q = json_string_value(json_object_get(doc, "query"))) !=
-	    NULL) {
-		s = xstrdup(q);
-		json_decref(doc);
+	if (s != NULL)
 		return s;
-	}
-	json_decref(doc);
 	s = xmalloc((size_t)ch->content_len + 1);
 	memcpy(s, ch->content, ch->content_len);
 	s[ch->content_len] = '\0';

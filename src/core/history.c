@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddl.h"
 #include "history.h"
 #include "xmalloc.h"
 
@@ -382,27 +383,11 @@ put_update(struct buf *b, const struct pgtt_change *ch,
 	}
 }
 
-/*
- * pgtt's DDL message is JSON with the statement and its search_path; 0
- * and malloc'd copies when it is that, -1 when it is something else.
- */
+/* A DDL change as text, and its search_path: 0, or -1 if not pgtt's. */
 static int
 ddl_parse(const struct pgtt_change *ch, char **sql, char **search_path)
 {
-	json_t		*doc, *q, *sp;
-
-	*sql = *search_path = NULL;
-	if ((doc = json_loadb(ch->content, ch->content_len, 0, NULL)) == NULL)
-		return -1;
-	q = json_object_get(doc, "query");
-	sp = json_object_get(doc, "search_path");
-	if (json_is_string(q)) {
-		*sql = copy_bytes(json_string_value(q), json_string_length(q));
-		if (json_is_string(sp))
-			*search_path = copy_bytes(json_string_value(sp),
-			    json_string_length(sp));
-	}
-	json_decref(doc);
+	*sql = ddl_describe(ch->content, ch->content_len, search_path);
 	return *sql != NULL ? 0 : -1;
 }
 

@@ -315,6 +315,7 @@ struct replay_ctx {
 	struct replay_result	 *r;
 	struct relcache		  rels;
 	struct applier		 *ap;
+	struct ddl_matcher	  ddl;
 	uint64_t		  total;
 	pgtt_lsn		  position;	/* what the replica holds now */
 };
@@ -339,6 +340,7 @@ apply_item(struct replay_ctx *c, struct item *item, int inverse,
     struct pgtt_err *err)
 {
 	struct ddl_message	 m;
+	struct ddl_step		 step;
 	const struct pgtt_change *ch = item->ch;
 	int			 ret;
 
@@ -353,7 +355,9 @@ apply_item(struct replay_ctx *c, struct item *item, int inverse,
 		if ((ret = ddl_message_parse(ch->content, ch->content_len, &m,
 		    err)) != 0)
 			return ret;
-		ret = apply_ddl(c->ap, ch, &m, err);
+		if ((ret = ddl_match(&c->ddl, ch->commit_lsn, ch->seq, &m,
+		    &step, err)) == 0)
+			ret = apply_ddl(c->ap, ch, &m, &step, err);
 		ddl_message_done(&m);
 		return ret;
 	default:
@@ -805,6 +809,7 @@ replay_run(struct journal *j, const struct config *cfg,
 		r->to = c.position;
 out:
 	applier_free(c.ap);
+	ddl_matcher_done(&c.ddl);
 	if (conn != NULL)
 		PQfinish(conn);
 	relcache_free(&c.rels);

@@ -11,14 +11,22 @@
  *
  * ddl_record cannot be used to plant a statement: it reads the statement
  * itself (current_query()), and it first asks the event trigger context
- * for the command list, which raises an error outside an event trigger
- * and is empty before a command has completed.  It emits each statement as
- * a transactional logical message, so it reaches the journal in its
- * transaction, in order with the rows around it; a string of several
- * statements fires it once per statement with the same text, and is
- * emitted once per transaction.  Its behaviour per publication lives in
- * pgtt.publication_settings, so the function text never changes and
- * several publications can share it.
+ * for the command list, which raises an error outside an event trigger.
+ * It emits one transactional logical message each time a top-level
+ * statement's ddl_command_end fires, so it reaches the journal in its
+ * transaction, in order with the rows around it.  A DROP's objects are
+ * listed to sql_drop, which fires just before its statement's
+ * ddl_command_end: they are kept in a transaction-local setting and go
+ * into that message.  Each message says what replay needs to run exactly
+ * that statement and no more (see ddl.h): the command tag, the objects,
+ * the role that ran it and whether it was a superuser, the settings that
+ * change what DDL text means, whether it ran nested inside a function or
+ * DO block (the error context stack goes on past the trigger's own
+ * frame, which is the outermost one for a top-level statement), and
+ * the client's query string, left out of later messages of the same
+ * execution of the same string in the transaction.  Its behaviour per
+ * publication lives in pgtt.publication_settings, so the function text
+ * never changes and several publications can share it.
  *
  * pgtt must never make a user's DDL fail, yet the message may not be
  * emitted inside an EXCEPTION block: PostgreSQL decodes a transactional
@@ -46,39 +54,61 @@ static const char ddl_objects_sql[] =
     "  all_tables boolean NOT NULL,\n"
     "  full_row_images boolean NOT NULL);\n"
     "REVOKE ALL ON pgtt.publication_settings FROM PUBLIC;\n"
-    "CREATE OR REPLACE FUNCTION pgtt.ddl_record(tag text,\n"
-    "    search_path text, dropping boolean) RETURNS void\n"
+    "DROP FUNCTION IF EXISTS pgtt.ddl_record(text, text, boolean);\n"
+    "CREATE OR REPLACE FUNCTION pgtt.ddl_record(tag text, event text,\n"
+    "    role name, settings json) RETURNS void\n"
     "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog\n"
     "AS $pgtt$\n"
     "DECLARE\n"
-    "  n bigint;\n"
+    "  ctx text;\n"
+    "  commands json;\n"
+    "  dropped json;\n"
+    "  temporary boolean;\n"
+    "  msg jsonb;\n"
     "  obj record;\n"
     "  pub record;\n"
-    "  digest text := md5(current_query());\n"
+    "  digest text := md5(current_query() || statement_timestamp()::text);\n"
     "BEGIN\n"
     "  IF current_setting('pgtt.capture', true) = 'off'\n"
     "     OR current_setting('wal_level') <> 'logical'\n"
     "     OR tag LIKE '%PUBLICATION%' OR tag LIKE '%SUBSCRIPTION%' THEN\n"
     "    RETURN;\n"
     "  END IF;\n"
-    "  IF dropping THEN\n"
-    "    SELECT count(*) INTO n FROM pg_event_trigger_dropped_objects();\n"
-    "  ELSE\n"
-    "    SELECT count(*) INTO n FROM pg_event_trigger_ddl_commands();\n"
-    "  END IF;\n"
-    "  IF n = 0 THEN\n"
+    "  IF event = 'sql_drop' THEN\n"
+    "    SELECT json_agg(json_build_object('type', d.object_type,\n"
+    "        'identity', d.object_identity, 'temporary', d.is_temporary))\n"
+    "      INTO dropped FROM pg_event_trigger_dropped_objects() d\n"
+    "      WHERE d.original;\n"
+    "    PERFORM set_config('pgtt.ddl_dropped', coalesce(dropped::text, ''),\n"
+    "      true);\n"
     "    RETURN;\n"
     "  END IF;\n"
+    "  SELECT json_agg(json_build_object('tag', d.command_tag,\n"
+    "      'type', d.object_type, 'identity', d.object_identity)),\n"
+    "      bool_and(d.schema_name LIKE 'pg\\_temp%')\n"
+    "    INTO commands, temporary FROM pg_event_trigger_ddl_commands() d;\n"
+    "  dropped := nullif(current_setting('pgtt.ddl_dropped', true), '')::json;\n"
+    "  PERFORM set_config('pgtt.ddl_dropped', '', true);\n"
+    "  IF dropped IS NOT NULL THEN\n"
+    "    SELECT bool_and((e->>'temporary')::boolean)\n"
+    "        AND coalesce(temporary, true)\n"
+    "      INTO temporary FROM json_array_elements(dropped) e;\n"
+    "  END IF;\n"
+    "  GET DIAGNOSTICS ctx = PG_CONTEXT;\n"
+    "  msg := jsonb_build_object('v', 2, 'tag', tag, 'role', role,\n"
+    "    'superuser', coalesce((SELECT r.rolsuper FROM pg_roles r\n"
+    "      WHERE r.rolname = role), false),\n"
+    "    'nested', ctx !~ ('PL/pgSQL function pgtt[.]ddl_capture[(][)] '\n"
+    "      'line [0-9]+ at PERFORM$'),\n"
+    "    'temporary', coalesce(temporary, false),\n"
+    "    'objects', commands, 'dropped', dropped, 'settings', settings,\n"
+    "    'search_path', settings->>'search_path');\n"
     "  IF current_setting('pgtt.ddl_emitted', true) IS DISTINCT FROM digest"
     " THEN\n"
     "    PERFORM set_config('pgtt.ddl_emitted', digest, true);\n"
-    "    PERFORM pg_logical_emit_message(true, 'pgtt.ddl',\n"
-    "      json_build_object('tag', tag, 'search_path', search_path,\n"
-    "        'query', current_query())::text);\n"
+    "    msg := msg || jsonb_build_object('query', current_query());\n"
     "  END IF;\n"
-    "  IF dropping THEN\n"
-    "    RETURN;\n"
-    "  END IF;\n"
+    "  PERFORM pg_logical_emit_message(true, 'pgtt.ddl', msg::text);\n"
     "  PERFORM set_config('pgtt.capture', 'off', true);\n"
     "  BEGIN\n"
     "    FOR pub IN SELECT * FROM pgtt.publication_settings\n"
@@ -105,14 +135,31 @@ static const char ddl_objects_sql[] =
     "  PERFORM set_config('pgtt.capture', 'on', true);\n"
     "END\n"
     "$pgtt$;\n"
+    /*
+     * This one runs as the role that ran the DDL, with its search_path:
+     * schema-qualified calls only and no operator, so nothing that role
+     * created can stand in for them and change what is recorded.
+     */
     "CREATE OR REPLACE FUNCTION pgtt.ddl_capture() RETURNS event_trigger\n"
     "LANGUAGE plpgsql AS $pgtt$\n"
     "BEGIN\n"
-    "  IF pg_catalog.to_regprocedure('pgtt.ddl_record(text,text,boolean)')\n"
+    "  IF pg_catalog.to_regprocedure('pgtt.ddl_record(text,text,name,json)')\n"
     "      IS NOT NULL THEN\n"
-    "    PERFORM pgtt.ddl_record(tg_tag,\n"
-    "      pg_catalog.current_setting('search_path'),\n"
-    "      tg_event = 'sql_drop');\n"
+    "    PERFORM pgtt.ddl_record(tg_tag, tg_event, current_user,\n"
+    "      pg_catalog.json_build_object(\n"
+    "        'search_path', pg_catalog.current_setting('search_path'),\n"
+    "        'standard_conforming_strings',\n"
+    "          pg_catalog.current_setting('standard_conforming_strings'),\n"
+    "        'check_function_bodies',\n"
+    "          pg_catalog.current_setting('check_function_bodies'),\n"
+    "        'default_tablespace',\n"
+    "          pg_catalog.current_setting('default_tablespace'),\n"
+    "        'default_table_access_method',\n"
+    "          pg_catalog.current_setting('default_table_access_method'),\n"
+    "        'client_encoding',\n"
+    "          pg_catalog.current_setting('client_encoding'),\n"
+    "        'session_replication_role',\n"
+    "          pg_catalog.current_setting('session_replication_role')));\n"
     "  END IF;\n"
     "END\n"
     "$pgtt$;\n";

@@ -104,14 +104,15 @@ sql src app "BEGIN; INSERT INTO migr VALUES (1, 'before');
 	CREATE TABLE born (id int PRIMARY KEY);
 	INSERT INTO born VALUES (1); COMMIT"
 mark 5
-# One query string with two DDL statements: one message, at the first.
-M=$(log_json --from "$(log_json --table migr | head -n 1 | json_get lsn)" --limit 4)
+# One query string with two DDL statements: a message at each.
+M=$(log_json --from "$(log_json --table migr | head -n 1 | json_get lsn)" --limit 5)
 is "$(echo "$M" | while read -r l; do echo "$l" | json_get op; echo; done | paste -sd,)" \
-	"insert,ddl,insert,insert" "DDL is journaled in order with the rows around it"
+	"insert,ddl,insert,ddl,insert" "DDL is journaled in order with the rows around it"
 like "$(echo "$M" | sed -n 2p | json_get sql)" 'ALTER TABLE migr ADD COLUMN b' "the ALTER TABLE statement is there"
 is "$(echo "$M" | sed -n 3p | json_get new)" '{"a":"after","b":"6","id":"2"}' "the row after ALTER TABLE has the new column"
 is "$(echo "$M" | sed -n 1p | json_get new)" '{"a":"before","id":"1"}' "the row before it is read with the old columns"
-is "$(echo "$M" | sed -n 4p | json_get table)" "born" "a table created later is captured from its first row"
+like "$(echo "$M" | sed -n 4p | json_get sql)" '^CREATE TABLE of table public.born' "the second statement's message names what it created"
+is "$(echo "$M" | sed -n 5p | json_get table)" "born" "a table created later is captured from its first row"
 sql src app "ALTER TABLE migr ADD COLUMN c int; INSERT INTO migr VALUES (3, 'x', 1, 2)"
 sql src app "BEGIN; DROP TABLE born; INSERT INTO migr VALUES (4, 'y', 1, 2); COMMIT"
 mark 9

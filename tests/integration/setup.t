@@ -114,15 +114,25 @@ ddl_messages() {
 		'publication_names', 'pgtt', 'messages', 'true') WHERE substr(data, 1, 1) = 'M'::bytea"
 }
 MSGS=$(ddl_messages)
-is "$(echo "$MSGS" | wc -l)" "3" "each DDL transaction is emitted once as a pgtt.ddl message"
-like "$MSGS" 'DROP TABLE", "search_path" : .*"query" : "DROP TABLE later"' "DROP is captured (through sql_drop)"
-like "$MSGS" '"search_path" : "\\"\$user\\", public"' "the caller's search_path is recorded"
+is "$(echo "$MSGS" | wc -l)" "6" "each top-level DDL statement is emitted as a pgtt.ddl message"
+is "$(echo "$MSGS" | grep -c '"query"')" "3" "the query string goes with the first message of each execution only"
+like "$(echo "$MSGS" | sed -n 1p)" '"role": "app_user", .*"superuser": false' "the role that ran it is recorded, not a superuser"
+like "$(echo "$MSGS" | sed -n 1p)" '"nested": false' "a statement the client sent is not nested"
+like "$(echo "$MSGS" | sed -n 2p)" '"temporary": true' "a temporary table is marked temporary"
+like "$(echo "$MSGS" | sed -n 6p)" '"tag": "DROP TABLE", .*"query": "DROP TABLE later".*"dropped": \[\{"type": "table", "identity": "public.later"' \
+	"DROP is captured with what it dropped (through sql_drop)"
+like "$(echo "$MSGS" | sed -n 6p)" '"superuser": true' "the superuser's DROP says so"
+like "$MSGS" '"search_path": "\\"\$user\\", public"' "the caller's search_path is recorded"
+like "$MSGS" '"standard_conforming_strings": "on"' "and the lexer setting the string was read with"
+sql src app "DO \$\$ BEGIN CREATE TABLE from_do (id int PRIMARY KEY); END \$\$"
+like "$(ddl_messages | sed -n 7p)" '"nested": true' "DDL run inside a DO block is marked nested"
+sql src app "DROP TABLE from_do"
 
 # Nobody can plant a statement: ddl_record only works inside an event trigger.
-sql src app "SET ROLE app_user; SELECT pgtt.ddl_record('CREATE TABLE', 'public', false)" >/dev/null 2>"$TEST_ROOT/plant.err"
+sql src app "SET ROLE app_user; SELECT pgtt.ddl_record('CREATE TABLE', 'ddl_command_end', 'postgres', '{}')" >/dev/null 2>"$TEST_ROOT/plant.err"
 ok "$([ $? -ne 0 ]; echo $?)" "calling pgtt.ddl_record directly fails"
 like "$(cat "$TEST_ROOT/plant.err")" 'event trigger' "and says it belongs to an event trigger"
-is "$(ddl_messages | wc -l)" "3" "a direct call plants no message"
+is "$(ddl_messages | wc -l)" "8" "a direct call plants no message"
 
 # Setup's own DDL is never history, also when it changes the source.
 printf 'source:\n  dsn: "%s"\n  full_row_images: true\nstorage:\n  path: %s/data\n' "$(pg_dsn src app)" "$W" >"$W/full.yaml"
@@ -130,7 +140,7 @@ check_ok "setup again with full_row_images" -c "$W/full.yaml" --headless setup
 like "$OUT" 'changed +replica identity of table nopk: full' "full_row_images gives the key-less table REPLICA IDENTITY FULL"
 like "$OUT" 'changed +publication "pgtt" \(2 tables added\): loose, nopk' "and publishes the key-less tables"
 like "$OUT" 'changed +DDL capture' "DDL capture follows the new setting"
-is "$(ddl_messages | wc -l)" "3" "setup's own ALTERs and CREATE OR REPLACE are not captured"
+is "$(ddl_messages | wc -l)" "8" "setup's own ALTERs and CREATE OR REPLACE are not captured"
 sql src app "CREATE TABLE loose2 (a int)"
 is "$(sql src app "SELECT relreplident FROM pg_class WHERE relname = 'loose2'")/$(sql src app "SELECT count(*) FROM pg_publication_tables WHERE tablename = 'loose2'")" \
 	"f/1" "with full_row_images a key-less table created later is made FULL and published"

@@ -1,121 +1,198 @@
 /*
- * test_ddl.c: splitting a captured query string into statements, and
- * choosing the ones replay runs.
+ * test_ddl.c: captured query strings split and classified by PostgreSQL's
+ * parser, and DDL messages matched to the one statement replay may run.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "core/ddl.h"
+#include "core/xmalloc.h"
 
 static void
-expect_split(const char *sql, size_t n, ...)
+expect_split(const char *sql, int scs, size_t n, ...)
 {
-	char	**st;
-	size_t	  got, i;
-	va_list	  ap;
+	struct ddl_statement	*st;
+	struct pgtt_err		 err;
+	size_t			 got, i;
+	va_list			 ap;
 
-	got = ddl_split(sql, &st);
+	assert_int_equal(ddl_parse_statements(sql, scs, &st, &got, &err), 0);
 	assert_int_equal(got, n);
 	va_start(ap, n);
 	for (i = 0; i < got; i++) {
-		assert_string_equal(st[i], va_arg(ap, const char *));
-		free(st[i]);
+		const char *text = va_arg(ap, const char *);
+		const char *tag = va_arg(ap, const char *);
+		int kind = va_arg(ap, int);
+
+		assert_string_equal(st[i].text, text);
+		assert_string_equal(st[i].tag, tag);
+		assert_int_equal(st[i].kind, kind);
 	}
 	va_end(ap);
-	free(st);
+	ddl_statements_free(st, got);
 }
 
 static void
 test_split(void **state)
 {
+	struct ddl_statement	*st;
+	struct pgtt_err		 err;
+	size_t			 n;
+
 	(void)state;
-	expect_split("", 0);
-	expect_split(" ; ;\n", 0);
-	expect_split("CREATE TABLE a (x int)", 1, "CREATE TABLE a (x int)");
-	expect_split("ALTER TABLE t ADD c int; UPDATE t SET c = 0;", 2,
-	    "ALTER TABLE t ADD c int", "UPDATE t SET c = 0");
-	expect_split("INSERT INTO t VALUES ('a;b', E'c\\';d'); DROP TABLE t",
-	    2, "INSERT INTO t VALUES ('a;b', E'c\\';d')", "DROP TABLE t");
-	expect_split("CREATE TABLE \"x;y\" (\"a\"\"b;\" int); SELECT 1", 2,
-	    "CREATE TABLE \"x;y\" (\"a\"\"b;\" int)", "SELECT 1");
+	expect_split("", 1, 0);
+	expect_split("CREATE TABLE a (x int)", 1, 1,
+	    "CREATE TABLE a (x int)", "CREATE TABLE", DDL_RUN);
+	expect_split("ALTER TABLE t ADD c int; UPDATE t SET c = 0;", 1, 2,
+	    "ALTER TABLE t ADD c int", "ALTER TABLE", DDL_RUN,
+	    "UPDATE t SET c = 0", "", DDL_OTHER);
 	expect_split("CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; "
-	    "$body$ LANGUAGE sql; DO $$ BEGIN NULL; END $$", 2,
+	    "$body$ LANGUAGE sql; DO $$ BEGIN NULL; END $$", 1, 2,
 	    "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ "
-	    "LANGUAGE sql", "DO $$ BEGIN NULL; END $$");
-	expect_split("-- a; comment\nCREATE TABLE a (); /* b; /* c; */ d; */"
-	    " DROP TABLE a", 2, "-- a; comment\nCREATE TABLE a ()",
-	    "/* b; /* c; */ d; */ DROP TABLE a");
+	    "LANGUAGE sql", "CREATE FUNCTION", DDL_RUN,
+	    "DO $$ BEGIN NULL; END $$", "", DDL_OTHER);
 	expect_split("CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; "
-	    "SELECT 2); SELECT $1", 2,
+	    "SELECT 2); CALL p()", 1, 2,
 	    "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2)",
-	    "SELECT $1");
-	/* A text that never closes its quote is one statement, not a hang. */
-	expect_split("SELECT 'abc; DROP", 1, "SELECT 'abc; DROP");
+	    "CREATE RULE", DDL_RUN, "CALL p()", "", DDL_OTHER);
+	/* Privileges are matched, never run; roles are never DDL to replay. */
+	expect_split("GRANT SELECT ON t TO r; ALTER TABLE t OWNER TO r; "
+	    "ALTER ROLE eve SUPERUSER; ALTER TABLE t RENAME TO u", 1, 4,
+	    "GRANT SELECT ON t TO r", "GRANT", DDL_PRIVILEGE,
+	    "ALTER TABLE t OWNER TO r", "ALTER TABLE", DDL_PRIVILEGE,
+	    "ALTER ROLE eve SUPERUSER", "", DDL_OTHER,
+	    "ALTER TABLE t RENAME TO u", "ALTER TABLE", DDL_RUN);
+	expect_split("ALTER DATABASE d RENAME TO e; DROP INDEX i; "
+	    "CREATE MATERIALIZED VIEW m AS SELECT 1", 1, 3,
+	    "ALTER DATABASE d RENAME TO e", "", DDL_REFUSED,
+	    "DROP INDEX i", "DROP INDEX", DDL_RUN,
+	    "CREATE MATERIALIZED VIEW m AS SELECT 1",
+	    "CREATE MATERIALIZED VIEW", DDL_RUN);
+
+	/*
+	 * The lexer setting decides where a string ends: with
+	 * standard_conforming_strings off the ALTER ROLE is inside the
+	 * comment, as the source server read it.
+	 */
+	expect_split("COMMENT ON TABLE q IS 'harmless \\'; ALTER ROLE eve "
+	    "SUPERUSER; -- ';", 0, 1, "COMMENT ON TABLE q IS 'harmless \\'; "
+	    "ALTER ROLE eve SUPERUSER; -- '", "COMMENT", DDL_RUN);
+	expect_split("COMMENT ON TABLE q IS 'harmless \\'; ALTER ROLE eve "
+	    "SUPERUSER; -- ';", 1, 2, "COMMENT ON TABLE q IS 'harmless \\'",
+	    "COMMENT", DDL_RUN, "ALTER ROLE eve SUPERUSER", "", DDL_OTHER);
+
+	assert_int_equal(ddl_parse_statements("SELECT 'abc; DROP", 1, &st, &n,
+	    &err), PGTT_ECORRUPT);
+	assert_null(st);
 }
 
+/* A version 2 message as the capture writes it. */
 static void
-test_schema_statements(void **state)
+message(struct ddl_message *m, const char *tag, const char *query,
+    const char *extra)
 {
-	(void)state;
-	assert_true(ddl_is_schema_statement("create table a ()"));
-	assert_true(ddl_is_schema_statement("  ALTER TABLE a ADD b int"));
-	assert_true(ddl_is_schema_statement("-- why\nDROP TABLE a"));
-	assert_true(ddl_is_schema_statement("DO $$ BEGIN END $$"));
-	assert_false(ddl_is_schema_statement("UPDATE t SET c = 0"));
-	assert_false(ddl_is_schema_statement("insert into t values (1)"));
-	assert_false(ddl_is_schema_statement("BEGIN"));
-	assert_false(ddl_is_schema_statement("SET search_path = x"));
-	assert_false(ddl_is_schema_statement("GRANT SELECT ON t TO r"));
-	assert_false(ddl_is_schema_statement("ALTER TABLE t OWNER TO r"));
-	assert_false(ddl_is_schema_statement("CREATEX"));
+	char		*json;
+	struct pgtt_err	 err;
+
+	if (xasprintf(&json, "{\"v\":2,\"tag\":\"%s\",\"role\":\"app\","
+	    "\"search_path\":\"public\",\"objects\":[{\"type\":\"table\","
+	    "\"identity\":\"public.t\"}]%s%s%s%s}", tag, query != NULL ?
+	    ",\"query\":\"" : "", query != NULL ? query : "", query != NULL ?
+	    "\"" : "", extra != NULL ? extra : "") < 0)
+		fail();
+	assert_int_equal(ddl_message_parse(json, strlen(json), m, &err), 0);
+	free(json);
 }
 
-static void
-test_message(void **state)
+static enum ddl_action
+match(struct ddl_matcher *mt, uint32_t seq, const char *tag,
+    const char *query, const char *extra, const char **statement)
 {
-	static const char msg[] = "{\"tag\":\"ALTER TABLE\",\"search_path\":"
-	    "\"app, public\",\"query\":\"BEGIN; ALTER TABLE t ADD c int; "
-	    "UPDATE t SET c = 1; GRANT SELECT ON t TO r; COMMIT;\"}";
-	static const char one[] = "{\"tag\":\"CREATE TABLE\",\"search_path\":"
-	    "\"public\",\"query\":\"SELECT make_tables()\"}";
 	struct ddl_message	m;
+	struct ddl_step		step;
 	struct pgtt_err		err;
 
+	message(&m, tag, query, extra);
+	assert_int_equal(ddl_match(mt, 100, seq, &m, &step, &err), 0);
+	ddl_message_done(&m);
+	*statement = step.action == DDL_ACTION_RUN ? step.statement : NULL;
+	return step.action;
+}
+
+static void
+test_match(void **state)
+{
+	struct ddl_matcher	 mt;
+	const char		*st;
+	static const char	 migration[] = "BEGIN; ALTER TABLE t ADD c int; "
+	    "UPDATE t SET c = 1; GRANT SELECT ON t TO r; "
+	    "CREATE UNIQUE INDEX CONCURRENTLY i ON t (c); COMMIT;";
+
 	(void)state;
-	assert_int_equal(ddl_message_parse(msg, strlen(msg), &m, &err), 0);
-	assert_string_equal(m.tag, "ALTER TABLE");
-	assert_string_equal(m.search_path, "app, public");
-	assert_int_equal(m.nstatements, 1);
-	assert_string_equal(m.statements[0], "ALTER TABLE t ADD c int");
-	ddl_message_done(&m);
+	ddl_matcher_init(&mt);
+	/* Each message runs its own statement, DML and GRANT left out. */
+	assert_int_equal(match(&mt, 1, "ALTER TABLE", migration, NULL, &st),
+	    DDL_ACTION_RUN);
+	assert_string_equal(st, "ALTER TABLE t ADD c int");
+	assert_int_equal(match(&mt, 3, "GRANT", NULL, NULL, &st),
+	    DDL_ACTION_NONE);
+	assert_int_equal(match(&mt, 4, "CREATE INDEX", NULL, NULL, &st),
+	    DDL_ACTION_RUN);
+	assert_string_equal(st, "CREATE UNIQUE INDEX  i ON t (c)");
+	/* A tag the string no longer has: refused, never guessed. */
+	assert_int_equal(match(&mt, 5, "CREATE TABLE", NULL, NULL, &st),
+	    DDL_ACTION_REFUSE);
 
-	/* A lone statement fired the trigger itself: it runs as it is. */
-	assert_int_equal(ddl_message_parse(one, strlen(one), &m, &err), 0);
-	assert_int_equal(m.nstatements, 1);
-	assert_string_equal(m.statements[0], "SELECT make_tables()");
-	ddl_message_done(&m);
+	/* A DO block's DDL, and DDL in a function a SELECT called. */
+	assert_int_equal(match(&mt, 1, "CREATE TABLE", "DO $$ BEGIN CREATE "
+	    "TABLE b (); END $$", ",\"nested\":true", &st), DDL_ACTION_REFUSE);
+	assert_int_equal(match(&mt, 1, "CREATE TABLE", "SELECT mk(); DO $$ "
+	    "BEGIN NULL; END $$", NULL, &st), DDL_ACTION_REFUSE);
+	/* The DO block that rides along DDL never runs. */
+	assert_int_equal(match(&mt, 1, "CREATE TABLE", "CREATE TABLE e (i "
+	    "int); DO $$ BEGIN EXECUTE 'x'; END $$", NULL, &st),
+	    DDL_ACTION_RUN);
+	assert_string_equal(st, "CREATE TABLE e (i int)");
+	assert_int_equal(match(&mt, 2, "CREATE TABLE", NULL, NULL, &st),
+	    DDL_ACTION_REFUSE);
 
-	/* CONCURRENTLY cannot run in the replica's transaction block. */
+	/* Temporary objects and no-ops run nothing. */
+	assert_int_equal(match(&mt, 1, "CREATE TABLE", "CREATE TEMP TABLE x "
+	    "()", ",\"temporary\":true", &st), DDL_ACTION_NONE);
+	/* Older messages carry no role: refused. */
 	{
-		static const char conc[] = "{\"tag\":\"CREATE INDEX\","
-		    "\"search_path\":\"public\",\"query\":\"create unique index "
-		    "concurrently i on t (x)\"}";
+		struct ddl_message	m;
+		struct ddl_step		step;
+		struct pgtt_err		err;
+		static const char	old[] = "{\"tag\":\"CREATE TABLE\","
+		    "\"search_path\":\"public\",\"query\":\"CREATE TABLE a ()\"}";
 
-		assert_int_equal(ddl_message_parse(conc, strlen(conc), &m,
-		    &err), 0);
-		assert_string_equal(m.statements[0],
-		    "create unique index  i on t (x)");
+		assert_int_equal(ddl_message_parse(old, strlen(old), &m, &err),
+		    0);
+		assert_int_equal(ddl_match(&mt, 200, 1, &m, &step, &err), 0);
+		assert_int_equal(step.action, DDL_ACTION_REFUSE);
 		ddl_message_done(&m);
+		assert_int_equal(ddl_message_parse("{", 1, &m, &err),
+		    PGTT_ECORRUPT);
+		assert_int_equal(ddl_message_parse("{\"v\":2,\"tag\":\"x\","
+		    "\"search_path\":\"p\"}", 36, &m, &err), PGTT_ECORRUPT);
 	}
-
-	assert_int_equal(ddl_message_parse("{", 1, &m, &err), PGTT_ECORRUPT);
-	assert_int_equal(ddl_message_parse("{\"tag\":\"x\"}", 11, &m, &err),
-	    PGTT_ECORRUPT);
+	/* Several transactions in one string: which one is unknown. */
+	assert_int_equal(match(&mt, 1, "CREATE TABLE", "CREATE TABLE a (); "
+	    "COMMIT; CREATE TABLE b ()", NULL, &st), DDL_ACTION_REFUSE);
+	/* With standard_conforming_strings off, as the source ran it. */
+	assert_int_equal(match(&mt, 1, "COMMENT", "COMMENT ON TABLE q IS "
+	    "'x \\\\'; ALTER ROLE eve SUPERUSER; -- '", ",\"settings\":"
+	    "{\"standard_conforming_strings\":\"off\"}", &st), DDL_ACTION_RUN);
+	assert_string_equal(st, "COMMENT ON TABLE q IS 'x \\'; ALTER ROLE eve "
+	    "SUPERUSER; -- '");
+	ddl_matcher_done(&mt);
 }
 
 int
@@ -123,8 +200,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split),
-		cmocka_unit_test(test_schema_statements),
-		cmocka_unit_test(test_message),
+		cmocka_unit_test(test_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
