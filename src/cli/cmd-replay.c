@@ -57,7 +57,7 @@ result_json(const struct replay_result *r, int dry_run)
 	for (i = 0; i < r->ndropped; i++)
 		json_array_append_new(dropped, json_string(r->dropped[i]));
 	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:b, s:b, "
-	    "s:s, s:s, s:o, s:b}",
+	    "s:s, s:s, s:o, s:b, s:b}",
 	    "from", lsn_format(r->from, a), "to", lsn_format(r->to, b),
 	    "direction", replay_direction_name(r->direction),
 	    "transactions", (json_int_t)r->transactions,
@@ -70,7 +70,8 @@ result_json(const struct replay_result *r, int dry_run)
 	    "target", r->target != NULL ? r->target : "",
 	    "reason", r->reason != NULL ? r->reason : "",
 	    "dropped", dropped,
-	    "replication_role", r->replica_role);
+	    "replication_role", r->replica_role,
+	    "privileges", r->privileges);
 	return o;
 }
 
@@ -99,6 +100,10 @@ result_text(const struct replay_result *r, int dry_run, int failed)
 		for (i = 0; i < r->ndropped; i++)
 			printf("  dropped %s: not in the baseline\n",
 			    r->dropped[i]);
+		if (!r->privileges)
+			printf("note: a role the baseline names is missing "
+			    "here, so it was restored without owners and "
+			    "grants; DDL run as such a role is refused\n");
 	}
 	printf("%s %s %s from %s to %s: %llu changes in %llu transactions, "
 	    "%.1f s\n", failed ? "failed; replayed" : r->cancelled ?

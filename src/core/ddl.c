@@ -13,10 +13,11 @@
  * DDL of a kind on the allow-list below; the event trigger reported, at
  * this point of the transaction, a command with exactly the tag that
  * statement reports; and it ran at top level, not inside a function or DO
- * block (whose text cannot be replayed).  Owners and privileges are not
- * replayed: the baseline is restored without them, so GRANT, REVOKE and
- * OWNER TO are matched and left out.  Temporary objects are never
- * replayed: they belong to a session that replay is not.
+ * block (whose text cannot be replayed).  Owners and privileges follow
+ * the source only on a replica whose baseline was restored with them
+ * (every role they name exists there); elsewhere GRANT, REVOKE and OWNER
+ * TO are matched and left out.  Temporary objects are never replayed:
+ * they belong to a session that replay is not.
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -280,15 +281,6 @@ static const struct byobj {
 	{ "AlterOwnerStmt", "ALTER", "objectType", DDL_PRIVILEGE },
 };
 
-static int
-is_temporary(json_t *rangevar)
-{
-	const char *p = json_string_value(json_object_get(rangevar,
-	    "relpersistence"));
-
-	return p != NULL && strcmp(p, "t") == 0;
-}
-
 /* An ALTER TABLE whose subcommands all or partly change the owner. */
 static int
 owner_changes(json_t *body, int *all)
@@ -361,8 +353,8 @@ classify(const char *node, json_t *body, struct ddl_statement *s)
 		s->kind = DDL_PRIVILEGE;
 	} else if (strcmp(node, "AlterTableStmt") == 0 &&
 	    s->kind == DDL_RUN && owner_changes(body, &all)) {
-		s->kind = all ? DDL_PRIVILEGE : DDL_REFUSED;
-		s->why = "it changes an owner along with other things";
+		s->kind = all ? DDL_PRIVILEGE : DDL_RUN;
+		s->with_owner = !all;
 	} else if (strcmp(node, "TransactionStmt") == 0) {
 		t = json_string_value(json_object_get(body, "kind"));
 		s->ends_txn = t != NULL && strcmp(t, "TRANS_STMT_BEGIN") != 0 &&
@@ -370,9 +362,6 @@ classify(const char *node, json_t *body, struct ddl_statement *s)
 		    strcmp(t, "TRANS_STMT_SAVEPOINT") != 0 &&
 		    strcmp(t, "TRANS_STMT_RELEASE") != 0;
 	}
-	if (s->kind == DDL_RUN && strcmp(node, "CreateStmt") == 0 &&
-	    is_temporary(json_object_get(body, "relation")))
-		s->kind = DDL_PRIVILEGE;	/* matched, never run */
 }
 
 /* Past leading white space; the length without trailing white space. */
@@ -641,12 +630,17 @@ ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
 	mt->next = i + 1;
 	s = &mt->st[i];
 
-	if (s->kind == DDL_PRIVILEGE || m->temporary || !m->changed) {
+	if ((s->kind == DDL_PRIVILEGE && !mt->run_privileges) ||
+	    m->temporary || !m->changed) {
 		step->action = DDL_ACTION_NONE;
 		return 0;
 	}
 	if (s->kind == DDL_REFUSED)
 		return refuse(step, m, s->why);
+	if (s->with_owner && !mt->run_privileges)
+		return refuse(step, m, "it changes an owner along with "
+		    "other things, and this replica was restored without the "
+		    "source's owners");
 	if (!reparses_the_same(s, scs))
 		return refuse(step, m, "its text does not parse alone "
 		    "as the same statement");

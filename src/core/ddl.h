@@ -71,6 +71,7 @@ struct ddl_statement {
 	char		 tag[64];	/* the command tag it reports */
 	enum ddl_kind	 kind;
 	int		 ends_txn;	/* COMMIT, ROLLBACK, PREPARE, ... */
+	int		 with_owner;	/* ALTER TABLE, OWNER TO among others */
 	const char	*why;		/* DDL_REFUSED: the reason */
 };
 
@@ -90,6 +91,7 @@ void	ddl_statements_free(struct ddl_statement *, size_t);
  * afresh.
  */
 struct ddl_matcher {
+	int			 run_privileges; /* GRANT, OWNER TO: run them */
 	pgtt_lsn		 lsn;
 	uint32_t		 seq;
 	int			 started;

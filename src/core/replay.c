@@ -783,13 +783,16 @@ replay_run(struct journal *j, const struct config *cfg,
 
 		progress(&c, "resetting", 0);
 		if ((ret = replica_reset(conn, dsn, &base, &r->dropped,
-		    &r->ndropped, err)) != 0)
+		    &r->ndropped, &st.privileges, err)) != 0)
 			goto out;
 		/* pg_restore ran in its own session: ours is unchanged. */
 		st.lsn = sf.creation;
 	}
 	if ((ret = applier_new(&c.ap, conn, err)) != 0)
 		goto out;
+	/* Grants follow the source only where the baseline's were restored. */
+	c.ddl.run_privileges = st.privileges;
+	r->privileges = st.privileges;
 	c.position = st.lsn;
 	progress(&c, "applying", 0);
 	if (r->direction == REPLAY_BACKWARD)

@@ -73,6 +73,7 @@ struct replay_result {
 	size_t		 ndropped;
 	int		 cancelled;
 	int		 replica_role;	/* session_replication_role = replica */
+	int		 privileges;	/* owners and grants follow the source */
 };
 
 int	replay_run(struct journal *, const struct config *,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dsn.h"
+#include "log.h"
 #include "mark.h"
 #include "pg.h"
 #include "proc.h"
@@ -51,8 +52,10 @@ replica_state_read(PGconn *conn, struct replica_state *st,
 		return 0;
 	}
 	PQclear(res);
+	/* A replica reset by an older pgtt has no privileges column. */
 	res = pg_exec(conn, err, "SELECT system_identifier, database, "
-	    "lsn::text FROM pgtt.replay_state", 0, NULL);
+	    "lsn::text, coalesce((to_jsonb(s) ->> 'privileges')::boolean, "
+	    "false) FROM pgtt.replay_state s", 0, NULL);
 	if (res == NULL)
 		return err->code;
 	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 2)) {
@@ -62,6 +65,7 @@ replica_state_read(PGconn *conn, struct replica_state *st,
 		snprintf(st->database, sizeof st->database, "%s",
 		    PQgetvalue(res, 0, 1));
 		st->lsn = pg_lsn(res, 0, 2);
+		st->privileges = pg_bool(res, 0, 3);
 	}
 	PQclear(res);
 	return 0;
@@ -124,6 +128,7 @@ static const char state_sql[] =
     "  system_identifier text NOT NULL,"
     "  database text NOT NULL,"
     "  lsn pg_lsn NOT NULL,"
+    "  privileges boolean NOT NULL DEFAULT false,"
     "  commit_time timestamptz,"
     "  updated_at timestamptz NOT NULL DEFAULT now());"
     " COMMENT ON TABLE pgtt.replay_state IS 'where pgtt replay left this"
@@ -181,9 +186,13 @@ empty_database(PGconn *conn, struct pgtt_err *err)
 	return 0;
 }
 
+/*
+ * pg_restore, with the source's owners and privileges or without them
+ * (then the replay role owns everything and no grant is restored).
+ */
 static int
 restore_baseline(const char *dsn, const struct replica_baseline *b,
-    struct pgtt_err *err)
+    int privileges, struct pgtt_err *err)
 {
 	char	*plain = NULL, *password = NULL, *db_arg, *list_arg, *pgr;
 	int	 ret;
@@ -194,10 +203,13 @@ restore_baseline(const char *dsn, const struct replica_baseline *b,
 	xasprintf(&list_arg, "--use-list=%s", b->list);
 	pgr = proc_find_pgbin(b->bindir, b->major, "pg_restore");
 	{
-		const char	*argv[] = { pgr, db_arg, list_arg, "--no-owner",
-		    "--no-privileges", "--single-transaction",
-		    "--exit-on-error", b->dump, NULL };
+		const char	*argv[] = { pgr, db_arg, list_arg,
+		    "--single-transaction", "--exit-on-error", b->dump,
+		    "--no-owner", "--no-privileges", NULL };
 
+		/* Cut the list short before the options that drop them. */
+		if (privileges)
+			argv[6] = NULL;
 		ret = proc_run(argv, password, err);
 	}
 	free(pgr);
@@ -212,20 +224,20 @@ restore_baseline(const char *dsn, const struct replica_baseline *b,
 }
 
 static int
-write_state(PGconn *conn, const struct replica_baseline *b,
+write_state(PGconn *conn, const struct replica_baseline *b, int privileges,
     struct pgtt_err *err)
 {
 	PGresult	*res;
 	char		 lsn[LSN_BUFSIZE];
-	const char	*params[3] = { b->system_id, b->database,
-	    lsn_format(b->creation, lsn) };
+	const char	*params[4] = { b->system_id, b->database,
+	    lsn_format(b->creation, lsn), privileges ? "t" : "f" };
 
 	if ((res = pg_exec(conn, err, state_sql, 0, NULL)) == NULL)
 		return err->code;
 	PQclear(res);
 	res = pg_exec(conn, err, "INSERT INTO pgtt.replay_state "
-	    "(system_identifier, database, lsn) VALUES ($1, $2, $3::pg_lsn)",
-	    3, params);
+	    "(system_identifier, database, lsn, privileges) VALUES ($1, $2, "
+	    "$3::pg_lsn, $4::boolean)", 4, params);
 	if (res == NULL)
 		return err->code;
 	PQclear(res);
@@ -234,18 +246,35 @@ write_state(PGconn *conn, const struct replica_baseline *b,
 
 int
 replica_reset(PGconn *conn, const char *dsn, const struct replica_baseline *b,
-    char ***dropped, size_t *ndropped, struct pgtt_err *err)
+    char ***dropped, size_t *ndropped, int *privileges, struct pgtt_err *err)
 {
-	char	**before = NULL, **after = NULL;
-	size_t	  nbefore = 0, nafter = 0, i, j;
-	int	  ret;
+	char		**before = NULL, **after = NULL;
+	size_t		  nbefore = 0, nafter = 0, i, j;
+	struct pgtt_err	  first;
+	int		  ret;
 
 	*dropped = NULL;
 	*ndropped = 0;
+	*privileges = 1;
 	if ((ret = inventory(conn, &before, &nbefore, err)) != 0 ||
-	    (ret = empty_database(conn, err)) != 0 ||
-	    (ret = restore_baseline(dsn, b, err)) != 0 ||
-	    (ret = write_state(conn, b, err)) != 0 ||
+	    (ret = empty_database(conn, err)) != 0)
+		goto out;
+	/*
+	 * With the source's owners and grants, each role may do on the
+	 * replica what it may do on the source, and replay runs DDL as
+	 * that role.  When a role they name is missing here, the restore
+	 * (one transaction) fails whole and is done again without them.
+	 */
+	if (restore_baseline(dsn, b, 1, &first) != 0) {
+		log_msg(LOG_LEVEL_INFO, "replay: the baseline's owners and "
+		    "privileges could not be restored (%s%s%s); restoring it "
+		    "without them", first.msg, first.detail[0] != '\0' ?
+		    ": " : "", first.detail);
+		*privileges = 0;
+		if ((ret = restore_baseline(dsn, b, 0, err)) != 0)
+			goto out;
+	}
+	if ((ret = write_state(conn, b, *privileges, err)) != 0 ||
 	    (ret = inventory(conn, &after, &nafter, err)) != 0)
 		goto out;
 

@@ -18,6 +18,7 @@ struct replica_state {
 	char		 system_id[32];	/* of the source it follows */
 	char		 database[128];
 	pgtt_lsn	 lsn;		/* holds every commit before this */
+	int		 privileges;	/* restored with owners and grants */
 };
 
 /* The server's system identifier and the current database (malloc'd). */
@@ -37,12 +38,14 @@ struct replica_baseline {
 
 /*
  * Empty the replica database, restore the baseline into it with
- * pg_restore (no owners, no privileges: the replica's server need not
- * have the source's roles) and set its position to creation.  *dropped
- * lists the relations it held that the baseline does not ("public.t
- * (table)"), malloc'd.
+ * pg_restore and set its position to creation.  The source's owners and
+ * privileges are restored when every role they name exists here
+ * (*privileges = 1); else none are, and the replay role owns everything
+ * (*privileges = 0).  *dropped lists the relations it held that the
+ * baseline does not ("public.t (table)"), malloc'd.
  */
 int	replica_reset(PGconn *, const char *dsn, const struct replica_baseline *,
-	    char ***dropped, size_t *ndropped, struct pgtt_err *);
+	    char ***dropped, size_t *ndropped, int *privileges,
+	    struct pgtt_err *);
 
 #endif

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Replay gives no role anything on the replica it did not have on the
+# source.  A role with nothing but CONNECT and CREATE on public tries what
+# an adversarial test found: a DO block riding along DDL, a statement a
+# splitter sees and the server does not (standard_conforming_strings off),
+# and a DO block whose rows are journaled and would be applied twice.
+# Replay must run none of it, stop at DDL run inside code, run DDL as the
+# role that ran it, and refuse it where that role does not exist; ordinary
+# multi-statement migrations still replay exactly.
+. "$(dirname "$0")/../lib/harness.sh"
+
+pg_start src 5661
+pg_start other 5662
+sql src postgres "CREATE DATABASE app"
+sql src postgres "CREATE DATABASE app_replica"
+sql other postgres "CREATE DATABASE app_replica"
+sql src postgres "CREATE ROLE eve LOGIN"
+sql src app "GRANT CREATE ON SCHEMA public TO eve;
+	CREATE TABLE acct (id int PRIMARY KEY, bal int);
+	INSERT INTO acct VALUES (1, 0);
+	CREATE TABLE t (id int PRIMARY KEY, v text);
+	INSERT INTO t SELECT i, 'v' || i FROM generate_series(1, 5) i"
+
+W=$TEST_ROOT/w
+mkdir -p "$W"
+# The README's setup: the replica database lives on the source's cluster.
+write_config "$W/config.yaml" "$(pg_dsn src app)" \
+	"replica:" "  dsn: \"$(pg_dsn src app_replica)\""
+check_ok "setup" -c "$W/config.yaml" --headless setup
+P() { run_pgtt -c "$W/config.yaml" "$@"; }
+eve() {
+	psql -X -q -A -t "host=$TEST_ROOT/src port=5661 user=eve dbname=app" "$@"
+}
+
+# --- 1. a DO block riding along DDL ---
+PWNED=$TEST_ROOT/pwned.txt
+eve -c "CREATE TEMP TABLE tmp_e (i int); DO \$\$ BEGIN IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN EXECUTE 'COPY (SELECT 1) TO PROGRAM ''id > $PWNED'''; END IF; END \$\$;"
+ok $? "as eve on the source, the DO block is harmless"
+ok "$([ ! -e "$PWNED" ]; echo $?)" "and wrote nothing there"
+
+# --- 2. a statement the splitter sees and the server does not ---
+eve -c "CREATE TABLE eve_t (id int PRIMARY KEY)" -c "SET standard_conforming_strings = off" \
+	-c "CREATE TEMP TABLE q (i int); COMMENT ON TABLE q IS 'harmless \\'; ALTER ROLE eve SUPERUSER; -- ';" \
+	-c "COMMENT ON TABLE eve_t IS 'also harmless \\'; ALTER ROLE eve SUPERUSER; -- ';"
+ok $? "as eve, comments with backslashes under standard_conforming_strings = off"
+is "$(sql src app "SELECT rolsuper FROM pg_roles WHERE rolname = 'eve'")" f "eve is no superuser on the source"
+
+# --- 3. data applied twice ---
+sql src app "CREATE TABLE cfg (k text PRIMARY KEY, v int); DO \$\$ BEGIN INSERT INTO cfg VALUES ('a', 1); UPDATE acct SET bal = bal + 100 WHERE id = 1; END \$\$;"
+
+# --- an ordinary migration, as one string and in a transaction ---
+sql src app "ALTER TABLE t ADD COLUMN c int; UPDATE t SET c = id * 10; CREATE INDEX t_c ON t (c)"
+sql src app "BEGIN; ALTER TABLE t ADD COLUMN d text DEFAULT 'x'; UPDATE t SET d = 'y' WHERE id = 2; GRANT SELECT ON t TO eve; COMMIT"
+sql src app "CREATE UNIQUE INDEX CONCURRENTLY t_v ON t (v)"
+eve -c "CREATE FUNCTION eve_def() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'"
+check_ok "checkpoint safe" -c "$W/config.yaml" --headless checkpoint create safe
+
+# snap CLUSTER DB: the tables and comments replay must reproduce.
+snap() {
+	for tbl in acct t cfg eve_t; do
+		echo "== $tbl"
+		psql -X -q "$(pg_dsn "$1" "$2")" -c "COPY (SELECT * FROM $tbl ORDER BY 1) TO STDOUT"
+	done
+	psql -X -q -A -t "$(pg_dsn "$1" "$2")" -c "SELECT obj_description('eve_t'::regclass, 'pg_class')"
+	psql -X -q -A -t "$(pg_dsn "$1" "$2")" -c "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 't'"
+}
+snap src app >"$TEST_ROOT/snap.safe"
+
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+P --json --headless replay --to safe
+is "$RC" 0 "replay to the checkpoint exits 0"
+[ "$RC" = 0 ] || diag "$OUT" "$ERR"
+ok "$([ ! -e "$PWNED" ]; echo $?)" "the DO block riding along DDL did not run on the replica"
+is "$(sql src app "SELECT rolsuper FROM pg_roles WHERE rolname = 'eve'")" f \
+	"eve is not superuser after replay: the ALTER ROLE inside a string literal did not run"
+snap src app_replica >"$TEST_ROOT/replica.safe"
+if cmp -s "$TEST_ROOT/snap.safe" "$TEST_ROOT/replica.safe"; then
+	ok 0 "the replica equals the source: no doubled rows, the migration and comments exact"
+else
+	ok 1 "the replica equals the source: no doubled rows, the migration and comments exact"
+	diag "$(diff "$TEST_ROOT/snap.safe" "$TEST_ROOT/replica.safe" | head -20)"
+fi
+is "$(sql src app_replica "SELECT proowner::regrole FROM pg_proc WHERE proname = 'eve_def'")" eve \
+	"eve's SECURITY DEFINER function is owned by eve on the replica, not by the replay role"
+is "$(sql src app_replica "SELECT tableowner FROM pg_tables WHERE tablename = 'eve_t'")" eve \
+	"eve's table is eve's on the replica"
+
+# --- 4. DDL inside a DO block stops replay, with the way out ---
+sql src app "DO \$\$ BEGIN CREATE TABLE from_do (id int PRIMARY KEY); END \$\$"
+sql src app "UPDATE acct SET bal = 7"
+check_ok "checkpoint after_do" -c "$W/config.yaml" --headless checkpoint create after_do
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+P --json --headless replay --to after_do
+is "$RC" 1 "replay stops at DDL run inside a DO block"
+like "$(echo "$OUT" | json_get first_error)" 'CREATE TABLE of table public.from_do.*inside a function, procedure or DO block.*--on-error skip' \
+	"and says which object, why and the way out"
+is "$(sql src app_replica "SELECT bal FROM acct")" 100 "the replica stays before that transaction"
+P --json --headless replay --to after_do --on-error skip
+is "$RC" 0 "--on-error skip goes past it"
+is "$(sql src app_replica "SELECT bal FROM acct")" 7 "and applies what follows"
+
+# --- 5. a replica where the role does not exist: refused, not escalated ---
+W2=$TEST_ROOT/w2
+mkdir -p "$W2"
+cp -r "$W/data" "$W2/data"
+write_config "$W2/config.yaml" "$(pg_dsn src app)" \
+	"replica:" "  dsn: \"$(pg_dsn other app_replica)\""
+run_pgtt -c "$W2/config.yaml" --json --headless replay --to safe
+is "$RC" 1 "on a replica without eve, eve's DDL is refused"
+like "$(echo "$OUT" | json_get first_error)" 'role "eve" does not exist' "with the server's reason"
+is "$(sql other app_replica "SELECT count(*) FROM pg_tables WHERE tablename = 'eve_t'")" 0 \
+	"eve's table was not created there as another role"
+
+done_testing
