@@ -51,6 +51,20 @@ struct applier {
 	int		  failed;	/* an error since the last commit */
 	struct apply_failure failure;
 
+	/*
+	 * Tables whose owner is neither a superuser nor the replay role,
+	 * "schema\0name" -> owner, sorted; and the role the replica
+	 * transaction runs as now (NULL: the replay role; role_known 0:
+	 * unknown, after a savepoint was rolled back).
+	 */
+	char		**owned;	/* schema, name, owner, ... */
+	size_t		  nowned;
+	const char	 *role_now;
+	int		  role_known;
+	int		  owners_stale;	/* DDL ran since they were read */
+	const struct pgtt_relation *owner_rel;	/* last looked up */
+	const char	 *owner_of_rel;
+
 	int		  savepoints;
 	uint64_t	  skipped;
 	struct apply_failure first_skipped;
@@ -99,6 +113,20 @@ forget_statements(struct applier *a)
 	a->position_prepared = 0;
 }
 
+static void
+forget_owners(struct applier *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->nowned * 3; i++)
+		free(a->owned[i]);
+	free(a->owned);
+	a->owned = NULL;
+	a->nowned = 0;
+	a->owner_rel = NULL;
+	a->role_known = 0;
+}
+
 void
 applier_free(struct applier *a)
 {
@@ -106,6 +134,7 @@ applier_free(struct applier *a)
 
 	if (a == NULL)
 		return;
+	forget_owners(a);
 	if (PQpipelineStatus(a->conn) != PQ_PIPELINE_OFF)
 		PQexitPipelineMode(a->conn);
 	forget_statements(a);
@@ -653,6 +682,7 @@ savepoint_close(struct applier *a, struct pgtt_err *err)
 	a->failed = 0;
 	/* A statement prepared inside the failed part may not exist. */
 	forget_statements(a);
+	a->role_known = 0;
 	if ((ret = send_sql(a, "ROLLBACK TO SAVEPOINT pgtt_change", 0, NULL,
 	    0, 0, "savepoint", err)) != 0 ||
 	    (ret = send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "savepoint",
@@ -681,10 +711,125 @@ apply_first_skipped(const struct applier *a)
 
 /* --- the verbs --- */
 
+/*
+ * PostgreSQL's own apply has run as the table's owner since 16, and for
+ * the same reason: what runs while a row is written (a trigger enabled
+ * ALWAYS or REPLICA, an index expression, a check, a generated column)
+ * is the owner's code, and must not run as the replay role when the
+ * owner is less privileged.  The map is read when the pipeline is idle:
+ * at the start and after each transaction that carried DDL.
+ */
+int
+apply_load_owners(struct applier *a, struct pgtt_err *err)
+{
+	PGresult	*res;
+	int		 i, ret = 0;
+
+	forget_owners(a);
+	a->owners_stale = 0;
+	if (PQexitPipelineMode(a->conn) != 1)
+		return err_set(err, PGTT_EDB, "could not leave pipeline mode on "
+		    "the replica: %s", PQerrorMessage(a->conn));
+	res = pg_exec(a->conn, err, "SELECT n.nspname, c.relname, r.rolname "
+	    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON "
+	    "n.oid = c.relnamespace JOIN pg_catalog.pg_roles r ON r.oid = "
+	    "c.relowner WHERE c.relkind IN ('r', 'p') AND NOT r.rolsuper AND "
+	    "r.rolname <> current_user ORDER BY n.nspname COLLATE \"C\", "
+	    "c.relname COLLATE \"C\"", 0, NULL);
+	if (res == NULL)
+		ret = err->code;
+	else {
+		a->nowned = PQntuples(res);
+		a->owned = xcalloc(a->nowned * 3 + 1, sizeof *a->owned);
+		for (i = 0; i < PQntuples(res) * 3; i++)
+			a->owned[i] = xstrdup(PQgetvalue(res, i / 3, i % 3));
+		PQclear(res);
+	}
+	if (PQenterPipelineMode(a->conn) != 1 && ret == 0)
+		ret = err_set(err, PGTT_EDB, "could not enter pipeline mode on "
+		    "the replica: %s", PQerrorMessage(a->conn));
+	return ret;
+}
+
+/* The owner to run as for rel, or NULL for the replay role. */
+static const char *
+owner_of(struct applier *a, const struct pgtt_relation *rel)
+{
+	size_t	lo = 0, hi = a->nowned, mid;
+	int	c;
+
+	if (rel == a->owner_rel)
+		return a->owner_of_rel;
+	a->owner_rel = rel;
+	a->owner_of_rel = NULL;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = strcmp(a->owned[mid * 3], rel->schema)) == 0)
+			c = strcmp(a->owned[mid * 3 + 1], rel->name);
+		if (c == 0) {
+			a->owner_of_rel = a->owned[mid * 3 + 2];
+			break;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return a->owner_of_rel;
+}
+
+/* Run what follows as role (NULL: the replay role), if not already. */
+static int
+become(struct applier *a, const char *role, pgtt_lsn lsn, uint32_t seq,
+    struct pgtt_err *err)
+{
+	const char	*params[1] = { role != NULL ? role : "none" };
+
+	if (a->role_known && (role == a->role_now || (role != NULL &&
+	    a->role_now != NULL && strcmp(role, a->role_now) == 0)))
+		return 0;
+	a->role_now = role;
+	a->role_known = 1;
+	return send_sql(a, "SELECT pg_catalog.set_config('role', $1, true)", 1,
+	    params, lsn, seq, "the table owner's role", err);
+}
+
+/*
+ * Run a change to rel as its owner.  After DDL in this transaction the
+ * map may be out of date (a table created, an owner changed), so until
+ * it is read again the server looks the owner up for each change.
+ */
+static int
+become_owner_of(struct applier *a, const struct pgtt_relation *rel,
+    const struct pgtt_change *ch, struct pgtt_err *err)
+{
+	const char	*params[1];
+	int		 ret;
+
+	if (!a->owners_stale)
+		return become(a, owner_of(a, rel), ch->commit_lsn, ch->seq,
+		    err);
+	buf_reset(&a->key);
+	text_add_table(a, &a->key, rel);
+	buf_append(&a->key, "", 1);
+	params[0] = (const char *)a->key.data;
+	ret = send_sql(a, "SELECT pg_catalog.set_config('role', "
+	    "coalesce((SELECT r.rolname FROM pg_catalog.pg_class c JOIN "
+	    "pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner "
+	    "WHERE c.oid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND "
+	    "NOT r.rolsuper AND r.rolname OPERATOR(pg_catalog.<>) "
+	    "session_user), 'none'), true)", 1, params, ch->commit_lsn,
+	    ch->seq, "the table owner's role", err);
+	a->role_known = 0;
+	return ret;
+}
+
 int
 apply_begin(struct applier *a, struct pgtt_err *err)
 {
 	a->failed = 0;
+	a->role_now = NULL;
+	a->role_known = 1;
 	return send_sql(a, "BEGIN", 0, NULL, 0, 0, "BEGIN", err);
 }
 
@@ -701,7 +846,8 @@ apply_change(struct applier *a, const struct pgtt_relation *rel,
 		return err_set(err, PGTT_EUSAGE, "change %s #%u has no full "
 		    "old row to undo it with", lsn_format(ch->commit_lsn, l),
 		    ch->seq);
-	if ((ret = savepoint_open(a, err)) != 0)
+	if ((ret = savepoint_open(a, err)) != 0 ||
+	    (ret = become_owner_of(a, rel, ch, err)) != 0)
 		return ret;
 	switch (ch->kind) {
 	case CHANGE_INSERT:
@@ -739,9 +885,19 @@ int
 apply_truncate(struct applier *a, const struct pgtt_change *ch,
     struct pgtt_relation *const *rels, uint32_t nrels, struct pgtt_err *err)
 {
+	const char	*owner = nrels > 0 ? owner_of(a, rels[0]) : NULL;
 	uint32_t	i;
 	int		ret;
 
+	/* Tables of several owners: only the replay role may truncate all. */
+	for (i = 1; i < nrels && owner != NULL; i++)
+		if (owner_of(a, rels[i]) == NULL ||
+		    strcmp(owner_of(a, rels[i]), owner) != 0)
+			owner = NULL;
+	if ((ret = savepoint_open(a, err)) != 0 ||
+	    (ret = (nrels == 1 ? become_owner_of(a, rels[0], ch, err) :
+	    become(a, owner, ch->commit_lsn, ch->seq, err))) != 0)
+		return ret;
 	buf_reset(&a->text);
 	text_add(&a->text, "TRUNCATE ");
 	for (i = 0; i < nrels; i++) {
@@ -753,8 +909,7 @@ apply_truncate(struct applier *a, const struct pgtt_change *ch,
 	if (ch->truncate_flags & 1)
 		text_add(&a->text, " CASCADE");
 	buf_append(&a->text, "", 1);
-	if ((ret = savepoint_open(a, err)) != 0 ||
-	    (ret = send_sql(a, (char *)a->text.data, 0, NULL, ch->commit_lsn,
+	if ((ret = send_sql(a, (char *)a->text.data, 0, NULL, ch->commit_lsn,
 	    ch->seq, "truncate", err)) != 0)
 		return ret;
 	return savepoint_close(a, err);
@@ -822,6 +977,8 @@ ddl_restore(struct applier *a, const struct pgtt_change *ch,
 		if ((ret = send_sql(a, sql[i], 0, NULL, ch->commit_lsn,
 		    ch->seq, "DDL", err)) != 0)
 			return ret;
+	a->role_now = NULL;
+	a->role_known = 1;
 	return 0;
 }
 
@@ -879,6 +1036,7 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
 	    ch->seq, "DDL", err)) != 0 ||
 	    (ret = ddl_restore(a, ch, err)) != 0)
 		return ret;
+	a->owners_stale = 1;
 	return savepoint_close(a, err);
 }
 
@@ -899,6 +1057,8 @@ apply_position(struct applier *a, pgtt_lsn lsn, int64_t commit_time,
 			return err->code;
 		a->position_prepared = 1;
 	}
+	if (become(a, NULL, lsn, 0, err) != 0)
+		return err->code;
 	snprintf(t, sizeof t, "%lld", (long long)commit_time);
 	params[0] = lsn_format(lsn, l);
 	params[1] = commit_time != 0 ? t : NULL;

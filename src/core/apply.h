@@ -40,6 +40,12 @@ struct apply_failure {
 int	 applier_new(struct applier **, PGconn *, struct pgtt_err *);
 void	 applier_free(struct applier *);
 
+/*
+ * Read which tables are owned by a role that is neither a superuser nor
+ * the replay role: row changes to them run as that owner.  Only between
+ * transactions (after applier_new or apply_commit), and again after DDL.
+ */
+int	 apply_load_owners(struct applier *, struct pgtt_err *);
 /* Start a replica transaction. */
 int	 apply_begin(struct applier *, struct pgtt_err *);
 /*

@@ -469,6 +469,8 @@ run_window(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 				return run_window(c, backward ? from : b,
 				    backward ? a : to, backward, mode, err);
 			}
+			if (ret == 0 && after_ddl)
+				ret = apply_load_owners(c->ap, err);
 			if (ret != 0)
 				break;
 			c->position = pos;
@@ -788,7 +790,8 @@ replay_run(struct journal *j, const struct config *cfg,
 		/* pg_restore ran in its own session: ours is unchanged. */
 		st.lsn = sf.creation;
 	}
-	if ((ret = applier_new(&c.ap, conn, err)) != 0)
+	if ((ret = applier_new(&c.ap, conn, err)) != 0 ||
+	    (ret = apply_load_owners(c.ap, err)) != 0)
 		goto out;
 	/* Grants follow the source only where the baseline's were restored. */
 	c.ddl.run_privileges = st.privileges;

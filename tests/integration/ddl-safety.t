@@ -53,11 +53,24 @@ sql src app "ALTER TABLE t ADD COLUMN c int; UPDATE t SET c = id * 10; CREATE IN
 sql src app "BEGIN; ALTER TABLE t ADD COLUMN d text DEFAULT 'x'; UPDATE t SET d = 'y' WHERE id = 2; GRANT SELECT ON t TO eve; COMMIT"
 sql src app "CREATE UNIQUE INDEX CONCURRENTLY t_v ON t (v)"
 eve -c "CREATE FUNCTION eve_def() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'"
+
+# --- a trigger that fires during replay's own row writes ---
+# Enabled ALWAYS, it fires under session_replication_role = replica too:
+# it must run as its table's owner, as it does on the source.
+eve -c "CREATE TABLE eve_log (i int PRIMARY KEY);
+	CREATE FUNCTION eve_trg() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+	  IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+	    EXECUTE 'ALTER ROLE eve SUPERUSER'; END IF; RETURN NEW; END \$\$;
+	CREATE TRIGGER eve_t BEFORE INSERT ON eve_log FOR EACH ROW EXECUTE FUNCTION eve_trg();
+	ALTER TABLE eve_log ENABLE ALWAYS TRIGGER eve_t;
+	INSERT INTO eve_log VALUES (1)"
+ok $? "as eve, a table with an ALWAYS trigger, written in the same transaction"
+eve -c "INSERT INTO eve_log VALUES (2)"
 check_ok "checkpoint safe" -c "$W/config.yaml" --headless checkpoint create safe
 
 # snap CLUSTER DB: the tables and comments replay must reproduce.
 snap() {
-	for tbl in acct t cfg eve_t; do
+	for tbl in acct t cfg eve_t eve_log; do
 		echo "== $tbl"
 		psql -X -q "$(pg_dsn "$1" "$2")" -c "COPY (SELECT * FROM $tbl ORDER BY 1) TO STDOUT"
 	done
@@ -70,9 +83,10 @@ check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
 P --json --headless replay --to safe
 is "$RC" 0 "replay to the checkpoint exits 0"
 [ "$RC" = 0 ] || diag "$OUT" "$ERR"
+is "$(echo "$OUT" | json_get privileges)" true "every role exists here: the baseline keeps its owners and grants"
 ok "$([ ! -e "$PWNED" ]; echo $?)" "the DO block riding along DDL did not run on the replica"
 is "$(sql src app "SELECT rolsuper FROM pg_roles WHERE rolname = 'eve'")" f \
-	"eve is not superuser after replay: the ALTER ROLE inside a string literal did not run"
+	"eve is not superuser after replay: neither the ALTER ROLE inside a string literal nor her trigger ran as superuser"
 snap src app_replica >"$TEST_ROOT/replica.safe"
 if cmp -s "$TEST_ROOT/snap.safe" "$TEST_ROOT/replica.safe"; then
 	ok 0 "the replica equals the source: no doubled rows, the migration and comments exact"
@@ -107,6 +121,7 @@ write_config "$W2/config.yaml" "$(pg_dsn src app)" \
 	"replica:" "  dsn: \"$(pg_dsn other app_replica)\""
 run_pgtt -c "$W2/config.yaml" --json --headless replay --to safe
 is "$RC" 1 "on a replica without eve, eve's DDL is refused"
+is "$(echo "$OUT" | json_get privileges)" false "the baseline was restored there without owners and grants"
 like "$(echo "$OUT" | json_get first_error)" 'role "eve" does not exist' "with the server's reason"
 is "$(sql other app_replica "SELECT count(*) FROM pg_tables WHERE tablename = 'eve_t'")" 0 \
 	"eve's table was not created there as another role"
