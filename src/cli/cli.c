@@ -37,7 +37,8 @@ const struct cli_command cli_commands[] = {
 	  "net per-row difference between two points", 1, cmd_diff },
 	{ "replay", "--to POINT [--session S] [--target DSN] "
 	  "[--on-error stop|skip] [--dry-run] [--reset]",
-	  "bring the replica database to a point, forward or back", 1,
+	  "bring the replica to a point; DDL only as reported, as its role",
+	  1,
 	  cmd_replay },
 	{ "backup", "[list]",
 	  "take a base backup for PITR, or list the ones taken", 1,
