@@ -101,7 +101,9 @@ ddl_message_parse(const char *content, size_t len, struct ddl_message *m,
 	m->temporary = json_is_true(json_object_get(root, "temporary"));
 	m->objects = objects_text(json_object_get(root, "objects"), NULL);
 	m->objects = objects_text(json_object_get(root, "dropped"), m->objects);
-	m->changed = m->objects != NULL;
+	/* A GRANT reports its command with no object identity. */
+	m->changed = json_array_size(json_object_get(root, "objects")) +
+	    json_array_size(json_object_get(root, "dropped")) > 0;
 	settings = json_object_get(root, "settings");
 	for (i = 0; i < DDL_NSETTINGS; i++)
 		m->settings[i] = json_string_dup(settings, ddl_setting_names[i]);

@@ -29,7 +29,7 @@ write_config "$W/config.yaml" "$(pg_dsn src app)" \
 check_ok "setup" -c "$W/config.yaml" --headless setup
 P() { run_pgtt -c "$W/config.yaml" "$@"; }
 eve() {
-	psql -X -q -A -t "host=$TEST_ROOT/src port=5661 user=eve dbname=app" "$@"
+	PGOPTIONS="-c client_min_messages=error" psql -X -q -A -t "host=$TEST_ROOT/src port=5661 user=eve dbname=app" "$@"
 }
 
 # --- 1. a DO block riding along DDL ---
@@ -98,6 +98,8 @@ is "$(sql src app_replica "SELECT proowner::regrole FROM pg_proc WHERE proname =
 	"eve's SECURITY DEFINER function is owned by eve on the replica, not by the replay role"
 is "$(sql src app_replica "SELECT tableowner FROM pg_tables WHERE tablename = 'eve_t'")" eve \
 	"eve's table is eve's on the replica"
+is "$(sql src app_replica "SELECT has_table_privilege('eve', 't', 'SELECT')")" t \
+	"a GRANT after setup is replayed where the baseline kept its grants"
 
 # --- 4. DDL inside a DO block stops replay, with the way out ---
 sql src app "DO \$\$ BEGIN CREATE TABLE from_do (id int PRIMARY KEY); END \$\$"
