@@ -481,11 +481,15 @@ build_sql(struct applier *a, struct buf *b, enum change_kind op,
 
 	buf_reset(b);
 	if (op == CHANGE_INSERT) {
+		/*
+		 * The source's values, identity columns GENERATED ALWAYS
+		 * included: the row already got its value there.
+		 */
 		text_add(b, "INSERT INTO ");
 		text_add_table(a, b, rel);
 		text_add(b, " (");
 		add_set_columns(a, b, rel, roles, 0);
-		text_add(b, ") VALUES (");
+		text_add(b, ") OVERRIDING SYSTEM VALUE VALUES (");
 		for (i = 0, first = 1; i < rel->ncols; i++) {
 			if (!role_sets(roles[i]))
 				continue;
@@ -521,6 +525,13 @@ col_at(const struct pgtt_tuple *t, uint16_t i)
 	static const struct pgtt_col	missing = { COL_TOAST, 0, NULL };
 
 	return i < t->ncols ? &t->cols[i] : &missing;
+}
+
+static int
+same_value(const struct pgtt_col *x, const struct pgtt_col *y)
+{
+	return x->kind == y->kind && (x->kind != COL_TEXT ||
+	    (x->len == y->len && memcmp(x->val, y->val, x->len) == 0));
 }
 
 static void
@@ -592,6 +603,14 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 				    rel->schema, rel->name, rel->cols[i].name);
 			}
 			any_where = 1;
+			/*
+			 * A key column the update leaves as it was is not
+			 * set: an identity column GENERATED ALWAYS may not
+			 * be, even to its own value.
+			 */
+			if (sets && op == CHANGE_UPDATE &&
+			    same_value(col_at(set, i), wc))
+				sets = 0;
 			roles[i] = wc->kind == COL_NULL ?
 			    (sets ? ROLE_BOTH_NULL : ROLE_WHERE_NULL) :
 			    (sets ? ROLE_BOTH : ROLE_WHERE);
@@ -599,6 +618,11 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 			roles[i] = ROLE_SET;
 	}
 	roles[rel->ncols] = '\0';
+	if (op == CHANGE_UPDATE && strspn(roles, (char[]){ ROLE_NONE,
+	    ROLE_WHERE, ROLE_WHERE_NULL, '\0' }) == rel->ncols) {
+		free(roles);
+		return 0;	/* it sets nothing: the row stays as it is */
+	}
 	if (where != NULL && !any_where) {
 		free(roles);
 		return err_set(err, PGTT_EUSAGE, "%s.%s has no replica identity "
