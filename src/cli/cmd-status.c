@@ -195,6 +195,18 @@ pitr_text(const struct config *cfg, const struct journal_view *jv)
 		printf("%-12s empty: %s\n", "window", w->note);
 }
 
+static json_t *
+gaps_json(const struct capture_gap *g, size_t n)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "table",
+		    g[i].table, "reason", g[i].reason));
+	return a;
+}
+
 static void
 print_json(const struct config *cfg, const struct source_status *st,
     const struct journal_view *jv)
@@ -252,8 +264,22 @@ print_json(const struct config *cfg, const struct source_status *st,
 		json_object_set_new(o, "listener_detail", json_pack(
 		    "{s:I, s:s, s:s?}", "pid", (json_int_t)jv->listener_pid,
 		    "state", jv->listener_state, "error", jv->listener_error));
+	if (st->source.reachable)
+		json_object_set_new(o, "capture", json_pack("{s:o, s:o}",
+		    "partial", gaps_json(st->partial, st->npartial), "none",
+		    gaps_json(st->missing, st->nmissing)));
 	pitr_json(o, cfg, jv);
 	cli_emit_json(o);
+}
+
+static void
+print_gaps(const char *label, const struct capture_gap *g, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		printf("%-12s %s (%s)\n", i == 0 ? label : "", g[i].table,
+		    g[i].reason);
 }
 
 static void
@@ -313,6 +339,8 @@ print_text(const struct config *cfg, const struct source_status *st,
 			    "publication", cfg->source.publication,
 			    st->publication_tables, st->ddl_trigger ? "on" :
 			    "off");
+		print_gaps("in part", st->partial, st->npartial);
+		print_gaps("not captured", st->missing, st->nmissing);
 	}
 	if (!jv->exists)
 		printf("%-12s %s does not exist (run setup)\n", "journal",

@@ -316,6 +316,22 @@ read_window(struct app *app)
 	pthread_mutex_unlock(&app->lock);
 }
 
+/* "in part: a, b; not: c" for the status pane, cut to fit. */
+static void
+gaps_text(char *out, size_t size, const struct source_status *st)
+{
+	size_t	i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < st->npartial && len < size; i++)
+		len += snprintf(out + len, size - len, "%s%s", i == 0 ?
+		    "in part: " : ", ", st->partial[i].table);
+	for (i = 0; i < st->nmissing && len < size; i++)
+		len += snprintf(out + len, size - len, "%s%s", i == 0 ?
+		    (len > 0 ? "; not: " : "not: ") : ", ",
+		    st->missing[i].table);
+}
+
 /* Copy a status into the view's plain arrays; called with the lock held. */
 static void
 fill_view(struct app *app, const struct source_status *st)
@@ -347,6 +363,7 @@ fill_view(struct app *app, const struct source_status *st)
 	    st->slot.wal_status != NULL ? st->slot.wal_status : "");
 	v->publication_tables = st->publication_tables;
 	v->ddl_capture = st->ddl_trigger;
+	gaps_text(v->capture_gaps, sizeof v->capture_gaps, st);
 }
 
 /* The listener's state, from its thread or from the journal's meta. */

@@ -43,6 +43,7 @@ struct app_view {
 	char		 wal_status[16];
 	int		 publication_tables;
 	int		 ddl_capture;
+	char		 capture_gaps[256];	/* tables not captured whole */
 	char		 listener[16];	/* starting, streaming, reconnecting,
 					   external, stopped, failed */
 	char		 listener_error[256];

@@ -32,6 +32,7 @@
 #include "listener.h"
 #include "log.h"
 #include "pg.h"
+#include "source.h"
 #include "pgoutput.h"
 #include "pgtime.h"
 #include "record.h"
@@ -546,6 +547,42 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 }
 
 /* Open the replication stream at the journal's confirmed position. */
+/*
+ * The publication, and the insert-only one for tables without a usable
+ * replica identity where setup made it (a journal set up by an older
+ * pgtt has none): quoted, comma-separated, as pgoutput takes them.
+ */
+static char *
+publication_names(struct listener *l)
+{
+	char		*inserts, *lit, *sql, *names, *q1, *q2;
+	PGresult	*res;
+	int		 has_inserts;
+
+	inserts = source_inserts_publication(l->o.publication);
+	if ((lit = PQescapeLiteral(l->conn, inserts, strlen(inserts))) == NULL)
+		fatalx("could not quote literal");
+	xasprintf(&sql, "SELECT 1 FROM pg_catalog.pg_publication WHERE "
+	    "pubname = %s", lit);
+	PQfreemem(lit);
+	res = PQexec(l->conn, sql);
+	free(sql);
+	has_inserts = PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1;
+	PQclear(res);
+	q1 = pg_quote_ident(l->conn, l->o.publication);
+	if (!has_inserts) {
+		free(inserts);
+		return q1;
+	}
+	q2 = pg_quote_ident(l->conn, inserts);
+	free(inserts);
+	xasprintf(&names, "%s,%s", q1, q2);
+	free(q1);
+	free(q2);
+	return names;
+}
+
 static int
 start_stream(struct listener *l, struct pgtt_err *err)
 {
@@ -563,7 +600,7 @@ start_stream(struct listener *l, struct pgtt_err *err)
 	if ((l->conn = pg_connect(l->o.dsn, "source", 1, err)) == NULL)
 		return err->code;
 
-	pubident = pg_quote_ident(l->conn, l->o.publication);
+	pubident = publication_names(l);
 	if ((publit = PQescapeLiteral(l->conn, pubident, strlen(pubident))) ==
 	    NULL)
 		fatalx("could not quote literal");

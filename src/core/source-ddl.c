@@ -53,6 +53,8 @@ static const char ddl_objects_sql[] =
     "  publication name PRIMARY KEY,\n"
     "  all_tables boolean NOT NULL,\n"
     "  full_row_images boolean NOT NULL);\n"
+    "ALTER TABLE pgtt.publication_settings\n"
+    "  ADD COLUMN IF NOT EXISTS inserts_publication name;\n"
     "REVOKE ALL ON pgtt.publication_settings FROM PUBLIC;\n"
     "DROP FUNCTION IF EXISTS pgtt.ddl_record(text, text, boolean);\n"
     "CREATE OR REPLACE FUNCTION pgtt.ddl_record(tag text, event text,\n"
@@ -113,24 +115,71 @@ static const char ddl_objects_sql[] =
     "  BEGIN\n"
     "    FOR pub IN SELECT * FROM pgtt.publication_settings\n"
     "        WHERE all_tables LOOP\n"
-    "      FOR obj IN SELECT c.oid FROM pg_event_trigger_ddl_commands() d\n"
-    "          JOIN pg_class c ON c.oid = d.objid\n"
-    "          WHERE d.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS',\n"
-    "            'SELECT INTO') AND c.relkind = 'r'\n"
-    "            AND c.relpersistence = 'p' LOOP\n"
-    "        IF pub.full_row_images THEN\n"
+    "      FOR obj IN\n"
+    "          WITH touched AS (\n"
+    "            SELECT DISTINCT coalesce(i.indrelid, c.oid) AS oid\n"
+    "            FROM pg_event_trigger_ddl_commands() d\n"
+    "            JOIN pg_class c ON c.oid = d.objid\n"
+    "            LEFT JOIN pg_index i ON i.indexrelid = c.oid\n"
+    "            WHERE d.classid = 'pg_class'::regclass),\n"
+    "          leaves AS (\n"
+    "            SELECT oid FROM touched\n"
+    "            UNION\n"
+    "            SELECT p.relid FROM touched t,\n"
+    "              pg_partition_tree(t.oid) p WHERE p.isleaf)\n"
+    "          SELECT c.oid, c.relreplident,\n"
+    "            CASE c.relreplident\n"
+    "              WHEN 'f' THEN true\n"
+    "              WHEN 'd' THEN EXISTS (SELECT 1 FROM pg_index x\n"
+    "                WHERE x.indrelid = c.oid AND x.indisprimary)\n"
+    "              WHEN 'i' THEN EXISTS (SELECT 1 FROM pg_index x\n"
+    "                WHERE x.indrelid = c.oid AND x.indisreplident)\n"
+    "              ELSE false END AS usable,\n"
+    "            EXISTS (SELECT 1 FROM pg_publication_rel r\n"
+    "              JOIN pg_publication p ON p.oid = r.prpubid\n"
+    "              WHERE p.pubname = pub.publication\n"
+    "              AND r.prrelid = c.oid) AS whole,\n"
+    "            EXISTS (SELECT 1 FROM pg_publication_rel r\n"
+    "              JOIN pg_publication p ON p.oid = r.prpubid\n"
+    "              WHERE p.pubname = pub.inserts_publication\n"
+    "              AND r.prrelid = c.oid) AS inserts\n"
+    "          FROM leaves l JOIN pg_class c ON c.oid = l.oid\n"
+    "          JOIN pg_namespace n ON n.oid = c.relnamespace\n"
+    "          WHERE c.relkind = 'r' AND c.relpersistence = 'p'\n"
+    "            AND n.nspname NOT IN ('pgtt', 'pg_catalog',\n"
+    "              'information_schema')\n"
+    "            AND NOT EXISTS (SELECT 1 FROM pg_depend e\n"
+    "              WHERE e.classid = 'pg_class'::regclass\n"
+    "              AND e.objid = c.oid AND e.deptype = 'e') LOOP\n"
+    "        IF pub.full_row_images AND obj.relreplident <> 'f' THEN\n"
     "          EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL',\n"
     "            obj.oid::regclass);\n"
+    "          obj.usable := true;\n"
     "        END IF;\n"
-    "        IF pub.full_row_images OR EXISTS (SELECT 1 FROM pg_index i\n"
-    "            WHERE i.indrelid = obj.oid AND i.indisprimary) THEN\n"
-    "          EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s',\n"
-    "            pub.publication, obj.oid::regclass);\n"
+    "        IF obj.usable THEN\n"
+    "          IF obj.inserts THEN\n"
+    "            EXECUTE format('ALTER PUBLICATION %I DROP TABLE %s',\n"
+    "              pub.inserts_publication, obj.oid::regclass);\n"
+    "          END IF;\n"
+    "          IF NOT obj.whole THEN\n"
+    "            EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s',\n"
+    "              pub.publication, obj.oid::regclass);\n"
+    "          END IF;\n"
+    "        ELSE\n"
+    "          IF obj.whole THEN\n"
+    "            EXECUTE format('ALTER PUBLICATION %I DROP TABLE %s',\n"
+    "              pub.publication, obj.oid::regclass);\n"
+    "          END IF;\n"
+    "          IF NOT obj.inserts AND pub.inserts_publication IS NOT NULL\n"
+    "              THEN\n"
+    "            EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s',\n"
+    "              pub.inserts_publication, obj.oid::regclass);\n"
+    "          END IF;\n"
     "        END IF;\n"
     "      END LOOP;\n"
     "    END LOOP;\n"
     "  EXCEPTION WHEN OTHERS THEN\n"
-    "    RAISE WARNING 'pgtt could not publish a new table: %', SQLERRM;\n"
+    "    RAISE WARNING 'pgtt could not publish a table: %', SQLERRM;\n"
     "  END;\n"
     "  PERFORM set_config('pgtt.capture', 'on', true);\n"
     "END\n"
@@ -170,38 +219,23 @@ static const char *const ddl_triggers[][2] = {
 	{ "pgtt_ddl_drop", "sql_drop" },
 };
 
-int
-source_ddl_capture(struct setup_ctx *sc)
+/* Install the functions and triggers, or bring them up to date. */
+static int
+ddl_capture_refresh(struct setup_ctx *sc, const char *inserts)
 {
 	const struct config	*cfg = sc->cfg;
 	PGresult		*res;
 	char			*sql;
-	const char		*params[4];
+	const char		*params[5];
 	size_t			 i;
 	int			 objects_same, settings_same, ret;
-
-	if (!cfg->source.capture_ddl) {
-		setup_step(sc, SETUP_SKIPPED, "source.capture_ddl is false",
-		    "DDL capture");
-		return 0;
-	}
-	if (sc->rep->server_version < 140000) {
-		setup_step(sc, SETUP_SKIPPED, "pgoutput sends logical messages only "
-		    "from PostgreSQL 14 on; DDL will not be captured",
-		    "DDL capture");
-		return 0;
-	}
-	if (!sc->superuser) {
-		setup_step(sc, SETUP_SKIPPED, "creating an event trigger needs a "
-		    "superuser; DDL will not be captured", "DDL capture");
-		return 0;
-	}
 
 	/* The functions are current when their whole text matches ours. */
 	params[0] = ddl_objects_sql;
 	params[1] = cfg->source.publication;
 	params[2] = sc->all_tables ? "t" : "f";
 	params[3] = cfg->source.full_row_images ? "t" : "f";
+	params[4] = inserts;
 	res = pg_exec(sc->conn, sc->err,
 	    "SELECT (SELECT count(*) FROM pg_proc p"
 	    "  WHERE p.pronamespace = to_regnamespace('pgtt')"
@@ -221,7 +255,9 @@ source_ddl_capture(struct setup_ctx *sc)
 		res = pg_exec(sc->conn, sc->err,
 		    "SELECT EXISTS (SELECT 1 FROM pgtt.publication_settings"
 		    " WHERE publication = $1 AND all_tables = $2::boolean"
-		    " AND full_row_images = $3::boolean)", 3, params + 1);
+		    " AND full_row_images = $3::boolean"
+		    " AND inserts_publication IS NOT DISTINCT FROM $4)", 4,
+		    params + 1);
 		if (res == NULL)
 			return sc->err->code;
 		settings_same = pg_bool(res, 0, 0);
@@ -247,11 +283,13 @@ source_ddl_capture(struct setup_ctx *sc)
 	}
 	if (!sc->dry_run) {
 		res = pg_exec(sc->conn, sc->err,
-		    "INSERT INTO pgtt.publication_settings VALUES"
-		    " ($1, $2::boolean, $3::boolean) ON CONFLICT (publication)"
-		    " DO UPDATE SET all_tables = EXCLUDED.all_tables,"
-		    " full_row_images = EXCLUDED.full_row_images", 3,
-		    params + 1);
+		    "INSERT INTO pgtt.publication_settings (publication,"
+		    " all_tables, full_row_images, inserts_publication) VALUES"
+		    " ($1, $2::boolean, $3::boolean, $4) ON CONFLICT"
+		    " (publication) DO UPDATE SET all_tables ="
+		    " EXCLUDED.all_tables, full_row_images ="
+		    " EXCLUDED.full_row_images, inserts_publication ="
+		    " EXCLUDED.inserts_publication", 4, params + 1);
 		if (res == NULL)
 			goto fail;
 		PQclear(res);
@@ -271,3 +309,31 @@ fail:
 	return sc->err->code;
 }
 
+int
+source_ddl_capture(struct setup_ctx *sc)
+{
+	const struct config	*cfg = sc->cfg;
+	char			*inserts;
+	int			 ret;
+
+	if (!cfg->source.capture_ddl) {
+		setup_step(sc, SETUP_SKIPPED, "source.capture_ddl is false",
+		    "DDL capture");
+		return 0;
+	}
+	if (sc->rep->server_version < 140000) {
+		setup_step(sc, SETUP_SKIPPED, "pgoutput sends logical messages only "
+		    "from PostgreSQL 14 on; DDL will not be captured",
+		    "DDL capture");
+		return 0;
+	}
+	if (!sc->superuser) {
+		setup_step(sc, SETUP_SKIPPED, "creating an event trigger needs a "
+		    "superuser; DDL will not be captured", "DDL capture");
+		return 0;
+	}
+	inserts = source_inserts_publication(cfg->source.publication);
+	ret = ddl_capture_refresh(sc, inserts);
+	free(inserts);
+	return ret;
+}

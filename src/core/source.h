@@ -17,6 +17,7 @@ enum setup_state {
 	SETUP_CREATED,
 	SETUP_CHANGED,
 	SETUP_SKIPPED,	/* left alone on purpose; the note says why */
+	SETUP_PARTIAL,	/* captured in part; the note says what and why */
 	SETUP_PLANNED,	/* --dry-run: would be created or changed */
 };
 
@@ -57,6 +58,14 @@ int	source_setup(const struct config *, int flags, struct setup_report *,
 	    struct pgtt_err *);
 /* The physical slot of the WAL archive: "<source.slot>_wal"; malloc'd. */
 char	*source_wal_slot(const struct config *);
+/*
+ * The publication of INSERT and TRUNCATE alone, for tables with no usable
+ * replica identity (publishing their UPDATE and DELETE would make those
+ * fail on the source): "<publication>_inserts"; malloc'd.
+ */
+char	*source_inserts_publication(const char *publication);
+/* Why a table is captured in part, from its relreplident. */
+const char *source_partial_reason(char relreplident);
 void	setup_report_done(struct setup_report *);
 const char *setup_state_name(enum setup_state);
 
@@ -87,6 +96,12 @@ struct slot_status {
 	int64_t		 lag_bytes;	/* current WAL - confirmed flush */
 };
 
+/* A table in scope that is not captured whole, and why. */
+struct capture_gap {
+	char			*table;		/* "schema.name" */
+	char			*reason;
+};
+
 struct source_status {
 	struct db_status	source;
 	struct db_status	replica;
@@ -94,6 +109,10 @@ struct source_status {
 	int			publication_exists;
 	int			publication_tables;
 	int			ddl_trigger;
+	struct capture_gap	*partial;	/* INSERT and TRUNCATE only */
+	size_t			 npartial;
+	struct capture_gap	*missing;	/* not captured at all */
+	size_t			 nmissing;
 };
 
 /* Never fails: what cannot be reached is reported as such. */

@@ -8,6 +8,7 @@
 
 #include "dsn.h"
 #include "pg.h"
+#include "source-int.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -108,6 +109,55 @@ slot_status(PGconn *conn, const struct config *cfg, struct source_status *st)
 	PQclear(res);
 }
 
+static void
+gap_add(struct capture_gap **list, size_t *n, const char *schema,
+    const char *name, const char *reason)
+{
+	struct capture_gap	*g;
+
+	*list = xreallocarray(*list, *n + 1, sizeof **list);
+	g = &(*list)[(*n)++];
+	xasprintf(&g->table, "%s.%s", schema, name);
+	g->reason = xstrdup(reason);
+}
+
+/*
+ * Every table in scope that is captured in part or not at all, with the
+ * reason: no count without names.
+ */
+static void
+coverage_status(PGconn *conn, const struct config *cfg,
+    struct source_status *st)
+{
+	struct pgtt_err	 err;
+	PGresult	*res;
+	char		*why;
+	int		 i;
+
+	err_clear(&err);
+	if ((res = source_tables(conn, cfg, &err)) == NULL)
+		return;
+	for (i = 0; i < PQntuples(res); i++) {
+		const char	*schema = PQgetvalue(res, i, 0);
+		const char	*name = PQgetvalue(res, i, 1);
+		char		 replident = PQgetvalue(res, i, 3)[0];
+
+		if (pg_bool(res, i, 5))
+			continue;
+		if (pg_bool(res, i, 6)) {
+			xasprintf(&why, "%s: INSERT and TRUNCATE only",
+			    source_partial_reason(replident));
+			gap_add(&st->partial, &st->npartial, schema, name, why);
+			free(why);
+		} else
+			gap_add(&st->missing, &st->nmissing, schema, name,
+			    PQgetvalue(res, i, 7)[0] == 'u' ? "unlogged: not "
+			    "written to the WAL" : "not in the publication: run "
+			    "setup");
+	}
+	PQclear(res);
+}
+
 void
 source_status(const struct config *cfg, struct source_status *st)
 {
@@ -116,6 +166,8 @@ source_status(const struct config *cfg, struct source_status *st)
 	memset(st, 0, sizeof *st);
 	if ((conn = probe(cfg->source.dsn, "source", &st->source)) != NULL) {
 		slot_status(conn, cfg, st);
+		if (st->publication_exists)
+			coverage_status(conn, cfg, st);
 		PQfinish(conn);
 	}
 	if ((conn = probe(cfg->replica.dsn, "replica", &st->replica)) != NULL)
@@ -137,10 +189,22 @@ db_status_done(struct db_status *db)
 void
 source_status_done(struct source_status *st)
 {
+	size_t	i;
+
 	db_status_done(&st->source);
 	db_status_done(&st->replica);
 	free(st->slot.plugin);
 	free(st->slot.database);
 	free(st->slot.wal_status);
+	for (i = 0; i < st->npartial; i++) {
+		free(st->partial[i].table);
+		free(st->partial[i].reason);
+	}
+	free(st->partial);
+	for (i = 0; i < st->nmissing; i++) {
+		free(st->missing[i].table);
+		free(st->missing[i].reason);
+	}
+	free(st->missing);
 	memset(st, 0, sizeof *st);
 }

@@ -422,6 +422,9 @@ status_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 		    v->publication_tables, v->ddl_capture ? "on" : "off");
 		row = status_line(ui, row, x, w, "capture ", buf, C_NORMAL);
 	}
+	if (row < end && v->source_up && v->capture_gaps[0] != '\0')
+		row = status_line(ui, row, x, w, " ", v->capture_gaps,
+		    C_ERROR);
 	if (row < end) {
 		snprintf(buf, sizeof buf, "%s%s", v->archive,
 		    v->archive_restarts > 0 ? ", restarted" : "");

@@ -34,13 +34,14 @@ ok "$([ ! -e "$W/data" ]; echo $?)" "dry run created no journal"
 # --- first run ---
 check_ok "setup on a fresh source" -c "$W/config.yaml" --headless setup
 like "$OUT" 'created +publication "pgtt" \(2 tables\)' "publication created with the two keyed tables"
-like "$OUT" 'skipped +table nopk: no primary key' "table without a key is left out, and says why"
+like "$OUT" 'partial +table nopk: no primary key: its INSERTs and TRUNCATEs are captured, not its UPDATEs and DELETEs' "a table without a key is captured in part, and says why"
+like "$OUT" 'created +publication "pgtt_inserts" \(INSERT and TRUNCATE only, 1 tables\): nopk' "in the insert-only publication"
 like "$OUT" 'created +DDL capture \(event triggers "pgtt_ddl_capture", "pgtt_ddl_drop"\)' "DDL capture created"
 like "$OUT" 'created +replication slot "pgtt"' "slot created"
 like "$OUT" 'created +checkpoint "creation"' "creation checkpoint recorded"
 like "$OUT" 'created +replication slot "pgtt_wal" \(physical, for the WAL archive\)' "physical slot for the WAL archive created"
 like "$OUT" 'created +base backup "[0-9TZ-]+": restores from [0-9A-F]+/[0-9A-F]+ on' "first base backup taken"
-is "$(echo "$OUT" | grep -c '^created')" "6" "setup reports six objects created: publication, DDL capture, slot and baseline, creation, WAL slot, base backup"
+is "$(echo "$OUT" | grep -c '^created')" "7" "setup reports seven objects created: two publications, DDL capture, slot and baseline, creation, WAL slot, base backup"
 is "$(sql src app "SELECT slot_type FROM pg_replication_slots WHERE slot_name = 'pgtt_wal'")" "physical" "the WAL slot is a physical slot"
 
 is "$(sql src app "SELECT plugin FROM pg_replication_slots WHERE slot_name = 'pgtt'")" "pgoutput" "slot is a pgoutput slot"
@@ -103,8 +104,10 @@ sql src app "SET ROLE app_user; CREATE TABLE mine (id int PRIMARY KEY); CREATE T
 	CREATE UNLOGGED TABLE fast (id int PRIMARY KEY); CREATE TABLE loose (a int)" >/dev/null 2>"$TEST_ROOT/ddl.err"
 ok $? "a non-superuser's DDL (temp, unlogged, key-less tables) still works" || diag "$(cat "$TEST_ROOT/ddl.err")"
 sql src app "CREATE TABLE later (id int PRIMARY KEY)"
-is "$(sql src app "SELECT tablename FROM pg_publication_tables" | LC_ALL=C sort | paste -sd,)" \
-	"Order Items,later,mine,users" "tables created later with a key are published; temp, unlogged and key-less ones are not"
+is "$(sql src app "SELECT tablename FROM pg_publication_tables WHERE pubname = 'pgtt'" | LC_ALL=C sort | paste -sd,)" \
+	"Order Items,later,mine,users" "tables created later with a key are published whole; temp and unlogged ones are not"
+is "$(sql src app "SELECT tablename FROM pg_publication_tables WHERE pubname = 'pgtt_inserts'" | LC_ALL=C sort | paste -sd,)" \
+	"loose,nopk" "a key-less table created later is published in part, INSERT and TRUNCATE only"
 sql src app "UPDATE loose SET a = 1; DELETE FROM loose" >/dev/null 2>&1
 ok $? "the key-less table created later still takes UPDATE and DELETE"
 sql src app "DROP TABLE later"
@@ -138,7 +141,8 @@ is "$(ddl_messages | wc -l)" "8" "a direct call plants no message"
 printf 'source:\n  dsn: "%s"\n  full_row_images: true\nstorage:\n  path: %s/data\n' "$(pg_dsn src app)" "$W" >"$W/full.yaml"
 check_ok "setup again with full_row_images" -c "$W/full.yaml" --headless setup
 like "$OUT" 'changed +replica identity of table nopk: full' "full_row_images gives the key-less table REPLICA IDENTITY FULL"
-like "$OUT" 'changed +publication "pgtt" \(2 tables added\): loose, nopk' "and publishes the key-less tables"
+like "$OUT" 'changed +publication "pgtt" \(2 tables added, 0 moved to "pgtt_inserts"\): loose, nopk' "and publishes the key-less tables whole"
+like "$OUT" 'changed +publication "pgtt_inserts" \(0 tables added, 2 now published whole\): loose, nopk' "taking them out of the insert-only publication"
 like "$OUT" 'changed +DDL capture' "DDL capture follows the new setting"
 is "$(ddl_messages | wc -l)" "8" "setup's own ALTERs and CREATE OR REPLACE are not captured"
 sql src app "CREATE TABLE loose2 (a int)"
