@@ -206,7 +206,7 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		fputs("\n", stderr);
 
 	/* A replay that ran and failed still says how far it got. */
-	if (ret == 0 || (ret == PGTT_EDB && r.target != NULL)) {
+	if (ret == 0 || (ret == PGTT_EDB && r.target != NULL) || r.started) {
 		if (ctx->json)
 			cli_emit_json(result_json(&r, o.dry_run));
 		else

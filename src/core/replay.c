@@ -776,6 +776,7 @@ replay_run(struct journal *j, const struct config *cfg,
 	if (o->dry_run)
 		goto out;
 	r->changes = r->transactions = 0;
+	r->started = 1;
 
 	replica_session_settings(conn, r);
 	if (r->direction == REPLAY_RESET) {
@@ -785,8 +786,22 @@ replay_run(struct journal *j, const struct config *cfg,
 
 		progress(&c, "resetting", 0);
 		if ((ret = replica_reset(conn, dsn, &base, &r->dropped,
-		    &r->ndropped, &st.privileges, err)) != 0)
+		    &r->ndropped, &st.privileges, err)) != 0) {
+			/*
+			 * The drops commit before the restore runs: a replica
+			 * left without pgtt.replay_state is one the next
+			 * replay resets again, and says why.
+			 */
+			xasprintf(&r->first_error, "the reset failed: %s%s%s",
+			    err->msg, err->detail[0] != '\0' ? ": " : "",
+			    err->detail);
+			if (err->hint[0] == '\0')
+				err_hint(err, "the replica database was emptied "
+				    "and holds no pgtt.replay_state, so the next "
+				    "replay resets it again");
+			r->failures++;
 			goto out;
+		}
 		/* pg_restore ran in its own session: ours is unchanged. */
 		st.lsn = sf.creation;
 	}

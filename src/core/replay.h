@@ -74,6 +74,8 @@ struct replay_result {
 	int		 cancelled;
 	int		 replica_role;	/* session_replication_role = replica */
 	int		 privileges;	/* owners and grants follow the source */
+	int		 started;	/* it changed, or began to change, the
+					   replica: worth a summary on failure */
 };
 
 int	replay_run(struct journal *, const struct config *,
