@@ -433,7 +433,15 @@ build_where(struct applier *a, struct buf *b,
 			text_add(b, " IS NULL");
 			continue;
 		}
-		if (lacks_equality(rel->cols[i].type_oid)) {
+		/*
+		 * Matching a whole row, a user type is compared in its text
+		 * form: the server cannot take some of them as an untyped
+		 * parameter (a domain over a composite type: "input of
+		 * anonymous composite types is not implemented").
+		 */
+		if (lacks_equality(rel->cols[i].type_oid) ||
+		    (rel->replident == 'f' &&
+		    rel->cols[i].type_oid >= FIRST_USER_OID)) {
 			snprintf(num, sizeof num, "::text = $%d::text", (*n)++);
 		} else
 			snprintf(num, sizeof num, " = $%d", (*n)++);

@@ -54,6 +54,12 @@ ok $? "pgbench -i builds its schema on the source" || diag "$(cat "$TEST_ROOT/pg
 sql src app "ALTER TABLE film ADD COLUMN note text DEFAULT 'n/a';
 	ALTER TABLE payment DETACH PARTITION payment_2026;
 	DROP VIEW film_list; CREATE VIEW film_list AS SELECT film_id, title FROM film"
+sql src app "CREATE TYPE addr AS (street text, zip text);
+	CREATE DOMAIN us_addr AS addr CHECK ((VALUE).zip IS NOT NULL);
+	CREATE TABLE customer (name text, home us_addr);
+	ALTER TABLE customer REPLICA IDENTITY FULL;
+	INSERT INTO customer VALUES ('ann', ROW('Main St', '02134')::us_addr), ('bob', ROW('Elm St', '10001')::us_addr)"
+sql src app "UPDATE customer SET name = 'anne' WHERE name = 'ann'; DELETE FROM customer WHERE name = 'bob'"
 sql src app "UPDATE inventory SET store = 3 WHERE inventory_id = 1;
 	UPDATE film SET length = 118 WHERE film_id = 1"
 check_ok "checkpoint loaded" -c "$W/config.yaml" --headless checkpoint create loaded
@@ -77,7 +83,7 @@ else
 fi
 # rows CLUSTER DB: every table's rows, sorted.
 rows() {
-	for tbl in film inventory payment pgbench_accounts pgbench_branches pgbench_tellers pgbench_history; do
+	for tbl in film inventory payment customer pgbench_accounts pgbench_branches pgbench_tellers pgbench_history; do
 		echo "== $tbl"
 		psql -X -q "$(pg_dsn src "$1")" -c "COPY (SELECT * FROM $tbl) TO STDOUT" | LC_ALL=C sort
 	done
