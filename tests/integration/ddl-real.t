@@ -54,6 +54,11 @@ ok $? "pgbench -i builds its schema on the source" || diag "$(cat "$TEST_ROOT/pg
 sql src app "ALTER TABLE film ADD COLUMN note text DEFAULT 'n/a';
 	ALTER TABLE payment DETACH PARTITION payment_2026;
 	DROP VIEW film_list; CREATE VIEW film_list AS SELECT film_id, title FROM film"
+# A temporary table ends with its session, with no DDL to say so: a
+# replay that made it too would drop it instead of the real one.
+sql src app "CREATE TEMP TABLE tx (i int)"
+sql src app "CREATE TABLE tx (id int PRIMARY KEY); INSERT INTO tx VALUES (1)"
+sql src app "DROP TABLE tx"
 sql src app "CREATE TYPE addr AS (street text, zip text);
 	CREATE DOMAIN us_addr AS addr CHECK ((VALUE).zip IS NOT NULL);
 	CREATE TABLE customer (name text, home us_addr);
@@ -96,6 +101,8 @@ else
 	ok 1 "the replica's rows equal the source's: data loaded before its keys, identity columns and updates included"
 	diag "$(diff "$TEST_ROOT/rows.src" "$TEST_ROOT/rows.rep" | head -20)"
 fi
+is "$(sql src app_replica "SELECT count(*) FROM pg_class WHERE relname = 'tx'")" 0 \
+	"temporary tables are never replayed: the real table of the same name was dropped"
 check_ok "status --json" -c "$W/config.yaml" --json --headless status
 like "$OUT" '"table":"public.payment_rest","reason":"no primary key: INSERT and TRUNCATE only"' \
 	"the key-less default partition is named as captured in part"
