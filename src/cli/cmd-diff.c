@@ -188,6 +188,12 @@ put_diff_json(const struct diff *d, int stat, FILE *out)
 			put_json_key(out, "truncated");
 			put_json(out, json_true());
 		}
+		if (t->partial != NULL) {
+			fputc(',', out);
+			put_json_key(out, "partial");
+			put_json(out, json_sprintf("%s: INSERT and TRUNCATE "
+			    "only", t->partial));
+		}
 		fputc('}', out);
 	}
 	fputc(']', out);
@@ -246,13 +252,18 @@ diff_text_stat(const struct diff *d, FILE *out)
 	fprintf(out, "from %s", lsn_format(d->from, lsnbuf));
 	fprintf(out, " to %s: %zu tables changed\n", lsn_format(d->to, lsnbuf),
 	    d->ntables);
-	for (i = 0; i < d->ntables; i++)
+	for (i = 0; i < d->ntables; i++) {
 		fprintf(out, "%s.%s: %zu inserted, %zu deleted, %zu updated%s\n",
 		    d->tables[i].schema, d->tables[i].name,
 		    d->tables[i].ninserted, d->tables[i].ndeleted,
 		    d->tables[i].nupdated, d->tables[i].truncated ?
 		    " (truncated in the window: rows from before it that it "
 		    "removed are not listed)" : "");
+		if (d->tables[i].partial != NULL)
+			fprintf(out, "  captured in part (%s): its updates and "
+			    "deletes are not in the history\n",
+			    d->tables[i].partial);
+	}
 	if (d->skipped > 0)
 		fprintf(out, "%llu row changes left out: their table's "
 		    "definition or the row's identity is not in the journal\n",

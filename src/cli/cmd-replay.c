@@ -50,14 +50,17 @@ static json_t *
 result_json(const struct replay_result *r, int dry_run)
 {
 	char		 a[LSN_BUFSIZE], b[LSN_BUFSIZE];
-	json_t		*o, *dropped;
+	json_t		*o, *dropped, *partial;
 	size_t		 i;
 
 	dropped = json_array();
 	for (i = 0; i < r->ndropped; i++)
 		json_array_append_new(dropped, json_string(r->dropped[i]));
+	partial = json_array();
+	for (i = 0; i < r->npartial; i++)
+		json_array_append_new(partial, json_string(r->partial[i]));
 	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:b, s:b, "
-	    "s:s, s:s, s:o, s:b, s:b}",
+	    "s:s, s:s, s:o, s:b, s:b, s:o}",
 	    "from", lsn_format(r->from, a), "to", lsn_format(r->to, b),
 	    "direction", replay_direction_name(r->direction),
 	    "transactions", (json_int_t)r->transactions,
@@ -71,7 +74,7 @@ result_json(const struct replay_result *r, int dry_run)
 	    "reason", r->reason != NULL ? r->reason : "",
 	    "dropped", dropped,
 	    "replication_role", r->replica_role,
-	    "privileges", r->privileges);
+	    "privileges", r->privileges, "partial", partial);
 	return o;
 }
 
@@ -118,6 +121,9 @@ result_text(const struct replay_result *r, int dry_run, int failed)
 	if (!r->replica_role)
 		printf("note: the replica's role may not set "
 		    "session_replication_role, so its triggers ran\n");
+	for (i = 0; i < r->npartial; i++)
+		printf("note: %s: captured in part, its updates and deletes "
+		    "are not in the history\n", r->partial[i]);
 }
 
 int

@@ -52,6 +52,7 @@ struct entry {
 struct tbl {
 	uint32_t	 relid;
 	const char	*schema, *name;
+	const char	*partial;	/* static: why captured in part */
 	int		 truncated;
 };
 
@@ -381,6 +382,7 @@ table_of(struct diff_fold *f, const struct pgtt_relation *rel)
 	}
 	f->tbls[i].schema = rel->schema;
 	f->tbls[i].name = rel->name;
+	f->tbls[i].partial = relation_identity_gap(rel);
 	return &f->tbls[i];
 }
 
@@ -852,6 +854,7 @@ classify(struct diff *d)
 		d->tables[i].schema = xstrdup(f->tbls[i].schema);
 		d->tables[i].name = xstrdup(f->tbls[i].name);
 		d->tables[i].truncated = f->tbls[i].truncated;
+		d->tables[i].partial = f->tbls[i].partial;
 	}
 	d->ntables = f->ntbls;
 	for (i = 0; i < f->nentries; i++) {

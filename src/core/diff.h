@@ -78,6 +78,9 @@ struct diff_table {
 	uint32_t	  relid;
 	char		 *schema, *name;	/* as of its last change */
 	int		  truncated;		/* a truncate inside the window */
+	const char	 *partial;		/* static; non-NULL: why its
+						   updates and deletes are
+						   not captured */
 	size_t		  ninserted, ndeleted, nupdated;
 	size_t		  nrows;
 	struct diff_row	**rows;

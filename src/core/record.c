@@ -783,3 +783,29 @@ record_hash(uint64_t h, const void *p, size_t n)
 	}
 	return h;
 }
+
+const char *
+record_identity_gap(char replident, int has_key)
+{
+	if (replident == 'f' || has_key)
+		return NULL;
+	switch (replident) {
+	case 'n':
+		return "REPLICA IDENTITY NOTHING";
+	case 'i':
+		return "its replica identity index is gone";
+	default:
+		return "no primary key";
+	}
+}
+
+const char *
+relation_identity_gap(const struct pgtt_relation *rel)
+{
+	uint16_t	i;
+
+	for (i = 0; i < rel->ncols; i++)
+		if (rel->cols[i].is_key)
+			return NULL;
+	return record_identity_gap(rel->replident, 0);
+}

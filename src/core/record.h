@@ -160,6 +160,14 @@ const char	*change_kind_name(enum change_kind);	/* "insert", ... */
 void	record_row_ident(struct buf *out, const struct pgtt_tuple *,
 	    const uint8_t *is_key, size_t nflags);
 
+/*
+ * Why changes to a relation are captured in part (INSERT and TRUNCATE
+ * only), or NULL when it has a usable replica identity: from its
+ * relreplident and whether any column is flagged as key.
+ */
+const char *record_identity_gap(char replident, int has_key);
+const char *relation_identity_gap(const struct pgtt_relation *);
+
 /* FNV-1a over n bytes, going on from h (start with HASH_INIT). */
 #define HASH_INIT	1469598103934665603ULL
 uint64_t record_hash(uint64_t h, const void *, size_t n);

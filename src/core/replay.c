@@ -316,6 +316,7 @@ struct replay_ctx {
 	struct relcache		  rels;
 	struct applier		 *ap;
 	struct ddl_matcher	  ddl;
+	const struct pgtt_relation *last_noted;	/* by note_partial */
 	uint64_t		  total;
 	pgtt_lsn		  position;	/* what the replica holds now */
 };
@@ -335,6 +336,33 @@ progress(struct replay_ctx *c, const char *phase, uint64_t done)
 		c->o->progress(c->o->arg, &p);
 }
 
+/*
+ * Remember a table captured in part that the replay touched: its updates
+ * and deletes are not in the journal, so the replica can differ there.
+ */
+static void
+note_partial(struct replay_ctx *c, const struct pgtt_relation *rel)
+{
+	struct replay_result	*r = c->r;
+	const char		*why;
+	char			*line;
+	size_t			 i;
+
+	if (rel == NULL || rel == c->last_noted ||
+	    (why = relation_identity_gap(rel)) == NULL)
+		return;
+	c->last_noted = rel;
+	xasprintf(&line, "%s.%s: %s", rel->schema, rel->name, why);
+	for (i = 0; i < r->npartial; i++)
+		if (strcmp(r->partial[i], line) == 0) {
+			free(line);
+			return;
+		}
+	r->partial = xreallocarray(r->partial, r->npartial + 1,
+	    sizeof *r->partial);
+	r->partial[r->npartial++] = line;
+}
+
 static int
 apply_item(struct replay_ctx *c, struct item *item, int inverse,
     struct pgtt_err *err)
@@ -342,14 +370,18 @@ apply_item(struct replay_ctx *c, struct item *item, int inverse,
 	struct ddl_message	 m;
 	struct ddl_step		 step;
 	const struct pgtt_change *ch = item->ch;
+	uint32_t		 i;
 	int			 ret;
 
 	switch (ch->kind) {
 	case CHANGE_INSERT:
 	case CHANGE_UPDATE:
 	case CHANGE_DELETE:
+		note_partial(c, item->rel);
 		return apply_change(c->ap, item->rel, ch, inverse, err);
 	case CHANGE_TRUNCATE:
+		for (i = 0; i < ch->nrelids; i++)
+			note_partial(c, item->trels[i]);
 		return apply_truncate(c->ap, ch, item->trels, ch->nrelids, err);
 	case CHANGE_DDL:
 		if ((ret = ddl_message_parse(ch->content, ch->content_len, &m,
@@ -544,6 +576,9 @@ replay_result_done(struct replay_result *r)
 	for (i = 0; i < r->ndropped; i++)
 		free(r->dropped[i]);
 	free(r->dropped);
+	for (i = 0; i < r->npartial; i++)
+		free(r->partial[i]);
+	free(r->partial);
 	memset(r, 0, sizeof *r);
 }
 

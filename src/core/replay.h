@@ -71,6 +71,9 @@ struct replay_result {
 	char		*reason;	/* why this direction, for people */
 	char		**dropped;	/* by the reset, "public.t (table)" */
 	size_t		 ndropped;
+	char		**partial;	/* tables captured in part that the
+					   replay touched, "public.t: why" */
+	size_t		 npartial;
 	int		 cancelled;
 	int		 replica_role;	/* session_replication_role = replica */
 	int		 privileges;	/* owners and grants follow the source */

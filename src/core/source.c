@@ -32,6 +32,7 @@
 #include "pg.h"
 #include "pgtime.h"
 #include "proc.h"
+#include "record.h"
 #include "source-int.h"
 #include "source.h"
 #include "xmalloc.h"
@@ -229,14 +230,7 @@ source_tables(PGconn *conn, const struct config *cfg, struct pgtt_err *err)
 const char *
 source_partial_reason(char relreplident)
 {
-	switch (relreplident) {
-	case 'n':
-		return "REPLICA IDENTITY NOTHING";
-	case 'i':
-		return "its replica identity index is gone";
-	default:
-		return "no primary key";
-	}
+	return record_identity_gap(relreplident, 0);
 }
 
 char *
