@@ -938,8 +938,13 @@ apply_truncate(struct applier *a, const struct pgtt_change *ch,
 	}
 	if (ch->truncate_flags & 2)
 		text_add(&a->text, " RESTART IDENTITY");
-	if (ch->truncate_flags & 1)
-		text_add(&a->text, " CASCADE");
+	/*
+	 * Always CASCADE: without it the source's TRUNCATE succeeded only
+	 * because every table referencing these was truncated with them,
+	 * and a referencing table that is not captured (unlogged, or out of
+	 * source.tables) is missing from the message.
+	 */
+	text_add(&a->text, " CASCADE");
 	buf_append(&a->text, "", 1);
 	if ((ret = send_sql(a, (char *)a->text.data, 0, NULL, ch->commit_lsn,
 	    ch->seq, "truncate", err)) != 0)

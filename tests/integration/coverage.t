@@ -18,6 +18,9 @@ sql src app "CREATE TABLE pay (id int, paid date, amount numeric) PARTITION BY R
 	CREATE TABLE pay_def PARTITION OF pay DEFAULT;
 	CREATE TABLE kp (id int, d date, PRIMARY KEY (id, d)) PARTITION BY RANGE (d);
 	CREATE TABLE kp_def PARTITION OF kp DEFAULT;
+	CREATE TABLE parent (id int PRIMARY KEY);
+	CREATE UNLOGGED TABLE child (id int REFERENCES parent);
+	INSERT INTO parent VALUES (1), (2); INSERT INTO child VALUES (1);
 	CREATE TABLE nothing_t (id int PRIMARY KEY, v text);
 	ALTER TABLE nothing_t REPLICA IDENTITY NOTHING;
 	INSERT INTO nothing_t VALUES (1, 'a')"
@@ -31,7 +34,8 @@ like "$OUT" 'partial +table pgbench_history: no primary key' "pgbench_history is
 like "$OUT" 'partial +table nothing_t: REPLICA IDENTITY NOTHING' "a keyed table with identity NOTHING gives that reason, not 'no primary key'"
 like "$OUT" 'partial +table pay_def: no primary key' "a default partition without a key is captured in part, not skipped"
 like "$OUT" 'partial +table pay_max: no primary key' "so is a MAXVALUE partition"
-like "$OUT" 'created +publication "pgtt" \(4 tables\): kp_def, pgbench_accounts, pgbench_branches, pgbench_tellers' "the keyed tables and the keyed partition are published whole"
+like "$OUT" 'skipped +table child: unlogged' "an unlogged table is named as not captured"
+like "$OUT" 'created +publication "pgtt" \(5 tables\): kp_def, parent, pgbench_accounts, pgbench_branches, pgbench_tellers' "the keyed tables and the keyed partition are published whole"
 pubs() {
 	sql src app "SELECT pubname || ':' || tablename FROM pg_publication_tables
 		WHERE pubname LIKE 'pgtt%' ORDER BY 1" | paste -sd' '
@@ -59,11 +63,12 @@ sql src app "CREATE TABLE kp_2027 (id int NOT NULL, d date NOT NULL);
 	INSERT INTO pay VALUES (1, '2026-02-01', 5), (2, '2040-01-01', 6), (3, '2020-06-01', 7), (4, '1999-01-01', 8)"
 # snap DB: the tables captured whole, and pgbench_history (insert-only).
 snap() {
-	for tbl in pgbench_accounts pgbench_branches pgbench_tellers pgbench_history film loose kp; do
+	for tbl in pgbench_accounts pgbench_branches pgbench_tellers pgbench_history film loose kp parent; do
 		echo "== $tbl"
 		psql -X -q "$(pg_dsn src "$1")" -c "COPY (SELECT * FROM $tbl) TO STDOUT" | LC_ALL=C sort
 	done
 }
+sql src app "TRUNCATE parent, child; INSERT INTO parent VALUES (3)"
 snap app >"$TEST_ROOT/snap.mid"
 check_ok "checkpoint mid" -c "$W/config.yaml" --headless checkpoint create mid
 sql src app "UPDATE pay SET amount = 0; DELETE FROM pay WHERE id = 4;
