@@ -79,13 +79,10 @@ mark_source(const struct config *cfg, const char *name, pgtt_lsn *lsn,
 
 	if ((conn = pg_connect(cfg->source.dsn, "source", 0, err)) == NULL)
 		return err->code;
-	res = pg_exec(conn, err, "SELECT pg_current_wal_lsn()", 0, NULL);
-	if (res == NULL) {
+	if (pg_now_lsn(conn, lsn, err) != 0) {
 		PQfinish(conn);
 		return err->code;
 	}
-	*lsn = pg_lsn(res, 0, 0);
-	PQclear(res);
 	/*
 	 * The restore point is a target for physical restore: only ever
 	 * useful at "now", and a convenience, so a refusal is reported, not

@@ -151,3 +151,16 @@ pg_quote_qualified(PGconn *conn, const char *schema, const char *name)
 	free(n);
 	return out;
 }
+
+int
+pg_now_lsn(PGconn *conn, pgtt_lsn *out, struct pgtt_err *err)
+{
+	PGresult	*res;
+
+	if ((res = pg_exec(conn, err, "SELECT pg_current_wal_insert_lsn()", 0,
+	    NULL)) == NULL)
+		return err->code;
+	*out = pg_lsn(res, 0, 0);
+	PQclear(res);
+	return 0;
+}

@@ -36,6 +36,13 @@ int	 pg_bool(const PGresult *, int row, int col);
 pgtt_lsn pg_lsn(const PGresult *, int row, int col);
 
 /* Identifier quoted for SQL ("Order Items" -> "\"Order Items\""); malloc'd. */
+/*
+ * The server's "now": the WAL insert position, after every commit that
+ * has returned to any client, also one made with synchronous_commit =
+ * off whose WAL is not written yet (pg_current_wal_lsn() is the write
+ * position and can lie before it).
+ */
+int	 pg_now_lsn(PGconn *, pgtt_lsn *, struct pgtt_err *);
 char	*pg_quote_ident(PGconn *, const char *);
 /* "schema"."name", each part quoted; malloc'd. */
 char	*pg_quote_qualified(PGconn *, const char *schema, const char *name);

@@ -125,20 +125,16 @@ static int
 now_lsn(const char *dsn, pgtt_lsn *out, struct pgtt_err *err)
 {
 	PGconn		*conn;
-	PGresult	*res;
+	int		 ret;
 
 	if (dsn == NULL)
 		return err_set(err, PGTT_EUSAGE, "\"now\" needs the source "
 		    "database");
 	if ((conn = pg_connect(dsn, "source", 0, err)) == NULL)
 		return err->code;
-	res = pg_exec(conn, err, "SELECT pg_current_wal_lsn()", 0, NULL);
-	if (res != NULL) {
-		*out = pg_lsn(res, 0, 0);
-		PQclear(res);
-	}
+	ret = pg_now_lsn(conn, out, err);
 	PQfinish(conn);
-	return res != NULL ? 0 : err->code;
+	return ret;
 }
 
 /* Checkpoint by name or id; suggestions collected on a miss. */

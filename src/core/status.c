@@ -37,7 +37,7 @@ probe(const char *dsn, const char *what, struct db_status *st)
 	    " current_user, (SELECT system_identifier FROM"
 	    " pg_control_system())::text, current_setting('wal_level'),"
 	    " pg_is_in_recovery(), CASE WHEN pg_is_in_recovery()"
-	    " THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END",
+	    " THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END",
 	    0, NULL);
 	if (res == NULL) {
 		st->error = xstrdup(err.detail[0] != '\0' ? err.detail :
@@ -73,7 +73,7 @@ slot_status(PGconn *conn, const struct config *cfg, struct source_status *st)
 	    " to_jsonb(s)->>'wal_status', s.restart_lsn,"
 	    " s.confirmed_flush_lsn,"
 	    " pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery()"
-	    "  THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END,"
+	    "  THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END,"
 	    "  s.confirmed_flush_lsn)::bigint"
 	    " FROM pg_replication_slots s WHERE s.slot_name = $1", 1, params);
 	if (res != NULL && PQntuples(res) == 1) {

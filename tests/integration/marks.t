@@ -25,6 +25,25 @@ is "$(echo "$OUT" | json_get new.id)" "2" "log --from a checkpoint shows what ca
 P --json --headless log --table t --to before-two
 is "$(echo "$OUT" | json_get new.id)" "1" "log --to a checkpoint shows what came before it"
 
+# "now" is after every commit that has returned to a client, also one
+# made with synchronous_commit = off whose WAL is not yet written out.
+sql src app "CREATE TABLE async_t (id int PRIMARY KEY)"
+for i in 1 2 3 4 5 6 7 8; do
+	sql src app "SET synchronous_commit = off; INSERT INTO async_t VALUES ($i)"
+	"$PGTT" -c "$W/config.yaml" --headless checkpoint create "async-$i" >/dev/null 2>&1
+done
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+MISSED=""
+for i in 1 2 3 4 5 6 7 8; do
+	P --json --headless log --table async_t --to "async-$i"
+	[ "$(echo "$OUT" | grep -c .)" = "$i" ] || MISSED="$MISSED $i"
+done
+is "$MISSED" "" "a checkpoint right after an asynchronous commit holds that commit"
+for i in 1 2 3 4 5 6 7 8; do
+	"$PGTT" -c "$W/config.yaml" --headless checkpoint delete "async-$i" >/dev/null 2>&1
+done
+
+P --json --headless log --table t --to before-two
 LSN1=$(echo "$OUT" | json_get lsn)
 P --json --headless checkpoint create at-lsn --at "$LSN1" --description "an LSN"
 is "$(echo "$OUT" | json_get lsn)/$(echo "$OUT" | json_get kind)/$(echo "$OUT" | json_get restore_point)" "$LSN1/custom/false" \
