@@ -60,7 +60,7 @@ result_json(const struct replay_result *r, int dry_run)
 	for (i = 0; i < r->npartial; i++)
 		json_array_append_new(partial, json_string(r->partial[i]));
 	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:b, s:b, "
-	    "s:s, s:s, s:o, s:b, s:b, s:o}",
+	    "s:s, s:s, s:o, s:b, s:b, s:o, s:I}",
 	    "from", lsn_format(r->from, a), "to", lsn_format(r->to, b),
 	    "direction", replay_direction_name(r->direction),
 	    "transactions", (json_int_t)r->transactions,
@@ -74,7 +74,8 @@ result_json(const struct replay_result *r, int dry_run)
 	    "reason", r->reason != NULL ? r->reason : "",
 	    "dropped", dropped,
 	    "replication_role", r->replica_role,
-	    "privileges", r->privileges, "partial", partial);
+	    "privileges", r->privileges, "partial", partial,
+	    "sequences_raised", (json_int_t)r->sequences_raised);
 	return o;
 }
 
@@ -124,6 +125,9 @@ result_text(const struct replay_result *r, int dry_run, int failed)
 	for (i = 0; i < r->npartial; i++)
 		printf("note: %s: captured in part, its updates and deletes "
 		    "are not in the history\n", r->partial[i]);
+	if (r->sequences_raised > 0)
+		printf("raised %zu serial and identity sequences to their "
+		    "columns' largest values\n", r->sequences_raised);
 }
 
 int

@@ -852,6 +852,21 @@ replay_run(struct journal *j, const struct config *cfg,
 		ret = run_window(&c, o->to, st.lsn, 1, MODE_GROUPED, err);
 	else if (r->direction != REPLAY_NONE)
 		ret = run_window(&c, st.lsn, o->to, 0, MODE_GROUPED, err);
+	/*
+	 * Wherever the replica now stands, its serial and identity
+	 * sequences must not hand out a value a replayed row holds.
+	 */
+	if (r->direction != REPLAY_NONE && PQstatus(conn) == CONNECTION_OK) {
+		struct pgtt_err	 serr;
+
+		applier_free(c.ap);
+		c.ap = NULL;
+		if (replica_sequence_floor(conn, &r->sequences_raised,
+		    &serr) != 0 && ret == 0) {
+			*err = serr;
+			ret = serr.code;
+		}
+	}
 	if (sess != NULL && c.position != LSN_INVALID) {
 		struct pgtt_err	 serr;
 

@@ -74,6 +74,7 @@ struct replay_result {
 	char		**partial;	/* tables captured in part that the
 					   replay touched, "public.t: why" */
 	size_t		 npartial;
+	size_t		 sequences_raised;	/* to their columns' largest */
 	int		 cancelled;
 	int		 replica_role;	/* session_replication_role = replica */
 	int		 privileges;	/* owners and grants follow the source */

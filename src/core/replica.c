@@ -362,3 +362,60 @@ out:
 	mark_free_list((void **)after, nafter);
 	return ret;
 }
+
+/*
+ * Sequences owned by an integer column (serial, identity) and that
+ * column's table, as regclass text and a quoted column name: what
+ * replica_sequence_floor raises.
+ */
+static const char owned_sequences_sql[] =
+    "SELECT s.oid::regclass::text, t.oid::regclass::text,"
+    " quote_ident(a.attname)"
+    " FROM pg_class s"
+    " JOIN pg_depend d ON d.classid = 'pg_class'::regclass"
+    "  AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass"
+    "  AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0"
+    " JOIN pg_class t ON t.oid = d.refobjid AND t.relkind IN ('r', 'p')"
+    " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid"
+    " WHERE s.relkind = 'S'"
+    "  AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)"
+    " ORDER BY 1";
+
+int
+replica_sequence_floor(PGconn *conn, size_t *raised, struct pgtt_err *err)
+{
+	PGresult	*list, *res;
+	char		*sql;
+	int		 i, ret = 0;
+
+	*raised = 0;
+	if ((list = pg_exec(conn, err, owned_sequences_sql, 0, NULL)) == NULL)
+		return err->code;
+	for (i = 0; ret == 0 && i < PQntuples(list); i++) {
+		const char	*seq = PQgetvalue(list, i, 0);
+
+		/*
+		 * The names are identifiers the replica's server quoted
+		 * itself (regclass output, quote_ident), and the sequence
+		 * travels to setval as a parameter; max() of an integer
+		 * column and setval() run no user code.
+		 */
+		xasprintf(&sql, "SELECT pg_catalog.setval($1::pg_catalog."
+		    "regclass, x.m) FROM (SELECT pg_catalog.max(%s) AS m FROM "
+		    "%s) x, %s s WHERE x.m OPERATOR(pg_catalog.>) s.last_value "
+		    "OR (x.m OPERATOR(pg_catalog.=) s.last_value AND NOT "
+		    "s.is_called)", PQgetvalue(list, i, 2),
+		    PQgetvalue(list, i, 1), seq);
+		if ((res = pg_exec(conn, err, sql, 1, &seq)) == NULL) {
+			err_hint(err, "replay raises each serial and identity "
+			    "sequence to its column's largest value");
+			ret = err->code;
+		} else {
+			*raised += PQntuples(res);
+			PQclear(res);
+		}
+		free(sql);
+	}
+	PQclear(list);
+	return ret;
+}

@@ -48,4 +48,13 @@ int	replica_reset(PGconn *, const char *dsn, const struct replica_baseline *,
 	    char ***dropped, size_t *ndropped, int *privileges,
 	    struct pgtt_err *);
 
+/*
+ * Logical decoding carries no sequence changes.  Raise every sequence
+ * owned by an integer column (serial, identity) to that column's largest
+ * value, so the application's next INSERT on the replica does not
+ * collide with a replayed row; *raised counts those moved.  Never lowers
+ * one.  The connection must be idle, outside a transaction.
+ */
+int	replica_sequence_floor(PGconn *, size_t *raised, struct pgtt_err *);
+
 #endif

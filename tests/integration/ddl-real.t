@@ -120,6 +120,13 @@ replay_to loaded
 replay_to later
 replay_to loaded
 replay_to later
+# Resetting a test database and running the application against it: its
+# next INSERT must not collide with a replayed row.
+sql src app_replica "INSERT INTO film (title) VALUES ('next'); INSERT INTO inventory (film_id, store) VALUES (1, 9);
+	INSERT INTO payment (paid, amount) VALUES ('2026-06-01', 1)" >/dev/null 2>"$TEST_ROOT/next.err"
+ok $? "after replay the application's next INSERT works on serial and identity columns" || diag "$(cat "$TEST_ROOT/next.err")"
+is "$(sql src app_replica "SELECT max(film_id) FROM film")" "$(( $(sql src app "SELECT max(film_id) FROM film") + 1 ))" \
+	"the serial continues after the largest replayed value"
 is "$(sql src app_replica "SELECT count(*) FROM pg_class WHERE relname = 'tx'")" 0 \
 	"temporary tables are never replayed: the real table of the same name was dropped"
 check_ok "status --json" -c "$W/config.yaml" --json --headless status
