@@ -80,6 +80,8 @@ struct listener {
 	int			 skip_txn;
 	struct pgtt_txn		 txn;
 
+	char			*ddl_prefix;	/* the capture's secret one */
+
 	struct relcache		*rels;
 	size_t			 nrels;
 	size_t			 rel_last;	/* index of the last one found */
@@ -480,8 +482,15 @@ on_event(struct listener *l, const struct pgo_event *ev, struct pgtt_err *err)
 		ch.prefix = ev->u.message.prefix;
 		ch.content = ev->u.message.content;
 		ch.content_len = ev->u.message.len;
-		if (strcmp(ch.prefix, DDL_PREFIX) == 0) {
+		/*
+		 * Any role may emit a logical message: only one under the
+		 * capture's secret prefix is DDL.  It is journaled under
+		 * the plain prefix, without the secret.
+		 */
+		if (l->ddl_prefix != NULL &&
+		    strcmp(ch.prefix, l->ddl_prefix) == 0) {
 			ch.kind = CHANGE_DDL;
+			ch.prefix = DDL_PREFIX;
 			l->txn.flags |= TXN_HAS_DDL;
 		} else
 			ch.kind = CHANGE_MESSAGE;
@@ -596,6 +605,15 @@ start_stream(struct listener *l, struct pgtt_err *err)
 		l->fatal = 1;
 		err_hint(err, "run \"pgtt --headless setup\" first");
 		return err->code;
+	}
+	if (l->ddl_prefix == NULL) {
+		struct pgtt_err	 none;
+
+		if (journal_meta_get(l->o.journal, "ddl_prefix",
+		    &l->ddl_prefix, &none) != 0)
+			log_msg(LOG_LEVEL_WARNING, "the journal holds no DDL "
+			    "prefix: DDL is not journaled until setup is run "
+			    "again with this pgtt");
 	}
 	if ((l->conn = pg_connect(l->o.dsn, "source", 1, err)) == NULL)
 		return err->code;
@@ -865,6 +883,7 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 	}
 	free(l.rels);
 	free(l.cols);
+	free(l.ddl_prefix);
 	buf_done(&l.enc);
 	buf_done(&l.ident);
 	jbatch_free(l.batch);

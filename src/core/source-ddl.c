@@ -54,7 +54,8 @@ static const char ddl_objects_sql[] =
     "  all_tables boolean NOT NULL,\n"
     "  full_row_images boolean NOT NULL);\n"
     "ALTER TABLE pgtt.publication_settings\n"
-    "  ADD COLUMN IF NOT EXISTS inserts_publication name;\n"
+    "  ADD COLUMN IF NOT EXISTS inserts_publication name,\n"
+    "  ADD COLUMN IF NOT EXISTS ddl_prefix text;\n"
     "REVOKE ALL ON pgtt.publication_settings FROM PUBLIC;\n"
     "DROP FUNCTION IF EXISTS pgtt.ddl_record(text, text, boolean);\n"
     "CREATE OR REPLACE FUNCTION pgtt.ddl_record(tag text, event text,\n"
@@ -110,7 +111,10 @@ static const char ddl_objects_sql[] =
     "    PERFORM set_config('pgtt.ddl_emitted', digest, true);\n"
     "    msg := msg || jsonb_build_object('query', current_query());\n"
     "  END IF;\n"
-    "  PERFORM pg_logical_emit_message(true, 'pgtt.ddl', msg::text);\n"
+    "  FOR pub IN SELECT * FROM pgtt.publication_settings\n"
+    "      WHERE ddl_prefix IS NOT NULL LOOP\n"
+    "    PERFORM pg_logical_emit_message(true, pub.ddl_prefix, msg::text);\n"
+    "  END LOOP;\n"
     "  PERFORM set_config('pgtt.capture', 'off', true);\n"
     "  BEGIN\n"
     "    FOR pub IN SELECT * FROM pgtt.publication_settings\n"
@@ -219,6 +223,30 @@ static const char *const ddl_triggers[][2] = {
 	{ "pgtt_ddl_drop", "sql_drop" },
 };
 
+/*
+ * The prefix the capture writes its messages under: "pgtt.ddl." and a
+ * random part only the setup role (and so pgtt.ddl_record) can read.
+ * pg_logical_emit_message() may be called by any role, so a message
+ * under the plain "pgtt.ddl" prefix proves nothing; one under this
+ * prefix was written by the capture.
+ */
+static int
+read_ddl_prefix(struct setup_ctx *sc)
+{
+	PGresult	*res;
+	const char	*param = sc->cfg->source.publication;
+
+	if ((res = pg_exec(sc->conn, sc->err, "SELECT ddl_prefix FROM "
+	    "pgtt.publication_settings WHERE publication = $1", 1,
+	    &param)) == NULL)
+		return sc->err->code;
+	free(sc->rep->ddl_prefix);
+	sc->rep->ddl_prefix = PQntuples(res) == 1 && pg_value(res, 0, 0) !=
+	    NULL ? xstrdup(PQgetvalue(res, 0, 0)) : NULL;
+	PQclear(res);
+	return 0;
+}
+
 /* Install the functions and triggers, or bring them up to date. */
 static int
 ddl_capture_refresh(struct setup_ctx *sc, const char *inserts)
@@ -256,8 +284,8 @@ ddl_capture_refresh(struct setup_ctx *sc, const char *inserts)
 		    "SELECT EXISTS (SELECT 1 FROM pgtt.publication_settings"
 		    " WHERE publication = $1 AND all_tables = $2::boolean"
 		    " AND full_row_images = $3::boolean"
-		    " AND inserts_publication IS NOT DISTINCT FROM $4)", 4,
-		    params + 1);
+		    " AND inserts_publication IS NOT DISTINCT FROM $4"
+		    " AND ddl_prefix IS NOT NULL)", 4, params + 1);
 		if (res == NULL)
 			return sc->err->code;
 		settings_same = pg_bool(res, 0, 0);
@@ -266,7 +294,7 @@ ddl_capture_refresh(struct setup_ctx *sc, const char *inserts)
 	if (objects_same && settings_same) {
 		setup_step(sc, SETUP_EXISTS, NULL, "DDL capture (event triggers "
 		    "\"pgtt_ddl_capture\", \"pgtt_ddl_drop\")");
-		return 0;
+		return read_ddl_prefix(sc);
 	}
 
 	if ((ret = setup_run(sc, "BEGIN")) != 0 || (ret = setup_run(sc, ddl_objects_sql)))
@@ -284,17 +312,21 @@ ddl_capture_refresh(struct setup_ctx *sc, const char *inserts)
 	if (!sc->dry_run) {
 		res = pg_exec(sc->conn, sc->err,
 		    "INSERT INTO pgtt.publication_settings (publication,"
-		    " all_tables, full_row_images, inserts_publication) VALUES"
-		    " ($1, $2::boolean, $3::boolean, $4) ON CONFLICT"
-		    " (publication) DO UPDATE SET all_tables ="
+		    " all_tables, full_row_images, inserts_publication,"
+		    " ddl_prefix) VALUES ($1, $2::boolean, $3::boolean, $4,"
+		    " 'pgtt.ddl.' || replace(gen_random_uuid()::text, '-', ''))"
+		    " ON CONFLICT (publication) DO UPDATE SET all_tables ="
 		    " EXCLUDED.all_tables, full_row_images ="
 		    " EXCLUDED.full_row_images, inserts_publication ="
-		    " EXCLUDED.inserts_publication", 4, params + 1);
+		    " EXCLUDED.inserts_publication, ddl_prefix = coalesce("
+		    "publication_settings.ddl_prefix, EXCLUDED.ddl_prefix)", 4,
+		    params + 1);
 		if (res == NULL)
 			goto fail;
 		PQclear(res);
 	}
-	if ((ret = setup_run(sc, "COMMIT")) != 0)
+	if ((ret = setup_run(sc, "COMMIT")) != 0 ||
+	    (!sc->dry_run && (ret = read_ddl_prefix(sc)) != 0))
 		goto fail;
 	setup_step(sc, objects_same ? SETUP_CHANGED : SETUP_CREATED, "schema "
 	    "\"pgtt\" with table \"publication_settings\" and functions "

@@ -96,6 +96,7 @@ setup_report_done(struct setup_report *rep)
 	free(rep->database);
 	free(rep->slot);
 	free(rep->publication);
+	free(rep->ddl_prefix);
 	free(rep->journal);
 	free(rep->baseline);
 	free(rep->baseline_list);
@@ -568,6 +569,35 @@ create_slot_and_baseline(struct setup_ctx *sc, const char *path)
 	return ret;
 }
 
+/*
+ * The listener takes a logical message as DDL only under the secret
+ * prefix the DDL capture writes it with (see source-ddl.c): keep it in
+ * the journal of an existing history too, when setup installed or
+ * refreshed the capture.
+ */
+static int
+remember_ddl_prefix(struct setup_ctx *sc, struct journal *j)
+{
+	struct jbatch	*b;
+	char		*have = NULL;
+	struct pgtt_err	 ignored;
+	int		 ret = 0;
+
+	if (sc->rep->ddl_prefix == NULL || j == NULL)
+		return 0;
+	if (journal_meta_get(j, "ddl_prefix", &have, &ignored) == 0 &&
+	    strcmp(have, sc->rep->ddl_prefix) == 0) {
+		free(have);
+		return 0;
+	}
+	free(have);
+	b = jbatch_new();
+	jbatch_put_meta(b, "ddl_prefix", sc->rep->ddl_prefix);
+	ret = journal_commit(j, b, sc->err);
+	jbatch_free(b);
+	return ret;
+}
+
 /* Record the new history's identity and its `creation` checkpoint. */
 static int
 record_creation(struct setup_ctx *sc, struct journal *j)
@@ -584,6 +614,8 @@ record_creation(struct setup_ctx *sc, struct journal *j)
 	jbatch_put_meta(b, "database", rep->database);
 	jbatch_put_meta(b, "slot", rep->slot);
 	jbatch_put_meta(b, "publication", rep->publication);
+	if (rep->ddl_prefix != NULL)
+		jbatch_put_meta(b, "ddl_prefix", rep->ddl_prefix);
 	jbatch_put_meta(b, "server_version", version);
 	jbatch_put_meta(b, "baseline", rep->baseline);
 	jbatch_put_meta(b, "baseline_list", rep->baseline_list);
@@ -865,6 +897,8 @@ source_setup(const struct config *cfg, int flags, struct setup_report *rep,
 			    rep->baseline_list);
 		}
 		rep->creation_lsn = creation;
+		if (!dry_run && (ret = remember_ddl_prefix(&sc, j)) != 0)
+			goto out;
 		setup_step(&sc, SETUP_EXISTS, lsn_format(creation, lsnbuf),
 		    "replication slot \"%s\" and baseline dump \"%s\"",
 		    cfg->source.slot, rep->baseline);

@@ -35,6 +35,7 @@ struct setup_report {
 	int			 server_version;	/* e.g. 150018 */
 	char			*slot;
 	char			*publication;
+	char			*ddl_prefix;		/* secret; NULL: no capture */
 	char			*journal;		/* directory */
 	char			*baseline;		/* dump file */
 	char			*baseline_list;		/* pg_restore -L list */

@@ -66,6 +66,11 @@ eve -c "CREATE TABLE eve_log (i int PRIMARY KEY);
 	INSERT INTO eve_log VALUES (1)"
 ok $? "as eve, a table with an ALWAYS trigger, written in the same transaction"
 eve -c "INSERT INTO eve_log VALUES (2)"
+# --- a DDL message forged with pg_logical_emit_message(), which any role
+# may call: under the plain prefix it must be just a message ---
+FORGED='{"v":2,"tag":"CREATE FUNCTION","role":"postgres","superuser":true,"nested":false,"search_path":"public","objects":[{"tag":"CREATE FUNCTION","type":"function","identity":"public.forged()"}],"query":"CREATE FUNCTION forged() RETURNS int LANGUAGE sql SECURITY DEFINER AS $f$SELECT 1$f$"}'
+eve -c "SELECT pg_logical_emit_message(true, 'pgtt.ddl', '$FORGED')" >/dev/null
+ok $? "as eve, a message forged under the prefix pgtt.ddl"
 check_ok "checkpoint safe" -c "$W/config.yaml" --headless checkpoint create safe
 
 # snap CLUSTER DB: the tables and comments replay must reproduce.
@@ -94,6 +99,8 @@ else
 	ok 1 "the replica equals the source: no doubled rows, the migration and comments exact"
 	diag "$(diff "$TEST_ROOT/snap.safe" "$TEST_ROOT/replica.safe" | head -20)"
 fi
+is "$(sql src app_replica "SELECT count(*) FROM pg_proc WHERE proname = 'forged'")" 0 \
+	"the forged DDL message did not run on the replica"
 is "$(sql src app_replica "SELECT proowner::regrole FROM pg_proc WHERE proname = 'eve_def'")" eve \
 	"eve's SECURITY DEFINER function is owned by eve on the replica, not by the replay role"
 is "$(sql src app_replica "SELECT tableowner FROM pg_tables WHERE tablename = 'eve_t'")" eve \

@@ -112,7 +112,7 @@ sql src app "UPDATE loose SET a = 1; DELETE FROM loose" >/dev/null 2>&1
 ok $? "the key-less table created later still takes UPDATE and DELETE"
 sql src app "DROP TABLE later"
 ddl_messages() {
-	sql src app "SELECT convert_from(substr(data, 24 + length('pgtt.ddl')), 'UTF8')
+	sql src app "SELECT convert_from(substr(data, 24 + length((SELECT ddl_prefix FROM pgtt.publication_settings))), 'UTF8')
 		FROM pg_logical_slot_peek_binary_changes('pgtt', NULL, NULL, 'proto_version', '1',
 		'publication_names', 'pgtt', 'messages', 'true') WHERE substr(data, 1, 1) = 'M'::bytea"
 }
@@ -130,6 +130,11 @@ like "$MSGS" '"standard_conforming_strings": "on"' "and the lexer setting the st
 sql src app "DO \$\$ BEGIN CREATE TABLE from_do (id int PRIMARY KEY); END \$\$"
 like "$(ddl_messages | sed -n 7p)" '"nested": true' "DDL run inside a DO block is marked nested"
 sql src app "DROP TABLE from_do"
+
+like "$(sql src app "SELECT ddl_prefix FROM pgtt.publication_settings")" '^pgtt\.ddl\.[0-9a-f]{32}$' \
+	"the capture writes under a secret prefix"
+is "$(sql src app "SET ROLE app_user; SELECT count(*) FROM pgtt.publication_settings" 2>&1 | grep -c 'permission denied')" 1 \
+	"which a role without privileges cannot read"
 
 # Nobody can plant a statement: ddl_record only works inside an event trigger.
 sql src app "SET ROLE app_user; SELECT pgtt.ddl_record('CREATE TABLE', 'ddl_command_end', 'postgres', '{}')" >/dev/null 2>"$TEST_ROOT/plant.err"
