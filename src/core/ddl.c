@@ -541,14 +541,13 @@ setting_on(const struct ddl_message *m, const char *name, int dflt)
 	return dflt;
 }
 
-static int
+static void
 refuse(struct ddl_step *step, const struct ddl_message *m, const char *why)
 {
 	snprintf(step->why, sizeof step->why, "%s%s%s: %s", m->tag,
 	    m->objects != NULL ? " of " : "", m->objects != NULL ?
 	    m->objects : "", why);
 	step->action = DDL_ACTION_REFUSE;
-	return 0;
 }
 
 /* Does a statement before the last DDL one end a transaction? */
@@ -570,9 +569,9 @@ several_transactions(const struct ddl_matcher *mt)
 	return ddl_after_end;
 }
 
-int
+void
 ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
-    const struct ddl_message *m, struct ddl_step *step, struct pgtt_err *err)
+    const struct ddl_message *m, struct ddl_step *step)
 {
 	struct ddl_statement	*s;
 	size_t			 i;
@@ -587,11 +586,13 @@ ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
 	mt->lsn = lsn;
 	mt->seq = seq;
 
-	if (m->version < 2)
-		return refuse(step, m, "it was captured by an older "
+	if (m->version < 2) {
+		refuse(step, m, "it was captured by an older "
 		    "pgtt that recorded neither the role that ran it nor which "
 		    "statement of the query string it was; run setup again to "
 		    "update the capture");
+		return;
+	}
 
 	if (m->query != NULL && (mt->query == NULL ||
 	    strcmp(m->query, mt->query) != 0 || scs != mt->scs)) {
@@ -605,53 +606,69 @@ ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
 			    perr.msg);
 	} else if (m->query != NULL)
 		mt->next = 0;	/* the same string run again */
-	if (mt->query == NULL)
-		return err_set(err, PGTT_ECORRUPT, "a DDL message refers to "
-		    "the query of an earlier one that is not in its "
-		    "transaction");
-	if (mt->unparsed)
-		return refuse(step, m, mt->parse_error);
-	if (m->nested)
-		return refuse(step, m, "it ran inside a function, "
+	if (mt->query == NULL) {
+		refuse(step, m, "its message refers to the query "
+		    "string of an earlier one that is not in its transaction");
+		return;
+	}
+	if (mt->unparsed) {
+		refuse(step, m, mt->parse_error);
+		return;
+	}
+	if (m->nested) {
+		refuse(step, m, "it ran inside a function, "
 		    "procedure or DO block, whose text cannot be replayed; "
 		    "make the same change on the replica by hand and skip it "
 		    "with --on-error skip, or run setup with a new baseline");
-	if (several_transactions(mt))
-		return refuse(step, m, "its query string holds DDL in "
+		return;
+	}
+	if (several_transactions(mt)) {
+		refuse(step, m, "its query string holds DDL in "
 		    "several transactions, and which of them this is cannot "
 		    "be told");
+		return;
+	}
 
 	for (i = mt->next; i < mt->n; i++)
 		if (mt->st[i].kind != DDL_OTHER &&
 		    strcmp(mt->st[i].tag, m->tag) == 0)
 			break;
-	if (i == mt->n)
-		return refuse(step, m, "no statement of its query string "
+	if (i == mt->n) {
+		refuse(step, m, "no statement of its query string "
 		    "reports this command tag: it ran in code the string "
 		    "called, whose text cannot be replayed");
+		return;
+	}
 	mt->next = i + 1;
 	s = &mt->st[i];
 
 	if ((s->kind == DDL_PRIVILEGE && !mt->run_privileges) ||
 	    m->temporary || !m->changed) {
 		step->action = DDL_ACTION_NONE;
-		return 0;
+		return;
 	}
-	if (s->kind == DDL_REFUSED)
-		return refuse(step, m, s->why);
-	if (s->with_owner && !mt->run_privileges)
-		return refuse(step, m, "it changes an owner along with "
+	if (s->kind == DDL_REFUSED) {
+		refuse(step, m, s->why);
+		return;
+	}
+	if (s->with_owner && !mt->run_privileges) {
+		refuse(step, m, "it changes an owner along with "
 		    "other things, and this replica was restored without the "
 		    "source's owners");
-	if (!reparses_the_same(s, scs))
-		return refuse(step, m, "its text does not parse alone "
+		return;
+	}
+	if (!reparses_the_same(s, scs)) {
+		refuse(step, m, "its text does not parse alone "
 		    "as the same statement");
+		return;
+	}
 	if ((strcmp(s->node, "IndexStmt") == 0 ||
 	    strcmp(s->node, "DropStmt") == 0) &&
-	    strip_concurrently(s, scs) != 0)
-		return refuse(step, m, "CONCURRENTLY could not be "
+	    strip_concurrently(s, scs) != 0) {
+		refuse(step, m, "CONCURRENTLY could not be "
 		    "taken out of it");
+		return;
+	}
 	step->action = DDL_ACTION_RUN;
 	step->statement = s->text;
-	return 0;
 }

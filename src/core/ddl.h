@@ -117,8 +117,11 @@ struct ddl_step {
 
 void	ddl_matcher_init(struct ddl_matcher *);
 void	ddl_matcher_done(struct ddl_matcher *);
-/* Decide what the message at (lsn, seq) runs; PGTT_ECORRUPT on a bad one. */
-int	ddl_match(struct ddl_matcher *, pgtt_lsn, uint32_t seq,
-	    const struct ddl_message *, struct ddl_step *, struct pgtt_err *);
+/*
+ * Decide what the message at (lsn, seq) runs: whatever cannot be told
+ * for sure is a refusal, never an error, so --on-error decides.
+ */
+void	ddl_match(struct ddl_matcher *, pgtt_lsn, uint32_t seq,
+	    const struct ddl_message *, struct ddl_step *);
 
 #endif

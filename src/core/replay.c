@@ -387,9 +387,8 @@ apply_item(struct replay_ctx *c, struct item *item, int inverse,
 		if ((ret = ddl_message_parse(ch->content, ch->content_len, &m,
 		    err)) != 0)
 			return ret;
-		if ((ret = ddl_match(&c->ddl, ch->commit_lsn, ch->seq, &m,
-		    &step, err)) == 0)
-			ret = apply_ddl(c->ap, ch, &m, &step, err);
+		ddl_match(&c->ddl, ch->commit_lsn, ch->seq, &m, &step);
+		ret = apply_ddl(c->ap, ch, &m, &step, err);
 		ddl_message_done(&m);
 		return ret;
 	default:

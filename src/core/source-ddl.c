@@ -36,8 +36,10 @@
  * function still there), and only the publishing of new tables, which
  * comes after the message, is wrapped to turn errors into a WARNING.
  *
- * pgtt.capture = off (set by setup for its own session, and by ddl_record
- * around its own ALTERs) keeps pgtt's own DDL out of the history.
+ * pgtt.capture keeps pgtt's own DDL out of the history: 'off' in setup's
+ * own session (honoured only where the session user is the role that
+ * owns ddl_record, since any role may set it), and the secret prefix
+ * around ddl_record's own ALTERs.
  */
 #include <stdlib.h>
 
@@ -70,9 +72,14 @@ static const char ddl_objects_sql[] =
     "  msg jsonb;\n"
     "  obj record;\n"
     "  pub record;\n"
-    "  digest text := md5(current_query() || statement_timestamp()::text);\n"
+    "  digest text := md5((SELECT min(s.ddl_prefix)\n"
+    "    FROM pgtt.publication_settings s) || current_query()\n"
+    "    || statement_timestamp()::text);\n"
     "BEGIN\n"
-    "  IF current_setting('pgtt.capture', true) = 'off'\n"
+    "  IF (current_setting('pgtt.capture', true) = 'off'\n"
+    "        AND session_user = current_user)\n"
+    "     OR current_setting('pgtt.capture', true) IN\n"
+    "        (SELECT s.ddl_prefix FROM pgtt.publication_settings s)\n"
     "     OR current_setting('wal_level') <> 'logical'\n"
     "     OR tag LIKE '%PUBLICATION%' OR tag LIKE '%SUBSCRIPTION%' THEN\n"
     "    RETURN;\n"
@@ -115,7 +122,8 @@ static const char ddl_objects_sql[] =
     "      WHERE ddl_prefix IS NOT NULL LOOP\n"
     "    PERFORM pg_logical_emit_message(true, pub.ddl_prefix, msg::text);\n"
     "  END LOOP;\n"
-    "  PERFORM set_config('pgtt.capture', 'off', true);\n"
+    "  PERFORM set_config('pgtt.capture', (SELECT min(s.ddl_prefix)\n"
+    "    FROM pgtt.publication_settings s), true);\n"
     "  BEGIN\n"
     "    FOR pub IN SELECT * FROM pgtt.publication_settings\n"
     "        WHERE all_tables LOOP\n"

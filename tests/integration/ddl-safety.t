@@ -71,6 +71,9 @@ eve -c "INSERT INTO eve_log VALUES (2)"
 FORGED='{"v":2,"tag":"CREATE FUNCTION","role":"postgres","superuser":true,"nested":false,"search_path":"public","objects":[{"tag":"CREATE FUNCTION","type":"function","identity":"public.forged()"}],"query":"CREATE FUNCTION forged() RETURNS int LANGUAGE sql SECURITY DEFINER AS $f$SELECT 1$f$"}'
 eve -c "SELECT pg_logical_emit_message(true, 'pgtt.ddl', '$FORGED')" >/dev/null
 ok $? "as eve, a message forged under the prefix pgtt.ddl"
+# pgtt.capture = off is setup's own switch: another role setting it
+# hides nothing.
+eve -c "SET pgtt.capture = off" -c "CREATE TABLE eve_hidden (id int PRIMARY KEY)"
 check_ok "checkpoint safe" -c "$W/config.yaml" --headless checkpoint create safe
 
 # snap CLUSTER DB: the tables and comments replay must reproduce.
@@ -99,6 +102,8 @@ else
 	ok 1 "the replica equals the source: no doubled rows, the migration and comments exact"
 	diag "$(diff "$TEST_ROOT/snap.safe" "$TEST_ROOT/replica.safe" | head -20)"
 fi
+is "$(sql src app_replica "SELECT count(*) FROM pg_tables WHERE tablename = 'eve_hidden'")" 1 \
+	"a role that sets pgtt.capture = off hides no DDL"
 is "$(sql src app_replica "SELECT count(*) FROM pg_proc WHERE proname = 'forged'")" 0 \
 	"the forged DDL message did not run on the replica"
 is "$(sql src app_replica "SELECT proowner::regrole FROM pg_proc WHERE proname = 'eve_def'")" eve \
