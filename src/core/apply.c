@@ -38,6 +38,18 @@ struct stmt {
 	struct stmt	*next;
 };
 
+/* Rows of three strings from the replica's catalog, sorted by two. */
+struct triples {
+	char		**v;
+	size_t		  n;
+};
+
+/* Which columns of a relation version are identity GENERATED ALWAYS. */
+struct always_cache {
+	const struct pgtt_relation *rel;
+	uint8_t		 *cols;		/* NULL: none */
+};
+
 struct applier {
 	PGconn		 *conn;
 	struct stmt	 *buckets[NBUCKETS];
@@ -57,8 +69,11 @@ struct applier {
 	 * transaction runs as now (NULL: the replay role; role_known 0:
 	 * unknown, after a savepoint was rolled back).
 	 */
-	char		**owned;	/* schema, name, owner, ... */
-	size_t		  nowned;
+	struct triples	  owners;	/* schema, table, owner */
+	struct triples	  always;	/* schema, table, identity column
+					   GENERATED ALWAYS */
+	struct always_cache *acache;	/* per relation version */
+	size_t		  nacache;
 	const char	 *role_now;
 	int		  role_known;
 	int		  owners_stale;	/* DDL ran since they were read */
@@ -77,6 +92,9 @@ struct applier {
 };
 
 static const size_t FIFO_SIZE = INFLIGHT_MAX + 2;
+
+static const uint8_t *always_identity(struct applier *,
+    const struct pgtt_relation *);
 
 int
 applier_new(struct applier **out, PGconn *conn, struct pgtt_err *err)
@@ -114,15 +132,29 @@ forget_statements(struct applier *a)
 }
 
 static void
+triples_free(struct triples *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->n * 3; i++)
+		free(t->v[i]);
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
+}
+
+static void
 forget_owners(struct applier *a)
 {
 	size_t	i;
 
-	for (i = 0; i < a->nowned * 3; i++)
-		free(a->owned[i]);
-	free(a->owned);
-	a->owned = NULL;
-	a->nowned = 0;
+	triples_free(&a->owners);
+	triples_free(&a->always);
+	for (i = 0; i < a->nacache; i++)
+		free(a->acache[i].cols);
+	free(a->acache);
+	a->acache = NULL;
+	a->nacache = 0;
 	a->owner_rel = NULL;
 	a->role_known = 0;
 }
@@ -586,15 +618,18 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
     const struct pgtt_tuple *fallback, struct pgtt_err *err)
 {
 	char			 head[96], l[LSN_BUFSIZE], *roles;
+	const uint8_t		*always;
 	const struct pgtt_col	*wc;
 	const struct stmt	*s;
 	uint16_t		 i;
 	size_t			 n = 0;
 	int			 any_where = 0;
 
+	always = op == CHANGE_UPDATE ? always_identity(a, rel) : NULL;
 	roles = xmalloc(rel->ncols + 1);
 	for (i = 0; i < rel->ncols; i++) {
-		int	sets = set != NULL && col_at(set, i)->kind != COL_TOAST;
+		int	sets = set != NULL && col_at(set, i)->kind != COL_TOAST &&
+		    (always == NULL || !always[i]);
 		int	ident = where != NULL && rel->cols[i].is_key;
 
 		roles[i] = ROLE_NONE;
@@ -751,32 +786,66 @@ apply_first_skipped(const struct applier *a)
  * owner is less privileged.  The map is read when the pipeline is idle:
  * at the start and after each transaction that carried DDL.
  */
-int
-apply_load_owners(struct applier *a, struct pgtt_err *err)
+static int
+triples_load(PGconn *conn, const char *sql, struct triples *t,
+    struct pgtt_err *err)
 {
 	PGresult	*res;
-	int		 i, ret = 0;
+	int		 i;
+
+	if ((res = pg_exec(conn, err, sql, 0, NULL)) == NULL)
+		return err->code;
+	t->n = PQntuples(res);
+	t->v = xcalloc(t->n * 3 + 1, sizeof *t->v);
+	for (i = 0; i < PQntuples(res) * 3; i++)
+		t->v[i] = xstrdup(PQgetvalue(res, i / 3, i % 3));
+	PQclear(res);
+	return 0;
+}
+
+/* The first row for (schema, name), or t->n when there is none. */
+static size_t
+triples_find(const struct triples *t, const char *schema, const char *name)
+{
+	size_t	lo = 0, hi = t->n, mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = strcmp(t->v[mid * 3], schema)) == 0)
+			c = strcmp(t->v[mid * 3 + 1], name);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->n && strcmp(t->v[lo * 3], schema) == 0 &&
+	    strcmp(t->v[lo * 3 + 1], name) == 0 ? lo : t->n;
+}
+
+int
+apply_load_catalog(struct applier *a, struct pgtt_err *err)
+{
+	int	ret;
 
 	forget_owners(a);
 	a->owners_stale = 0;
 	if (PQexitPipelineMode(a->conn) != 1)
 		return err_set(err, PGTT_EDB, "could not leave pipeline mode on "
 		    "the replica: %s", PQerrorMessage(a->conn));
-	res = pg_exec(a->conn, err, "SELECT n.nspname, c.relname, r.rolname "
-	    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON "
-	    "n.oid = c.relnamespace JOIN pg_catalog.pg_roles r ON r.oid = "
+	if ((ret = triples_load(a->conn, "SELECT n.nspname, c.relname, "
+	    "r.rolname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
+	    "n ON n.oid = c.relnamespace JOIN pg_catalog.pg_roles r ON r.oid = "
 	    "c.relowner WHERE c.relkind IN ('r', 'p') AND NOT r.rolsuper AND "
 	    "r.rolname <> current_user ORDER BY n.nspname COLLATE \"C\", "
-	    "c.relname COLLATE \"C\"", 0, NULL);
-	if (res == NULL)
-		ret = err->code;
-	else {
-		a->nowned = PQntuples(res);
-		a->owned = xcalloc(a->nowned * 3 + 1, sizeof *a->owned);
-		for (i = 0; i < PQntuples(res) * 3; i++)
-			a->owned[i] = xstrdup(PQgetvalue(res, i / 3, i % 3));
-		PQclear(res);
-	}
+	    "c.relname COLLATE \"C\"", &a->owners, err)) == 0)
+		ret = triples_load(a->conn, "SELECT n.nspname, c.relname, "
+		    "a.attname FROM pg_catalog.pg_attribute a JOIN "
+		    "pg_catalog.pg_class c ON c.oid = a.attrelid JOIN "
+		    "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE "
+		    "a.attidentity = 'a' AND NOT a.attisdropped AND c.relkind IN "
+		    "('r', 'p') ORDER BY n.nspname COLLATE \"C\", c.relname "
+		    "COLLATE \"C\"", &a->always, err);
 	if (PQenterPipelineMode(a->conn) != 1 && ret == 0)
 		ret = err_set(err, PGTT_EDB, "could not enter pipeline mode on "
 		    "the replica: %s", PQerrorMessage(a->conn));
@@ -787,27 +856,47 @@ apply_load_owners(struct applier *a, struct pgtt_err *err)
 static const char *
 owner_of(struct applier *a, const struct pgtt_relation *rel)
 {
-	size_t	lo = 0, hi = a->nowned, mid;
-	int	c;
+	size_t	i;
 
 	if (rel == a->owner_rel)
 		return a->owner_of_rel;
 	a->owner_rel = rel;
-	a->owner_of_rel = NULL;
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if ((c = strcmp(a->owned[mid * 3], rel->schema)) == 0)
-			c = strcmp(a->owned[mid * 3 + 1], rel->name);
-		if (c == 0) {
-			a->owner_of_rel = a->owned[mid * 3 + 2];
-			break;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	i = triples_find(&a->owners, rel->schema, rel->name);
+	a->owner_of_rel = i < a->owners.n ? a->owners.v[i * 3 + 2] : NULL;
 	return a->owner_of_rel;
+}
+
+/*
+ * The columns of rel that are identity GENERATED ALWAYS on the replica,
+ * one flag each, or NULL when none is: an UPDATE may not set them, even
+ * to their own value, and on the source no UPDATE changed them.
+ */
+static const uint8_t *
+always_identity(struct applier *a, const struct pgtt_relation *rel)
+{
+	struct always_cache	*c;
+	size_t			 i, k;
+	uint16_t		 col;
+
+	for (i = a->nacache; i > 0; i--)
+		if (a->acache[i - 1].rel == rel)
+			return a->acache[i - 1].cols;
+	a->acache = xreallocarray(a->acache, a->nacache + 1,
+	    sizeof *a->acache);
+	c = &a->acache[a->nacache++];
+	c->rel = rel;
+	c->cols = NULL;
+	for (k = triples_find(&a->always, rel->schema, rel->name);
+	    k < a->always.n && strcmp(a->always.v[k * 3], rel->schema) == 0 &&
+	    strcmp(a->always.v[k * 3 + 1], rel->name) == 0; k++)
+		for (col = 0; col < rel->ncols; col++)
+			if (strcmp(rel->cols[col].name,
+			    a->always.v[k * 3 + 2]) == 0) {
+				if (c->cols == NULL)
+					c->cols = xcalloc(rel->ncols, 1);
+				c->cols[col] = 1;
+			}
+	return c->cols;
 }
 
 /* Run what follows as role (NULL: the replay role), if not already. */

@@ -41,11 +41,13 @@ int	 applier_new(struct applier **, PGconn *, struct pgtt_err *);
 void	 applier_free(struct applier *);
 
 /*
- * Read which tables are owned by a role that is neither a superuser nor
- * the replay role: row changes to them run as that owner.  Only between
+ * Read what the replica's catalog says about how to write rows: which
+ * tables are owned by a role that is neither a superuser nor the replay
+ * role (row changes to them run as that owner), and which columns are
+ * identity GENERATED ALWAYS (never set by an UPDATE).  Only between
  * transactions (after applier_new or apply_commit), and again after DDL.
  */
-int	 apply_load_owners(struct applier *, struct pgtt_err *);
+int	 apply_load_catalog(struct applier *, struct pgtt_err *);
 /* Start a replica transaction. */
 int	 apply_begin(struct applier *, struct pgtt_err *);
 /*

@@ -501,7 +501,7 @@ run_window(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 				    backward ? a : to, backward, mode, err);
 			}
 			if (ret == 0 && after_ddl)
-				ret = apply_load_owners(c->ap, err);
+				ret = apply_load_catalog(c->ap, err);
 			if (ret != 0)
 				break;
 			c->position = pos;
@@ -840,7 +840,7 @@ replay_run(struct journal *j, const struct config *cfg,
 		st.lsn = sf.creation;
 	}
 	if ((ret = applier_new(&c.ap, conn, err)) != 0 ||
-	    (ret = apply_load_owners(c.ap, err)) != 0)
+	    (ret = apply_load_catalog(c.ap, err)) != 0)
 		goto out;
 	/* Grants follow the source only where the baseline's were restored. */
 	c.ddl.run_privileges = st.privileges;

@@ -31,6 +31,8 @@ sql src gen "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 	CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN NEW.title := trim(NEW.title); RETURN NEW; END \$\$;
 	CREATE TRIGGER film_touch BEFORE INSERT OR UPDATE ON film FOR EACH ROW EXECUTE FUNCTION touch();
 	CREATE INDEX film_fts ON film USING gin (fts);
+	CREATE TABLE tagged (id int PRIMARY KEY, moods mood[], sizes posint[], at_ids int GENERATED ALWAYS AS IDENTITY);
+	INSERT INTO tagged (id, moods, sizes) VALUES (1, '{ok,happy}', '{1,2}'), (2, NULL, '{}');
 	COMMENT ON TABLE film IS 'films, it''s said';
 	INSERT INTO film (title, rating, length, tags) VALUES (' Alien ', 'ok', 117, '{space}'), ('Heat', 'happy', 170, NULL);
 	INSERT INTO inventory (film_id, store) VALUES (1, 1), (2, 1), (2, 2);
@@ -54,7 +56,7 @@ schema() {
 }
 # rows CLUSTER DB: every table's rows, sorted.
 rows() {
-	for tbl in film inventory payment customer pgbench_accounts pgbench_branches pgbench_tellers pgbench_history; do
+	for tbl in film inventory payment customer tagged pgbench_accounts pgbench_branches pgbench_tellers pgbench_history; do
 		echo "== $tbl"
 		psql -X -q "$(pg_dsn src "$1")" -c "COPY (SELECT * FROM $tbl) TO STDOUT" | LC_ALL=C sort
 	done
@@ -78,7 +80,9 @@ sql src app "CREATE TYPE addr AS (street text, zip text);
 	INSERT INTO customer VALUES ('ann', ROW('Main St', '02134')::us_addr), ('bob', ROW('Elm St', '10001')::us_addr)"
 sql src app "UPDATE customer SET name = 'anne' WHERE name = 'ann'; DELETE FROM customer WHERE name = 'bob'"
 sql src app "UPDATE inventory SET store = 3 WHERE inventory_id = 1;
-	UPDATE film SET length = 118 WHERE film_id = 1"
+	UPDATE film SET length = 118 WHERE film_id = 1;
+	UPDATE tagged SET moods = '{sad}', sizes = '{3}' WHERE id = 2;
+	INSERT INTO tagged (id, moods) VALUES (3, '{happy,sad}')"
 check_ok "checkpoint loaded" -c "$W/config.yaml" --headless checkpoint create loaded
 rows app >"$TEST_ROOT/rows.loaded"
 schema app >"$TEST_ROOT/schema.loaded"
