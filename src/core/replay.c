@@ -317,6 +317,7 @@ struct replay_ctx {
 	struct applier		 *ap;
 	struct ddl_matcher	  ddl;
 	const struct pgtt_relation *last_noted;	/* by note_partial */
+	uint32_t		 *partial_relids;	/* beside r->partial */
 	uint64_t		  total;
 	pgtt_lsn		  position;	/* what the replica holds now */
 };
@@ -337,30 +338,45 @@ progress(struct replay_ctx *c, const char *phase, uint64_t done)
 }
 
 /*
- * Remember a table captured in part that the replay touched: its updates
- * and deletes are not in the journal, so the replica can differ there.
+ * Keep the list of tables captured in part that the replay touched: their
+ * updates and deletes are not in the journal, so the replica can differ
+ * there.  What counts is each table's latest version in the window, so a
+ * table loaded before it got its key is not listed.
  */
 static void
 note_partial(struct replay_ctx *c, const struct pgtt_relation *rel)
 {
 	struct replay_result	*r = c->r;
 	const char		*why;
-	char			*line;
 	size_t			 i;
 
-	if (rel == NULL || rel == c->last_noted ||
-	    (why = relation_identity_gap(rel)) == NULL)
+	if (rel == NULL || rel == c->last_noted)
 		return;
 	c->last_noted = rel;
-	xasprintf(&line, "%s.%s: %s", rel->schema, rel->name, why);
+	why = relation_identity_gap(rel);
 	for (i = 0; i < r->npartial; i++)
-		if (strcmp(r->partial[i], line) == 0) {
-			free(line);
+		if (c->partial_relids[i] == rel->relid)
+			break;
+	if (i < r->npartial) {
+		free(r->partial[i]);
+		if (why == NULL) {
+			r->npartial--;
+			memmove(&r->partial[i], &r->partial[i + 1],
+			    (r->npartial - i) * sizeof *r->partial);
+			memmove(&c->partial_relids[i], &c->partial_relids[i + 1],
+			    (r->npartial - i) * sizeof *c->partial_relids);
 			return;
 		}
-	r->partial = xreallocarray(r->partial, r->npartial + 1,
-	    sizeof *r->partial);
-	r->partial[r->npartial++] = line;
+	} else if (why == NULL)
+		return;
+	else {
+		r->partial = xreallocarray(r->partial, r->npartial + 1,
+		    sizeof *r->partial);
+		c->partial_relids = xreallocarray(c->partial_relids,
+		    r->npartial + 1, sizeof *c->partial_relids);
+		c->partial_relids[r->npartial++] = rel->relid;
+	}
+	xasprintf(&r->partial[i], "%s.%s: %s", rel->schema, rel->name, why);
 }
 
 static int
@@ -880,6 +896,7 @@ replay_run(struct journal *j, const struct config *cfg,
 out:
 	applier_free(c.ap);
 	ddl_matcher_done(&c.ddl);
+	free(c.partial_relids);
 	if (conn != NULL)
 		PQfinish(conn);
 	relcache_free(&c.rels);
