@@ -451,31 +451,38 @@ static void
 build_where(struct applier *a, struct buf *b,
     const struct pgtt_relation *rel, const char *roles, int *n)
 {
-	char		 num[32];
+	char		 num[64];
 	uint16_t	 i;
-	int		 first = 1;
+	int		 first = 1, as_text;
 
 	for (i = 0; i < rel->ncols; i++) {
 		if (!role_where(roles[i]) && !role_where_null(roles[i]))
 			continue;
 		text_add(b, first ? "" : " AND ");
 		first = 0;
-		text_add_ident(a, b, rel->cols[i].name);
 		if (role_where_null(roles[i])) {
+			text_add_ident(a, b, rel->cols[i].name);
 			text_add(b, " IS NULL");
 			continue;
 		}
 		/*
-		 * Matching a whole row, a user type is compared in its text
-		 * form: the server cannot take some of them as an untyped
-		 * parameter (a domain over a composite type: "input of
-		 * anonymous composite types is not implemented").
+		 * A user type is compared in its text form: with an untyped
+		 * parameter, "=" could resolve to an operator a source role
+		 * created, and a cast to text to a function it wrote, either
+		 * of which would then run as the replay role.  format() goes
+		 * through the type's own output function.  (It also spares
+		 * the server untyped parameters it cannot take: a domain
+		 * over a composite type.)
 		 */
-		if (lacks_equality(rel->cols[i].type_oid) ||
-		    (rel->replident == 'f' &&
-		    rel->cols[i].type_oid >= FIRST_USER_OID)) {
-			snprintf(num, sizeof num, "::text = $%d::text", (*n)++);
-		} else
+		as_text = lacks_equality(rel->cols[i].type_oid) ||
+		    rel->cols[i].type_oid >= FIRST_USER_OID;
+		if (as_text)
+			text_add(b, "pg_catalog.format('%s', ");
+		text_add_ident(a, b, rel->cols[i].name);
+		if (as_text)
+			snprintf(num, sizeof num, ") OPERATOR(pg_catalog.=) "
+			    "$%d::pg_catalog.text", (*n)++);
+		else
 			snprintf(num, sizeof num, " = $%d", (*n)++);
 		text_add(b, num);
 	}
@@ -1088,8 +1095,15 @@ static int
 ddl_restore(struct applier *a, const struct pgtt_change *ch,
     struct pgtt_err *err)
 {
+	/*
+	 * What the DDL's own code may have changed for the session (a plain
+	 * SET outlives SET LOCAL, a temporary object shadows names) is
+	 * undone before any statement of pgtt's runs again.
+	 */
 	static const char *const sql[] = {
 		"RESET ROLE",
+		"SET search_path TO DEFAULT",
+		"DISCARD TEMP",
 		"SET LOCAL standard_conforming_strings TO DEFAULT",
 		"SET LOCAL check_function_bodies TO DEFAULT",
 		"SET LOCAL default_tablespace TO DEFAULT",
@@ -1133,7 +1147,8 @@ apply_refuse(struct applier *a, const struct pgtt_change *ch,
 		snprintf(f->message, sizeof f->message, "replay does not run "
 		    "%s", why);
 	}
-	if ((ret = send_sql(a, "SELECT 1 / 0", 0, NULL, ch->commit_lsn,
+	if ((ret = send_sql(a, "SELECT 1 OPERATOR(pg_catalog./) 0", 0, NULL,
+	    ch->commit_lsn,
 	    ch->seq, "DDL", err)) != 0)
 		return ret;
 	return savepoint_close(a, err);

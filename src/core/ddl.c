@@ -96,6 +96,7 @@ ddl_message_parse(const char *content, size_t len, struct ddl_message *m,
 	m->search_path = json_string_dup(root, "search_path");
 	m->query = json_string_dup(root, "query");
 	m->role = json_string_dup(root, "role");
+	m->ts = json_string_dup(root, "ts");
 	m->superuser = json_is_true(json_object_get(root, "superuser"));
 	m->nested = json_is_true(json_object_get(root, "nested"));
 	m->temporary = json_is_true(json_object_get(root, "temporary"));
@@ -128,6 +129,7 @@ ddl_message_done(struct ddl_message *m)
 	free(m->search_path);
 	free(m->query);
 	free(m->role);
+	free(m->ts);
 	free(m->objects);
 	for (i = 0; i < DDL_NSETTINGS; i++)
 		free(m->settings[i]);
@@ -331,6 +333,18 @@ classify(const char *node, json_t *body, struct ddl_statement *s)
 		s->kind = byobj_tags[i].kind;
 	}
 
+	/*
+	 * A comment or label on a database, role, tablespace or the like
+	 * fires no event trigger: it must not take a message meant for a
+	 * later statement.
+	 */
+	if ((strcmp(node, "CommentStmt") == 0 ||
+	    strcmp(node, "SecLabelStmt") == 0) &&
+	    objtype_word(body, "objtype") == NULL) {
+		s->kind = DDL_OTHER;
+		s->tag[0] = '\0';
+		return;
+	}
 	if (strcmp(node, "CreateFunctionStmt") == 0) {
 		snprintf(s->tag, sizeof s->tag, "CREATE %s", json_is_true(
 		    json_object_get(body, "is_procedure")) ? "PROCEDURE" :
@@ -347,6 +361,11 @@ classify(const char *node, json_t *body, struct ddl_statement *s)
 		snprintf(s->tag, sizeof s->tag, "SELECT INTO");
 		s->kind = DDL_RUN;
 	} else if (strcmp(node, "GrantStmt") == 0) {
+		/* Database, tablespace, parameter: no event trigger fires. */
+		if (objtype_word(body, "objtype") == NULL) {
+			s->kind = DDL_OTHER;
+			return;
+		}
 		snprintf(s->tag, sizeof s->tag, "%s", json_is_true(
 		    json_object_get(body, "is_grant")) ? "GRANT" : "REVOKE");
 		s->kind = DDL_PRIVILEGE;
@@ -461,6 +480,7 @@ static int
 strip_concurrently(struct ddl_statement *s, int scs)
 {
 	struct ddl_statement	*again;
+	struct pgtt_err		 e;
 	size_t			 n, len;
 	char			*w = s->text;
 	int			 words, ok;
@@ -479,7 +499,7 @@ strip_concurrently(struct ddl_statement *s, int scs)
 		}
 		w += len;
 	}
-	if (ddl_parse_statements(s->text, scs, &again, &n, NULL) != 0)
+	if (ddl_parse_statements(s->text, scs, &again, &n, &e) != 0)
 		return -1;
 	ok = n == 1 && strcmp(again[0].node, s->node) == 0 &&
 	    strcmp(again[0].tag, s->tag) == 0;
@@ -517,8 +537,10 @@ matcher_forget(struct ddl_matcher *mt)
 {
 	ddl_statements_free(mt->st, mt->n);
 	free(mt->query);
+	free(mt->ts);
 	mt->st = NULL;
 	mt->query = NULL;
+	mt->ts = NULL;
 	mt->n = mt->next = 0;
 	mt->unparsed = 0;
 }
@@ -598,14 +620,20 @@ ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
 	    strcmp(m->query, mt->query) != 0 || scs != mt->scs)) {
 		matcher_forget(mt);
 		mt->query = xstrdup(m->query);
+		mt->ts = m->ts != NULL ? xstrdup(m->ts) : NULL;
 		mt->scs = scs;
 		mt->unparsed = ddl_parse_statements(m->query, scs, &mt->st,
 		    &mt->n, &perr) != 0;
 		if (mt->unparsed)
 			snprintf(mt->parse_error, sizeof mt->parse_error, "%s",
 			    perr.msg);
-	} else if (m->query != NULL)
-		mt->next = 0;	/* the same string run again */
+	} else if (m->query != NULL && (m->ts == NULL || mt->ts == NULL ||
+	    strcmp(m->ts, mt->ts) != 0)) {
+		/* The same string, run again: its statements from the top. */
+		free(mt->ts);
+		mt->ts = m->ts != NULL ? xstrdup(m->ts) : NULL;
+		mt->next = 0;
+	}
 	if (mt->query == NULL) {
 		refuse(step, m, "its message refers to the query "
 		    "string of an earlier one that is not in its transaction");

@@ -37,6 +37,7 @@ struct ddl_message {
 	char	 *search_path;	/* as the session that ran it had it */
 	char	 *query;	/* NULL: the previous message's, same txn */
 	char	 *role;		/* current_user on the source */
+	char	 *ts;		/* statement_timestamp(): one per execution */
 	int	  superuser;	/* that role was a superuser there */
 	int	  nested;	/* ran inside a function or DO block */
 	int	  temporary;	/* touched only temporary objects */
@@ -96,6 +97,7 @@ struct ddl_matcher {
 	uint32_t		 seq;
 	int			 started;
 	char			*query;
+	char			*ts;		/* of the execution matched */
 	int			 scs;
 	int			 unparsed;	/* the parser refused query */
 	char			 parse_error[512];

@@ -137,7 +137,7 @@ is "$(sql src app "SET ROLE app_user; SELECT count(*) FROM pgtt.publication_sett
 	"which a role without privileges cannot read"
 
 # Nobody can plant a statement: ddl_record only works inside an event trigger.
-sql src app "SET ROLE app_user; SELECT pgtt.ddl_record('CREATE TABLE', 'ddl_command_end', 'postgres', '{}')" >/dev/null 2>"$TEST_ROOT/plant.err"
+sql src app "SET ROLE app_user; SELECT pgtt.ddl_record('CREATE TABLE', 'ddl_command_end', '{}')" >/dev/null 2>"$TEST_ROOT/plant.err"
 ok "$([ $? -ne 0 ]; echo $?)" "calling pgtt.ddl_record directly fails"
 like "$(cat "$TEST_ROOT/plant.err")" 'event trigger' "and says it belongs to an event trigger"
 is "$(ddl_messages | wc -l)" "8" "a direct call plants no message"
