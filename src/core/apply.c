@@ -1071,26 +1071,6 @@ ddl_settings(struct applier *a, const struct pgtt_change *ch,
 	return 0;
 }
 
-/*
- * No more privilege than on the source: the statement runs as the role
- * of the same name when the replica has one (and the replay role may
- * become it), and as the replay role itself only when the source role
- * was a superuser.  Otherwise setting the role fails with the server's
- * own 'role "..." does not exist', and the change fails with it.
- */
-static int
-ddl_become(struct applier *a, const struct pgtt_change *ch,
-    const struct ddl_message *m, struct pgtt_err *err)
-{
-	const char	*params[2] = { m->role, m->superuser ? "t" : "f" };
-
-	return send_sql(a, "SELECT pg_catalog.set_config('role', CASE WHEN "
-	    "$2::boolean AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles "
-	    "WHERE rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name) THEN "
-	    "'none' ELSE $1 END, true)", 2, params,
-	    ch->commit_lsn, ch->seq, "DDL role", err);
-}
-
 static int
 ddl_restore(struct applier *a, const struct pgtt_change *ch,
     struct pgtt_err *err)
@@ -1159,7 +1139,9 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
     const struct ddl_message *m, const struct ddl_step *step,
     struct pgtt_err *err)
 {
-	int	ret;
+	const char	*params[4];
+	size_t		 i;
+	int		 ret;
 
 	switch (step->action) {
 	case DDL_ACTION_NONE:
@@ -1169,11 +1151,24 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
 	case DDL_ACTION_RUN:
 		break;
 	}
-	/* The role first: its settings must not steer pgtt's own queries. */
+	/*
+	 * No more privilege than on the source: pgtt.replay_run_as (see
+	 * replica.c) runs it as the role of the same name, from which no
+	 * code it runs can return to the replay role.
+	 */
+	params[0] = m->role;
+	params[1] = m->superuser ? "t" : "f";
+	params[2] = step->statement;
+	params[3] = m->search_path;
+	for (i = 0; i < DDL_NSETTINGS; i++)
+		if (strcmp(ddl_setting_names[i], "search_path") == 0 &&
+		    m->settings[i] != NULL)
+			params[3] = m->settings[i];
 	if ((ret = savepoint_open(a, err)) != 0 ||
-	    (ret = ddl_become(a, ch, m, err)) != 0 ||
+	    (ret = become(a, NULL, ch->commit_lsn, ch->seq, err)) != 0 ||
 	    (ret = ddl_settings(a, ch, m, err)) != 0 ||
-	    (ret = send_sql(a, step->statement, 0, NULL, ch->commit_lsn,
+	    (ret = send_sql(a, "SELECT pgtt.replay_run_as($1::pg_catalog.name, "
+	    "$2::pg_catalog.bool, $3, $4)", 4, params, ch->commit_lsn,
 	    ch->seq, "DDL", err)) != 0 ||
 	    (ret = ddl_restore(a, ch, err)) != 0)
 		return ret;

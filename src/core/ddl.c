@@ -359,7 +359,9 @@ classify(const char *node, json_t *body, struct ddl_statement *s)
 	} else if (strcmp(node, "SelectStmt") == 0 &&
 	    json_object_get(body, "intoClause") != NULL) {
 		snprintf(s->tag, sizeof s->tag, "SELECT INTO");
-		s->kind = DDL_RUN;
+		s->kind = DDL_REFUSED;
+		s->why = "SELECT INTO cannot run inside the function replay "
+		    "runs DDL in; CREATE TABLE AS does the same and replays";
 	} else if (strcmp(node, "GrantStmt") == 0) {
 		/* Database, tablespace, parameter: no event trigger fires. */
 		if (objtype_word(body, "objtype") == NULL) {

@@ -855,7 +855,8 @@ replay_run(struct journal *j, const struct config *cfg,
 		/* pg_restore ran in its own session: ours is unchanged. */
 		st.lsn = sf.creation;
 	}
-	if ((ret = applier_new(&c.ap, conn, err)) != 0 ||
+	if ((ret = replica_install_run_as(conn, err)) != 0 ||
+	    (ret = applier_new(&c.ap, conn, err)) != 0 ||
 	    (ret = apply_load_catalog(c.ap, err)) != 0)
 		goto out;
 	/* Grants follow the source only where the baseline's were restored. */

@@ -419,3 +419,62 @@ replica_sequence_floor(PGconn *conn, size_t *raised, struct pgtt_err *err)
 	PQclear(list);
 	return ret;
 }
+
+/*
+ * DDL replayed as a role must stay that role.  SET ROLE alone does not
+ * hold: code the statement runs (a function a CREATE TABLE AS calls, an
+ * index expression) could RESET ROLE and be the replay role.  Inside a
+ * SECURITY DEFINER function it cannot (PostgreSQL refuses to change role
+ * there), so the statement runs inside one owned by the role, made for
+ * it and dropped after it, callable by nobody else.  When the role is
+ * missing here, the statement runs as the replay role only if the source
+ * role was a superuser.  The function's own search_path clause keeps the
+ * statement's settings from outliving it.
+ */
+static const char run_as_sql[] =
+    "CREATE OR REPLACE FUNCTION pgtt.replay_run_as(who name,\n"
+    "    was_superuser boolean, stmt text, path text) RETURNS void\n"
+    "LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $pgtt$\n"
+    "DECLARE\n"
+    "  fn text := format('pgtt.%I', 'run_as_' || md5(who));\n"
+    "BEGIN\n"
+    "  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles r\n"
+    "      WHERE r.rolname = who) THEN\n"
+    "    IF NOT was_superuser THEN\n"
+    "      RAISE EXCEPTION 'role \"%\" does not exist', who\n"
+    "        USING ERRCODE = '42704', HINT = 'the DDL ran as this role on '\n"
+    "        'the source; create it on the replica''s server, or skip the '\n"
+    "        'change with --on-error skip';\n"
+    "    END IF;\n"
+    "    PERFORM pg_catalog.set_config('search_path', path, true);\n"
+    "    EXECUTE stmt;\n"
+    "    RETURN;\n"
+    "  END IF;\n"
+    "  EXECUTE format('CREATE FUNCTION %s(stmt text, path text) RETURNS '\n"
+    "    'void LANGUAGE plpgsql SECURITY DEFINER AS $f$BEGIN PERFORM '\n"
+    "    'pg_catalog.set_config(''search_path'', path, true); EXECUTE stmt; '\n"
+    "    'END$f$', fn);\n"
+    "  EXECUTE format('REVOKE ALL ON FUNCTION %s(text, text) FROM PUBLIC',\n"
+    "    fn);\n"
+    "  EXECUTE format('ALTER FUNCTION %s(text, text) OWNER TO %I', fn, who);\n"
+    "  EXECUTE format('SELECT %s($1, $2)', fn) USING stmt, path;\n"
+    "  EXECUTE format('DROP FUNCTION %s(text, text)', fn);\n"
+    "END\n"
+    "$pgtt$;\n"
+    "REVOKE ALL ON FUNCTION pgtt.replay_run_as(name, boolean, text, text)\n"
+    "  FROM PUBLIC;\n";
+
+int
+replica_install_run_as(PGconn *conn, struct pgtt_err *err)
+{
+	PGresult	*res;
+
+	if ((res = pg_exec(conn, err, "CREATE SCHEMA IF NOT EXISTS pgtt", 0,
+	    NULL)) == NULL)
+		return err->code;
+	PQclear(res);
+	if ((res = pg_exec(conn, err, run_as_sql, 0, NULL)) == NULL)
+		return err->code;
+	PQclear(res);
+	return 0;
+}

@@ -49,6 +49,13 @@ int	replica_reset(PGconn *, const char *dsn, const struct replica_baseline *,
 	    struct pgtt_err *);
 
 /*
+ * Create or refresh pgtt.replay_run_as(role, was_superuser, statement,
+ * search_path), through which replay runs captured DDL as the role that
+ * ran it (see replica.c).  The connection must be idle.
+ */
+int	replica_install_run_as(PGconn *, struct pgtt_err *);
+
+/*
  * Logical decoding carries no sequence changes.  Raise every sequence
  * owned by an integer column (serial, identity) to that column's largest
  * value, so the application's next INSERT on the replica does not

@@ -71,6 +71,15 @@ eve -c "INSERT INTO eve_log VALUES (2)"
 FORGED='{"v":2,"tag":"CREATE FUNCTION","role":"postgres","superuser":true,"nested":false,"search_path":"public","objects":[{"tag":"CREATE FUNCTION","type":"function","identity":"public.forged()"}],"query":"CREATE FUNCTION forged() RETURNS int LANGUAGE sql SECURITY DEFINER AS $f$SELECT 1$f$"}'
 eve -c "SELECT pg_logical_emit_message(true, 'pgtt.ddl', '$FORGED')" >/dev/null
 ok $? "as eve, a message forged under the prefix pgtt.ddl"
+# --- code a replayed statement runs cannot RESET ROLE back to the
+# replay role: on the source it changes nothing, on the replica it must
+# not either ---
+eve -c "CREATE FUNCTION eve_reset() RETURNS int LANGUAGE plpgsql AS \$\$ BEGIN
+	  BEGIN EXECUTE 'RESET ROLE'; EXCEPTION WHEN OTHERS THEN NULL; END;
+	  IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+	    EXECUTE 'ALTER ROLE eve SUPERUSER'; END IF;
+	  RETURN 1; END \$\$" -c "CREATE TABLE eve_ctas AS SELECT eve_reset() AS one"
+ok $? "as eve, CREATE TABLE AS calling a function that tries RESET ROLE"
 # pgtt.capture = off is setup's own switch: another role setting it
 # hides nothing.
 eve -c "SET pgtt.capture = off" -c "CREATE TABLE eve_hidden (id int PRIMARY KEY)"
@@ -94,7 +103,7 @@ is "$RC" 0 "replay to the checkpoint exits 0"
 is "$(echo "$OUT" | json_get privileges)" true "every role exists here: the baseline keeps its owners and grants"
 ok "$([ ! -e "$PWNED" ]; echo $?)" "the DO block riding along DDL did not run on the replica"
 is "$(sql src app "SELECT rolsuper FROM pg_roles WHERE rolname = 'eve'")" f \
-	"eve is not superuser after replay: neither the ALTER ROLE inside a string literal nor her trigger ran as superuser"
+	"eve is not superuser after replay: not by an ALTER ROLE inside a string literal, her trigger or RESET ROLE"
 snap src app_replica >"$TEST_ROOT/replica.safe"
 if cmp -s "$TEST_ROOT/snap.safe" "$TEST_ROOT/replica.safe"; then
 	ok 0 "the replica equals the source: no doubled rows, the migration and comments exact"
@@ -102,6 +111,10 @@ else
 	ok 1 "the replica equals the source: no doubled rows, the migration and comments exact"
 	diag "$(diff "$TEST_ROOT/snap.safe" "$TEST_ROOT/replica.safe" | head -20)"
 fi
+is "$(sql src app_replica "SELECT tableowner || ':' || (SELECT count(*) FROM eve_ctas) FROM pg_tables WHERE tablename = 'eve_ctas'")" "eve:1" \
+	"her CREATE TABLE AS replayed as eve"
+is "$(sql src app_replica "SELECT count(*) FROM pg_proc WHERE proname LIKE 'run\_as\_%'")" 0 \
+	"the function replay ran it in is gone"
 is "$(sql src app_replica "SELECT count(*) FROM pg_tables WHERE tablename = 'eve_hidden'")" 1 \
 	"a role that sets pgtt.capture = off hides no DDL"
 is "$(sql src app_replica "SELECT count(*) FROM pg_proc WHERE proname = 'forged'")" 0 \
