@@ -15,9 +15,11 @@
  * binary search over the newest segments (the .partial one included,
  * seen under its final name through a symlink in a scratch directory).
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -228,6 +230,56 @@ supervise_one(const struct archiver_opts *o, struct archiver_status *st,
 	return 1;
 }
 
+/*
+ * pg_receivewal fills a new segment's .partial file with zeros before it
+ * writes WAL into it; killed in between, it leaves a file of neither 0
+ * nor a whole segment's size, and refuses to start again on it ("should
+ * be 0 or 16777216"), for ever.  Such a file holds no WAL that was
+ * confirmed (the position reported to the server lies before it or is
+ * fetched again from the slot), so it is removed.  A segment's size is
+ * that of the archive's complete segments; with none yet, any file that
+ * is not a power of two is a torn one.
+ */
+static void
+repair_partial(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	struct stat	 sb;
+	char		*path, *torn = NULL;
+	off_t		 seg = 0, size = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t	len = strlen(e->d_name);
+
+		if (len < 24 || strspn(e->d_name, "0123456789ABCDEF") != 24)
+			continue;
+		xasprintf(&path, "%s/%s", dir, e->d_name);
+		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			if (len == 24)
+				seg = sb.st_size;
+			else if (strcmp(e->d_name + 24, ".partial") == 0 &&
+			    torn == NULL) {
+				torn = path;
+				size = sb.st_size;
+				path = NULL;
+			}
+		}
+		free(path);
+	}
+	closedir(d);
+	if (torn != NULL && size != 0 && (seg != 0 ? size != seg :
+	    (size & (size - 1)) != 0)) {
+		log_msg(LOG_LEVEL_WARNING, "archiver: removing \"%s\" (%lld "
+		    "bytes): pg_receivewal stopped while it prepared it, and "
+		    "would not start on it", torn, (long long)size);
+		unlink(torn);
+	}
+	free(torn);
+}
+
 int
 archiver_run(const struct archiver_opts *o, struct pgtt_err *err)
 {
@@ -258,6 +310,7 @@ archiver_run(const struct archiver_opts *o, struct pgtt_err *err)
 			st.state = ARCHIVER_STARTING;
 			st.receiver_pid = 0;
 			publish(o, &st);
+			repair_partial(cfg->pitr.archive_dir);
 			started = pgtime_elapsed_ms();
 			if (supervise_one(o, &st, argv, password, why,
 			    sizeof why) == 0)
