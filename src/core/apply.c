@@ -144,7 +144,7 @@ triples_free(struct triples *t)
 }
 
 static void
-forget_owners(struct applier *a)
+forget_catalog(struct applier *a)
 {
 	size_t	i;
 
@@ -166,7 +166,7 @@ applier_free(struct applier *a)
 
 	if (a == NULL)
 		return;
-	forget_owners(a);
+	forget_catalog(a);
 	if (PQpipelineStatus(a->conn) != PQ_PIPELINE_OFF)
 		PQexitPipelineMode(a->conn);
 	forget_statements(a);
@@ -630,7 +630,7 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 	const struct stmt	*s;
 	uint16_t		 i;
 	size_t			 n = 0;
-	int			 any_where = 0;
+	int			 any_where = 0, any_set = 0;
 
 	always = op == CHANGE_UPDATE ? always_identity(a, rel) : NULL;
 	roles = xmalloc(rel->ncols + 1);
@@ -668,8 +668,9 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 			roles[i] = ROLE_SET;
 	}
 	roles[rel->ncols] = '\0';
-	if (op == CHANGE_UPDATE && strspn(roles, (char[]){ ROLE_NONE,
-	    ROLE_WHERE, ROLE_WHERE_NULL, '\0' }) == rel->ncols) {
+	for (i = 0; i < rel->ncols; i++)
+		any_set |= role_sets(roles[i]);
+	if (op == CHANGE_UPDATE && !any_set) {
 		free(roles);
 		return 0;	/* it sets nothing: the row stays as it is */
 	}
@@ -785,14 +786,7 @@ apply_first_skipped(const struct applier *a)
 
 /* --- the verbs --- */
 
-/*
- * PostgreSQL's own apply has run as the table's owner since 16, and for
- * the same reason: what runs while a row is written (a trigger enabled
- * ALWAYS or REPLICA, an index expression, a check, a generated column)
- * is the owner's code, and must not run as the replay role when the
- * owner is less privileged.  The map is read when the pipeline is idle:
- * at the start and after each transaction that carried DDL.
- */
+/* Read rows of three strings, sorted by the first two, into t. */
 static int
 triples_load(PGconn *conn, const char *sql, struct triples *t,
     struct pgtt_err *err)
@@ -830,12 +824,20 @@ triples_find(const struct triples *t, const char *schema, const char *name)
 	    strcmp(t->v[lo * 3 + 1], name) == 0 ? lo : t->n;
 }
 
+/*
+ * PostgreSQL's own apply has run as the table's owner since 16, and for
+ * the same reason: what runs while a row is written (a trigger enabled
+ * ALWAYS or REPLICA, an index expression, a check, a generated column)
+ * is the owner's code, and must not run as the replay role when the
+ * owner is less privileged.  The maps are read when the pipeline is
+ * idle: at the start and after each transaction that carried DDL.
+ */
 int
 apply_load_catalog(struct applier *a, struct pgtt_err *err)
 {
 	int	ret;
 
-	forget_owners(a);
+	forget_catalog(a);
 	a->owners_stale = 0;
 	if (PQexitPipelineMode(a->conn) != 1)
 		return err_set(err, PGTT_EDB, "could not leave pipeline mode on "
@@ -1059,9 +1061,7 @@ ddl_settings(struct applier *a, const struct pgtt_change *ch,
 
 	for (i = 0; i < DDL_NSETTINGS; i++) {
 		params[0] = ddl_setting_names[i];
-		params[1] = i == DDL_NSETTINGS - 1 && m->settings[i] == NULL ?
-		    m->search_path : m->settings[i];
-		if (params[1] == NULL)
+		if ((params[1] = m->settings[i]) == NULL)
 			continue;
 		if ((ret = send_sql(a, "SELECT pg_catalog.set_config($1, $2, "
 		    "true)", 2, params, ch->commit_lsn, ch->seq, "DDL settings",
@@ -1128,8 +1128,7 @@ apply_refuse(struct applier *a, const struct pgtt_change *ch,
 		    "%s", why);
 	}
 	if ((ret = send_sql(a, "SELECT 1 OPERATOR(pg_catalog./) 0", 0, NULL,
-	    ch->commit_lsn,
-	    ch->seq, "DDL", err)) != 0)
+	    ch->commit_lsn, ch->seq, "DDL", err)) != 0)
 		return ret;
 	return savepoint_close(a, err);
 }
@@ -1140,7 +1139,6 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
     struct pgtt_err *err)
 {
 	const char	*params[4];
-	size_t		 i;
 	int		 ret;
 
 	switch (step->action) {
@@ -1160,10 +1158,6 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
 	params[1] = m->superuser ? "t" : "f";
 	params[2] = step->statement;
 	params[3] = m->search_path;
-	for (i = 0; i < DDL_NSETTINGS; i++)
-		if (strcmp(ddl_setting_names[i], "search_path") == 0 &&
-		    m->settings[i] != NULL)
-			params[3] = m->settings[i];
 	if ((ret = savepoint_open(a, err)) != 0 ||
 	    (ret = become(a, NULL, ch->commit_lsn, ch->seq, err)) != 0 ||
 	    (ret = ddl_settings(a, ch, m, err)) != 0 ||

@@ -39,7 +39,6 @@ const char *const ddl_setting_names[DDL_NSETTINGS] = {
 	"check_function_bodies",
 	"default_tablespace",
 	"default_table_access_method",
-	"search_path",
 };
 
 /* --- the message --- */
@@ -553,16 +552,11 @@ ddl_matcher_done(struct ddl_matcher *mt)
 	matcher_forget(mt);
 }
 
-static int
-setting_on(const struct ddl_message *m, const char *name, int dflt)
+int
+ddl_message_scs(const struct ddl_message *m)
 {
-	size_t	i;
-
-	for (i = 0; i < DDL_NSETTINGS; i++)
-		if (strcmp(ddl_setting_names[i], name) == 0 &&
-		    m->settings[i] != NULL)
-			return strcmp(m->settings[i], "on") == 0;
-	return dflt;
+	/* ddl_setting_names[0]; on when not recorded, as it is by default */
+	return m->settings[0] == NULL || strcmp(m->settings[0], "on") == 0;
 }
 
 static void
@@ -600,8 +594,7 @@ ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
 	struct ddl_statement	*s;
 	size_t			 i;
 	struct pgtt_err		 perr;
-	int			 scs = setting_on(m, "standard_conforming_strings",
-	    1);
+	int			 scs = ddl_message_scs(m);
 
 	memset(step, 0, sizeof *step);
 	if (!mt->started || lsn != mt->lsn || seq <= mt->seq)

@@ -27,8 +27,11 @@
 #include "err.h"
 #include "lsn.h"
 
-/* Settings that change what DDL text means, applied around it on replay. */
-#define DDL_NSETTINGS	5
+/*
+ * Settings that change what DDL text means, applied around it on replay
+ * (search_path, which also does, is the message's own field).
+ */
+#define DDL_NSETTINGS	4
 extern const char *const ddl_setting_names[DDL_NSETTINGS];
 
 struct ddl_message {
@@ -50,6 +53,8 @@ struct ddl_message {
 int	ddl_message_parse(const char *content, size_t len,
 	    struct ddl_message *, struct pgtt_err *);
 void	ddl_message_done(struct ddl_message *);
+/* The standard_conforming_strings the statement was lexed with. */
+int	ddl_message_scs(const struct ddl_message *);
 /*
  * What a person reads for a DDL change: its query string, or for a later
  * message of the same string "TAG of OBJECTS".  malloc'd; NULL when the

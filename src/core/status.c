@@ -186,25 +186,27 @@ db_status_done(struct db_status *db)
 	free(db->wal_level);
 }
 
-void
-source_status_done(struct source_status *st)
+static void
+gaps_free(struct capture_gap *g, size_t n)
 {
 	size_t	i;
 
+	for (i = 0; i < n; i++) {
+		free(g[i].table);
+		free(g[i].reason);
+	}
+	free(g);
+}
+
+void
+source_status_done(struct source_status *st)
+{
 	db_status_done(&st->source);
 	db_status_done(&st->replica);
 	free(st->slot.plugin);
 	free(st->slot.database);
 	free(st->slot.wal_status);
-	for (i = 0; i < st->npartial; i++) {
-		free(st->partial[i].table);
-		free(st->partial[i].reason);
-	}
-	free(st->partial);
-	for (i = 0; i < st->nmissing; i++) {
-		free(st->missing[i].table);
-		free(st->missing[i].reason);
-	}
-	free(st->missing);
+	gaps_free(st->partial, st->npartial);
+	gaps_free(st->missing, st->nmissing);
 	memset(st, 0, sizeof *st);
 }

@@ -52,15 +52,11 @@ one_message(const char *content, size_t len, int run_privileges)
 	struct ddl_message	 m;
 	struct ddl_step		 step;
 	struct pgtt_err		 err;
-	int			 scs = 1;
-	size_t			 i;
+	int			 scs;
 
 	if (ddl_message_parse(content, len, &m, &err) != 0)
 		return;
-	for (i = 0; i < DDL_NSETTINGS; i++)
-		if (strcmp(ddl_setting_names[i], "standard_conforming_strings")
-		    == 0 && m.settings[i] != NULL)
-			scs = strcmp(m.settings[i], "on") == 0;
+	scs = ddl_message_scs(&m);
 	ddl_matcher_init(&mt);
 	mt.run_privileges = run_privileges;
 	ddl_match(&mt, 1, 1, &m, &step);
