@@ -134,6 +134,36 @@ put_rows_json(FILE *out, const struct diff_table *t, enum diff_op op)
  * that a million-row window never exists twice in memory.  stat: counts
  * in place of the rows, and the number of changes folded.
  */
+static json_t *
+seqval_json(const struct pgtt_seqval *v)
+{
+	if (v == NULL)
+		return json_null();
+	return json_pack("{s:I, s:b}", "last_value", (json_int_t)v->last_value,
+	    "is_called", v->is_called);
+}
+
+/* Sequences that moved, with the samples they were read from. */
+static json_t *
+sequences_json(const struct diff *d)
+{
+	json_t	*list = json_array();
+	char	 lsnbuf[LSN_BUFSIZE];
+	size_t	 i;
+
+	for (i = 0; i < d->nseqs; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:o, "
+		    "s:o}", "schema", d->seqs[i].schema, "sequence",
+		    d->seqs[i].name, "from", seqval_json(d->seqs[i].from),
+		    "to", seqval_json(d->seqs[i].to), "sampled_at",
+		    json_pack("{s:o, s:o}", "from", d->seq_from !=
+		    LSN_INVALID ? json_string(lsn_format(d->seq_from,
+		    lsnbuf)) : json_null(), "to", d->seq_to != LSN_INVALID ?
+		    json_string(lsn_format(d->seq_to, lsnbuf)) :
+		    json_null())));
+	return list;
+}
+
 static void
 put_diff_json(const struct diff *d, int stat, FILE *out)
 {
@@ -208,6 +238,11 @@ put_diff_json(const struct diff *d, int stat, FILE *out)
 			    strlen(d->ddl[i].sql))));
 		put_json(out, ddl);
 	}
+	if (d->nseqs > 0) {
+		fputc(',', out);
+		put_json_key(out, "sequences");
+		put_json(out, sequences_json(d));
+	}
 	fputs("}\n", out);
 }
 
@@ -241,7 +276,27 @@ put_vals(FILE *out, struct buf *b, const struct diff_vals *v, int keys_only)
 	}
 }
 
-/* Counts per table, then the rows, then the DDL. */
+static void
+put_seqval_text(FILE *out, const struct pgtt_seqval *v)
+{
+	if (v == NULL)
+		fputs("(none)", out);
+	else
+		fprintf(out, "%lld%s", (long long)v->last_value, v->is_called ?
+		    "" : " (not yet called)");
+}
+
+/* "sequence public.s: 41 -> 57", from the samples at the two points. */
+static void
+put_sequence_text(FILE *out, const struct seq_move *m)
+{
+	fprintf(out, "sequence %s.%s: ", m->schema, m->name);
+	put_seqval_text(out, m->from);
+	fputs(" -> ", out);
+	put_seqval_text(out, m->to);
+	fputc('\n', out);
+}
+
 /* The summary: per table, how many rows changed which way. */
 static void
 diff_text_stat(const struct diff *d, FILE *out)
@@ -264,6 +319,8 @@ diff_text_stat(const struct diff *d, FILE *out)
 			    "deletes are not in the history\n",
 			    d->tables[i].partial);
 	}
+	for (i = 0; i < d->nseqs; i++)
+		put_sequence_text(out, &d->seqs[i]);
 	if (d->skipped > 0)
 		fprintf(out, "%llu row changes left out: their table's "
 		    "definition or the row's identity is not in the journal\n",
@@ -489,6 +546,36 @@ sql_phase(FILE *out, const struct diff_table *t, enum diff_op op)
 	}
 }
 
+/*
+ * setval to the value sampled at B.  The regclass literal is the quoted
+ * name with its single quotes doubled.
+ */
+static void
+sql_setval(FILE *out, const struct seq_move *m)
+{
+	const char	*parts[2] = { m->schema, m->name };
+	const char	*c;
+	int		 i;
+
+	if (m->to == NULL) {
+		fprintf(out, "-- sequence %s.%s: not in the sample at B\n",
+		    m->schema, m->name);
+		return;
+	}
+	fputs("SELECT pg_catalog.setval('", out);
+	for (i = 0; i < 2; i++) {
+		fputs(i == 0 ? "\"" : ".\"", out);
+		for (c = parts[i]; *c != '\0'; c++) {
+			if (*c == '"' || *c == '\'')
+				fputc(*c, out);
+			fputc(*c, out);
+		}
+		fputc('"', out);
+	}
+	fprintf(out, "', %lld, %s);\n", (long long)m->to->last_value,
+	    m->to->is_called ? "true" : "false");
+}
+
 /* Statements that take a database in state A to state B. */
 static void
 diff_sql(const struct diff *d, FILE *out)
@@ -514,6 +601,8 @@ diff_sql(const struct diff *d, FILE *out)
 	for (p = 0; p < sizeof phases / sizeof phases[0]; p++)
 		for (i = 0; i < d->ntables; i++)
 			sql_phase(out, &d->tables[i], phases[p]);
+	for (i = 0; i < d->nseqs; i++)
+		sql_setval(out, &d->seqs[i]);
 	fputs("COMMIT;\n", out);
 	buf_done(&b);
 }

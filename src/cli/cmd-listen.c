@@ -126,6 +126,7 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	opts.dsn = ctx->cfg.source.dsn;
 	opts.slot = ctx->cfg.source.slot;
 	opts.publication = ctx->cfg.source.publication;
+	opts.sequence_interval_ms = ctx->cfg.source.sequence_interval * 1000;
 	opts.journal = j;
 	opts.stop_fd = stop_pipe[0];
 	opts.on_commit = print_progress;

@@ -206,12 +206,18 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 
 			json_object_set_new(o, "restore_point",
 			    json_boolean(rep.restore_point));
+			if (rep.sequences >= 0)
+				json_object_set_new(o, "sequences",
+				    json_integer(rep.sequences));
 			cli_emit_json(o);
 		} else if (ctx->verbosity >= 0) {
 			printf("created checkpoint \"%s\" at %s%s\n", cp->name,
 			    lsn_format(cp->lsn, lsnbuf), rep.restore_point ?
 			    ", with a restore point of that name on the source" :
 			    "");
+			if (rep.sequences > 0)
+				printf("with the values of %d sequence%s\n",
+				    rep.sequences, rep.sequences == 1 ? "" : "s");
 			if (rep.note[0] != '\0')
 				printf("%s\n", rep.note);
 		}

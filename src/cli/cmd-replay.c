@@ -76,6 +76,11 @@ result_json(const struct replay_result *r, int dry_run)
 	    "replication_role", r->replica_role,
 	    "privileges", r->privileges, "partial", partial,
 	    "sequences_raised", (json_int_t)r->sequences_raised);
+	json_object_set_new(o, "sequences_set",
+	    json_integer((json_int_t)r->sequences_set));
+	json_object_set_new(o, "sequences_sampled_at",
+	    r->sequences_sampled_at != LSN_INVALID ?
+	    json_string(lsn_format(r->sequences_sampled_at, a)) : json_null());
 	return o;
 }
 
@@ -125,6 +130,10 @@ result_text(const struct replay_result *r, int dry_run, int failed)
 	for (i = 0; i < r->npartial; i++)
 		printf("note: %s: captured in part, its updates and deletes "
 		    "are not in the history\n", r->partial[i]);
+	if (r->sequences_set > 0)
+		printf("set %zu sequences to the source's values sampled at "
+		    "%s\n", r->sequences_set,
+		    lsn_format(r->sequences_sampled_at, a));
 	if (r->sequences_raised > 0)
 		printf("raised %zu serial and identity sequences to their "
 		    "columns' largest values\n", r->sequences_raised);

@@ -228,6 +228,7 @@ listener_main(void *arg)
 	opts.dsn = app->cfg->source.dsn;
 	opts.slot = app->cfg->source.slot;
 	opts.publication = app->cfg->source.publication;
+	opts.sequence_interval_ms = app->cfg->source.sequence_interval * 1000;
 	opts.journal = app->j;
 	opts.stop_fd = app->stop[0];
 	opts.on_commit = on_commit;

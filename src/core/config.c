@@ -31,6 +31,7 @@
 #define DEFAULT_STORAGE		"pgtt-data"
 #define DEFAULT_MAP_SIZE	((uint64_t)1 << 30)
 #define DEFAULT_RESTORE_PORT	5499
+#define DEFAULT_SEQUENCE_INTERVAL	10	/* seconds */
 #define NAME_MAX_LEN		63	/* PostgreSQL's NAMEDATALEN - 1 */
 #define SHOWN_MAX		60	/* bytes of a bad value quoted back */
 
@@ -66,6 +67,7 @@ static int	set_string(struct loader *, const struct key *, yaml_node_t *);
 static int	set_bool(struct loader *, const struct key *, yaml_node_t *);
 static int	set_size(struct loader *, const struct key *, yaml_node_t *);
 static int	set_port(struct loader *, const struct key *, yaml_node_t *);
+static int	set_seconds(struct loader *, const struct key *, yaml_node_t *);
 static int	set_level(struct loader *, const struct key *, yaml_node_t *);
 static int	set_tables(struct loader *, const struct key *, yaml_node_t *);
 
@@ -78,6 +80,7 @@ static const struct key keys[] = {
 	KEY(source,	tables,			set_tables,	0),
 	KEY(source,	capture_ddl,		set_bool,	0),
 	KEY(source,	full_row_images,	set_bool,	0),
+	KEY(source,	sequence_interval,	set_seconds,	0),
 	KEY(replica,	dsn,			set_string,	0),
 	KEY(storage,	path,			set_string,	K_PATH),
 	KEY(storage,	map_size,		set_size,	0),
@@ -381,6 +384,30 @@ set_port(struct loader *l, const struct key *k, yaml_node_t *n)
 	if (p == v || *p != '\0' || port < 1 || port > 65535)
 		return bad_value(l, k, n, what, v);
 	*field = (int)port;
+	return 0;
+}
+
+/* Whole seconds, 0 to a day, with or without an "s". */
+static int
+set_seconds(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	static const char	*what = "a number of seconds between 0 and "
+	    "86400, like 10 or 10s";
+	int			*field = (int *)((char *)l->cfg + k->off);
+	const char		*v, *p;
+	long			 secs = 0;
+	int			 rc;
+
+	if ((rc = get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
+		return rc;
+	for (p = v; *p >= '0' && *p <= '9' && secs <= 86400; p++)
+		secs = secs * 10 + (*p - '0');
+	if (*p == 's')
+		p++;
+	if (p == v || *p != '\0' || secs > 86400 || !(v[0] >= '0' &&
+	    v[0] <= '9'))
+		return bad_value(l, k, n, what, v);
+	*field = (int)secs;
 	return 0;
 }
 
@@ -752,6 +779,7 @@ load(struct config *cfg, const char *text, size_t len, const char *name,
 	cfg->source.slot = xstrdup(DEFAULT_NAME);
 	cfg->source.publication = xstrdup(DEFAULT_NAME);
 	cfg->source.capture_ddl = 1;
+	cfg->source.sequence_interval = DEFAULT_SEQUENCE_INTERVAL;
 	cfg->storage.map_size = DEFAULT_MAP_SIZE;
 	cfg->pitr.enabled = 1;
 	cfg->pitr.restore_port = DEFAULT_RESTORE_PORT;

@@ -30,6 +30,8 @@ struct config {
 		size_t	 ntables;
 		int	 capture_ddl;	/* default 1 */
 		int	 full_row_images; /* default 0: REPLICA IDENTITY FULL */
+		int	 sequence_interval; /* s between samples; 0 = only
+					     at checkpoints; default 10 */
 	} source;
 
 	struct {

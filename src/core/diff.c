@@ -897,6 +897,35 @@ classify(struct diff *d)
 	qsort(d->tables, d->ntables, sizeof *d->tables, table_cmp);
 }
 
+/* The newest sample at or before lsn into *smp; none is no failure. */
+static int
+sample_at(struct journal *j, pgtt_lsn lsn, struct pgtt_seqsample **smp,
+    pgtt_lsn *at, struct pgtt_err *err)
+{
+	*at = LSN_INVALID;
+	if (journal_seqsample_at(j, lsn, smp, err) == 0) {
+		*at = (*smp)->lsn;
+		return 0;
+	}
+	if (err->code != PGTT_ENOTFOUND)
+		return err->code;
+	err_clear(err);
+	return 0;
+}
+
+/* Logical decoding carries no sequences: compare their samples. */
+static int
+diff_sequences(struct journal *j, struct diff *d, struct pgtt_err *err)
+{
+	if (sample_at(j, d->from, &d->samples[0], &d->seq_from, err) != 0 ||
+	    sample_at(j, d->to, &d->samples[1], &d->seq_to, err) != 0)
+		return err->code;
+	if (d->seq_from == d->seq_to)
+		return 0;
+	d->nseqs = seqsample_moves(d->samples[0], d->samples[1], &d->seqs);
+	return 0;
+}
+
 /* Fold the window, look back, sort into tables. */
 int
 diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
@@ -927,6 +956,10 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
 		return ret;
 	}
 	classify(d);
+	if (table == NULL && (ret = diff_sequences(j, d, err)) != 0) {
+		diff_free(d);
+		return ret;
+	}
 	*out = d;
 	return 0;
 }
@@ -960,5 +993,8 @@ diff_free(struct diff *d)
 	for (i = 0; i < d->nddl; i++)
 		free(d->ddl[i].sql);
 	free(d->ddl);
+	free(d->seqs);
+	free(d->samples[0]);
+	free(d->samples[1]);
 	free(d);
 }

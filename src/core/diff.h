@@ -31,6 +31,7 @@
 #include "journal.h"
 #include "lsn.h"
 #include "record.h"
+#include "seqsample.h"
 
 #define DIFF_LOOKBACK_MAX	100000	/* without the row index */
 
@@ -95,6 +96,14 @@ struct diff_ddl {
 
 struct diff {
 	pgtt_lsn	   from, to;
+	/*
+	 * Without a table filter: the sequences whose sampled values differ
+	 * between the newest samples at or before from and to (seqsample.h),
+	 * and those samples' LSNs (LSN_INVALID: none).
+	 */
+	pgtt_lsn	   seq_from, seq_to;
+	size_t		   nseqs;
+	struct seq_move	  *seqs;
 	uint64_t	   changes;	/* changes folded */
 	uint64_t	   skipped;	/* row changes with no identity */
 	size_t		   ntables;	/* tables with a net change, by name */
@@ -102,6 +111,7 @@ struct diff {
 	size_t		   nddl;
 	struct diff_ddl	  *ddl;
 	struct diff_fold  *fold;	/* private */
+	struct pgtt_seqsample *samples[2]; /* private */
 };
 
 /*

@@ -176,6 +176,14 @@ jbatch_put_session(struct jbatch *b, const struct pgtt_session *s)
 	record_encode_session(&b->bytes, s);
 }
 
+/* A second sample at the same LSN replaces the first. */
+void
+jbatch_put_seqsample(struct jbatch *b, const struct pgtt_seqsample *smp)
+{
+	jbatch_add(b, DB_SEQVAL, OP_PUT, smp->lsn, 8, 0, 0);
+	record_encode_seqsample(&b->bytes, smp);
+}
+
 /* Deleting an id that is not there is not an error. */
 void
 jbatch_del_checkpoint(struct jbatch *b, uint32_t id)

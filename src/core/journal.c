@@ -40,7 +40,7 @@
 
 static const char *const db_names[DB_COUNT] = {
 	"meta", "txn", "change", "relation", "bytime", "checkpoint", "session",
-	"rowidx"
+	"rowidx", "seqval"
 };
 
 struct journal {
@@ -54,6 +54,8 @@ struct journal {
 	unsigned int		 waiting;	/* resizes waiting for txns */
 	int			 resizing;
 	int			 has_rowidx;	/* this process opened the index */
+	int			 has_seqval;	/* a reader of an older journal
+						   may find no samples */
 	pgtt_lsn		 rowidx_since;
 };
 
@@ -388,6 +390,13 @@ open_dbs(struct journal *j, struct pgtt_err *e)
 		rc = mdb_dbi_open(txn, db_names[i], dbflags, &j->dbi[i]);
 	if (rc == 0)
 		rc = open_rowidx(j, txn, fresh);
+	if (rc == 0) {
+		rc = mdb_dbi_open(txn, db_names[DB_SEQVAL], dbflags,
+		    &j->dbi[DB_SEQVAL]);
+		j->has_seqval = rc == 0;
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
 	if (rc != 0) {
 		txn_end(j, txn);
 		return jerr(j, e, PGTT_EJOURNAL, rc, "open");
@@ -577,7 +586,8 @@ jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
 		 * transaction, the time index, the row index but for rows
 		 * inserted in key order) takes the ordinary path.
 		 */
-		if (ent->db == DB_ROWIDX && !j->has_rowidx)
+		if ((ent->db == DB_ROWIDX && !j->has_rowidx) ||
+		    (ent->db == DB_SEQVAL && !j->has_seqval))
 			continue;
 		if (ent->op == OP_PUT && (ent->db == DB_CHANGE ||
 		    ent->db == DB_TXN || ent->db == DB_BYTIME ||
@@ -892,6 +902,49 @@ journal_seek_time(struct journal *j, int64_t t, pgtt_lsn *commit_lsn,
     struct pgtt_err *e)
 {
 	return seek(j, DB_BYTIME, (uint64_t)t, SEEK_GE, commit_lsn, e);
+}
+
+/* The newest sequence sample taken at or before lsn. */
+int
+journal_seqsample_at(struct journal *j, pgtt_lsn lsn,
+    struct pgtt_seqsample **out, struct pgtt_err *e)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	MDB_val		 k, v;
+	uint8_t		 key[8];
+	char		 text[LSN_BUFSIZE];
+	int		 rc;
+
+	*out = NULL;
+	if (!j->has_seqval)
+		return err_set(e, PGTT_ENOTFOUND, "this journal holds no "
+		    "sequence samples");
+	be64_put(key, lsn);
+	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, j->dbi[DB_SEQVAL], &cur)) == 0) {
+		rc = cursor_seek(cur, key, sizeof key, SEEK_LE, &k, &v);
+		if (rc == 0 && k.mv_size != sizeof key)
+			rc = MDB_CORRUPTED;
+		if (rc == 0 && (*out = record_decode_seqsample(v.mv_data,
+		    v.mv_size, e)) != NULL)
+			(*out)->lsn = be64_get(k.mv_data);
+		else if (rc == 0)
+			rc = -1;
+		mdb_cursor_close(cur);
+	}
+	txn_end(j, txn);
+	if (rc == -1)
+		return decode_failed(j, e, DB_SEQVAL);
+	if (rc == MDB_NOTFOUND)
+		return err_set(e, PGTT_ENOTFOUND, "no sequence sample at or "
+		    "before %s", lsn_format(lsn, text));
+	if (rc == MDB_CORRUPTED)
+		return bad_key(j, e, DB_SEQVAL);
+	if (rc != 0)
+		return jerr(j, e, PGTT_EJOURNAL, rc, "read");
+	return 0;
 }
 
 /* The read transaction lives until journal_iter_close. */

@@ -82,6 +82,8 @@ void	 jbatch_put_row(struct jbatch *, uint32_t relid, const void *ident,
 /* id 0 gets the next free id at commit. */
 void	 jbatch_put_checkpoint(struct jbatch *, const struct pgtt_checkpoint *);
 void	 jbatch_put_session(struct jbatch *, const struct pgtt_session *);
+/* Keyed by the sample's LSN (record.h, struct pgtt_seqsample). */
+void	 jbatch_put_seqsample(struct jbatch *, const struct pgtt_seqsample *);
 void	 jbatch_del_checkpoint(struct jbatch *, uint32_t id);
 void	 jbatch_del_session(struct jbatch *, uint32_t id);
 int	 journal_commit(struct journal *, struct jbatch *, struct pgtt_err *);
@@ -106,6 +108,12 @@ int	 journal_txn_get(struct journal *, pgtt_lsn, struct pgtt_txn **,
 /* The relation version change (lsn, seq) is read with: greatest key <= it. */
 int	 journal_relation_at(struct journal *, uint32_t relid, pgtt_lsn,
 	    uint32_t seq, struct pgtt_relation **, struct pgtt_err *);
+/*
+ * The newest sequence sample at or before lsn (free() it); PGTT_ENOTFOUND
+ * if there is none.
+ */
+int	 journal_seqsample_at(struct journal *, pgtt_lsn,
+	    struct pgtt_seqsample **, struct pgtt_err *);
 /* First transaction committed at or after lsn; PGTT_ENOTFOUND if none. */
 int	 journal_seek_lsn(struct journal *, pgtt_lsn, pgtt_lsn *commit_lsn,
 	    struct pgtt_err *);

@@ -36,6 +36,7 @@
 #include "pgoutput.h"
 #include "pgtime.h"
 #include "record.h"
+#include "seqsample.h"
 #include "xmalloc.h"
 
 #define DDL_PREFIX		"pgtt.ddl"
@@ -75,6 +76,10 @@ struct listener {
 	int64_t			 batch_started;	/* µs; 0 = batch empty */
 	int64_t			 last_flush;	/* µs of the last journal commit */
 	int64_t			 last_status;
+
+	PGconn			*seqconn;	/* plain, for sequence samples */
+	struct pgtt_seqsample	*last_sample;	/* the newest journaled */
+	int64_t			 last_seq_try;	/* µs; 0 = at the first chance */
 
 	int			 in_txn;
 	int			 skip_txn;
@@ -679,6 +684,12 @@ next_timeout(const struct listener *l)
 	int64_t	now = now_us(), wait, b;
 
 	wait = l->last_status + (int64_t)l->o.status_interval_ms * 1000 - now;
+	if (l->o.sequence_interval_ms > 0 && !l->in_txn) {
+		b = l->last_seq_try + (int64_t)l->o.sequence_interval_ms *
+		    1000 - now;
+		if (b < wait)
+			wait = b;
+	}
 	if (l->batch_started != 0) {
 		b = l->batch_started + (int64_t)l->o.batch_ms * 1000 - now;
 		if (b < wait)
@@ -696,6 +707,55 @@ static int
 reached_until(const struct listener *l)
 {
 	return l->o.until != LSN_INVALID && l->progress.flushed >= l->o.until;
+}
+
+/*
+ * Sample the source's sequences when it is time, and journal the sample
+ * when a value moved since the last one.  A failure costs only this
+ * sample: it is logged, and the next try opens a new connection.  The
+ * sample commits on its own; the batch of changes is not touched.
+ */
+static int
+sample_sequences(struct listener *l)
+{
+	struct pgtt_seqsample	*smp = NULL;
+	struct jbatch		*b;
+	struct pgtt_err		 err;
+
+	if (l->o.sequence_interval_ms <= 0 || (l->last_seq_try != 0 &&
+	    now_us() - l->last_seq_try <
+	    (int64_t)l->o.sequence_interval_ms * 1000))
+		return 0;
+	l->last_seq_try = now_us();
+	err_clear(&err);
+	if (l->seqconn == NULL && (l->seqconn = pg_connect(l->o.dsn,
+	    "source", 0, &err)) == NULL)
+		goto failed;
+	if (seqsample_read(l->seqconn, &smp, &err) != 0) {
+		PQfinish(l->seqconn);
+		l->seqconn = NULL;
+		goto failed;
+	}
+	if (seqsample_same_values(smp, l->last_sample)) {
+		free(smp);
+		return 0;
+	}
+	b = jbatch_new();
+	jbatch_put_seqsample(b, smp);
+	if (journal_commit(l->o.journal, b, &err) != 0) {
+		jbatch_free(b);
+		free(smp);
+		l->fatal = 1;
+		return err.code;
+	}
+	jbatch_free(b);
+	free(l->last_sample);
+	l->last_sample = smp;
+	return 0;
+failed:
+	log_msg(LOG_LEVEL_WARNING, "listener: no sequence sample: %s%s%s",
+	    err.msg, err.detail[0] != '\0' ? ": " : "", err.detail);
+	return 0;
 }
 
 /*
@@ -750,6 +810,9 @@ stream(struct listener *l, struct pgtt_err *err)
 		    (int64_t)l->o.status_interval_ms * 1000 &&
 		    (ret = send_status(l, 0, err)) != 0)
 			return ret;
+		if (!l->in_txn && (ret = sample_sequences(l)) != 0)
+			return err_set(err, ret, "could not journal a sequence "
+			    "sample");
 
 		pfd[0].fd = PQsocket(l->conn);
 		pfd[0].events = POLLIN;
@@ -823,6 +886,12 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 	if (journal_stats(l.o.journal, &st, err) != 0)
 		return err->code;
 	l.last_commit = st.last_lsn;
+	if (journal_seqsample_at(l.o.journal, UINT64_MAX, &l.last_sample,
+	    err) != 0) {
+		if (err->code != PGTT_ENOTFOUND)
+			return err->code;
+		err_clear(err);
+	}
 	l.batch = jbatch_new();
 	buf_init(&l.enc);
 	buf_init(&l.ident);
@@ -884,6 +953,9 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 	free(l.rels);
 	free(l.cols);
 	free(l.ddl_prefix);
+	free(l.last_sample);
+	if (l.seqconn != NULL)
+		PQfinish(l.seqconn);
 	buf_done(&l.enc);
 	buf_done(&l.ident);
 	jbatch_free(l.batch);

@@ -33,6 +33,11 @@ struct listener_opts {
 	int		 status_interval_ms;	/* default 10000 */
 	size_t		 batch_bytes;	/* group commit bound; default 8 MiB */
 	int		 batch_ms;	/* group commit bound; default 200 */
+	/*
+	 * Sample the source's sequences this often, over a connection of
+	 * its own, and journal the sample when a value moved; 0 = never.
+	 */
+	int		 sequence_interval_ms;
 	/* Called on the listener's thread after each journal commit. */
 	void		(*on_commit)(void *, const struct listener_progress *);
 	void		*arg;

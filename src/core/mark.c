@@ -18,6 +18,7 @@
 #include "pg.h"
 #include "pgtime.h"
 #include "point.h"
+#include "seqsample.h"
 #include "xmalloc.h"
 
 #define NAME_MAX_LEN	63
@@ -68,10 +69,14 @@ check_name(const char *what, const char *name, struct pgtt_err *err)
 	return 0;
 }
 
-/* The source's position now, and a restore point there if we may. */
+/*
+ * The source's position now with its sequences, read in one statement,
+ * and a restore point there if we may.
+ */
 static int
-mark_source(const struct config *cfg, const char *name, pgtt_lsn *lsn,
-    struct mark_report *rep, struct pgtt_err *err)
+mark_source(const struct config *cfg, const char *name,
+    struct pgtt_seqsample **smp, struct mark_report *rep,
+    struct pgtt_err *err)
 {
 	PGconn		*conn;
 	PGresult	*res;
@@ -79,7 +84,7 @@ mark_source(const struct config *cfg, const char *name, pgtt_lsn *lsn,
 
 	if ((conn = pg_connect(cfg->source.dsn, "source", 0, err)) == NULL)
 		return err->code;
-	if (pg_now_lsn(conn, lsn, err) != 0) {
+	if (seqsample_read(conn, smp, err) != 0) {
 		PQfinish(conn);
 		return err->code;
 	}
@@ -168,10 +173,12 @@ checkpoint_create(struct journal *j, const struct config *cfg,
     struct mark_report *rep, struct pgtt_err *err)
 {
 	struct pgtt_checkpoint	 cp, *old;
+	struct pgtt_seqsample	*smp = NULL;
 	struct jbatch		*b;
 	int			 ret;
 
 	memset(rep, 0, sizeof *rep);
+	rep->sequences = -1;
 	if ((ret = check_name("checkpoint", name, err)) != 0)
 		return ret;
 	if ((old = find_checkpoint(j, name, session_id, err)) != NULL) {
@@ -183,9 +190,10 @@ checkpoint_create(struct journal *j, const struct config *cfg,
 	if (err->code != 0)
 		return err->code;
 	memset(&cp, 0, sizeof cp);
-	if (at == NULL || strcmp(at, "now") == 0)
-		ret = mark_source(cfg, name, &cp.lsn, rep, err);
-	else
+	if (at == NULL || strcmp(at, "now") == 0) {
+		if ((ret = mark_source(cfg, name, &smp, rep, err)) == 0)
+			cp.lsn = smp->lsn;
+	} else
 		ret = point_resolve(j, cfg->source.dsn, at, &cp.lsn, err);
 	if (ret != 0)
 		return ret;
@@ -195,8 +203,13 @@ checkpoint_create(struct journal *j, const struct config *cfg,
 	cp.session_id = session_id;
 	b = jbatch_new();
 	jbatch_put_checkpoint(b, &cp);
+	if (smp != NULL) {
+		jbatch_put_seqsample(b, smp);
+		rep->sequences = smp->n;
+	}
 	ret = journal_commit(j, b, err);
 	jbatch_free(b);
+	free(smp);
 	if (ret != 0)
 		return ret;
 	/* The id is chosen inside the commit: read the record back. */

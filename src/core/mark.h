@@ -14,6 +14,7 @@
 /* What checkpoint_create did on the source besides the journal. */
 struct mark_report {
 	int		 restore_point;	/* pg_create_restore_point was made */
+	int		 sequences;	/* sampled with it; -1: none taken */
 	char		 note[256];	/* why not, when it was not */
 };
 
@@ -22,7 +23,8 @@ struct mark_report {
  * source's current WAL position) in session session_id (0: none).  For
  * "now" it also writes a restore point named name into the source's WAL
  * where the role may (a target for physical restore) and says in report
- * when it could not.  Names must be new in the session and must not read
+ * when it could not, and samples the source's sequences at that LSN
+ * (seqsample.h); a checkpoint at a past point takes no sample.  Names must be new in the session and must not read
  * as a point (an LSN, a time, a keyword, digits): PGTT_EUSAGE otherwise.
  * *out is the stored checkpoint (free() it).
  */

@@ -30,6 +30,7 @@
 #define TAG_RELATION	0x31
 #define TAG_CHECKPOINT	0x41
 #define TAG_SESSION	0x51
+#define TAG_SEQSAMPLE	0x61
 
 /* Which optional parts of a change follow its kind byte. */
 #define CH_RELID	0x01
@@ -288,6 +289,23 @@ record_encode_session(struct buf *b, const struct pgtt_session *s)
 	put_str(b, s->replica_dsn);
 	put_u64be(b, (uint64_t)s->created_at);
 	put_u64be(b, s->replayed_to);
+}
+
+/* The key (lsn) is not part of the value. */
+void
+record_encode_seqsample(struct buf *b, const struct pgtt_seqsample *smp)
+{
+	uint32_t	i;
+
+	put_u8(b, TAG_SEQSAMPLE);
+	put_u64be(b, (uint64_t)smp->taken_at);
+	put_varint(b, smp->n);
+	for (i = 0; i < smp->n; i++) {
+		put_str(b, smp->seqs[i].schema);
+		put_str(b, smp->seqs[i].name);
+		put_zigzag(b, smp->seqs[i].last_value);
+		put_u8(b, smp->seqs[i].is_called);
+	}
 }
 
 /* Mark the input corrupt; the first reason wins. */
@@ -649,6 +667,37 @@ walk_session(struct rd *r, struct lay *l, void **out)
 		rd_fail(r, "trailing bytes");
 }
 
+/* One walk over a sequence sample. */
+static void
+walk_seqsample(struct rd *r, struct lay *l, void **out)
+{
+	struct pgtt_seqsample	 dummy, *smp;
+	struct pgtt_seqval	 vdummy, *v;
+	uint64_t		 zz;
+	uint32_t		 i;
+
+	if ((smp = lay_alloc(l, sizeof *smp)) == NULL)
+		smp = &dummy;
+	memset(smp, 0, sizeof *smp);
+	*out = smp;
+	if (rd_u8(r) != TAG_SEQSAMPLE)
+		rd_fail(r, "unknown tag");
+	smp->taken_at = (int64_t)rd_u64be(r);
+	smp->n = (uint32_t)rd_count(r, UINT32_MAX);
+	if (smp->n != 0)
+		smp->seqs = lay_alloc(l, (size_t)smp->n * sizeof *smp->seqs);
+	for (i = 0; i < smp->n && r->bad == NULL; i++) {
+		v = smp->seqs != NULL ? &smp->seqs[i] : &vdummy;
+		v->schema = rd_str(r, l);
+		v->name = rd_str(r, l);
+		zz = rd_varint(r, UINT64_MAX);
+		v->last_value = (int64_t)((zz >> 1) ^ (0ULL - (zz & 1)));
+		v->is_called = rd_u8(r);
+	}
+	if (r->bad == NULL && rd_left(r) != 0)
+		rd_fail(r, "trailing bytes");
+}
+
 /*
  * The two walks every decoder makes: measure and check, then lay out the
  * one block.  The walk already proved the input sound, so the second walk
@@ -715,6 +764,13 @@ struct pgtt_session *
 record_decode_session(const void *p, size_t len, struct pgtt_err *e)
 {
 	return decode(walk_session, "session", p, len, e);
+}
+
+/* A copy that outlives the bytes it came from. */
+struct pgtt_seqsample *
+record_decode_seqsample(const void *p, size_t len, struct pgtt_err *e)
+{
+	return decode(walk_seqsample, "sequence sample", p, len, e);
 }
 
 /* The name the stream pane and the headless output show. */

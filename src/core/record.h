@@ -116,6 +116,29 @@ struct pgtt_session {
 	pgtt_lsn	 replayed_to;
 };
 
+/*
+ * One sequence as a sample read it.  last_value is what the next nextval
+ * goes on from when is_called, else what it returns.
+ */
+struct pgtt_seqval {
+	const char	*schema;
+	const char	*name;
+	int64_t		 last_value;
+	uint8_t		 is_called;
+};
+
+/*
+ * The source's sequences at one moment (logical decoding carries none):
+ * every sequence the sampling role could read, and the source's WAL
+ * insert position read just before them, the key.
+ */
+struct pgtt_seqsample {
+	pgtt_lsn	 lsn;		/* key */
+	int64_t		 taken_at;	/* µs since 2000-01-01 UTC */
+	uint32_t	 n;
+	struct pgtt_seqval *seqs;	/* in schema, name order */
+};
+
 /* A growable byte buffer for encoding. */
 struct buf {
 	uint8_t		*data;
@@ -134,6 +157,7 @@ void	record_encode_txn(struct buf *, const struct pgtt_txn *);
 void	record_encode_relation(struct buf *, const struct pgtt_relation *);
 void	record_encode_checkpoint(struct buf *, const struct pgtt_checkpoint *);
 void	record_encode_session(struct buf *, const struct pgtt_session *);
+void	record_encode_seqsample(struct buf *, const struct pgtt_seqsample *);
 
 /*
  * Decoders read len bytes and return one malloc'd block (free() it), or
@@ -146,6 +170,7 @@ struct pgtt_txn		*record_decode_txn(const void *, size_t, struct pgtt_err *);
 struct pgtt_relation	*record_decode_relation(const void *, size_t, struct pgtt_err *);
 struct pgtt_checkpoint	*record_decode_checkpoint(const void *, size_t, struct pgtt_err *);
 struct pgtt_session	*record_decode_session(const void *, size_t, struct pgtt_err *);
+struct pgtt_seqsample	*record_decode_seqsample(const void *, size_t, struct pgtt_err *);
 
 const char	*change_kind_name(enum change_kind);	/* "insert", ... */
 

@@ -28,6 +28,7 @@
 #include "pgtime.h"
 #include "replay.h"
 #include "replica.h"
+#include "seqsample.h"
 #include "xmalloc.h"
 
 #define CHUNK_CHANGES	4096	/* read per journal read transaction */
@@ -759,6 +760,32 @@ replica_session_settings(PGconn *conn, struct replay_result *r)
 		    "are checked as the rows arrive");
 }
 
+/*
+ * The newest sample at or before the replica's position.  None (a journal
+ * from before samples, a point before the first) is no failure: the floor
+ * still keeps serial and identity sequences safe.
+ */
+static int
+set_sequences(struct journal *j, PGconn *conn, pgtt_lsn at,
+    struct replay_result *r, struct pgtt_err *err)
+{
+	struct pgtt_seqsample	*smp;
+	int			 ret;
+
+	if (at == LSN_INVALID)
+		return 0;
+	if (journal_seqsample_at(j, at, &smp, err) != 0) {
+		if (err->code != PGTT_ENOTFOUND)
+			return err->code;
+		err_clear(err);
+		return 0;
+	}
+	r->sequences_sampled_at = smp->lsn;
+	ret = seqsample_apply(conn, smp, &r->sequences_set, err);
+	free(smp);
+	return ret;
+}
+
 int
 replay_run(struct journal *j, const struct config *cfg,
     const struct replay_opts *o, struct replay_result *r,
@@ -869,18 +896,23 @@ replay_run(struct journal *j, const struct config *cfg,
 	else if (r->direction != REPLAY_NONE)
 		ret = run_window(&c, st.lsn, o->to, 0, MODE_GROUPED, err);
 	/*
-	 * Wherever the replica now stands, its serial and identity
-	 * sequences must not hand out a value a replayed row holds.
+	 * Wherever the replica now stands, its sequences take the source's
+	 * values sampled at or before there, and serial and identity ones
+	 * must not hand out a value a replayed row holds.
 	 */
 	if (r->direction != REPLAY_NONE && PQstatus(conn) == CONNECTION_OK) {
 		struct pgtt_err	 serr;
 
 		applier_free(c.ap);
 		c.ap = NULL;
-		if (replica_sequence_floor(conn, &r->sequences_raised,
-		    &serr) != 0 && ret == 0) {
-			*err = serr;
-			ret = serr.code;
+		err_clear(&serr);
+		if (set_sequences(j, conn, c.position, r, &serr) != 0 ||
+		    replica_sequence_floor(conn, &r->sequences_raised,
+		    &serr) != 0) {
+			if (ret == 0) {
+				*err = serr;
+				ret = serr.code;
+			}
 		}
 	}
 	if (sess != NULL && c.position != LSN_INVALID) {

@@ -74,6 +74,8 @@ struct replay_result {
 	char		**partial;	/* tables captured in part that the
 					   replay touched, "public.t: why" */
 	size_t		 npartial;
+	size_t		 sequences_set;		/* to the source's sample */
+	pgtt_lsn	 sequences_sampled_at;	/* that sample; 0 = none */
 	size_t		 sequences_raised;	/* to their columns' largest */
 	int		 cancelled;
 	int		 replica_role;	/* session_replication_role = replica */

@@ -161,6 +161,7 @@ is() {
 	else
 		ok 1 "$3"
 		diag "got:  '$1'" "want: '$2'"
+		return 1
 	fi
 }
 
@@ -171,6 +172,7 @@ like() {
 	else
 		ok 1 "$3"
 		diag "text: '$1'" "does not match: '$2'"
+		return 1
 	fi
 }
 

@@ -50,6 +50,12 @@ dec_session(const void *p, size_t n, struct pgtt_err *e)
 	return record_decode_session(p, n, e);
 }
 
+static void *
+dec_seqsample(const void *p, size_t n, struct pgtt_err *e)
+{
+	return record_decode_seqsample(p, n, e);
+}
+
 /* Small deterministic generator so failures repeat. */
 static uint32_t
 rnd(uint32_t *s)
@@ -641,6 +647,52 @@ test_names_and_buf(void **state)
 	assert_null(b.data);
 }
 
+/* Values at both ends of bigint, a sequence not called yet, and none. */
+static void
+test_seqsample(void **state)
+{
+	struct pgtt_seqval	 vals[3] = {
+		{ "public", "orders_id_seq", INT64_MAX, 1 },
+		{ "Odd \"schema\"", "s", INT64_MIN, 1 },
+		{ "public", "fresh", 1, 0 },
+	};
+	struct pgtt_seqsample	 in, *out;
+	struct pgtt_err		 e;
+	struct buf		 b;
+	uint32_t		 i;
+
+	(void)state;
+	memset(&in, 0, sizeof in);
+	in.lsn = 0x16B374D848ULL;	/* the key: not encoded */
+	in.taken_at = 123456789;
+	in.n = 3;
+	in.seqs = vals;
+	buf_init(&b);
+	record_encode_seqsample(&b, &in);
+	out = decode_exact(dec_seqsample, b.data, b.len, &e);
+	assert_non_null(out);
+	assert_true(out->lsn == 0);
+	assert_true(out->taken_at == in.taken_at);
+	assert_int_equal(out->n, 3);
+	for (i = 0; i < 3; i++) {
+		assert_string_equal(out->seqs[i].schema, vals[i].schema);
+		assert_string_equal(out->seqs[i].name, vals[i].name);
+		assert_true(out->seqs[i].last_value == vals[i].last_value);
+		assert_int_equal(out->seqs[i].is_called, vals[i].is_called);
+	}
+	free(out);
+	check_prefixes(dec_seqsample, &b, 1);
+
+	in.n = 0;
+	buf_reset(&b);
+	record_encode_seqsample(&b, &in);
+	out = decode_exact(dec_seqsample, b.data, b.len, &e);
+	assert_non_null(out);
+	assert_int_equal(out->n, 0);
+	free(out);
+	buf_done(&b);
+}
+
 int
 main(void)
 {
@@ -656,6 +708,7 @@ main(void)
 		cmocka_unit_test(test_relation),
 		cmocka_unit_test(test_checkpoint),
 		cmocka_unit_test(test_session),
+		cmocka_unit_test(test_seqsample),
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_names_and_buf),

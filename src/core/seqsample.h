@@ -1,0 +1,55 @@
+/*
+ * seqsample.h: the source's sequences as part of the state at a point.
+ *
+ * Logical decoding carries no sequence changes (POSTGRES-FACTS.md, D), so
+ * pgtt reads them: a sample is every sequence's last_value and is_called,
+ * keyed by the source's WAL insert position read in the same statement,
+ * just before them.  Checkpoints take one at their own LSN; the listener
+ * takes one every source.sequence_interval seconds when any value moved.
+ * A replay to P sets each sequence to the newest sample at or before P,
+ * then raises serial and identity sequences to their columns' largest
+ * value (replica_sequence_floor), since nextval between samples is only
+ * bounded, never known.
+ */
+#ifndef PGTT_SEQSAMPLE_H
+#define PGTT_SEQSAMPLE_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "record.h"
+
+/*
+ * Read the sample from conn (a plain connection to the source): the
+ * WAL insert position, then every permanent sequence outside the system
+ * schemas and pgtt's that the role may read.  One malloc'd block.
+ */
+int	seqsample_read(PGconn *, struct pgtt_seqsample **, struct pgtt_err *);
+
+/* 1 when both samples hold the same sequences with the same values. */
+int	seqsample_same_values(const struct pgtt_seqsample *,
+	    const struct pgtt_seqsample *);
+
+/*
+ * Set each sequence of the sample that exists on conn (the replica) to
+ * its sampled value; *set counts those that moved.
+ */
+int	seqsample_apply(PGconn *, const struct pgtt_seqsample *, size_t *set,
+	    struct pgtt_err *);
+
+/* A sequence whose sampled value differs between two samples. */
+struct seq_move {
+	const char		*schema, *name;	/* point into the samples */
+	const struct pgtt_seqval *from;		/* NULL: not in the first */
+	const struct pgtt_seqval *to;		/* NULL: not in the second */
+};
+
+/*
+ * The sequences that differ between samples a and b (either may be
+ * NULL, as for no sample), in schema, name order; free() the array.
+ */
+size_t	seqsample_moves(const struct pgtt_seqsample *a,
+	    const struct pgtt_seqsample *b, struct seq_move **);
+
+#endif
