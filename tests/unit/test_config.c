@@ -30,6 +30,7 @@ static const char full[] =
     "  tables: [public.users, '\"Sales\".\"Order Items\"']\n"
     "  capture_ddl: false\n"
     "  full_row_images: yes\n"
+    "  sequence_interval: 30s\n"
     "replica:\n"
     "  dsn: \"postgresql://app@localhost:5433/app_replica\"\n"
     "storage:\n"
@@ -134,6 +135,7 @@ test_full(void **state)
 	assert_string_equal(cfg.pitr.backup_dir, "/backups");
 	assert_string_equal(cfg.pitr.restore_data_dir, "/srv/pgtt/restore");
 	assert_int_equal(cfg.pitr.restore_port, 5500);
+	assert_int_equal(cfg.source.sequence_interval, 30);
 	assert_string_equal(cfg.pitr.os_user, "postgres");
 	assert_string_equal(cfg.log.file, "/srv/pgtt/pgtt-data/pgtt.log");
 	assert_int_equal(cfg.log.level, LOG_LEVEL_DEBUG);
@@ -157,6 +159,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.source.ntables, 0);
 	assert_int_equal(cfg.source.capture_ddl, 1);
 	assert_int_equal(cfg.source.full_row_images, 0);
+	assert_int_equal(cfg.source.sequence_interval, 10);
 	assert_null(cfg.replica.dsn);
 	assert_string_equal(cfg.storage.path, "/a/b/pgtt-data");
 	assert_true(cfg.storage.map_size == 1ULL << 30);
@@ -369,7 +372,7 @@ test_errors_keys(void **state)
 	e = load_fail("source:\n  dsn: x\n  foo: 1\n",
 	    "unknown key \"foo\" in section \"source\"", "test.yaml:3:3");
 	assert_string_equal(e.hint, "valid keys are: dsn, slot, publication, "
-	    "tables, capture_ddl, full_row_images");
+	    "tables, capture_ddl, full_row_images, sequence_interval");
 	e = load_fail("# pgtt\nsorce:\n  dsn: x\n",
 	    "unknown section \"sorce\"", "test.yaml:2:1");
 	assert_string_equal(e.hint,
@@ -459,6 +462,18 @@ test_errors_values(void **state)
 	load_fail("pitr:\n  restore_port: 0\n",
 	    "\"pitr.restore_port\" must be a port number between 1 and "
 	    "65535, not \"0\"", "test.yaml:2:17");
+	load_fail("source:\n  sequence_interval: 10m\n",
+	    "\"source.sequence_interval\" must be a number of seconds "
+	    "between 0 and 86400, like 10 or 10s, not \"10m\"",
+	    "test.yaml:2:22");
+	load_fail("source:\n  sequence_interval: 86401\n",
+	    "\"source.sequence_interval\" must be a number of seconds "
+	    "between 0 and 86400, like 10 or 10s, not \"86401\"",
+	    "test.yaml:2:22");
+	load_fail("source:\n  sequence_interval: s\n",
+	    "\"source.sequence_interval\" must be a number of seconds "
+	    "between 0 and 86400, like 10 or 10s, not \"s\"",
+	    "test.yaml:2:22");
 	load_fail("pitr:\n  restore_port: 65536\n",
 	    "\"pitr.restore_port\" must be a port number between 1 and "
 	    "65535, not \"65536\"", "test.yaml:2:17");
