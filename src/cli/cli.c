@@ -47,6 +47,9 @@ const struct cli_command cli_commands[] = {
 	  "--stop DIR",
 	  "restore a new cluster to a point and leave it running, or stop "
 	  "one", 1, cmd_restore },
+	{ "verify", "POINT [--table T] [--session S]",
+	  "replay the replica and restore a scratch cluster to a point, "
+	  "and compare them", 1, cmd_verify },
 	{ NULL, NULL, NULL, 0, NULL }
 };
 

@@ -66,6 +66,7 @@ int	 cmd_replay(struct cli_ctx *, int, char **);
 int	 cmd_restore(struct cli_ctx *, int, char **);
 int	 cmd_setup(struct cli_ctx *, int, char **);
 int	 cmd_status(struct cli_ctx *, int, char **);
+int	 cmd_verify(struct cli_ctx *, int, char **);
 
 struct backup_info;
 /* A backup as JSON, the shape `backup` and `backup list` print. */

@@ -22,6 +22,7 @@ enum {
 	PGTT_EVERSION = -40007,	/* incompatible journal or server */
 	PGTT_ECORRUPT = -40008,	/* bytes that do not decode */
 	PGTT_EMAPFULL = -40009,	/* journal map full and could not grow */
+	PGTT_EMISMATCH = -40010,/* a comparison found a difference */
 };
 
 struct pgtt_err {

@@ -661,6 +661,41 @@ pick_session(struct journal *j, const struct replay_opts *o,
 	return 0;
 }
 
+/* --target, else the session's replica, else replica.dsn. */
+static const char *
+choose_target(const char *target_dsn, const struct pgtt_session *sess,
+    const struct config *cfg, struct pgtt_err *err)
+{
+	const char	*dsn;
+
+	dsn = target_dsn != NULL ? target_dsn : sess != NULL &&
+	    sess->replica_dsn[0] != '\0' ? sess->replica_dsn :
+	    cfg->replica.dsn;
+	if (dsn == NULL || dsn[0] == '\0') {
+		err_set(err, PGTT_ECONFIG, "no replica to replay onto");
+		err_hint(err, "set replica.dsn in the config, give --target "
+		    "DSN, or create a session with --replica DSN");
+		return NULL;
+	}
+	return dsn;
+}
+
+char *
+replay_target_dsn(struct journal *j, const struct config *cfg,
+    const struct replay_opts *o, struct pgtt_err *err)
+{
+	struct pgtt_session	*sess;
+	const char		*dsn;
+	char			*copy = NULL;
+
+	if (pick_session(j, o, &sess, err) != 0)
+		return NULL;
+	if ((dsn = choose_target(o->target_dsn, sess, cfg, err)) != NULL)
+		copy = xstrdup(dsn);
+	free(sess);
+	return copy;
+}
+
 /* Decide the direction; fill r->from, r->direction, r->reason. */
 static int
 plan(struct replay_ctx *c, const struct source_facts *sf,
@@ -813,13 +848,8 @@ replay_run(struct journal *j, const struct config *cfg,
 		return ret;
 	if ((ret = pick_session(j, o, &sess, err)) != 0)
 		goto out;
-	dsn = o->target_dsn != NULL ? o->target_dsn :
-	    sess != NULL && sess->replica_dsn[0] != '\0' ? sess->replica_dsn :
-	    cfg->replica.dsn;
-	if (dsn == NULL || dsn[0] == '\0') {
-		ret = err_set(err, PGTT_ECONFIG, "no replica to replay onto");
-		err_hint(err, "set replica.dsn in the config, give --target "
-		    "DSN, or create a session with --replica DSN");
+	if ((dsn = choose_target(o->target_dsn, sess, cfg, err)) == NULL) {
+		ret = err->code;
 		goto out;
 	}
 	r->target = dsn_mask(dsn);

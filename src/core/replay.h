@@ -88,6 +88,9 @@ int	replay_run(struct journal *, const struct config *,
 	    const struct replay_opts *, struct replay_result *,
 	    struct pgtt_err *);
 void	replay_result_done(struct replay_result *);
+/* The DSN replay_run would write to with these options; malloc'd. */
+char	*replay_target_dsn(struct journal *, const struct config *,
+	    const struct replay_opts *, struct pgtt_err *);
 const char *replay_direction_name(enum replay_direction);
 
 #endif

@@ -1,0 +1,79 @@
+/*
+ * verify.h: prove that logical replay and physical restore agree.
+ *
+ * verify brings the replica to a point by replay and a scratch cluster
+ * to the same LSN by PITR, then compares, on each server, every
+ * permanent table (row count, and md5 over the sorted md5s of its rows'
+ * text forms, columns in the restored table's order) and every
+ * sequence.  The scratch cluster is stopped and removed afterwards.
+ *
+ * A sequence's value at an LSN is only bounded (POSTGRES-FACTS.md, D): a
+ * restored sequence may stand up to SEQ_LOG_VALS (32) increments ahead
+ * of the values handed out, as after any crash.  So two sequences agree
+ * when their next values are at most 32 increments apart.
+ */
+#ifndef PGTT_VERIFY_H
+#define PGTT_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+#include "journal.h"
+#include "lsn.h"
+#include "replay.h"
+
+#define VERIFY_SEQ_SLACK	32	/* PostgreSQL's SEQ_LOG_VALS */
+
+struct verify_opts {
+	const char	*point;		/* a POINT (CLI.md) */
+	const char	*schema;	/* with table: compare only that one */
+	const char	*table;
+	const char	*session;	/* NULL: the active one */
+	/* What it is doing, from the calling thread; may be NULL. */
+	void		(*progress)(void *, const char *step);
+	void		*arg;
+};
+
+struct verify_table {
+	char		*schema, *name;
+	int64_t		 rows_replica;	/* -1: not there */
+	int64_t		 rows_restored;	/* -1: not there */
+	int		 equal;
+	char		*why;		/* when not equal, for people */
+};
+
+struct verify_seq {
+	char		*schema, *name;
+	int		 on_replica, on_restored;
+	int64_t		 replica_next;	/* what nextval would return */
+	int64_t		 restored_next;
+	int		 equal;		/* within the slack */
+};
+
+struct verify_result {
+	pgtt_lsn		 lsn;
+	int			 equal;
+	size_t			 ntables;
+	struct verify_table	*tables;	/* schema, name order */
+	size_t			 nseqs;
+	struct verify_seq	*seqs;
+	const struct verify_table *first_diff;	/* NULL when equal */
+	struct replay_result	 replay;
+	char			 base_backup[64];
+	int64_t			 elapsed_ms;
+};
+
+/*
+ * Resolve the point, replay the replica to it, restore a scratch cluster
+ * under storage.path to it, compare, then stop and remove the scratch
+ * cluster whatever happened.  0 when the comparison ran (equal or not:
+ * see r->equal); otherwise the failure of a step.
+ */
+int	verify_run(struct journal *, const struct config *,
+	    const struct verify_opts *, struct verify_result *,
+	    struct pgtt_err *);
+void	verify_result_done(struct verify_result *);
+
+#endif
