@@ -37,6 +37,7 @@
 #include "record.h"
 #include "replay.h"
 #include "restore.h"
+#include "verify.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -83,6 +84,9 @@ struct app {
 	int			 backup_ret;
 	struct pgtt_err		 backup_err;
 
+	pthread_t		 verify_thread;
+	int			 verify_running;
+	char			 verify_to[LSN_BUFSIZE];
 	pthread_t		 restore_thread;
 	int			 restore_running;
 	char			 restore_to[LSN_BUFSIZE];
@@ -578,7 +582,9 @@ replay_main(void *arg)
 int
 app_replay(struct app *app, pgtt_lsn to, int dry_run)
 {
-	if (app->j == NULL || app->view.replay_active)
+	/* A verify replays the same replica. */
+	if (app->j == NULL || app->view.replay_active ||
+	    app->view.verify_active)
 		return -1;
 	memset(&app->replay_opts, 0, sizeof app->replay_opts);
 	app->replay_opts.to = to;
@@ -833,6 +839,74 @@ app_restore_result(struct app *app, struct restore_result *out,
 	return ret;
 }
 
+/* From the verifying thread: its step into the view. */
+static void
+on_verify_step(void *arg, const char *step)
+{
+	struct app	*app = arg;
+
+	pthread_mutex_lock(&app->lock);
+	set_text(app->view.verify_step, sizeof app->view.verify_step, "%s",
+	    step);
+	post(app, APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
+}
+
+static void *
+verify_main(void *arg)
+{
+	struct app		*app = arg;
+	struct verify_opts	 o;
+	struct verify_result	 r;
+	struct pgtt_err		 err;
+	int			 ret;
+
+	memset(&o, 0, sizeof o);
+	o.point = app->verify_to;
+	o.progress = on_verify_step;
+	o.arg = app;
+	err_clear(&err);
+	ret = verify_run(app->j, app->cfg, &o, &r, &err);
+	pthread_mutex_lock(&app->lock);
+	app->view.verify_active = 0;
+	pthread_mutex_unlock(&app->lock);
+	if (ret != 0)
+		post_message(app, "verify failed at %s: %s%s%s", o.point,
+		    err.msg, err.detail[0] != '\0' ? ": " : "", err.detail);
+	else if (r.first_diff != NULL)
+		post_message(app, "verify failed at %s: %s.%s differs: %s",
+		    o.point, r.first_diff->schema, r.first_diff->name,
+		    r.first_diff->why);
+	else if (!r.equal)
+		post_message(app, "verify failed at %s: sequences differ by "
+		    "more than %d increments", o.point, VERIFY_SEQ_SLACK);
+	else
+		post_message(app, "verify at %s: equal, %zu tables and %zu "
+		    "sequences, the replica by replay and a restore by PITR",
+		    o.point, r.ntables, r.nseqs);
+	verify_result_done(&r);
+	return NULL;
+}
+
+int
+app_verify(struct app *app, pgtt_lsn to)
+{
+	int	busy;
+
+	pthread_mutex_lock(&app->lock);
+	busy = app->view.replay_active || app->view.restore_active;
+	pthread_mutex_unlock(&app->lock);
+	if (app->j == NULL || busy ||
+	    job_claim(app, &app->view.verify_active) != 0)
+		return -1;
+	/* No verify thread runs now: its point is ours to set. */
+	set_text(app->view.verify_step, sizeof app->view.verify_step,
+	    "starting");
+	lsn_format(to, app->verify_to);
+	return job_start(app, &app->view.verify_active, &app->verify_thread,
+	    &app->verify_running, verify_main, "the verify");
+}
+
 static int
 make_pipe(int fds[2])
 {
@@ -900,6 +974,8 @@ app_close(struct app *app)
 		pthread_join(app->backup_thread, NULL);
 	if (app->restore_running)
 		pthread_join(app->restore_thread, NULL);
+	if (app->verify_running)
+		pthread_join(app->verify_thread, NULL);
 	if (app->status_running)
 		pthread_join(app->status_thread, NULL);
 	/* Only the status thread starts the listener: no race here. */

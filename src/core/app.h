@@ -71,6 +71,8 @@ struct app_view {
 	int		 restore_percent;
 	char		 restored[96];	/* the last restore: "0/1A2B on :5499" */
 	char		 restored_conninfo[256];	/* how to reach it */
+	int		 verify_active;	/* a verify is running */
+	char		 verify_step[48];
 };
 
 struct app;
@@ -153,6 +155,13 @@ struct restore_result;
 int	 app_restore(struct app *, pgtt_lsn to, int force);
 int	 app_restore_result(struct app *, struct restore_result *,
 	    struct pgtt_err *);
+/*
+ * Verify at `to` in the worker (verify.h): replay the session's replica
+ * and restore a scratch cluster there, and compare them.  Its step shows
+ * in the view; the outcome comes as a message.  -1 when one is running,
+ * a replay or restore is, or there is no journal.
+ */
+int	 app_verify(struct app *, pgtt_lsn to);
 /* Open a journal created since app_open (after a real setup). */
 int	 app_has_journal(const struct app *);
 

@@ -63,6 +63,10 @@ const struct key_binding key_table[] = {
 	  "restore a new cluster to the selected checkpoint, or to after the "
 	  "selected change: checks the recoverable window, asks, then runs "
 	  "it and shows how to connect" },
+	{ 'V', "V", "global", ACT_VERIFY,
+	  "verify the selected checkpoint: replay the replica and restore a "
+	  "scratch cluster to it in the background, then compare them table "
+	  "by table" },
 	{ 'B', "B", "global", ACT_BACKUP,
 	  "take a base backup of the source for PITR, in the background" },
 	{ ':', ":", "global", ACT_GOTO,

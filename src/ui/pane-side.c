@@ -332,6 +332,9 @@ status_pitr_work(struct ui *ui, int row, int end, int x, int w)
 		    (unsigned long long)(v->backup_kb / 1024));
 		row = status_line(ui, row, x, w, " backup ", buf, C_UPDATE);
 	}
+	if (row < end && v->verify_active)
+		row = status_line(ui, row, x, w, " verifying ", v->verify_step,
+		    C_UPDATE);
 	if (row < end && v->restore_active) {
 		snprintf(buf, sizeof buf, "%d%% %s", v->restore_percent,
 		    v->restore_step);

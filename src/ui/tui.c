@@ -616,6 +616,27 @@ start_backup(struct ui *ui)
 		ui_message(ui, 0, "taking a base backup...");
 }
 
+/* V: verify at the selected point in the worker; a message says how. */
+static void
+start_verify(struct ui *ui)
+{
+	pgtt_lsn	lsn;
+	char		label[96];
+
+	if (!ui->cfg->pitr.enabled) {
+		ui_message(ui, 1, "verify compares with a restore, and PITR is "
+		    "turned off (pitr.enabled: false)");
+		return;
+	}
+	if (selected_point(ui, 'V', &lsn, label, sizeof label) != 0)
+		return;
+	if (app_verify(ui->app, lsn) != 0)
+		ui_message(ui, 1, "a verify, a replay or a restore is under way");
+	else
+		ui_message(ui, 0, "verifying %s: replay, restore, compare...",
+		    label);
+}
+
 static void
 take_backup(struct ui *ui)
 {
@@ -781,6 +802,9 @@ handle_key(struct ui *ui, int ch, int *help)
 		return R_REDRAW;
 	case ACT_BACKUP:
 		start_backup(ui);
+		return R_REDRAW;
+	case ACT_VERIFY:
+		start_verify(ui);
 		return R_REDRAW;
 	case ACT_GOTO:
 		r = go_to_point(ui);

@@ -38,6 +38,7 @@ enum action {
 	ACT_DIFF,
 	ACT_REPLAY,
 	ACT_BACKUP,
+	ACT_VERIFY,
 	ACT_RESTORE,
 };
 

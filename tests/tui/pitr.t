@@ -3,16 +3,21 @@
 # says so; R on a checkpoint inside it asks (point, base backup, data
 # directory, port), y restores a new cluster with the checkpoint's rows
 # and shows how to connect; R after a change in the stream replaces that
-# restore; B takes a base backup with its progress.
+# restore; B takes a base backup with its progress; V verifies a
+# checkpoint (replay and restore agree) and names a table a damaged
+# replica differs in.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
 
 pg_start src 5636 "autovacuum = off"
+pg_start rep 5638
 sql src postgres "CREATE DATABASE app"
+sql rep postgres "CREATE DATABASE app_replica"
 sql src app "CREATE TABLE items (id int PRIMARY KEY, name text)"
 W=$TEST_ROOT/w
 mkdir -p "$W"
 write_config "$W/config.yaml" "$(pg_dsn src app)" \
+	"replica:" "  dsn: \"$(pg_dsn rep app_replica)\"" \
 	"pitr:" "  restore_data_dir: $TEST_ROOT/restored" "  restore_port: 5637"
 C="-c $W/config.yaml"
 check_ok "setup: the first base backup and the WAL slot" $C --headless setup
@@ -82,6 +87,16 @@ is "$(echo "$OUT" | grep -c '"name"')" 2 "backup list shows it beside setup's"
 
 run_pgtt $C --headless restore --stop "$TEST_ROOT/restored"
 is "$RC" 0 "the restored server stops"
+
+keys Tab Tab Tab
+keys G V
+see 'verify at [0-9A-F]+/[0-9A-F]+: equal, 1 tables and 0 sequences' \
+	"V on a checkpoint verifies it: the replica by replay equals a restore by PITR"
+ok "$([ ! -e "$W/data/verify" ]; echo $?)" "and removes its scratch cluster"
+sql rep app_replica "UPDATE items SET name = 'damaged' WHERE id = 4"
+keys V
+see 'verify failed at [0-9A-F]+/[0-9A-F]+: public.items differs: the same number of rows, 10, but their values differ' \
+	"on a replica damaged by hand it names the table that differs"
 keys q
 see 'EXIT=0' "q exits with status 0"
 done_testing
