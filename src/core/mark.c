@@ -74,7 +74,7 @@ check_name(const char *what, const char *name, struct pgtt_err *err)
  * and a restore point there if we may.
  */
 static int
-mark_source(const struct config *cfg, const char *name,
+mark_source(const struct config *cfg, const char *name, pgtt_lsn *lsn,
     struct pgtt_seqsample **smp, struct mark_report *rep,
     struct pgtt_err *err)
 {
@@ -84,10 +84,21 @@ mark_source(const struct config *cfg, const char *name,
 
 	if ((conn = pg_connect(cfg->source.dsn, "source", 0, err)) == NULL)
 		return err->code;
-	if (seqsample_read(conn, smp, err) != 0) {
-		PQfinish(conn);
-		return err->code;
-	}
+	/*
+	 * Without a sample (a sequence locked by an open migration) the
+	 * checkpoint is still made, at the position alone, and says so.
+	 */
+	err_clear(&rp_err);
+	if (seqsample_read(conn, smp, &rp_err) != 0) {
+		snprintf(rep->note, sizeof rep->note, "no sequence sample: "
+		    "%.200s", rp_err.detail[0] != '\0' ? rp_err.detail :
+		    rp_err.msg);
+		if (pg_now_lsn(conn, lsn, err) != 0) {
+			PQfinish(conn);
+			return err->code;
+		}
+	} else
+		*lsn = (*smp)->lsn;
 	/*
 	 * The restore point is a target for physical restore: only ever
 	 * useful at "now", and a convenience, so a refusal is reported, not
@@ -99,9 +110,13 @@ mark_source(const struct config *cfg, const char *name,
 	if (res != NULL) {
 		rep->restore_point = 1;
 		PQclear(res);
-	} else
-		snprintf(rep->note, sizeof rep->note, "no restore point: %.200s",
+	} else {
+		size_t	len = strlen(rep->note);
+
+		snprintf(rep->note + len, sizeof rep->note - len, "%sno "
+		    "restore point: %.100s", len > 0 ? "; " : "",
 		    rp_err.detail);
+	}
 	PQfinish(conn);
 	return 0;
 }
@@ -190,10 +205,9 @@ checkpoint_create(struct journal *j, const struct config *cfg,
 	if (err->code != 0)
 		return err->code;
 	memset(&cp, 0, sizeof cp);
-	if (at == NULL || strcmp(at, "now") == 0) {
-		if ((ret = mark_source(cfg, name, &smp, rep, err)) == 0)
-			cp.lsn = smp->lsn;
-	} else
+	if (at == NULL || strcmp(at, "now") == 0)
+		ret = mark_source(cfg, name, &cp.lsn, &smp, rep, err);
+	else
 		ret = point_resolve(j, cfg->source.dsn, at, &cp.lsn, err);
 	if (ret != 0)
 		return ret;

@@ -35,6 +35,22 @@ static const char sample_sql[] =
     "   pg_catalog.has_sequence_privilege(c.oid, 'SELECT, USAGE') END"
     " ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\"";
 
+/*
+ * pg_sequence_last_value locks each sequence as nextval does; a migration
+ * holding one in an open transaction must not hold the sampler (and the
+ * listener thread it runs on) for longer than this.
+ */
+#define SAMPLE_LOCK_TIMEOUT	"2s"
+
+static void
+end_transaction(PGconn *conn, int ok)
+{
+	PGresult	*res;
+
+	res = PQexec(conn, ok ? "COMMIT" : "ROLLBACK");
+	PQclear(res);
+}
+
 int
 seqsample_read(PGconn *conn, struct pgtt_seqsample **out,
     struct pgtt_err *err)
@@ -46,7 +62,13 @@ seqsample_read(PGconn *conn, struct pgtt_seqsample **out,
 	int			 i, nrows;
 
 	*out = NULL;
-	if ((res = pg_exec(conn, err, sample_sql, 0, NULL)) == NULL) {
+	if ((res = pg_exec(conn, err, "BEGIN; SET LOCAL lock_timeout TO "
+	    "'" SAMPLE_LOCK_TIMEOUT "'", 0, NULL)) != NULL) {
+		PQclear(res);
+		res = pg_exec(conn, err, sample_sql, 0, NULL);
+	}
+	end_transaction(conn, res != NULL);
+	if (res == NULL) {
 		err_hint(err, "pgtt reads the source's sequences with "
 		    "pg_sequence_last_value()");
 		return err->code;

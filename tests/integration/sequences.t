@@ -174,6 +174,16 @@ like "$OUT" "SELECT pg_catalog.setval\('\"public\".\"loose_seq\"', $(sed -n 's#^
 P --json --headless diff A B --table orders
 is "$(echo "$OUT" | json_get sequences)" null "with --table, no sequences"
 
+# A migration holding a sequence's lock in an open transaction: the
+# checkpoint waits at most a moment, and is made without a sample.
+psql -X -q "$(pg_dsn src app)" -c "BEGIN; ALTER SEQUENCE loose_seq CACHE 1; SELECT pg_sleep(20); COMMIT" >/dev/null 2>&1 &
+LOCKER=$!
+wait_until 10 sh -c "[ \"\$(psql -X -A -t \"$(pg_dsn src app)\" -c \"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'loose_seq' AND l.granted AND l.mode = 'ShareRowExclusiveLock'\")\" = 1 ]"
+check_ok "a checkpoint while a migration holds a sequence's lock" -c "$W/config.yaml" --headless checkpoint create locked
+like "$OUT" 'no sequence sample: .*lock timeout' "is made without a sample, and says why"
+ok "$(kill -0 "$LOCKER"; echo $?)" "without waiting for the migration to end"
+wait "$LOCKER"
+
 is "$(sql src app "SELECT count(*) FROM pg_class WHERE relname = 'replay_state'")" 0 "the source holds nothing of replay"
 
 done_testing
