@@ -367,23 +367,42 @@ set_size(struct loader *l, const struct key *k, yaml_node_t *n)
 	return at(l, n);
 }
 
+/*
+ * v is plain decimal, then the suffix if one is given (optional), and
+ * lies in lo..hi: 0 and the number in *out, else -1.
+ */
+static int
+decimal_in_range(const char *v, const char *suffix, long lo, long hi,
+    int *out)
+{
+	const char	*p;
+	long		 num = 0;
+
+	for (p = v; *p >= '0' && *p <= '9' && num <= hi; p++)
+		num = num * 10 + (*p - '0');
+	if (p == v)
+		return -1;
+	if (suffix != NULL && strcmp(p, suffix) == 0)
+		p += strlen(suffix);
+	if (*p != '\0' || num < lo || num > hi)
+		return -1;
+	*out = (int)num;
+	return 0;
+}
+
 /* A TCP port, 1-65535, in plain decimal. */
 static int
 set_port(struct loader *l, const struct key *k, yaml_node_t *n)
 {
 	static const char	*what = "a port number between 1 and 65535";
 	int			*field = (int *)((char *)l->cfg + k->off);
-	const char		*v, *p;
-	long			 port = 0;
+	const char		*v;
 	int			 rc;
 
 	if ((rc = get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
 		return rc;
-	for (p = v; *p >= '0' && *p <= '9' && port <= 65535; p++)
-		port = port * 10 + (*p - '0');
-	if (p == v || *p != '\0' || port < 1 || port > 65535)
+	if (decimal_in_range(v, NULL, 1, 65535, field) != 0)
 		return bad_value(l, k, n, what, v);
-	*field = (int)port;
 	return 0;
 }
 
@@ -394,20 +413,13 @@ set_seconds(struct loader *l, const struct key *k, yaml_node_t *n)
 	static const char	*what = "a number of seconds between 0 and "
 	    "86400, like 10 or 10s";
 	int			*field = (int *)((char *)l->cfg + k->off);
-	const char		*v, *p;
-	long			 secs = 0;
+	const char		*v;
 	int			 rc;
 
 	if ((rc = get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
 		return rc;
-	for (p = v; *p >= '0' && *p <= '9' && secs <= 86400; p++)
-		secs = secs * 10 + (*p - '0');
-	if (*p == 's')
-		p++;
-	if (p == v || *p != '\0' || secs > 86400 || !(v[0] >= '0' &&
-	    v[0] <= '9'))
+	if (decimal_in_range(v, "s", 0, 86400, field) != 0)
 		return bad_value(l, k, n, what, v);
-	*field = (int)secs;
 	return 0;
 }
 
