@@ -84,6 +84,18 @@ struct applier {
 	uint64_t	  skipped;
 	struct apply_failure first_skipped;
 
+	/*
+	 * Rows of tables not owned by a role as trusted as the replay role
+	 * go through functions of their owner (routed, see queue_row), named
+	 * pgtt.row_<nonce>_<statement>.  While one is built, template is set:
+	 * identifiers' % are doubled and user-typed values are cast to
+	 * %N$s, the type of typecols[N - 1], which the server fills in.
+	 */
+	char		  nonce[24];
+	int		  template;
+	const char	**typecols;
+	size_t		  ntypecols;
+
 	/* Scratch for one statement's parameters. */
 	char		**values;
 	Oid		 *types;
@@ -95,17 +107,28 @@ static const size_t FIFO_SIZE = INFLIGHT_MAX + 2;
 
 static const uint8_t *always_identity(struct applier *,
     const struct pgtt_relation *);
+static const char *owner_of(struct applier *, const struct pgtt_relation *);
 
 int
 applier_new(struct applier **out, PGconn *conn, struct pgtt_err *err)
 {
 	struct applier	*a;
+	PGresult	*res;
 
-	if (PQenterPipelineMode(conn) != 1)
-		return err_set(err, PGTT_EDB, "could not enter pipeline mode "
-		    "on the replica: %s", PQerrorMessage(conn));
 	a = xcalloc(1, sizeof *a);
 	a->conn = conn;
+	if ((res = pg_exec(conn, err, "SELECT pg_catalog.replace(pg_catalog."
+	    "gen_random_uuid()::pg_catalog.text, '-', '')", 0, NULL)) == NULL) {
+		free(a);
+		return err->code;
+	}
+	snprintf(a->nonce, sizeof a->nonce, "%.16s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (PQenterPipelineMode(conn) != 1) {
+		free(a);
+		return err_set(err, PGTT_EDB, "could not enter pipeline mode "
+		    "on the replica: %s", PQerrorMessage(conn));
+	}
 	a->fifo = xcalloc(FIFO_SIZE, sizeof *a->fifo);
 	buf_init(&a->key);
 	buf_init(&a->text);
@@ -113,8 +136,12 @@ applier_new(struct applier **out, PGconn *conn, struct pgtt_err *err)
 	return 0;
 }
 
+/*
+ * Forget the row statements: the server keeps them (and their functions)
+ * under names that are not used again.
+ */
 static void
-forget_statements(struct applier *a)
+forget_row_statements(struct applier *a)
 {
 	struct stmt	*s, *next;
 	size_t		 i;
@@ -128,6 +155,13 @@ forget_statements(struct applier *a)
 		}
 		a->buckets[i] = NULL;
 	}
+}
+
+/* Forget every statement, after the server was told DEALLOCATE ALL. */
+static void
+forget_statements(struct applier *a)
+{
+	forget_row_statements(a);
 	a->position_prepared = 0;
 }
 
@@ -173,6 +207,7 @@ applier_free(struct applier *a)
 	for (i = 0; i < a->cap; i++)
 		free(a->values[i]);
 	free(a->values);
+	free(a->typecols);
 	free(a->types);
 	free(a->fifo);
 	buf_done(&a->key);
@@ -380,10 +415,37 @@ text_add(struct buf *b, const char *s)
 static void
 text_add_ident(struct applier *a, struct buf *b, const char *name)
 {
-	char	*q = pg_quote_ident(a->conn, name);
+	char		*q = pg_quote_ident(a->conn, name);
+	const char	*p;
 
-	text_add(b, q);
+	if (!a->template)
+		text_add(b, q);
+	else
+		for (p = q; *p != '\0'; p++)
+			buf_append(b, *p == '%' ? "%%" : p, *p == '%' ? 2 : 1);
 	free(q);
+}
+
+/*
+ * A value parameter $n of column col.  In a template a user type's value
+ * arrives as text and is cast to the column's type, which the server
+ * names (%N$s); otherwise the server infers its type from the column.
+ */
+static void
+text_add_value(struct applier *a, struct buf *b,
+    const struct pgtt_column_def *col, int n)
+{
+	char	num[64];
+
+	if (a->template && col->type_oid >= FIRST_USER_OID) {
+		a->typecols = xreallocarray(a->typecols, a->ntypecols + 1,
+		    sizeof *a->typecols);
+		a->typecols[a->ntypecols++] = col->name;
+		snprintf(num, sizeof num, "CAST($%d AS %%%zu$s)", n,
+		    a->ntypecols);
+	} else
+		snprintf(num, sizeof num, "$%d", n);
+	text_add(b, num);
 }
 
 static void
@@ -477,7 +539,8 @@ build_where(struct applier *a, struct buf *b,
 		as_text = lacks_equality(rel->cols[i].type_oid) ||
 		    rel->cols[i].type_oid >= FIRST_USER_OID;
 		if (as_text)
-			text_add(b, "pg_catalog.format('%s', ");
+			text_add(b, a->template ? "pg_catalog.format('%%s', " :
+			    "pg_catalog.format('%s', ");
 		text_add_ident(a, b, rel->cols[i].name);
 		if (as_text)
 			snprintf(num, sizeof num, ") OPERATOR(pg_catalog.=) "
@@ -496,7 +559,6 @@ static int
 add_set_columns(struct applier *a, struct buf *b,
     const struct pgtt_relation *rel, const char *roles, int with_params)
 {
-	char		num[16];
 	uint16_t	i;
 	int		n = 1;
 
@@ -506,8 +568,8 @@ add_set_columns(struct applier *a, struct buf *b,
 		text_add(b, n > 1 ? ", " : "");
 		text_add_ident(a, b, rel->cols[i].name);
 		if (with_params) {
-			snprintf(num, sizeof num, " = $%d", n);
-			text_add(b, num);
+			text_add(b, " = ");
+			text_add_value(a, b, &rel->cols[i], n);
 		}
 		n++;
 	}
@@ -522,7 +584,6 @@ static void
 build_sql(struct applier *a, struct buf *b, enum change_kind op,
     const struct pgtt_relation *rel, const char *roles)
 {
-	char		 num[16];
 	uint16_t	 i;
 	int		 n = 1, first = 1;
 
@@ -540,10 +601,9 @@ build_sql(struct applier *a, struct buf *b, enum change_kind op,
 		for (i = 0, first = 1; i < rel->ncols; i++) {
 			if (!role_sets(roles[i]))
 				continue;
-			snprintf(num, sizeof num, "%s$%d", first ? "" : ", ",
-			    n++);
+			text_add(b, first ? "" : ", ");
+			text_add_value(a, b, &rel->cols[i], n++);
 			first = 0;
-			text_add(b, num);
 		}
 		text_add(b, ")");
 	} else {
@@ -612,6 +672,84 @@ param_types(struct applier *a, const struct pgtt_relation *rel,
 	return n;
 }
 
+/* A text[] or oid[] literal: each element double-quoted and escaped. */
+static void
+array_add(struct buf *b, const char *elem, int first)
+{
+	const char	*p;
+
+	text_add(b, first ? "{\"" : ",\"");
+	for (p = elem; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_append(b, "\\", 1);
+		buf_append(b, p, 1);
+	}
+	text_add(b, "\"");
+}
+
+/*
+ * The owner of rel may not be trusted as the replay role is: its rows
+ * are written inside a SECURITY DEFINER function of the owner, made on
+ * the server from the template in a->text (replica.c, replay_row_fn),
+ * and a->text becomes the call of that function.  The owner is looked
+ * up there, so a table whose owner DDL just changed gets the right one.
+ */
+static int
+make_row_function(struct applier *a, const struct pgtt_change *ch,
+    const struct pgtt_relation *rel, const struct stmt *ns, int nparams,
+    struct pgtt_err *err)
+{
+	struct buf	 table, types, cols;
+	const char	*params[5];
+	char		 fname[64], num[24];
+	size_t		 i;
+	int		 ret;
+
+	snprintf(fname, sizeof fname, "row_%s_%s", a->nonce, ns->name);
+	buf_init(&table);
+	buf_init(&types);
+	buf_init(&cols);
+	text_add_table(a, &table, rel);
+	buf_append(&table, "", 1);
+	text_add(&types, "{");
+	for (i = 0; i < (size_t)nparams; i++) {
+		snprintf(num, sizeof num, "%s%u", i > 0 ? "," : "",
+		    (unsigned)a->types[i]);
+		text_add(&types, num);
+	}
+	text_add(&types, "}");
+	buf_append(&types, "", 1);
+	for (i = 0; i < a->ntypecols; i++)
+		array_add(&cols, a->typecols[i], i == 0);
+	text_add(&cols, a->ntypecols == 0 ? "{}" : "}");
+	buf_append(&cols, "", 1);
+	params[0] = fname;
+	params[1] = (const char *)table.data;
+	params[2] = (const char *)a->text.data;
+	params[3] = (const char *)types.data;
+	params[4] = (const char *)cols.data;
+	ret = send_sql(a, "SELECT pgtt.replay_row_fn($1, $2::pg_catalog."
+	    "regclass, $3, $4::pg_catalog.oid[], $5::pg_catalog.name[])", 5,
+	    params, ch->commit_lsn, ch->seq, ns->what, err);
+	buf_done(&table);
+	buf_done(&types);
+	buf_done(&cols);
+	if (ret != 0)
+		return ret;
+
+	buf_reset(&a->text);
+	text_add(&a->text, "SELECT pgtt.");
+	text_add(&a->text, fname);
+	text_add(&a->text, "(");
+	for (i = 0; i < (size_t)nparams; i++) {
+		snprintf(num, sizeof num, "%s$%zu", i > 0 ? ", " : "", i + 1);
+		text_add(&a->text, num);
+	}
+	text_add(&a->text, ")");
+	buf_append(&a->text, "", 1);
+	return 0;
+}
+
 /*
  * One row statement: op on rel, setting the columns of set (NULL: none)
  * and finding the row by the identity columns of where (NULL: insert).
@@ -630,7 +768,7 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 	const struct stmt	*s;
 	uint16_t		 i;
 	size_t			 n = 0;
-	int			 any_where = 0, any_set = 0;
+	int			 any_where = 0, any_set = 0, routed;
 
 	always = op == CHANGE_UPDATE ? always_identity(a, rel) : NULL;
 	roles = xmalloc(rel->ncols + 1);
@@ -680,23 +818,33 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 		    "columns to find its rows by", rel->schema, rel->name);
 	}
 
-	snprintf(head, sizeof head, "%u/%llx/%u/%d/", rel->relid,
-	    (unsigned long long)rel->lsn, rel->seq, (int)op);
+	routed = a->owners_stale || owner_of(a, rel) != NULL;
+	snprintf(head, sizeof head, "%u/%llx/%u/%d/%c", rel->relid,
+	    (unsigned long long)rel->lsn, rel->seq, (int)op, routed ? 'f' : 'd');
 	buf_reset(&a->key);
 	text_add(&a->key, head);
 	text_add(&a->key, roles);
 	if ((s = stmt_find(a)) == NULL) {
 		struct stmt	*ns;
 		char		 what[160];
-		int		 ok;
+		int		 ok, nparams;
 
 		snprintf(what, sizeof what, "%s of %s.%s",
 		    op_names[op - CHANGE_INSERT], rel->schema, rel->name);
 		ns = stmt_add(a, what);
-		build_sql(a, &a->text, op, rel, roles);
 		ensure_params(a, (size_t)rel->ncols * 2);
+		a->template = routed;
+		a->ntypecols = 0;
+		build_sql(a, &a->text, op, rel, roles);
+		a->template = 0;
+		nparams = param_types(a, rel, roles);
+		if (routed && make_row_function(a, ch, rel, ns, nparams,
+		    err) != 0) {
+			free(roles);
+			return err->code;
+		}
 		ok = PQsendPrepare(a->conn, ns->name, (char *)a->text.data,
-		    param_types(a, rel, roles), a->types);
+		    nparams, a->types);
 		if (sent(a, ok, PEND_CMD, ch->commit_lsn, ch->seq, ns->what,
 		    err) != 0) {
 			free(roles);
@@ -838,6 +986,8 @@ apply_load_catalog(struct applier *a, struct pgtt_err *err)
 	int	ret;
 
 	forget_catalog(a);
+	/* A routed statement's function is bound to the owner it had. */
+	forget_row_statements(a);
 	a->owners_stale = 0;
 	if (PQexitPipelineMode(a->conn) != 1)
 		return err_set(err, PGTT_EDB, "could not leave pipeline mode on "
@@ -924,36 +1074,6 @@ become(struct applier *a, const char *role, pgtt_lsn lsn, uint32_t seq,
 	    params, lsn, seq, "the table owner's role", err);
 }
 
-/*
- * Run a change to rel as its owner.  After DDL in this transaction the
- * map may be out of date (a table created, an owner changed), so until
- * it is read again the server looks the owner up for each change.
- */
-static int
-become_owner_of(struct applier *a, const struct pgtt_relation *rel,
-    const struct pgtt_change *ch, struct pgtt_err *err)
-{
-	const char	*params[1];
-	int		 ret;
-
-	if (!a->owners_stale)
-		return become(a, owner_of(a, rel), ch->commit_lsn, ch->seq,
-		    err);
-	buf_reset(&a->key);
-	text_add_table(a, &a->key, rel);
-	buf_append(&a->key, "", 1);
-	params[0] = (const char *)a->key.data;
-	ret = send_sql(a, "SELECT pg_catalog.set_config('role', "
-	    "coalesce((SELECT r.rolname FROM pg_catalog.pg_class c JOIN "
-	    "pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner "
-	    "WHERE c.oid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND "
-	    "NOT r.rolsuper AND r.rolname OPERATOR(pg_catalog.<>) "
-	    "session_user), 'none'), true)", 1, params, ch->commit_lsn,
-	    ch->seq, "the table owner's role", err);
-	a->role_known = 0;
-	return ret;
-}
-
 int
 apply_begin(struct applier *a, struct pgtt_err *err)
 {
@@ -976,8 +1096,9 @@ apply_change(struct applier *a, const struct pgtt_relation *rel,
 		return err_set(err, PGTT_EUSAGE, "change %s #%u has no full "
 		    "old row to undo it with", lsn_format(ch->commit_lsn, l),
 		    ch->seq);
+	/* A row statement routed to its owner's function switches itself. */
 	if ((ret = savepoint_open(a, err)) != 0 ||
-	    (ret = become_owner_of(a, rel, ch, err)) != 0)
+	    (ret = become(a, NULL, ch->commit_lsn, ch->seq, err)) != 0)
 		return ret;
 	switch (ch->kind) {
 	case CHANGE_INSERT:
@@ -1011,41 +1132,79 @@ apply_change(struct applier *a, const struct pgtt_relation *rel,
 	return savepoint_close(a, err);
 }
 
+/*
+ * TRUNCATE of rels[i], or of all of them (i < 0), into a->text.  Always
+ * CASCADE: without it the source's TRUNCATE succeeded only because every
+ * table referencing these was truncated with them, and a referencing
+ * table that is not captured (unlogged, or out of source.tables) is
+ * missing from the message.
+ */
+static void
+truncate_sql(struct applier *a, const struct pgtt_change *ch,
+    struct pgtt_relation *const *rels, uint32_t nrels, int only)
+{
+	uint32_t	i;
+	int		first = 1;
+
+	buf_reset(&a->text);
+	text_add(&a->text, "TRUNCATE ");
+	for (i = 0; i < nrels; i++) {
+		if (only >= 0 && i != (uint32_t)only)
+			continue;
+		text_add(&a->text, first ? "" : ", ");
+		text_add_table(a, &a->text, rels[i]);
+		first = 0;
+	}
+	if (ch->truncate_flags & 2)
+		text_add(&a->text, " RESTART IDENTITY");
+	text_add(&a->text, " CASCADE");
+	buf_append(&a->text, "", 1);
+}
+
+/*
+ * Tables owned by roles not trusted as the replay role is are truncated
+ * one by one, each inside a SECURITY DEFINER function of its owner (as
+ * DDL runs, replica.c): their ON TRUNCATE triggers then run as the owner
+ * and cannot RESET ROLE.  The owner is looked up on the server.
+ */
 int
 apply_truncate(struct applier *a, const struct pgtt_change *ch,
     struct pgtt_relation *const *rels, uint32_t nrels, struct pgtt_err *err)
 {
-	const char	*owner = nrels > 0 ? owner_of(a, rels[0]) : NULL;
-	uint32_t	i;
-	int		ret;
+	const char	*params[2];
+	struct buf	 table;
+	uint32_t	 i;
+	int		 ret, routed = a->owners_stale;
 
-	/* Tables of several owners: only the replay role may truncate all. */
-	for (i = 1; i < nrels && owner != NULL; i++)
-		if (owner_of(a, rels[i]) == NULL ||
-		    strcmp(owner_of(a, rels[i]), owner) != 0)
-			owner = NULL;
+	for (i = 0; i < nrels; i++)
+		routed |= owner_of(a, rels[i]) != NULL;
 	if ((ret = savepoint_open(a, err)) != 0 ||
-	    (ret = (nrels == 1 ? become_owner_of(a, rels[0], ch, err) :
-	    become(a, owner, ch->commit_lsn, ch->seq, err))) != 0)
+	    (ret = become(a, NULL, ch->commit_lsn, ch->seq, err)) != 0)
 		return ret;
-	buf_reset(&a->text);
-	text_add(&a->text, "TRUNCATE ");
-	for (i = 0; i < nrels; i++) {
-		text_add(&a->text, i > 0 ? ", " : "");
-		text_add_table(a, &a->text, rels[i]);
+	if (!routed) {
+		truncate_sql(a, ch, rels, nrels, -1);
+		if ((ret = send_sql(a, (char *)a->text.data, 0, NULL,
+		    ch->commit_lsn, ch->seq, "truncate", err)) != 0)
+			return ret;
+		return savepoint_close(a, err);
 	}
-	if (ch->truncate_flags & 2)
-		text_add(&a->text, " RESTART IDENTITY");
-	/*
-	 * Always CASCADE: without it the source's TRUNCATE succeeded only
-	 * because every table referencing these was truncated with them,
-	 * and a referencing table that is not captured (unlogged, or out of
-	 * source.tables) is missing from the message.
-	 */
-	text_add(&a->text, " CASCADE");
-	buf_append(&a->text, "", 1);
-	if ((ret = send_sql(a, (char *)a->text.data, 0, NULL, ch->commit_lsn,
-	    ch->seq, "truncate", err)) != 0)
+	buf_init(&table);
+	for (i = 0; i < nrels && ret == 0; i++) {
+		buf_reset(&table);
+		text_add_table(a, &table, rels[i]);
+		buf_append(&table, "", 1);
+		truncate_sql(a, ch, rels, nrels, (int)i);
+		params[0] = (const char *)table.data;
+		params[1] = (const char *)a->text.data;
+		ret = send_sql(a, "SELECT pgtt.replay_run_as((SELECT r.rolname "
+		    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON "
+		    "r.oid OPERATOR(pg_catalog.=) c.relowner WHERE c.oid "
+		    "OPERATOR(pg_catalog.=) $1::pg_catalog.regclass), false, $2, "
+		    "'pg_catalog, public')", 2, params, ch->commit_lsn, ch->seq,
+		    "truncate", err);
+	}
+	buf_done(&table);
+	if (ret != 0)
 		return ret;
 	return savepoint_close(a, err);
 }

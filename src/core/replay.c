@@ -926,9 +926,10 @@ replay_run(struct journal *j, const struct config *cfg,
 	else if (r->direction != REPLAY_NONE)
 		ret = run_window(&c, st.lsn, o->to, 0, MODE_GROUPED, err);
 	/*
-	 * Wherever the replica now stands, its sequences take the source's
-	 * values sampled at or before there, and serial and identity ones
-	 * must not hand out a value a replayed row holds.
+	 * The row functions go (they are made again as needed), and wherever
+	 * the replica now stands, its sequences take the source's values
+	 * sampled at or before there, and serial and identity ones must not
+	 * hand out a value a replayed row holds.
 	 */
 	if (r->direction != REPLAY_NONE && PQstatus(conn) == CONNECTION_OK) {
 		struct pgtt_err	 serr;
@@ -936,7 +937,8 @@ replay_run(struct journal *j, const struct config *cfg,
 		applier_free(c.ap);
 		c.ap = NULL;
 		err_clear(&serr);
-		if (set_sequences(j, conn, c.position, r, &serr) != 0 ||
+		if (replica_drop_row_functions(conn, &serr) != 0 ||
+		    set_sequences(j, conn, c.position, r, &serr) != 0 ||
 		    replica_sequence_floor(conn, &r->sequences_raised,
 		    &serr) != 0) {
 			if (ret == 0) {

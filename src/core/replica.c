@@ -464,6 +464,68 @@ static const char run_as_sql[] =
     "REVOKE ALL ON FUNCTION pgtt.replay_run_as(name, boolean, text, text)\n"
     "  FROM PUBLIC;\n";
 
+/*
+ * Rows of a table whose owner is not trusted as the replay role is are
+ * written inside a SECURITY DEFINER function of that owner, for the same
+ * reason: a trigger, CHECK constraint or index expression of the owner's
+ * runs as the owner and cannot RESET ROLE there.  apply.c builds the
+ * statement as a format() template (its identifiers' % doubled) whose
+ * %N$s stand for the type of the N-th of typecols, so the types are
+ * named by this server; the parameters are the statement's, user types
+ * as text.  The function is made once per statement and replay, named
+ * with a nonce no source DDL can name, and dropped when replay ends.
+ */
+static const char row_fn_sql[] =
+    "CREATE OR REPLACE FUNCTION pgtt.replay_row_fn(fname text,\n"
+    "    tbl regclass, body text, argtypes oid[], typecols name[])\n"
+    "    RETURNS void\n"
+    "LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $pgtt$\n"
+    "DECLARE\n"
+    "  fn text := format('pgtt.%I', fname);\n"
+    "  who name;\n"
+    "  args text;\n"
+    "  types text[];\n"
+    "BEGIN\n"
+    "  SELECT r.rolname INTO STRICT who FROM pg_class c\n"
+    "    JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = tbl;\n"
+    "  SELECT coalesce(string_agg(CASE WHEN t = 0 THEN 'text'\n"
+    "      ELSE format_type(t, NULL) END, ', ' ORDER BY i), '')\n"
+    "    INTO args FROM unnest(argtypes) WITH ORDINALITY AS u(t, i);\n"
+    "  SELECT coalesce(array_agg(format_type(a.atttypid, a.atttypmod)\n"
+    "      ORDER BY u.i), '{}') INTO types\n"
+    "    FROM unnest(typecols) WITH ORDINALITY AS u(c, i)\n"
+    "    JOIN pg_attribute a ON a.attrelid = tbl AND a.attname = u.c\n"
+    "      AND NOT a.attisdropped;\n"
+    "  IF cardinality(types) <> cardinality(typecols) THEN\n"
+    "    RAISE EXCEPTION 'a column of % is missing', tbl;\n"
+    "  END IF;\n"
+    "  EXECUTE format('CREATE FUNCTION %s(%s) RETURNS void LANGUAGE sql '\n"
+    "    'SECURITY DEFINER AS %L', fn, args,\n"
+    "    format(body, VARIADIC types));\n"
+    "  EXECUTE format('REVOKE ALL ON FUNCTION %s(%s) FROM PUBLIC', fn,\n"
+    "    args);\n"
+    "  EXECUTE format('ALTER FUNCTION %s(%s) OWNER TO %I', fn, args, who);\n"
+    "END\n"
+    "$pgtt$;\n"
+    "REVOKE ALL ON FUNCTION pgtt.replay_row_fn(text, regclass, text, oid[],\n"
+    "  name[]) FROM PUBLIC;\n";
+
+int
+replica_drop_row_functions(PGconn *conn, struct pgtt_err *err)
+{
+	PGresult	*res;
+
+	res = pg_exec(conn, err, "DO $$DECLARE f regprocedure; BEGIN "
+	    "FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p WHERE "
+	    "p.pronamespace OPERATOR(pg_catalog.=) 'pgtt'::regnamespace AND "
+	    "p.proname LIKE 'row\\_%' LOOP EXECUTE 'DROP FUNCTION ' || f; "
+	    "END LOOP; END$$", 0, NULL);
+	if (res == NULL)
+		return err->code;
+	PQclear(res);
+	return 0;
+}
+
 int
 replica_install_run_as(PGconn *conn, struct pgtt_err *err)
 {
@@ -476,5 +538,8 @@ replica_install_run_as(PGconn *conn, struct pgtt_err *err)
 	if ((res = pg_exec(conn, err, run_as_sql, 0, NULL)) == NULL)
 		return err->code;
 	PQclear(res);
-	return 0;
+	if ((res = pg_exec(conn, err, row_fn_sql, 0, NULL)) == NULL)
+		return err->code;
+	PQclear(res);
+	return replica_drop_row_functions(conn, err);
 }

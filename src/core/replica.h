@@ -54,6 +54,8 @@ int	replica_reset(PGconn *, const char *dsn, const struct replica_baseline *,
  * ran it (see replica.c).  The connection must be idle.
  */
 int	replica_install_run_as(PGconn *, struct pgtt_err *);
+/* Drop the row functions a replay made (pgtt.row_*); idle connection. */
+int	replica_drop_row_functions(PGconn *, struct pgtt_err *);
 
 /*
  * Logical decoding carries no sequence changes.  Raise every sequence

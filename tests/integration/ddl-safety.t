@@ -57,6 +57,7 @@ eve -c "CREATE FUNCTION eve_def() RETURNS int LANGUAGE sql SECURITY DEFINER AS '
 # --- a trigger that fires during replay's own row writes ---
 # Enabled ALWAYS, it fires under session_replication_role = replica too:
 # it must run as its table's owner, as it does on the source.
+eve -c "CREATE TYPE mood_e AS ENUM ('up', 'down')"
 eve -c "CREATE TABLE eve_log (i int PRIMARY KEY);
 	CREATE FUNCTION eve_trg() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
 	  IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
@@ -80,6 +81,21 @@ eve -c "CREATE FUNCTION eve_reset() RETURNS int LANGUAGE plpgsql AS \$\$ BEGIN
 	    EXECUTE 'ALTER ROLE eve SUPERUSER'; END IF;
 	  RETURN 1; END \$\$" -c "CREATE TABLE eve_ctas AS SELECT eve_reset() AS one"
 ok $? "as eve, CREATE TABLE AS calling a function that tries RESET ROLE"
+# Code that runs while replay writes rows of eve's tables: a CHECK
+# constraint and a trigger enabled ALWAYS, each calling that function,
+# on tables written by INSERT, UPDATE, DELETE and TRUNCATE.
+eve -c "CREATE TABLE eve_chk (id int PRIMARY KEY CHECK (eve_reset() = 1))" -c "INSERT INTO eve_chk VALUES (1)"
+ok $? "as eve, a table whose CHECK constraint tries RESET ROLE"
+eve -c "CREATE FUNCTION eve_trg_reset() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN PERFORM eve_reset(); RETURN NEW; END \$\$;
+	CREATE TABLE eve_log2 (i int PRIMARY KEY, m mood_e);
+	CREATE TRIGGER eve_t2 BEFORE INSERT OR UPDATE ON eve_log2 FOR EACH ROW EXECUTE FUNCTION eve_trg_reset();
+	ALTER TABLE eve_log2 ENABLE ALWAYS TRIGGER eve_t2;
+	CREATE TABLE eve_trunc (i int);
+	CREATE TRIGGER eve_t3 BEFORE TRUNCATE ON eve_trunc FOR EACH STATEMENT EXECUTE FUNCTION eve_trg_reset();
+	ALTER TABLE eve_trunc ENABLE ALWAYS TRIGGER eve_t3" \
+	-c "INSERT INTO eve_log2 VALUES (1, 'up'), (2, 'down'), (4, NULL)" -c "UPDATE eve_log2 SET i = 3, m = 'up' WHERE i = 2" \
+	-c "DELETE FROM eve_log2 WHERE i = 4" -c "INSERT INTO eve_trunc VALUES (1)" -c "TRUNCATE eve_trunc"
+ok $? "as eve, tables whose ALWAYS triggers try RESET ROLE"
 # pgtt.capture = off is setup's own switch: another role setting it
 # hides nothing.
 eve -c "SET pgtt.capture = off" -c "CREATE TABLE eve_hidden (id int PRIMARY KEY)"
@@ -87,7 +103,7 @@ check_ok "checkpoint safe" -c "$W/config.yaml" --headless checkpoint create safe
 
 # snap CLUSTER DB: the tables and comments replay must reproduce.
 snap() {
-	for tbl in acct t cfg eve_t eve_log; do
+	for tbl in acct t cfg eve_t eve_log eve_chk eve_log2 eve_trunc; do
 		echo "== $tbl"
 		psql -X -q "$(pg_dsn "$1" "$2")" -c "COPY (SELECT * FROM $tbl ORDER BY 1) TO STDOUT"
 	done
