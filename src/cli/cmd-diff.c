@@ -148,18 +148,19 @@ static json_t *
 sequences_json(const struct diff *d)
 {
 	json_t	*list = json_array();
-	char	 lsnbuf[LSN_BUFSIZE];
+	char	 from[LSN_BUFSIZE], to[LSN_BUFSIZE];
 	size_t	 i;
 
+	lsn_format(d->seq_from, from);
+	lsn_format(d->seq_to, to);
 	for (i = 0; i < d->nseqs; i++)
 		json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:o, "
 		    "s:o}", "schema", d->seqs[i].schema, "sequence",
 		    d->seqs[i].name, "from", seqval_json(d->seqs[i].from),
 		    "to", seqval_json(d->seqs[i].to), "sampled_at",
 		    json_pack("{s:o, s:o}", "from", d->seq_from !=
-		    LSN_INVALID ? json_string(lsn_format(d->seq_from,
-		    lsnbuf)) : json_null(), "to", d->seq_to != LSN_INVALID ?
-		    json_string(lsn_format(d->seq_to, lsnbuf)) :
+		    LSN_INVALID ? json_string(from) : json_null(), "to",
+		    d->seq_to != LSN_INVALID ? json_string(to) :
 		    json_null())));
 	return list;
 }
@@ -557,9 +558,10 @@ sql_setval(FILE *out, const struct seq_move *m)
 	const char	*c;
 	int		 i;
 
+	/* Nothing of a name goes into a comment: a newline would end it. */
 	if (m->to == NULL) {
-		fprintf(out, "-- sequence %s.%s: not in the sample at B\n",
-		    m->schema, m->name);
+		fputs("-- a sequence sampled at A is not in the sample at B\n",
+		    out);
 		return;
 	}
 	fputs("SELECT pg_catalog.setval('", out);

@@ -78,6 +78,8 @@ result_json(const struct replay_result *r, int dry_run)
 	    "sequences_raised", (json_int_t)r->sequences_raised);
 	json_object_set_new(o, "sequences_set",
 	    json_integer((json_int_t)r->sequences_set));
+	json_object_set_new(o, "sequences_error", r->sequences_error != NULL ?
+	    json_string(r->sequences_error) : json_null());
 	json_object_set_new(o, "sequences_sampled_at",
 	    r->sequences_sampled_at != LSN_INVALID ?
 	    json_string(lsn_format(r->sequences_sampled_at, a)) : json_null());
@@ -134,6 +136,9 @@ result_text(const struct replay_result *r, int dry_run, int failed)
 		printf("set %zu sequences to the source's values sampled at "
 		    "%s\n", r->sequences_set,
 		    lsn_format(r->sequences_sampled_at, a));
+	if (r->sequences_error != NULL)
+		printf("note: a sequence kept its value; the first: %s\n",
+		    r->sequences_error);
 	if (r->sequences_raised > 0)
 		printf("raised %zu serial and identity sequences to their "
 		    "columns' largest values\n", r->sequences_raised);

@@ -582,9 +582,13 @@ replay_main(void *arg)
 int
 app_replay(struct app *app, pgtt_lsn to, int dry_run)
 {
+	int	busy;
+
 	/* A verify replays the same replica. */
-	if (app->j == NULL || app->view.replay_active ||
-	    app->view.verify_active)
+	pthread_mutex_lock(&app->lock);
+	busy = app->view.replay_active || app->view.verify_active;
+	pthread_mutex_unlock(&app->lock);
+	if (app->j == NULL || busy)
 		return -1;
 	memset(&app->replay_opts, 0, sizeof app->replay_opts);
 	app->replay_opts.to = to;
@@ -859,17 +863,17 @@ verify_main(void *arg)
 	struct verify_opts	 o;
 	struct verify_result	 r;
 	struct pgtt_err		 err;
+	char			 point[LSN_BUFSIZE];
 	int			 ret;
 
+	/* Ours alone until verify_active is cleared, below. */
+	memcpy(point, app->verify_to, sizeof point);
 	memset(&o, 0, sizeof o);
-	o.point = app->verify_to;
+	o.point = point;
 	o.progress = on_verify_step;
 	o.arg = app;
 	err_clear(&err);
 	ret = verify_run(app->j, app->cfg, &o, &r, &err);
-	pthread_mutex_lock(&app->lock);
-	app->view.verify_active = 0;
-	pthread_mutex_unlock(&app->lock);
 	if (ret != 0)
 		post_message(app, "verify failed at %s: %s%s%s", o.point,
 		    err.msg, err.detail[0] != '\0' ? ": " : "", err.detail);
@@ -885,6 +889,10 @@ verify_main(void *arg)
 		    "sequences, the replica by replay and a restore by PITR",
 		    o.point, r.ntables, r.nseqs);
 	verify_result_done(&r);
+	pthread_mutex_lock(&app->lock);
+	app->view.verify_active = 0;
+	post(app, APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
 	return NULL;
 }
 

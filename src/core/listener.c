@@ -716,7 +716,7 @@ reached_until(const struct listener *l)
  * sample commits on its own; the batch of changes is not touched.
  */
 static int
-sample_sequences(struct listener *l)
+sample_sequences(struct listener *l, struct pgtt_err *fatal)
 {
 	struct pgtt_seqsample	*smp = NULL;
 	struct jbatch		*b;
@@ -742,11 +742,11 @@ sample_sequences(struct listener *l)
 	}
 	b = jbatch_new();
 	jbatch_put_seqsample(b, smp);
-	if (journal_commit(l->o.journal, b, &err) != 0) {
+	if (journal_commit(l->o.journal, b, fatal) != 0) {
 		jbatch_free(b);
 		free(smp);
 		l->fatal = 1;
-		return err.code;
+		return fatal->code;
 	}
 	jbatch_free(b);
 	free(l->last_sample);
@@ -810,9 +810,8 @@ stream(struct listener *l, struct pgtt_err *err)
 		    (int64_t)l->o.status_interval_ms * 1000 &&
 		    (ret = send_status(l, 0, err)) != 0)
 			return ret;
-		if (!l->in_txn && (ret = sample_sequences(l)) != 0)
-			return err_set(err, ret, "could not journal a sequence "
-			    "sample");
+		if (!l->in_txn && (ret = sample_sequences(l, err)) != 0)
+			return ret;
 
 		pfd[0].fd = PQsocket(l->conn);
 		pfd[0].events = POLLIN;
@@ -886,10 +885,12 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 	if (journal_stats(l.o.journal, &st, err) != 0)
 		return err->code;
 	l.last_commit = st.last_lsn;
+	/* Without the last sample the next one is journaled anyway. */
 	if (journal_seqsample_at(l.o.journal, UINT64_MAX, &l.last_sample,
 	    err) != 0) {
 		if (err->code != PGTT_ENOTFOUND)
-			return err->code;
+			log_msg(LOG_LEVEL_WARNING, "listener: the last sequence "
+			    "sample: %s", err->msg);
 		err_clear(err);
 	}
 	l.batch = jbatch_new();

@@ -595,6 +595,7 @@ replay_result_done(struct replay_result *r)
 	for (i = 0; i < r->npartial; i++)
 		free(r->partial[i]);
 	free(r->partial);
+	free(r->sequences_error);
 	memset(r, 0, sizeof *r);
 }
 
@@ -816,7 +817,11 @@ set_sequences(struct journal *j, PGconn *conn, pgtt_lsn at,
 		return 0;
 	}
 	r->sequences_sampled_at = smp->lsn;
-	ret = seqsample_apply(conn, smp, &r->sequences_set, err);
+	ret = seqsample_apply(conn, smp, &r->sequences_set,
+	    &r->sequences_error, err);
+	if (r->sequences_error != NULL)
+		log_msg(LOG_LEVEL_WARNING, "replay: a sequence kept its value: "
+		    "%s", r->sequences_error);
 	free(smp);
 	return ret;
 }
@@ -937,14 +942,18 @@ replay_run(struct journal *j, const struct config *cfg,
 		applier_free(c.ap);
 		c.ap = NULL;
 		err_clear(&serr);
-		if (replica_drop_row_functions(conn, &serr) != 0 ||
-		    set_sequences(j, conn, c.position, r, &serr) != 0 ||
-		    replica_sequence_floor(conn, &r->sequences_raised,
-		    &serr) != 0) {
-			if (ret == 0) {
-				*err = serr;
-				ret = serr.code;
-			}
+		/* The floor runs whatever came before it. */
+		if ((replica_drop_row_functions(conn, &serr) != 0 ||
+		    set_sequences(j, conn, c.position, r, &serr) != 0) &&
+		    ret == 0) {
+			*err = serr;
+			ret = serr.code;
+		}
+		err_clear(&serr);
+		if (replica_sequence_floor(conn, &r->sequences_raised,
+		    &serr) != 0 && ret == 0) {
+			*err = serr;
+			ret = serr.code;
 		}
 	}
 	if (sess != NULL && c.position != LSN_INVALID) {

@@ -76,6 +76,7 @@ struct replay_result {
 	size_t		 npartial;
 	size_t		 sequences_set;		/* to the source's sample */
 	pgtt_lsn	 sequences_sampled_at;	/* that sample; 0 = none */
+	char		*sequences_error;	/* the first it could not set */
 	size_t		 sequences_raised;	/* to their columns' largest */
 	int		 cancelled;
 	int		 replica_role;	/* session_replication_role = replica */

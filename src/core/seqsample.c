@@ -11,44 +11,94 @@
 #include "xmalloc.h"
 
 /*
- * The LSN comes from a scan and the values from the projection above the
- * join, so every value is read after the position: a sample is never
- * behind the state at its own LSN.  pg_sequence_last_value is NULL for a
- * sequence nextval has not touched yet; its start value is what the first
- * nextval returns.  The LEFT JOIN keeps the position when there are no
- * sequences at all.
+ * The position, and the sequences the role may read, in one statement;
+ * the values come after, from the sequences themselves, so each is read
+ * after the position: a sample is never behind the state at its own LSN.
+ * (pg_sequence_last_value cannot tell a sequence restarted with
+ * is_called false from one never called.)  The LEFT JOIN keeps the
+ * position when there are no sequences at all; the CASE keeps
+ * has_sequence_privilege, which fails on anything else, to sequences,
+ * whatever order the planner gives the quals.
  */
-static const char sample_sql[] =
-    "SELECT l.lsn::pg_catalog.text, n.nspname, c.relname,"
-    " CASE WHEN c.relkind = 'S' THEN CASE WHEN"
-    "  pg_catalog.has_sequence_privilege(c.oid, 'SELECT, USAGE')"
-    "  THEN pg_catalog.pg_sequence_last_value(c.oid)::pg_catalog.text END END,"
-    " s.seqstart::pg_catalog.text"
+static const char list_sql[] =
+    "SELECT l.lsn::pg_catalog.text, n.nspname, c.relname"
     " FROM (SELECT pg_catalog.pg_current_wal_insert_lsn() AS lsn OFFSET 0) l"
     " LEFT JOIN (pg_catalog.pg_class c"
-    "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-    "  JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid)"
+    "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace)"
     " ON c.relkind = 'S' AND c.relpersistence = 'p'"
     "  AND n.nspname <> ALL (ARRAY['pg_catalog', 'information_schema',"
     "   'pgtt'])"
     "  AND CASE WHEN c.relkind = 'S' THEN"
-    "   pg_catalog.has_sequence_privilege(c.oid, 'SELECT, USAGE') END"
+    "   pg_catalog.has_sequence_privilege(c.oid, 'SELECT') END"
     " ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\"";
 
 /*
- * pg_sequence_last_value locks each sequence as nextval does; a migration
- * holding one in an open transaction must not hold the sampler (and the
- * listener thread it runs on) for longer than this.
+ * A migration holding a sequence in an open transaction must not hold
+ * the sampler (and the listener thread it runs on) for longer than this.
+ * Values are read this many sequences to a transaction, so the locks a
+ * sample holds at once stay few.
  */
-#define SAMPLE_LOCK_TIMEOUT	"2s"
+#define SAMPLE_SETTINGS	"SET LOCAL lock_timeout TO '2s';" \
+			" SET LOCAL statement_timeout TO '10s'"
+#define SAMPLE_CHUNK	200
 
-static void
-end_transaction(PGconn *conn, int ok)
+/* Run sql in a transaction of its own under SAMPLE_SETTINGS. */
+static PGresult *
+exec_sampling(PGconn *conn, const char *sql, struct pgtt_err *err)
 {
 	PGresult	*res;
 
-	res = PQexec(conn, ok ? "COMMIT" : "ROLLBACK");
+	if ((res = pg_exec(conn, err, "BEGIN; " SAMPLE_SETTINGS, 0,
+	    NULL)) == NULL)
+		return NULL;
 	PQclear(res);
+	res = pg_exec(conn, err, sql, 0, NULL);
+	PQclear(PQexec(conn, res != NULL ? "COMMIT" : "ROLLBACK"));
+	return res;
+}
+
+/* last_value and is_called of list rows first..first+n-1 into smp. */
+static int
+read_values(PGconn *conn, PGresult *list, int first, int n,
+    struct pgtt_seqsample *smp, struct pgtt_err *err)
+{
+	PGresult	*res;
+	struct buf	 sql;
+	char		*qual, num[32];
+	int		 i;
+
+	buf_init(&sql);
+	for (i = 0; i < n; i++) {
+		qual = pg_quote_qualified(conn, PQgetvalue(list, first + i, 1),
+		    PQgetvalue(list, first + i, 2));
+		snprintf(num, sizeof num, "%sSELECT %d AS i, ", i > 0 ?
+		    " UNION ALL " : "", i);
+		buf_append(&sql, num, strlen(num));
+		buf_append(&sql, "last_value::pg_catalog.text, is_called FROM ",
+		    strlen("last_value::pg_catalog.text, is_called FROM "));
+		buf_append(&sql, qual, strlen(qual));
+		free(qual);
+	}
+	buf_append(&sql, " ORDER BY 1", strlen(" ORDER BY 1") + 1);
+	res = exec_sampling(conn, (const char *)sql.data, err);
+	buf_done(&sql);
+	if (res == NULL)
+		return err->code;
+	if (PQntuples(res) != n) {
+		PQclear(res);
+		return err_set(err, PGTT_EDB, "the source returned %d sequence "
+		    "values for %d sequences", PQntuples(res), n);
+	}
+	for (i = 0; i < n; i++) {
+		struct pgtt_seqval	*sv = &smp->seqs[first + i];
+
+		sv->schema = PQgetvalue(list, first + i, 1);
+		sv->name = PQgetvalue(list, first + i, 2);
+		sv->last_value = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		sv->is_called = pg_bool(res, i, 2);
+	}
+	PQclear(res);
+	return 0;
 }
 
 int
@@ -56,56 +106,48 @@ seqsample_read(PGconn *conn, struct pgtt_seqsample **out,
     struct pgtt_err *err)
 {
 	struct pgtt_seqsample	 smp;
-	PGresult		*res;
+	PGresult		*list;
 	struct buf		 b;
-	const char		*v;
-	int			 i, nrows;
+	int			 first, n, ret = 0;
 
 	*out = NULL;
-	if ((res = pg_exec(conn, err, "BEGIN; SET LOCAL lock_timeout TO "
-	    "'" SAMPLE_LOCK_TIMEOUT "'", 0, NULL)) != NULL) {
-		PQclear(res);
-		res = pg_exec(conn, err, sample_sql, 0, NULL);
-	}
-	end_transaction(conn, res != NULL);
-	if (res == NULL) {
-		err_hint(err, "pgtt reads the source's sequences with "
-		    "pg_sequence_last_value()");
+	if ((list = exec_sampling(conn, list_sql, err)) == NULL) {
+		err_hint(err, "pgtt reads the source's sequences to keep them "
+		    "with the history");
 		return err->code;
 	}
 	memset(&smp, 0, sizeof smp);
-	nrows = PQntuples(res);
-	if (nrows < 1 || (smp.lsn = pg_lsn(res, 0, 0)) == LSN_INVALID) {
-		PQclear(res);
+	if (PQntuples(list) < 1 || (smp.lsn = pg_lsn(list, 0, 0)) ==
+	    LSN_INVALID) {
+		PQclear(list);
 		return err_set(err, PGTT_EDB, "the source returned no WAL "
 		    "position");
 	}
 	smp.taken_at = pgtime_now();
-	smp.seqs = xcalloc((size_t)nrows, sizeof *smp.seqs);
-	for (i = 0; i < nrows; i++) {
-		struct pgtt_seqval	*sv = &smp.seqs[smp.n];
-
-		if (pg_value(res, i, 1) == NULL)
-			continue;	/* the LEFT JOIN's lone row */
-		sv->schema = pg_value(res, i, 1);
-		sv->name = pg_value(res, i, 2);
-		sv->is_called = (v = pg_value(res, i, 3)) != NULL;
-		if (v == NULL)
-			v = pg_value(res, i, 4);
-		sv->last_value = strtoll(v, NULL, 10);
-		smp.n++;
+	/* The LEFT JOIN's lone row when there is no sequence: none. */
+	if (pg_value(list, 0, 1) != NULL)
+		smp.n = (uint32_t)PQntuples(list);
+	smp.seqs = xcalloc((size_t)smp.n + 1, sizeof *smp.seqs);
+	for (first = 0; ret == 0 && first < (int)smp.n; first += n) {
+		n = (int)smp.n - first;
+		if (n > SAMPLE_CHUNK)
+			n = SAMPLE_CHUNK;
+		ret = read_values(conn, list, first, n, &smp, err);
 	}
-	/* Encoding and decoding again makes it one block, like a record. */
-	buf_init(&b);
-	record_encode_seqsample(&b, &smp);
-	*out = record_decode_seqsample(b.data, b.len, err);
-	buf_done(&b);
+	if (ret == 0) {
+		/* Encoding and decoding again makes it one block. */
+		buf_init(&b);
+		record_encode_seqsample(&b, &smp);
+		if ((*out = record_decode_seqsample(b.data, b.len, err)) ==
+		    NULL)
+			ret = err->code;
+		else
+			(*out)->lsn = smp.lsn;
+		buf_done(&b);
+	}
 	free(smp.seqs);
-	PQclear(res);
-	if (*out == NULL)
-		return err->code;
-	(*out)->lsn = smp.lsn;
-	return 0;
+	PQclear(list);
+	return ret;
 }
 
 static int
@@ -141,11 +183,13 @@ seqsample_same_values(const struct pgtt_seqsample *a,
 
 /*
  * The sequence is found by name in the catalog and setval gets its oid:
- * names travel as parameters, and setval runs no user code.
+ * names travel as parameters, and setval runs no user code.  Each runs
+ * on its own, so one that fails (a sequence since recreated with other
+ * bounds, a privilege missing) costs only itself.
  */
 int
 seqsample_apply(PGconn *conn, const struct pgtt_seqsample *smp, size_t *set,
-    struct pgtt_err *err)
+    char **first_failure, struct pgtt_err *err)
 {
 	static const char	 sql[] =
 	    "SELECT pg_catalog.setval(c.oid, $3::pg_catalog.int8,"
@@ -155,11 +199,13 @@ seqsample_apply(PGconn *conn, const struct pgtt_seqsample *smp, size_t *set,
 	    " WHERE n.nspname OPERATOR(pg_catalog.=) $1"
 	    "  AND c.relname OPERATOR(pg_catalog.=) $2 AND c.relkind = 'S'";
 	PGresult	*res;
+	struct pgtt_err	 one;
 	const char	*params[4];
 	char		 value[32];
 	uint32_t	 i;
 
 	*set = 0;
+	*first_failure = NULL;
 	for (i = 0; i < smp->n; i++) {
 		const struct pgtt_seqval	*sv = &smp->seqs[i];
 
@@ -169,14 +215,20 @@ seqsample_apply(PGconn *conn, const struct pgtt_seqsample *smp, size_t *set,
 		params[1] = sv->name;
 		params[2] = value;
 		params[3] = sv->is_called ? "true" : "false";
-		if ((res = pg_exec(conn, err, sql, 4, params)) == NULL) {
-			err_where(err, "sequence %s.%s", sv->schema, sv->name);
-			err_hint(err, "replay sets each sequence to the source's "
-			    "value sampled at or before the point");
+		err_clear(&one);
+		if ((res = pg_exec(conn, &one, sql, 4, params)) != NULL) {
+			*set += (size_t)PQntuples(res);
+			PQclear(res);
+			continue;
+		}
+		if (PQstatus(conn) != CONNECTION_OK) {
+			*err = one;
 			return err->code;
 		}
-		*set += (size_t)PQntuples(res);
-		PQclear(res);
+		if (*first_failure == NULL)
+			xasprintf(first_failure, "%s.%s: %s", sv->schema,
+			    sv->name, one.detail[0] != '\0' ? one.detail :
+			    one.msg);
 	}
 	return 0;
 }

@@ -33,10 +33,12 @@ int	seqsample_same_values(const struct pgtt_seqsample *,
 
 /*
  * Set each sequence of the sample that exists on conn (the replica) to
- * its sampled value; *set counts those that moved.
+ * its sampled value; *set counts them.  One that cannot be set is left
+ * as it is and the first such says why in *first_failure (malloc'd, or
+ * NULL); only a lost connection fails the whole.
  */
 int	seqsample_apply(PGconn *, const struct pgtt_seqsample *, size_t *set,
-	    struct pgtt_err *);
+	    char **first_failure, struct pgtt_err *);
 
 /* A sequence whose sampled value differs between two samples. */
 struct seq_move {

@@ -29,7 +29,11 @@ static const char settings_sql[] =
     " SET row_security TO off; SET statement_timeout TO 0;"
     " SET search_path TO pg_catalog, pg_temp";
 
-/* Permanent tables with storage (partitions, not their parents). */
+/*
+ * Permanent tables with storage (partitions, not their parents); with a
+ * publication ($3), only those it captures, themselves or through their
+ * partition root.
+ */
 static const char tables_sql[] =
     "SELECT n.nspname, c.relname, c.oid::pg_catalog.text"
     " FROM pg_catalog.pg_class c"
@@ -40,6 +44,14 @@ static const char tables_sql[] =
     "  AND n.nspname !~ '^pg_(toast|temp_)'"
     "  AND ($1::pg_catalog.text IS NULL OR n.nspname = $1)"
     "  AND ($2::pg_catalog.text IS NULL OR c.relname = $2)"
+    "  AND ($3::pg_catalog.text IS NULL OR EXISTS (SELECT"
+    "   FROM pg_catalog.pg_publication_tables p"
+    "   LEFT JOIN pg_catalog.pg_class rc"
+    "    ON rc.oid = pg_catalog.pg_partition_root(c.oid)"
+    "   LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace"
+    "   WHERE p.pubname IN ($3, $3 || '_inserts')"
+    "    AND ((p.schemaname = n.nspname AND p.tablename = c.relname)"
+    "     OR (p.schemaname = rn.nspname AND p.tablename = rc.relname))))"
     " ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\"";
 
 /* The columns in table order, and sorted to compare them as a set. */
@@ -100,8 +112,9 @@ columns(struct side *s, const char *oid, struct pgtt_err *err)
 
 /*
  * Rows and hash of one table on one side, with the restored side's
- * column list: md5 over the sorted md5s of each row's text form, so
- * the server sorts 32 bytes a row, not the rows.
+ * column list: the sums of the two halves of each row's md5 (of its text
+ * form), which no row order changes and which need neither a sort nor
+ * memory that grows with the table.
  */
 static int
 table_hash(struct side *s, const char *schema, const char *name,
@@ -113,9 +126,14 @@ table_hash(struct side *s, const char *schema, const char *name,
 
 	qual = pg_quote_qualified(s->conn, schema, name);
 	xasprintf(&sql, "SELECT pg_catalog.count(*)::pg_catalog.text,"
-	    " pg_catalog.md5(COALESCE(pg_catalog.string_agg(h, '' ORDER BY h"
-	    " COLLATE \"C\"), '')) FROM (SELECT pg_catalog.md5(ROW(%s)::"
-	    "pg_catalog.text) AS h FROM ONLY %s) s", cols, qual);
+	    " COALESCE(pg_catalog.sum(('x' OPERATOR(pg_catalog.||)"
+	    " pg_catalog.substr(h, 1, 16))::pg_catalog.bit(64)::pg_catalog.int8"
+	    "::pg_catalog.numeric), 0)::pg_catalog.text OPERATOR(pg_catalog.||)"
+	    " '/' OPERATOR(pg_catalog.||) COALESCE(pg_catalog.sum(('x'"
+	    " OPERATOR(pg_catalog.||) pg_catalog.substr(h, 17, 16))::pg_catalog."
+	    "bit(64)::pg_catalog.int8::pg_catalog.numeric), 0)::pg_catalog.text"
+	    " FROM (SELECT pg_catalog.md5(ROW(%s)::pg_catalog.text) AS h"
+	    " FROM ONLY %s) s", cols, qual);
 	res = pg_exec(s->conn, err, sql, 0, NULL);
 	free(sql);
 	free(qual);
@@ -135,7 +153,7 @@ compare_table(struct side *rep, struct side *res, int ri, int pi,
     struct verify_table *t, struct pgtt_err *err)
 {
 	PGresult	*cres, *crep;
-	char		 hrep[64], hres[64];
+	char		 hrep[128], hres[128];
 	int		 ret = 0;
 
 	if ((cres = columns(res, PQgetvalue(res->tables, pi, 2), err)) == NULL)
@@ -176,11 +194,11 @@ out:
 
 static int
 list_tables(struct side *s, const struct verify_opts *o,
-    struct pgtt_err *err)
+    const char *publication, struct pgtt_err *err)
 {
-	const char	*params[2] = { o->schema, o->table };
+	const char	*params[3] = { o->schema, o->table, publication };
 
-	if ((s->tables = pg_exec(s->conn, err, tables_sql, 2, params)) == NULL)
+	if ((s->tables = pg_exec(s->conn, err, tables_sql, 3, params)) == NULL)
 		err_where(err, "listing the tables of the %s", s->what);
 	return s->tables != NULL ? 0 : err->code;
 }
@@ -188,13 +206,17 @@ list_tables(struct side *s, const struct verify_opts *o,
 /* Merge the two sorted lists; compare what both have. */
 static int
 compare_tables(struct side *rep, struct side *res,
-    const struct verify_opts *o, struct verify_result *r,
-    struct pgtt_err *err)
+    const struct verify_opts *o, const char *publication,
+    struct verify_result *r, struct pgtt_err *err)
 {
 	int	 i = 0, k = 0, nr, np, c, ret;
 
-	if ((ret = list_tables(rep, o, err)) != 0 ||
-	    (ret = list_tables(res, o, err)) != 0)
+	/*
+	 * With source.tables set, only what it captures is compared: the
+	 * restored cluster holds the source's publication.
+	 */
+	if ((ret = list_tables(rep, o, NULL, err)) != 0 ||
+	    (ret = list_tables(res, o, publication, err)) != 0)
 		return ret;
 	nr = PQntuples(rep->tables);
 	np = PQntuples(res->tables);
@@ -209,6 +231,10 @@ compare_tables(struct side *rep, struct side *res,
 		    PQgetvalue(res->tables, k, 0))) == 0)
 			c = strcmp(PQgetvalue(rep->tables, i, 1),
 			    PQgetvalue(res->tables, k, 1));
+		if (c < 0 && publication != NULL) {
+			i++;	/* out of the captured set */
+			continue;
+		}
 		if (c < 0)
 			add_table(r, PQgetvalue(rep->tables, i, 0),
 			    PQgetvalue(rep->tables, i, 1));
@@ -232,10 +258,24 @@ compare_tables(struct side *rep, struct side *res,
 	return 0;
 }
 
-static int64_t
+/*
+ * What nextval would return: past a sequence's limit it fails, so the
+ * sum is kept in long double and clamped, never overflowed.
+ */
+static long double
 next_value(const struct pgtt_seqval *v, int64_t inc)
 {
-	return v->is_called ? v->last_value + inc : v->last_value;
+	return (long double)v->last_value + (v->is_called ? inc : 0);
+}
+
+static int64_t
+clamp64(long double v)
+{
+	if (v >= (long double)INT64_MAX)
+		return INT64_MAX;
+	if (v <= (long double)INT64_MIN)
+		return INT64_MIN;
+	return (int64_t)v;
 }
 
 /* The increment of schema.name in the restored cluster, else 1. */
@@ -260,7 +300,8 @@ compare_sequences(struct side *rep, struct side *res,
 	PGresult		*incs;
 	size_t			 n, i;
 	uint32_t		 k;
-	int64_t			 inc, gap;
+	long double		 replica, restored, gap;
+	int64_t			 inc;
 
 	if (seqsample_read(rep->conn, &a, err) != 0 ||
 	    seqsample_read(res->conn, &b, err) != 0 ||
@@ -280,17 +321,15 @@ compare_sequences(struct side *rep, struct side *res,
 		inc = increment(incs, s->schema, s->name);
 		s->on_replica = moves[i].from != NULL;
 		s->on_restored = moves[i].to != NULL;
-		if (s->on_replica)
-			s->replica_next = next_value(moves[i].from, inc);
-		if (s->on_restored)
-			s->restored_next = next_value(moves[i].to, inc);
-		gap = s->replica_next - s->restored_next;
-		if (gap < 0)
-			gap = -gap;
-		if (inc < 0)
-			inc = -inc;
+		replica = s->on_replica ? next_value(moves[i].from, inc) : 0;
+		restored = s->on_restored ? next_value(moves[i].to, inc) : 0;
+		s->replica_next = clamp64(replica);
+		s->restored_next = clamp64(restored);
+		gap = replica > restored ? replica - restored :
+		    restored - replica;
 		s->equal = s->on_replica && s->on_restored &&
-		    gap <= VERIFY_SEQ_SLACK * inc;
+		    gap <= (long double)VERIFY_SEQ_SLACK *
+		    (inc < 0 ? -(long double)inc : (long double)inc);
 	}
 	for (k = 0; k < b->n; k++) {
 		struct verify_seq	*s;
@@ -304,8 +343,8 @@ compare_sequences(struct side *rep, struct side *res,
 		s->schema = xstrdup(b->seqs[k].schema);
 		s->name = xstrdup(b->seqs[k].name);
 		s->on_replica = s->on_restored = s->equal = 1;
-		s->replica_next = s->restored_next = next_value(&b->seqs[k],
-		    increment(incs, s->schema, s->name));
+		s->replica_next = s->restored_next = clamp64(next_value(
+		    &b->seqs[k], increment(incs, s->schema, s->name)));
 	}
 	free(moves);
 	PQclear(incs);
@@ -371,9 +410,11 @@ verify_run(struct journal *j, const struct config *cfg,
 	so.data_dir = dir;
 	so.force = restore_dir_state(dir) == RESTORE_DIR_PREVIOUS;
 	step(o, "restoring a scratch cluster");
-	if ((ret = restore_run(cfg, j, &so, &rr, err)) != 0)
+	ret = restore_run(cfg, j, &so, &rr, err);
+	/* A restore that failed after it started a server leaves it ours. */
+	restored = ret == 0 || restore_dir_state(dir) == RESTORE_DIR_PREVIOUS;
+	if (ret != 0)
 		goto out;
-	restored = 1;
 	snprintf(r->base_backup, sizeof r->base_backup, "%s", rr.base_backup);
 
 	step(o, "comparing");
@@ -383,7 +424,8 @@ verify_run(struct journal *j, const struct config *cfg,
 		ret = err->code;
 		goto out;
 	}
-	if ((ret = compare_tables(&rep, &res, o, r, err)) != 0)
+	if ((ret = compare_tables(&rep, &res, o, cfg->source.tables != NULL ?
+	    cfg->source.publication : NULL, r, err)) != 0)
 		goto out;
 	if (o->table == NULL && (ret = compare_sequences(&rep, &res, r,
 	    err)) != 0)

@@ -3,9 +3,9 @@
  *
  * verify brings the replica to a point by replay and a scratch cluster
  * to the same LSN by PITR, then compares, on each server, every
- * permanent table (row count, and md5 over the sorted md5s of its rows'
- * text forms, columns in the restored table's order) and every
- * sequence.  The scratch cluster is stopped and removed afterwards.
+ * permanent table (row count, and the sums of the halves of its rows'
+ * md5s, over their text forms with the columns in the restored table's
+ * order) and every sequence.  The scratch cluster is stopped and removed afterwards.
  *
  * A sequence's value at an LSN is only bounded (POSTGRES-FACTS.md, D): a
  * restored sequence may stand up to SEQ_LOG_VALS (32) increments ahead
@@ -31,6 +31,7 @@ struct verify_opts {
 	const char	*schema;	/* with table: compare only that one */
 	const char	*table;
 	const char	*session;	/* NULL: the active one */
+
 	/* What it is doing, from the calling thread; may be NULL. */
 	void		(*progress)(void *, const char *step);
 	void		*arg;

@@ -96,6 +96,9 @@ eve -c "CREATE FUNCTION eve_trg_reset() RETURNS trigger LANGUAGE plpgsql AS \$\$
 	-c "INSERT INTO eve_log2 VALUES (1, 'up'), (2, 'down'), (4, NULL)" -c "UPDATE eve_log2 SET i = 3, m = 'up' WHERE i = 2" \
 	-c "DELETE FROM eve_log2 WHERE i = 4" -c "INSERT INTO eve_trunc VALUES (1)" -c "TRUNCATE eve_trunc"
 ok $? "as eve, tables whose ALWAYS triggers try RESET ROLE"
+eve -c "CREATE TABLE \"eve%t\" (id int PRIMARY KEY, \"v%s\" mood_e, w text)" \
+	-c "INSERT INTO \"eve%t\" VALUES (1, 'up', '%s%%'), (2, NULL, NULL)" -c "UPDATE \"eve%t\" SET \"v%s\" = 'down' WHERE id = 2"
+ok $? "as eve, a table and a column whose names hold %"
 # pgtt.capture = off is setup's own switch: another role setting it
 # hides nothing.
 eve -c "SET pgtt.capture = off" -c "CREATE TABLE eve_hidden (id int PRIMARY KEY)"
@@ -103,7 +106,7 @@ check_ok "checkpoint safe" -c "$W/config.yaml" --headless checkpoint create safe
 
 # snap CLUSTER DB: the tables and comments replay must reproduce.
 snap() {
-	for tbl in acct t cfg eve_t eve_log eve_chk eve_log2 eve_trunc; do
+	for tbl in acct t cfg eve_t eve_log eve_chk eve_log2 eve_trunc '"eve%t"'; do
 		echo "== $tbl"
 		psql -X -q "$(pg_dsn "$1" "$2")" -c "COPY (SELECT * FROM $tbl ORDER BY 1) TO STDOUT"
 	done

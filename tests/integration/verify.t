@@ -102,6 +102,42 @@ run_pgtt $C --json --headless verify A --table notes
 is "$RC" 1 "a missing row is found"
 is "$(echo "$OUT" | json_get tables.0.why)" "29 rows on the replica, 30 restored" "with both counts"
 
+# With source.tables, only the captured tables are compared: the others
+# are in the restore and not on the replica, and that is no difference.
+sql rep postgres "CREATE DATABASE scoped_replica"
+mkdir -p "$TEST_ROOT/w2"
+cat >"$TEST_ROOT/w2/config.yaml" <<EOF
+source:
+  dsn: "$(pg_dsn src app)"
+  slot: scoped
+  publication: scoped
+  tables: [pgbench_accounts, orders]
+storage:
+  path: $TEST_ROOT/w2/data
+replica:
+  dsn: "$(pg_dsn rep scoped_replica)"
+pitr:
+  restore_port: 5724
+EOF
+C2="-c $TEST_ROOT/w2/config.yaml"
+check_ok "setup of a second history, of two tables" $C2 --headless setup
+sql src app "UPDATE orders SET total = total + 1 WHERE id <= 3; UPDATE pgbench_tellers SET tbalance = 5"
+check_ok "checkpoint S" $C2 --json --headless checkpoint create S
+S=$(echo "$OUT" | json_get lsn)
+bg "$PGTT" $C2 --headless listen
+LISTENER=$BG_PID
+wait_until 60 sh -c "\"$PGTT\" $C2 --json --headless status | perl -MJSON::PP -e '
+	sub v { my (\$h, \$l) = split m{/}, shift; hex(\$h) * 2**32 + hex \$l }
+	my \$d = decode_json(<STDIN>); exit(v(\$d->{window}{latest} // \"0/0\") >= v(\"$S\") ? 0 : 1)'"
+ok $? "its archive reaches S"
+kill -TERM "$LISTENER"; wait "$LISTENER"
+check_ok "listen --until now" $C2 --headless listen --until now
+run_pgtt $C2 --json --headless verify S
+is "$RC" 0 "verify on the scoped history exits 0" || diag "$OUT" "$ERR"
+is "$(echo "$OUT" | json_get equal)" true "and finds the replica equal to the restore"
+V=$OUT
+is "$(rows)" "public.orders=31 public.pgbench_accounts=100000" "comparing only the two captured tables"
+
 check_fail "verify with no point" 2 $C --headless verify
 check_fail "verify with a point that is no point" 2 $C --headless verify no-such-checkpoint
 like "$ERR" 'no checkpoint or point "no-such-checkpoint"' "says which"
