@@ -159,6 +159,7 @@ P --json --headless replay --to after_do --on-error skip
 is "$RC" 0 "--on-error skip goes past it"
 is "$(sql src app_replica "SELECT bal FROM acct")" 7 "and applies what follows"
 
+
 # --- 5. a replica where the role does not exist: refused, not escalated ---
 W2=$TEST_ROOT/w2
 mkdir -p "$W2"

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The common case of a table a lesser role owns: an application role
+# owns its tables, on a replica in a cluster of its own.  Replay writes
+# their rows as that owner (inside a function of the owner's, dropped
+# afterwards) and still moves its own position as the replay role; the
+# replica equals the source forward and back.
+. "$(dirname "$0")/../lib/harness.sh"
+
+pg_start src 5741
+pg_start rep 5742
+sql src postgres "CREATE DATABASE app"
+sql rep postgres "CREATE DATABASE app_replica"
+sql src postgres "CREATE ROLE app_owner LOGIN"
+sql rep postgres "CREATE ROLE app_owner LOGIN"
+sql src app "GRANT CREATE ON SCHEMA public TO app_owner;
+	CREATE TYPE status AS ENUM ('new', 'paid');
+	CREATE TABLE orders (id int PRIMARY KEY, st status, total numeric, note text);
+	ALTER TABLE orders OWNER TO app_owner;
+	ALTER TYPE status OWNER TO app_owner"
+W=$TEST_ROOT/w
+mkdir -p "$W"
+cat >"$W/config.yaml" <<EOF
+source:
+  dsn: "$(pg_dsn src app)"
+  full_row_images: true
+storage:
+  path: $W/data
+replica:
+  dsn: "$(pg_dsn rep app_replica)"
+pitr:
+  enabled: false
+EOF
+check_ok "setup" -c "$W/config.yaml" --headless setup
+P() { run_pgtt -c "$W/config.yaml" "$@"; }
+snap() { psql -X -q "$(pg_dsn "$1" "$2")" -c "COPY (SELECT * FROM orders ORDER BY id) TO STDOUT"; }
+app() { psql -X -q -v ON_ERROR_STOP=1 "host=$TEST_ROOT/src port=5741 user=app_owner dbname=app" -c "$1" >/dev/null; }
+
+app "INSERT INTO orders SELECT g, 'new', g * 1.5, 'o' || g FROM generate_series(1, 5000) g"
+SNAP_A=$(snap src app)
+check_ok "checkpoint A" -c "$W/config.yaml" --headless checkpoint create A
+app "UPDATE orders SET st = 'paid', total = total + 1 WHERE id % 3 = 0; DELETE FROM orders WHERE id % 7 = 0"
+SNAP_B=$(snap src app)
+check_ok "checkpoint B" -c "$W/config.yaml" --headless checkpoint create B
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+
+P --json --headless replay --to A
+is "$RC" 0 "replay to A: rows of the application role's table, last in the transaction" || diag "$OUT" "$ERR"
+is "$(snap rep app_replica)" "$SNAP_A" "the replica equals the source at A"
+P --json --headless replay --to B
+is "$RC" 0 "forward to B: updates of an enum column and deletes, as the owner" || diag "$OUT" "$ERR"
+is "$(snap rep app_replica)" "$SNAP_B" "the replica equals the source at B"
+P --json --headless replay --to A
+is "$RC" 0 "back to A with the inverse changes" || diag "$OUT" "$ERR"
+is "$(echo "$OUT" | json_get direction)" backward "backward, without a reset"
+is "$(snap rep app_replica)" "$SNAP_A" "the replica equals the source at A again"
+is "$(sql rep app_replica "SELECT count(*) FROM pg_proc WHERE pronamespace = 'pgtt'::regnamespace AND proname LIKE 'row\_%'")" 0 \
+	"the functions the rows were written through are gone"
+is "$(sql rep app_replica "SELECT tableowner FROM pg_tables WHERE tablename = 'orders'")" app_owner \
+	"the table is still the application role's"
+
+done_testing
