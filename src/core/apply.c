@@ -607,7 +607,12 @@ build_sql(struct applier *a, struct buf *b, enum change_kind op,
 		}
 		text_add(b, ")");
 	} else {
-		text_add(b, op == CHANGE_UPDATE ? "UPDATE " : "DELETE FROM ");
+		/*
+		 * ONLY: a change names the table it happened in, never the
+		 * inheritance children a plain UPDATE would also reach.
+		 */
+		text_add(b, op == CHANGE_UPDATE ? "UPDATE ONLY " :
+		    "DELETE FROM ONLY ");
 		text_add_table(a, b, rel);
 		if (op == CHANGE_UPDATE) {
 			text_add(b, " SET ");
@@ -615,7 +620,8 @@ build_sql(struct applier *a, struct buf *b, enum change_kind op,
 		}
 		text_add(b, " WHERE ");
 		if (rel->replident == 'f') {
-			text_add(b, "ctid = (SELECT ctid FROM ");
+			text_add(b, "ctid OPERATOR(pg_catalog.=) (SELECT ctid FROM "
+			    "ONLY ");
 			text_add_table(a, b, rel);
 			text_add(b, " WHERE ");
 			build_where(a, b, rel, roles, &n);
@@ -1133,28 +1139,18 @@ apply_change(struct applier *a, const struct pgtt_relation *rel,
 }
 
 /*
- * TRUNCATE of rels[i], or of all of them (i < 0), into a->text.  Always
- * CASCADE: without it the source's TRUNCATE succeeded only because every
- * table referencing these was truncated with them, and a referencing
- * table that is not captured (unlogged, or out of source.tables) is
- * missing from the message.
+ * TRUNCATE of rel into a->text.  Always CASCADE: without it the source's
+ * TRUNCATE succeeded only because every table referencing it was
+ * truncated with it, and a referencing table that is not captured
+ * (unlogged, or out of source.tables) is missing from the message.
  */
 static void
 truncate_sql(struct applier *a, const struct pgtt_change *ch,
-    struct pgtt_relation *const *rels, uint32_t nrels, int only)
+    const struct pgtt_relation *rel)
 {
-	uint32_t	i;
-	int		first = 1;
-
 	buf_reset(&a->text);
 	text_add(&a->text, "TRUNCATE ");
-	for (i = 0; i < nrels; i++) {
-		if (only >= 0 && i != (uint32_t)only)
-			continue;
-		text_add(&a->text, first ? "" : ", ");
-		text_add_table(a, &a->text, rels[i]);
-		first = 0;
-	}
+	text_add_table(a, &a->text, rel);
 	if (ch->truncate_flags & 2)
 		text_add(&a->text, " RESTART IDENTITY");
 	text_add(&a->text, " CASCADE");
@@ -1162,48 +1158,57 @@ truncate_sql(struct applier *a, const struct pgtt_change *ch,
 }
 
 /*
- * Tables owned by roles not trusted as the replay role is are truncated
- * one by one, each inside a SECURITY DEFINER function of its owner (as
- * DDL runs, replica.c): their ON TRUNCATE triggers then run as the owner
- * and cannot RESET ROLE.  The owner is looked up on the server.
+ * Each table is truncated on its own, inside a function of its owner made
+ * for it as row functions are (replica.c, replay_row_fn): its ON TRUNCATE
+ * triggers run as the owner, cannot RESET ROLE, and leave nothing in the
+ * session.  Tables the CASCADE reaches are checked first.
  */
 int
 apply_truncate(struct applier *a, const struct pgtt_change *ch,
     struct pgtt_relation *const *rels, uint32_t nrels, struct pgtt_err *err)
 {
-	const char	*params[2];
-	struct buf	 table;
+	const char	*params[5];
+	struct buf	 table, call;
+	char		 fname[64];
 	uint32_t	 i;
-	int		 ret, routed = a->owners_stale;
+	int		 ret;
 
-	for (i = 0; i < nrels; i++)
-		routed |= owner_of(a, rels[i]) != NULL;
 	if ((ret = savepoint_open(a, err)) != 0 ||
 	    (ret = become(a, NULL, ch->commit_lsn, ch->seq, err)) != 0)
 		return ret;
-	if (!routed) {
-		truncate_sql(a, ch, rels, nrels, -1);
-		if ((ret = send_sql(a, (char *)a->text.data, 0, NULL,
-		    ch->commit_lsn, ch->seq, "truncate", err)) != 0)
-			return ret;
-		return savepoint_close(a, err);
-	}
 	buf_init(&table);
+	buf_init(&call);
 	for (i = 0; i < nrels && ret == 0; i++) {
 		buf_reset(&table);
 		text_add_table(a, &table, rels[i]);
 		buf_append(&table, "", 1);
-		truncate_sql(a, ch, rels, nrels, (int)i);
-		params[0] = (const char *)table.data;
-		params[1] = (const char *)a->text.data;
-		ret = send_sql(a, "SELECT pgtt.replay_run_as((SELECT r.rolname "
-		    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON "
-		    "r.oid OPERATOR(pg_catalog.=) c.relowner WHERE c.oid "
-		    "OPERATOR(pg_catalog.=) $1::pg_catalog.regclass), false, $2, "
-		    "'pg_catalog, public')", 2, params, ch->commit_lsn, ch->seq,
-		    "truncate", err);
+		a->template = 1;
+		truncate_sql(a, ch, rels[i]);
+		a->template = 0;
+		snprintf(fname, sizeof fname, "row_%s_t%u", a->nonce,
+		    a->nstmts++);
+		params[0] = fname;
+		params[1] = (const char *)table.data;
+		params[2] = (const char *)a->text.data;
+		params[3] = "{}";
+		params[4] = "{}";
+		buf_reset(&call);
+		text_add(&call, "SELECT pgtt.");
+		text_add(&call, fname);
+		text_add(&call, "()");
+		buf_append(&call, "", 1);
+		if ((ret = send_sql(a, "SELECT pgtt.replay_truncate_check($1::"
+		    "pg_catalog.regclass)", 1, params + 1, ch->commit_lsn,
+		    ch->seq, "truncate", err)) == 0 &&
+		    (ret = send_sql(a, "SELECT pgtt.replay_row_fn($1, $2::"
+		    "pg_catalog.regclass, $3, $4::pg_catalog.oid[], $5::"
+		    "pg_catalog.name[])", 5, params, ch->commit_lsn, ch->seq,
+		    "truncate", err)) == 0)
+			ret = send_sql(a, (const char *)call.data, 0, NULL,
+			    ch->commit_lsn, ch->seq, "truncate", err);
 	}
 	buf_done(&table);
+	buf_done(&call);
 	if (ret != 0)
 		return ret;
 	return savepoint_close(a, err);
@@ -1243,6 +1248,17 @@ ddl_restore(struct applier *a, const struct pgtt_change *ch,
 		"RESET ROLE",
 		"SET search_path TO DEFAULT",
 		"DISCARD TEMP",
+		"SELECT pgtt.replay_session_guard()",
+		"RESET client_encoding",
+		"RESET DateStyle",
+		"RESET IntervalStyle",
+		"RESET TimeZone",
+		"RESET lc_monetary",
+		"RESET lc_numeric",
+		"RESET xmloption",
+		"RESET xmlbinary",
+		"RESET bytea_output",
+		"RESET extra_float_digits",
 		"SET LOCAL standard_conforming_strings TO DEFAULT",
 		"SET LOCAL check_function_bodies TO DEFAULT",
 		"SET LOCAL default_tablespace TO DEFAULT",
@@ -1325,6 +1341,8 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
 	    ch->seq, "DDL", err)) != 0 ||
 	    (ret = ddl_restore(a, ch, err)) != 0)
 		return ret;
+	/* A routed statement's function is bound to the owner it had. */
+	forget_row_statements(a);
 	a->owners_stale = 1;
 	return savepoint_close(a, err);
 }
@@ -1333,10 +1351,13 @@ int
 apply_position(struct applier *a, pgtt_lsn lsn, int64_t commit_time,
     struct pgtt_err *err)
 {
+	/* Every name qualified: code replay ran may have left a path. */
 	static const char	 sql[] = "UPDATE pgtt.replay_state SET lsn = "
-	    "$1::pg_lsn, commit_time = CASE WHEN $2::bigint IS NULL THEN NULL "
-	    "ELSE timestamptz '2000-01-01 00:00:00+00' + $2::bigint * "
-	    "interval '1 microsecond' END, updated_at = now()";
+	    "$1::pg_catalog.pg_lsn, commit_time = CASE WHEN $2::pg_catalog.int8 "
+	    "IS NULL THEN NULL ELSE pg_catalog.to_timestamp(946684800::"
+	    "pg_catalog.float8 OPERATOR(pg_catalog.+) $2::pg_catalog.float8 "
+	    "OPERATOR(pg_catalog./) 1000000::pg_catalog.float8) END, "
+	    "updated_at = pg_catalog.now()";
 	char			 l[LSN_BUFSIZE], t[32];
 	const char		*params[2];
 

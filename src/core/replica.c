@@ -476,41 +476,134 @@ static const char run_as_sql[] =
  * with a nonce no source DDL can name, and dropped when replay ends.
  * PL/pgSQL keeps the statement's plan for the session; a LANGUAGE sql
  * function would plan it again at every call (three times slower).
+ *
+ * The owner's code must also leave nothing behind that pgtt's own later
+ * statements, run as the replay role, would pick up: the settings that
+ * change how a name or a value is read are set back where that code
+ * changed them, temporary objects are discarded, and a prepared
+ * statement made from SQL (one that could have taken the name of one of
+ * replay's) fails the change.  The values set back are the session's
+ * when the function is made, so this function has no SET clause of its
+ * own and names everything it calls in full.  (SET clauses on the row
+ * function would do the same at every call, and cost a new plan each.)
  */
 static const char row_fn_sql[] =
     "CREATE OR REPLACE FUNCTION pgtt.replay_row_fn(fname text,\n"
     "    tbl regclass, body text, argtypes oid[], typecols name[])\n"
-    "    RETURNS void\n"
-    "LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $pgtt$\n"
+    "    RETURNS void LANGUAGE plpgsql AS $pgtt$\n"
     "DECLARE\n"
-    "  fn text := format('pgtt.%I', fname);\n"
+    "  fn text := pg_catalog.format('pgtt.%I', fname);\n"
     "  who name;\n"
     "  args text;\n"
     "  types text[];\n"
+    "  restore text;\n"
     "BEGIN\n"
-    "  SELECT r.rolname INTO STRICT who FROM pg_class c\n"
-    "    JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = tbl;\n"
-    "  SELECT coalesce(string_agg(CASE WHEN t = 0 THEN 'text'\n"
-    "      ELSE format_type(t, NULL) END, ', ' ORDER BY i), '')\n"
-    "    INTO args FROM unnest(argtypes) WITH ORDINALITY AS u(t, i);\n"
-    "  SELECT coalesce(array_agg(format_type(a.atttypid, a.atttypmod)\n"
-    "      ORDER BY u.i), '{}') INTO types\n"
-    "    FROM unnest(typecols) WITH ORDINALITY AS u(c, i)\n"
-    "    JOIN pg_attribute a ON a.attrelid = tbl AND a.attname = u.c\n"
-    "      AND NOT a.attisdropped;\n"
-    "  IF cardinality(types) <> cardinality(typecols) THEN\n"
+    "  SELECT r.rolname INTO STRICT who FROM pg_catalog.pg_class c\n"
+    "    JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=)\n"
+    "      c.relowner WHERE c.oid OPERATOR(pg_catalog.=) tbl;\n"
+    "  SELECT COALESCE(pg_catalog.string_agg(CASE WHEN t\n"
+    "      OPERATOR(pg_catalog.=) 0 THEN 'text'\n"
+    "      ELSE pg_catalog.format_type(t, NULL) END, ', ' ORDER BY i), '')\n"
+    "    INTO args FROM pg_catalog.unnest(argtypes) WITH ORDINALITY\n"
+    "    AS u(t, i);\n"
+    "  SELECT COALESCE(pg_catalog.array_agg(pg_catalog.format_type(\n"
+    "      a.atttypid, a.atttypmod) ORDER BY u.i), '{}'::pg_catalog.text[])\n"
+    "    INTO types FROM pg_catalog.unnest(typecols) WITH ORDINALITY\n"
+    "    AS u(c, i)\n"
+    "    JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=)\n"
+    "      tbl AND a.attname OPERATOR(pg_catalog.=) u.c AND NOT a.attisdropped;\n"
+    "  IF pg_catalog.cardinality(types) OPERATOR(pg_catalog.<>)\n"
+    "      pg_catalog.cardinality(typecols) THEN\n"
     "    RAISE EXCEPTION 'a column of % is missing', tbl;\n"
     "  END IF;\n"
-    "  EXECUTE format('CREATE FUNCTION %s(%s) RETURNS void '\n"
+    "  SELECT pg_catalog.string_agg(pg_catalog.format('IF '\n"
+    "      'pg_catalog.current_setting(%L) IS DISTINCT FROM %L THEN '\n"
+    "      'PERFORM pg_catalog.set_config(%L, %L, false); END IF; ',\n"
+    "      g, pg_catalog.current_setting(g), g, pg_catalog.current_setting(g)),\n"
+    "      '') INTO restore FROM pg_catalog.unnest(ARRAY['search_path',\n"
+    "      'client_encoding', 'DateStyle', 'IntervalStyle', 'TimeZone',\n"
+    "      'lc_monetary', 'lc_numeric', 'xmloption', 'xmlbinary',\n"
+    "      'bytea_output', 'extra_float_digits',\n"
+    "      'standard_conforming_strings']) AS g;\n"
+    "  EXECUTE pg_catalog.format('CREATE FUNCTION %s(%s) RETURNS void '\n"
     "    'LANGUAGE plpgsql SECURITY DEFINER AS %L', fn, args,\n"
-    "    'BEGIN ' || format(body, VARIADIC types) || '; END');\n"
-    "  EXECUTE format('REVOKE ALL ON FUNCTION %s(%s) FROM PUBLIC', fn,\n"
-    "    args);\n"
-    "  EXECUTE format('ALTER FUNCTION %s(%s) OWNER TO %I', fn, args, who);\n"
+    "    pg_catalog.format(E'#variable_conflict use_column\\nBEGIN %s; %s'\n"
+    "      'IF pg_catalog.pg_my_temp_schema() OPERATOR(pg_catalog.<>) 0 '\n"
+    "      'THEN DISCARD TEMP; END IF; '\n"
+    "      'IF EXISTS (SELECT FROM pg_catalog.pg_prepared_statements '\n"
+    "      'WHERE from_sql) THEN RAISE EXCEPTION ''code run while replay '\n"
+    "      'wrote a row left a prepared statement in its session'' '\n"
+    "      'USING ERRCODE = ''42501''; END IF; END',\n"
+    "      pg_catalog.format(body, VARIADIC types), restore));\n"
+    "  EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s(%s) FROM PUBLIC',\n"
+    "    fn, args);\n"
+    "  EXECUTE pg_catalog.format('ALTER FUNCTION %s(%s) OWNER TO %I', fn,\n"
+    "    args, who);\n"
     "END\n"
     "$pgtt$;\n"
     "REVOKE ALL ON FUNCTION pgtt.replay_row_fn(text, regclass, text, oid[],\n"
     "  name[]) FROM PUBLIC;\n";
+
+/*
+ * A TRUNCATE ... CASCADE also empties the tables that reference the one
+ * named, and their inheritance children; their ON TRUNCATE triggers then
+ * run as whoever truncates.  Refuse when one of them, enabled ALWAYS or
+ * REPLICA, belongs to a table of another role that is not a superuser.
+ */
+static const char truncate_check_sql[] =
+    "CREATE OR REPLACE FUNCTION pgtt.replay_truncate_check(tbl regclass)\n"
+    "    RETURNS void\n"
+    "LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $pgtt$\n"
+    "DECLARE\n"
+    "  bad regclass;\n"
+    "BEGIN\n"
+    "  WITH RECURSIVE reach(oid) AS (\n"
+    "    SELECT tbl::oid\n"
+    "    UNION\n"
+    "    SELECT x.oid FROM reach r, LATERAL (\n"
+    "      SELECT c.conrelid FROM pg_constraint c\n"
+    "        WHERE c.confrelid = r.oid AND c.contype = 'f'\n"
+    "      UNION ALL\n"
+    "      SELECT i.inhrelid FROM pg_inherits i WHERE i.inhparent = r.oid\n"
+    "    ) x(oid))\n"
+    "  SELECT r.oid::regclass INTO bad FROM reach r\n"
+    "    JOIN pg_class c ON c.oid = r.oid\n"
+    "    JOIN pg_roles o ON o.oid = c.relowner\n"
+    "    WHERE r.oid <> tbl AND NOT o.rolsuper\n"
+    "      AND c.relowner <> (SELECT relowner FROM pg_class WHERE oid = tbl)\n"
+    "      AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = r.oid\n"
+    "        AND t.tgenabled IN ('A', 'R') AND (t.tgtype & 32) <> 0)\n"
+    "    LIMIT 1;\n"
+    "  IF bad IS NOT NULL THEN\n"
+    "    RAISE EXCEPTION 'TRUNCATE of % would reach %, whose ON TRUNCATE '\n"
+    "      'trigger would run as another role than its owner', tbl, bad\n"
+    "      USING ERRCODE = '42501', HINT = 'truncate it by hand on the '\n"
+    "      'replica, then replay with --on-error skip';\n"
+    "  END IF;\n"
+    "END\n"
+    "$pgtt$;\n"
+    "REVOKE ALL ON FUNCTION pgtt.replay_truncate_check(regclass) FROM PUBLIC;\n";
+
+/*
+ * After code of another role ran in replay's session (DDL, a TRUNCATE's
+ * triggers): a statement prepared from SQL could have taken the name of
+ * one of replay's, so the change fails instead.
+ */
+static const char session_guard_sql[] =
+    "CREATE OR REPLACE FUNCTION pgtt.replay_session_guard() RETURNS void\n"
+    "LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $pgtt$\n"
+    "DECLARE\n"
+    "  names text;\n"
+    "BEGIN\n"
+    "  SELECT string_agg(name, ', ') INTO names\n"
+    "    FROM pg_prepared_statements WHERE from_sql;\n"
+    "  IF names IS NOT NULL THEN\n"
+    "    RAISE EXCEPTION 'code replay ran left prepared statements in its '\n"
+    "      'session: %', names USING ERRCODE = '42501';\n"
+    "  END IF;\n"
+    "END\n"
+    "$pgtt$;\n"
+    "REVOKE ALL ON FUNCTION pgtt.replay_session_guard() FROM PUBLIC;\n";
 
 int
 replica_drop_row_functions(PGconn *conn, struct pgtt_err *err)
@@ -533,14 +626,56 @@ replica_install_run_as(PGconn *conn, struct pgtt_err *err)
 {
 	PGresult	*res;
 
-	if ((res = pg_exec(conn, err, "CREATE SCHEMA IF NOT EXISTS pgtt", 0,
-	    NULL)) == NULL)
+	/*
+	 * A role that may use schema pgtt could alter the row function it
+	 * owns between its creation and its call: nobody but its owner (the
+	 * replay role, or a superuser) may.
+	 */
+	if ((res = pg_exec(conn, err, "CREATE SCHEMA IF NOT EXISTS pgtt; "
+	    "REVOKE ALL ON SCHEMA pgtt FROM PUBLIC", 0, NULL)) == NULL)
 		return err->code;
+	PQclear(res);
+	if ((res = pg_exec(conn, err, "SELECT n.nspacl::pg_catalog.text FROM "
+	    "pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid "
+	    "OPERATOR(pg_catalog.=) n.nspowner WHERE n.nspname "
+	    "OPERATOR(pg_catalog.=) 'pgtt' AND NOT r.rolsuper AND r.rolname "
+	    "OPERATOR(pg_catalog.<>) current_user", 0, NULL)) == NULL)
+		return err->code;
+	if (PQntuples(res) > 0) {
+		PQclear(res);
+		err_set(err, PGTT_EDB, "schema pgtt on the replica belongs to a "
+		    "role that is neither a superuser nor the replay role");
+		err_hint(err, "drop it, or give it to the replay role: replay "
+		    "keeps its own functions there");
+		return err->code;
+	}
+	PQclear(res);
+	if ((res = pg_exec(conn, err, "SELECT r.rolname FROM "
+	    "pg_catalog.pg_namespace n CROSS JOIN LATERAL "
+	    "pg_catalog.aclexplode(n.nspacl) a JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) "
+	    "a.grantee WHERE n.nspname OPERATOR(pg_catalog.=) 'pgtt' AND "
+	    "a.grantee OPERATOR(pg_catalog.<>) n.nspowner AND NOT r.rolsuper",
+	    0, NULL)) == NULL)
+		return err->code;
+	if (PQntuples(res) > 0) {
+		err_set(err, PGTT_EDB, "schema pgtt on the replica grants "
+		    "privileges to role \"%s\"", PQgetvalue(res, 0, 0));
+		err_hint(err, "revoke them: replay keeps functions there that "
+		    "only it may use");
+		PQclear(res);
+		return err->code;
+	}
 	PQclear(res);
 	if ((res = pg_exec(conn, err, run_as_sql, 0, NULL)) == NULL)
 		return err->code;
 	PQclear(res);
 	if ((res = pg_exec(conn, err, row_fn_sql, 0, NULL)) == NULL)
+		return err->code;
+	PQclear(res);
+	if ((res = pg_exec(conn, err, truncate_check_sql, 0, NULL)) == NULL)
+		return err->code;
+	PQclear(res);
+	if ((res = pg_exec(conn, err, session_guard_sql, 0, NULL)) == NULL)
 		return err->code;
 	PQclear(res);
 	return replica_drop_row_functions(conn, err);

@@ -160,6 +160,49 @@ is "$RC" 0 "--on-error skip goes past it"
 is "$(sql src app_replica "SELECT bal FROM acct")" 7 "and applies what follows"
 
 
+# --- code that leaves state in replay's session for the replay role ---
+# A search_path that finds her now() first: replay's own statements
+# name everything in full, and the path is restored when her code ends.
+eve -c "CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE plpgsql AS \$\$ BEGIN
+	  IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+	    EXECUTE 'ALTER ROLE eve SUPERUSER'; END IF;
+	  RETURN pg_catalog.now(); END \$\$;
+	CREATE FUNCTION eve_path() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+	  PERFORM pg_catalog.set_config('search_path', 'public, pg_catalog', false);
+	  RETURN NEW; END \$\$;
+	CREATE TABLE eve_paths (i int PRIMARY KEY);
+	CREATE TRIGGER eve_t4 BEFORE INSERT ON eve_paths FOR EACH ROW EXECUTE FUNCTION eve_path();
+	ALTER TABLE eve_paths ENABLE ALWAYS TRIGGER eve_t4" -c "INSERT INTO eve_paths VALUES (1)"
+ok $? "as eve, a trigger that leaves a search_path behind"
+eve -c "INSERT INTO eve_t VALUES (42)"
+check_ok "checkpoint path" -c "$W/config.yaml" --headless checkpoint create path
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+P --json --headless replay --to path
+is "$RC" 0 "replay goes past it" || diag "$OUT" "$ERR"
+is "$(sql src app_replica "SELECT count(*) FROM eve_paths") $(sql src app_replica "SELECT count(*) FROM eve_t WHERE id = 42")" "1 1" \
+	"and writes her rows, and the rows after them"
+is "$(sql src app "SELECT rolsuper FROM pg_roles WHERE rolname = 'eve'")" f \
+	"eve is no superuser: her now() did not run as the replay role"
+
+# A prepared statement that takes the name of replay's own.
+eve -c "CREATE FUNCTION eve_prep() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+	  BEGIN EXECUTE 'DEALLOCATE pgtt_position'; EXCEPTION WHEN OTHERS THEN NULL; END;
+	  BEGIN EXECUTE 'PREPARE pgtt_position(text, text) AS SELECT public.now()';
+	  EXCEPTION WHEN OTHERS THEN NULL; END;
+	  RETURN NEW; END \$\$;
+	CREATE TABLE eve_leaves (i int PRIMARY KEY);
+	CREATE TRIGGER eve_t5 BEFORE INSERT ON eve_leaves FOR EACH ROW EXECUTE FUNCTION eve_prep();
+	ALTER TABLE eve_leaves ENABLE ALWAYS TRIGGER eve_t5" -c "INSERT INTO eve_leaves VALUES (1)"
+ok $? "as eve, a trigger that prepares a statement named as replay's"
+check_ok "checkpoint left" -c "$W/config.yaml" --headless checkpoint create left
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+P --json --headless replay --to left
+is "$RC" 1 "replay stops at a row whose trigger left a prepared statement behind"
+like "$(echo "$OUT" | json_get first_error)" 'insert of public.eve_leaves.*left a prepared statement in its session' \
+	"and says so"
+is "$(sql src app "SELECT rolsuper FROM pg_roles WHERE rolname = 'eve'")" f \
+	"eve is no superuser: her pgtt_position did not run as the replay role"
+
 # --- 5. a replica where the role does not exist: refused, not escalated ---
 W2=$TEST_ROOT/w2
 mkdir -p "$W2"
