@@ -281,7 +281,7 @@ static void
 put_seqval_text(FILE *out, const struct pgtt_seqval *v)
 {
 	if (v == NULL)
-		fputs("(none)", out);
+		fputs("(not sampled)", out);
 	else
 		fprintf(out, "%lld%s", (long long)v->last_value, v->is_called ?
 		    "" : " (not yet called)");

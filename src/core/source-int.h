@@ -19,6 +19,7 @@ struct setup_ctx {
 	struct pgtt_err		*err;
 	int			 superuser;
 	int			 all_tables;	/* source.tables not given */
+	struct pgtt_seqsample	*creation_sample; /* read as the slot was made */
 };
 
 /* Append a step to the report; a dry run turns created/changed into planned. */

@@ -33,6 +33,7 @@
 #include "pgtime.h"
 #include "proc.h"
 #include "record.h"
+#include "seqsample.h"
 #include "source-int.h"
 #include "source.h"
 #include "xmalloc.h"
@@ -516,6 +517,19 @@ create_slot_and_baseline(struct setup_ctx *sc, const char *path)
 	rep->creation_lsn = pg_lsn(res, 0, 1);
 	xasprintf(&snap_arg, "--snapshot=%s", PQgetvalue(res, 0, 2));
 	PQclear(res);
+	/*
+	 * The sequences, read after the slot's consistent point, on the
+	 * other connection: this one must stay idle for the snapshot.  They
+	 * stand for creation, so a diff or replay from there knows them.
+	 */
+	{
+		struct pgtt_err	ignored;
+
+		err_clear(&ignored);
+		if (seqsample_read(sc->conn, &sc->creation_sample,
+		    &ignored) != 0)
+			sc->creation_sample = NULL;
+	}
 
 	xasprintf(&tmp, "%s.partial", path);
 	xasprintf(&file_arg, "--file=%s", tmp);
@@ -630,6 +644,10 @@ record_creation(struct setup_ctx *sc, struct journal *j)
 	cp.created_at = pgtime_now();
 	cp.fixed = 1;
 	jbatch_put_checkpoint(b, &cp);
+	if (sc->creation_sample != NULL) {
+		sc->creation_sample->lsn = rep->creation_lsn;
+		jbatch_put_seqsample(b, sc->creation_sample);
+	}
 
 	ret = journal_commit(j, b, sc->err);
 	jbatch_free(b);
@@ -929,5 +947,6 @@ out:
 	if (j != NULL)
 		journal_close(j);
 	PQfinish(sc.conn);
+	free(sc.creation_sample);
 	return ret;
 }

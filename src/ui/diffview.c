@@ -138,6 +138,17 @@ expand(struct diffview *v)
 	v->scroll = 0;
 }
 
+/* A sampled value: "41", "1 (not called)", or "?" when not sampled. */
+static void
+seqval_text(const struct pgtt_seqval *v, char *out, size_t size)
+{
+	if (v == NULL)
+		snprintf(out, size, "?");
+	else
+		snprintf(out, size, "%lld%s", (long long)v->last_value,
+		    v->is_called ? "" : " (not called)");
+}
+
 void
 diffview_open(struct ui *ui, struct diff *d)
 {
@@ -193,6 +204,16 @@ diffview_draw(struct ui *ui)
 		snprintf(line, sizeof line, "%zu DDL statements in between",
 		    d->nddl);
 		ui_text(row++, 2, COLS - 4, line, ui_attr(ui, C_DDL));
+	}
+	for (i = 0; i < d->nseqs && row < y + 1 + list_h; i++) {
+		const struct seq_move	*m = &d->seqs[i];
+		char			 from[32], to[32];
+
+		seqval_text(m->from, from, sizeof from);
+		seqval_text(m->to, to, sizeof to);
+		snprintf(line, sizeof line, "sequence %s.%s  %s -> %s",
+		    m->schema, m->name, from, to);
+		ui_text(row++, 2, COLS - 4, line, ui_attr(ui, C_UPDATE));
 	}
 	if (!v->expanded)
 		return;

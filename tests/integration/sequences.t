@@ -173,6 +173,9 @@ like "$OUT" 'sequence public.loose_seq: [0-9]+ -> [0-9]+' "the text form names t
 P --headless diff A B --format sql
 like "$OUT" "SELECT pg_catalog.setval\('\"public\".\"loose_seq\"', $(sed -n 's#^loose_seq \([0-9]*\)/true$#\1#p' "$TEST_ROOT/seqs.B"), true\);" \
 	"the SQL form sets them to B's values"
+P --json --headless diff creation A
+D=$OUT
+like "$(field | grep '^loose_seq ')" '^loose_seq 1/false 7/true$' "from creation, with the sample setup took as it made the slot"
 P --json --headless diff A B --table orders
 is "$(echo "$OUT" | json_get sequences)" null "with --table, no sequences"
 

@@ -7,7 +7,7 @@
 pg_start src 5631
 sql src postgres "CREATE DATABASE app"
 sql src app "CREATE TABLE items (id int PRIMARY KEY, name text, note text);
-	CREATE TABLE other (id int PRIMARY KEY)"
+	CREATE TABLE other (id int PRIMARY KEY); CREATE SEQUENCE tui_seq"
 W=$TEST_ROOT/w
 mkdir -p "$W"
 write_config "$W/config.yaml" "$(pg_dsn src app)"
@@ -100,12 +100,17 @@ keys G ; keys c ; keys 'end-mark' Enter
 see 'checkpoint "end-mark" at' "a checkpoint at the newest change"
 keys d
 see 'mark two checkpoints with Space' "d without two marks says what to do"
+# A checkpoint made headless at "now" samples the sequences as well.
+sql src app "SELECT nextval('tui_seq'), nextval('tui_seq'), nextval('tui_seq')" >/dev/null
+check_ok "checkpoint seq-now" -c "$W/config.yaml" --headless checkpoint create seq-now --session bug-7
+see '  seq-now' "a checkpoint made by another process shows in the pane"
 keys Tab Tab Tab ; keys g Space G Space
 see '\+# creation' "Space marks a checkpoint"
-see '\+  end-mark' "and a second one"
+see '\+  seq-now' "and a second one"
 keys d
 see 'Diff [0-9A-F]+/[0-9A-F]+ \.\. [0-9A-F]+/[0-9A-F]+: 2 tables changed' "d shows the diff between the marked checkpoints"
 see 'public.items  \+1  -0  ~0' "a table with its counts"
+see 'sequence public.tui_seq  1 \(not called\) -> 3' "and a sequence that moved, from setup's sample to the checkpoint's"
 keys Enter
 see "\\+ id=1 name=hello-tui note=changed" "Enter shows its rows, net of the update"
 keys Escape
