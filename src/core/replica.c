@@ -511,7 +511,8 @@ static const char row_fn_sql[] =
     "    INTO types FROM pg_catalog.unnest(typecols) WITH ORDINALITY\n"
     "    AS u(c, i)\n"
     "    JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=)\n"
-    "      tbl AND a.attname OPERATOR(pg_catalog.=) u.c AND NOT a.attisdropped;\n"
+    "      tbl AND a.attname OPERATOR(pg_catalog.=) u.c\n"
+    "      AND NOT a.attisdropped;\n"
     "  IF pg_catalog.cardinality(types) OPERATOR(pg_catalog.<>)\n"
     "      pg_catalog.cardinality(typecols) THEN\n"
     "    RAISE EXCEPTION 'a column of % is missing', tbl;\n"
@@ -519,7 +520,8 @@ static const char row_fn_sql[] =
     "  SELECT pg_catalog.string_agg(pg_catalog.format('IF '\n"
     "      'pg_catalog.current_setting(%L) IS DISTINCT FROM %L THEN '\n"
     "      'PERFORM pg_catalog.set_config(%L, %L, false); END IF; ',\n"
-    "      g, pg_catalog.current_setting(g), g, pg_catalog.current_setting(g)),\n"
+    "      g, pg_catalog.current_setting(g), g,\n"
+    "      pg_catalog.current_setting(g)),\n"
     "      '') INTO restore FROM pg_catalog.unnest(ARRAY['search_path',\n"
     "      'client_encoding', 'DateStyle', 'IntervalStyle', 'TimeZone',\n"
     "      'lc_monetary', 'lc_numeric', 'xmloption', 'xmlbinary',\n"
@@ -582,7 +584,8 @@ static const char truncate_check_sql[] =
     "  END IF;\n"
     "END\n"
     "$pgtt$;\n"
-    "REVOKE ALL ON FUNCTION pgtt.replay_truncate_check(regclass) FROM PUBLIC;\n";
+    "REVOKE ALL ON FUNCTION pgtt.replay_truncate_check(regclass)\n"
+    "  FROM PUBLIC;\n";
 
 /*
  * After code of another role ran in replay's session (DDL, a TRUNCATE's
@@ -624,7 +627,10 @@ replica_drop_row_functions(PGconn *conn, struct pgtt_err *err)
 int
 replica_install_run_as(PGconn *conn, struct pgtt_err *err)
 {
-	PGresult	*res;
+	static const char *const functions[] = { run_as_sql, row_fn_sql,
+	    truncate_check_sql, session_guard_sql };
+	PGresult		*res;
+	size_t			 i;
 
 	/*
 	 * A role that may use schema pgtt could alter the row function it
@@ -652,8 +658,9 @@ replica_install_run_as(PGconn *conn, struct pgtt_err *err)
 	PQclear(res);
 	if ((res = pg_exec(conn, err, "SELECT r.rolname FROM "
 	    "pg_catalog.pg_namespace n CROSS JOIN LATERAL "
-	    "pg_catalog.aclexplode(n.nspacl) a JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) "
-	    "a.grantee WHERE n.nspname OPERATOR(pg_catalog.=) 'pgtt' AND "
+	    "pg_catalog.aclexplode(n.nspacl) a JOIN pg_catalog.pg_roles r "
+	    "ON r.oid OPERATOR(pg_catalog.=) a.grantee "
+	    "WHERE n.nspname OPERATOR(pg_catalog.=) 'pgtt' AND "
 	    "a.grantee OPERATOR(pg_catalog.<>) n.nspowner AND NOT r.rolsuper",
 	    0, NULL)) == NULL)
 		return err->code;
@@ -666,17 +673,10 @@ replica_install_run_as(PGconn *conn, struct pgtt_err *err)
 		return err->code;
 	}
 	PQclear(res);
-	if ((res = pg_exec(conn, err, run_as_sql, 0, NULL)) == NULL)
-		return err->code;
-	PQclear(res);
-	if ((res = pg_exec(conn, err, row_fn_sql, 0, NULL)) == NULL)
-		return err->code;
-	PQclear(res);
-	if ((res = pg_exec(conn, err, truncate_check_sql, 0, NULL)) == NULL)
-		return err->code;
-	PQclear(res);
-	if ((res = pg_exec(conn, err, session_guard_sql, 0, NULL)) == NULL)
-		return err->code;
-	PQclear(res);
+	for (i = 0; i < sizeof functions / sizeof functions[0]; i++) {
+		if ((res = pg_exec(conn, err, functions[i], 0, NULL)) == NULL)
+			return err->code;
+		PQclear(res);
+	}
 	return replica_drop_row_functions(conn, err);
 }

@@ -58,4 +58,15 @@ is "$(sql rep app_replica "SELECT count(*) FROM pg_proc WHERE pronamespace = 'pg
 is "$(sql rep app_replica "SELECT tableowner FROM pg_tables WHERE tablename = 'orders'")" app_owner \
 	"the table is still the application role's"
 
+# Schema pgtt is replay's alone: a role granted a privilege on it could
+# alter the functions it owns there between their creation and their call.
+sql rep app_replica "GRANT USAGE ON SCHEMA pgtt TO app_owner"
+P --json --headless replay --to B
+is "$RC" 1 "replay refuses a replica whose schema pgtt grants a role a privilege"
+like "$ERR" 'schema pgtt on the replica grants privileges to role \\"app_owner\\"' "and names the role"
+sql rep app_replica "REVOKE USAGE ON SCHEMA pgtt FROM app_owner"
+P --json --headless replay --to B
+is "$RC" 0 "once revoked, replay goes on" || diag "$OUT" "$ERR"
+is "$(snap rep app_replica)" "$SNAP_B" "to B"
+
 done_testing
