@@ -65,17 +65,14 @@ struct applier {
 
 	/*
 	 * Tables whose owner is neither a superuser nor the replay role,
-	 * "schema\0name" -> owner, sorted; and the role the replica
-	 * transaction runs as now (NULL: the replay role; role_known 0:
-	 * unknown, after a savepoint was rolled back).
+	 * sorted by schema and name: their rows are routed (queue_row).
+	 * Replay itself never changes role.
 	 */
 	struct triples	  owners;	/* schema, table, owner */
 	struct triples	  always;	/* schema, table, identity column
 					   GENERATED ALWAYS */
 	struct always_cache *acache;	/* per relation version */
 	size_t		  nacache;
-	const char	 *role_now;
-	int		  role_known;
 	int		  owners_stale;	/* DDL ran since they were read */
 	const struct pgtt_relation *owner_rel;	/* last looked up */
 	const char	 *owner_of_rel;
@@ -190,7 +187,6 @@ forget_catalog(struct applier *a)
 	a->acache = NULL;
 	a->nacache = 0;
 	a->owner_rel = NULL;
-	a->role_known = 0;
 }
 
 void
@@ -546,7 +542,8 @@ build_where(struct applier *a, struct buf *b,
 			snprintf(num, sizeof num, ") OPERATOR(pg_catalog.=) "
 			    "$%d::pg_catalog.text", (*n)++);
 		else
-			snprintf(num, sizeof num, " = $%d", (*n)++);
+			snprintf(num, sizeof num, " OPERATOR(pg_catalog.=) $%d",
+			    (*n)++);
 		text_add(b, num);
 	}
 }
@@ -911,7 +908,6 @@ savepoint_close(struct applier *a, struct pgtt_err *err)
 	a->failed = 0;
 	/* A statement prepared inside the failed part may not exist. */
 	forget_statements(a);
-	a->role_known = 0;
 	if ((ret = send_sql(a, "ROLLBACK TO SAVEPOINT pgtt_change", 0, NULL,
 	    0, 0, "savepoint", err)) != 0 ||
 	    (ret = send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "savepoint",
@@ -1064,28 +1060,10 @@ always_identity(struct applier *a, const struct pgtt_relation *rel)
 	return c->cols;
 }
 
-/* Run what follows as role (NULL: the replay role), if not already. */
-static int
-become(struct applier *a, const char *role, pgtt_lsn lsn, uint32_t seq,
-    struct pgtt_err *err)
-{
-	const char	*params[1] = { role != NULL ? role : "none" };
-
-	if (a->role_known && (role == a->role_now || (role != NULL &&
-	    a->role_now != NULL && strcmp(role, a->role_now) == 0)))
-		return 0;
-	a->role_now = role;
-	a->role_known = 1;
-	return send_sql(a, "SELECT pg_catalog.set_config('role', $1, true)", 1,
-	    params, lsn, seq, "the table owner's role", err);
-}
-
 int
 apply_begin(struct applier *a, struct pgtt_err *err)
 {
 	a->failed = 0;
-	a->role_now = NULL;
-	a->role_known = 1;
 	return send_sql(a, "BEGIN", 0, NULL, 0, 0, "BEGIN", err);
 }
 
@@ -1102,9 +1080,7 @@ apply_change(struct applier *a, const struct pgtt_relation *rel,
 		return err_set(err, PGTT_EUSAGE, "change %s #%u has no full "
 		    "old row to undo it with", lsn_format(ch->commit_lsn, l),
 		    ch->seq);
-	/* A row statement routed to its owner's function switches itself. */
-	if ((ret = savepoint_open(a, err)) != 0 ||
-	    (ret = become(a, NULL, ch->commit_lsn, ch->seq, err)) != 0)
+	if ((ret = savepoint_open(a, err)) != 0)
 		return ret;
 	switch (ch->kind) {
 	case CHANGE_INSERT:
@@ -1173,8 +1149,7 @@ apply_truncate(struct applier *a, const struct pgtt_change *ch,
 	uint32_t	 i;
 	int		 ret;
 
-	if ((ret = savepoint_open(a, err)) != 0 ||
-	    (ret = become(a, NULL, ch->commit_lsn, ch->seq, err)) != 0)
+	if ((ret = savepoint_open(a, err)) != 0)
 		return ret;
 	buf_init(&table);
 	buf_init(&call);
@@ -1272,8 +1247,6 @@ ddl_restore(struct applier *a, const struct pgtt_change *ch,
 		if ((ret = send_sql(a, sql[i], 0, NULL, ch->commit_lsn,
 		    ch->seq, "DDL", err)) != 0)
 			return ret;
-	a->role_now = NULL;
-	a->role_known = 1;
 	return 0;
 }
 
@@ -1334,7 +1307,6 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
 	params[2] = step->statement;
 	params[3] = m->search_path;
 	if ((ret = savepoint_open(a, err)) != 0 ||
-	    (ret = become(a, NULL, ch->commit_lsn, ch->seq, err)) != 0 ||
 	    (ret = ddl_settings(a, ch, m, err)) != 0 ||
 	    (ret = send_sql(a, "SELECT pgtt.replay_run_as($1::pg_catalog.name, "
 	    "$2::pg_catalog.bool, $3, $4)", 4, params, ch->commit_lsn,
@@ -1367,8 +1339,6 @@ apply_position(struct applier *a, pgtt_lsn lsn, int64_t commit_time,
 			return err->code;
 		a->position_prepared = 1;
 	}
-	if (become(a, NULL, lsn, 0, err) != 0)
-		return err->code;
 	snprintf(t, sizeof t, "%lld", (long long)commit_time);
 	params[0] = lsn_format(lsn, l);
 	params[1] = commit_time != 0 ? t : NULL;

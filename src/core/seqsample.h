@@ -14,18 +14,24 @@
 #ifndef PGTT_SEQSAMPLE_H
 #define PGTT_SEQSAMPLE_H
 
-#include <libpq-fe.h>
 #include <stddef.h>
 
 #include "err.h"
 #include "record.h"
 
 /*
+ * libpq's PGconn, by its struct name: diff.h (and so the UI) includes
+ * this header for seqsample_moves and must not need libpq.
+ */
+struct pg_conn;
+
+/*
  * Read the sample from conn (a plain connection to the source): the
  * WAL insert position, then every permanent sequence outside the system
  * schemas and pgtt's that the role may read.  One malloc'd block.
  */
-int	seqsample_read(PGconn *, struct pgtt_seqsample **, struct pgtt_err *);
+int	seqsample_read(struct pg_conn *, struct pgtt_seqsample **,
+	    struct pgtt_err *);
 
 /* 1 when both samples hold the same sequences with the same values. */
 int	seqsample_same_values(const struct pgtt_seqsample *,
@@ -37,8 +43,8 @@ int	seqsample_same_values(const struct pgtt_seqsample *,
  * as it is and the first such says why in *first_failure (malloc'd, or
  * NULL); only a lost connection fails the whole.
  */
-int	seqsample_apply(PGconn *, const struct pgtt_seqsample *, size_t *set,
-	    char **first_failure, struct pgtt_err *);
+int	seqsample_apply(struct pg_conn *, const struct pgtt_seqsample *,
+	    size_t *set, char **first_failure, struct pgtt_err *);
 
 /* A sequence whose sampled value differs between two samples. */
 struct seq_move {
