@@ -209,6 +209,9 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 			if (rep.sequences >= 0)
 				json_object_set_new(o, "sequences",
 				    json_integer(rep.sequences));
+			if (rep.unreadable > 0)
+				json_object_set_new(o, "sequences_unreadable",
+				    json_integer(rep.unreadable));
 			cli_emit_json(o);
 		} else if (ctx->verbosity >= 0) {
 			printf("created checkpoint \"%s\" at %s%s\n", cp->name,
@@ -218,6 +221,10 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 			if (rep.sequences > 0)
 				printf("with the values of %d sequence%s\n",
 				    rep.sequences, rep.sequences == 1 ? "" : "s");
+			if (rep.unreadable > 0)
+				printf("note: %d sequence%s the source role may not "
+				    "read (SELECT) kept no value\n", rep.unreadable,
+				    rep.unreadable == 1 ? "" : "s");
 			if (rep.note[0] != '\0')
 				printf("%s\n", rep.note);
 		}

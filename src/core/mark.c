@@ -219,7 +219,8 @@ checkpoint_create(struct journal *j, const struct config *cfg,
 	jbatch_put_checkpoint(b, &cp);
 	if (smp != NULL) {
 		jbatch_put_seqsample(b, smp);
-		rep->sequences = smp->n;
+		rep->sequences = (int)seqsample_known(smp);
+		rep->unreadable = (int)smp->n - rep->sequences;
 	}
 	ret = journal_commit(j, b, err);
 	jbatch_free(b);

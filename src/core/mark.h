@@ -15,6 +15,7 @@
 struct mark_report {
 	int		 restore_point;	/* pg_create_restore_point was made */
 	int		 sequences;	/* sampled with it; -1: none taken */
+	int		 unreadable;	/* sequences the role may not read */
 	char		 note[256];	/* why not, when it was not */
 };
 

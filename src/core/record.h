@@ -124,8 +124,11 @@ struct pgtt_seqval {
 	const char	*schema;
 	const char	*name;
 	int64_t		 last_value;
-	uint8_t		 is_called;
+	uint8_t		 is_called;	/* or SEQVAL_UNKNOWN */
 };
+
+/* is_called of a sequence the sampling role may not read: no value. */
+#define SEQVAL_UNKNOWN	2
 
 /*
  * The source's sequences at one moment (logical decoding carries none):

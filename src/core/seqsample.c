@@ -17,19 +17,20 @@
  * (pg_sequence_last_value cannot tell a sequence restarted with
  * is_called false from one never called.)  The LEFT JOIN keeps the
  * position when there are no sequences at all; the CASE keeps
- * has_sequence_privilege, which fails on anything else, to sequences,
- * whatever order the planner gives the quals.
+ * has_sequence_privilege, which fails on anything else, to sequences.
+ * A sequence the role may not read is listed with no value
+ * (SEQVAL_UNKNOWN): nothing compares it or sets it.
  */
 static const char list_sql[] =
-    "SELECT l.lsn::pg_catalog.text, n.nspname, c.relname"
+    "SELECT l.lsn::pg_catalog.text, n.nspname, c.relname,"
+    " CASE WHEN c.relkind = 'S' THEN"
+    "  pg_catalog.has_sequence_privilege(c.oid, 'SELECT') END"
     " FROM (SELECT pg_catalog.pg_current_wal_insert_lsn() AS lsn OFFSET 0) l"
     " LEFT JOIN (pg_catalog.pg_class c"
     "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace)"
     " ON c.relkind = 'S' AND c.relpersistence = 'p'"
     "  AND n.nspname <> ALL (ARRAY['pg_catalog', 'information_schema',"
     "   'pgtt'])"
-    "  AND CASE WHEN c.relkind = 'S' THEN"
-    "   pg_catalog.has_sequence_privilege(c.oid, 'SELECT') END"
     " ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\"";
 
 /*
@@ -69,11 +70,17 @@ read_values(PGconn *conn, PGresult *list, int first, int n,
 
 	buf_init(&sql);
 	for (i = 0; i < n; i++) {
-		qual = pg_quote_qualified(conn, PQgetvalue(list, first + i, 1),
-		    PQgetvalue(list, first + i, 2));
 		snprintf(num, sizeof num, "%sSELECT %d AS i, ", i > 0 ?
 		    " UNION ALL " : "", i);
 		buf_append(&sql, num, strlen(num));
+		if (!pg_bool(list, first + i, 3)) {
+			buf_append(&sql, "NULL::pg_catalog.text, NULL::pg_catalog."
+			    "bool", strlen("NULL::pg_catalog.text, NULL::"
+			    "pg_catalog.bool"));
+			continue;
+		}
+		qual = pg_quote_qualified(conn, PQgetvalue(list, first + i, 1),
+		    PQgetvalue(list, first + i, 2));
 		buf_append(&sql, "last_value::pg_catalog.text, is_called FROM ",
 		    strlen("last_value::pg_catalog.text, is_called FROM "));
 		buf_append(&sql, qual, strlen(qual));
@@ -94,6 +101,10 @@ read_values(PGconn *conn, PGresult *list, int first, int n,
 
 		sv->schema = PQgetvalue(list, first + i, 1);
 		sv->name = PQgetvalue(list, first + i, 2);
+		if (pg_value(res, i, 1) == NULL) {
+			sv->is_called = SEQVAL_UNKNOWN;
+			continue;
+		}
 		sv->last_value = strtoll(PQgetvalue(res, i, 1), NULL, 10);
 		sv->is_called = pg_bool(res, i, 2);
 	}
@@ -148,6 +159,17 @@ seqsample_read(PGconn *conn, struct pgtt_seqsample **out,
 	free(smp.seqs);
 	PQclear(list);
 	return ret;
+}
+
+size_t
+seqsample_known(const struct pgtt_seqsample *smp)
+{
+	size_t		n = 0;
+	uint32_t	i;
+
+	for (i = 0; i < smp->n; i++)
+		n += smp->seqs[i].is_called != SEQVAL_UNKNOWN;
+	return n;
 }
 
 static int
@@ -209,6 +231,8 @@ seqsample_apply(PGconn *conn, const struct pgtt_seqsample *smp, size_t *set,
 	for (i = 0; i < smp->n; i++) {
 		const struct pgtt_seqval	*sv = &smp->seqs[i];
 
+		if (sv->is_called == SEQVAL_UNKNOWN)
+			continue;
 		snprintf(value, sizeof value, "%lld",
 		    (long long)sv->last_value);
 		params[0] = sv->schema;
@@ -258,6 +282,10 @@ seqsample_moves(const struct pgtt_seqsample *a,
 		else if (c > 0)
 			x = NULL;
 		else if (seqval_same(x, y))
+			continue;
+		/* Not read on one side: nothing is known to have moved. */
+		if ((x != NULL && x->is_called == SEQVAL_UNKNOWN) ||
+		    (y != NULL && y->is_called == SEQVAL_UNKNOWN))
 			continue;
 		moves[n].schema = x != NULL ? x->schema : y->schema;
 		moves[n].name = x != NULL ? x->name : y->name;

@@ -3,9 +3,9 @@
  *
  * Logical decoding carries no sequence changes (POSTGRES-FACTS.md, D), so
  * pgtt reads them: a sample is every sequence's last_value and is_called,
- * keyed by the source's WAL insert position read in the same statement,
- * just before them.  Checkpoints take one at their own LSN; the listener
- * takes one every source.sequence_interval seconds when any value moved.
+ * keyed by the source's WAL insert position, read just before them.
+ * setup takes one for creation, checkpoints one at their own LSN, and the
+ * listener one every source.sequence_interval seconds when a value moved.
  * A replay to P sets each sequence to the newest sample at or before P,
  * then raises serial and identity sequences to their columns' largest
  * value (replica_sequence_floor), since nextval between samples is only
@@ -28,10 +28,14 @@ struct pg_conn;
 /*
  * Read the sample from conn (a plain connection to the source): the
  * WAL insert position, then every permanent sequence outside the system
- * schemas and pgtt's that the role may read.  One malloc'd block.
+ * schemas and pgtt's, those the role may not read with SEQVAL_UNKNOWN.
+ * One malloc'd block.
  */
 int	seqsample_read(struct pg_conn *, struct pgtt_seqsample **,
 	    struct pgtt_err *);
+
+/* The sequences of the sample that have a value (not SEQVAL_UNKNOWN). */
+size_t	seqsample_known(const struct pgtt_seqsample *);
 
 /* 1 when both samples hold the same sequences with the same values. */
 int	seqsample_same_values(const struct pgtt_seqsample *,

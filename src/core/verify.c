@@ -337,7 +337,7 @@ compare_sequences(struct side *rep, struct side *res,
 		for (i = 0; i < n; i++)
 			if (moves[i].to == &b->seqs[k])
 				break;
-		if (i < n)
+		if (i < n || b->seqs[k].is_called == SEQVAL_UNKNOWN)
 			continue;
 		s = &r->seqs[r->nseqs++];
 		s->schema = xstrdup(b->seqs[k].schema);

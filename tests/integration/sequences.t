@@ -189,6 +189,20 @@ like "$OUT" 'no sequence sample: .*lock timeout' "is made without a sample, and 
 ok "$(kill -0 "$LOCKER"; echo $?)" "without waiting for the migration to end"
 wait "$LOCKER"
 
+# A source role that may not read every sequence: those keep no value,
+# and nothing reports them as moved.
+sql src postgres "CREATE ROLE plain LOGIN"
+sql src app "CREATE SEQUENCE secret_seq; GRANT SELECT ON SEQUENCE loose_seq TO plain" >/dev/null
+sql src app "SELECT nextval('secret_seq'), nextval('loose_seq')" >/dev/null
+PLAIN="host=$TEST_ROOT/src port=5711 user=plain dbname=app"
+PGTT_SOURCE_DSN=$PLAIN run_pgtt -c "$W/config.yaml" --json --headless checkpoint create as-plain
+is "$RC" 0 "a checkpoint made as a role that may read only one sequence"
+is "$(echo "$OUT" | json_get sequences)/$(echo "$OUT" | json_get sequences_unreadable)" 1/6 \
+	"samples that one, and counts the six it may not read"
+P --json --headless diff B as-plain
+D=$OUT
+is "$(field | cut -d' ' -f1)" "loose_seq" "diff lists only the sequence both samples read"
+
 is "$(sql src app "SELECT count(*) FROM pg_class WHERE relname = 'replay_state'")" 0 "the source holds nothing of replay"
 
 done_testing
