@@ -69,4 +69,34 @@ P --json --headless replay --to B
 is "$RC" 0 "once revoked, replay goes on" || diag "$OUT" "$ERR"
 is "$(snap rep app_replica)" "$SNAP_B" "to B"
 
+# The application role's partitioned table, with a default partition
+# that has no key (captured in part: INSERT and TRUNCATE), made after
+# setup, written, one partition truncated.
+app "CREATE TABLE events (id int, at date, what text) PARTITION BY RANGE (at);
+	CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+	CREATE TABLE events_rest PARTITION OF events DEFAULT;
+	INSERT INTO events SELECT g, date '2026-01-01' + g, 'e' || g FROM generate_series(1, 600) g;
+	TRUNCATE events_rest; INSERT INTO events VALUES (9999, '2031-01-01', 'late')"
+events() { psql -X -q "$(pg_dsn "$1" "$2")" -c "COPY (SELECT tableoid::regclass, * FROM events ORDER BY id) TO STDOUT"; }
+SNAP_C=$(events src app)
+check_ok "checkpoint C" -c "$W/config.yaml" --headless checkpoint create C
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+P --json --headless replay --to C
+is "$RC" 0 "forward to C: the role's partitions, one without a key, and a TRUNCATE of it" || diag "$OUT" "$ERR"
+is "$(events rep app_replica)" "$SNAP_C" "every row is in its partition, as on the source"
+
+# pgbench's schema and workload, as the application role.
+APPDSN="host=$TEST_ROOT/src port=5741 user=app_owner dbname=app"
+pgbench -i -s 1 -q "$APPDSN" >"$TEST_ROOT/pgbench.log" 2>&1 &&
+	pgbench -n -c 2 -T 3 "$APPDSN" >>"$TEST_ROOT/pgbench.log" 2>&1
+ok $? "pgbench -i and -c 2 -T 3 as the application role" || diag "$(cat "$TEST_ROOT/pgbench.log")"
+bench() { psql -X -A -t "$(pg_dsn "$1" "$2")" -c "SELECT (SELECT sum(abalance) FROM pgbench_accounts) || '/' ||
+	(SELECT sum(bbalance) FROM pgbench_branches) || '/' || (SELECT count(*) FROM pgbench_history)"; }
+SNAP_D=$(bench src app)
+check_ok "checkpoint D" -c "$W/config.yaml" --headless checkpoint create D
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+P --json --headless replay --to D
+is "$RC" 0 "forward to D through pgbench's tables, each row through the owner's function" || diag "$OUT" "$ERR"
+is "$(bench rep app_replica)" "$SNAP_D" "balances and history equal the source's"
+
 done_testing
