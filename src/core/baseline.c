@@ -19,6 +19,7 @@
 static const char *const own_entries[] = {
 	" EVENT TRIGGER - pgtt_ddl_capture ",
 	" EVENT TRIGGER - pgtt_ddl_drop ",
+	" EVENT TRIGGER - pgtt_ddl_rewrite ",
 	NULL
 };
 

@@ -43,6 +43,68 @@ const char *const ddl_setting_names[DDL_NSETTINGS] = {
 
 /* --- the message --- */
 
+static void
+add_text(char **acc, const char *sep, const char *s)
+{
+	char	*next;
+
+	xasprintf(&next, "%s%s%s", *acc != NULL ? *acc : "",
+	    *acc != NULL ? sep : "", s);
+	free(*acc);
+	*acc = next;
+}
+
+/*
+ * The table a CREATE TABLE AS or SELECT INTO gave the source, from the
+ * catalog as the capture read it (names quoted there): columns, types,
+ * collations, storage.  NULL when a part is missing.
+ */
+static char *
+create_table_text(json_t *t)
+{
+	const char	*schema, *name, *am, *space, *s;
+	json_t		*col, *opt;
+	char		*cols = NULL, *opts = NULL, *def, *sql;
+	size_t		 i;
+
+	schema = json_string_value(json_object_get(t, "schema"));
+	name = json_string_value(json_object_get(t, "name"));
+	am = json_string_value(json_object_get(t, "access_method"));
+	space = json_string_value(json_object_get(t, "tablespace"));
+	if (schema == NULL || name == NULL)
+		return NULL;
+	json_array_foreach(json_object_get(t, "columns"), i, col) {
+		const char *cname = json_string_value(json_object_get(col,
+		    "name"));
+		const char *type = json_string_value(json_object_get(col,
+		    "type"));
+		const char *coll = json_string_value(json_object_get(col,
+		    "collation"));
+
+		if (cname == NULL || type == NULL) {
+			free(cols);
+			return NULL;
+		}
+		xasprintf(&def, "%s %s%s%s", cname, type, coll != NULL ?
+		    " COLLATE " : "", coll != NULL ? coll : "");
+		add_text(&cols, ", ", def);
+		free(def);
+	}
+	json_array_foreach(json_object_get(t, "options"), i, opt)
+		if ((s = json_string_value(opt)) != NULL)
+			add_text(&opts, ", ", s);
+	xasprintf(&sql, "CREATE %sTABLE %s.%s (%s)%s%s%s%s%s%s%s",
+	    json_is_true(json_object_get(t, "unlogged")) ? "UNLOGGED " : "",
+	    schema, name, cols != NULL ? cols : "",
+	    am != NULL ? " USING " : "", am != NULL ? am : "",
+	    opts != NULL ? " WITH (" : "", opts != NULL ? opts : "",
+	    opts != NULL ? ")" : "",
+	    space != NULL ? " TABLESPACE " : "", space != NULL ? space : "");
+	free(cols);
+	free(opts);
+	return sql;
+}
+
 static char *
 json_string_dup(json_t *obj, const char *key)
 {
@@ -101,6 +163,8 @@ ddl_message_parse(const char *content, size_t len, struct ddl_message *m,
 	m->temporary = json_is_true(json_object_get(root, "temporary"));
 	m->objects = objects_text(json_object_get(root, "objects"), NULL);
 	m->objects = objects_text(json_object_get(root, "dropped"), m->objects);
+	if (json_is_object(v = json_object_get(root, "table")))
+		m->create_table = create_table_text(v);
 	/* A GRANT reports its command with no object identity. */
 	m->changed = json_array_size(json_object_get(root, "objects")) +
 	    json_array_size(json_object_get(root, "dropped")) > 0;
@@ -130,6 +194,7 @@ ddl_message_done(struct ddl_message *m)
 	free(m->role);
 	free(m->ts);
 	free(m->objects);
+	free(m->create_table);
 	for (i = 0; i < DDL_NSETTINGS; i++)
 		free(m->settings[i]);
 	memset(m, 0, sizeof *m);
@@ -355,12 +420,12 @@ classify(const char *node, json_t *body, struct ddl_statement *s)
 		    strcmp(t, "OBJECT_MATVIEW") == 0 ?
 		    "CREATE MATERIALIZED VIEW" : "CREATE TABLE AS");
 		s->kind = DDL_RUN;
+		s->fills_table = t == NULL || strcmp(t, "OBJECT_MATVIEW") != 0;
 	} else if (strcmp(node, "SelectStmt") == 0 &&
 	    json_object_get(body, "intoClause") != NULL) {
 		snprintf(s->tag, sizeof s->tag, "SELECT INTO");
-		s->kind = DDL_REFUSED;
-		s->why = "SELECT INTO cannot run inside the function replay "
-		    "runs DDL in; CREATE TABLE AS does the same and replays";
+		s->kind = DDL_RUN;
+		s->fills_table = 1;
 	} else if (strcmp(node, "GrantStmt") == 0) {
 		/* Database, tablespace, parameter: no event trigger fires. */
 		if (objtype_word(body, "objtype") == NULL) {
@@ -525,6 +590,44 @@ reparses_the_same(const struct ddl_statement *s, int scs)
 	return ok;
 }
 
+/*
+ * The statement made from a table's description is one CREATE TABLE of
+ * columns and nothing else: no default, constraint, generated value,
+ * parent or partition that could run code or take rows from elsewhere.
+ */
+static int
+plain_create_table(const char *sql)
+{
+	static const char *const stmt_keys[] = { "inhRelations", "partbound",
+	    "partspec", "ofTypename", "constraints", NULL };
+	static const char *const col_keys[] = { "constraints", "raw_default",
+	    "cooked_default", "identity", "identitySequence", "generated",
+	    "fdwoptions", NULL };
+	PgQueryParseResult	 r;
+	json_t			*root, *stmts, *create, *elt, *col;
+	size_t			 i, k;
+	int			 ok;
+
+	r = pg_query_parse(sql);
+	root = r.error == NULL ? json_loads(r.parse_tree, 0, NULL) : NULL;
+	pg_query_free_parse_result(r);
+	stmts = json_object_get(root, "stmts");
+	create = json_object_get(json_object_get(json_array_get(stmts, 0),
+	    "stmt"), "CreateStmt");
+	ok = json_array_size(stmts) == 1 && json_is_object(create) &&
+	    json_array_size(json_object_get(create, "tableElts")) > 0;
+	for (k = 0; ok && stmt_keys[k] != NULL; k++)
+		ok = json_object_get(create, stmt_keys[k]) == NULL;
+	json_array_foreach(json_object_get(create, "tableElts"), i, elt) {
+		col = json_object_get(elt, "ColumnDef");
+		ok = ok && json_is_object(col);
+		for (k = 0; ok && col_keys[k] != NULL; k++)
+			ok = json_object_get(col, col_keys[k]) == NULL;
+	}
+	json_decref(root);
+	return ok;
+}
+
 /* --- matching messages to statements --- */
 
 void
@@ -539,9 +642,11 @@ matcher_forget(struct ddl_matcher *mt)
 	ddl_statements_free(mt->st, mt->n);
 	free(mt->query);
 	free(mt->ts);
+	free(mt->built);
 	mt->st = NULL;
 	mt->query = NULL;
 	mt->ts = NULL;
+	mt->built = NULL;
 	mt->n = mt->next = 0;
 	mt->unparsed = 0;
 }
@@ -678,6 +783,29 @@ ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
 		refuse(step, m, "it changes an owner along with "
 		    "other things, and this replica was restored without the "
 		    "source's owners");
+		return;
+	}
+	if (s->fills_table && m->create_table != NULL) {
+		/*
+		 * Not the query again, whose rows could differ here (or which
+		 * runs a prepared statement of the source's session): the
+		 * table it made, empty.  Its rows are in the journal.
+		 */
+		if (!plain_create_table(m->create_table)) {
+			refuse(step, m, "the table it made does not read back "
+			    "as a plain CREATE TABLE");
+			return;
+		}
+		free(mt->built);
+		mt->built = xstrdup(m->create_table);
+		step->action = DDL_ACTION_RUN;
+		step->statement = mt->built;
+		return;
+	}
+	if (s->fills_table && strcmp(s->node, "SelectStmt") == 0) {
+		refuse(step, m, "it was captured without the table it made, "
+		    "and SELECT INTO cannot run inside the function replay runs "
+		    "DDL in; run setup again to update the capture");
 		return;
 	}
 	if (!reparses_the_same(s, scs)) {

@@ -46,6 +46,12 @@ struct ddl_message {
 	int	  temporary;	/* touched only temporary objects */
 	int	  changed;	/* reported objects created, changed, dropped */
 	char	 *objects;	/* "table public.t, index public.t_pkey" */
+	/*
+	 * CREATE TABLE AS, SELECT INTO: the table the source got, as a plain
+	 * CREATE TABLE; its rows follow as row changes.  NULL when the
+	 * capture did not describe it.
+	 */
+	char	 *create_table;
 	char	 *settings[DDL_NSETTINGS];	/* NULL where not recorded */
 };
 
@@ -78,6 +84,7 @@ struct ddl_statement {
 	enum ddl_kind	 kind;
 	int		 ends_txn;	/* COMMIT, ROLLBACK, PREPARE, ... */
 	int		 with_owner;	/* ALTER TABLE, OWNER TO among others */
+	int		 fills_table;	/* CREATE TABLE AS, SELECT INTO */
 	const char	*why;		/* DDL_REFUSED: the reason */
 };
 
@@ -106,6 +113,7 @@ struct ddl_matcher {
 	int			 scs;
 	int			 unparsed;	/* the parser refused query */
 	char			 parse_error[512];
+	char			*built;		/* a statement made for a step */
 	struct ddl_statement	*st;
 	size_t			 n, next;
 };

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ddlrows.h"
 #include "listener.h"
 #include "log.h"
 #include "pg.h"
@@ -434,6 +435,32 @@ on_commit_msg(struct listener *l, const struct pgo_event *ev)
 	batch_touch(l);
 }
 
+/*
+ * A message under the capture's prefix that carries rows DDL wrote: the
+ * relation and the row changes pgoutput would have sent for them.
+ * PGTT_ENOTFOUND when it is a DDL message instead.
+ */
+static int
+on_ddl_rows(struct listener *l, const struct pgo_event *msg,
+    struct pgtt_err *err)
+{
+	struct ddl_rows	rows;
+	size_t		i;
+	int		ret;
+
+	if ((ret = ddl_rows_parse(msg->u.message.content, msg->u.message.len,
+	    &rows, err)) != 0) {
+		if (ret != PGTT_ENOTFOUND)
+			l->fatal = 1;
+		return ret;
+	}
+	ret = on_relation(l, &rows.relation, err);
+	for (i = 0; ret == 0 && i < rows.nrows; i++)
+		ret = on_row(l, &rows.rows[i], err);
+	ddl_rows_done(&rows);
+	return ret;
+}
+
 /* One decoded pgoutput message. */
 static int
 on_event(struct listener *l, const struct pgo_event *ev, struct pgtt_err *err)
@@ -494,6 +521,11 @@ on_event(struct listener *l, const struct pgo_event *ev, struct pgtt_err *err)
 		 */
 		if (l->ddl_prefix != NULL &&
 		    strcmp(ch.prefix, l->ddl_prefix) == 0) {
+			int	ret = on_ddl_rows(l, ev, err);
+
+			if (ret != PGTT_ENOTFOUND)
+				return ret;
+			err_clear(err);
 			ch.kind = CHANGE_DDL;
 			ch.prefix = DDL_PREFIX;
 			l->txn.flags |= TXN_HAS_DDL;

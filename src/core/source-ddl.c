@@ -81,6 +81,10 @@ static const char ddl_objects_sql[] =
     "  role name := CASE current_setting('role') WHEN 'none'\n"
     "    THEN session_user ELSE current_setting('role')::name END;\n"
     "  kept jsonb;\n"
+    "  rewritten jsonb;\n"
+    "  header jsonb;\n"
+    "  exprs text;\n"
+    "  rel record;\n"
     "BEGIN\n"
     "  IF (current_setting('pgtt.capture', true) = 'off'\n"
     "        AND session_user = current_user)\n"
@@ -99,6 +103,25 @@ static const char ddl_objects_sql[] =
     "      digest, 'dropped', dropped)::text, true);\n"
     "    RETURN;\n"
     "  END IF;\n"
+    "  IF event = 'table_rewrite' THEN\n"
+    "    IF pg_event_trigger_table_rewrite_reason() & 2 <> 0 THEN\n"
+    "      kept := nullif(current_setting('pgtt.ddl_rewritten', true),\n"
+    "        '')::jsonb;\n"
+    "      IF kept->>'key' IS DISTINCT FROM digest THEN\n"
+    "        kept := jsonb_build_object('key', digest, 'oids', '[]'::jsonb);\n"
+    "      END IF;\n"
+    "      PERFORM set_config('pgtt.ddl_rewritten', jsonb_set(kept,\n"
+    "        '{oids}', (kept->'oids') ||\n"
+    "        to_jsonb(pg_event_trigger_table_rewrite_oid()::bigint))::text,\n"
+    "        true);\n"
+    "    END IF;\n"
+    "    RETURN;\n"
+    "  END IF;\n"
+    "  kept := nullif(current_setting('pgtt.ddl_rewritten', true), '')::jsonb;\n"
+    "  IF kept->>'key' = digest THEN\n"
+    "    rewritten := kept->'oids';\n"
+    "  END IF;\n"
+    "  PERFORM set_config('pgtt.ddl_rewritten', '', true);\n"
     "  SELECT json_agg(json_build_object('tag', d.command_tag,\n"
     "      'type', d.object_type, 'identity', d.object_identity)),\n"
     "      bool_and(d.schema_name LIKE 'pg\\_temp%')\n"
@@ -123,6 +146,35 @@ static const char ddl_objects_sql[] =
     "    'temporary', coalesce(temporary, false),\n"
     "    'objects', commands, 'dropped', dropped, 'settings', settings,\n"
     "    'search_path', settings->>'search_path');\n"
+    "  IF tag IN ('CREATE TABLE AS', 'SELECT INTO') THEN\n"
+    "    msg := msg || jsonb_build_object('table', (SELECT\n"
+    "      jsonb_build_object('schema', quote_ident(n.nspname),\n"
+    "        'name', quote_ident(c.relname),\n"
+    "        'unlogged', c.relpersistence = 'u',\n"
+    "        'access_method', (SELECT quote_ident(m.amname) FROM pg_am m\n"
+    "          WHERE m.oid = c.relam),\n"
+    "        'tablespace', (SELECT quote_ident(s.spcname)\n"
+    "          FROM pg_tablespace s WHERE s.oid = c.reltablespace),\n"
+    "        'options', (SELECT jsonb_agg(quote_ident(split_part(o, '=', 1))\n"
+    "          || ' = ' || quote_literal(substr(o, strpos(o, '=') + 1)))\n"
+    "          FROM unnest(c.reloptions) o),\n"
+    "        'columns', (SELECT jsonb_agg(jsonb_build_object(\n"
+    "            'name', quote_ident(a.attname),\n"
+    "            'type', format_type(a.atttypid, a.atttypmod),\n"
+    "            'collation', CASE WHEN a.attcollation <> t.typcollation\n"
+    "              THEN format('%I.%I', cn.nspname, co.collname) END)\n"
+    "            ORDER BY a.attnum)\n"
+    "          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid\n"
+    "          LEFT JOIN pg_collation co ON co.oid = a.attcollation\n"
+    "          LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace\n"
+    "          WHERE a.attrelid = c.oid AND a.attnum > 0\n"
+    "          AND NOT a.attisdropped))\n"
+    "      FROM pg_event_trigger_ddl_commands() d\n"
+    "      JOIN pg_class c ON c.oid = d.objid\n"
+    "      JOIN pg_namespace n ON n.oid = c.relnamespace\n"
+    "      WHERE d.classid = 'pg_class'::regclass AND c.relkind = 'r'\n"
+    "      LIMIT 1));\n"
+    "  END IF;\n"
     "  IF current_setting('pgtt.ddl_emitted', true) IS DISTINCT FROM digest"
     " THEN\n"
     "    PERFORM set_config('pgtt.ddl_emitted', digest, true);\n"
@@ -203,6 +255,67 @@ static const char ddl_objects_sql[] =
     "  EXCEPTION WHEN OTHERS THEN\n"
     "    RAISE WARNING 'pgtt could not publish a table: %', SQLERRM;\n"
     "  END;\n"
+    /*
+     * Rows a statement made without them being published: those of
+     * CREATE TABLE AS and SELECT INTO, written before their table could
+     * be published, and the rows an ADD COLUMN with a volatile default
+     * rewrote.  Evaluated again on the replica, they would differ.
+     */
+    "  FOR rel IN\n"
+    "      SELECT c.oid, c.relreplident, t.created\n"
+    "      FROM (SELECT d.objid AS oid, true AS created\n"
+    "          FROM pg_event_trigger_ddl_commands() d\n"
+    "          WHERE d.classid = 'pg_class'::regclass\n"
+    "          AND d.command_tag IN ('CREATE TABLE AS', 'SELECT INTO')\n"
+    "        UNION\n"
+    "        SELECT (o #>> '{}')::oid, false\n"
+    "          FROM jsonb_array_elements(rewritten) o) t\n"
+    "      JOIN pg_class c ON c.oid = t.oid\n"
+    "      WHERE c.relkind = 'r' AND c.relpersistence = 'p' LOOP\n"
+    "    SELECT jsonb_build_object('relid', c.oid::bigint,\n"
+    "        'schema', n.nspname, 'name', c.relname,\n"
+    "        'replident', c.relreplident::text, 'update', NOT rel.created,\n"
+    "        'columns', jsonb_agg(jsonb_build_object('name', a.attname,\n"
+    "          'type', a.atttypid::bigint, 'typmod', a.atttypmod,\n"
+    "          'key', CASE c.relreplident\n"
+    "            WHEN 'f' THEN true\n"
+    "            WHEN 'd' THEN EXISTS (SELECT 1 FROM pg_index x\n"
+    "              WHERE x.indrelid = c.oid AND x.indisprimary\n"
+    "              AND a.attnum = ANY (x.indkey))\n"
+    "            WHEN 'i' THEN EXISTS (SELECT 1 FROM pg_index x\n"
+    "              WHERE x.indrelid = c.oid AND x.indisreplident\n"
+    "              AND a.attnum = ANY (x.indkey))\n"
+    "            ELSE false END) ORDER BY a.attnum)),\n"
+    "        string_agg(format('CASE WHEN pg_catalog.num_nulls(%1$I) = 1'\n"
+    "          ' THEN NULL ELSE pg_catalog.format(''%%s'', %1$I) END',\n"
+    "          a.attname), ', ' ORDER BY a.attnum)\n"
+    "      INTO header, exprs\n"
+    "      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace\n"
+    "      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0\n"
+    "        AND NOT a.attisdropped AND a.attgenerated = ''\n"
+    "      WHERE c.oid = rel.oid\n"
+    "      GROUP BY c.oid, n.nspname, c.relname, c.relreplident;\n"
+    /* A rewritten row is found again on the replica by its key. */
+    "    CONTINUE WHEN header IS NULL OR (NOT rel.created AND\n"
+    "      (rel.relreplident NOT IN ('d', 'i') OR NOT jsonb_path_exists(\n"
+    "        header, '$.columns[*] ? (@.key == true)')));\n"
+    "    FOR pub IN SELECT s.* FROM pgtt.publication_settings s\n"
+    "        WHERE s.ddl_prefix IS NOT NULL AND EXISTS (SELECT 1\n"
+    "          FROM pg_publication_rel r\n"
+    "          JOIN pg_publication p ON p.oid = r.prpubid\n"
+    "          WHERE r.prrelid = rel.oid AND (p.pubname = s.publication\n"
+    "            OR (rel.created AND p.pubname = s.inserts_publication)))\n"
+    "        LOOP\n"
+    "      EXECUTE format('SELECT pg_catalog.pg_logical_emit_message(true,'\n"
+    "        ' $1, pg_catalog.jsonb_build_object(''v'', 2, ''rows'', $2 ||'\n"
+    "        ' pg_catalog.jsonb_build_object(''values'','\n"
+    "        ' pg_catalog.jsonb_agg(r.v ORDER BY r.n)))::text)'\n"
+    "        ' FROM (SELECT pg_catalog.jsonb_build_array(%s) AS v,'\n"
+    "        ' pg_catalog.row_number() OVER () AS n FROM ONLY %s) r'\n"
+    "        ' GROUP BY (r.n - 1) / 1000', exprs, rel.oid::regclass)\n"
+    "        USING pub.ddl_prefix, header;\n"
+    "    END LOOP;\n"
+    "  END LOOP;\n"
     "  PERFORM set_config('pgtt.capture', 'on', true);\n"
     "END\n"
     "$pgtt$;\n"
@@ -240,6 +353,7 @@ static const char ddl_objects_sql[] =
 static const char *const ddl_triggers[][2] = {
 	{ "pgtt_ddl_capture", "ddl_command_end" },
 	{ "pgtt_ddl_drop", "sql_drop" },
+	{ "pgtt_ddl_rewrite", "table_rewrite" },
 };
 
 /*
@@ -289,7 +403,8 @@ ddl_capture_refresh(struct setup_ctx *sc, const char *inserts)
 	    "  AND strpos($1, p.prosrc) > 0"
 	    "  AND p.proname IN ('ddl_record', 'ddl_capture')) = 2"
 	    "  AND (SELECT count(*) FROM pg_event_trigger WHERE evtname IN"
-	    "  ('pgtt_ddl_capture', 'pgtt_ddl_drop') AND evtenabled <> 'D') = 2"
+	    "  ('pgtt_ddl_capture', 'pgtt_ddl_drop', 'pgtt_ddl_rewrite')"
+	    "  AND evtenabled <> 'D') = 3"
 	    "  AND to_regclass('pgtt.publication_settings') IS NOT NULL", 1,
 	    params);
 	if (res == NULL)
@@ -312,7 +427,8 @@ ddl_capture_refresh(struct setup_ctx *sc, const char *inserts)
 	}
 	if (objects_same && settings_same) {
 		setup_step(sc, SETUP_EXISTS, NULL, "DDL capture (event triggers "
-		    "\"pgtt_ddl_capture\", \"pgtt_ddl_drop\")");
+		    "\"pgtt_ddl_capture\", \"pgtt_ddl_drop\", "
+		    "\"pgtt_ddl_rewrite\")");
 		return read_ddl_prefix(sc);
 	}
 
@@ -350,8 +466,10 @@ ddl_capture_refresh(struct setup_ctx *sc, const char *inserts)
 	setup_step(sc, objects_same ? SETUP_CHANGED : SETUP_CREATED, "schema "
 	    "\"pgtt\" with table \"publication_settings\" and functions "
 	    "\"ddl_record\", \"ddl_capture\": each DDL statement becomes a "
-	    "logical message with prefix \"pgtt.ddl\"", "DDL capture (event "
-	    "triggers \"pgtt_ddl_capture\", \"pgtt_ddl_drop\")");
+	    "logical message with prefix \"pgtt.ddl\", and the rows DDL "
+	    "wrote unpublished become messages too", "DDL capture (event "
+	    "triggers \"pgtt_ddl_capture\", \"pgtt_ddl_drop\", "
+	    "\"pgtt_ddl_rewrite\")");
 	return 0;
 
 fail:

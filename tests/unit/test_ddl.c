@@ -194,12 +194,51 @@ test_match(void **state)
 	ddl_matcher_done(&mt);
 }
 
+/*
+ * CREATE TABLE AS and SELECT INTO run as the plain table the source got;
+ * a description that would be more than columns is refused.
+ */
+static void
+test_fills_table(void **state)
+{
+	struct ddl_matcher	 mt;
+	const char		*st;
+	static const char	 table[] = ",\"table\":{\"schema\":\"public\","
+	    "\"name\":\"t\",\"access_method\":\"heap\",\"options\":"
+	    "[\"fillfactor = '70'\"],\"columns\":[{\"name\":\"id\","
+	    "\"type\":\"integer\"},{\"name\":\"\\\"Name\\\"\","
+	    "\"type\":\"text\",\"collation\":\"pg_catalog.\\\"C\\\"\"}]}";
+	static const char	 planted[] = ",\"table\":{\"schema\":\"public\","
+	    "\"name\":\"t\",\"columns\":[{\"name\":\"id\",\"type\":"
+	    "\"integer DEFAULT evil()\"}]}";
+
+	(void)state;
+	ddl_matcher_init(&mt);
+	assert_int_equal(match(&mt, 1, "CREATE TABLE AS", "CREATE TABLE t AS "
+	    "EXECUTE q(1)", table, &st), DDL_ACTION_RUN);
+	assert_string_equal(st, "CREATE TABLE public.t (id integer, "
+	    "\"Name\" text COLLATE pg_catalog.\"C\") USING heap WITH "
+	    "(fillfactor = '70')");
+	assert_int_equal(match(&mt, 1, "SELECT INTO", "SELECT 1 AS id INTO t",
+	    table, &st), DDL_ACTION_RUN);
+	assert_int_equal(match(&mt, 1, "CREATE TABLE AS", "CREATE TABLE t AS "
+	    "SELECT 1 AS id", planted, &st), DDL_ACTION_REFUSE);
+	/* Captured before tables were described: SELECT INTO cannot run. */
+	assert_int_equal(match(&mt, 1, "SELECT INTO", "SELECT 1 AS id INTO t",
+	    NULL, &st), DDL_ACTION_REFUSE);
+	assert_int_equal(match(&mt, 1, "CREATE TABLE AS", "CREATE TABLE t AS "
+	    "SELECT 1 AS id", NULL, &st), DDL_ACTION_RUN);
+	assert_string_equal(st, "CREATE TABLE t AS SELECT 1 AS id");
+	ddl_matcher_done(&mt);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_fills_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
