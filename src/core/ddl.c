@@ -165,6 +165,7 @@ ddl_message_parse(const char *content, size_t len, struct ddl_message *m,
 	m->objects = objects_text(json_object_get(root, "dropped"), m->objects);
 	if (json_is_object(v = json_object_get(root, "table")))
 		m->create_table = create_table_text(v);
+	m->partition_bound = json_string_dup(root, "partition_bound");
 	/* A GRANT reports its command with no object identity. */
 	m->changed = json_array_size(json_object_get(root, "objects")) +
 	    json_array_size(json_object_get(root, "dropped")) > 0;
@@ -195,6 +196,7 @@ ddl_message_done(struct ddl_message *m)
 	free(m->ts);
 	free(m->objects);
 	free(m->create_table);
+	free(m->partition_bound);
 	for (i = 0; i < DDL_NSETTINGS; i++)
 		free(m->settings[i]);
 	memset(m, 0, sizeof *m);
@@ -628,6 +630,145 @@ plain_create_table(const char *sql)
 	return ok;
 }
 
+/* The parse tree of sql when it is one statement; NULL otherwise. */
+static json_t *
+parse_one(const char *sql, int scs)
+{
+	PgQueryParseResult	 r;
+	json_t			*root, *stmt = NULL;
+
+	standard_conforming_strings = scs != 0;
+	r = pg_query_parse(sql);
+	root = r.error == NULL ? json_loads(r.parse_tree, 0, NULL) : NULL;
+	pg_query_free_parse_result(r);
+	if (json_array_size(json_object_get(root, "stmts")) == 1)
+		stmt = json_incref(json_object_get(json_array_get(
+		    json_object_get(root, "stmts"), 0), "stmt"));
+	json_decref(root);
+	return stmt;
+}
+
+/*
+ * A partition bound's values as the statement wrote them: constants
+ * (MINVALUE and MAXVALUE among them), or expressions the server
+ * evaluated once, at CREATE time, such as now() or current_date + 1.
+ */
+static int
+bound_is_computed(json_t *bound)
+{
+	static const char *const lists[] = { "listdatums", "lowerdatums",
+	    "upperdatums" };
+	json_t	*datum, *cast;
+	size_t	 i, k;
+
+	for (k = 0; k < sizeof lists / sizeof lists[0]; k++)
+		json_array_foreach(json_object_get(bound, lists[k]), i, datum) {
+			cast = json_object_get(datum, "TypeCast");
+			if (cast != NULL)
+				datum = json_object_get(cast, "arg");
+			if (json_object_get(datum, "A_Const") == NULL &&
+			    (cast != NULL ||
+			    json_object_get(datum, "ColumnRef") == NULL))
+				return 1;
+		}
+	return 0;
+}
+
+/* The bound of a CREATE TABLE or an ALTER TABLE's ATTACH PARTITION. */
+static json_t *
+partition_bound_of(json_t *stmt)
+{
+	json_t	*cmd;
+	size_t	 i;
+
+	if (json_object_get(stmt, "CreateStmt") != NULL)
+		return json_object_get(json_object_get(stmt, "CreateStmt"),
+		    "partbound");
+	json_array_foreach(json_object_get(json_object_get(stmt,
+	    "AlterTableStmt"), "cmds"), i, cmd) {
+		json_t	*pc = json_object_get(json_object_get(json_object_get(
+		    cmd, "AlterTableCmd"), "def"), "PartitionCmd");
+
+		if (json_object_get(pc, "bound") != NULL)
+			return json_object_get(pc, "bound");
+	}
+	return NULL;
+}
+
+/* The tree without positions, which move when text is replaced. */
+static void
+drop_locations(json_t *node)
+{
+	const char	*key;
+	json_t		*v;
+	void		*tmp;
+	size_t		 i;
+
+	if (json_is_array(node))
+		json_array_foreach(node, i, v)
+			drop_locations(v);
+	else if (json_is_object(node)) {
+		json_object_del(node, "location");
+		json_object_foreach_safe(node, tmp, key, v)
+			drop_locations(v);
+	}
+}
+
+/*
+ * CREATE TABLE ... PARTITION OF with a computed bound, with the bound the
+ * source got in its place.  The bound's end is found by the parser: the
+ * first closing parenthesis after its start where the result is the same
+ * statement, position for position, but for a bound of constants.
+ */
+static char *
+with_source_bound(const char *text, const char *source_bound, int scs)
+{
+	json_t		*orig, *again, *ob, *nb;
+	const char	*p, *bound = source_bound;
+	char		*out = NULL;
+	json_int_t	 at;
+	int		 same;
+
+	if (strncmp(bound, "FOR VALUES ", 11) != 0 ||
+	    (orig = parse_one(text, scs)) == NULL)
+		return NULL;
+	bound += 11;
+	ob = partition_bound_of(orig);
+	at = json_integer_value(json_object_get(ob, "location"));
+	if (ob == NULL || at <= 0 || (size_t)at >= strlen(text)) {
+		json_decref(orig);
+		return NULL;
+	}
+	json_incref(ob);
+	json_object_del(json_object_get(orig, "CreateStmt"), "partbound");
+	drop_locations(orig);
+	for (p = strchr(text + at, ')'); p != NULL && out == NULL;
+	    p = strchr(p + 1, ')')) {
+		char	*cand;
+
+		xasprintf(&cand, "%.*s%s%s", (int)at, text, bound, p + 1);
+		if ((again = parse_one(cand, scs)) == NULL ||
+		    (nb = partition_bound_of(again)) == NULL) {
+			json_decref(again);
+			free(cand);
+			continue;
+		}
+		same = !bound_is_computed(nb) && json_equal(json_object_get(nb,
+		    "strategy"), json_object_get(ob, "strategy"));
+		json_object_del(json_object_get(again, "CreateStmt"),
+		    "partbound");
+		drop_locations(again);
+		if (same && json_equal(orig, again))
+			out = cand;
+		else
+			free(cand);
+		json_decref(again);
+	}
+	json_decref(ob);
+	json_decref(orig);
+	return out;
+}
+
 /* --- matching messages to statements --- */
 
 void
@@ -812,6 +953,35 @@ ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
 		refuse(step, m, "its text does not parse alone "
 		    "as the same statement");
 		return;
+	}
+	if (strcmp(s->node, "CreateStmt") == 0 ||
+	    strcmp(s->node, "AlterTableStmt") == 0) {
+		json_t	*tree = parse_one(s->text, scs);
+		int	 computed = bound_is_computed(partition_bound_of(tree));
+
+		json_decref(tree);
+		if (computed && strcmp(s->node, "CreateStmt") == 0 &&
+		    m->partition_bound != NULL) {
+			free(mt->built);
+			if ((mt->built = with_source_bound(s->text,
+			    m->partition_bound, scs)) == NULL) {
+				refuse(step, m, "its partition bound is "
+				    "computed, and the bound the source got "
+				    "could not take its place");
+				return;
+			}
+			step->action = DDL_ACTION_RUN;
+			step->statement = mt->built;
+			return;
+		}
+		if (computed) {
+			refuse(step, m, "its partition bound is computed "
+			    "(now(), current_date, ...), and evaluated here it "
+			    "would differ from the bound the source got; attach "
+			    "the partition on the replica by hand with the "
+			    "source's bound and skip it with --on-error skip");
+			return;
+		}
 	}
 	if ((strcmp(s->node, "IndexStmt") == 0 ||
 	    strcmp(s->node, "DropStmt") == 0) &&

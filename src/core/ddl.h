@@ -52,6 +52,11 @@ struct ddl_message {
 	 * capture did not describe it.
 	 */
 	char	 *create_table;
+	/*
+	 * CREATE TABLE ... PARTITION OF: the bound the source stored, as
+	 * pg_get_expr prints it ("FOR VALUES FROM (...) TO (...)").
+	 */
+	char	 *partition_bound;
 	char	 *settings[DDL_NSETTINGS];	/* NULL where not recorded */
 };
 

@@ -46,7 +46,7 @@ check_ok "setup" -c "$W/config.yaml" --headless setup
 like "$OUT" 'pgtt_ddl_rewrite' "setup names the table_rewrite trigger"
 P() { run_pgtt -c "$W/config.yaml" "$@"; }
 
-TABLES="base events measures picks prepared_copy selected nodata"
+TABLES="base events measures picks prepared_copy selected nodata readings_now readings_rest"
 snap() {
 	for tbl in $TABLES; do
 		echo "== $tbl"
@@ -67,6 +67,12 @@ sql src app "PREPARE twice AS SELECT id, id * 2 AS doubled, random() AS r FROM b
 	CREATE TABLE prepared_copy AS EXECUTE twice(12)"
 sql src app "SELECT id, md5(random()::text) AS token INTO selected FROM base WHERE id % 2 = 0"
 sql src app "CREATE TABLE nodata AS SELECT * FROM base WITH NO DATA"
+# A partition whose bound the server computed once, at CREATE time.
+sql src app "CREATE TABLE readings (at timestamptz NOT NULL, v int) PARTITION BY RANGE (at);
+	CREATE TABLE readings_rest PARTITION OF readings DEFAULT"
+sql src app "CREATE TABLE readings_now PARTITION OF readings
+	FOR VALUES FROM (now() - interval '1 hour') TO (now() + interval '1 hour')"
+sql src app "INSERT INTO readings VALUES (now(), 1), (now() + interval '2 hours', 2)"
 # Rows after the statement arrive the ordinary way.
 sql src app "INSERT INTO picks VALUES (100, 0.5, now())"
 mark A
@@ -101,8 +107,11 @@ P --json --headless replay --to A
 is "$RC" 0 "replay --to A" || diag "$OUT" "$ERR"
 snap rep app_replica >"$TEST_ROOT/rep.A"
 same "$TEST_ROOT/snap.A" "$TEST_ROOT/rep.A" "at A the replica holds the source's rows, not new ones"
+bound() { sql "$1" "$2" "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'readings_now'"; }
+sleep 1
 P --json --headless replay --to B
 is "$RC" 0 "replay --to B" || diag "$OUT" "$ERR"
+is "$(bound rep app_replica)" "$(bound src app)" "a computed partition bound is the one the source got"
 snap rep app_replica >"$TEST_ROOT/rep.B"
 same "$TEST_ROOT/snap.B" "$TEST_ROOT/rep.B" "at B every rewritten value is the source's"
 is "$(sql rep app_replica "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'base'::regclass")" \

@@ -36,7 +36,7 @@ check_ok "setup on a fresh source" -c "$W/config.yaml" --headless setup
 like "$OUT" 'created +publication "pgtt" \(2 tables\)' "publication created with the two keyed tables"
 like "$OUT" 'partial +table nopk: no primary key: its INSERTs and TRUNCATEs are captured, not its UPDATEs and DELETEs' "a table without a key is captured in part, and says why"
 like "$OUT" 'created +publication "pgtt_inserts" \(INSERT and TRUNCATE only, 1 tables\): nopk' "in the insert-only publication"
-like "$OUT" 'created +DDL capture \(event triggers "pgtt_ddl_capture", "pgtt_ddl_drop"\)' "DDL capture created"
+like "$OUT" 'created +DDL capture \(event triggers "pgtt_ddl_capture", "pgtt_ddl_drop", "pgtt_ddl_rewrite"\)' "DDL capture created"
 like "$OUT" 'created +replication slot "pgtt"' "slot created"
 like "$OUT" 'created +checkpoint "creation"' "creation checkpoint recorded"
 like "$OUT" 'created +replication slot "pgtt_wal" \(physical, for the WAL archive\)' "physical slot for the WAL archive created"

@@ -232,6 +232,43 @@ test_fills_table(void **state)
 	ddl_matcher_done(&mt);
 }
 
+/* A bound the source computed runs as the constants it got. */
+static void
+test_partition_bound(void **state)
+{
+	struct ddl_matcher	 mt;
+	const char		*st;
+	static const char	 got[] = ",\"partition_bound\":\"FOR VALUES "
+	    "FROM ('2026-12-07 03:00:00+00') TO ('2026-12-08 03:00:00+00')\"";
+	static const char	 forged[] = ",\"partition_bound\":\"FOR VALUES "
+	    "FROM ('a') TO ('b') PARTITION BY RANGE (x); DROP TABLE m --\"";
+
+	(void)state;
+	ddl_matcher_init(&mt);
+	assert_int_equal(match(&mt, 1, "CREATE TABLE", "CREATE TABLE p "
+	    "PARTITION OF m FOR VALUES FROM (now()) TO (now() + interval "
+	    "'1 day') PARTITION BY RANGE (x)", got, &st), DDL_ACTION_RUN);
+	assert_string_equal(st, "CREATE TABLE p PARTITION OF m FOR VALUES "
+	    "FROM ('2026-12-07 03:00:00+00') TO ('2026-12-08 03:00:00+00') "
+	    "PARTITION BY RANGE (x)");
+	/* Constant bounds run as written. */
+	assert_int_equal(match(&mt, 1, "CREATE TABLE", "CREATE TABLE q "
+	    "PARTITION OF m FOR VALUES IN (-1, 'x')", got, &st),
+	    DDL_ACTION_RUN);
+	assert_string_equal(st, "CREATE TABLE q PARTITION OF m FOR VALUES IN "
+	    "(-1, 'x')");
+	assert_int_equal(match(&mt, 1, "CREATE TABLE", "CREATE TABLE p "
+	    "PARTITION OF m FOR VALUES FROM (now()) TO (MAXVALUE)", forged,
+	    &st), DDL_ACTION_REFUSE);
+	assert_int_equal(match(&mt, 1, "CREATE TABLE", "CREATE TABLE p "
+	    "PARTITION OF m FOR VALUES FROM (now()) TO (MAXVALUE)", NULL,
+	    &st), DDL_ACTION_REFUSE);
+	assert_int_equal(match(&mt, 1, "ALTER TABLE", "ALTER TABLE m ATTACH "
+	    "PARTITION p FOR VALUES IN (current_date)", NULL, &st),
+	    DDL_ACTION_REFUSE);
+	ddl_matcher_done(&mt);
+}
+
 int
 main(void)
 {
@@ -239,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_fills_table),
+		cmocka_unit_test(test_partition_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
