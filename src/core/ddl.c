@@ -39,6 +39,10 @@ const char *const ddl_setting_names[DDL_NSETTINGS] = {
 	"check_function_bodies",
 	"default_tablespace",
 	"default_table_access_method",
+	/* How a date, interval or timestamp literal in the DDL reads. */
+	"DateStyle",
+	"IntervalStyle",
+	"TimeZone",
 };
 
 /* --- the message --- */

@@ -31,7 +31,7 @@
  * Settings that change what DDL text means, applied around it on replay
  * (search_path, which also does, is the message's own field).
  */
-#define DDL_NSETTINGS	4
+#define DDL_NSETTINGS	7
 extern const char *const ddl_setting_names[DDL_NSETTINGS];
 
 struct ddl_message {

@@ -632,7 +632,14 @@ publication_names(struct listener *l)
 static int
 start_stream(struct listener *l, struct pgtt_err *err)
 {
+	static const char *const output_settings[] = {
+		"SET DateStyle = 'ISO, YMD'",
+		"SET IntervalStyle = 'postgres'",
+		"SET extra_float_digits = 3",
+		"SET bytea_output = 'hex'",
+	};
 	PGresult	*res;
+	size_t		 i;
 	pgtt_lsn	 start;
 	char		*sql, *pubident, *publit, lsnbuf[LSN_BUFSIZE];
 	const char	*state;
@@ -654,6 +661,25 @@ start_stream(struct listener *l, struct pgtt_err *err)
 	}
 	if ((l->conn = pg_connect(l->o.dsn, "source", 1, err)) == NULL)
 		return err->code;
+	/*
+	 * pgoutput prints values with the walsender's settings, which the
+	 * server's configuration may make ambiguous ('SQL, DMY' dates) or
+	 * lossy (extra_float_digits = 0): the journal's text must read back
+	 * the same on any replica.
+	 */
+	for (i = 0; i < sizeof output_settings / sizeof output_settings[0];
+	    i++) {
+		res = PQexec(l->conn, output_settings[i]);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			err_set(err, PGTT_EDB, "could not set up the "
+			    "replication connection");
+			err_detail(err, "%s: %s", output_settings[i],
+			    PQerrorMessage(l->conn));
+			PQclear(res);
+			return err->code;
+		}
+		PQclear(res);
+	}
 
 	pubident = publication_names(l);
 	if ((publit = PQescapeLiteral(l->conn, pubident, strlen(pubident))) ==

@@ -355,7 +355,10 @@ static const char ddl_objects_sql[] =
     "        'client_encoding',\n"
     "          pg_catalog.current_setting('client_encoding'),\n"
     "        'session_replication_role',\n"
-    "          pg_catalog.current_setting('session_replication_role')));\n"
+    "          pg_catalog.current_setting('session_replication_role'),\n"
+    "        'DateStyle', pg_catalog.current_setting('DateStyle'),\n"
+    "        'IntervalStyle', pg_catalog.current_setting('IntervalStyle'),\n"
+    "        'TimeZone', pg_catalog.current_setting('TimeZone')));\n"
     "  END IF;\n"
     "END\n"
     "$pgtt$;\n";

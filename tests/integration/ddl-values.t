@@ -8,10 +8,13 @@
 # sends the source's rows instead; replay makes the table plain and
 # empty, then applies them.  The schema is loaded the pg_dump way (data,
 # then keys) and has a key-less table and a partitioned one with a
-# default partition.
+# default partition.  The source's server prints dates the SQL way, day
+# first, intervals the SQL-standard way and floats rounded, as a
+# configuration may say: what pgtt journals must still read back the same.
 . "$(dirname "$0")/../lib/harness.sh"
 
-pg_start src 5751
+pg_start src 5751 "datestyle = 'SQL, DMY'" "intervalstyle = 'sql_standard'" \
+	"extra_float_digits = 0"
 pg_start rep 5752
 sql src postgres "CREATE DATABASE app"
 sql rep postgres "CREATE DATABASE app_replica"
@@ -46,11 +49,13 @@ check_ok "setup" -c "$W/config.yaml" --headless setup
 like "$OUT" 'pgtt_ddl_rewrite' "setup names the table_rewrite trigger"
 P() { run_pgtt -c "$W/config.yaml" "$@"; }
 
-TABLES="base events measures picks prepared_copy selected nodata readings_now readings_rest"
+# Compare in one exact format, whatever the server prints by default.
+EXACT="-c datestyle=ISO,YMD -c intervalstyle=postgres -c extra_float_digits=3"
+TABLES="typed dated base events measures picks prepared_copy selected nodata readings_now readings_rest"
 snap() {
 	for tbl in $TABLES; do
 		echo "== $tbl"
-		psql -X -q "$(pg_dsn "$1" "$2")" -c "COPY (SELECT * FROM $tbl) TO STDOUT" 2>&1 | LC_ALL=C sort
+		PGOPTIONS=$EXACT psql -X -q "$(pg_dsn "$1" "$2")" -c "COPY (SELECT * FROM $tbl) TO STDOUT" 2>&1 | LC_ALL=C sort
 	done
 }
 same() {
@@ -62,6 +67,14 @@ mark() {
 }
 
 # --- A: tables made by queries ---
+# Values and DDL literals read with the session's DateStyle.
+sql src app "CREATE TABLE typed (id int PRIMARY KEY, d date, ts timestamptz, i interval,
+		f float8, b bytea);
+	INSERT INTO typed VALUES (1, '2026-02-01', '2026-02-01 10:00+02', '1 day 2 hours',
+		0.1::float8 + 0.2::float8, '\\x00ff')"
+sql src app "SET datestyle = 'SQL, DMY'; CREATE TABLE dated (id int PRIMARY KEY,
+		d date DEFAULT '01/02/2026', w date CHECK (w > '31/12/2025'))"
+sql src app "INSERT INTO dated (id, w) VALUES (1, '2026-03-04')"
 sql src app "CREATE TABLE picks AS SELECT id, random() AS r, clock_timestamp() AS t FROM base"
 sql src app "PREPARE twice AS SELECT id, id * 2 AS doubled, random() AS r FROM base WHERE id <= \$1;
 	CREATE TABLE prepared_copy AS EXECUTE twice(12)"
@@ -107,7 +120,7 @@ P --json --headless replay --to A
 is "$RC" 0 "replay --to A" || diag "$OUT" "$ERR"
 snap rep app_replica >"$TEST_ROOT/rep.A"
 same "$TEST_ROOT/snap.A" "$TEST_ROOT/rep.A" "at A the replica holds the source's rows, not new ones"
-bound() { sql "$1" "$2" "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'readings_now'"; }
+bound() { PGOPTIONS=$EXACT sql "$1" "$2" "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'readings_now'"; }
 sleep 1
 P --json --headless replay --to B
 is "$RC" 0 "replay --to B" || diag "$OUT" "$ERR"
