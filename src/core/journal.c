@@ -252,6 +252,31 @@ make_dir(const char *dir, struct pgtt_err *e)
 	return rc;
 }
 
+int
+journal_check_on_disk(struct journal *j, struct pgtt_err *e)
+{
+	struct stat	 open_sb, disk_sb;
+	mdb_filehandle_t fd;
+	char		*path;
+	int		 same;
+
+	if (mdb_env_get_fd(j->env, &fd) != 0 || fstat(fd, &open_sb) != 0)
+		return err_set(e, PGTT_EJOURNAL, "could not look at the open "
+		    "journal in \"%s\": %s", j->dir, strerror(errno));
+	xasprintf(&path, "%s/data.mdb", j->dir);
+	same = stat(path, &disk_sb) == 0 && disk_sb.st_dev == open_sb.st_dev &&
+	    disk_sb.st_ino == open_sb.st_ino && open_sb.st_nlink > 0;
+	if (!same) {
+		err_set(e, PGTT_EJOURNAL, "the journal \"%s\" was deleted or "
+		    "replaced while pgtt had it open", path);
+		err_hint(e, "what came since was not confirmed to the server, "
+		    "so the slot still holds it; put the journal back, or "
+		    "start a new history with setup");
+	}
+	free(path);
+	return same ? 0 : e->code;
+}
+
 /* data.mdb is what LMDB creates first, so it marks a journal. */
 int
 journal_exists(const char *dir)

@@ -87,6 +87,12 @@ void	 jbatch_put_seqsample(struct jbatch *, const struct pgtt_seqsample *);
 void	 jbatch_del_checkpoint(struct jbatch *, uint32_t id);
 void	 jbatch_del_session(struct jbatch *, uint32_t id);
 int	 journal_commit(struct journal *, struct jbatch *, struct pgtt_err *);
+/*
+ * Is the journal still the file on disk?  One deleted or replaced under
+ * a writer takes commits that no one will ever read: PGTT_EJOURNAL then,
+ * and nothing written since may be confirmed to the server.
+ */
+int	 journal_check_on_disk(struct journal *, struct pgtt_err *);
 
 struct journal_stats {
 	uint64_t	 transactions;

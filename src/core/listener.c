@@ -186,7 +186,8 @@ flush_batch(struct listener *l, struct pgtt_err *err)
 		jbatch_put_meta_lsn(l->batch, "confirmed_lsn", confirm);
 		advanced = 1;
 	}
-	if (journal_commit(l->o.journal, l->batch, err) != 0) {
+	if (journal_commit(l->o.journal, l->batch, err) != 0 ||
+	    journal_check_on_disk(l->o.journal, err) != 0) {
 		l->fatal = 1;
 		return err->code;
 	}
@@ -573,7 +574,8 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 			 * once the listener has confirmed past it.
 			 */
 			jbatch_put_meta_lsn(l->batch, "confirmed_lsn", wal_end);
-			if (journal_commit(l->o.journal, l->batch, err) != 0) {
+			if (journal_commit(l->o.journal, l->batch, err) != 0 ||
+			    journal_check_on_disk(l->o.journal, err) != 0) {
 				l->fatal = 1;
 				return err->code;
 			}

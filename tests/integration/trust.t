@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Never silently wrong: faults that used to leave a history that looked
+# whole and was not.  A journal deleted or replaced under a running
+# listener must stop it before it confirms anything the journal on disk
+# does not hold, so the slot keeps those changes for a new start.
+. "$(dirname "$0")/../lib/harness.sh"
+
+pg_start src 5771
+sql src postgres "CREATE DATABASE app"
+sql src app "CREATE TABLE t (id int PRIMARY KEY, v text)"
+
+W=$TEST_ROOT/w
+mkdir -p "$W"
+write_config "$W/config.yaml" "$(pg_dsn src app)" "pitr:" "  enabled: false"
+check_ok "setup" -c "$W/config.yaml" --headless setup
+P() { run_pgtt -c "$W/config.yaml" "$@"; }
+confirmed() { sql src app "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'pgtt'"; }
+journaled() { P --json --headless status; [ "$(echo "$OUT" | json_get journal.changes)" -ge "$1" ]; }
+
+# --- the journal deleted under a running listener ---
+"$PGTT" -c "$W/config.yaml" --headless listen >"$TEST_ROOT/listen.out" 2>"$TEST_ROOT/listen.err" &
+LISTENER=$!
+_bg_pids="$_bg_pids $LISTENER"
+sql src app "INSERT INTO t SELECT g, 'before' FROM generate_series(1, 5) g"
+wait_until 20 journaled 5
+ok $? "the listener journals the first rows"
+rm -rf "$W/data/"*
+BEFORE=$(sql src app "SELECT pg_current_wal_lsn()")
+sql src app "INSERT INTO t SELECT g, 'after' FROM generate_series(6, 105) g"
+wait_until 20 sh -c "! kill -0 $LISTENER"
+ok $? "the listener stops by itself" || kill -9 "$LISTENER"
+wait "$LISTENER"
+is "$?" 1 "and exits 1"
+like "$(cat "$TEST_ROOT/listen.err")" 'was deleted or replaced while pgtt had it open' "saying the journal went away"
+lsn_ge "$BEFORE" "$(confirmed)"
+ok $? "the slot was not confirmed past the rows the journal on disk lacks ($(confirmed) <= $BEFORE)"
+is "$(sql src app "SELECT count(*) FROM pg_logical_slot_peek_binary_changes('pgtt', NULL, NULL,
+	'proto_version', '1', 'publication_names', 'pgtt')
+	WHERE get_byte(data, 0) = 73")" 100 "the slot still holds the 100 inserts"
+
+done_testing
