@@ -676,13 +676,13 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if ((ret = cli_open_journal(ctx, JOURNAL_READONLY, &j)) != 0)
 		goto out;
-	if ((ret = point_resolve(j, ctx->cfg.source.dsn, argv[optind], &from,
-	    &ctx->err)) != 0) {
+	if ((ret = point_resolve_journaled(j, ctx->cfg.source.dsn,
+	    argv[optind], &from, &ctx->err)) != 0) {
 		err_where(&ctx->err, "the first point");
 		goto out;
 	}
-	if ((ret = point_resolve(j, ctx->cfg.source.dsn, argv[optind + 1], &to,
-	    &ctx->err)) != 0) {
+	if ((ret = point_resolve_journaled(j, ctx->cfg.source.dsn,
+	    argv[optind + 1], &to, &ctx->err)) != 0) {
 		err_where(&ctx->err, "the second point");
 		goto out;
 	}

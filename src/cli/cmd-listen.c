@@ -62,6 +62,30 @@ print_progress(void *arg, const struct listener_progress *p)
 		    (unsigned long long)p->changes);
 }
 
+/*
+ * An --until LSN the listener can reach: not before the journal's
+ * creation (it would stop at once, or never), not beyond the source's
+ * current position (it would wait for WAL that may never come).
+ */
+static int
+until_reachable(struct journal *j, struct cli_ctx *ctx, const char *text,
+    pgtt_lsn until)
+{
+	pgtt_lsn	first, last, now;
+	char		a[LSN_BUFSIZE], b[LSN_BUFSIZE];
+
+	if (point_range(j, &first, &last, &ctx->err) != 0 ||
+	    point_resolve(j, ctx->cfg.source.dsn, "now", &now,
+	    &ctx->err) != 0)
+		return ctx->err.code;
+	if (until >= first && until <= now)
+		return 0;
+	err_set(&ctx->err, PGTT_EUSAGE, "%s is outside what the listener can "
+	    "reach, %s (creation) to %s (the source now)", text,
+	    lsn_format(first, a), lsn_format(now, b));
+	return ctx->err.code;
+}
+
 int
 cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -105,8 +129,9 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, cli_find("listen"), "--until "
 		    "takes an LSN or now, not \"%s\"", until);
 	}
-	if (until != NULL && strcmp(until, "now") == 0 && point_resolve(j,
-	    ctx->cfg.source.dsn, until, &opts.until, &ctx->err) != 0) {
+	if (until != NULL && (strcmp(until, "now") == 0 ?
+	    point_resolve(j, ctx->cfg.source.dsn, until, &opts.until,
+	    &ctx->err) : until_reachable(j, ctx, until, opts.until)) != 0) {
 		err_where(&ctx->err, "--until");
 		journal_close(j);
 		return ctx->err.code;

@@ -468,9 +468,10 @@ parse_args(struct cli_ctx *ctx, struct journal *j, int argc, char **argv,
 	if (optind != argc)
 		return cli_usage_error(ctx, cmd, "log takes no arguments, got "
 		    "\"%s\"", argv[optind]);
-	if (point_resolve(j, ctx->cfg.source.dsn, from, &lo->from,
-	    &ctx->err) != 0 || (to != NULL && point_resolve(j,
-	    ctx->cfg.source.dsn, to, &lo->to, &ctx->err) != 0)) {
+	if (point_resolve_journaled(j, ctx->cfg.source.dsn, from,
+	    &lo->from, &ctx->err) != 0 || (to != NULL &&
+	    point_resolve_journaled(j, ctx->cfg.source.dsn, to, &lo->to,
+	    &ctx->err) != 0)) {
 		err_where(&ctx->err, "%s", to != NULL && lo->from != 0 ?
 		    "--to" : "--from");
 		return ctx->err.code;

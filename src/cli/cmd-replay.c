@@ -207,7 +207,7 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 
 	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
 		return ret;
-	if ((ret = point_resolve(j, ctx->cfg.source.dsn, to, &o.to,
+	if ((ret = point_resolve_journaled(j, ctx->cfg.source.dsn, to, &o.to,
 	    &ctx->err)) != 0) {
 		err_where(&ctx->err, "--to");
 		goto out;

@@ -208,7 +208,8 @@ checkpoint_create(struct journal *j, const struct config *cfg,
 	if (at == NULL || strcmp(at, "now") == 0)
 		ret = mark_source(cfg, name, &cp.lsn, &smp, rep, err);
 	else
-		ret = point_resolve(j, cfg->source.dsn, at, &cp.lsn, err);
+		ret = point_resolve_journaled(j, cfg->source.dsn, at, &cp.lsn,
+		    err);
 	if (ret != 0)
 		return ret;
 	cp.name = name;

@@ -225,3 +225,42 @@ point_resolve(struct journal *j, const char *dsn, const char *text,
 	buf_done(&hint);
 	return ret;
 }
+
+int
+point_range(struct journal *j, pgtt_lsn *first, pgtt_lsn *last,
+    struct pgtt_err *err)
+{
+	pgtt_lsn	confirmed;
+
+	if (journal_meta_get_lsn(j, "creation_lsn", first, err) != 0 ||
+	    head_lsn(j, last, err) != 0)
+		return err->code;
+	if (journal_meta_get_lsn(j, "confirmed_lsn", &confirmed, err) == 0 &&
+	    confirmed > *last)
+		*last = confirmed;
+	err_clear(err);
+	return 0;
+}
+
+int
+point_resolve_journaled(struct journal *j, const char *dsn, const char *text,
+    pgtt_lsn *out, struct pgtt_err *err)
+{
+	pgtt_lsn	first, last;
+	char		a[LSN_BUFSIZE], b[LSN_BUFSIZE];
+	int		ret;
+
+	if ((ret = point_resolve(j, dsn, text, out, err)) != 0)
+		return ret;
+	if (lsn_parse(text, out) != 0)
+		return 0;	/* a name: a point the journal gave */
+	if ((ret = point_range(j, &first, &last, err)) != 0)
+		return ret;
+	if (*out >= first && *out <= last)
+		return 0;
+	err_set(err, PGTT_EUSAGE, "%s is outside the history the journal "
+	    "holds, %s to %s", text, lsn_format(first, a), lsn_format(last, b));
+	err_hint(err, "a point before creation was never captured; one after "
+	    "%s is not journaled yet (run listen)", b);
+	return err->code;
+}

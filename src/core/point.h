@@ -19,4 +19,15 @@
 int	point_resolve(struct journal *, const char *source_dsn,
 	    const char *text, pgtt_lsn *, struct pgtt_err *);
 
+/*
+ * point_resolve for a verb that reads the journal: an LSN given as such
+ * must lie in what the journal covers, from creation to the newest
+ * position it has confirmed; outside, PGTT_EUSAGE names that range.
+ */
+int	point_resolve_journaled(struct journal *, const char *source_dsn,
+	    const char *text, pgtt_lsn *, struct pgtt_err *);
+/* [*first, *last]: creation to the newest confirmed or committed point. */
+int	point_range(struct journal *, pgtt_lsn *first, pgtt_lsn *last,
+	    struct pgtt_err *);
+
 #endif

@@ -389,8 +389,8 @@ verify_run(struct journal *j, const struct config *cfg,
 	if (!cfg->pitr.enabled)
 		return err_set(err, PGTT_ECONFIG, "verify compares with a "
 		    "restore, and pitr.enabled is off");
-	if ((ret = point_resolve(j, cfg->source.dsn, o->point, &r->lsn,
-	    err)) != 0)
+	if ((ret = point_resolve_journaled(j, cfg->source.dsn, o->point,
+	    &r->lsn, err)) != 0)
 		return ret;
 	lsn_format(r->lsn, lsn);
 

@@ -2,7 +2,9 @@
 # Never silently wrong: faults that used to leave a history that looked
 # whole and was not.  A journal deleted or replaced under a running
 # listener must stop it before it confirms anything the journal on disk
-# does not hold, so the slot keeps those changes for a new start.
+# does not hold, so the slot keeps those changes for a new start.  A
+# point outside the history the journal holds is a usage error that names
+# the range, not an empty answer.
 . "$(dirname "$0")/../lib/harness.sh"
 
 pg_start src 5771
@@ -17,12 +19,27 @@ P() { run_pgtt -c "$W/config.yaml" "$@"; }
 confirmed() { sql src app "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'pgtt'"; }
 journaled() { P --json --headless status; [ "$(echo "$OUT" | json_get journal.changes)" -ge "$1" ]; }
 
+# --- points outside the history are refused, with the range named ---
+sql src app "INSERT INTO t VALUES (0, 'first')"
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+check_fail "checkpoint --at 0/0 is refused" 2 -c "$W/config.yaml" --headless checkpoint create early --at 0/0
+like "$ERR" 'outside the history the journal holds, [0-9A-F]+/[0-9A-F]+ to [0-9A-F]+/[0-9A-F]+' "naming the range"
+check_fail "checkpoint --at FFFFFFFF/FFFFFFFF is refused" 2 -c "$W/config.yaml" --headless checkpoint create late --at FFFFFFFF/FFFFFFFF
+P --headless checkpoint list
+unlike "$OUT" 'early|late' "and no checkpoint was made"
+check_fail "diff to a point past the journal is refused" 2 -c "$W/config.yaml" --headless diff creation FFFFFFFF/FFFFFFFF
+check_fail "log --to 0/0 is refused" 2 -c "$W/config.yaml" --headless log --to 0/0
+check_fail "listen --until 0/0 is refused" 2 -c "$W/config.yaml" --headless listen --until 0/0
+like "$ERR" 'outside what the listener can reach' "saying why"
+check_fail "listen --until a position the source has not reached is refused" 2 -c "$W/config.yaml" --headless listen --until FFFFFFFF/FFFFFFFF
+check_ok "diff to the LSN the journal confirmed last works" -c "$W/config.yaml" --headless diff creation "$(confirmed)"
+
 # --- the journal deleted under a running listener ---
 "$PGTT" -c "$W/config.yaml" --headless listen >"$TEST_ROOT/listen.out" 2>"$TEST_ROOT/listen.err" &
 LISTENER=$!
 _bg_pids="$_bg_pids $LISTENER"
 sql src app "INSERT INTO t SELECT g, 'before' FROM generate_series(1, 5) g"
-wait_until 20 journaled 5
+wait_until 20 journaled 6
 ok $? "the listener journals the first rows"
 rm -rf "$W/data/"*
 BEFORE=$(sql src app "SELECT pg_current_wal_lsn()")
