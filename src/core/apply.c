@@ -1060,6 +1060,67 @@ always_identity(struct applier *a, const struct pgtt_relation *rel)
 	return c->cols;
 }
 
+/*
+ * Did an UPDATE give a GENERATED ALWAYS identity column a new value (SET
+ * col = DEFAULT)?  Only where the old image holds the column: all of it,
+ * or a key column.
+ */
+static int
+identity_moved(struct applier *a, const struct pgtt_relation *rel,
+    const struct pgtt_tuple *set, const struct pgtt_tuple *old, int full)
+{
+	const uint8_t	*always = always_identity(a, rel);
+	uint16_t	 i;
+
+	for (i = 0; always != NULL && i < rel->ncols; i++)
+		if (always[i] && (full || rel->cols[i].is_key) &&
+		    col_at(set, i)->kind != COL_TOAST &&
+		    col_at(old, i)->kind != COL_TOAST &&
+		    !same_value(col_at(set, i), col_at(old, i)))
+			return 1;
+	return 0;
+}
+
+/*
+ * An UPDATE may set such a column only to DEFAULT, which here would
+ * draw from the replica's sequence: the row is deleted and inserted
+ * again with the source's values, as an INSERT may.  The values the
+ * update left TOASTed come from the whole old row, when there is one.
+ */
+static int
+queue_identity_move(struct applier *a, const struct pgtt_change *ch,
+    const struct pgtt_relation *rel, const struct pgtt_tuple *set,
+    const struct pgtt_tuple *old, int full, struct pgtt_err *err)
+{
+	struct pgtt_tuple	row;
+	char			l[LSN_BUFSIZE];
+	uint16_t		i;
+	int			ret;
+
+	row.ncols = rel->ncols;
+	row.cols = xcalloc(rel->ncols + 1, sizeof *row.cols);
+	for (i = 0; i < rel->ncols; i++) {
+		row.cols[i] = *col_at(set, i);
+		if (row.cols[i].kind == COL_TOAST && full)
+			row.cols[i] = *col_at(old, i);
+		if (row.cols[i].kind == COL_TOAST) {
+			free(row.cols);
+			return err_set(err, PGTT_EUSAGE, "change %s #%u gives "
+			    "an identity column of %s.%s a new value, and the "
+			    "journal lacks the unchanged value of \"%s\" to "
+			    "insert the row again with",
+			    lsn_format(ch->commit_lsn, l), ch->seq,
+			    rel->schema, rel->name, rel->cols[i].name);
+		}
+	}
+	ret = queue_row(a, ch, rel, CHANGE_DELETE, NULL, old, set, err);
+	if (ret == 0)
+		ret = queue_row(a, ch, rel, CHANGE_INSERT, &row, NULL, NULL,
+		    err);
+	free(row.cols);
+	return ret;
+}
+
 int
 apply_begin(struct applier *a, struct pgtt_err *err)
 {
@@ -1091,6 +1152,17 @@ apply_change(struct applier *a, const struct pgtt_relation *rel,
 		    err);
 		break;
 	case CHANGE_UPDATE:
+		if (inverse && identity_moved(a, rel, &ch->old, &ch->new, 1)) {
+			ret = queue_identity_move(a, ch, rel, &ch->old,
+			    &ch->new, 1, err);
+			break;
+		}
+		if (!inverse && old != NULL && identity_moved(a, rel, &ch->new,
+		    old, ch->old_kind == OLD_FULL)) {
+			ret = queue_identity_move(a, ch, rel, &ch->new, old,
+			    ch->old_kind == OLD_FULL, err);
+			break;
+		}
 		/* The new row's unchanged TOASTed values are the old ones. */
 		ret = inverse ?
 		    queue_row(a, ch, rel, CHANGE_UPDATE, &ch->old, &ch->new,
