@@ -594,6 +594,59 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 	    "'%c' of %zu bytes", len > 0 ? buf[0] : '?', len);
 }
 
+/*
+ * A history whose slot is gone, or was made again, cannot go on: what
+ * happened in between was decoded by no slot this journal followed.
+ */
+#define NEW_HISTORY_HINT "this history cannot go on: move storage.path " \
+	"aside (it stays readable with a config that points at it) and run " \
+	"\"pgtt --headless setup\" to start a new one"
+
+/*
+ * The slot must not be confirmed past the journal: it is when it was
+ * dropped and made again under the same name (its consistent point comes
+ * after the journal's end), or when another program consumed it.  The
+ * server would start the stream at its own position and the changes in
+ * between would be missing from the history without a word.
+ */
+static int
+check_slot_continues(struct listener *l, pgtt_lsn journal_lsn,
+    struct pgtt_err *err)
+{
+	PGresult	*res;
+	pgtt_lsn	 slot_lsn;
+	char		*lit, *sql, a[LSN_BUFSIZE], b[LSN_BUFSIZE];
+
+	/* A walsender takes simple queries only: no parameters. */
+	if ((lit = PQescapeLiteral(l->conn, l->o.slot, strlen(l->o.slot))) ==
+	    NULL)
+		fatalx("could not quote literal");
+	xasprintf(&sql, "SELECT confirmed_flush_lsn FROM "
+	    "pg_catalog.pg_replication_slots WHERE slot_name = %s", lit);
+	PQfreemem(lit);
+	res = PQexec(l->conn, sql);
+	free(sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		err_set(err, PGTT_EDB, "could not read slot \"%s\" on the "
+		    "source", l->o.slot);
+		err_detail(err, "%s", PQerrorMessage(l->conn));
+		PQclear(res);
+		return err->code;
+	}
+	slot_lsn = PQntuples(res) == 1 ? pg_lsn(res, 0, 0) : LSN_INVALID;
+	PQclear(res);
+	if (slot_lsn == LSN_INVALID || slot_lsn <= journal_lsn)
+		return 0;	/* a missing slot: START_REPLICATION says so */
+	l->fatal = 1;
+	err_set(err, PGTT_EJOURNAL, "slot \"%s\" stands at %s, past the "
+	    "journal's %s: it was dropped and made again, or another program "
+	    "consumed it, and what the source committed between the two is "
+	    "not in the history", l->o.slot, lsn_format(slot_lsn, a),
+	    lsn_format(journal_lsn, b));
+	err_hint(err, "%s", NEW_HISTORY_HINT);
+	return err->code;
+}
+
 /* Open the replication stream at the journal's confirmed position. */
 /*
  * The publication, and the insert-only one for tables without a usable
@@ -683,6 +736,8 @@ start_stream(struct listener *l, struct pgtt_err *err)
 		PQclear(res);
 	}
 
+	if (check_slot_continues(l, start, err) != 0)
+		return err->code;
 	pubident = publication_names(l);
 	if ((publit = PQescapeLiteral(l->conn, pubident, strlen(pubident))) ==
 	    NULL)
@@ -707,8 +762,7 @@ start_stream(struct listener *l, struct pgtt_err *err)
 		 */
 		if (state != NULL && strcmp(state, "42704") == 0) {
 			l->fatal = 1;
-			err_hint(err, "run \"pgtt --headless setup\" to create "
-			    "it");
+			err_hint(err, "%s", NEW_HISTORY_HINT);
 		} else if (state != NULL && strcmp(state, "55000") == 0) {
 			/* Invalidated: the WAL it needed is gone for good. */
 			l->fatal = 1;

@@ -55,4 +55,21 @@ is "$(sql src app "SELECT count(*) FROM pg_logical_slot_peek_binary_changes('pgt
 	'proto_version', '1', 'publication_names', 'pgtt')
 	WHERE get_byte(data, 0) = 73")" 100 "the slot still holds the 100 inserts"
 
+# --- a slot dropped and made again under the same name ---
+sql src app "SELECT pg_drop_replication_slot('pgtt')" >/dev/null
+check_ok "setup of a new history" -c "$W/config.yaml" --headless setup
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+sql src app "SELECT pg_drop_replication_slot('pgtt')" >/dev/null
+sql src app "INSERT INTO t VALUES (1000, 'in the hole')"
+sql src app "SELECT pg_create_logical_replication_slot('pgtt', 'pgoutput')" >/dev/null
+sql src app "INSERT INTO t VALUES (1001, 'after the hole')"
+check_fail "listen refuses a slot made again" 1 -c "$W/config.yaml" --headless listen --until now
+like "$ERR" 'slot "pgtt" stands at [0-9A-F/]+, past the journal.s [0-9A-F/]+: it was dropped and made again' "saying changes are missing and where"
+like "$ERR" 'move storage.path aside .* to start a new one' "with one way out"
+P --headless log --table t
+unlike "$OUT" 'after the hole' "nothing after the hole is journaled as if the history were whole"
+sql src app "SELECT pg_drop_replication_slot('pgtt')" >/dev/null
+check_fail "listen without its slot" 1 -c "$W/config.yaml" --headless listen --until now
+like "$ERR" 'move storage.path aside' "gives the same way out, not a setup that refuses"
+
 done_testing
