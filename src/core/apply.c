@@ -982,35 +982,53 @@ triples_find(const struct triples *t, const char *schema, const char *name)
  * owner is less privileged.  The maps are read when the pipeline is
  * idle: at the start and after each transaction that carried DDL.
  */
-int
-apply_load_catalog(struct applier *a, struct pgtt_err *err)
+static const char always_sql[] = "SELECT n.nspname, c.relname, a.attname "
+    "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = "
+    "a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE a.attidentity = 'a' AND NOT a.attisdropped AND c.relkind IN "
+    "('r', 'p') ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\"";
+
+/* Run load between the pipeline's batches: every result read first. */
+static int
+outside_pipeline(struct applier *a, int (*load)(struct applier *,
+    struct pgtt_err *), struct pgtt_err *err)
 {
 	int	ret;
 
-	forget_catalog(a);
-	/* A routed statement's function is bound to the owner it had. */
-	forget_row_statements(a);
-	a->owners_stale = 0;
 	if (PQexitPipelineMode(a->conn) != 1)
 		return err_set(err, PGTT_EDB, "could not leave pipeline mode on "
 		    "the replica: %s", PQerrorMessage(a->conn));
+	ret = load(a, err);
+	if (PQenterPipelineMode(a->conn) != 1 && ret == 0)
+		ret = err_set(err, PGTT_EDB, "could not enter pipeline mode on "
+		    "the replica: %s", PQerrorMessage(a->conn));
+	return ret;
+}
+
+static int
+load_catalog(struct applier *a, struct pgtt_err *err)
+{
+	int	ret;
+
 	if ((ret = triples_load(a->conn, "SELECT n.nspname, c.relname, "
 	    "r.rolname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
 	    "n ON n.oid = c.relnamespace JOIN pg_catalog.pg_roles r ON r.oid = "
 	    "c.relowner WHERE c.relkind IN ('r', 'p') AND NOT r.rolsuper AND "
 	    "r.rolname <> current_user ORDER BY n.nspname COLLATE \"C\", "
-	    "c.relname COLLATE \"C\"", &a->owners, err)) == 0)
-		ret = triples_load(a->conn, "SELECT n.nspname, c.relname, "
-		    "a.attname FROM pg_catalog.pg_attribute a JOIN "
-		    "pg_catalog.pg_class c ON c.oid = a.attrelid JOIN "
-		    "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE "
-		    "a.attidentity = 'a' AND NOT a.attisdropped AND c.relkind IN "
-		    "('r', 'p') ORDER BY n.nspname COLLATE \"C\", c.relname "
-		    "COLLATE \"C\"", &a->always, err);
-	if (PQenterPipelineMode(a->conn) != 1 && ret == 0)
-		ret = err_set(err, PGTT_EDB, "could not enter pipeline mode on "
-		    "the replica: %s", PQerrorMessage(a->conn));
-	return ret;
+	    "c.relname COLLATE \"C\"", &a->owners, err)) != 0)
+		return ret;
+	return triples_load(a->conn, always_sql, &a->always, err);
+}
+
+
+int
+apply_load_catalog(struct applier *a, struct pgtt_err *err)
+{
+	forget_catalog(a);
+	/* A routed statement's function is bound to the owner it had. */
+	forget_row_statements(a);
+	a->owners_stale = 0;
+	return outside_pipeline(a, load_catalog, err);
 }
 
 /* The owner to run as for rel, or NULL for the replay role. */
@@ -1079,6 +1097,29 @@ identity_moved(struct applier *a, const struct pgtt_relation *rel,
 		    !same_value(col_at(set, i), col_at(old, i)))
 			return 1;
 	return 0;
+}
+
+/*
+ * Or did it, maybe?  An update found by a key that leaves a GENERATED
+ * ALWAYS column out of it has no old value of that column to compare
+ * with (the values an ADD COLUMN ... GENERATED ALWAYS AS IDENTITY gave
+ * every row come that way): written whole when the new row holds every
+ * value, left out of SET as before when it does not.
+ */
+static int
+identity_unknown(struct applier *a, const struct pgtt_relation *rel,
+    const struct pgtt_tuple *set)
+{
+	const uint8_t	*always = always_identity(a, rel);
+	uint16_t	 i;
+	int		 any = 0;
+
+	for (i = 0; always != NULL && i < rel->ncols; i++) {
+		if (col_at(set, i)->kind == COL_TOAST)
+			return 0;
+		any |= always[i] && !rel->cols[i].is_key;
+	}
+	return any;
 }
 
 /*
@@ -1161,6 +1202,12 @@ apply_change(struct applier *a, const struct pgtt_relation *rel,
 		    old, ch->old_kind == OLD_FULL)) {
 			ret = queue_identity_move(a, ch, rel, &ch->new, old,
 			    ch->old_kind == OLD_FULL, err);
+			break;
+		}
+		if (!inverse && old == NULL && identity_unknown(a, rel,
+		    &ch->new)) {
+			ret = queue_identity_move(a, ch, rel, &ch->new,
+			    &ch->new, 0, err);
 			break;
 		}
 		/* The new row's unchanged TOASTed values are the old ones. */
@@ -1377,7 +1424,8 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
 	params[0] = m->role;
 	params[1] = m->superuser ? "t" : "f";
 	params[2] = step->statement;
-	params[3] = m->search_path;
+	params[3] = step->search_path != NULL ? step->search_path :
+	    m->search_path;
 	if ((ret = savepoint_open(a, err)) != 0 ||
 	    (ret = ddl_settings(a, ch, m, err)) != 0 ||
 	    (ret = send_sql(a, "SELECT pgtt.replay_run_as($1::pg_catalog.name, "
@@ -1388,7 +1436,19 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
 	/* A routed statement's function is bound to the owner it had. */
 	forget_row_statements(a);
 	a->owners_stale = 1;
-	return savepoint_close(a, err);
+	if ((ret = savepoint_close(a, err)) != 0 ||
+	    (ret = sync_all(a, err)) != 0 || a->failed)
+		return ret;
+	/*
+	 * Owners and identity columns as the statement left them, read in
+	 * its transaction: a table it made or gave away is routed by its
+	 * owner, an identity column it added (whose rewritten values follow
+	 * as updates) counts at once.
+	 */
+	forget_catalog(a);
+	if ((ret = outside_pipeline(a, load_catalog, err)) == 0)
+		a->owners_stale = 0;
+	return ret;
 }
 
 int

@@ -602,7 +602,7 @@ reparses_the_same(const struct ddl_statement *s, int scs)
  * parent or partition that could run code or take rows from elsewhere.
  */
 static int
-plain_create_table(const char *sql)
+plain_create_table(const char *sql, int scs)
 {
 	static const char *const stmt_keys[] = { "inhRelations", "partbound",
 	    "partspec", "ofTypename", "constraints", NULL };
@@ -614,6 +614,7 @@ plain_create_table(const char *sql)
 	size_t			 i, k;
 	int			 ok;
 
+	standard_conforming_strings = scs != 0;
 	r = pg_query_parse(sql);
 	root = r.error == NULL ? json_loads(r.parse_tree, 0, NULL) : NULL;
 	pg_query_free_parse_result(r);
@@ -656,9 +657,12 @@ parse_one(const char *sql, int scs)
  * A partition bound's values as the statement wrote them: constants
  * (MINVALUE and MAXVALUE among them), or expressions the server
  * evaluated once, at CREATE time, such as now() or current_date + 1.
+ * A cast of a constant counts as one where the user wrote it; in a
+ * bound pg_get_expr printed, which has none, it does not (a cast to a
+ * domain runs the domain's checks).
  */
 static int
-bound_is_computed(json_t *bound)
+bound_is_computed(json_t *bound, int casts_are_constant)
 {
 	static const char *const lists[] = { "listdatums", "lowerdatums",
 	    "upperdatums" };
@@ -668,6 +672,8 @@ bound_is_computed(json_t *bound)
 	for (k = 0; k < sizeof lists / sizeof lists[0]; k++)
 		json_array_foreach(json_object_get(bound, lists[k]), i, datum) {
 			cast = json_object_get(datum, "TypeCast");
+			if (cast != NULL && !casts_are_constant)
+				return 1;
 			if (cast != NULL)
 				datum = json_object_get(cast, "arg");
 			if (json_object_get(datum, "A_Const") == NULL &&
@@ -757,7 +763,7 @@ with_source_bound(const char *text, const char *source_bound, int scs)
 			free(cand);
 			continue;
 		}
-		same = !bound_is_computed(nb) && json_equal(json_object_get(nb,
+		same = !bound_is_computed(nb, 0) && json_equal(json_object_get(nb,
 		    "strategy"), json_object_get(ob, "strategy"));
 		json_object_del(json_object_get(again, "CreateStmt"),
 		    "partbound");
@@ -936,7 +942,7 @@ ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
 		 * runs a prepared statement of the source's session): the
 		 * table it made, empty.  Its rows are in the journal.
 		 */
-		if (!plain_create_table(m->create_table)) {
+		if (!plain_create_table(m->create_table, scs)) {
 			refuse(step, m, "the table it made does not read back "
 			    "as a plain CREATE TABLE");
 			return;
@@ -945,6 +951,8 @@ ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
 		mt->built = xstrdup(m->create_table);
 		step->action = DDL_ACTION_RUN;
 		step->statement = mt->built;
+		/* Its types were printed for this path. */
+		step->search_path = "pg_catalog, pg_temp";
 		return;
 	}
 	if (s->fills_table && strcmp(s->node, "SelectStmt") == 0) {
@@ -961,11 +969,16 @@ ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
 	if (strcmp(s->node, "CreateStmt") == 0 ||
 	    strcmp(s->node, "AlterTableStmt") == 0) {
 		json_t	*tree = parse_one(s->text, scs);
-		int	 computed = bound_is_computed(partition_bound_of(tree));
+		int	 computed = bound_is_computed(partition_bound_of(tree), 1);
 
 		json_decref(tree);
-		if (computed && strcmp(s->node, "CreateStmt") == 0 &&
-		    m->partition_bound != NULL) {
+		/*
+		 * The source's bound whenever the capture sent it: a literal
+		 * such as 'today' is evaluated at CREATE time too.
+		 */
+		if (strcmp(s->node, "CreateStmt") == 0 &&
+		    m->partition_bound != NULL &&
+		    strncmp(m->partition_bound, "FOR VALUES ", 11) == 0) {
 			free(mt->built);
 			if ((mt->built = with_source_bound(s->text,
 			    m->partition_bound, scs)) == NULL) {

@@ -132,6 +132,7 @@ enum ddl_action {
 struct ddl_step {
 	enum ddl_action	 action;
 	const char	*statement;	/* DDL_ACTION_RUN; lives in the matcher */
+	const char	*search_path;	/* NULL: the message's */
 	char		 why[768];	/* DDL_ACTION_REFUSE */
 };
 

@@ -30,8 +30,8 @@ struct ddl_rows {
 
 /*
  * Parse a message under the capture's prefix.  PGTT_ENOTFOUND when it
- * is not a rows message (it is then a DDL message), PGTT_ECORRUPT when
- * it is one but malformed.  The events point into out, which lives until
+ * is not a JSON object with "rows" (it is then a DDL message),
+ * PGTT_ECORRUPT when it is one but malformed.  The events point into out, which lives until
  * ddl_rows_done.
  */
 int	ddl_rows_parse(const char *content, size_t len, struct ddl_rows *out,

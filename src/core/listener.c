@@ -451,9 +451,15 @@ on_ddl_rows(struct listener *l, const struct pgo_event *msg,
 
 	if ((ret = ddl_rows_parse(msg->u.message.content, msg->u.message.len,
 	    &rows, err)) != 0) {
+		/*
+		 * Journaled as it came, for replay to stop at: the stream
+		 * goes on, and the slot does not keep WAL for a message no
+		 * restart can read differently.
+		 */
 		if (ret != PGTT_ENOTFOUND)
-			l->fatal = 1;
-		return ret;
+			log_msg(LOG_LEVEL_WARNING, "listener: %s; journaled as "
+			    "DDL, which replay will refuse", err->msg);
+		return PGTT_ENOTFOUND;
 	}
 	ret = on_relation(l, &rows.relation, err);
 	for (i = 0; ret == 0 && i < rows.nrows; i++)
@@ -692,6 +698,8 @@ start_stream(struct listener *l, struct pgtt_err *err)
 		"SET IntervalStyle = 'postgres'",
 		"SET extra_float_digits = 3",
 		"SET bytea_output = 'hex'",
+		"SET TimeZone = 'UTC'",
+		"SET lc_monetary = 'C'",
 	};
 	PGresult	*res;
 	size_t		 i;

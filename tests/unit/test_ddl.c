@@ -251,12 +251,28 @@ test_partition_bound(void **state)
 	assert_string_equal(st, "CREATE TABLE p PARTITION OF m FOR VALUES "
 	    "FROM ('2026-12-07 03:00:00+00') TO ('2026-12-08 03:00:00+00') "
 	    "PARTITION BY RANGE (x)");
-	/* Constant bounds run as written. */
+	/* 'today' is a constant evaluated at CREATE time: the source's. */
 	assert_int_equal(match(&mt, 1, "CREATE TABLE", "CREATE TABLE q "
-	    "PARTITION OF m FOR VALUES IN (-1, 'x')", got, &st),
+	    "PARTITION OF m FOR VALUES FROM ('today') TO ('tomorrow')", got,
+	    &st), DDL_ACTION_RUN);
+	assert_string_equal(st, "CREATE TABLE q PARTITION OF m FOR VALUES "
+	    "FROM ('2026-12-07 03:00:00+00') TO ('2026-12-08 03:00:00+00')");
+	/* Captured without the bound, constants run as written. */
+	assert_int_equal(match(&mt, 1, "CREATE TABLE", "CREATE TABLE q "
+	    "PARTITION OF m FOR VALUES IN (-1, 'x')", NULL, &st),
 	    DDL_ACTION_RUN);
 	assert_string_equal(st, "CREATE TABLE q PARTITION OF m FOR VALUES IN "
 	    "(-1, 'x')");
+	/* DEFAULT has no bound to put in. */
+	assert_int_equal(match(&mt, 1, "CREATE TABLE", "CREATE TABLE d "
+	    "PARTITION OF m DEFAULT", ",\"partition_bound\":\"DEFAULT\"",
+	    &st), DDL_ACTION_RUN);
+	assert_string_equal(st, "CREATE TABLE d PARTITION OF m DEFAULT");
+	/* A cast in the bound sent could run a domain's checks. */
+	assert_int_equal(match(&mt, 1, "CREATE TABLE", "CREATE TABLE q "
+	    "PARTITION OF m FOR VALUES FROM (now()) TO (MAXVALUE)",
+	    ",\"partition_bound\":\"FOR VALUES FROM ('1'::d) TO (MAXVALUE)\"",
+	    &st), DDL_ACTION_REFUSE);
 	assert_int_equal(match(&mt, 1, "CREATE TABLE", "CREATE TABLE p "
 	    "PARTITION OF m FOR VALUES FROM (now()) TO (MAXVALUE)", forged,
 	    &st), DDL_ACTION_REFUSE);
