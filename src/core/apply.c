@@ -1406,6 +1406,7 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
     struct pgtt_err *err)
 {
 	const char	*params[4];
+	size_t		 i;
 	int		 ret;
 
 	switch (step->action) {
@@ -1427,11 +1428,19 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
 	params[3] = step->search_path != NULL ? step->search_path :
 	    m->search_path;
 	if ((ret = savepoint_open(a, err)) != 0 ||
-	    (ret = ddl_settings(a, ch, m, err)) != 0 ||
-	    (ret = send_sql(a, "SELECT pgtt.replay_run_as($1::pg_catalog.name, "
-	    "$2::pg_catalog.bool, $3, $4)", 4, params, ch->commit_lsn,
-	    ch->seq, "DDL", err)) != 0 ||
-	    (ret = ddl_restore(a, ch, err)) != 0)
+	    (ret = ddl_settings(a, ch, m, err)) != 0)
+		return ret;
+	for (i = 0; i <= step->nafter; i++) {
+		if (i > 0) {
+			params[2] = step->after[i - 1];
+			params[3] = "pg_catalog, pg_temp";
+		}
+		if ((ret = send_sql(a, "SELECT pgtt.replay_run_as($1::"
+		    "pg_catalog.name, $2::pg_catalog.bool, $3, $4)", 4, params,
+		    ch->commit_lsn, ch->seq, "DDL", err)) != 0)
+			return ret;
+	}
+	if ((ret = ddl_restore(a, ch, err)) != 0)
 		return ret;
 	/* A routed statement's function is bound to the owner it had. */
 	forget_row_statements(a);

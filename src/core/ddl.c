@@ -170,6 +170,16 @@ ddl_message_parse(const char *content, size_t len, struct ddl_message *m,
 	if (json_is_object(v = json_object_get(root, "table")))
 		m->create_table = create_table_text(v);
 	m->partition_bound = json_string_dup(root, "partition_bound");
+	if ((m->ncolumn_values = json_array_size(v = json_object_get(root,
+	    "column_values"))) > 0) {
+		m->column_values = xcalloc(m->ncolumn_values,
+		    sizeof *m->column_values);
+		for (i = 0; i < m->ncolumn_values; i++) {
+			const char *u = json_string_value(json_array_get(v, i));
+
+			m->column_values[i] = xstrdup(u != NULL ? u : "");
+		}
+	}
 	/* A GRANT reports its command with no object identity. */
 	m->changed = json_array_size(json_object_get(root, "objects")) +
 	    json_array_size(json_object_get(root, "dropped")) > 0;
@@ -201,6 +211,9 @@ ddl_message_done(struct ddl_message *m)
 	free(m->objects);
 	free(m->create_table);
 	free(m->partition_bound);
+	for (i = 0; i < m->ncolumn_values; i++)
+		free(m->column_values[i]);
+	free(m->column_values);
 	for (i = 0; i < DDL_NSETTINGS; i++)
 		free(m->settings[i]);
 	memset(m, 0, sizeof *m);
@@ -779,6 +792,35 @@ with_source_bound(const char *text, const char *source_bound, int scs)
 	return out;
 }
 
+/*
+ * A column value the capture sent is one UPDATE ONLY of one column to a
+ * constant, for every row: no WHERE, FROM, RETURNING or WITH that could
+ * reach other rows or run code.
+ */
+static int
+plain_column_update(const char *sql, int scs)
+{
+	json_t	*tree = parse_one(sql, scs), *upd, *target, *val;
+	int	 ok;
+
+	upd = json_object_get(tree, "UpdateStmt");
+	target = json_object_get(json_array_get(json_object_get(upd,
+	    "targetList"), 0), "ResTarget");
+	val = json_object_get(target, "val");
+	if (json_object_get(val, "TypeCast") != NULL)
+		val = json_object_get(json_object_get(val, "TypeCast"), "arg");
+	ok = upd != NULL && json_array_size(json_object_get(upd,
+	    "targetList")) == 1 && json_object_get(val, "A_Const") != NULL &&
+	    json_object_get(target, "indirection") == NULL &&
+	    !json_is_true(json_object_get(json_object_get(upd, "relation"),
+	    "inh")) && json_object_get(upd, "whereClause") == NULL &&
+	    json_object_get(upd, "fromClause") == NULL &&
+	    json_object_get(upd, "returningList") == NULL &&
+	    json_object_get(upd, "withClause") == NULL;
+	json_decref(tree);
+	return ok;
+}
+
 /* --- matching messages to statements --- */
 
 void
@@ -1007,6 +1049,15 @@ ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
 		    "taken out of it");
 		return;
 	}
+	for (i = 0; i < m->ncolumn_values; i++)
+		if (strcmp(s->node, "AlterTableStmt") != 0 ||
+		    !plain_column_update(m->column_values[i], scs)) {
+			refuse(step, m, "a value it gave existing rows does not "
+			    "read back as a plain UPDATE of one column");
+			return;
+		}
 	step->action = DDL_ACTION_RUN;
 	step->statement = s->text;
+	step->after = m->column_values;
+	step->nafter = m->ncolumn_values;
 }

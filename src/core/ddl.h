@@ -57,6 +57,13 @@ struct ddl_message {
 	 * pg_get_expr prints it ("FOR VALUES FROM (...) TO (...)").
 	 */
 	char	 *partition_bound;
+	/*
+	 * ALTER TABLE ... ADD COLUMN with a stable default: "UPDATE ONLY t
+	 * SET c = 'value'::type", one per table and column, giving the rows
+	 * it had the value the source stored for them.
+	 */
+	char	**column_values;
+	size_t	  ncolumn_values;
 	char	 *settings[DDL_NSETTINGS];	/* NULL where not recorded */
 };
 
@@ -133,6 +140,12 @@ struct ddl_step {
 	enum ddl_action	 action;
 	const char	*statement;	/* DDL_ACTION_RUN; lives in the matcher */
 	const char	*search_path;	/* NULL: the message's */
+	/*
+	 * Run after it, as its role, under "pg_catalog, pg_temp"; they live
+	 * in the message.
+	 */
+	char *const	*after;
+	size_t		 nafter;
 	char		 why[768];	/* DDL_ACTION_REFUSE */
 };
 

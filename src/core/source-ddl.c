@@ -162,6 +162,38 @@ static const char ddl_objects_sql[] =
     "      WHERE d.classid = 'pg_class'::regclass AND c.relispartition\n"
     "      AND c.relkind IN ('r', 'p', 'f') LIMIT 1));\n"
     "  END IF;\n"
+    /*
+     * An ADD COLUMN whose default is stable (now(), current_date) does
+     * not rewrite the table: every row it had reads the one value the
+     * default gave, kept in attmissingval.  Replay sets it after the
+     * statement, where its own now() would give another.
+     */
+    "  IF tag = 'ALTER TABLE' THEN\n"
+    "    msg := msg || jsonb_build_object('column_values', (SELECT jsonb_agg(\n"
+    "        format('UPDATE ONLY %s SET %I = %L::%s', a.attrelid::regclass,\n"
+    "          a.attname, (a.attmissingval::text::text[])[1],\n"
+    "          format_type(a.atttypid, a.atttypmod))\n"
+    "        ORDER BY a.attrelid, a.attnum)\n"
+    "      FROM (WITH RECURSIVE tree(oid) AS (\n"
+    "          SELECT d.objid FROM pg_event_trigger_ddl_commands() d\n"
+    "            WHERE d.classid = 'pg_class'::regclass\n"
+    "          UNION SELECT h.inhrelid FROM pg_inherits h\n"
+    "            JOIN tree ON h.inhparent = tree.oid)\n"
+    "        SELECT tree.oid FROM tree) t\n"
+    "      JOIN pg_class c ON c.oid = t.oid AND c.relkind = 'r'\n"
+    "        AND c.relpersistence = 'p'\n"
+    "      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0\n"
+    "        AND NOT a.attisdropped AND a.atthasmissing\n"
+    "        AND a.xmin::text =\n"
+    "          (pg_current_xact_id()::text::bigint % 4294967296)::text\n"
+    "      JOIN pg_attrdef ad ON ad.adrelid = a.attrelid\n"
+    "        AND ad.adnum = a.attnum\n"
+    "      WHERE ad.adbin::text ~ '[{]SQLVALUEFUNCTION'\n"
+    "        OR EXISTS (SELECT 1 FROM regexp_matches(ad.adbin::text,\n"
+    "          ':(?:op)?funcid ([0-9]+)', 'g') AS m(f)\n"
+    "          JOIN pg_proc p ON p.oid = m.f[1]::oid\n"
+    "          WHERE p.provolatile = 's')));\n"
+    "  END IF;\n"
     "  IF tag IN ('CREATE TABLE AS', 'SELECT INTO') THEN\n"
     "    msg := msg || jsonb_build_object('table', (SELECT\n"
     "      jsonb_build_object('schema', quote_ident(n.nspname),\n"
