@@ -37,6 +37,16 @@ check_run(const struct ddl_message *m, const struct ddl_step *step,
 
 	if (step->action != DDL_ACTION_RUN)
 		return;
+	/* What runs after it sets one column of existing rows, no more. */
+	for (n = 0; n < step->nafter; n++) {
+		size_t	k;
+
+		if (ddl_parse_statements(step->after[n], scs, &st, &k,
+		    &err) != 0 || k != 1 || strcmp(st[0].node,
+		    "UpdateStmt") != 0)
+			abort();
+		ddl_statements_free(st, k);
+	}
 	if (ddl_parse_statements(step->statement, scs, &st, &n, &err) != 0)
 		abort();
 	/* A table a query filled runs as the plain CREATE TABLE it got. */

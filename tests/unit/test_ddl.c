@@ -285,6 +285,47 @@ test_partition_bound(void **state)
 	ddl_matcher_done(&mt);
 }
 
+/* The value a stable default gave existing rows: one plain UPDATE. */
+static void
+test_column_values(void **state)
+{
+	struct ddl_matcher	 mt;
+	struct ddl_message	 m;
+	struct ddl_step		 step;
+	static const char	 q[] = "ALTER TABLE t ADD c timestamptz "
+	    "DEFAULT now()";
+	static const char *const bad[] = {
+		"UPDATE t SET c = '1'::date",
+		"UPDATE ONLY t SET c = now()",
+		"UPDATE ONLY t SET c = '1' WHERE id = 1",
+		"UPDATE ONLY t SET c = '1' RETURNING evil()",
+		"UPDATE ONLY t SET c = '1'; DROP TABLE t",
+	};
+	char	extra[256];
+	size_t	i;
+
+	(void)state;
+	ddl_matcher_init(&mt);
+	message(&m, "ALTER TABLE", q, ",\"column_values\":[\"UPDATE ONLY "
+	    "public.t SET c = '2026-12-07 04:00:00+00'::timestamp with time "
+	    "zone\"]");
+	ddl_match(&mt, 100, 1, &m, &step);
+	assert_int_equal(step.action, DDL_ACTION_RUN);
+	assert_int_equal(step.nafter, 1);
+	assert_string_equal(step.after[0], "UPDATE ONLY public.t SET c = "
+	    "'2026-12-07 04:00:00+00'::timestamp with time zone");
+	ddl_message_done(&m);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(extra, sizeof extra, ",\"column_values\":[\"%s\"]",
+		    bad[i]);
+		message(&m, "ALTER TABLE", q, extra);
+		ddl_match(&mt, 100, 1, &m, &step);
+		assert_int_equal(step.action, DDL_ACTION_REFUSE);
+		ddl_message_done(&m);
+	}
+	ddl_matcher_done(&mt);
+}
+
 int
 main(void)
 {
@@ -293,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_fills_table),
 		cmocka_unit_test(test_partition_bound),
+		cmocka_unit_test(test_column_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
