@@ -20,6 +20,8 @@
 
 #define FIRST_USER_OID	16384	/* FirstNormalObjectId: user types above */
 #define INFLIGHT_MAX	1024	/* commands sent but not yet read */
+#define FUNC_MAX_ARGS	100	/* the server's limit on a function's */
+#define TEXTOID		25
 #define NBUCKETS	1024
 
 enum pend_kind { PEND_CMD, PEND_SYNC };
@@ -704,7 +706,7 @@ make_row_function(struct applier *a, const struct pgtt_change *ch,
 {
 	struct buf	 table, types, cols;
 	const char	*params[5];
-	char		 fname[64], num[24];
+	char		 fname[64], num[48];
 	size_t		 i;
 	int		 ret;
 
@@ -740,15 +742,19 @@ make_row_function(struct applier *a, const struct pgtt_change *ch,
 	if (ret != 0)
 		return ret;
 
+	/* Wider than a function's 100 arguments: one text array. */
 	buf_reset(&a->text);
 	text_add(&a->text, "SELECT pgtt.");
 	text_add(&a->text, fname);
-	text_add(&a->text, "(");
+	text_add(&a->text, nparams > FUNC_MAX_ARGS ? "(ARRAY[" : "(");
 	for (i = 0; i < (size_t)nparams; i++) {
-		snprintf(num, sizeof num, "%s$%zu", i > 0 ? ", " : "", i + 1);
+		snprintf(num, sizeof num, "%s$%zu%s", i > 0 ? ", " : "", i + 1,
+		    nparams > FUNC_MAX_ARGS ? "::pg_catalog.text" : "");
 		text_add(&a->text, num);
+		if (nparams > FUNC_MAX_ARGS)
+			a->types[i] = TEXTOID;
 	}
-	text_add(&a->text, ")");
+	text_add(&a->text, nparams > FUNC_MAX_ARGS ? "])" : ")");
 	buf_append(&a->text, "", 1);
 	return 0;
 }

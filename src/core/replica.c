@@ -517,6 +517,21 @@ static const char row_fn_sql[] =
     "      pg_catalog.cardinality(typecols) THEN\n"
     "    RAISE EXCEPTION 'a column of % is missing', tbl;\n"
     "  END IF;\n"
+    /*
+     * A function takes at most 100 arguments: a wider row comes as one
+     * text array, each element cast to its parameter's type.  From the
+     * last parameter down, so $1 is not taken for the start of $10.
+     */
+    "  IF pg_catalog.cardinality(argtypes) OPERATOR(pg_catalog.>) 100 THEN\n"
+    "    FOR i IN REVERSE pg_catalog.cardinality(argtypes)..1 LOOP\n"
+    "      body := pg_catalog.replace(body, '$' OPERATOR(pg_catalog.||) i,\n"
+    "        pg_catalog.format('(%s[%s])::%s', pg_catalog.chr(1), i,\n"
+    "          CASE WHEN argtypes[i] OPERATOR(pg_catalog.=) 0 THEN 'text'\n"
+    "          ELSE pg_catalog.format_type(argtypes[i], NULL) END));\n"
+    "    END LOOP;\n"
+    "    body := pg_catalog.replace(body, pg_catalog.chr(1), '$1');\n"
+    "    args := 'pg_catalog.text[]';\n"
+    "  END IF;\n"
     "  SELECT pg_catalog.string_agg(pg_catalog.format('IF '\n"
     "      'pg_catalog.current_setting(%L) IS DISTINCT FROM %L THEN '\n"
     "      'PERFORM pg_catalog.set_config(%L, %L, false); END IF; ',\n"

@@ -16,6 +16,8 @@ sql src app "GRANT CREATE ON SCHEMA public TO app_owner;
 	CREATE TYPE status AS ENUM ('new', 'paid');
 	CREATE TABLE orders (id int PRIMARY KEY, st status, total numeric, note text);
 	ALTER TABLE orders OWNER TO app_owner;
+	CREATE TABLE wide (id int PRIMARY KEY, $(for i in $(seq 1 110); do printf 'c%d %s, ' "$i" "$([ $((i % 2)) = 0 ] && echo status || echo numeric)"; done | sed 's/, $//'));
+	ALTER TABLE wide OWNER TO app_owner;
 	ALTER TYPE status OWNER TO app_owner"
 W=$TEST_ROOT/w
 mkdir -p "$W"
@@ -32,13 +34,20 @@ pitr:
 EOF
 check_ok "setup" -c "$W/config.yaml" --headless setup
 P() { run_pgtt -c "$W/config.yaml" "$@"; }
-snap() { psql -X -q "$(pg_dsn "$1" "$2")" -c "COPY (SELECT * FROM orders ORDER BY id) TO STDOUT"; }
+# A row wider than a function's 100 arguments: 111 columns, and an update
+# under REPLICA IDENTITY FULL names each twice.
+snap() {
+	psql -X -q "$(pg_dsn "$1" "$2")" -c "COPY (SELECT * FROM orders ORDER BY id) TO STDOUT" \
+	    -c "COPY (SELECT * FROM wide ORDER BY id) TO STDOUT"
+}
 app() { psql -X -q -v ON_ERROR_STOP=1 "host=$TEST_ROOT/src port=5741 user=app_owner dbname=app" -c "$1" >/dev/null; }
 
 app "INSERT INTO orders SELECT g, 'new', g * 1.5, 'o' || g FROM generate_series(1, 5000) g"
+app "INSERT INTO wide (id, c1, c2, c109, c110) SELECT g, g, 'new', g * 2, 'paid' FROM generate_series(1, 20) g"
 SNAP_A=$(snap src app)
 check_ok "checkpoint A" -c "$W/config.yaml" --headless checkpoint create A
 app "UPDATE orders SET st = 'paid', total = total + 1 WHERE id % 3 = 0; DELETE FROM orders WHERE id % 7 = 0"
+app "UPDATE wide SET c1 = c1 + 100, c2 = 'paid' WHERE id % 2 = 0; DELETE FROM wide WHERE id = 5"
 SNAP_B=$(snap src app)
 check_ok "checkpoint B" -c "$W/config.yaml" --headless checkpoint create B
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
