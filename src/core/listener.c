@@ -68,6 +68,7 @@ struct listener {
 	struct jbatch		*batch;
 	struct listener_progress progress;
 	int			 fatal;		/* no reconnect can help */
+	int			 held;		/* has streamed from the slot */
 	int			 busy_tries;	/* slot held by another process */
 
 	pgtt_lsn		 last_commit;	/* newest commit LSN journaled or batched */
@@ -152,12 +153,18 @@ send_status(struct listener *l, int reply_requested, struct pgtt_err *err)
 	return 0;
 }
 
-/* Record the listener's state for `status`, in the next journal commit. */
+/*
+ * Record the listener's state for `status`, in the next journal commit.
+ * Only a listener that has held the slot speaks for it: one refused
+ * because another holds it must not overwrite that one's state.
+ */
 static void
 put_state(struct listener *l, const char *state, const char *why)
 {
 	char	pid[16], beat[24];
 
+	if (!l->held)
+		return;
 	snprintf(pid, sizeof pid, "%ld", (long)getpid());
 	snprintf(beat, sizeof beat, "%lld", (long long)pgtime_now());
 	jbatch_put_meta(l->batch, "listener_pid", pid);
@@ -795,6 +802,7 @@ start_stream(struct listener *l, struct pgtt_err *err)
 	l->in_txn = l->skip_txn = 0;
 	log_msg(LOG_LEVEL_INFO, "streaming from slot \"%s\" at %s", l->o.slot,
 	    lsnbuf);
+	l->held = 1;
 	put_state(l, "streaming", NULL);
 	return send_status(l, 0, err);
 }

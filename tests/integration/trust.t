@@ -41,6 +41,12 @@ _bg_pids="$_bg_pids $LISTENER"
 sql src app "INSERT INTO t SELECT g, 'before' FROM generate_series(1, 5) g"
 wait_until 20 journaled 6
 ok $? "the listener journals the first rows"
+
+# --- a second listener, refused, leaves the running one's state alone ---
+check_fail "a second listen is refused while the slot is held" 1 -c "$W/config.yaml" --headless listen --until now
+P --json --headless status
+is "$(echo "$OUT" | json_get listener_detail.pid)/$(echo "$OUT" | json_get listener_detail.state)" "$LISTENER/streaming" \
+	"status still names the running listener, streaming"
 rm -rf "$W/data/"*
 BEFORE=$(sql src app "SELECT pg_current_wal_lsn()")
 sql src app "INSERT INTO t SELECT g, 'after' FROM generate_series(6, 105) g"
