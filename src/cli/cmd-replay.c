@@ -2,8 +2,10 @@
  * cmd-replay.c: replay --to POINT [--session S] [--target DSN]
  * [--on-error stop|skip] [--dry-run] [--reset]
  *
- * SIGINT and SIGTERM stop the replay at the next transaction boundary;
- * the replica then stands at a consistent point, which the summary names.
+ * SIGINT and SIGTERM stop the replay: the statement running on the
+ * replica is cancelled (it may be waiting for a lock) and its transaction
+ * rolled back, so the replica stands at the last boundary replayed, which
+ * the summary names; the exit status is 1, short of the target.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -12,18 +14,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "cli.h"
 #include "core/journal.h"
 #include "core/point.h"
 #include "core/replay.h"
 
 static volatile sig_atomic_t	cancel_requested;
+static PGcancel *volatile	canceller;
 
+/* PQcancel() is safe in a signal handler; it is made for one. */
 static void
 on_signal(int sig)
 {
+	char	errbuf[256];
+
 	(void)sig;
 	cancel_requested = 1;
+	if (canceller != NULL)
+		(void)PQcancel(canceller, errbuf, sizeof errbuf);
 }
 
 /* A bar on stderr, redrawn in place, for people watching a terminal. */
@@ -217,7 +227,9 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 	if (bar)
 		o.progress = show_progress;
 	cancel_requested = 0;
+	canceller = NULL;
 	o.cancel = &cancel_requested;
+	o.canceller = &canceller;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -226,9 +238,23 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 	ret = replay_run(j, &ctx->cfg, &o, &r, &ctx->err);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	if (canceller != NULL) {
+		PQfreeCancel(canceller);
+		canceller = NULL;
+	}
 	if (bar)
 		fputs("\n", stderr);
 
+	/* Stopped short of the target is not done, whatever stopped it. */
+	if (r.cancelled) {
+		char	a[LSN_BUFSIZE], b[LSN_BUFSIZE];
+
+		err_set(&ctx->err, PGTT_ESTOPPED, "replay was stopped at %s, "
+		    "short of %s", lsn_format(r.to, a), lsn_format(o.to, b));
+		err_hint(&ctx->err, "the replica stands at a transaction "
+		    "boundary; run replay again to go on");
+		ret = ctx->err.code;
+	}
 	/* A replay that ran and failed still says how far it got. */
 	if (ret == 0 || (ret == PGTT_EDB && r.target != NULL) || r.started) {
 		if (ctx->json)

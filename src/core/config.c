@@ -32,6 +32,7 @@
 #define DEFAULT_MAP_SIZE	((uint64_t)1 << 30)
 #define DEFAULT_RESTORE_PORT	5499
 #define DEFAULT_SEQUENCE_INTERVAL	10	/* seconds */
+#define DEFAULT_LOCK_TIMEOUT		30	/* seconds */
 #define NAME_MAX_LEN		63	/* PostgreSQL's NAMEDATALEN - 1 */
 #define SHOWN_MAX		60	/* bytes of a bad value quoted back */
 
@@ -82,6 +83,7 @@ static const struct key keys[] = {
 	KEY(source,	full_row_images,	set_bool,	0),
 	KEY(source,	sequence_interval,	set_seconds,	0),
 	KEY(replica,	dsn,			set_string,	0),
+	KEY(replica,	lock_timeout,		set_seconds,	0),
 	KEY(storage,	path,			set_string,	K_PATH),
 	KEY(storage,	map_size,		set_size,	0),
 	KEY(pitr,	enabled,		set_bool,	0),
@@ -792,6 +794,7 @@ load(struct config *cfg, const char *text, size_t len, const char *name,
 	cfg->source.publication = xstrdup(DEFAULT_NAME);
 	cfg->source.capture_ddl = 1;
 	cfg->source.sequence_interval = DEFAULT_SEQUENCE_INTERVAL;
+	cfg->replica.lock_timeout = DEFAULT_LOCK_TIMEOUT;
 	cfg->storage.map_size = DEFAULT_MAP_SIZE;
 	cfg->pitr.enabled = 1;
 	cfg->pitr.restore_port = DEFAULT_RESTORE_PORT;

@@ -36,6 +36,8 @@ struct config {
 
 	struct {
 		char	*dsn;		/* optional (or PGTT_REPLICA_DSN) */
+		int	 lock_timeout;	/* s replay waits for a lock; 0 = for
+					   ever; default 30 */
 	} replica;
 
 	struct {

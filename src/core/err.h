@@ -23,6 +23,7 @@ enum {
 	PGTT_ECORRUPT = -40008,	/* bytes that do not decode */
 	PGTT_EMAPFULL = -40009,	/* journal map full and could not grow */
 	PGTT_EMISMATCH = -40010,/* a comparison found a difference */
+	PGTT_ESTOPPED = -40011,	/* stopped (a signal, Esc) before done */
 };
 
 struct pgtt_err {

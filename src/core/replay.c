@@ -427,7 +427,29 @@ on_failure(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 {
 	struct pgtt_err	 saved = *err;
 	int		 ret;
+	int		 locked = strcmp(f->sqlstate, "55P03") == 0;
+	int		 stopped = c->o->cancel != NULL && *c->o->cancel;
 
+	/*
+	 * Waiting again for the same lock, change by change, or going on
+	 * after the user stopped it: neither helps.
+	 */
+	if (stopped && !locked) {
+		c->r->cancelled = 1;
+		*err = saved;
+		return saved.code;
+	}
+	if (locked) {
+		c->r->failures++;
+		if (c->r->first_error == NULL)
+			xasprintf(&c->r->first_error, "%s: %s (SQLSTATE %s)",
+			    saved.msg, f->message, f->sqlstate);
+		*err = saved;
+		err_hint(err, "another session on the replica holds a lock "
+		    "replay needs (see pg_locks there); replica.lock_timeout "
+		    "says how long replay waits");
+		return saved.code;
+	}
 	if (mode == MODE_GROUPED)
 		ret = run_window(c, from, to, backward, MODE_SINGLE, err);
 	else if (mode == MODE_SINGLE && !backward &&
@@ -443,6 +465,25 @@ on_failure(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 		return saved.code;
 	}
 	return ret;
+}
+
+/*
+ * A lock another session holds on the replica would stop replay without
+ * a word: it waits lock_timeout seconds, then fails and says so.
+ */
+static int
+set_lock_timeout(PGconn *conn, int seconds, struct pgtt_err *err)
+{
+	PGresult	*res;
+	char		 value[32];
+	const char	*params[1] = { value };
+
+	snprintf(value, sizeof value, "%ds", seconds);
+	if ((res = pg_exec(conn, err, "SELECT pg_catalog.set_config("
+	    "'lock_timeout', $1, false)", 1, params)) == NULL)
+		return err->code;
+	PQclear(res);
+	return 0;
 }
 
 /* Move the position alone, for a window with nothing to apply. */
@@ -877,6 +918,10 @@ replay_run(struct journal *j, const struct config *cfg,
 		ret = err->code;
 		goto out;
 	}
+	if (o->canceller != NULL)
+		*o->canceller = PQgetCancel(conn);
+	if ((ret = set_lock_timeout(conn, cfg->replica.lock_timeout, err)) != 0)
+		goto out;
 	if ((ret = replica_identify(conn, &sysid, &db, err)) != 0 ||
 	    (ret = replica_state_read(conn, &st, err)) != 0 ||
 	    (ret = check_target(&sf, sysid, db, &st, o, err)) != 0 ||

@@ -26,6 +26,8 @@
 #include "journal.h"
 #include "lsn.h"
 
+struct pg_cancel;
+
 enum replay_direction {
 	REPLAY_NONE = 0,	/* already there */
 	REPLAY_FORWARD,
@@ -57,6 +59,14 @@ struct replay_opts {
 	void		*arg;
 	/* Set to stop at the next transaction boundary; may be NULL. */
 	volatile sig_atomic_t *cancel;
+	/*
+	 * May be NULL.  Replay stores there, once connected, what
+	 * PQcancel() needs to stop the statement running on the replica
+	 * (one waiting for a lock), from a signal handler or another
+	 * thread; the caller frees it with PQfreeCancel() once no handler
+	 * can use it.
+	 */
+	struct pg_cancel *volatile *canceller;	/* libpq's PGcancel */
 };
 
 struct replay_result {

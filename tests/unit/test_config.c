@@ -33,6 +33,7 @@ static const char full[] =
     "  sequence_interval: 30s\n"
     "replica:\n"
     "  dsn: \"postgresql://app@localhost:5433/app_replica\"\n"
+    "  lock_timeout: 5\n"
     "storage:\n"
     "  path: ./pgtt-data\n"
     "  map_size: 512MB\n"
@@ -136,6 +137,7 @@ test_full(void **state)
 	assert_string_equal(cfg.pitr.restore_data_dir, "/srv/pgtt/restore");
 	assert_int_equal(cfg.pitr.restore_port, 5500);
 	assert_int_equal(cfg.source.sequence_interval, 30);
+	assert_int_equal(cfg.replica.lock_timeout, 5);
 	assert_string_equal(cfg.pitr.os_user, "postgres");
 	assert_string_equal(cfg.log.file, "/srv/pgtt/pgtt-data/pgtt.log");
 	assert_int_equal(cfg.log.level, LOG_LEVEL_DEBUG);
@@ -161,6 +163,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.source.full_row_images, 0);
 	assert_int_equal(cfg.source.sequence_interval, 10);
 	assert_null(cfg.replica.dsn);
+	assert_int_equal(cfg.replica.lock_timeout, 30);
 	assert_string_equal(cfg.storage.path, "/a/b/pgtt-data");
 	assert_true(cfg.storage.map_size == 1ULL << 30);
 	assert_int_equal(cfg.pitr.enabled, 1);
