@@ -22,7 +22,15 @@
 #include "core/replay.h"
 
 static volatile sig_atomic_t	cancel_requested;
+/* Replay runs on this thread: the handler interrupts it, never races it. */
 static PGcancel *volatile	canceller;
+
+static void
+cancel_ready(void *arg, PGcancel *c)
+{
+	(void)arg;
+	canceller = c;
+}
 
 /* PQcancel() is safe in a signal handler; it is made for one. */
 static void
@@ -229,7 +237,7 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 	cancel_requested = 0;
 	canceller = NULL;
 	o.cancel = &cancel_requested;
-	o.canceller = &canceller;
+	o.cancel_ready = cancel_ready;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -238,10 +246,6 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 	ret = replay_run(j, &ctx->cfg, &o, &r, &ctx->err);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	if (canceller != NULL) {
-		PQfreeCancel(canceller);
-		canceller = NULL;
-	}
 	if (bar)
 		fputs("\n", stderr);
 

@@ -28,6 +28,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "app.h"
 #include "archive.h"
 #include "backup.h"
@@ -74,6 +76,7 @@ struct app {
 	int			 replay_running;
 	struct replay_opts	 replay_opts;
 	volatile sig_atomic_t	 replay_cancel;
+	PGcancel		*replay_canceller;	/* under lock */
 	struct replay_result	 replay_res;
 	int			 replay_ret;
 	struct pgtt_err		 replay_err;
@@ -579,6 +582,17 @@ replay_main(void *arg)
 	return NULL;
 }
 
+/* What stops the replay's running statement; NULL once it is gone. */
+static void
+on_replay_cancel_ready(void *arg, PGcancel *canceller)
+{
+	struct app	*app = arg;
+
+	pthread_mutex_lock(&app->lock);
+	app->replay_canceller = canceller;
+	pthread_mutex_unlock(&app->lock);
+}
+
 int
 app_replay(struct app *app, pgtt_lsn to, int dry_run)
 {
@@ -597,6 +611,7 @@ app_replay(struct app *app, pgtt_lsn to, int dry_run)
 	app->replay_opts.arg = app;
 	app->replay_cancel = 0;
 	app->replay_opts.cancel = &app->replay_cancel;
+	app->replay_opts.cancel_ready = on_replay_cancel_ready;
 	pthread_mutex_lock(&app->lock);
 	app->view.replay_active = !dry_run;
 	app->view.replay_done = app->view.replay_total = 0;
@@ -611,10 +626,20 @@ app_replay(struct app *app, pgtt_lsn to, int dry_run)
 	return 0;
 }
 
+/*
+ * Stop the replay now: its running statement, one waiting for a lock on
+ * the replica too, is cancelled and its transaction rolled back.
+ */
 void
 app_replay_cancel(struct app *app)
 {
+	char	errbuf[256];
+
 	app->replay_cancel = 1;
+	pthread_mutex_lock(&app->lock);
+	if (app->replay_canceller != NULL)
+		(void)PQcancel(app->replay_canceller, errbuf, sizeof errbuf);
+	pthread_mutex_unlock(&app->lock);
 }
 
 int
@@ -972,8 +997,7 @@ app_close(struct app *app)
 	if (app->diff_running)
 		pthread_join(app->diff_thread, NULL);
 	diff_free(app->diff);
-	/* A replay stops at its next transaction boundary. */
-	app->replay_cancel = 1;
+	app_replay_cancel(app);
 	if (app->replay_running)
 		pthread_join(app->replay_thread, NULL);
 	replay_result_done(&app->replay_res);

@@ -878,6 +878,7 @@ replay_run(struct journal *j, const struct config *cfg,
 	struct window_scan	 ws;
 	struct pgtt_session	*sess = NULL;
 	PGconn			*conn = NULL;
+	PGcancel		*canceller = NULL;
 	const char		*dsn;
 	char			*sysid = NULL, *db = NULL, a[LSN_BUFSIZE],
 				 b[LSN_BUFSIZE];
@@ -918,8 +919,8 @@ replay_run(struct journal *j, const struct config *cfg,
 		ret = err->code;
 		goto out;
 	}
-	if (o->canceller != NULL)
-		*o->canceller = PQgetCancel(conn);
+	if (o->cancel_ready != NULL && (canceller = PQgetCancel(conn)) != NULL)
+		o->cancel_ready(o->arg, canceller);
 	if ((ret = set_lock_timeout(conn, cfg->replica.lock_timeout, err)) != 0)
 		goto out;
 	if ((ret = replica_identify(conn, &sysid, &db, err)) != 0 ||
@@ -1013,6 +1014,10 @@ replay_run(struct journal *j, const struct config *cfg,
 	if ((ret != 0 || r->cancelled) && c.position != LSN_INVALID)
 		r->to = c.position;
 out:
+	if (canceller != NULL) {
+		o->cancel_ready(o->arg, NULL);
+		PQfreeCancel(canceller);
+	}
 	applier_free(c.ap);
 	ddl_matcher_done(&c.ddl);
 	free(c.partial_relids);

@@ -60,13 +60,12 @@ struct replay_opts {
 	/* Set to stop at the next transaction boundary; may be NULL. */
 	volatile sig_atomic_t *cancel;
 	/*
-	 * May be NULL.  Replay stores there, once connected, what
+	 * May be NULL.  Called from the replaying thread with what
 	 * PQcancel() needs to stop the statement running on the replica
-	 * (one waiting for a lock), from a signal handler or another
-	 * thread; the caller frees it with PQfreeCancel() once no handler
-	 * can use it.
+	 * (one waiting for a lock), once connected, and with NULL before
+	 * replay frees it: from then on it must not be used.
 	 */
-	struct pg_cancel *volatile *canceller;	/* libpq's PGcancel */
+	void		(*cancel_ready)(void *, struct pg_cancel *);
 };
 
 struct replay_result {
