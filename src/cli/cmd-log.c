@@ -452,8 +452,9 @@ parse_args(struct cli_ctx *ctx, struct journal *j, int argc, char **argv,
 				    "truncate, ddl, message", optarg);
 			break;
 		case 'l':
+			errno = 0;
 			lo->limit = strtol(optarg, &end, 10);
-			if (*end != '\0' || lo->limit <= 0)
+			if (*end != '\0' || lo->limit <= 0 || errno == ERANGE)
 				return cli_usage_error(ctx, cmd, "--limit: "
 				    "\"%s\" is not a positive number", optarg);
 			break;

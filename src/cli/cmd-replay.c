@@ -105,7 +105,8 @@ result_json(const struct replay_result *r, int dry_run)
 }
 
 static void
-result_text(const struct replay_result *r, int dry_run, int failed)
+result_text(const struct replay_result *r, int dry_run, int failed,
+    enum replay_on_error on_error)
 {
 	char	a[LSN_BUFSIZE], b[LSN_BUFSIZE];
 	size_t	i;
@@ -116,7 +117,8 @@ result_text(const struct replay_result *r, int dry_run, int failed)
 		    lsn_format(r->from, a), lsn_format(r->to, b), r->target,
 		    (unsigned long long)r->changes,
 		    (unsigned long long)r->transactions);
-		printf("why: %s\n", r->reason);
+		if (r->reason != NULL)
+			printf("why: %s\n", r->reason);
 		return;
 	}
 	if (r->direction == REPLAY_NONE) {
@@ -141,9 +143,13 @@ result_text(const struct replay_result *r, int dry_run, int failed)
 	    lsn_format(r->from, a), lsn_format(r->to, b),
 	    (unsigned long long)r->changes,
 	    (unsigned long long)r->transactions, r->elapsed_ms / 1000.0);
-	if (r->failures > 0)
-		printf("skipped %llu failing changes; the first: %s\n",
-		    (unsigned long long)r->failures, r->first_error);
+	if (r->failures > 0 && on_error == REPLAY_ON_ERROR_SKIP)
+		printf("skipped %llu failing change%s; the first: %s\n",
+		    (unsigned long long)r->failures, r->failures == 1 ? "" :
+		    "s", r->first_error);
+	else if (r->failures > 0)
+		printf("stopped before the failing change: %s\n",
+		    r->first_error);
 	if (!r->replica_role)
 		printf("note: the replica's role may not set "
 		    "session_replication_role, so its triggers ran\n");
@@ -264,7 +270,7 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		if (ctx->json)
 			cli_emit_json(result_json(&r, o.dry_run));
 		else
-			result_text(&r, o.dry_run, ret != 0);
+			result_text(&r, o.dry_run, ret != 0, o.on_error);
 		fflush(stdout);
 	}
 out:

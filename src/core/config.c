@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -33,6 +34,7 @@
 #define DEFAULT_RESTORE_PORT	5499
 #define DEFAULT_SEQUENCE_INTERVAL	10	/* seconds */
 #define DEFAULT_LOCK_TIMEOUT		30	/* seconds */
+#define CONFIG_MAX_BYTES		(1 << 20)
 #define NAME_MAX_LEN		63	/* PostgreSQL's NAMEDATALEN - 1 */
 #define SHOWN_MAX		60	/* bytes of a bad value quoted back */
 
@@ -814,10 +816,11 @@ load(struct config *cfg, const char *text, size_t len, const char *name,
 int
 config_load(struct config *cfg, const char *path, struct pgtt_err *e)
 {
-	FILE	*f;
-	char	*buf = NULL;
-	size_t	 len = 0, size = 0, n;
-	int	 rc, saved;
+	struct stat	 sb;
+	FILE		*f;
+	char		*buf = NULL;
+	size_t		 len = 0, size = 0, n;
+	int		 rc, saved;
 
 	memset(cfg, 0, sizeof *cfg);
 	err_clear(e);
@@ -830,13 +833,29 @@ config_load(struct config *cfg, const char *path, struct pgtt_err *e)
 		err_where(e, "%s", path);
 		return e->code;
 	}
+	/* /dev/zero or a FIFO would be read for ever. */
+	if (fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		fclose(f);
+		err_set(e, PGTT_ECONFIG, "config file \"%s\" is not a regular "
+		    "file", path);
+		err_where(e, "%s", path);
+		return e->code;
+	}
 	do {
 		if (len == size) {
 			size = size == 0 ? 4096 : size * 2;
 			buf = xreallocarray(buf, size, 1);
 		}
 		len += (n = fread(buf + len, 1, size - len, f));
-	} while (n != 0);
+	} while (n != 0 && len <= CONFIG_MAX_BYTES);
+	if (len > CONFIG_MAX_BYTES) {
+		fclose(f);
+		free(buf);
+		err_set(e, PGTT_ECONFIG, "config file \"%s\" is larger than "
+		    "%d bytes", path, CONFIG_MAX_BYTES);
+		err_where(e, "%s", path);
+		return e->code;
+	}
 	saved = errno;
 	if (ferror(f)) {
 		fclose(f);

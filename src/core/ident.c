@@ -9,6 +9,15 @@
 #include "ident.h"
 #include "xmalloc.h"
 
+static int
+ident_char(char c, int first)
+{
+	unsigned char	u = (unsigned char)c;
+
+	return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' ||
+	    u >= 0x80 || (!first && ((u >= '0' && u <= '9') || u == '$'));
+}
+
 /* One part starting at *p; advances *p past it.  NULL if malformed. */
 static char *
 parse_part(const char **p)
@@ -29,8 +38,9 @@ parse_part(const char **p)
 		}
 		s++;
 	} else {
+		/* SQL's unquoted identifier: no space, ';' or quote in it. */
 		for (; *s != '\0' && *s != '.'; s++) {
-			if (*s == '"')
+			if (!ident_char(*s, w == out))
 				goto bad;
 			*w++ = *s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s;
 		}

@@ -22,9 +22,27 @@ PGconn *
 pg_connect(const char *dsn, const char *what, int replication,
     struct pgtt_err *err)
 {
-	const char	*keys[8], *vals[8];
-	PGconn		*conn;
-	int		 n = 0;
+	const char		*keys[8], *vals[8];
+	PGconn			*conn;
+	PQconninfoOption	*parsed = NULL;
+	char			*why = NULL;
+	int			 n = 0;
+
+	/*
+	 * A DSN that cannot be read is a mistake in it, not a server down.
+	 * (A bare database name, as libpq takes it too, is no key=value
+	 * string to parse.)
+	 */
+	if ((strchr(dsn, '=') != NULL || strncmp(dsn, "postgres", 8) == 0) &&
+	    (parsed = PQconninfoParse(dsn, &why)) == NULL) {
+		err_set(err, PGTT_ECONFIG, "the %s database's connection "
+		    "string is malformed", what);
+		err_detail(err, "%s", why != NULL ? why : "out of memory");
+		PQfreemem(why);
+		return NULL;
+	}
+	if (parsed != NULL)
+		PQconninfoFree(parsed);
 
 	/*
 	 * Defaults first, so the user's DSN overrides them: give up on a

@@ -56,6 +56,8 @@ is "$RC" 1 "replay fails when it cannot get the lock"
 like "$ERR" 'insert of public\.t' "naming the change that waited"
 like "$ERR" 'lock timeout' "and the lock timeout"
 like "$ERR" 'replica.lock_timeout' "and the setting"
+like "$OUT" 'stopped before the failing change' "the summary says it stopped there"
+unlike "$OUT" 'skipped' "and not that it skipped anything"
 ELAPSED=$(( $(date +%s) - START ))
 diag "it gave up after $ELAPSED s (replica.lock_timeout: 2) (informational)"
 is "$(sql rep app_replica "SELECT count(*) FROM t")" 11 "the replica stays at A"

@@ -32,6 +32,19 @@ check_fail "log --to 0/0 is refused" 2 -c "$W/config.yaml" --headless log --to 0
 check_fail "listen --until 0/0 is refused" 2 -c "$W/config.yaml" --headless listen --until 0/0
 like "$ERR" 'outside what the listener can reach' "saying why"
 check_fail "listen --until a position the source has not reached is refused" 2 -c "$W/config.yaml" --headless listen --until FFFFFFFF/FFFFFFFF
+# --- input that is wrong says what and where, with exit 2 ---
+check_fail "a config that is no regular file" 2 -c /dev/zero --headless status
+like "$ERR" '"/dev/zero" is not a regular file' "is refused before it is read"
+head -c 2000000 /dev/zero | tr '\0' '#' >"$TEST_ROOT/huge.yaml"
+check_fail "a config of 2 MB" 2 -c "$TEST_ROOT/huge.yaml" --headless status
+like "$ERR" 'larger than 1048576 bytes' "is refused by its size"
+check_fail "--limit beyond a long" 2 -c "$W/config.yaml" --headless log --limit 99999999999999999999999
+check_fail "--table that is no table name" 2 -c "$W/config.yaml" --headless log --table 'public.t; drop table x'
+like "$ERR" 'table' "names the option's trouble"
+check_fail "a malformed --target DSN" 2 -c "$W/config.yaml" --headless replay --dry-run --to head --target "nosuchkey=1"
+like "$ERR" 'malformed' "says it is malformed"
+unlike "$OUT" '\(null\)' "and prints no (null)"
+check_fail "an unreachable replica" 1 -c "$W/config.yaml" --headless replay --dry-run --to head --target "host=$TEST_ROOT port=1 dbname=x"
 check_ok "diff to the LSN the journal confirmed last works" -c "$W/config.yaml" --headless diff creation "$(confirmed)"
 
 # --- the journal deleted under a running listener ---

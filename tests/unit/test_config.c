@@ -309,10 +309,12 @@ test_load_file(void **state)
 	assert_non_null(strstr(e.msg, ": No such file or directory"));
 	assert_string_equal(e.where, path);
 
-	/* A directory opens but does not read. */
+	/* A directory, like /dev/zero, is no regular file to read. */
 	assert_int_equal(config_load(&cfg, "/", &e), PGTT_ECONFIG);
+	assert_string_equal(e.msg, "config file \"/\" is not a regular file");
+	assert_int_equal(config_load(&cfg, "/dev/zero", &e), PGTT_ECONFIG);
 	assert_string_equal(e.msg,
-	    "could not read config file \"/\": Is a directory");
+	    "config file \"/dev/zero\" is not a regular file");
 }
 
 static void
