@@ -36,6 +36,23 @@ on_stop_signal(int sig)
 	errno = saved;
 }
 
+/*
+ * The archiver's trouble goes to the terminal too, once per reason: the
+ * log alone is read too late.
+ */
+static void
+archiver_state(void *arg, const struct archiver_status *st)
+{
+	static char	said[sizeof st->error];
+
+	(void)arg;
+	if (st->state != ARCHIVER_RESTARTING || st->error[0] == '\0' ||
+	    strcmp(said, st->error) == 0)
+		return;
+	snprintf(said, sizeof said, "%s", st->error);
+	fprintf(stderr, "pgtt: WAL archive: %s\n", st->error);
+}
+
 static void *
 archiver_main(void *arg)
 {
@@ -163,6 +180,7 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 		aopts.cfg = &ctx->cfg;
 		aopts.major = backup_server_major(j);
 		aopts.stop_fd = stop_pipe[0];
+		aopts.on_state = archiver_state;
 		archiving = pthread_create(&archiver, NULL, archiver_main,
 		    &aopts) == 0;
 	}

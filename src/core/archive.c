@@ -134,7 +134,18 @@ wait_or_stop(int stop_fd, int ms)
 	return poll(&pfd, 1, ms) > 0;
 }
 
-/* Read what the child wrote; keep its last line. */
+/*
+ * Read what the child wrote; keep its last line, unless an earlier one
+ * said what is missing ("replication slot ... does not exist", followed
+ * by "error: disconnected").
+ */
+static void
+keep_line(char *last, size_t size, const char *line)
+{
+	if (strstr(last, "does not exist") == NULL)
+		snprintf(last, size, "%.*s", (int)size - 1, line);
+}
+
 static void
 drain(int fd, char *last, size_t size)
 {
@@ -145,12 +156,12 @@ drain(int fd, char *last, size_t size)
 		buf[n] = '\0';
 		for (start = buf; *start != '\0'; start = nl + 1) {
 			if ((nl = strchr(start, '\n')) == NULL) {
-				snprintf(last, size, "%.*s", (int)size - 1, start);
+				keep_line(last, size, start);
 				break;
 			}
 			*nl = '\0';
 			if (*start != '\0') {
-				snprintf(last, size, "%.*s", (int)size - 1, start);
+				keep_line(last, size, start);
 				log_msg(LOG_LEVEL_INFO, "archiver: %s", start);
 			}
 		}
@@ -318,7 +329,24 @@ archiver_run(const struct archiver_opts *o, struct pgtt_err *err)
 			st.restarts++;
 			st.state = ARCHIVER_RESTARTING;
 			st.receiver_pid = 0;
-			snprintf(st.error, sizeof st.error, "%s", why);
+			/*
+			 * A slot that is gone does not come back by itself,
+			 * and WAL from then on is lost to restores: say what
+			 * to do, and try again only now and then.
+			 */
+			if (strstr(why, "replication slot") != NULL &&
+			    strstr(why, "does not exist") != NULL) {
+				snprintf(st.error, sizeof st.error, "slot \"%s\" "
+				    "is gone, so the WAL archive stopped: make it "
+				    "again (SELECT pg_create_physical_"
+				    "replication_slot('%s', true)) and take a base "
+				    "backup; points between are lost to restore",
+				    slot, slot);
+				backoff = BACKOFF_MAX_MS;
+				log_msg(LOG_LEVEL_ERROR, "archiver: %s",
+				    st.error);
+			} else
+				snprintf(st.error, sizeof st.error, "%s", why);
 			publish(o, &st);
 			if (pgtime_elapsed_ms() - started >= BACKOFF_MAX_MS)
 				backoff = BACKOFF_MIN_MS;
