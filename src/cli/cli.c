@@ -92,6 +92,23 @@ cli_open_journal(struct cli_ctx *ctx, int flags, struct journal **j)
 }
 
 int
+cli_check_table(struct cli_ctx *ctx, const struct cli_command *cmd,
+    struct journal *j, const char *schema, const char *table)
+{
+	int	seen;
+
+	if (table == NULL)
+		return 0;
+	if ((seen = journal_relation_named(j, schema, table, &ctx->err)) < 0)
+		return seen;
+	if (seen == 0)
+		return cli_usage_error(ctx, cmd, "--table: no table \"%s%s%s\" "
+		    "is in the journal", schema != NULL ? schema : "",
+		    schema != NULL ? "." : "", table);
+	return 0;
+}
+
+int
 cli_usage_error(struct cli_ctx *ctx, const struct cli_command *cmd,
     const char *fmt, ...)
 {

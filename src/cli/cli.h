@@ -38,6 +38,9 @@ struct journal;
  * missing one gets the hint to run setup.
  */
 int	 cli_open_journal(struct cli_ctx *, int flags, struct journal **);
+/* --table names a table the journal has seen, or a usage error says not. */
+int	 cli_check_table(struct cli_ctx *, const struct cli_command *,
+	    struct journal *, const char *schema, const char *table);
 /* Run argv[0] with its arguments; returns the process exit status. */
 int	 cli_run(struct cli_ctx *, int, char **);
 /* Print the failure in ctx->err to stderr (text or JSON). */

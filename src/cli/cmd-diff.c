@@ -691,7 +691,8 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 		    "before the first (%s)", argv[optind + 1], argv[optind]);
 		goto out;
 	}
-	if ((ret = diff_compute(j, from, to, schema, table, &d,
+	if ((ret = cli_check_table(ctx, cmd, j, schema, table)) != 0 ||
+	    (ret = diff_compute(j, from, to, schema, table, &d,
 	    &ctx->err)) != 0)
 		goto out;
 	switch (format) {

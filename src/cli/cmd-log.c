@@ -477,6 +477,9 @@ parse_args(struct cli_ctx *ctx, struct journal *j, int argc, char **argv,
 		    "--to" : "--from");
 		return ctx->err.code;
 	}
+	/* Followed, a table may yet come. */
+	if (!lo->follow)
+		return cli_check_table(ctx, cmd, j, lo->schema, lo->table);
 	return 0;
 }
 

@@ -847,6 +847,40 @@ relation_at_in(struct journal *j, MDB_txn *txn, uint32_t relid,
 
 /* The version of a relation the change (lsn, seq) must be read with. */
 int
+journal_relation_named(struct journal *j, const char *schema,
+    const char *name, struct pgtt_err *e)
+{
+	struct pgtt_relation	*rel;
+	MDB_txn			*txn;
+	MDB_cursor		*cur;
+	MDB_val			 k, v;
+	int			 rc, found = 0, bad = 0;
+
+	if ((rc = txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, j->dbi[DB_RELATION], &cur)) == 0) {
+		while (!found && (rc = mdb_cursor_get(cur, &k, &v,
+		    MDB_NEXT)) == 0) {
+			if ((rel = record_decode_relation(v.mv_data, v.mv_size,
+			    e)) == NULL) {
+				bad = 1;
+				break;
+			}
+			found = strcmp(rel->name, name) == 0 &&
+			    (schema == NULL || strcmp(rel->schema, schema) == 0);
+			free(rel);
+		}
+		mdb_cursor_close(cur);
+	}
+	txn_end(j, txn);
+	if (bad)
+		return e->code;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return jerr(j, e, PGTT_EJOURNAL, rc, "read");
+	return found;
+}
+
+int
 journal_relation_at(struct journal *j, uint32_t relid, pgtt_lsn lsn,
     uint32_t seq, struct pgtt_relation **out, struct pgtt_err *e)
 {

@@ -112,6 +112,12 @@ int	 journal_stats(struct journal *, struct journal_stats *,
 int	 journal_txn_get(struct journal *, pgtt_lsn, struct pgtt_txn **,
 	    struct pgtt_err *);
 /* The relation version change (lsn, seq) is read with: greatest key <= it. */
+/*
+ * Has any version of any relation had this name (schema NULL: in any
+ * schema)?  1 or 0, or a negative PGTT_E* code.
+ */
+int	 journal_relation_named(struct journal *, const char *schema,
+	    const char *name, struct pgtt_err *);
 int	 journal_relation_at(struct journal *, uint32_t relid, pgtt_lsn,
 	    uint32_t seq, struct pgtt_relation **, struct pgtt_err *);
 /*

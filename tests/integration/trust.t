@@ -41,6 +41,10 @@ like "$ERR" 'larger than 1048576 bytes' "is refused by its size"
 check_fail "--limit beyond a long" 2 -c "$W/config.yaml" --headless log --limit 99999999999999999999999
 check_fail "--table that is no table name" 2 -c "$W/config.yaml" --headless log --table 'public.t; drop table x'
 like "$ERR" 'table' "names the option's trouble"
+check_fail "--table of a table never journaled" 2 -c "$W/config.yaml" --headless log --table nosuch
+like "$ERR" 'no table "nosuch" is in the journal' "says so"
+check_fail "the same for diff" 2 -c "$W/config.yaml" --headless diff creation head --table public.nosuch
+check_ok "--table of a journaled table works" -c "$W/config.yaml" --headless log --table public.t
 check_fail "a malformed --target DSN" 2 -c "$W/config.yaml" --headless replay --dry-run --to head --target "nosuchkey=1"
 like "$ERR" 'malformed' "says it is malformed"
 unlike "$OUT" '\(null\)' "and prints no (null)"
