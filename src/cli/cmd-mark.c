@@ -291,6 +291,27 @@ session_json(const struct pgtt_session *s, uint32_t active)
 	return o;
 }
 
+/*
+ * A name as a POSIX shell reads it back, for a hint to be pasted: as it
+ * is when it is plain, else in single quotes ('\'' for a quote).
+ */
+static char *
+shell_quoted(const char *s)
+{
+	struct buf	 b;
+	const char	*p;
+
+	if (*s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,:/@%+=") == strlen(s))
+		return xstrdup(s);
+	buf_init(&b);
+	buf_append(&b, "'", 1);
+	for (p = s; *p != '\0'; p++)
+		buf_append(&b, *p == '\'' ? "'\\''" : p, *p == '\'' ? 4 : 1);
+	buf_append(&b, "'", 2);
+	return (char *)b.data;
+}
+
 int
 cmd_session(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -321,10 +342,14 @@ cmd_session(struct cli_ctx *ctx, int argc, char **argv)
 		if (ret == 0) {
 			if (ctx->json)
 				cli_emit_json(session_json(s, session_active(j)));
-			else if (ctx->verbosity >= 0)
+			else if (ctx->verbosity >= 0) {
+				char	*quoted = shell_quoted(s->name);
+
 				printf("created session \"%s\" (switch to it "
 				    "with: pgtt --headless session switch %s)\n",
-				    s->name, s->name);
+				    s->name, quoted);
+				free(quoted);
+			}
 			free(s);
 		}
 	} else if (strcmp(sub, "switch") == 0) {

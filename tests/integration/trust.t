@@ -45,6 +45,11 @@ check_fail "--table of a table never journaled" 2 -c "$W/config.yaml" --headless
 like "$ERR" 'no table "nosuch" is in the journal' "says so"
 check_fail "the same for diff" 2 -c "$W/config.yaml" --headless diff creation head --table public.nosuch
 check_ok "--table of a journaled table works" -c "$W/config.yaml" --headless log --table public.t
+check_ok "a session whose name has a quote and a space" -c "$W/config.yaml" --headless session create "it's mine"
+is "$(echo "$OUT" | sed -n 's/.*session switch \(.*\))$/\1/p')" "'it'\\''s mine'" "gets a hint a shell reads back"
+HINT=$(echo "$OUT" | sed -n 's/.*with: \(pgtt .*\))$/\1/p')
+eval "set -- $HINT"
+is "$5" "it's mine" "word for word"
 check_fail "a malformed --target DSN" 2 -c "$W/config.yaml" --headless replay --dry-run --to head --target "nosuchkey=1"
 like "$ERR" 'malformed' "says it is malformed"
 unlike "$OUT" '\(null\)' "and prints no (null)"
