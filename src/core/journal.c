@@ -26,6 +26,7 @@
  * position key; lookups made through it share its snapshot.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <lmdb.h>
@@ -86,8 +87,19 @@ static int
 jerr(const struct journal *j, struct pgtt_err *e, int code, int rc,
     const char *what)
 {
+	struct statvfs	vfs;
+
 	err_set(e, code, "could not %s journal \"%s\"", what, j->dir);
-	err_detail(e, "%s", mdb_strerror(rc));
+	/*
+	 * LMDB reports a write the disk cut short as EIO: say what ran
+	 * out when it is the file system's space.
+	 */
+	if (rc == EIO && statvfs(j->dir, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < (1u << 20))
+		err_detail(e, "%s: the file system holding it is full",
+		    strerror(ENOSPC));
+	else
+		err_detail(e, "%s", mdb_strerror(rc));
 	return code;
 }
 

@@ -100,4 +100,32 @@ sql src app "SELECT pg_drop_replication_slot('pgtt')" >/dev/null
 check_fail "listen without its slot" 1 -c "$W/config.yaml" --headless listen --until now
 like "$ERR" 'move storage.path aside' "gives the same way out, not a setup that refuses"
 
+# --- a full disk is called by its name, not "Input/output error" ---
+# LMDB reports a write the disk cut short as EIO.  Needs a small tmpfs,
+# which only root may mount.
+TINY=$TEST_ROOT/tiny
+mkdir -p "$TINY"
+if mount -t tmpfs -o size=600k tmpfs "$TINY" 2>/dev/null; then
+	sql src postgres "CREATE DATABASE full_disk"
+	sql src full_disk "CREATE TABLE t (id int PRIMARY KEY, v text)"
+	cat >"$TEST_ROOT/tiny.yaml" <<EOF
+source:
+  dsn: "$(pg_dsn src full_disk)"
+  slot: full_disk
+  publication: full_disk
+storage:
+  path: $TINY/data
+pitr:
+  enabled: false
+EOF
+	check_ok "setup on a small file system" -c "$TEST_ROOT/tiny.yaml" --headless setup
+	sql src full_disk "INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g"
+	check_fail "listen on a full file system" 1 -c "$TEST_ROOT/tiny.yaml" --headless listen --until now
+	like "$ERR" 'No space left on device: the file system holding it is full' "says the disk is full"
+	umount "$TINY"
+else
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # skip a full disk needs a tmpfs, which only root may mount"
+fi
+
 done_testing
