@@ -571,7 +571,7 @@ replay_main(void *arg)
 	app->view.replay_active = 0;
 	if (!app->replay_opts.dry_run && r.target != NULL)
 		set_text(app->view.replay, sizeof app->view.replay, "%s %s",
-		    ret != 0 ? "failed, at" : r.cancelled ? "stopped at" :
+		    r.cancelled ? "stopped at" : ret != 0 ? "failed, at" :
 		    "at", lsn_format(r.to, lsn));
 	replay_result_done(&app->replay_res);
 	app->replay_res = r;

@@ -470,6 +470,11 @@ take_replay(struct ui *ui)
 		    r.direction == REPLAY_RESET ? "The reset drops everything "
 		    "in the replica database first." : "");
 		ui->message[0] = '\0';
+	} else if (r.cancelled) {
+		/* Esc may have cancelled a statement: stopped, not failed. */
+		ui->replay = UI_REPLAY_IDLE;
+		ui_message(ui, 0, "replay stopped: the replica stands at %s",
+		    lsn_format(r.to, a));
 	} else if (ret != 0) {
 		ui->replay = UI_REPLAY_IDLE;
 		ui_message(ui, 1, "replay failed: %s%s%s", r.first_error !=
@@ -477,15 +482,11 @@ take_replay(struct ui *ui)
 		    ": " : "", err.hint);
 	} else {
 		ui->replay = UI_REPLAY_IDLE;
-		if (r.cancelled)
-			ui_message(ui, 0, "replay stopped: the replica stands "
-			    "at %s", lsn_format(r.to, a));
-		else
-			ui_message(ui, r.failures > 0, "replayed %s to %s: "
-			    "%llu changes in %.1f s%s", replay_direction_name(
-			    r.direction), ui->replay_label,
-			    (unsigned long long)r.changes, r.elapsed_ms / 1000.0,
-			    r.failures > 0 ? ", some failed" : "");
+		ui_message(ui, r.failures > 0, "replayed %s to %s: "
+		    "%llu changes in %.1f s%s", replay_direction_name(
+		    r.direction), ui->replay_label,
+		    (unsigned long long)r.changes, r.elapsed_ms / 1000.0,
+		    r.failures > 0 ? ", some failed" : "");
 	}
 	replay_result_done(&r);
 }

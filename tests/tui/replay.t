@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Replay from the terminal UI: r on a checkpoint shows the plan, y runs it
 # with its progress, any other key declines, Esc stops a running replay at
-# a transaction boundary; the replica ends up with the checkpoint's rows.
+# a transaction boundary, also one waiting for a lock on the replica; the
+# replica ends up with the checkpoint's rows.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
 
@@ -66,6 +67,24 @@ N=$(rows)
 ok "$([ "$N" -gt 10 ] && [ "$N" -lt 100025 ]; echo $?)" "it stopped part way, at a transaction boundary ($N rows)"
 is "$(sql rep app_replica "SELECT count(*) % 1000 FROM items WHERE name = 'big'")" 0 \
 	"no transaction was cut in half"
+
+# A replay waiting for a lock another session holds on the replica: Esc
+# cancels the statement that waits, it does not wait for the lock.
+psql -X -q "$(pg_dsn rep app_replica)" -c "BEGIN; LOCK TABLE items IN EXCLUSIVE MODE;
+	SELECT pg_sleep(60)" >/dev/null 2>&1 &
+HOLDER=$!
+_bg_pids="$_bg_pids $HOLDER"
+waiting() { [ "$(sql rep app_replica "SELECT count(*) FROM pg_locks WHERE relation = 'items'::regclass AND NOT granted")" -ge 1 ]; }
+keys r
+see 'Replay the replica to checkpoint big\?' "r on big again"
+keys y
+wait_until 15 waiting
+ok $? "the replay waits for the other session's lock"
+keys Escape
+see 'replay stopped: the replica stands at [0-9A-F]+/' "Esc stops it while it waits"
+is "$(rows)" "$N" "the replica stays where it stood"
+kill "$HOLDER" 2>/dev/null
+sql rep postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null
 
 keys q
 see 'EXIT=0' "q exits with status 0"
