@@ -137,13 +137,14 @@ result_text(const struct replay_result *r, int dry_run, int failed,
 			    "grants; DDL run as such a role is refused\n");
 	}
 	printf("%s %s %s from %s to %s: %llu changes in %llu transactions, "
-	    "%.1f s\n", failed ? "failed; replayed" : r->cancelled ?
-	    "stopped; replayed" : "replayed",
+	    "%.1f s\n", r->cancelled ? "stopped; replayed" : failed ?
+	    "failed; replayed" : "replayed",
 	    replay_direction_name(r->direction), r->target,
 	    lsn_format(r->from, a), lsn_format(r->to, b),
 	    (unsigned long long)r->changes,
 	    (unsigned long long)r->transactions, r->elapsed_ms / 1000.0);
-	if (r->failures > 0 && on_error == REPLAY_ON_ERROR_SKIP)
+	if (r->failures > 0 && on_error == REPLAY_ON_ERROR_SKIP &&
+	    !failed)
 		printf("skipped %llu failing change%s; the first: %s\n",
 		    (unsigned long long)r->failures, r->failures == 1 ? "" :
 		    "s", r->first_error);
@@ -256,7 +257,7 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		fputs("\n", stderr);
 
 	/* Stopped short of the target is not done, whatever stopped it. */
-	if (r.cancelled) {
+	if (r.cancelled && r.to != o.to) {
 		char	a[LSN_BUFSIZE], b[LSN_BUFSIZE];
 
 		err_set(&ctx->err, PGTT_ESTOPPED, "replay was stopped at %s, "

@@ -76,7 +76,8 @@ struct app {
 	int			 replay_running;
 	struct replay_opts	 replay_opts;
 	volatile sig_atomic_t	 replay_cancel;
-	PGcancel		*replay_canceller;	/* under lock */
+	PGcancel		*replay_canceller;	/* under cancel_lock */
+	pthread_mutex_t		 cancel_lock;
 	struct replay_result	 replay_res;
 	int			 replay_ret;
 	struct pgtt_err		 replay_err;
@@ -588,9 +589,9 @@ on_replay_cancel_ready(void *arg, PGcancel *canceller)
 {
 	struct app	*app = arg;
 
-	pthread_mutex_lock(&app->lock);
+	pthread_mutex_lock(&app->cancel_lock);
 	app->replay_canceller = canceller;
-	pthread_mutex_unlock(&app->lock);
+	pthread_mutex_unlock(&app->cancel_lock);
 }
 
 int
@@ -636,10 +637,11 @@ app_replay_cancel(struct app *app)
 	char	errbuf[256];
 
 	app->replay_cancel = 1;
-	pthread_mutex_lock(&app->lock);
+	/* Its own lock: PQcancel connects, and may take its time. */
+	pthread_mutex_lock(&app->cancel_lock);
 	if (app->replay_canceller != NULL)
 		(void)PQcancel(app->replay_canceller, errbuf, sizeof errbuf);
-	pthread_mutex_unlock(&app->lock);
+	pthread_mutex_unlock(&app->cancel_lock);
 }
 
 int
@@ -961,6 +963,7 @@ app_open(struct app **out, const struct config *cfg, struct pgtt_err *err)
 	app = xcalloc(1, sizeof *app);
 	app->cfg = cfg;
 	pthread_mutex_init(&app->lock, NULL);
+	pthread_mutex_init(&app->cancel_lock, NULL);
 	if (make_pipe(app->wake) == -1 || make_pipe(app->stop) == -1)
 		fatalx("could not create pipe: %s", strerror(errno));
 	snprintf(app->view.listener, sizeof app->view.listener, "starting");
@@ -1022,6 +1025,7 @@ app_close(struct app *app)
 	close(app->stop[0]);
 	close(app->stop[1]);
 	pthread_mutex_destroy(&app->lock);
+	pthread_mutex_destroy(&app->cancel_lock);
 	free(app->setup_report);
 	free(app);
 }

@@ -906,6 +906,13 @@ savepoint_close(struct applier *a, struct pgtt_err *err)
 	if (!a->failed)
 		return send_sql(a, "RELEASE SAVEPOINT pgtt_change", 0, NULL,
 		    0, 0, "savepoint", err);
+	/*
+	 * Cancelled, or a lock it could not get: not the change's fault,
+	 * and not one to skip.  The transaction fails whole.
+	 */
+	if (strcmp(a->failure.sqlstate, "57014") == 0 ||
+	    strcmp(a->failure.sqlstate, "55P03") == 0)
+		return 0;
 	if (a->skipped++ == 0)
 		a->first_skipped = a->failure;
 	log_msg(LOG_LEVEL_WARNING, "replay skipped change %s #%u (%s): %s",

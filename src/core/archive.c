@@ -142,7 +142,8 @@ wait_or_stop(int stop_fd, int ms)
 static void
 keep_line(char *last, size_t size, const char *line)
 {
-	if (strstr(last, "does not exist") == NULL)
+	if (strstr(last, "replication slot") == NULL ||
+	    strstr(last, "does not exist") == NULL)
 		snprintf(last, size, "%.*s", (int)size - 1, line);
 }
 

@@ -826,18 +826,17 @@ config_load(struct config *cfg, const char *path, struct pgtt_err *e)
 	err_clear(e);
 	if (path == NULL)
 		return load(cfg, NULL, 0, NULL, e);
+	/* /dev/zero or a FIFO would be read for ever, or block the open. */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		err_set(e, PGTT_ECONFIG, "config file \"%s\" is not a regular "
+		    "file", path);
+		err_where(e, "%s", path);
+		return e->code;
+	}
 	if ((f = fopen(path, "rb")) == NULL) {
 		err_set(e, PGTT_ECONFIG,
 		    "could not open config file \"%s\": %s", path,
 		    strerror(errno));
-		err_where(e, "%s", path);
-		return e->code;
-	}
-	/* /dev/zero or a FIFO would be read for ever. */
-	if (fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		fclose(f);
-		err_set(e, PGTT_ECONFIG, "config file \"%s\" is not a regular "
-		    "file", path);
 		err_where(e, "%s", path);
 		return e->code;
 	}

@@ -798,10 +798,11 @@ with_source_bound(const char *text, const char *source_bound, int scs)
  * reach other rows or run code.
  */
 static int
-plain_column_update(const char *sql, int scs)
+plain_column_update(const char *sql, int scs, char **column)
 {
 	json_t	*tree = parse_one(sql, scs), *upd, *target, *val;
 	int	 ok;
+	const char *name;
 
 	upd = json_object_get(tree, "UpdateStmt");
 	target = json_object_get(json_array_get(json_object_get(upd,
@@ -817,11 +818,55 @@ plain_column_update(const char *sql, int scs)
 	    json_object_get(upd, "fromClause") == NULL &&
 	    json_object_get(upd, "returningList") == NULL &&
 	    json_object_get(upd, "withClause") == NULL;
+	name = json_string_value(json_object_get(target, "name"));
+	*column = ok && name != NULL ? xstrdup(name) : NULL;
 	json_decref(tree);
-	return ok;
+	return ok && name != NULL;
+}
+
+/*
+ * Does the ALTER TABLE add this column?  The capture's test (a column
+ * row changed in this transaction that still has a missing value) also
+ * holds for one an earlier ALTER added and this one only renames or sets
+ * NOT NULL: setting that one would overwrite every row's value since.
+ */
+static int
+adds_column(const char *alter, int scs, const char *column)
+{
+	json_t		*tree = parse_one(alter, scs), *cmd;
+	size_t		 i;
+	int		 found = 0;
+
+	json_array_foreach(json_object_get(json_object_get(tree,
+	    "AlterTableStmt"), "cmds"), i, cmd) {
+		json_t		*c = json_object_get(cmd, "AlterTableCmd");
+		const char	*st = json_string_value(json_object_get(c,
+		    "subtype"));
+		const char	*name = json_string_value(json_object_get(
+		    json_object_get(json_object_get(c, "def"), "ColumnDef"),
+		    "colname"));
+
+		if (st != NULL && strcmp(st, "AT_AddColumn") == 0 &&
+		    name != NULL && strcmp(name, column) == 0)
+			found = 1;
+	}
+	json_decref(tree);
+	return found;
 }
 
 /* --- matching messages to statements --- */
+
+static void
+free_after(struct ddl_matcher *mt)
+{
+	size_t	i;
+
+	for (i = 0; i < mt->nafter; i++)
+		free(mt->after[i]);
+	free(mt->after);
+	mt->after = NULL;
+	mt->nafter = 0;
+}
 
 void
 ddl_matcher_init(struct ddl_matcher *mt)
@@ -836,6 +881,7 @@ matcher_forget(struct ddl_matcher *mt)
 	free(mt->query);
 	free(mt->ts);
 	free(mt->built);
+	free_after(mt);
 	mt->st = NULL;
 	mt->query = NULL;
 	mt->ts = NULL;
@@ -1049,15 +1095,26 @@ ddl_match(struct ddl_matcher *mt, pgtt_lsn lsn, uint32_t seq,
 		    "taken out of it");
 		return;
 	}
-	for (i = 0; i < m->ncolumn_values; i++)
+	free_after(mt);
+	for (i = 0; i < m->ncolumn_values; i++) {
+		char	*column;
+
 		if (strcmp(s->node, "AlterTableStmt") != 0 ||
-		    !plain_column_update(m->column_values[i], scs)) {
+		    !plain_column_update(m->column_values[i], scs, &column)) {
 			refuse(step, m, "a value it gave existing rows does not "
 			    "read back as a plain UPDATE of one column");
 			return;
 		}
+		if (adds_column(s->text, scs, column)) {
+			mt->after = xreallocarray(mt->after, mt->nafter + 1,
+			    sizeof *mt->after);
+			mt->after[mt->nafter++] = xstrdup(
+			    m->column_values[i]);
+		}
+		free(column);
+	}
 	step->action = DDL_ACTION_RUN;
 	step->statement = s->text;
-	step->after = m->column_values;
-	step->nafter = m->ncolumn_values;
+	step->after = mt->after;
+	step->nafter = mt->nafter;
 }

@@ -126,6 +126,8 @@ struct ddl_matcher {
 	int			 unparsed;	/* the parser refused query */
 	char			 parse_error[512];
 	char			*built;		/* a statement made for a step */
+	char			**after;	/* what runs after it */
+	size_t			 nafter;
 	struct ddl_statement	*st;
 	size_t			 n, next;
 };
@@ -142,7 +144,7 @@ struct ddl_step {
 	const char	*search_path;	/* NULL: the message's */
 	/*
 	 * Run after it, as its role, under "pg_catalog, pg_temp"; they live
-	 * in the message.
+	 * in the matcher.
 	 */
 	char *const	*after;
 	size_t		 nafter;

@@ -634,7 +634,7 @@ check_slot_continues(struct listener *l, pgtt_lsn journal_lsn,
 	if ((lit = PQescapeLiteral(l->conn, l->o.slot, strlen(l->o.slot))) ==
 	    NULL)
 		fatalx("could not quote literal");
-	xasprintf(&sql, "SELECT confirmed_flush_lsn FROM "
+	xasprintf(&sql, "SELECT confirmed_flush_lsn, active FROM "
 	    "pg_catalog.pg_replication_slots WHERE slot_name = %s", lit);
 	PQfreemem(lit);
 	res = PQexec(l->conn, sql);
@@ -647,6 +647,12 @@ check_slot_continues(struct listener *l, pgtt_lsn journal_lsn,
 		return err->code;
 	}
 	slot_lsn = PQntuples(res) == 1 ? pg_lsn(res, 0, 0) : LSN_INVALID;
+	/*
+	 * A slot in use is another listener's, which confirms past what we
+	 * read of the journal: START_REPLICATION says it is busy.
+	 */
+	if (PQntuples(res) == 1 && pg_bool(res, 0, 1))
+		slot_lsn = LSN_INVALID;
 	PQclear(res);
 	if (slot_lsn == LSN_INVALID || slot_lsn <= journal_lsn)
 		return 0;	/* a missing slot: START_REPLICATION says so */

@@ -18,6 +18,22 @@ log_notice(void *arg, const char *message)
 	    message);
 }
 
+/* Could the string hold a password: a password key, or user:pass@ in a URI? */
+static int
+may_hold_password(const char *dsn)
+{
+	const char	*at, *rest;
+
+	if (strstr(dsn, "password") != NULL)
+		return 1;
+	if ((rest = strstr(dsn, "://")) == NULL)
+		return 0;
+	rest += 3;
+	if ((at = strchr(rest, '@')) == NULL)
+		return 0;
+	return memchr(rest, ':', (size_t)(at - rest)) != NULL;
+}
+
 PGconn *
 pg_connect(const char *dsn, const char *what, int replication,
     struct pgtt_err *err)
@@ -33,11 +49,14 @@ pg_connect(const char *dsn, const char *what, int replication,
 	 * (A bare database name, as libpq takes it too, is no key=value
 	 * string to parse.)
 	 */
-	if ((strchr(dsn, '=') != NULL || strncmp(dsn, "postgres", 8) == 0) &&
+	if ((strchr(dsn, '=') != NULL || strncmp(dsn, "postgresql://", 13) ==
+	    0 || strncmp(dsn, "postgres://", 11) == 0) &&
 	    (parsed = PQconninfoParse(dsn, &why)) == NULL) {
 		err_set(err, PGTT_ECONFIG, "the %s database's connection "
 		    "string is malformed", what);
-		err_detail(err, "%s", why != NULL ? why : "out of memory");
+		/* libpq's reason may quote the string, password and all. */
+		if (why != NULL && !may_hold_password(dsn))
+			err_detail(err, "%s", why);
 		PQfreemem(why);
 		return NULL;
 	}

@@ -976,6 +976,12 @@ replay_run(struct journal *j, const struct config *cfg,
 		ret = run_window(&c, o->to, st.lsn, 1, MODE_GROUPED, err);
 	else if (r->direction != REPLAY_NONE)
 		ret = run_window(&c, st.lsn, o->to, 0, MODE_GROUPED, err);
+	/* What follows must not be cut short by a second signal. */
+	if (canceller != NULL) {
+		o->cancel_ready(o->arg, NULL);
+		PQfreeCancel(canceller);
+		canceller = NULL;
+	}
 	/*
 	 * The row functions go (they are made again as needed), and wherever
 	 * the replica now stands, its sequences take the source's values

@@ -527,7 +527,7 @@ static const char row_fn_sql[] =
     "      body := pg_catalog.replace(body, '$' OPERATOR(pg_catalog.||) i,\n"
     "        pg_catalog.format('(%s[%s])::%s', pg_catalog.chr(1), i,\n"
     "          CASE WHEN argtypes[i] OPERATOR(pg_catalog.=) 0 THEN 'text'\n"
-    "          ELSE pg_catalog.format_type(argtypes[i], NULL) END));\n"
+    "          ELSE pg_catalog.format_type(argtypes[i], -1) END));\n"
     "    END LOOP;\n"
     "    body := pg_catalog.replace(body, pg_catalog.chr(1), '$1');\n"
     "    args := 'pg_catalog.text[]';\n"

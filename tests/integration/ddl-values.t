@@ -124,6 +124,10 @@ sql src app "ALTER TABLE fullpk ADD COLUMN r float8 DEFAULT random()"
 sql src app "ALTER TABLE base ADD COLUMN stamped timestamptz DEFAULT now(),
 	ADD COLUMN tagged text DEFAULT 'constant'"
 sql src app "ALTER TABLE measures ADD COLUMN seen timestamptz DEFAULT now() - interval '1 day'"
+# A later ALTER of that column adds nothing: the value a row got since
+# stays (the column still has its missing value, and a new row version).
+sql src app "UPDATE base SET stamped = '2000-01-01 00:00+00' WHERE id = 7"
+sql src app "ALTER TABLE base ALTER COLUMN stamped SET NOT NULL"
 # Numbered in the source's physical order, which CLUSTER (no change a
 # replica sees) made the reverse of the replica's.
 sql src app "CLUSTER alw USING alw_desc"

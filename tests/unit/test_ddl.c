@@ -315,6 +315,14 @@ test_column_values(void **state)
 	assert_string_equal(step.after[0], "UPDATE ONLY public.t SET c = "
 	    "'2026-12-07 04:00:00+00'::timestamp with time zone");
 	ddl_message_done(&m);
+	/* A later ALTER of a column added long ago sets nothing. */
+	message(&m, "ALTER TABLE", "ALTER TABLE t ALTER c SET NOT NULL",
+	    ",\"column_values\":[\"UPDATE ONLY public.t SET c = '2026-01-01 "
+	    "00:00:00+00'::timestamp with time zone\"]");
+	ddl_match(&mt, 100, 1, &m, &step);
+	assert_int_equal(step.action, DDL_ACTION_RUN);
+	assert_int_equal(step.nafter, 0);
+	ddl_message_done(&m);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		snprintf(extra, sizeof extra, ",\"column_values\":[\"%s\"]",
 		    bad[i]);
