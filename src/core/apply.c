@@ -993,7 +993,9 @@ triples_find(const struct triples *t, const char *schema, const char *name)
  * ALWAYS or REPLICA, an index expression, a check, a generated column)
  * is the owner's code, and must not run as the replay role when the
  * owner is less privileged.  The maps are read when the pipeline is
- * idle: at the start and after each transaction that carried DDL.
+ * idle: at the start, after each DDL statement (inside its transaction),
+ * and after each transaction that carried DDL, since one rolled back
+ * leaves what was read inside it wrong.
  */
 static const char always_sql[] = "SELECT n.nspname, c.relname, a.attname "
     "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = "
@@ -1032,7 +1034,6 @@ load_catalog(struct applier *a, struct pgtt_err *err)
 		return ret;
 	return triples_load(a->conn, always_sql, &a->always, err);
 }
-
 
 int
 apply_load_catalog(struct applier *a, struct pgtt_err *err)

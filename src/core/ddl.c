@@ -609,45 +609,6 @@ reparses_the_same(const struct ddl_statement *s, int scs)
 	return ok;
 }
 
-/*
- * The statement made from a table's description is one CREATE TABLE of
- * columns and nothing else: no default, constraint, generated value,
- * parent or partition that could run code or take rows from elsewhere.
- */
-static int
-plain_create_table(const char *sql, int scs)
-{
-	static const char *const stmt_keys[] = { "inhRelations", "partbound",
-	    "partspec", "ofTypename", "constraints", NULL };
-	static const char *const col_keys[] = { "constraints", "raw_default",
-	    "cooked_default", "identity", "identitySequence", "generated",
-	    "fdwoptions", NULL };
-	PgQueryParseResult	 r;
-	json_t			*root, *stmts, *create, *elt, *col;
-	size_t			 i, k;
-	int			 ok;
-
-	standard_conforming_strings = scs != 0;
-	r = pg_query_parse(sql);
-	root = r.error == NULL ? json_loads(r.parse_tree, 0, NULL) : NULL;
-	pg_query_free_parse_result(r);
-	stmts = json_object_get(root, "stmts");
-	create = json_object_get(json_object_get(json_array_get(stmts, 0),
-	    "stmt"), "CreateStmt");
-	ok = json_array_size(stmts) == 1 && json_is_object(create) &&
-	    json_array_size(json_object_get(create, "tableElts")) > 0;
-	for (k = 0; ok && stmt_keys[k] != NULL; k++)
-		ok = json_object_get(create, stmt_keys[k]) == NULL;
-	json_array_foreach(json_object_get(create, "tableElts"), i, elt) {
-		col = json_object_get(elt, "ColumnDef");
-		ok = ok && json_is_object(col);
-		for (k = 0; ok && col_keys[k] != NULL; k++)
-			ok = json_object_get(col, col_keys[k]) == NULL;
-	}
-	json_decref(root);
-	return ok;
-}
-
 /* The parse tree of sql when it is one statement; NULL otherwise. */
 static json_t *
 parse_one(const char *sql, int scs)
@@ -665,6 +626,39 @@ parse_one(const char *sql, int scs)
 	json_decref(root);
 	return stmt;
 }
+
+/*
+ * The statement made from a table's description is one CREATE TABLE of
+ * columns and nothing else: no default, constraint, generated value,
+ * parent or partition that could run code or take rows from elsewhere.
+ */
+static int
+plain_create_table(const char *sql, int scs)
+{
+	static const char *const stmt_keys[] = { "inhRelations", "partbound",
+	    "partspec", "ofTypename", "constraints", NULL };
+	static const char *const col_keys[] = { "constraints", "raw_default",
+	    "cooked_default", "identity", "identitySequence", "generated",
+	    "fdwoptions", NULL };
+	json_t	*tree = parse_one(sql, scs), *create, *elt, *col;
+	size_t	 i, k;
+	int	 ok;
+
+	create = json_object_get(tree, "CreateStmt");
+	ok = json_is_object(create) &&
+	    json_array_size(json_object_get(create, "tableElts")) > 0;
+	for (k = 0; ok && stmt_keys[k] != NULL; k++)
+		ok = json_object_get(create, stmt_keys[k]) == NULL;
+	json_array_foreach(json_object_get(create, "tableElts"), i, elt) {
+		col = json_object_get(elt, "ColumnDef");
+		ok = ok && json_is_object(col);
+		for (k = 0; ok && col_keys[k] != NULL; k++)
+			ok = json_object_get(col, col_keys[k]) == NULL;
+	}
+	json_decref(tree);
+	return ok;
+}
+
 
 /*
  * A partition bound's values as the statement wrote them: constants

@@ -439,20 +439,9 @@ on_failure(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 		*err = saved;
 		return saved.code;
 	}
-	if (locked) {
-		c->r->failures++;
-		if (c->r->first_error == NULL)
-			xasprintf(&c->r->first_error, "%s: %s (SQLSTATE %s)",
-			    saved.msg, f->message, f->sqlstate);
-		*err = saved;
-		err_hint(err, "another session on the replica holds a lock "
-		    "replay needs (see pg_locks there); replica.lock_timeout "
-		    "says how long replay waits");
-		return saved.code;
-	}
-	if (mode == MODE_GROUPED)
+	if (mode == MODE_GROUPED && !locked)
 		ret = run_window(c, from, to, backward, MODE_SINGLE, err);
-	else if (mode == MODE_SINGLE && !backward &&
+	else if (mode == MODE_SINGLE && !backward && !locked &&
 	    c->o->on_error == REPLAY_ON_ERROR_SKIP)
 		ret = run_window(c, from, to, backward, MODE_SAVEPOINTS, err);
 	else {
@@ -462,9 +451,24 @@ on_failure(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 			xasprintf(&c->r->first_error, "%s: %s (SQLSTATE %s)",
 			    saved.msg, f->message, f->sqlstate);
 		*err = saved;
+		if (locked)
+			err_hint(err, "another session on the replica holds a "
+			    "lock replay needs (see pg_locks there); "
+			    "replica.lock_timeout says how long replay waits");
 		return saved.code;
 	}
 	return ret;
+}
+
+/* Take back what cancels the running statement, then free it. */
+static void
+release_canceller(const struct replay_opts *o, PGcancel **canceller)
+{
+	if (*canceller == NULL)
+		return;
+	o->cancel_ready(o->arg, NULL);
+	PQfreeCancel(*canceller);
+	*canceller = NULL;
 }
 
 /*
@@ -977,11 +981,7 @@ replay_run(struct journal *j, const struct config *cfg,
 	else if (r->direction != REPLAY_NONE)
 		ret = run_window(&c, st.lsn, o->to, 0, MODE_GROUPED, err);
 	/* What follows must not be cut short by a second signal. */
-	if (canceller != NULL) {
-		o->cancel_ready(o->arg, NULL);
-		PQfreeCancel(canceller);
-		canceller = NULL;
-	}
+	release_canceller(o, &canceller);
 	/*
 	 * The row functions go (they are made again as needed), and wherever
 	 * the replica now stands, its sequences take the source's values
@@ -1020,10 +1020,7 @@ replay_run(struct journal *j, const struct config *cfg,
 	if ((ret != 0 || r->cancelled) && c.position != LSN_INVALID)
 		r->to = c.position;
 out:
-	if (canceller != NULL) {
-		o->cancel_ready(o->arg, NULL);
-		PQfreeCancel(canceller);
-	}
+	release_canceller(o, &canceller);
 	applier_free(c.ap);
 	ddl_matcher_done(&c.ddl);
 	free(c.partial_relids);
