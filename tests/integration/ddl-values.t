@@ -60,7 +60,7 @@ P() { run_pgtt -c "$W/config.yaml" "$@"; }
 
 # Compare in one exact format, whatever the server prints by default.
 EXACT="-c datestyle=ISO,YMD -c intervalstyle=postgres -c extra_float_digits=3"
-TABLES="typed dated idt fullpk alw wide m_own base events measures picks prepared_copy selected nodata readings_now readings_rest"
+TABLES="typed dated idt fullpk alw wide m_own m_ctas base events measures picks prepared_copy selected nodata readings_now readings_rest"
 snap() {
 	for tbl in $TABLES; do
 		echo "== $tbl"
@@ -107,6 +107,9 @@ sql src app "SET ROLE mallory; CREATE TABLE m_own (x int);
 		current_setting('pgtt.ddl_emitted'), 'oids',
 		json_build_array('base'::regclass::oid))::text, true);
 	ALTER TABLE m_own ADD COLUMN y int" >/dev/null
+# The same as a role that is no superuser, on a table of its own.
+sql src app "SET ROLE mallory; CREATE TABLE m_ctas AS SELECT g AS id, random() AS r
+	FROM generate_series(1, 5) g" >/dev/null
 # Rows after the statement arrive the ordinary way.
 sql src app "INSERT INTO picks VALUES (100, 0.5, now())"
 mark A
