@@ -13,7 +13,7 @@
 #include "core/xmalloc.h"
 
 const struct cli_command cli_commands[] = {
-	{ "setup", "[--dry-run] [--no-backup]",
+	{ "setup", "[--dry-run] [--no-backup] [--new-baseline]",
 	  "create the publication, slots, baseline dump, DDL trigger and "
 	  "first base backup",
 	  1, cmd_setup },

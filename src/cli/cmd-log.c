@@ -261,7 +261,11 @@ change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 			break;
 		}
 		fprintf(out, " %s ", ch->prefix);
-		history_format_value(b, &c, SHOW_MAX);
+		if (history_is_break(ch))
+			history_format_line(b, ch->content, ch->content_len,
+			    SIZE_MAX);
+		else
+			history_format_value(b, &c, SHOW_MAX);
 		cli_put_buf(out, b);
 		break;
 	}

@@ -16,7 +16,7 @@
 static void
 print_text(const struct setup_report *rep, int dry_run, int finished)
 {
-	char	lsnbuf[LSN_BUFSIZE];
+	char	lsnbuf[LSN_BUFSIZE], lsnbuf2[LSN_BUFSIZE];
 	size_t	i;
 
 	for (i = 0; i < rep->nsteps; i++) {
@@ -31,6 +31,13 @@ print_text(const struct setup_report *rep, int dry_run, int finished)
 		return;
 	if (dry_run)
 		printf("dry run: nothing was changed\n");
+	else if (rep->baseline_lsn != LSN_INVALID &&
+	    rep->baseline_lsn != rep->creation_lsn)
+		printf("source database \"%s\" (system %s) is ready; history "
+		    "starts at %s and goes on from the baseline at %s\n",
+		    rep->database, rep->system_id,
+		    lsn_format(rep->creation_lsn, lsnbuf),
+		    lsn_format(rep->baseline_lsn, lsnbuf2));
 	else
 		printf("source database \"%s\" (system %s) is ready; history "
 		    "starts at %s\n", rep->database, rep->system_id,
@@ -64,6 +71,8 @@ print_json(const struct setup_report *rep, int dry_run, int finished)
 	json_object_set_new(o, "baseline_list", json_string(rep->baseline_list));
 	json_object_set_new(o, "creation_lsn", rep->creation_lsn ?
 	    json_string(lsn_format(rep->creation_lsn, lsnbuf)) : json_null());
+	json_object_set_new(o, "baseline_lsn", rep->baseline_lsn ?
+	    json_string(lsn_format(rep->baseline_lsn, lsnbuf)) : json_null());
 	cli_emit_json(o);
 }
 
@@ -73,6 +82,7 @@ cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option	 opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "no-backup", no_argument, NULL, 'B' },
+		{ "new-baseline", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct setup_report		 rep;
@@ -85,6 +95,8 @@ cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
 			dry_run = 1;
 		else if (ch == 'B')
 			flags |= SETUP_NO_BACKUP;
+		else if (ch == 'N')
+			flags |= SETUP_NEW_BASELINE;
 		else
 			return cli_usage_error(ctx, cli_find("setup"),
 			    "unknown option \"%s\" for setup",

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "core/archive.h"
 #include "core/journal.h"
+#include "core/era.h"
 #include "core/source.h"
 #include "core/xmalloc.h"
 
@@ -20,6 +21,7 @@ struct journal_view {
 	char			*error;
 	struct journal_stats	 stats;
 	pgtt_lsn		 creation_lsn;
+	struct eras		 eras;		/* n == 0: not read */
 	long			 listener_pid;	/* 0: none recorded */
 	char			*listener_state;
 	char			*listener_error;
@@ -50,6 +52,8 @@ read_journal(const struct config *cfg, struct journal_view *jv)
 	else if (journal_meta_get_lsn(j, "creation_lsn", &jv->creation_lsn,
 	    &err) != 0)
 		jv->creation_lsn = LSN_INVALID;
+	if (jv->error == NULL && eras_read(j, &jv->eras, &err) != 0)
+		memset(&jv->eras, 0, sizeof jv->eras);
 	if (journal_meta_get(j, "listener_pid", &pid, &err) == 0) {
 		jv->listener_pid = strtol(pid, NULL, 10);
 		free(pid);
@@ -98,6 +102,20 @@ lsn_json(pgtt_lsn lsn)
 
 	return lsn != LSN_INVALID ? json_string(lsn_format(lsn, buf)) :
 	    json_null();
+}
+
+/* Each break: where what was lost starts and where the history goes on. */
+static json_t *
+breaks_json(const struct eras *es)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 1; i < es->n; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o, s:s}",
+		    "gap_from", lsn_json(es->v[i].gap_from), "baseline_lsn",
+		    lsn_json(es->v[i].start), "baseline", es->v[i].dump));
+	return a;
 }
 
 static json_t *
@@ -253,6 +271,7 @@ print_json(const struct config *cfg, const struct source_status *st,
 		    json_integer((json_int_t)js->checkpoints));
 		json_object_set_new(journal, "creation_lsn",
 		    lsn_json(jv->creation_lsn));
+		json_object_set_new(journal, "breaks", breaks_json(&jv->eras));
 		json_object_set_new(journal, "first_lsn", lsn_json(js->first_lsn));
 		json_object_set_new(journal, "last_lsn", lsn_json(js->last_lsn));
 	}
@@ -309,6 +328,7 @@ print_text(const struct config *cfg, const struct source_status *st,
 {
 	const struct journal_stats	*js = &jv->stats;
 	char				 a[LSN_BUFSIZE], b[LSN_BUFSIZE];
+	size_t				 i;
 
 	print_db("source", &st->source);
 	if (!st->source.reachable && st->source.configured)
@@ -360,6 +380,13 @@ print_text(const struct config *cfg, const struct source_status *st,
 			printf(", %s .. %s", lsn_format(js->first_lsn, a),
 			    lsn_format(js->last_lsn, b));
 		putchar('\n');
+		for (i = 1; i < jv->eras.n; i++)
+			printf("%-12s nothing between %s and %s was captured; "
+			    "the history goes on from baseline %s\n",
+			    i == 1 ? "breaks" : "",
+			    lsn_format(jv->eras.v[i].gap_from, a),
+			    lsn_format(jv->eras.v[i].start, b),
+			    jv->eras.v[i].dump);
 	}
 	if (listener_running(st, jv))
 		printf("%-12s running (pid %ld), %s%s%s\n", "listener",
@@ -394,5 +421,6 @@ cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 	free(jv.error);
 	free(jv.listener_state);
 	free(jv.listener_error);
+	eras_done(&jv.eras);
 	return ctx->err.code;
 }

@@ -23,6 +23,7 @@
 #include "arena.h"
 #include "ddl.h"
 #include "diff.h"
+#include "era.h"
 #include "journal.h"
 #include "xmalloc.h"
 
@@ -937,6 +938,8 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
 	uint32_t	 seq = 0;
 	int		 ret;
 
+	if ((ret = journal_check_span_known(j, from, to, err)) != 0)
+		return ret;
 	d = xcalloc(1, sizeof *d);
 	d->from = from;
 	d->to = to;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "ddl.h"
+#include "era.h"
 #include "history.h"
 #include "xmalloc.h"
 
@@ -50,6 +51,13 @@ struct scan {
  * Bytes of s that hold its first max characters: a UTF-8 sequence counts
  * once, and any byte that cannot continue one (Latin-1 text) on its own.
  */
+int
+history_is_break(const struct pgtt_change *ch)
+{
+	return ch->kind == CHANGE_MESSAGE &&
+	    strcmp(ch->prefix, ERA_BREAK_PREFIX) == 0;
+}
+
 static size_t
 cut_at(const char *s, size_t len, size_t max)
 {
@@ -467,6 +475,11 @@ row_fill(struct scan *s, struct history_row *row,
 		history_format_line(b, ch->prefix, strlen(ch->prefix),
 		    SIZE_MAX);
 		buf_append(b, " ", 1);
+		if (history_is_break(ch)) {
+			history_format_line(b, ch->content, ch->content_len,
+			    HISTORY_SUMMARY_MAX);
+			break;
+		}
 		text.kind = COL_TEXT;
 		text.len = ch->content_len;
 		text.val = ch->content;

@@ -204,6 +204,12 @@ int	 history_detail(struct journal *, const struct history_pos *,
 void	 history_detail_free(struct history_detail *);
 
 /*
+ * A break in the history (era.h), which setup writes as a message: shown
+ * whole, as the sentence it is.  A source may send a message under the
+ * same prefix; it reads the same, and no verb acts on either.
+ */
+int	 history_is_break(const struct pgtt_change *);
+/*
  * The formatters: append to a buf, touch no journal.  max counts
  * characters (a UTF-8 sequence, or a byte that cannot be part of one;
  * SIZE_MAX: no cut); a cut value ends in "...".  Control characters (C0,

@@ -282,8 +282,9 @@ journal_check_on_disk(struct journal *j, struct pgtt_err *e)
 		err_set(e, PGTT_EJOURNAL, "the journal \"%s\" was deleted or "
 		    "replaced while pgtt had it open", path);
 		err_hint(e, "what came since was not confirmed to the server, "
-		    "so the slot still holds it; put the journal back, or "
-		    "start a new history with setup");
+		    "so the slot still holds it: put the journal back and "
+		    "listen again; or, to start a new history without it, "
+		    "drop the slot and run setup");
 	}
 	free(path);
 	return same ? 0 : e->code;

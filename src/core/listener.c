@@ -611,9 +611,6 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
  * A history whose slot is gone, or was made again, cannot go on: what
  * happened in between was decoded by no slot this journal followed.
  */
-#define NEW_HISTORY_HINT "this history cannot go on: move storage.path " \
-	"aside (it stays readable with a config that points at it) and run " \
-	"\"pgtt --headless setup\" to start a new one"
 
 /*
  * The slot must not be confirmed past the journal: it is when it was
@@ -662,7 +659,7 @@ check_slot_continues(struct listener *l, pgtt_lsn journal_lsn,
 	    "consumed it, and what the source committed between the two is "
 	    "not in the history", l->o.slot, lsn_format(slot_lsn, a),
 	    lsn_format(journal_lsn, b));
-	err_hint(err, "%s", NEW_HISTORY_HINT);
+	err_hint(err, "%s", NEW_BASELINE_HINT);
 	return err->code;
 }
 
@@ -783,13 +780,12 @@ start_stream(struct listener *l, struct pgtt_err *err)
 		 */
 		if (state != NULL && strcmp(state, "42704") == 0) {
 			l->fatal = 1;
-			err_hint(err, "%s", NEW_HISTORY_HINT);
+			err_hint(err, "%s", NEW_BASELINE_HINT);
 		} else if (state != NULL && strcmp(state, "55000") == 0) {
 			/* Invalidated: the WAL it needed is gone for good. */
 			l->fatal = 1;
-			err_hint(err, "the slot can no longer be used: drop it, "
-			    "move the journal aside and run setup again for a "
-			    "new history");
+			err_hint(err, "the slot can no longer be used: %s",
+			    NEW_BASELINE_HINT);
 		} else if (state != NULL && strcmp(state, "55006") == 0 &&
 		    ++l->busy_tries > BUSY_TRIES) {
 			l->fatal = 1;

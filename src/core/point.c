@@ -15,6 +15,7 @@
 #include "mark.h"
 #include "pg.h"
 #include "pgtime.h"
+#include "era.h"
 #include "point.h"
 #include "xmalloc.h"
 
@@ -251,6 +252,8 @@ point_resolve_journaled(struct journal *j, const char *dsn, const char *text,
 	int		ret;
 
 	if ((ret = point_resolve(j, dsn, text, out, err)) != 0)
+		return ret;
+	if ((ret = journal_check_point_known(j, *out, text, err)) != 0)
 		return ret;
 	if (lsn_parse(text, out) != 0)
 		return 0;	/* a name: a point the journal gave */

@@ -21,6 +21,7 @@
 
 #include "apply.h"
 #include "ddl.h"
+#include "era.h"
 #include "dsn.h"
 #include "log.h"
 #include "mark.h"
@@ -646,8 +647,9 @@ replay_result_done(struct replay_result *r)
 
 /* What the journal says about its source, read once. */
 struct source_facts {
-	char		*system_id, *database, *dump, *list, *version;
-	pgtt_lsn	 creation;
+	char		*system_id, *database, *version;
+	struct eras	 eras;
+	pgtt_lsn	 creation;	/* the first era's start */
 	pgtt_lsn	 covered;	/* every commit before it is journaled */
 };
 
@@ -656,9 +658,8 @@ facts_done(struct source_facts *sf)
 {
 	free(sf->system_id);
 	free(sf->database);
-	free(sf->dump);
-	free(sf->list);
 	free(sf->version);
+	eras_done(&sf->eras);
 }
 
 static int
@@ -670,14 +671,14 @@ facts_read(struct journal *j, struct source_facts *sf, struct pgtt_err *err)
 	memset(sf, 0, sizeof *sf);
 	if (journal_meta_get(j, "system_identifier", &sf->system_id, err) ||
 	    journal_meta_get(j, "database", &sf->database, err) ||
-	    journal_meta_get(j, "baseline", &sf->dump, err) ||
-	    journal_meta_get(j, "baseline_list", &sf->list, err) ||
-	    journal_meta_get(j, "server_version", &sf->version, err) ||
-	    journal_meta_get_lsn(j, "creation_lsn", &sf->creation, err)) {
+	    journal_meta_get(j, "server_version", &sf->version, err)) {
 		err_hint(err, "the journal was not made by a complete setup: "
 		    "run pgtt --headless setup");
 		return err->code;
 	}
+	if (eras_read(j, &sf->eras, err) != 0)
+		return err->code;
+	sf->creation = sf->eras.v[0].start;
 	if (journal_meta_get_lsn(j, "confirmed_lsn", &confirmed, err) != 0)
 		err_clear(err);
 	if (journal_stats(j, &st, err) != 0)
@@ -750,15 +751,28 @@ plan(struct replay_ctx *c, const struct source_facts *sf,
 {
 	const struct replay_opts *o = c->o;
 	struct replay_result	 *r = c->r;
-	char			  a[LSN_BUFSIZE], b[LSN_BUFSIZE];
+	const struct era	 *era = era_at(&sf->eras, o->to);
+	char			  a[LSN_BUFSIZE], b[LSN_BUFSIZE],
+				  c2[LSN_BUFSIZE], d[LSN_BUFSIZE];
 	int			  ret;
 
-	r->from = st->present ? st->lsn : sf->creation;
+	r->from = st->present ? st->lsn : era->start;
 	if (!st->present || o->reset) {
 		r->direction = REPLAY_RESET;
 		r->reason = xstrdup(o->reset ? "--reset was given" : "the "
 		    "replica has no pgtt.replay_state: it was never reset to "
 		    "the baseline");
+	} else if (era_at(&sf->eras, st->lsn) != era) {
+		/* No change crosses a break: only a baseline does. */
+		const struct era *later = era->start > st->lsn ? era :
+		    era_at(&sf->eras, st->lsn);
+
+		r->direction = REPLAY_RESET;
+		xasprintf(&r->reason, "the history breaks between the "
+		    "replica's %s and the target (nothing between %s and %s "
+		    "was captured): the replica starts again from the baseline "
+		    "at %s", lsn_format(st->lsn, a), lsn_format(later->gap_from,
+		    b), lsn_format(later->start, c2), lsn_format(era->start, d));
 	} else if (st->lsn == o->to) {
 		r->direction = REPLAY_NONE;
 		xasprintf(&r->reason, "the replica stands at %s already",
@@ -785,7 +799,7 @@ plan(struct replay_ctx *c, const struct source_facts *sf,
 	if (r->direction == REPLAY_NONE)
 		memset(ws, 0, sizeof *ws);
 	else if ((ret = scan_window(c->j, r->direction ==
-	    REPLAY_RESET ? sf->creation : st->lsn, o->to, ws, err)) != 0)
+	    REPLAY_RESET ? era->start : st->lsn, o->to, ws, err)) != 0)
 		return ret;
 	return 0;
 }
@@ -910,6 +924,8 @@ replay_run(struct journal *j, const struct config *cfg,
 		    lsn_format(sf.creation, b));
 		goto out;
 	}
+	if ((ret = eras_check_point(&sf.eras, o->to, NULL, err)) != 0)
+		goto out;
 	if (o->to > sf.covered) {
 		ret = err_set(err, PGTT_ENOTFOUND, "the journal reaches only "
 		    "%s, not %s", lsn_format(sf.covered, a),
@@ -942,9 +958,10 @@ replay_run(struct journal *j, const struct config *cfg,
 
 	replica_session_settings(conn, r);
 	if (r->direction == REPLAY_RESET) {
+		const struct era	*era = era_at(&sf.eras, o->to);
 		struct replica_baseline	 base = { cfg->pitr.bindir,
-		    atoi(sf.version) / 10000, sf.dump, sf.list, sf.system_id,
-		    sf.database, sf.creation };
+		    atoi(sf.version) / 10000, era->dump, era->list,
+		    sf.system_id, sf.database, era->start };
 
 		progress(&c, "resetting", 0);
 		if ((ret = replica_reset(conn, dsn, &base, &r->dropped,
@@ -965,7 +982,7 @@ replay_run(struct journal *j, const struct config *cfg,
 			goto out;
 		}
 		/* pg_restore ran in its own session: ours is unchanged. */
-		st.lsn = sf.creation;
+		st.lsn = era->start;
 	}
 	if ((ret = replica_install_run_as(conn, err)) != 0 ||
 	    (ret = applier_new(&c.ap, conn, err)) != 0 ||

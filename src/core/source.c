@@ -28,9 +28,11 @@
 #include "backup.h"
 #include "baseline.h"
 #include "dsn.h"
+#include "era.h"
 #include "journal.h"
 #include "pg.h"
 #include "pgtime.h"
+#include "point.h"
 #include "proc.h"
 #include "record.h"
 #include "seqsample.h"
@@ -654,22 +656,37 @@ record_creation(struct setup_ctx *sc, struct journal *j)
 	return ret;
 }
 
-/* Slot state on the server: 1 exists, 0 absent, negative on error. */
+/* The logical slot as the server has it. */
+struct slot_seen {
+	int		 exists;
+	int		 lost;		/* invalidated: wal_status lost */
+	int		 active_pid;	/* 0: nobody streams from it */
+	pgtt_lsn	 confirmed;
+};
+
+/* Fails only on a query error or a slot that is not ours to use. */
 static int
-slot_exists(struct setup_ctx *sc)
+slot_look(struct setup_ctx *sc, struct slot_seen *seen)
 {
 	const struct config	*cfg = sc->cfg;
 	PGresult		*res;
 	const char		*param = cfg->source.slot;
 	int			 ret = 0;
 
+	memset(seen, 0, sizeof *seen);
 	res = pg_exec(sc->conn, sc->err,
-	    "SELECT plugin, database, to_jsonb(s)->>'wal_status'"
+	    "SELECT plugin, database, to_jsonb(s)->>'wal_status',"
+	    " confirmed_flush_lsn, coalesce(active_pid, 0)"
 	    " FROM pg_replication_slots s WHERE slot_name = $1", 1, &param);
 	if (res == NULL)
 		return sc->err->code;
 	if (PQntuples(res) == 1) {
-		ret = 1;
+		seen->exists = 1;
+		seen->lost = pg_value(res, 0, 2) != NULL &&
+		    strcmp(PQgetvalue(res, 0, 2), "lost") == 0;
+		seen->confirmed = pg_value(res, 0, 3) != NULL ?
+		    pg_lsn(res, 0, 3) : LSN_INVALID;
+		seen->active_pid = atoi(PQgetvalue(res, 0, 4));
 		if (pg_value(res, 0, 0) == NULL ||
 		    strcmp(PQgetvalue(res, 0, 0), "pgoutput") != 0 ||
 		    strcmp(PQgetvalue(res, 0, 1), sc->rep->database) != 0) {
@@ -677,18 +694,139 @@ slot_exists(struct setup_ctx *sc)
 			    "\"%s\" exists but is not a pgoutput slot of "
 			    "database \"%s\"", param, sc->rep->database);
 			err_hint(sc->err, "set source.slot to another name");
-		} else if (pg_value(res, 0, 2) != NULL &&
-		    strcmp(PQgetvalue(res, 0, 2), "lost") == 0) {
-			ret = err_set(sc->err, PGTT_EDB, "replication slot "
-			    "\"%s\" was invalidated by the server (wal_status "
-			    "lost): the WAL it needed is gone", param);
-			err_hint(sc->err, "drop it (SELECT "
-			    "pg_drop_replication_slot('%s')), move the journal "
-			    "\"%s\" aside and run setup again for a new "
-			    "baseline", param, cfg->storage.path);
 		}
 	}
 	PQclear(res);
+	return ret;
+}
+
+/*
+ * What the journal holds: every commit before the newest confirmed
+ * position, and the newest journaled commit.
+ */
+static int
+journal_covered(struct journal *j, pgtt_lsn *out, struct pgtt_err *err)
+{
+	struct journal_stats	st;
+	pgtt_lsn		confirmed;
+
+	if (journal_meta_get_lsn(j, "confirmed_lsn", &confirmed, err) != 0)
+		return err->code;
+	if (journal_stats(j, &st, err) != 0)
+		return err->code;
+	*out = confirmed;
+	if (st.last_lsn != LSN_INVALID && st.last_lsn + 1 > *out)
+		*out = st.last_lsn + 1;
+	return 0;
+}
+
+/*
+ * --new-baseline: the slot, if any, must be the cause of the break (lost,
+ * or standing past what the journal holds) and nobody's to stream from;
+ * then it goes, so a new one can be made.  A slot that continues the
+ * journal means nothing was lost: there is no break to mend.
+ */
+static int
+clear_broken_slot(struct setup_ctx *sc, const struct slot_seen *seen,
+    pgtt_lsn covered)
+{
+	const char	*slot = sc->cfg->source.slot;
+	char		 a[LSN_BUFSIZE], b[LSN_BUFSIZE], note[160];
+	PGresult	*res;
+
+	if (!seen->exists)
+		return 0;
+	if (seen->active_pid != 0) {
+		err_set(sc->err, PGTT_EDB, "replication slot \"%s\" is in "
+		    "use by process %d", slot, seen->active_pid);
+		err_hint(sc->err, "stop the program that streams from it "
+		    "before setup drops it for a new baseline");
+		return sc->err->code;
+	}
+	if (!seen->lost && seen->confirmed != LSN_INVALID &&
+	    seen->confirmed <= covered) {
+		err_set(sc->err, PGTT_EUSAGE, "replication slot \"%s\" "
+		    "continues the journal (it stands at %s, the journal "
+		    "covers up to %s): nothing was lost, so there is no break "
+		    "to start a new baseline after", slot,
+		    lsn_format(seen->confirmed, a), lsn_format(covered, b));
+		err_hint(sc->err, "run setup without --new-baseline, and "
+		    "listen to go on");
+		return sc->err->code;
+	}
+	if (seen->lost)
+		snprintf(note, sizeof note, "dropped: the server invalidated "
+		    "it");
+	else
+		snprintf(note, sizeof note, "dropped: it stood at %s, past "
+		    "the journal's %s", lsn_format(seen->confirmed, a),
+		    lsn_format(covered, b));
+	if (!sc->dry_run) {
+		res = pg_exec(sc->conn, sc->err,
+		    "SELECT pg_drop_replication_slot($1)", 1, &slot);
+		if (res == NULL)
+			return sc->err->code;
+		PQclear(res);
+	}
+	setup_step(sc, SETUP_CHANGED, note, "replication slot \"%s\"", slot);
+	return 0;
+}
+
+/*
+ * The history goes on after a break: the new era's baseline, its break
+ * record in the stream, a fixed checkpoint at its start, and the journal
+ * confirmed there, where the new slot starts.
+ */
+static int
+record_break(struct setup_ctx *sc, struct journal *j,
+    const struct eras *es, pgtt_lsn gap_from)
+{
+	struct setup_report	*rep = sc->rep;
+	struct era		 e;
+	struct jbatch		*b;
+	struct pgtt_checkpoint	 cp;
+	char			*name, *desc, a[LSN_BUFSIZE],
+				 c[LSN_BUFSIZE];
+	pgtt_lsn		 taken;
+	int			 ret;
+
+	e.start = rep->creation_lsn;
+	e.gap_from = gap_from;
+	e.dump = rep->baseline;
+	e.list = rep->baseline_list;
+	b = jbatch_new();
+	eras_put_break(es, &e, b);
+	jbatch_put_meta_lsn(b, "confirmed_lsn", e.start);
+	if (sc->creation_sample != NULL) {
+		sc->creation_sample->lsn = e.start;
+		jbatch_put_seqsample(b, sc->creation_sample);
+	}
+	xasprintf(&name, "baseline-%zu", es->n + 1);
+	xasprintf(&desc, "a new baseline after a break: what the source "
+	    "committed between %s and %s was not captured",
+	    lsn_format(gap_from, a), lsn_format(e.start, c));
+	if (point_resolve(j, NULL, name, &taken, sc->err) == 0) {
+		setup_step(sc, SETUP_SKIPPED, "a checkpoint has that name "
+		    "already", "checkpoint \"%s\"", name);
+	} else {
+		err_clear(sc->err);
+		memset(&cp, 0, sizeof cp);
+		cp.name = name;
+		cp.description = desc;
+		cp.lsn = e.start;
+		cp.created_at = pgtime_now();
+		cp.fixed = 1;
+		jbatch_put_checkpoint(b, &cp);
+		setup_step(sc, SETUP_CREATED, lsn_format(e.start, a),
+		    "checkpoint \"%s\"", name);
+	}
+	ret = journal_commit(j, b, sc->err);
+	jbatch_free(b);
+	if (ret == 0)
+		setup_step(sc, SETUP_CREATED, desc, "history break at %s",
+		    lsn_format(e.start, a));
+	free(name);
+	free(desc);
 	return ret;
 }
 
@@ -831,10 +969,14 @@ source_setup(const struct config *cfg, int flags, struct setup_report *rep,
     struct pgtt_err *err)
 {
 	int			 dry_run = flags & SETUP_DRY_RUN;
+	int			 new_baseline = flags & SETUP_NEW_BASELINE;
 	struct setup_ctx	 sc;
+	struct slot_seen	 seen;
+	struct eras		 es = { NULL, 0 };
+	pgtt_lsn		 covered = LSN_INVALID;
 	struct journal		*j = NULL;
 	pgtt_lsn		 creation = LSN_INVALID;
-	char			 lsnbuf[LSN_BUFSIZE];
+	char			 lsnbuf[LSN_BUFSIZE], lsnbuf2[LSN_BUFSIZE];
 	int			 slot, ret;
 
 	memset(rep, 0, sizeof *rep);
@@ -868,8 +1010,34 @@ source_setup(const struct config *cfg, int flags, struct setup_report *rep,
 		err_clear(err);
 	}
 
-	if ((slot = slot_exists(&sc)) < 0) {
-		ret = slot;
+	if ((ret = slot_look(&sc, &seen)) != 0)
+		goto out;
+	slot = seen.exists;
+	if (new_baseline) {
+		if (creation == LSN_INVALID) {
+			ret = err_set(err, PGTT_EUSAGE, "--new-baseline goes on "
+			    "after a break in a history, but journal \"%s\" "
+			    "holds none", cfg->storage.path);
+			err_hint(err, "run setup without it to start one");
+			goto out;
+		}
+		if ((ret = journal_covered(j, &covered, err)) != 0 ||
+		    (ret = eras_read(j, &es, err)) != 0 ||
+		    (ret = clear_broken_slot(&sc, &seen, covered)) != 0)
+			goto out;
+		slot = 0;
+		free(rep->baseline);
+		free(rep->baseline_list);
+		xasprintf(&rep->baseline, "%s/baseline-%zu.dump",
+		    cfg->storage.path, es.n + 1);
+		xasprintf(&rep->baseline_list, "%s/baseline-%zu.list",
+		    cfg->storage.path, es.n + 1);
+	} else if (slot && seen.lost) {
+		ret = err_set(err, PGTT_EDB, "replication slot \"%s\" was "
+		    "invalidated by the server (wal_status lost): the WAL it "
+		    "needed is gone", cfg->source.slot);
+		err_hint(err, "%s", creation != LSN_INVALID ? NEW_BASELINE_HINT :
+		    "drop it and run setup again");
 		goto out;
 	}
 	if (slot && creation == LSN_INVALID) {
@@ -883,14 +1051,30 @@ source_setup(const struct config *cfg, int flags, struct setup_report *rep,
 		    "set source.slot to a new name", cfg->source.slot);
 		goto out;
 	}
-	if (!slot && creation != LSN_INVALID) {
+	if (slot && creation != LSN_INVALID && !new_baseline &&
+	    seen.active_pid == 0 && seen.confirmed != LSN_INVALID) {
+		if ((ret = journal_covered(j, &covered, err)) != 0)
+			goto out;
+		if (seen.confirmed > covered) {
+			ret = err_set(err, PGTT_EDB, "replication slot \"%s\" "
+			    "stands at %s, past the %s journal \"%s\" covers: "
+			    "it was dropped and made again, or another program "
+			    "consumed it", cfg->source.slot,
+			    lsn_format(seen.confirmed, lsnbuf),
+			    lsn_format(covered, lsnbuf2), cfg->storage.path);
+			err_detail(err, "what the source committed between the "
+			    "two is not in the history");
+			err_hint(err, "%s", NEW_BASELINE_HINT);
+			goto out;
+		}
+	}
+	if (!slot && creation != LSN_INVALID && !new_baseline) {
 		ret = err_set(err, PGTT_EDB, "replication slot \"%s\" is gone, "
 		    "but journal \"%s\" continues its history",
 		    cfg->source.slot, cfg->storage.path);
 		err_detail(err, "changes made since the slot was dropped were "
 		    "not captured");
-		err_hint(err, "move \"%s\" aside and run setup again to start "
-		    "a new history", cfg->storage.path);
+		err_hint(err, "%s", NEW_BASELINE_HINT);
 		goto out;
 	}
 
@@ -899,6 +1083,14 @@ source_setup(const struct config *cfg, int flags, struct setup_report *rep,
 		goto out;
 
 	if (slot) {
+		/* Replay resets from the newest era's baseline. */
+		if ((ret = eras_read(j, &es, err)) != 0)
+			goto out;
+		free(rep->baseline);
+		free(rep->baseline_list);
+		rep->baseline = xstrdup(es.v[es.n - 1].dump);
+		rep->baseline_list = xstrdup(es.v[es.n - 1].list);
+		rep->baseline_lsn = es.v[es.n - 1].start;
 		if (access(rep->baseline, R_OK) != 0) {
 			ret = err_set(err, PGTT_EIO, "baseline dump \"%s\" is "
 			    "missing: %s", rep->baseline, strerror(errno));
@@ -922,6 +1114,19 @@ source_setup(const struct config *cfg, int flags, struct setup_report *rep,
 		    cfg->source.slot, rep->baseline);
 		setup_step(&sc, SETUP_EXISTS, lsn_format(creation, lsnbuf),
 		    "checkpoint \"creation\"");
+	} else if (dry_run && new_baseline) {
+		setup_step(&sc, SETUP_PLANNED, "with an exported snapshot",
+		    "replication slot \"%s\" and baseline dump \"%s\"",
+		    cfg->source.slot, rep->baseline);
+		setup_step(&sc, SETUP_PLANNED, "after what the journal covers, "
+		    "up to the new slot's consistent point", "history break");
+	} else if (new_baseline) {
+		if ((ret = create_slot_and_baseline(&sc, rep->baseline)) != 0 ||
+		    (ret = record_break(&sc, j, &es, covered)) != 0 ||
+		    (ret = remember_ddl_prefix(&sc, j)) != 0)
+			goto out;
+		rep->baseline_lsn = rep->creation_lsn;
+		rep->creation_lsn = creation;
 	} else if (dry_run) {
 		setup_step(&sc, SETUP_PLANNED, "with an exported snapshot",
 		    "replication slot \"%s\" and baseline dump \"%s\"",
@@ -935,6 +1140,7 @@ source_setup(const struct config *cfg, int flags, struct setup_report *rep,
 		if ((ret = create_slot_and_baseline(&sc, rep->baseline)) != 0 ||
 		    (ret = record_creation(&sc, j)) != 0)
 			goto out;
+		rep->baseline_lsn = rep->creation_lsn;
 		setup_step(&sc, SETUP_CREATED, lsn_format(rep->creation_lsn, lsnbuf),
 		    "checkpoint \"creation\"");
 	}
@@ -948,5 +1154,6 @@ out:
 		journal_close(j);
 	PQfinish(sc.conn);
 	free(sc.creation_sample);
+	eras_done(&es);
 	return ret;
 }

@@ -40,12 +40,19 @@ struct setup_report {
 	char			*baseline;		/* dump file */
 	char			*baseline_list;		/* pg_restore -L list */
 	pgtt_lsn		 creation_lsn;
+	pgtt_lsn		 baseline_lsn;	/* the newest baseline's point */
 };
 
 enum {
 	SETUP_DRY_RUN = 0x01,	/* report what would be done; change nothing */
 	SETUP_NO_BACKUP = 0x02,	/* do not take the first base backup */
+	SETUP_NEW_BASELINE = 0x04, /* go on after a break (era.h) */
 };
+
+/* The one way on when the slot a history streams from is lost. */
+#define NEW_BASELINE_HINT "run \"pgtt --headless setup --new-baseline\": " \
+	"it keeps this history readable, marks the break in it and goes on " \
+	"from a new baseline"
 
 /*
  * Prepare the source for capture: publication, DDL trigger, logical slot

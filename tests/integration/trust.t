@@ -93,12 +93,12 @@ sql src app "SELECT pg_create_logical_replication_slot('pgtt', 'pgoutput')" >/de
 sql src app "INSERT INTO t VALUES (1001, 'after the hole')"
 check_fail "listen refuses a slot made again" 1 -c "$W/config.yaml" --headless listen --until now
 like "$ERR" 'slot "pgtt" stands at [0-9A-F/]+, past the journal.s [0-9A-F/]+: it was dropped and made again' "saying changes are missing and where"
-like "$ERR" 'move storage.path aside .* to start a new one' "with one way out"
+like "$ERR" 'setup --new-baseline' "with one way out"
 P --headless log --table t
 unlike "$OUT" 'after the hole' "nothing after the hole is journaled as if the history were whole"
 sql src app "SELECT pg_drop_replication_slot('pgtt')" >/dev/null
 check_fail "listen without its slot" 1 -c "$W/config.yaml" --headless listen --until now
-like "$ERR" 'move storage.path aside' "gives the same way out, not a setup that refuses"
+like "$ERR" 'setup --new-baseline' "gives the same way out, not a setup that refuses"
 
 # --- a full disk is called by its name, not "Input/output error" ---
 # LMDB reports a write the disk cut short as EIO.  Needs a small tmpfs,
