@@ -46,6 +46,16 @@ usage(FILE *f)
 	    "see pgtt(1) for details\n");
 }
 
+/* 0, or 1 when what was printed could not be written, saying so. */
+static int
+output_status(struct cli_ctx *ctx)
+{
+	if (cli_check_output(ctx) == 0)
+		return 0;
+	cli_print_error(ctx);
+	return 1;
+}
+
 /* The TUI needs the config too; errors are printed before curses starts. */
 static int
 run_tui(struct cli_ctx *ctx)
@@ -99,14 +109,14 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return output_status(&ctx);
 		case 'V':
 			printf("pgtt " PGTT_VERSION "\n");
-			return 0;
+			return output_status(&ctx);
 		case 'K':
 			/* The man page's KEYS section is made from this. */
 			keys_print_mdoc();
-			return 0;
+			return output_status(&ctx);
 		default:
 			fprintf(stderr, "pgtt: try \"pgtt --help\"\n");
 			return 2;

@@ -3,6 +3,7 @@
  * config, reporting errors, printing JSON.  Exit status follows CLI.md:
  * 0 success, 1 the command ran and failed, 2 bad usage or configuration.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,35 @@ cli_load_config(struct cli_ctx *ctx)
 }
 
 int
+cli_check_output(struct cli_ctx *ctx)
+{
+	int	saved;
+
+	/* A flush that fails says why; an earlier failed write left ferror. */
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	saved = errno;
+	if (saved == 0) {
+		/*
+		 * The write that failed was an earlier one, and stdio kept no
+		 * reason: ask the file once more.  What it held is cut short
+		 * already, so a newline more does no harm.
+		 */
+		clearerr(stdout);
+		if (fputc('\n', stdout) == EOF || fflush(stdout) != 0)
+			saved = errno;
+	}
+	err_set(&ctx->err, PGTT_EIO, "could not write to standard output%s%s",
+	    saved != 0 ? ": " : "", saved != 0 ? strerror(saved) : "");
+	if (saved == ENOSPC)
+		err_hint(&ctx->err, "the file system the output goes to is "
+		    "full");
+	clearerr(stdout);
+	return ctx->err.code;
+}
+
+int
 cli_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct cli_command	*cmd;
@@ -239,6 +269,8 @@ cli_run(struct cli_ctx *ctx, int argc, char **argv)
 		log_open(ctx->cfg.log.file, ctx->verbosity > 0 ?
 		    LOG_LEVEL_DEBUG : ctx->cfg.log.level);
 	ret = cmd->run(ctx, argc, argv);
+	if (ret == 0)
+		ret = cli_check_output(ctx);
 	if (ret != 0) {
 		cli_print_error(ctx);
 		log_msg(LOG_LEVEL_ERROR, "%s: %s%s%s", cmd->name, ctx->err.msg,

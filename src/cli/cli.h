@@ -75,4 +75,10 @@ struct backup_info;
 /* A backup as JSON, the shape `backup` and `backup list` print. */
 json_t	*backup_json(const struct config *, const struct backup_info *);
 
+/*
+ * Whether everything printed reached standard output (a full disk, a
+ * closed pipe): 0, or PGTT_EIO in ctx->err.
+ */
+int	cli_check_output(struct cli_ctx *);
+
 #endif

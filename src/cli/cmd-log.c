@@ -513,6 +513,9 @@ cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 			ret = (int)got;
 			break;
 		}
+		/* Output nobody can read is no reason to read on. */
+		if (ferror(stdout) && (ret = cli_check_output(ctx)) != 0)
+			break;
 		if (got == CHUNK || done)
 			continue;
 		if (!lo.follow)

@@ -54,6 +54,16 @@ check_fail "a malformed --target DSN" 2 -c "$W/config.yaml" --headless replay --
 like "$ERR" 'malformed' "says it is malformed"
 unlike "$OUT" '\(null\)' "and prints no (null)"
 check_fail "an unreachable replica" 1 -c "$W/config.yaml" --headless replay --dry-run --to head --target "host=$TEST_ROOT port=1 dbname=x"
+# --- output that cannot be written is a failure, said on stderr ---
+full() { "$PGTT" -c "$W/config.yaml" "$@" >/dev/full 2>"$TEST_ROOT/full.err"; }
+for args in "--headless log" "--json --headless status" "--headless checkpoint list" \
+	"--headless diff creation head" "--json --headless log" "--help"; do
+	full $args
+	is "$?" 1 "pgtt $args > /dev/full exits 1"
+	like "$(cat "$TEST_ROOT/full.err")" 'could not write to standard output: No space left on device' "and says why"
+done
+timeout 20 "$PGTT" -c "$W/config.yaml" --headless log --follow >/dev/full 2>"$TEST_ROOT/full.err"
+is "$?" 1 "log --follow > /dev/full stops, exit 1, rather than follow for nobody"
 check_ok "diff to the LSN the journal confirmed last works" -c "$W/config.yaml" --headless diff creation "$(confirmed)"
 
 # --- the journal deleted under a running listener ---
