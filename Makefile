@@ -14,6 +14,9 @@ BUILD	:= build
 ifeq ($(SAN),1)
 BUILD	:= build-san
 endif
+ifeq ($(TSAN),1)
+BUILD	:= build-tsan
+endif
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE
@@ -27,6 +30,11 @@ ifeq ($(SAN),1)
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
+endif
+# ThreadSanitizer: the TUI's threads and the listener.  make check TSAN=1
+ifeq ($(TSAN),1)
+CFLAGS	+= -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS	+= -fsanitize=thread
 endif
 
 # lmdb ships no .pc file on every Debian release: fall back to -llmdb.
@@ -71,6 +79,9 @@ PGTT := pgtt
 ifeq ($(SAN),1)
 PGTT := pgtt-san
 endif
+ifeq ($(TSAN),1)
+PGTT := pgtt-tsan
+endif
 
 .PHONY: all check unit-tests install uninstall clean deps demo fuzz fuzz-build man-keys
 
@@ -112,13 +123,15 @@ fuzz: fuzz-build
 
 # One runner, one summary line.  Unit tests are cmocka binaries printing
 # TAP; integration tests are shell scripts printing TAP that start their
-# own PostgreSQL servers.  TESTS=... narrows the run.
+# own PostgreSQL servers, each in its own directory with its own sockets,
+# so JOBS of them run at once.  TESTS=... narrows the run.
+JOBS ?= 2
 TESTS ?= $(UNIT_BIN) tests/fuzz/run.t $(sort $(wildcard tests/integration/*.t)) \
 	 $(sort $(wildcard tests/tui/*.t))
 check: $(PGTT) $(UNIT_BIN) $(if $(HAVE_FUZZ_CC),$(FUZZ_BIN))
 	CMOCKA_MESSAGE_OUTPUT=TAP PGTT_BIN=$(CURDIR)/$(PGTT) \
 	    FUZZ_SECONDS=$(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),5) \
-	    prove --exec '' $(if $(V),-v) $(TESTS)
+	    prove --exec '' -j$(JOBS) $(if $(V),-v) $(TESTS)
 
 install: $(PGTT)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
@@ -144,6 +157,6 @@ demo:
 	PGTT_BIN=$(CURDIR)/$(PGTT) bash scripts/demo.sh $(DEMO_ARGS)
 
 clean:
-	rm -rf build build-san pgtt pgtt-san
+	rm -rf build build-san build-tsan pgtt pgtt-san pgtt-tsan
 
 -include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d)

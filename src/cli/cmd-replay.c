@@ -21,7 +21,8 @@
 #include "core/point.h"
 #include "core/replay.h"
 
-static volatile sig_atomic_t	cancel_requested;
+/* Lock-free, so a signal handler may set it. */
+static atomic_int		cancel_requested;
 /* Replay runs on this thread: the handler interrupts it, never races it. */
 static PGcancel *volatile	canceller;
 
@@ -39,7 +40,7 @@ on_signal(int sig)
 	char	errbuf[256];
 
 	(void)sig;
-	cancel_requested = 1;
+	atomic_store(&cancel_requested, 1);
 	if (canceller != NULL)
 		(void)PQcancel(canceller, errbuf, sizeof errbuf);
 }
@@ -241,7 +242,7 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 	bar = !o.dry_run && ctx->verbosity >= 0 && isatty(STDERR_FILENO);
 	if (bar)
 		o.progress = show_progress;
-	cancel_requested = 0;
+	atomic_store(&cancel_requested, 0);
 	canceller = NULL;
 	o.cancel = &cancel_requested;
 	o.cancel_ready = cancel_ready;

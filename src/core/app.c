@@ -10,8 +10,11 @@
  * running, and the status thread reads the recoverable window every few
  * seconds (it runs pg_waldump).
  * Workers run what the UI asks for and would keep it waiting: setup, a
- * diff, a replay, a base backup, a restore.  Each has its own thread,
- * joined when the next of its kind starts or the app closes.
+ * diff, a replay, a base backup, a restore, a verify.  One thread per
+ * kind, as redis's bio.c has: the UI thread hands it a job under the lock
+ * and signals; the worker copies the job's inputs while it holds the
+ * lock, runs the job without it and posts the result.  The UI thread
+ * never waits for a worker; app_close does, once.
  *
  * Everything the UI may read is behind one mutex, and every change ends
  * with one byte on the wake-up pipe (non-blocking: a full pipe already
@@ -23,6 +26,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +50,22 @@
 #define STATUS_INTERVAL_MS	1000
 #define WINDOW_EVERY		5	/* status rounds between window reads */
 
+enum worker_kind {
+	W_SETUP, W_DIFF, W_REPLAY, W_BACKUP, W_RESTORE, W_VERIFY, W_NKINDS
+};
+
+/* One kind of job, and the thread that runs it. */
+struct worker {
+	struct app	*app;
+	const char	*what;			/* "the diff" */
+	void		(*take)(struct app *);	/* with the lock: inputs */
+	void		(*run)(struct app *);	/* without it */
+	pthread_t	 thread;
+	int		 started;
+	pthread_cond_t	 cond;
+	int		 pending;		/* under the lock */
+};
+
 struct app {
 	const struct config	*cfg;
 	struct journal		*j;
@@ -65,43 +85,37 @@ struct app {
 	pthread_t		 archiver_thread;
 	int			 archiver_running;
 	struct archiver_opts	 archiver_opts;
-	pthread_t		 setup_thread;
-	int			 setup_running;
-	int			 setup_dry;
+	int			 closing;	/* workers: finish */
+	struct worker		 workers[W_NKINDS];
+
+	int			 setup_dry, setup_job_dry;
 	int			 setup_ret;
 	char			*setup_report;
 	struct pgtt_err		 setup_err;
 
-	pthread_t		 replay_thread;
-	int			 replay_running;
-	struct replay_opts	 replay_opts;
-	volatile sig_atomic_t	 replay_cancel;
+	struct replay_opts	 replay_opts, replay_job_opts;
+	atomic_int		 replay_cancel;
 	PGcancel		*replay_canceller;	/* under cancel_lock */
 	pthread_mutex_t		 cancel_lock;
 	struct replay_result	 replay_res;
 	int			 replay_ret;
 	struct pgtt_err		 replay_err;
 
-	pthread_t		 backup_thread;
-	int			 backup_running;
 	struct backup_info	 backup_res;
 	int			 backup_ret;
 	struct pgtt_err		 backup_err;
 
-	pthread_t		 verify_thread;
-	int			 verify_running;
-	char			 verify_to[LSN_BUFSIZE];
-	pthread_t		 restore_thread;
-	int			 restore_running;
-	char			 restore_to[LSN_BUFSIZE];
-	struct restore_opts	 restore_opts;
+	char			 verify_to[LSN_BUFSIZE],
+				 verify_job_to[LSN_BUFSIZE];
+	char			 restore_to[LSN_BUFSIZE],
+				 restore_job_to[LSN_BUFSIZE];
+	struct restore_opts	 restore_opts, restore_job_opts;
 	struct restore_result	 restore_res;
 	int			 restore_ret;
 	struct pgtt_err		 restore_err;
 
-	pthread_t		 diff_thread;
-	int			 diff_running;
 	pgtt_lsn		 diff_from, diff_to;
+	pgtt_lsn		 diff_job_from, diff_job_to;
 	struct diff		*diff;
 	int			 diff_ret;
 	struct pgtt_err		 diff_err;
@@ -163,54 +177,88 @@ stopped(const struct app *app, int wait_ms)
 }
 
 /*
- * Start fn(app) in *thread, first joining the thread the last run of
- * its kind left (callers make sure that one has finished, or accept to
- * wait for it).  -1, with a message, when no thread can be made.
+ * For tests of a UI that must never wait for a worker: the job takes
+ * this long more, when the environment asks for it.
+ */
+static void
+slow_for_tests(struct app *app, const char *var)
+{
+	const char	*v = getenv(var);
+
+	if (v != NULL && atoi(v) > 0)
+		(void)stopped(app, atoi(v));
+}
+
+/* The journal, which the setup worker may open while others read it. */
+static struct journal *
+journal_of(struct app *app)
+{
+	struct journal	*j;
+
+	pthread_mutex_lock(&app->lock);
+	j = app->j;
+	pthread_mutex_unlock(&app->lock);
+	return j;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker	*w = arg;
+	struct app	*app = w->app;
+
+	pthread_mutex_lock(&app->lock);
+	for (;;) {
+		while (!w->pending && !app->closing)
+			pthread_cond_wait(&w->cond, &app->lock);
+		if (app->closing)
+			break;
+		w->pending = 0;
+		if (w->take != NULL)
+			w->take(app);
+		pthread_mutex_unlock(&app->lock);
+		w->run(app);
+		pthread_mutex_lock(&app->lock);
+	}
+	pthread_mutex_unlock(&app->lock);
+	return NULL;
+}
+
+/*
+ * Hand the worker of kind k its job, whose inputs the caller has set;
+ * called with the lock held.  -1, with a message, when that worker
+ * could not be started.
  */
 static int
-start_worker(struct app *app, pthread_t *thread, int *running,
-    void *(*fn)(void *), const char *what)
+submit(struct app *app, enum worker_kind k)
 {
-	if (*running) {
-		pthread_join(*thread, NULL);
-		*running = 0;
-	}
-	if (pthread_create(thread, NULL, fn, app) != 0) {
-		post_message(app, "could not start %s", what);
+	struct worker	*w = &app->workers[k];
+
+	if (!w->started) {
+		set_text(app->msg, sizeof app->msg, "could not start %s",
+		    w->what);
+		post(app, APP_EV_MESSAGE);
 		return -1;
 	}
-	*running = 1;
+	w->pending = 1;
+	pthread_cond_signal(&w->cond);
 	return 0;
 }
 
 /*
- * A job the view reports with *active (a backup, a restore): claim it,
- * with the lock, so two cannot start; -1 when one runs already.  Its
- * worker clears *active, with the lock, as it finishes.
+ * A job the view reports with *active (a backup, a restore, a verify):
+ * claim it and hand it over, both under the lock, so two cannot start;
+ * -1 when one runs already.  Its worker clears *active, with the lock,
+ * as it finishes.
  */
 static int
-job_claim(struct app *app, int *active)
+claim_and_submit(struct app *app, int *active, enum worker_kind k)
 {
-	int	busy;
+	int	ret = -1;
 
-	pthread_mutex_lock(&app->lock);
-	if (!(busy = *active))
+	if (!*active && (ret = submit(app, k)) == 0)
 		*active = 1;
-	pthread_mutex_unlock(&app->lock);
-	return busy ? -1 : 0;
-}
-
-/* Start a claimed job's worker; the claim is given up if it fails. */
-static int
-job_start(struct app *app, int *active, pthread_t *thread, int *running,
-    void *(*fn)(void *), const char *what)
-{
-	if (start_worker(app, thread, running, fn, what) == 0)
-		return 0;
-	pthread_mutex_lock(&app->lock);
-	*active = 0;
-	pthread_mutex_unlock(&app->lock);
-	return -1;
+	return ret;
 }
 
 static void
@@ -310,11 +358,12 @@ read_window(struct app *app)
 {
 	struct pitr_window	w;
 	struct pgtt_err		err;
+	struct journal		*j = journal_of(app);
 
-	if (!app->cfg->pitr.enabled || app->j == NULL)
+	if (!app->cfg->pitr.enabled || j == NULL)
 		return;
 	err_clear(&err);
-	if (archive_window(app->cfg, app->j, &w, &err) != 0)
+	if (archive_window(app->cfg, j, &w, &err) != 0)
 		set_text(w.note, sizeof w.note, "%s", err.msg);
 	pthread_mutex_lock(&app->lock);
 	app->view.window_from = w.latest != LSN_INVALID ? w.earliest : 0;
@@ -464,10 +513,15 @@ report_text(const struct setup_report *rep)
 	return (char *)b.data;
 }
 
-static void *
-setup_main(void *arg)
+static void
+setup_take(struct app *app)
 {
-	struct app		*app = arg;
+	app->setup_job_dry = app->setup_dry;
+}
+
+static void
+setup_job(struct app *app)
+{
 	struct setup_report	 rep;
 	struct journal		*j = NULL;
 	struct pgtt_err		 err;
@@ -475,10 +529,10 @@ setup_main(void *arg)
 	int			 ret;
 
 	err_clear(&err);
-	ret = source_setup(app->cfg, app->setup_dry, &rep, &err);
+	ret = source_setup(app->cfg, app->setup_job_dry, &rep, &err);
 	text = report_text(&rep);
 	setup_report_done(&rep);
-	if (ret == 0 && !app->setup_dry)
+	if (ret == 0 && !app->setup_job_dry)
 		ret = journal_open(&j, app->cfg->storage.path,
 		    app->cfg->storage.map_size, 0, &err);
 	pthread_mutex_lock(&app->lock);
@@ -492,40 +546,51 @@ setup_main(void *arg)
 		journal_close(j);
 	post(app, APP_EV_SETUP);
 	pthread_mutex_unlock(&app->lock);
-	return NULL;
 }
 
-static void *
-diff_main(void *arg)
+static void
+diff_take(struct app *app)
 {
-	struct app	*app = arg;
+	app->diff_job_from = app->diff_from;
+	app->diff_job_to = app->diff_to;
+}
+
+static void
+diff_job(struct app *app)
+{
 	struct diff	*d = NULL;
 	struct pgtt_err	 err;
 	int		 ret;
 
 	err_clear(&err);
-	ret = diff_compute(app->j, app->diff_from, app->diff_to, NULL, NULL,
-	    &d, &err);
+	slow_for_tests(app, "PGTT_TEST_DIFF_DELAY_MS");
+	ret = diff_compute(journal_of(app), app->diff_job_from,
+	    app->diff_job_to, NULL, NULL, &d, &err);
 	pthread_mutex_lock(&app->lock);
-	diff_free(app->diff);
-	app->diff = d;
-	app->diff_ret = ret;
-	app->diff_err = err;
-	post(app, APP_EV_DIFF);
+	if (app->workers[W_DIFF].pending) {
+		/* Asked for another meanwhile: this one is not wanted. */
+		diff_free(d);
+	} else {
+		diff_free(app->diff);
+		app->diff = d;
+		app->diff_ret = ret;
+		app->diff_err = err;
+		post(app, APP_EV_DIFF);
+	}
 	pthread_mutex_unlock(&app->lock);
-	return NULL;
 }
 
 void
 app_diff(struct app *app, pgtt_lsn from, pgtt_lsn to)
 {
-	if (app->j == NULL)
-		return;
-	/* A diff still running is waited for: the new one replaces it. */
-	app->diff_from = from;
-	app->diff_to = to;
-	start_worker(app, &app->diff_thread, &app->diff_running, diff_main,
-	    "the diff");
+	pthread_mutex_lock(&app->lock);
+	/* A diff still running finishes unseen: the newest one is shown. */
+	if (app->j != NULL) {
+		app->diff_from = from;
+		app->diff_to = to;
+		(void)submit(app, W_DIFF);
+	}
+	pthread_mutex_unlock(&app->lock);
 }
 
 int
@@ -557,20 +622,26 @@ on_replay_progress(void *arg, const struct replay_progress *p)
 	pthread_mutex_unlock(&app->lock);
 }
 
-static void *
-replay_main(void *arg)
+static void
+replay_take(struct app *app)
 {
-	struct app		*app = arg;
+	app->replay_job_opts = app->replay_opts;
+}
+
+static void
+replay_job(struct app *app)
+{
 	struct replay_result	 r;
 	struct pgtt_err		 err;
 	char			 lsn[LSN_BUFSIZE];
 	int			 ret;
 
 	err_clear(&err);
-	ret = replay_run(app->j, app->cfg, &app->replay_opts, &r, &err);
+	ret = replay_run(journal_of(app), app->cfg, &app->replay_job_opts, &r,
+	    &err);
 	pthread_mutex_lock(&app->lock);
 	app->view.replay_active = 0;
-	if (!app->replay_opts.dry_run && r.target != NULL)
+	if (!app->replay_job_opts.dry_run && r.target != NULL)
 		set_text(app->view.replay, sizeof app->view.replay, "%s %s",
 		    r.cancelled ? "stopped at" : ret != 0 ? "failed, at" :
 		    "at", lsn_format(r.to, lsn));
@@ -580,7 +651,6 @@ replay_main(void *arg)
 	app->replay_err = err;
 	post(app, APP_EV_REPLAY | APP_EV_STATUS);
 	pthread_mutex_unlock(&app->lock);
-	return NULL;
 }
 
 /* What stops the replay's running statement; NULL once it is gone. */
@@ -597,34 +667,30 @@ on_replay_cancel_ready(void *arg, PGcancel *canceller)
 int
 app_replay(struct app *app, pgtt_lsn to, int dry_run)
 {
-	int	busy;
+	int	ret = -1;
 
-	/* A verify replays the same replica. */
 	pthread_mutex_lock(&app->lock);
-	busy = app->view.replay_active || app->view.verify_active;
-	pthread_mutex_unlock(&app->lock);
-	if (app->j == NULL || busy)
-		return -1;
+	/* A verify replays the same replica; a plan waits for a replay. */
+	if (app->j == NULL || app->view.replay_active ||
+	    app->view.verify_active || app->workers[W_REPLAY].pending)
+		goto out;
 	memset(&app->replay_opts, 0, sizeof app->replay_opts);
 	app->replay_opts.to = to;
 	app->replay_opts.dry_run = dry_run;
 	app->replay_opts.progress = on_replay_progress;
 	app->replay_opts.arg = app;
-	app->replay_cancel = 0;
+	atomic_store(&app->replay_cancel, 0);
 	app->replay_opts.cancel = &app->replay_cancel;
 	app->replay_opts.cancel_ready = on_replay_cancel_ready;
-	pthread_mutex_lock(&app->lock);
+	if ((ret = submit(app, W_REPLAY)) != 0)
+		goto out;
 	app->view.replay_active = !dry_run;
 	app->view.replay_done = app->view.replay_total = 0;
 	set_text(app->view.replay_phase, sizeof app->view.replay_phase,
 	    "starting");
+out:
 	pthread_mutex_unlock(&app->lock);
-	if (start_worker(app, &app->replay_thread, &app->replay_running,
-	    replay_main, "the replay") != 0) {
-		app->view.replay_active = 0;
-		return -1;
-	}
-	return 0;
+	return ret;
 }
 
 /*
@@ -636,7 +702,7 @@ app_replay_cancel(struct app *app)
 {
 	char	errbuf[256];
 
-	app->replay_cancel = 1;
+	atomic_store(&app->replay_cancel, 1);
 	/* Its own lock: PQcancel connects, and may take its time. */
 	pthread_mutex_lock(&app->cancel_lock);
 	if (app->replay_canceller != NULL)
@@ -672,17 +738,17 @@ on_backup_progress(void *arg, int percent, uint64_t kb)
 	pthread_mutex_unlock(&app->lock);
 }
 
-static void *
-backup_main(void *arg)
+static void
+backup_job(struct app *app)
 {
-	struct app		*app = arg;
 	struct backup_info	 b;
 	struct pgtt_err		 err;
 	int			 ret;
 
 	err_clear(&err);
 	memset(&b, 0, sizeof b);
-	ret = backup_take(app->cfg, app->j, on_backup_progress, app, &b, &err);
+	ret = backup_take(app->cfg, journal_of(app), on_backup_progress, app,
+	    &b, &err);
 	/* The new backup may move the window: show it with the result. */
 	if (ret == 0)
 		read_window(app);
@@ -693,19 +759,21 @@ backup_main(void *arg)
 	app->backup_err = err;
 	post(app, APP_EV_BACKUP | APP_EV_STATUS);
 	pthread_mutex_unlock(&app->lock);
-	return NULL;
 }
 
 int
 app_backup(struct app *app)
 {
-	if (app->j == NULL || job_claim(app, &app->view.backup_active) != 0)
-		return -1;
-	/* No other thread touches these fields while no backup runs. */
-	app->view.backup_percent = 0;
-	app->view.backup_kb = 0;
-	return job_start(app, &app->view.backup_active, &app->backup_thread,
-	    &app->backup_running, backup_main, "the base backup");
+	int	ret = -1;
+
+	pthread_mutex_lock(&app->lock);
+	if (app->j != NULL && (ret = claim_and_submit(app,
+	    &app->view.backup_active, W_BACKUP)) == 0) {
+		app->view.backup_percent = 0;
+		app->view.backup_kb = 0;
+	}
+	pthread_mutex_unlock(&app->lock);
+	return ret;
 }
 
 int
@@ -808,17 +876,26 @@ on_restore_progress(void *arg, const char *step, int percent)
 	pthread_mutex_unlock(&app->lock);
 }
 
-static void *
-restore_main(void *arg)
+static void
+restore_take(struct app *app)
 {
-	struct app		*app = arg;
+	memcpy(app->restore_job_to, app->restore_to,
+	    sizeof app->restore_job_to);
+	app->restore_job_opts = app->restore_opts;
+	app->restore_job_opts.to = app->restore_job_to;
+}
+
+static void
+restore_job(struct app *app)
+{
 	struct restore_result	 r;
 	struct pgtt_err		 err;
 	char			 lsn[LSN_BUFSIZE];
 	int			 ret;
 
 	err_clear(&err);
-	ret = restore_run(app->cfg, app->j, &app->restore_opts, &r, &err);
+	ret = restore_run(app->cfg, journal_of(app), &app->restore_job_opts,
+	    &r, &err);
 	if (ret == 0 && r.note[0] != '\0')
 		log_msg(LOG_LEVEL_INFO, "restore: %s", r.note);
 	pthread_mutex_lock(&app->lock);
@@ -834,26 +911,30 @@ restore_main(void *arg)
 	app->restore_err = err;
 	post(app, APP_EV_RESTORE | APP_EV_STATUS);
 	pthread_mutex_unlock(&app->lock);
-	return NULL;
 }
 
 int
 app_restore(struct app *app, pgtt_lsn to, int force)
 {
-	if (app->j == NULL || job_claim(app, &app->view.restore_active) != 0)
-		return -1;
-	/* No restore thread runs now: its options are ours to set. */
-	app->view.restore_percent = 0;
-	set_text(app->view.restore_step, sizeof app->view.restore_step,
-	    "starting");
+	int	ret = -1;
+
+	pthread_mutex_lock(&app->lock);
+	if (app->j == NULL || app->view.restore_active)
+		goto out;
 	lsn_format(to, app->restore_to);
 	memset(&app->restore_opts, 0, sizeof app->restore_opts);
-	app->restore_opts.to = app->restore_to;
 	app->restore_opts.force = force;
 	app->restore_opts.progress = on_restore_progress;
 	app->restore_opts.arg = app;
-	return job_start(app, &app->view.restore_active, &app->restore_thread,
-	    &app->restore_running, restore_main, "the restore");
+	if ((ret = claim_and_submit(app, &app->view.restore_active,
+	    W_RESTORE)) != 0)
+		goto out;
+	app->view.restore_percent = 0;
+	set_text(app->view.restore_step, sizeof app->view.restore_step,
+	    "starting");
+out:
+	pthread_mutex_unlock(&app->lock);
+	return ret;
 }
 
 int
@@ -883,24 +964,26 @@ on_verify_step(void *arg, const char *step)
 	pthread_mutex_unlock(&app->lock);
 }
 
-static void *
-verify_main(void *arg)
+static void
+verify_take(struct app *app)
 {
-	struct app		*app = arg;
+	memcpy(app->verify_job_to, app->verify_to, sizeof app->verify_job_to);
+}
+
+static void
+verify_job(struct app *app)
+{
 	struct verify_opts	 o;
 	struct verify_result	 r;
 	struct pgtt_err		 err;
-	char			 point[LSN_BUFSIZE];
 	int			 ret;
 
-	/* Ours alone until verify_active is cleared, below. */
-	memcpy(point, app->verify_to, sizeof point);
 	memset(&o, 0, sizeof o);
-	o.point = point;
+	o.point = app->verify_job_to;
 	o.progress = on_verify_step;
 	o.arg = app;
 	err_clear(&err);
-	ret = verify_run(app->j, app->cfg, &o, &r, &err);
+	ret = verify_run(journal_of(app), app->cfg, &o, &r, &err);
 	if (ret != 0)
 		post_message(app, "verify failed at %s: %s%s%s", o.point,
 		    err.msg, err.detail[0] != '\0' ? ": " : "", err.detail);
@@ -920,26 +1003,79 @@ verify_main(void *arg)
 	app->view.verify_active = 0;
 	post(app, APP_EV_STATUS);
 	pthread_mutex_unlock(&app->lock);
-	return NULL;
 }
 
 int
 app_verify(struct app *app, pgtt_lsn to)
 {
-	int	busy;
+	int	ret = -1;
 
 	pthread_mutex_lock(&app->lock);
-	busy = app->view.replay_active || app->view.restore_active;
-	pthread_mutex_unlock(&app->lock);
-	if (app->j == NULL || busy ||
-	    job_claim(app, &app->view.verify_active) != 0)
-		return -1;
-	/* No verify thread runs now: its point is ours to set. */
+	if (app->j == NULL || app->view.replay_active ||
+	    app->view.restore_active || app->view.verify_active)
+		goto out;
+	lsn_format(to, app->verify_to);
+	if ((ret = claim_and_submit(app, &app->view.verify_active,
+	    W_VERIFY)) != 0)
+		goto out;
 	set_text(app->view.verify_step, sizeof app->view.verify_step,
 	    "starting");
-	lsn_format(to, app->verify_to);
-	return job_start(app, &app->view.verify_active, &app->verify_thread,
-	    &app->verify_running, verify_main, "the verify");
+out:
+	pthread_mutex_unlock(&app->lock);
+	return ret;
+}
+
+/* One thread per kind of job, waiting for its first. */
+static void
+start_workers(struct app *app)
+{
+	static const struct {
+		const char	*what;
+		void		(*take)(struct app *);
+		void		(*run)(struct app *);
+	} kinds[W_NKINDS] = {
+		[W_SETUP] = { "setup", setup_take, setup_job },
+		[W_DIFF] = { "the diff", diff_take, diff_job },
+		[W_REPLAY] = { "the replay", replay_take, replay_job },
+		[W_BACKUP] = { "the base backup", NULL, backup_job },
+		[W_RESTORE] = { "the restore", restore_take, restore_job },
+		[W_VERIFY] = { "the verify", verify_take, verify_job },
+	};
+	struct worker	*w;
+	int		 k;
+
+	for (k = 0; k < W_NKINDS; k++) {
+		w = &app->workers[k];
+		w->app = app;
+		w->what = kinds[k].what;
+		w->take = kinds[k].take;
+		w->run = kinds[k].run;
+		pthread_cond_init(&w->cond, NULL);
+		w->started = pthread_create(&w->thread, NULL, worker_main,
+		    w) == 0;
+		if (!w->started)
+			log_msg(LOG_LEVEL_WARNING, "could not start the "
+			    "worker for %s", w->what);
+	}
+}
+
+/* Each worker finishes the job it runs, if any, and exits. */
+static void
+stop_workers(struct app *app)
+{
+	int	k;
+
+	pthread_mutex_lock(&app->lock);
+	app->closing = 1;
+	for (k = 0; k < W_NKINDS; k++)
+		pthread_cond_signal(&app->workers[k].cond);
+	pthread_mutex_unlock(&app->lock);
+	for (k = 0; k < W_NKINDS; k++) {
+		if (app->workers[k].started)
+			pthread_join(app->workers[k].thread, NULL);
+		if (app->workers[k].app != NULL)
+			pthread_cond_destroy(&app->workers[k].cond);
+	}
 }
 
 static int
@@ -979,6 +1115,7 @@ app_open(struct app **out, const struct config *cfg, struct pgtt_err *err)
 		app_close(app);
 		return ret;
 	}
+	start_workers(app);
 	if (pthread_create(&app->status_thread, NULL, status_main, app) != 0)
 		fatalx("could not start the status thread");
 	app->status_running = 1;
@@ -995,22 +1132,15 @@ app_close(struct app *app)
 		return;
 	if (write(app->stop[1], &c, 1) == -1)
 		log_msg(LOG_LEVEL_WARNING, "stop pipe: %s", strerror(errno));
-	if (app->setup_running)
-		pthread_join(app->setup_thread, NULL);
-	if (app->diff_running)
-		pthread_join(app->diff_thread, NULL);
-	diff_free(app->diff);
+	/*
+	 * A running replay is cancelled; a backup or a restore cannot be
+	 * stopped half way (pg_basebackup, pg_ctl run on): those are waited
+	 * for.  A job not started yet is dropped.
+	 */
 	app_replay_cancel(app);
-	if (app->replay_running)
-		pthread_join(app->replay_thread, NULL);
+	stop_workers(app);
+	diff_free(app->diff);
 	replay_result_done(&app->replay_res);
-	/* Neither can be stopped half way: pg_basebackup, pg_ctl run on. */
-	if (app->backup_running)
-		pthread_join(app->backup_thread, NULL);
-	if (app->restore_running)
-		pthread_join(app->restore_thread, NULL);
-	if (app->verify_running)
-		pthread_join(app->verify_thread, NULL);
 	if (app->status_running)
 		pthread_join(app->status_thread, NULL);
 	/* Only the status thread starts the listener: no race here. */
@@ -1056,23 +1186,24 @@ app_take_events(struct app *app, struct app_view *view, char *msg,
 }
 
 struct journal *
-app_journal(const struct app *app)
+app_journal(struct app *app)
 {
-	return app->j;
+	return journal_of(app);
 }
 
 int
-app_has_journal(const struct app *app)
+app_has_journal(struct app *app)
 {
-	return app->j != NULL;
+	return journal_of(app) != NULL;
 }
 
 void
 app_setup(struct app *app, int dry_run)
 {
+	pthread_mutex_lock(&app->lock);
 	app->setup_dry = dry_run;
-	start_worker(app, &app->setup_thread, &app->setup_running, setup_main,
-	    "setup");
+	(void)submit(app, W_SETUP);
+	pthread_mutex_unlock(&app->lock);
 }
 
 int

@@ -90,7 +90,7 @@ int	 app_wake_fd(const struct app *);
 unsigned app_take_events(struct app *, struct app_view *, char *msg,
 	    size_t msglen);
 /* The journal, for core read functions (history, checkpoints). */
-struct journal *app_journal(const struct app *);
+struct journal *app_journal(struct app *);
 
 /*
  * Run setup in a worker: dry_run lists what it would create (text lines
@@ -163,6 +163,6 @@ int	 app_restore_result(struct app *, struct restore_result *,
  */
 int	 app_verify(struct app *, pgtt_lsn to);
 /* Open a journal created since app_open (after a real setup). */
-int	 app_has_journal(const struct app *);
+int	 app_has_journal(struct app *);
 
 #endif

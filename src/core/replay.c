@@ -429,7 +429,8 @@ on_failure(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 	struct pgtt_err	 saved = *err;
 	int		 ret;
 	int		 locked = strcmp(f->sqlstate, "55P03") == 0;
-	int		 stopped = c->o->cancel != NULL && *c->o->cancel;
+	int		 stopped = c->o->cancel != NULL &&
+		    atomic_load(c->o->cancel);
 
 	/*
 	 * Waiting again for the same lock, change by change, or going on
@@ -533,7 +534,8 @@ run_window(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 		/* At a transaction boundary: maybe close the group. */
 		if (in_group && (!more || item->ch->commit_lsn != txn)) {
 			pgtt_lsn pos = !more ? end : backward ? txn : txn + 1;
-			int	 cancel = c->o->cancel != NULL && *c->o->cancel;
+			int	 cancel = c->o->cancel != NULL &&
+			    atomic_load(c->o->cancel);
 
 			int	 after_ddl = txn_ddl;
 

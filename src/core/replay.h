@@ -17,6 +17,7 @@
 #ifndef PGTT_REPLAY_H
 #define PGTT_REPLAY_H
 
+#include <stdatomic.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,7 +59,7 @@ struct replay_opts {
 	void		(*progress)(void *, const struct replay_progress *);
 	void		*arg;
 	/* Set to stop at the next transaction boundary; may be NULL. */
-	volatile sig_atomic_t *cancel;
+	atomic_int	*cancel;	/* set from a signal or another thread */
 	/*
 	 * May be NULL.  Called from the replaying thread with what
 	 * PQcancel() needs to stop the statement running on the replica

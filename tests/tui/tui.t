@@ -118,6 +118,22 @@ see 'Stream' "Esc goes back to the panes"
 keys q
 see 'EXIT=0' "160x48: q exits with status 0"
 
+# --- the UI never waits for a worker: d again while a diff runs ---
+# Each diff takes 6 s more here; the keys after the second d must be
+# answered at once, not once the first diff is done.
+export PGTT_TEST_DIFF_DELAY_MS=6000
+start_ui 160 48
+unset PGTT_TEST_DIFF_DELAY_MS
+see '\* bug-7' "a slow diff's round starts in the active session"
+keys Tab Tab Tab ; keys g Space G Space
+see '\+  seq-now' "two checkpoints are marked"
+keys d ; keys d ; keys '?'
+TUI_WAIT=3 see 'Keys \(any key closes\)' "? is answered while the diffs run: a second d does not freeze the UI"
+keys Escape
+see 'Diff [0-9A-F]+/[0-9A-F]+ \.\. [0-9A-F]+/[0-9A-F]+: 2 tables changed' "the diff asked for last is shown"
+keys Escape ; keys q
+see 'EXIT=0' "and q exits with status 0"
+
 # --- another process holds the slot: follow the journal it writes ---
 bg "$PGTT" -c "$W/config.yaml" --headless listen
 EXTERNAL=$BG_PID
