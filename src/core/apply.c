@@ -1274,7 +1274,8 @@ truncate_sql(struct applier *a, const struct pgtt_change *ch,
  */
 int
 apply_truncate(struct applier *a, const struct pgtt_change *ch,
-    struct pgtt_relation *const *rels, uint32_t nrels, struct pgtt_err *err)
+    const struct pgtt_relation *const *rels, uint32_t nrels,
+    struct pgtt_err *err)
 {
 	const char	*params[5];
 	struct buf	 table, call;

@@ -59,7 +59,7 @@ int	 apply_change(struct applier *, const struct pgtt_relation *,
 	    const struct pgtt_change *, int inverse, struct pgtt_err *);
 /* Queue a truncate of rels (as the change's flags say). */
 int	 apply_truncate(struct applier *, const struct pgtt_change *,
-	    struct pgtt_relation *const *rels, uint32_t nrels,
+	    const struct pgtt_relation *const *rels, uint32_t nrels,
 	    struct pgtt_err *);
 /*
  * Queue what ddl_match decided for a DDL message: nothing; its statement,

@@ -30,224 +30,10 @@
 #include "replay.h"
 #include "replica.h"
 #include "seqsample.h"
+#include "walk.h"
 #include "xmalloc.h"
 
-#define CHUNK_CHANGES	4096	/* read per journal read transaction */
 #define GROUP_CHANGES	20000	/* source changes per replica transaction */
-#define RELCACHE_SIZE	256
-
-/* --- reading the journal in chunks --- */
-
-struct relcache {
-	struct pgtt_relation	*slots[RELCACHE_SIZE];	/* last used, by relid */
-	struct pgtt_relation	**all;			/* every version kept */
-	size_t			  nall;
-};
-
-struct item {
-	struct pgtt_change	 *ch;
-	struct pgtt_relation	 *rel;		/* row changes */
-	struct pgtt_relation	**trels;	/* truncate */
-	int64_t			  commit_time;
-};
-
-struct reader {
-	struct journal	*j;
-	pgtt_lsn	 from, to;	/* commit LSNs in [from, to) */
-	int		 backward;
-	int		 count_only;	/* no relations, no commit times */
-	pgtt_lsn	 pos_lsn;	/* where the next chunk starts */
-	uint32_t	 pos_seq;
-	int		 started, done;
-	struct item	*items;
-	size_t		 n, i;
-	struct relcache	*rels;
-	pgtt_lsn	 txn_lsn;	/* commit time known for this one */
-	int64_t		 txn_time;
-};
-
-/*
- * The relation version for (relid, lsn, seq), shared: the journal hands
- * out a fresh copy per call, and a long replay would otherwise hold one
- * per change.
- */
-static struct pgtt_relation *
-relcache_keep(struct relcache *rc, struct pgtt_relation *rel)
-{
-	unsigned		 h = rel->relid % RELCACHE_SIZE;
-	struct pgtt_relation	*c = rc->slots[h];
-	size_t			 i;
-
-	if (c != NULL && c->relid == rel->relid && c->lsn == rel->lsn &&
-	    c->seq == rel->seq) {
-		free(rel);
-		return c;
-	}
-	for (i = 0; i < rc->nall; i++) {
-		c = rc->all[i];
-		if (c->relid == rel->relid && c->lsn == rel->lsn &&
-		    c->seq == rel->seq) {
-			free(rel);
-			rc->slots[h] = c;
-			return c;
-		}
-	}
-	rc->all = xreallocarray(rc->all, rc->nall + 1, sizeof *rc->all);
-	rc->all[rc->nall++] = rel;
-	rc->slots[h] = rel;
-	return rel;
-}
-
-static void
-relcache_free(struct relcache *rc)
-{
-	size_t	i;
-
-	for (i = 0; i < rc->nall; i++)
-		free(rc->all[i]);
-	free(rc->all);
-	memset(rc, 0, sizeof *rc);
-}
-
-static void
-reader_clear(struct reader *rd)
-{
-	size_t	i;
-
-	for (i = 0; i < rd->n; i++) {
-		free(rd->items[i].ch);
-		free(rd->items[i].trels);
-	}
-	rd->n = rd->i = 0;
-}
-
-static void
-reader_init(struct reader *rd, struct journal *j, struct relcache *rc,
-    pgtt_lsn from, pgtt_lsn to, int backward)
-{
-	memset(rd, 0, sizeof *rd);
-	rd->j = j;
-	rd->rels = rc;
-	rd->from = from;
-	rd->to = to;
-	rd->backward = backward;
-	rd->items = xcalloc(CHUNK_CHANGES, sizeof *rd->items);
-}
-
-static void
-reader_done(struct reader *rd)
-{
-	reader_clear(rd);
-	free(rd->items);
-}
-
-static int
-resolve(struct reader *rd, struct journal_iter *it, struct item *item,
-    struct pgtt_err *err)
-{
-	struct pgtt_change	*ch = item->ch;
-	struct pgtt_relation	*rel;
-	struct pgtt_txn		*txn;
-	uint32_t		 k;
-
-	if (ch->commit_lsn != rd->txn_lsn) {
-		if (journal_iter_txn_get(it, ch->commit_lsn, &txn, err) != 0)
-			return err->code;
-		rd->txn_lsn = ch->commit_lsn;
-		rd->txn_time = txn->commit_time;
-		free(txn);
-	}
-	item->commit_time = rd->txn_time;
-	switch (ch->kind) {
-	case CHANGE_INSERT:
-	case CHANGE_UPDATE:
-	case CHANGE_DELETE:
-		if (journal_iter_relation_at(it, ch->relid, ch->commit_lsn,
-		    ch->seq, &rel, err) != 0)
-			return err->code;
-		item->rel = relcache_keep(rd->rels, rel);
-		break;
-	case CHANGE_TRUNCATE:
-		item->trels = xcalloc(ch->nrelids + 1, sizeof *item->trels);
-		for (k = 0; k < ch->nrelids; k++) {
-			if (journal_iter_relation_at(it, ch->relids[k],
-			    ch->commit_lsn, ch->seq, &rel, err) != 0)
-				return err->code;
-			item->trels[k] = relcache_keep(rd->rels, rel);
-		}
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-static int
-reader_fill(struct reader *rd, struct pgtt_err *err)
-{
-	struct journal_iter	*it;
-	struct pgtt_change	*ch;
-	int			 rc = 0;
-
-	reader_clear(rd);
-	if (rd->done)
-		return 0;
-	if (journal_iter_open(rd->j, rd->backward ? rd->to : rd->from, &it,
-	    err) != 0)
-		return err->code;
-	if (rd->started)
-		journal_iter_seek(it, rd->pos_lsn, rd->pos_seq, err);
-	rd->started = 1;
-	while (rd->n < CHUNK_CHANGES) {
-		rc = rd->backward ? journal_iter_prev(it, &ch, err) :
-		    journal_iter_next(it, &ch, err);
-		if (rc < 0)
-			break;
-		if (rc == 0 || (rd->backward ? ch->commit_lsn < rd->from :
-		    ch->commit_lsn >= rd->to)) {
-			if (rc > 0)
-				free(ch);
-			rd->done = 1;
-			rc = 0;
-			break;
-		}
-		rd->items[rd->n].ch = ch;
-		rd->items[rd->n].rel = NULL;
-		rd->items[rd->n].trels = NULL;
-		rd->n++;
-		if (!rd->count_only &&
-		    (rc = resolve(rd, it, &rd->items[rd->n - 1], err)) != 0)
-			break;
-		/* Resume after this change (forward) or before it (back). */
-		rd->pos_lsn = ch->commit_lsn;
-		rd->pos_seq = ch->seq;
-		if (!rd->backward) {
-			if (ch->seq == UINT32_MAX) {
-				rd->pos_lsn++;
-				rd->pos_seq = 0;
-			} else
-				rd->pos_seq++;
-		}
-	}
-	journal_iter_close(it);
-	return rc < 0 ? rc : 0;
-}
-
-/* The next change, 1; none left, 0; or an error. */
-static int
-reader_next(struct reader *rd, struct item **out, struct pgtt_err *err)
-{
-	int	ret;
-
-	if (rd->i == rd->n) {
-		if ((ret = reader_fill(rd, err)) != 0)
-			return ret;
-		if (rd->n == 0)
-			return 0;
-	}
-	*out = &rd->items[rd->i++];
-	return 1;
-}
 
 /* --- the plan --- */
 
@@ -261,8 +47,8 @@ static int
 scan_window(struct journal *j, pgtt_lsn from,
     pgtt_lsn to, struct window_scan *ws, struct pgtt_err *err)
 {
-	struct reader		 rd;
-	struct item		*item = NULL;
+	struct walk		*w;
+	const struct walk_item	*item = NULL;
 	struct pgtt_relation	*rel;
 	struct pgtt_err		 rerr;
 	pgtt_lsn		 last = LSN_INVALID;
@@ -272,9 +58,8 @@ scan_window(struct journal *j, pgtt_lsn from,
 	memset(ws, 0, sizeof *ws);
 	ws->invertible = 1;
 	/* A plan reads every change: only what it counts, nothing more. */
-	reader_init(&rd, j, NULL, from, to, 0);
-	rd.count_only = 1;
-	while ((ret = reader_next(&rd, &item, err)) > 0) {
+	walk_open(j, from, 0, to, WALK_COUNT_ONLY, NULL, &w, err);
+	while ((ret = walk_next(w, &item, err)) > 0) {
 		const struct pgtt_change *ch = item->ch;
 
 		if (ch->commit_lsn != last) {
@@ -305,7 +90,7 @@ scan_window(struct journal *j, pgtt_lsn from,
 			free(rel);
 		}
 	}
-	reader_done(&rd);
+	walk_close(w);
 	return ret;
 }
 
@@ -382,7 +167,18 @@ note_partial(struct replay_ctx *c, const struct pgtt_relation *rel)
 }
 
 static int
-apply_item(struct replay_ctx *c, struct item *item, int inverse,
+missing_relation(const struct pgtt_change *ch, uint32_t relid,
+    struct pgtt_err *err)
+{
+	char	lsn[LSN_BUFSIZE];
+
+	return err_set(err, PGTT_ECORRUPT, "the journal has no relation %u "
+	    "for the change at %s", (unsigned)relid,
+	    lsn_format(ch->commit_lsn, lsn));
+}
+
+static int
+apply_item(struct replay_ctx *c, const struct walk_item *item, int inverse,
     struct pgtt_err *err)
 {
 	struct ddl_message	 m;
@@ -395,11 +191,16 @@ apply_item(struct replay_ctx *c, struct item *item, int inverse,
 	case CHANGE_INSERT:
 	case CHANGE_UPDATE:
 	case CHANGE_DELETE:
+		if (item->rel == NULL)
+			return missing_relation(ch, ch->relid, err);
 		note_partial(c, item->rel);
 		return apply_change(c->ap, item->rel, ch, inverse, err);
 	case CHANGE_TRUNCATE:
-		for (i = 0; i < ch->nrelids; i++)
+		for (i = 0; i < ch->nrelids; i++) {
+			if (item->trels[i] == NULL)
+				return missing_relation(ch, ch->relids[i], err);
 			note_partial(c, item->trels[i]);
+		}
 		return apply_truncate(c->ap, ch, item->trels, ch->nrelids, err);
 	case CHANGE_DDL:
 		if ((ret = ddl_message_parse(ch->content, ch->content_len, &m,
@@ -516,8 +317,8 @@ static int
 run_window(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
     enum window_mode mode, struct pgtt_err *err)
 {
-	struct reader		 rd;
-	struct item		*item = NULL;
+	struct walk		*w;
+	const struct walk_item	*item = NULL;
 	struct apply_failure	 f;
 	pgtt_lsn		 txn = LSN_INVALID, end = backward ? from : to;
 	int64_t			 txn_time = 0;
@@ -525,10 +326,11 @@ run_window(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 	uint64_t		 skipped_before = apply_skipped(c->ap);
 	int			 in_group = 0, txn_ddl = 0, ret, more;
 
-	reader_init(&rd, c->j, &c->rels, from, to, backward);
+	walk_open(c->j, from, 0, to, backward ? WALK_BACKWARD : 0, &c->rels,
+	    &w, err);
 	apply_set_savepoints(c->ap, mode == MODE_SAVEPOINTS);
 	for (;;) {
-		ret = more = reader_next(&rd, &item, err);
+		ret = more = walk_next(w, &item, err);
 		if (ret < 0)
 			break;
 		/* At a transaction boundary: maybe close the group. */
@@ -554,7 +356,7 @@ run_window(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 				pgtt_lsn a = backward ? pos : c->position;
 				pgtt_lsn b = backward ? c->position : pos;
 
-				reader_done(&rd);
+				walk_close(w);
 				if ((ret = on_failure(c, a, b, backward, mode,
 				    &f, err)) != 0)
 					return ret;
@@ -589,7 +391,7 @@ next:
 			in_group = 1;
 		}
 		txn = item->ch->commit_lsn;
-		txn_time = item->commit_time;
+		txn_time = item->txn.commit_time;
 		if (item->ch->kind == CHANGE_DDL)
 			txn_ddl = 1;
 		if (item->ch->kind != CHANGE_MESSAGE)
@@ -597,7 +399,7 @@ next:
 		if ((ret = apply_item(c, item, backward, err)) != 0)
 			break;
 	}
-	reader_done(&rd);
+	walk_close(w);
 	c->r->failures += apply_skipped(c->ap) - skipped_before;
 	if (c->r->first_error == NULL && apply_first_skipped(c->ap) != NULL) {
 		const struct apply_failure *s = apply_first_skipped(c->ap);
