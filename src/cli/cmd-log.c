@@ -2,13 +2,9 @@
  * cmd-log.c: `pgtt --headless log`: journaled changes in commit order,
  * as text lines or JSON Lines (CLI.md).
  *
- * Only whole transactions are shown: a change is printed once its
- * transaction's record exists, so a large transaction still being written
- * never shows half; changes left without a record by an abandoned
- * transaction (committed history follows them) are passed over.  Each
- * chunk (CHUNK changes or CHUNK_BYTES of output) is read in one read
- * transaction and written out after it is closed, so a slow reader (a
- * pager) never pins the journal's pages while the listener writes.
+ * Only whole transactions are shown, as walk.h reads them: a large
+ * transaction still being written never shows half, and a pager that
+ * stops reading never pins the journal's pages while the listener writes.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,10 +23,9 @@
 #include "core/log.h"
 #include "core/point.h"
 #include "core/pgtime.h"
+#include "core/walk.h"
 #include "core/xmalloc.h"
 
-#define CHUNK		1000
-#define CHUNK_BYTES	(4L << 20)	/* output held back per chunk, about */
 #define FOLLOW_MS	200
 #define SHOW_MAX	60	/* characters of a value in text output */
 
@@ -85,21 +80,16 @@ col_name(const struct pgtt_relation *rel, size_t i, char *buf)
 	return buf;
 }
 
-/* "schema.name" of relid as it was at lsn, or its number; malloc'd. */
+/* "schema.name" of a truncated table, or its relid when none is known. */
 static char *
-relation_name(struct journal *j, uint32_t relid, pgtt_lsn lsn, uint32_t seq)
+relation_name(const struct pgtt_relation *rel, uint32_t relid)
 {
-	struct pgtt_relation	*r;
-	struct pgtt_err		 err;
-	char			*name;
+	char	*name;
 
-	err_clear(&err);
-	if (journal_relation_at(j, relid, lsn, seq, &r, &err) != 0) {
+	if (rel == NULL)
 		xasprintf(&name, "%u", relid);
-		return name;
-	}
-	xasprintf(&name, "%s.%s", r->schema, r->name);
-	free(r);
+	else
+		xasprintf(&name, "%s.%s", rel->schema, rel->name);
 	return name;
 }
 
@@ -129,7 +119,8 @@ tuple_json(const struct pgtt_tuple *t, const struct pgtt_relation *rel,
 
 static json_t *
 change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
-    const struct pgtt_relation *rel, struct journal *j)
+    const struct pgtt_relation *rel,
+    const struct pgtt_relation *const *trels)
 {
 	json_t	*o, *toast, *doc;
 	char	 lsnbuf[LSN_BUFSIZE], timebuf[PGTIME_BUFSIZE], buf[16];
@@ -166,8 +157,7 @@ change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 		json_t	*tables = json_array();
 
 		for (i = 0; i < ch->nrelids; i++) {
-			char	*name = relation_name(j, ch->relids[i],
-			    ch->commit_lsn, ch->seq);
+			char	*name = relation_name(trels[i], ch->relids[i]);
 
 			json_array_append_new(tables, json_string(name));
 			free(name);
@@ -211,7 +201,8 @@ change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 /* One text line; values go through history's formatter, as in the TUI. */
 static void
 change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
-    const struct pgtt_relation *rel, struct journal *j, struct buf *b,
+    const struct pgtt_relation *rel,
+    const struct pgtt_relation *const *trels, struct buf *b,
     FILE *out)
 {
 	char	lsnbuf[LSN_BUFSIZE], timebuf[PGTIME_BUFSIZE];
@@ -239,8 +230,7 @@ change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 		break;
 	case CHANGE_TRUNCATE:
 		for (i = 0; i < ch->nrelids; i++) {
-			char	*name = relation_name(j, ch->relids[i],
-			    ch->commit_lsn, ch->seq);
+			char	*name = relation_name(trels[i], ch->relids[i]);
 
 			fprintf(out, " %s", name);
 			free(name);
@@ -302,115 +292,48 @@ emit_json(FILE *out, json_t *obj)
 }
 
 /*
- * Print changes after (*lsn, *seq) up to lo->to; updates the position.
- * Returns the number printed, or a negative error.  *done is set when the
- * limit or --to was reached.
+ * Print the changes from (*lsn, *seq) up to lo->to, and move the position
+ * past them.  Returns 0 or a negative error; *done is set when the limit
+ * or --to was reached.
  */
-static long
-print_chunk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
-    pgtt_lsn *lsn, long *seq, long *printed, int *done)
+static int
+print_walk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
+    pgtt_lsn *lsn, uint32_t *seq, long *printed, int *done)
 {
-	struct journal_iter	*it;
-	struct pgtt_change	*ch;
-	struct pgtt_txn		*txn = NULL;
-	struct pgtt_relation	*rel;
+	struct walk		*w;
+	const struct walk_item	*it;
 	struct buf		 b;
-	FILE			*out;
-	char			*text = NULL;
-	size_t			 textlen = 0;
-	pgtt_lsn		 next;
-	long			 n = 0, seen = 0;
-	int			 ret = 0;
+	int			 ret;
 
-	/*
-	 * The chunk is written to memory and printed once the read
-	 * transaction is closed: a pager that stops reading must not pin
-	 * the journal's pages while the listener writes.
-	 */
-	if ((out = open_memstream(&text, &textlen)) == NULL)
-		return err_set(&ctx->err, PGTT_EIO, "open_memstream: %s",
-		    strerror(errno));
-	if (journal_iter_open(j, *lsn, &it, &ctx->err) != 0) {
-		fclose(out);
-		free(text);
+	if (walk_open(j, *lsn, *seq, lo->to != LSN_INVALID ? lo->to :
+	    UINT64_MAX, 0, NULL, &w, &ctx->err) != 0)
 		return ctx->err.code;
-	}
-	/* Straight to the change after the last one printed. */
-	if (*seq == UINT32_MAX)
-		journal_iter_seek(it, *lsn + 1, 0, &ctx->err);
-	else
-		journal_iter_seek(it, *lsn, (uint32_t)(*seq + 1), &ctx->err);
 	buf_init(&b);
-	while (seen < CHUNK && ftell(out) < CHUNK_BYTES &&
-	    (ret = journal_iter_next(it, &ch, &ctx->err)) == 1) {
-		if (lo->to != LSN_INVALID && ch->commit_lsn >= lo->to) {
-			*done = 1;
-			free(ch);
-			break;
-		}
-		if (txn == NULL || txn->commit_lsn != ch->commit_lsn) {
-			free(txn);
-			txn = NULL;
-			if (journal_iter_txn_get(it, ch->commit_lsn, &txn,
-			    &ctx->err) != 0) {
-				err_clear(&ctx->err);
-				/*
-				 * No record: the transaction is still being
-				 * written, and then nothing committed follows
-				 * it, so stop; or it was abandoned (committed
-				 * history follows), so pass over it.
-				 */
-				if (journal_seek_lsn(j, ch->commit_lsn + 1,
-				    &next, &ctx->err) == 0 &&
-				    journal_iter_seek(it, next, 0,
-				    &ctx->err) == 0) {
-					log_msg(LOG_LEVEL_WARNING, "log: passed "
-					    "over changes at %llX with no "
-					    "transaction record",
-					    (unsigned long long)ch->commit_lsn);
-					free(ch);
-					continue;
-				}
-				err_clear(&ctx->err);
-				free(ch);
-				break;
-			}
-		}
-		rel = NULL;
-		if (ch->relid != 0 && journal_iter_relation_at(it, ch->relid,
-		    ch->commit_lsn, ch->seq, &rel, &ctx->err) != 0) {
-			rel = NULL;
-			err_clear(&ctx->err);
-		}
-		if (wanted(lo, ch, rel)) {
+	while ((ret = walk_next(w, &it, &ctx->err)) == 1) {
+		if (wanted(lo, it->ch, it->rel)) {
 			if (ctx->json)
-				emit_json(out, change_json(ch, txn, rel, j));
+				emit_json(stdout, change_json(it->ch, &it->txn,
+				    it->rel, it->trels));
 			else
-				change_text(ch, txn, rel, j, &b, out);
-			n++;
+				change_text(it->ch, &it->txn, it->rel,
+				    it->trels, &b, stdout);
 			(*printed)++;
 		}
-		*lsn = ch->commit_lsn;
-		*seq = ch->seq;
-		seen++;
-		free(rel);
-		free(ch);
 		if (lo->limit > 0 && *printed >= lo->limit) {
 			*done = 1;
 			break;
 		}
+		/* Output nobody can read is no reason to read on. */
+		if (ferror(stdout))
+			break;
 	}
-	free(txn);
+	walk_resume(w, lsn, seq);
+	if (ret == 0 && walk_complete(w))
+		*done = 1;
+	walk_close(w);
 	buf_done(&b);
-	journal_iter_close(it);
-	fclose(out);
-	if (ret >= 0 && textlen > 0)
-		fwrite(text, 1, textlen, stdout);
-	free(text);
-	if (ret < 0)
-		return ret;
 	fflush(stdout);
-	return seen;
+	return ret < 0 ? ret : 0;
 }
 
 static int
@@ -493,7 +416,8 @@ cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	struct log_opts	 lo;
 	struct journal	*j;
 	pgtt_lsn	 lsn;
-	long		 seq = -1, printed = 0, got;
+	uint32_t	 seq = 0;
+	long		 printed = 0;
 	int		 done = 0, ret = 0;
 
 	memset(&lo, 0, sizeof lo);
@@ -508,17 +432,12 @@ cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	lsn = lo.from;
 	while (!done && !interrupted) {
-		got = print_chunk(ctx, j, &lo, &lsn, &seq, &printed, &done);
-		if (got < 0) {
-			ret = (int)got;
+		if ((ret = print_walk(ctx, j, &lo, &lsn, &seq, &printed,
+		    &done)) != 0)
 			break;
-		}
-		/* Output nobody can read is no reason to read on. */
 		if (ferror(stdout) && (ret = cli_check_output(ctx)) != 0)
 			break;
-		if (got == CHUNK || done)
-			continue;
-		if (!lo.follow)
+		if (done || !lo.follow)
 			break;
 		poll(NULL, 0, FOLLOW_MS);
 	}

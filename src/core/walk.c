@@ -104,6 +104,7 @@ struct walk {
 	pgtt_lsn		 resume_lsn;	/* after the last change given */
 	uint32_t		 resume_seq;
 	int			 done;
+	int			 complete;	/* saw a change past the window */
 	struct walk_item	*items;
 	size_t			 n, i;
 	struct relcache		*rels, own_rels;
@@ -275,8 +276,10 @@ fill(struct walk *w, struct pgtt_err *err)
 			break;
 		if (rc == 0 || (backward ? ch->commit_lsn < w->from :
 		    ch->commit_lsn >= w->to)) {
-			if (rc > 0)
+			if (rc > 0) {
+				w->complete = 1;
 				free(ch);
+			}
 			w->done = 1;
 			rc = 0;
 			break;
@@ -339,6 +342,12 @@ walk_resume(const struct walk *w, pgtt_lsn *lsn, uint32_t *seq)
 {
 	*lsn = w->resume_lsn;
 	*seq = w->resume_seq;
+}
+
+int
+walk_complete(const struct walk *w)
+{
+	return w->complete;
 }
 
 void

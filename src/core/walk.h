@@ -81,6 +81,11 @@ int	walk_open(struct journal *, pgtt_lsn from, uint32_t from_seq,
 int	walk_next(struct walk *, const struct walk_item **, struct pgtt_err *);
 /* Forward: the key just after the last change given, where to go on. */
 void	walk_resume(const struct walk *, pgtt_lsn *, uint32_t *);
+/*
+ * After the end: 1 when the journal held a change beyond the window, so
+ * no later walk of it would find more.
+ */
+int	walk_complete(const struct walk *);
 void	walk_close(struct walk *);
 
 #endif
