@@ -1,8 +1,7 @@
 /*
  * diff.c: fold a window of history into net per-row changes (diff.h).
  *
- * One pass forward over the window, in chunks of CHUNK changes each read
- * in its own read transaction, feeds a hash map keyed by relation id and
+ * One pass forward over the window, through walk.h, feeds a hash map keyed by relation id and
  * identity bytes (record_row_ident).  Entries are never freed before the
  * end, so a key change can point its new entry at the old one, whose
  * values at A stand for the unchanged TOASTed values the new row did not
@@ -11,8 +10,8 @@
  *
  * Everything an entry holds lives in one arena, freed with the diff: a
  * million-row window makes millions of small blocks that all die together.
- * Column names point into the relation versions the fold read, which are
- * kept until then too.
+ * Column names point into the relation versions the fold read, which its
+ * relation cache keeps until then too.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "diff.h"
 #include "era.h"
 #include "journal.h"
+#include "walk.h"
 #include "xmalloc.h"
 
 #define CHUNK		10000	/* changes per read transaction */
@@ -32,7 +32,7 @@
 /* A relation version the fold has read with, kept to the end. */
 struct relv {
 	struct relv		*next;		/* every version read */
-	struct pgtt_relation	*rel;
+	const struct pgtt_relation *rel;
 	uint8_t			*is_key;	/* identity columns */
 	int			 wanted;	/* passes the table filter */
 };
@@ -73,6 +73,7 @@ struct diff_fold {
 	struct entry	**all;		/* in first-touch order */
 	struct tbl	 *tbls;
 	size_t		  ntbls;
+	struct relcache	  rels;		/* the versions themselves */
 	struct relv	 *versions;	/* every version read, to free */
 	struct relv	**current;	/* per relid, the last one used */
 	size_t		  ncurrent;
@@ -95,13 +96,6 @@ hash_id(uint32_t relid, const uint8_t *id, size_t len)
 	return h;
 }
 
-/* Is key (l1, s1) before key (l2, s2)? */
-static int
-key_before(pgtt_lsn l1, uint32_t s1, pgtt_lsn l2, uint32_t s2)
-{
-	return l1 < l2 || (l1 == l2 && s1 < s2);
-}
-
 /* Does relation rel pass the table filter? */
 static int
 wanted(const struct pgtt_relation *rel, const char *schema,
@@ -117,41 +111,53 @@ wanted(const struct pgtt_relation *rel, const char *schema,
  * The relation version change (lsn, seq) of relid is read with.  Versions
  * change only at DDL, so the one used last for relid nearly always holds.
  */
+/* What the fold keeps about rel, a version from f->rels. */
 static struct relv *
-relv_for(struct diff_fold *f, struct journal_iter *it, uint32_t relid,
-    pgtt_lsn lsn, uint32_t seq)
+relv_of(struct diff_fold *f, const struct pgtt_relation *rel)
 {
-	struct pgtt_relation	*rel;
-	struct relv		*rv;
-	struct pgtt_err		 err;
-	size_t			 i;
-	uint16_t		 c;
+	struct relv	*rv;
+	size_t		 i;
+	uint16_t	 c;
 
 	for (i = 0; i < f->ncurrent; i++) {
-		rel = f->current[i]->rel;
-		if (rel->relid != relid)
+		if (f->current[i]->rel->relid != rel->relid)
 			continue;
-		if (!key_before(lsn, seq, rel->lsn, rel->seq) &&
-		    key_before(lsn, seq, rel->next_lsn, rel->next_seq))
+		if (f->current[i]->rel == rel)
 			return f->current[i];
 		break;
 	}
-	err_clear(&err);
-	if (journal_iter_relation_at(it, relid, lsn, seq, &rel, &err) != 0)
-		return NULL;
-	rv = arena_zalloc(&f->arena, sizeof *rv);
-	rv->rel = rel;
-	rv->is_key = arena_zalloc(&f->arena, (size_t)rel->ncols + 1);
-	for (c = 0; c < rel->ncols; c++)
-		rv->is_key[c] = rel->cols[c].is_key != 0;
-	rv->wanted = wanted(rel, f->schema, f->table);
-	rv->next = f->versions;
-	f->versions = rv;
+	for (rv = f->versions; rv != NULL; rv = rv->next)
+		if (rv->rel == rel)
+			break;
+	if (rv == NULL) {
+		rv = arena_zalloc(&f->arena, sizeof *rv);
+		rv->rel = rel;
+		rv->is_key = arena_zalloc(&f->arena, (size_t)rel->ncols + 1);
+		for (c = 0; c < rel->ncols; c++)
+			rv->is_key[c] = rel->cols[c].is_key != 0;
+		rv->wanted = wanted(rel, f->schema, f->table);
+		rv->next = f->versions;
+		f->versions = rv;
+	}
 	if (i == f->ncurrent)
 		f->current = xreallocarray(f->current, ++f->ncurrent,
 		    sizeof *f->current);
 	f->current[i] = rv;
 	return rv;
+}
+
+/* The version change (lsn, seq) of relid is read with; NULL if none. */
+static struct relv *
+relv_for(struct diff_fold *f, struct journal_iter *it, uint32_t relid,
+    pgtt_lsn lsn, uint32_t seq)
+{
+	const struct pgtt_relation	*rel;
+	struct pgtt_err			 err;
+
+	err_clear(&err);
+	if (relcache_at(&f->rels, it, relid, lsn, seq, &rel, &err) != 0)
+		return NULL;
+	return relv_of(f, rel);
 }
 
 /* The identity of tuple t, in f->ident. */
@@ -499,9 +505,9 @@ ddl_sql(const struct pgtt_change *ch)
 
 /* One change of the window. */
 static void
-fold_change(struct diff *d, struct journal_iter *it,
-    const struct pgtt_change *ch)
+fold_change(struct diff *d, const struct walk_item *item)
 {
+	const struct pgtt_change *ch = item->ch;
 	struct diff_fold	*f = d->fold;
 	struct relv		*rv;
 	size_t			 i;
@@ -511,21 +517,20 @@ fold_change(struct diff *d, struct journal_iter *it,
 	case CHANGE_INSERT:
 	case CHANGE_UPDATE:
 	case CHANGE_DELETE:
-		if ((rv = relv_for(f, it, ch->relid, ch->commit_lsn,
-		    ch->seq)) == NULL || (ch->kind == CHANGE_DELETE &&
+		if (item->rel == NULL || (ch->kind == CHANGE_DELETE &&
 		    ch->old_kind == OLD_NONE)) {
 			d->skipped++;
 			return;
 		}
-		if (!rv->wanted)
+		if (!(rv = relv_of(f, item->rel))->wanted)
 			return;
 		table_of(f, rv->rel);
 		fold_row(f, ch, rv);
 		break;
 	case CHANGE_TRUNCATE:
 		for (i = 0; i < ch->nrelids; i++) {
-			if ((rv = relv_for(f, it, ch->relids[i],
-			    ch->commit_lsn, ch->seq)) == NULL || !rv->wanted)
+			if (item->trels[i] == NULL ||
+			    !(rv = relv_of(f, item->trels[i]))->wanted)
 				continue;
 			table_of(f, rv->rel)->truncated = 1;
 			fold_truncate(f, ch->relids[i]);
@@ -543,58 +548,19 @@ fold_change(struct diff *d, struct journal_iter *it,
 	}
 }
 
-/*
- * Fold up to CHUNK changes from (*lsn, *seq) on, in one read transaction.
- * Returns 1 if there may be more, 0 at the end of the window, or an error.
- */
+/* Fold every committed change of the window. */
 static int
-fold_chunk(struct journal *j, struct diff *d, pgtt_lsn *lsn, uint32_t *seq,
-    struct pgtt_err *err)
+fold_window(struct journal *j, struct diff *d, struct pgtt_err *err)
 {
-	struct journal_iter	*it;
-	struct pgtt_change	*ch;
-	struct pgtt_err		 e2;
-	pgtt_lsn		 cur = LSN_INVALID, next;
-	size_t			 n = 0;
+	struct walk		*w;
+	const struct walk_item	*item;
 	int			 ret;
 
-	if (journal_iter_open(j, *lsn, &it, err) != 0)
+	if (walk_open(j, d->from, 0, d->to, 0, &d->fold->rels, &w, err) != 0)
 		return err->code;
-	journal_iter_seek(it, *lsn, *seq, err);
-	while ((ret = journal_iter_next(it, &ch, err)) == 1) {
-		if (ch->commit_lsn >= d->to) {
-			free(ch);
-			ret = 0;
-			break;
-		}
-		if (ch->commit_lsn != cur) {
-			if (!journal_iter_txn_exists(it, ch->commit_lsn)) {
-				/* Abandoned: pass over; still written: stop. */
-				if (journal_seek_lsn(j, ch->commit_lsn + 1,
-				    &next, &e2) == 0 && next < d->to) {
-					journal_iter_seek(it, next, 0, err);
-					free(ch);
-					continue;
-				}
-				free(ch);
-				ret = 0;
-				break;
-			}
-			cur = ch->commit_lsn;
-		}
-		fold_change(d, it, ch);
-		*lsn = ch->commit_lsn;
-		*seq = ch->seq;
-		free(ch);
-		if (*seq == UINT32_MAX) {
-			(*lsn)++;
-			*seq = 0;
-		} else
-			(*seq)++;
-		if (++n == CHUNK)
-			break;
-	}
-	journal_iter_close(it);
+	while ((ret = walk_next(w, &item, err)) == 1)
+		fold_change(d, item);
+	walk_close(w);
 	return ret;
 }
 
@@ -641,12 +607,13 @@ lookback_take(struct diff_fold *f, struct entry *e,
  */
 static int
 iter_refresh(struct journal *j, struct journal_iter **it, size_t *steps,
-    struct pgtt_err *err)
+    struct relcache *rels, struct pgtt_err *err)
 {
 	if (*it != NULL && ++*steps % CHUNK != 0)
 		return 0;
 	journal_iter_close(*it);
 	*it = NULL;
+	relcache_new_snapshot(rels);
 	return journal_iter_open(j, 0, it, err);
 }
 
@@ -674,7 +641,7 @@ look_back_indexed(struct journal *j, struct diff *d, struct entry **p,
 	while (n > 0) {
 		for (i = k = 0; i < n; i++) {
 			e = p[i];
-			if ((r = iter_refresh(j, &it, &steps, err)) != 0 ||
+			if ((r = iter_refresh(j, &it, &steps, &f->rels, err)) != 0 ||
 			    (r = journal_iter_row_prev(it, e->relid, e->id,
 			    e->idlen, &e->lb_lsn, &e->lb_seq, err)) < 0)
 				goto out;
@@ -683,7 +650,7 @@ look_back_indexed(struct journal *j, struct diff *d, struct entry **p,
 		}
 		for (i = 0, n = k, k = 0; i < n; i++) {
 			e = p[i];
-			if ((r = iter_refresh(j, &it, &steps, err)) != 0)
+			if ((r = iter_refresh(j, &it, &steps, &f->rels, err)) != 0)
 				goto out;
 			/* Only committed transactions count. */
 			if (e->lb_lsn != known_lsn) {
@@ -732,33 +699,25 @@ look_back_walk(struct journal *j, struct diff *d, pgtt_lsn since,
     size_t pending, struct pgtt_err *err)
 {
 	struct diff_fold	*f = d->fold;
-	struct journal_iter	*it;
-	struct pgtt_change	*ch;
+	struct walk		*w;
+	const struct walk_item	*item;
+	const struct pgtt_change *ch;
 	struct relv		*rv;
 	struct entry		*e;
 	const struct pgtt_tuple	*t[2];
-	pgtt_lsn		 cur = LSN_INVALID;
 	size_t			 scanned = 0, i;
-	int			 ret = 0, known = 0;
+	int			 ret = 0;
 
-	if (journal_iter_open(j, since, &it, err) != 0)
+	if (walk_open(j, LSN_INVALID, 0, since, WALK_BACKWARD, &f->rels, &w,
+	    err) != 0)
 		return err->code;
 	while (pending > 0 && scanned++ < DIFF_LOOKBACK_MAX &&
-	    (ret = journal_iter_prev(it, &ch, err)) == 1) {
+	    (ret = walk_next(w, &item, err)) == 1) {
+		ch = item->ch;
 		if (ch->kind < CHANGE_INSERT || ch->kind > CHANGE_DELETE ||
-		    !tracked(f, ch->relid)) {
-			free(ch);
+		    !tracked(f, ch->relid) || item->rel == NULL)
 			continue;
-		}
-		if (ch->commit_lsn != cur) {
-			known = journal_iter_txn_exists(it, ch->commit_lsn);
-			cur = ch->commit_lsn;
-		}
-		if (!known || (rv = relv_for(f, it, ch->relid,
-		    ch->commit_lsn, ch->seq)) == NULL) {
-			free(ch);
-			continue;
-		}
+		rv = relv_of(f, item->rel);
 		t[0] = ch->kind != CHANGE_DELETE ? &ch->new : NULL;
 		t[1] = ch->old_kind != OLD_NONE ? &ch->old : NULL;
 		for (i = 0; i < 2; i++) {
@@ -771,9 +730,8 @@ look_back_walk(struct journal *j, struct diff *d, pgtt_lsn since,
 			    lookback_take(f, e, ch, rv))
 				pending--;
 		}
-		free(ch);
 	}
-	journal_iter_close(it);
+	walk_close(w);
 	return ret < 0 ? ret : 0;
 }
 
@@ -934,8 +892,6 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
     struct pgtt_err *err)
 {
 	struct diff	*d;
-	pgtt_lsn	 lsn = from;
-	uint32_t	 seq = 0;
 	int		 ret;
 
 	if ((ret = journal_check_span_known(j, from, to, err)) != 0)
@@ -950,9 +906,8 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
 	d->fold->table = table;
 	d->fold->nslots = 1024;
 	d->fold->slots = xcalloc(d->fold->nslots, sizeof *d->fold->slots);
-	while ((ret = fold_chunk(j, d, &lsn, &seq, err)) == 1)
-		;
-	if (ret == 0)
+	relcache_init(&d->fold->rels);
+	if ((ret = fold_window(j, d, err)) == 0)
 		ret = look_back(j, d, err);
 	if (ret != 0) {
 		diff_free(d);
@@ -972,14 +927,12 @@ void
 diff_free(struct diff *d)
 {
 	struct diff_fold	*f;
-	struct relv		*rv;
 	size_t			 i;
 
 	if (d == NULL)
 		return;
 	f = d->fold;
-	for (rv = f->versions; rv != NULL; rv = rv->next)
-		free(rv->rel);
+	relcache_free(&f->rels);
 	arena_free(&f->arena);
 	buf_done(&f->ident);
 	free(f->current);
