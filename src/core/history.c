@@ -24,28 +24,9 @@
 #include "ddl.h"
 #include "era.h"
 #include "history.h"
+#include "walk.h"
 #include "xmalloc.h"
 
-#define RELCACHE	8	/* relation versions kept during one call */
-
-struct relent {
-	uint32_t		 relid;	/* 0: empty slot */
-	pgtt_lsn		 lsn;
-	uint32_t		 seq;
-	struct pgtt_relation	*rel;	/* NULL: unknown at lsn */
-};
-
-/* One call's walk: the iterator, its caches and a scratch buffer. */
-struct scan {
-	struct journal_iter	*it;
-	struct pgtt_err		*e;
-	int			 have_txn;	/* txn_lsn was looked up */
-	pgtt_lsn		 txn_lsn;
-	struct pgtt_txn		*txn;		/* NULL: not committed */
-	struct relent		 rels[RELCACHE];
-	size_t			 nextrel;
-	struct buf		 b;
-};
 
 /*
  * Bytes of s that hold its first max characters: a UTF-8 sequence counts
@@ -200,88 +181,6 @@ take_string(struct buf *b)
 	return s;
 }
 
-/* Start a walk at from; the iterator's read transaction opens here. */
-static int
-scan_open(struct scan *s, struct journal *j, const struct history_pos *from,
-    struct pgtt_err *e)
-{
-	memset(s, 0, sizeof *s);
-	s->e = e;
-	buf_init(&s->b);
-	if (journal_iter_open(j, from->lsn, &s->it, e) != 0)
-		return e->code;
-	return journal_iter_seek(s->it, from->lsn, from->seq, e);
-}
-
-/* End a walk: the read transaction closes with the iterator. */
-static void
-scan_close(struct scan *s)
-{
-	size_t	i;
-
-	for (i = 0; i < RELCACHE; i++)
-		free(s->rels[i].rel);
-	free(s->txn);
-	buf_done(&s->b);
-	journal_iter_close(s->it);
-}
-
-/* The commit record of lsn, NULL while it is not committed; cached. */
-static int
-scan_txn(struct scan *s, pgtt_lsn lsn, const struct pgtt_txn **out)
-{
-	int	rc;
-
-	if (!s->have_txn || s->txn_lsn != lsn) {
-		free(s->txn);
-		s->txn = NULL;
-		s->have_txn = 0;
-		rc = journal_iter_txn_get(s->it, lsn, &s->txn, s->e);
-		if (rc != 0 && rc != PGTT_ENOTFOUND)
-			return rc;
-		err_clear(s->e);
-		s->have_txn = 1;
-		s->txn_lsn = lsn;
-	}
-	*out = s->txn;
-	return 0;
-}
-
-/*
- * The relation version in force at lsn, NULL if unknown; cached.  The
- * pointer lives until RELCACHE more lookups miss, or scan_close.
- */
-static int
-scan_rel(struct scan *s, uint32_t relid, pgtt_lsn lsn, uint32_t seq,
-    const struct pgtt_relation **out)
-{
-	struct pgtt_relation	*rel = NULL;
-	struct relent		*slot;
-	size_t			 i;
-	int			 rc;
-
-	/* An empty slot matches only relid 0, which is unknown anyway. */
-	for (i = 0; i < RELCACHE; i++) {
-		if (s->rels[i].relid == relid && s->rels[i].lsn == lsn &&
-		    s->rels[i].seq == seq) {
-			*out = s->rels[i].rel;
-			return 0;
-		}
-	}
-	rc = journal_iter_relation_at(s->it, relid, lsn, seq, &rel, s->e);
-	if (rc != 0 && rc != PGTT_ENOTFOUND)
-		return rc;
-	err_clear(s->e);
-	slot = &s->rels[s->nextrel++ % RELCACHE];
-	free(slot->rel);
-	slot->relid = relid;
-	slot->lsn = lsn;
-	slot->seq = seq;
-	slot->rel = rel;
-	*out = rel;
-	return 0;
-}
-
 /* "schema.name", made safe, or the relation id when it is unknown. */
 static void
 put_table(struct buf *b, const struct pgtt_relation *rel, uint32_t relid)
@@ -307,15 +206,12 @@ table_matches(const struct history_filter *f,
 	    (f->schema == NULL || strcmp(rel->schema, f->schema) == 0);
 }
 
-/* Does the change pass the filter?  1 yes, 0 no, or an error. */
+/* Does the change pass the filter? */
 static int
-wanted(struct scan *s, const struct history_filter *f,
-    const struct pgtt_change *ch)
+wanted(const struct history_filter *f, const struct walk_item *item)
 {
-	const struct pgtt_relation	*rel;
-	const uint32_t			*ids = &ch->relid;
-	uint32_t			 i, n = 1;
-	int				 rc;
+	const struct pgtt_change	*ch = item->ch;
+	uint32_t			 i;
 
 	if (f == NULL || (f->ops != 0 && !(f->ops & (1u << ch->kind))))
 		return f == NULL;
@@ -323,16 +219,11 @@ wanted(struct scan *s, const struct history_filter *f,
 		return 1;
 	if (ch->kind == CHANGE_DDL || ch->kind == CHANGE_MESSAGE)
 		return 0;
-	if (ch->kind == CHANGE_TRUNCATE) {
-		ids = ch->relids;
-		n = ch->nrelids;
-	}
-	for (i = 0; i < n; i++) {
-		if ((rc = scan_rel(s, ids[i], ch->commit_lsn, ch->seq, &rel)) != 0)
-			return rc;
-		if (table_matches(f, rel))
+	if (ch->kind != CHANGE_TRUNCATE)
+		return table_matches(f, item->rel);
+	for (i = 0; i < ch->nrelids; i++)
+		if (table_matches(f, item->trels[i]))
 			return 1;
-	}
 	return 0;
 }
 
@@ -400,17 +291,16 @@ ddl_parse(const struct pgtt_change *ch, char **sql, char **search_path)
 }
 
 /* table, key and summary of a change that passed the filter. */
-static int
-row_fill(struct scan *s, struct history_row *row,
-    const struct pgtt_change *ch, const struct pgtt_txn *txn)
+static void
+row_fill(struct buf *b, struct history_row *row, const struct walk_item *item)
 {
-	const struct pgtt_relation	*rel = NULL;
+	const struct pgtt_change	*ch = item->ch;
+	const struct pgtt_txn		*txn = &item->txn;
+	const struct pgtt_relation	*rel = item->rel;
 	struct pgtt_col			 text;
-	struct buf			*b = &s->b;
 	char				*sql, *sp;
 	uint32_t			 i;
 	size_t				 n;
-	int				 rc;
 
 	memset(row, 0, sizeof *row);
 	row->pos.lsn = ch->commit_lsn;
@@ -425,8 +315,6 @@ row_fill(struct scan *s, struct history_row *row,
 	case CHANGE_UPDATE:
 	case CHANGE_DELETE:
 		row->relid = ch->relid;
-		if ((rc = scan_rel(s, ch->relid, ch->commit_lsn, ch->seq, &rel)) != 0)
-			return rc;
 		put_table(b, rel, ch->relid);
 		row->table = take_string(b);
 		if (rel != NULL && (ch->kind != CHANGE_DELETE ||
@@ -445,12 +333,9 @@ row_fill(struct scan *s, struct history_row *row,
 		break;
 	case CHANGE_TRUNCATE:
 		for (i = 0; i < ch->nrelids; i++) {
-			if ((rc = scan_rel(s, ch->relids[i], ch->commit_lsn,
-			    ch->seq, &rel)) != 0)
-				return rc;
 			if (i > 0)
 				buf_append(b, ", ", 2);
-			put_table(b, rel, ch->relids[i]);
+			put_table(b, item->trels[i], ch->relids[i]);
 		}
 		row->table = take_string(b);
 		row->key = xstrdup("");
@@ -493,7 +378,6 @@ row_fill(struct scan *s, struct history_row *row,
 		buf_append(b, "...", 3);
 	}
 	row->summary = take_string(b);
-	return 0;
 }
 
 /* Free what a row owns; the row itself is the caller's. */
@@ -506,42 +390,6 @@ history_row_done(struct history_row *row)
 	row->table = row->key = row->summary = NULL;
 }
 
-/* The key of a change, and the position just after it. */
-static struct history_pos
-pos_of(const struct pgtt_change *ch, int after)
-{
-	struct history_pos	p = { ch->commit_lsn, ch->seq };
-
-	if (!after)
-		return p;
-	if (p.seq != UINT32_MAX)
-		p.seq++;
-	else if (p.lsn != UINT64_MAX) {
-		p.lsn++;
-		p.seq = 0;
-	}
-	return p;
-}
-
-/*
- * A change of a transaction not committed yet.  Backward: seek to its
- * first change, the walk goes on before it.  Forward: look past it; if
- * nothing follows it is the end (return 0), else *next is the change
- * after it (return 1), one more examined.
- */
-static int
-skip_uncommitted(struct scan *s, int dir, const struct pgtt_change *ch,
-    struct pgtt_change **next)
-{
-	*next = NULL;
-	if (dir < 0)
-		return journal_iter_seek(s->it, ch->commit_lsn, 0, s->e);
-	if (ch->commit_lsn == UINT64_MAX)
-		return 0;
-	journal_iter_seek(s->it, ch->commit_lsn + 1, 0, s->e);
-	return journal_iter_next(s->it, next, s->e);
-}
-
 /* The window walk: see history.h and the paragraph at the top. */
 int
 history_page_scan(struct journal *j, const struct history_pos *from, int dir,
@@ -549,12 +397,12 @@ history_page_scan(struct journal *j, const struct history_pos *from, int dir,
     size_t *got, struct history_scan *sc, struct pgtt_err *e)
 {
 	struct history_scan	 local;
-	struct scan		 s;
-	struct pgtt_change	*ch = NULL, *ahead = NULL;
-	const struct pgtt_txn	*txn;
+	struct walk		*w;
+	const struct walk_item	*item;
 	struct history_row	 tmp;
+	struct buf		 b;
 	size_t			 examined = 0, i;
-	int			 rc;
+	int			 rc = 0;
 
 	if (sc == NULL)
 		sc = &local;
@@ -563,75 +411,37 @@ history_page_scan(struct journal *j, const struct history_pos *from, int dir,
 	sc->edge = 0;
 	if (n == 0)
 		return 0;
-	if ((rc = scan_open(&s, j, from, e)) != 0)
-		return rc;
-	while (*got < n) {
-		if (ahead != NULL) {
-			ch = ahead;
-			ahead = NULL;
-		} else {
-			if (examined == HISTORY_SCAN_MAX)
-				break;
-			rc = dir > 0 ? journal_iter_next(s.it, &ch, e) :
-			    journal_iter_prev(s.it, &ch, e);
-			if (rc < 0)
-				goto fail;
-			if (rc == 0) {
-				sc->edge = 1;
-				break;
-			}
-			examined++;
+	if (walk_open(j, LSN_INVALID, 0, UINT64_MAX, dir < 0 ? WALK_BACKWARD :
+	    0, NULL, &w, e) != 0)
+		return e->code;
+	walk_seek(w, from->lsn, from->seq);
+	buf_init(&b);
+	while (*got < n && examined < HISTORY_SCAN_MAX) {
+		if ((rc = walk_next(w, &item, e)) < 0)
+			break;
+		if (rc == 0) {
+			sc->edge = 1;
+			break;
 		}
-		sc->resume = pos_of(ch, dir > 0);
-		if ((rc = scan_txn(&s, ch->commit_lsn, &txn)) != 0)
-			goto fail;
-		if (txn == NULL) {
-			if (dir < 0)
-				sc->resume.seq = 0;
-			else
-				sc->resume = pos_of(ch, 0);
-			rc = skip_uncommitted(&s, dir, ch, &ahead);
-			free(ch);
-			ch = NULL;
-			if (rc < 0)
-				goto fail;
-			if (dir > 0 && rc == 0) {
-				sc->edge = 1;
-				break;
-			}
-			if (ahead != NULL)
-				examined++;
-			continue;
-		}
-		if ((rc = wanted(&s, f, ch)) < 0)
-			goto fail;
-		if (rc == 1) {
-			if ((rc = row_fill(&s, &rows[*got], ch, txn)) != 0) {
-				history_row_done(&rows[*got]);
-				goto fail;
-			}
-			(*got)++;
-		}
-		free(ch);
-		ch = NULL;
+		examined++;
+		if (wanted(f, item))
+			row_fill(&b, &rows[(*got)++], item);
 	}
-	free(ahead);
-	scan_close(&s);
+	walk_resume(w, &sc->resume.lsn, &sc->resume.seq);
+	walk_close(w);
+	buf_done(&b);
+	if (rc < 0) {
+		for (i = 0; i < *got; i++)
+			history_row_done(&rows[i]);
+		*got = 0;
+		return rc;
+	}
 	for (i = 0; dir < 0 && i < *got / 2; i++) {
 		tmp = rows[i];
 		rows[i] = rows[*got - 1 - i];
 		rows[*got - 1 - i] = tmp;
 	}
 	return 0;
-
-fail:
-	free(ch);
-	free(ahead);
-	for (i = 0; i < *got; i++)
-		history_row_done(&rows[i]);
-	*got = 0;
-	scan_close(&s);
-	return rc;
 }
 
 /* The window walk, for callers that need not know where it stopped. */
@@ -724,41 +534,57 @@ history_detail(struct journal *j, const struct history_pos *pos,
     struct history_detail **out, struct pgtt_err *e)
 {
 	struct history_detail		*d = NULL;
-	struct scan			 s;
+	struct journal_iter		*it;
 	struct pgtt_change		*ch = NULL;
-	const struct pgtt_txn		*txn;
-	const struct pgtt_relation	*rel;
+	struct pgtt_txn			*txn = NULL;
+	struct relcache			 rels;
+	struct walk_item		 item;
+	struct buf			 b;
 	char				 text[LSN_BUFSIZE];
+	uint32_t			 k;
 	int				 rc;
 
 	*out = NULL;
-	if ((rc = scan_open(&s, j, pos, e)) != 0)
+	memset(&item, 0, sizeof item);
+	relcache_init(&rels);
+	buf_init(&b);
+	if ((rc = journal_iter_open(j, pos->lsn, &it, e)) != 0)
 		return rc;
-	if ((rc = journal_iter_next(s.it, &ch, e)) < 0)
-		goto out;
-	if (rc == 0 || ch->commit_lsn != pos->lsn || ch->seq != pos->seq) {
-		rc = err_set(e, PGTT_ENOTFOUND, "no change at %s seq %u",
-		    lsn_format(pos->lsn, text), pos->seq);
+	if ((rc = journal_iter_change_get(it, pos->lsn, pos->seq, &ch,
+	    e)) != 0) {
+		if (rc == PGTT_ENOTFOUND)
+			err_set(e, PGTT_ENOTFOUND, "no change at %s seq %u",
+			    lsn_format(pos->lsn, text), pos->seq);
 		goto out;
 	}
-	if ((rc = scan_txn(&s, ch->commit_lsn, &txn)) != 0)
+	if ((rc = journal_iter_txn_get(it, ch->commit_lsn, &txn, e)) != 0) {
+		if (rc == PGTT_ENOTFOUND)
+			err_set(e, PGTT_ENOTFOUND, "the change at %s seq %u is "
+			    "in a transaction not committed yet",
+			    lsn_format(pos->lsn, text), pos->seq);
 		goto out;
-	if (txn == NULL) {
-		rc = err_set(e, PGTT_ENOTFOUND, "the change at %s seq %u is in "
-		    "a transaction not committed yet", lsn_format(pos->lsn,
-		    text), pos->seq);
-		goto out;
+	}
+	item.ch = ch;
+	item.txn = *txn;
+	/* As a walk would hand it: unknown relations are NULL. */
+	if (ch->kind >= CHANGE_INSERT && ch->kind <= CHANGE_DELETE &&
+	    relcache_at(&rels, it, ch->relid, ch->commit_lsn, ch->seq,
+	    &item.rel, e) != 0)
+		err_clear(e);
+	if (ch->kind == CHANGE_TRUNCATE) {
+		item.trels = xcalloc(ch->nrelids + 1, sizeof *item.trels);
+		for (k = 0; k < ch->nrelids; k++)
+			if (relcache_at(&rels, it, ch->relids[k],
+			    ch->commit_lsn, ch->seq, &item.trels[k], e) != 0)
+				err_clear(e);
 	}
 	d = xcalloc(1, sizeof *d);
-	if ((rc = row_fill(&s, &d->row, ch, txn)) != 0)
-		goto out;
+	row_fill(&b, &d->row, &item);
 	switch (ch->kind) {
 	case CHANGE_INSERT:
 	case CHANGE_UPDATE:
 	case CHANGE_DELETE:
-		if ((rc = scan_rel(&s, ch->relid, ch->commit_lsn, ch->seq, &rel)) != 0)
-			goto out;
-		detail_cols(d, ch, rel);
+		detail_cols(d, ch, item.rel);
 		break;
 	case CHANGE_DDL:
 		if (ddl_parse(ch, &d->sql, &d->search_path) != 0)
@@ -776,8 +602,12 @@ history_detail(struct journal *j, const struct history_pos *pos,
 	d = NULL;
 out:
 	history_detail_free(d);
+	free(item.trels);
+	free(txn);
 	free(ch);
-	scan_close(&s);
+	relcache_free(&rels);
+	buf_done(&b);
+	journal_iter_close(it);
 	return rc;
 }
 

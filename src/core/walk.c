@@ -8,7 +8,12 @@
 #include "walk.h"
 #include "xmalloc.h"
 
-#define WALK_CHUNK	4096	/* changes per read transaction */
+/*
+ * Changes per read transaction: few at first, for a caller that wants a
+ * screenful, then more, for one that reads a window whole.
+ */
+#define WALK_CHUNK_FIRST	64
+#define WALK_CHUNK_MAX		4096
 
 /* --- relation versions --- */
 
@@ -101,8 +106,11 @@ struct walk {
 	int			 flags;
 	pgtt_lsn		 pos_lsn;	/* the next chunk starts here */
 	uint32_t		 pos_seq;
-	pgtt_lsn		 resume_lsn;	/* after the last change given */
+	pgtt_lsn		 resume_lsn;	/* see walk_resume */
 	uint32_t		 resume_seq;
+	int			 stopped;	/* at a transaction being written */
+	pgtt_lsn		 stop_lsn;
+	size_t			 chunk;
 	int			 done;
 	int			 complete;	/* saw a change past the window */
 	struct walk_item	*items;
@@ -163,9 +171,17 @@ walk_open(struct journal *j, pgtt_lsn from, uint32_t from_seq, pgtt_lsn to,
 		rels = &w->own_rels;
 	}
 	w->rels = rels;
-	w->items = xcalloc(WALK_CHUNK, sizeof *w->items);
+	w->chunk = WALK_CHUNK_FIRST;
+	w->items = xcalloc(WALK_CHUNK_MAX, sizeof *w->items);
 	*out = w;
 	return 0;
+}
+
+void
+walk_seek(struct walk *w, pgtt_lsn lsn, uint32_t seq)
+{
+	w->pos_lsn = w->resume_lsn = lsn;
+	w->pos_seq = w->resume_seq = seq;
 }
 
 enum txn_verdict {
@@ -269,7 +285,7 @@ fill(struct walk *w, struct pgtt_err *err)
 	journal_iter_seek(it, w->pos_lsn, w->pos_seq, err);
 	relcache_new_snapshot(w->rels);
 	w->txn_known = 0;
-	while (w->n < WALK_CHUNK) {
+	while (w->n < w->chunk) {
 		rc = backward ? journal_iter_prev(it, &ch, err) :
 		    journal_iter_next(it, &ch, err);
 		if (rc < 0)
@@ -297,7 +313,8 @@ fill(struct walk *w, struct pgtt_err *err)
 			if (rc < 0)
 				break;
 			if (rc == TXN_ENDS_WALK) {
-				w->done = 1;
+				w->done = w->stopped = 1;
+				w->stop_lsn = txn_lsn;
 				rc = 0;
 				break;
 			}
@@ -316,6 +333,8 @@ fill(struct walk *w, struct pgtt_err *err)
 			break;
 	}
 	journal_iter_close(it);
+	if (w->chunk < WALK_CHUNK_MAX)
+		w->chunk *= 2;
 	return rc < 0 ? rc : 0;
 }
 
@@ -328,12 +347,22 @@ walk_next(struct walk *w, const struct walk_item **out, struct pgtt_err *err)
 	if (w->i == w->n) {
 		if ((ret = fill(w, err)) != 0)
 			return ret;
-		if (w->n == 0)
+		if (w->n == 0) {
+			if (w->stopped) {
+				w->resume_lsn = w->stop_lsn;
+				w->resume_seq = 0;
+			}
 			return 0;
+		}
 	}
 	*out = &w->items[w->i++];
 	ch = (*out)->ch;
-	key_after(ch->commit_lsn, ch->seq, &w->resume_lsn, &w->resume_seq);
+	if (w->flags & WALK_BACKWARD) {
+		w->resume_lsn = ch->commit_lsn;
+		w->resume_seq = ch->seq;
+	} else
+		key_after(ch->commit_lsn, ch->seq, &w->resume_lsn,
+		    &w->resume_seq);
 	return 1;
 }
 

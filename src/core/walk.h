@@ -75,11 +75,20 @@ int	walk_open(struct journal *, pgtt_lsn from, uint32_t from_seq,
 	    pgtt_lsn to, int flags, struct relcache *rels, struct walk **,
 	    struct pgtt_err *);
 /*
+ * Start at key (lsn, seq) instead, before the first walk_next: forward,
+ * the first change at or after it; back, the last one before it.
+ */
+void	walk_seek(struct walk *, pgtt_lsn, uint32_t seq);
+/*
  * The next change: 1 and *item (valid until the next call), 0 at the
  * end, or a negative code.
  */
 int	walk_next(struct walk *, const struct walk_item **, struct pgtt_err *);
-/* Forward: the key just after the last change given, where to go on. */
+/*
+ * Where a new walk the same way goes on from: forward, the key just after
+ * the last change given, or the first key of the transaction still being
+ * written that ended the walk; back, the key of the last change given.
+ */
 void	walk_resume(const struct walk *, pgtt_lsn *, uint32_t *);
 /*
  * After the end: 1 when the journal held a change beyond the window, so
