@@ -122,7 +122,7 @@ change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
     const struct pgtt_relation *rel,
     const struct pgtt_relation *const *trels)
 {
-	json_t	*o, *toast, *doc;
+	json_t	*o, *toast;
 	char	 lsnbuf[LSN_BUFSIZE], timebuf[PGTIME_BUFSIZE], buf[16];
 	size_t	 i;
 
@@ -170,23 +170,25 @@ change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 		break;
 	}
 	case CHANGE_DDL: {
-		char	*sp, *text = ddl_describe(ch->content, ch->content_len,
-		    &sp);
+		struct ddl_message	 m;
+		struct pgtt_err		 perr;
+		char			*text;
 
-		doc = json_loadb(ch->content, ch->content_len, 0, NULL);
-		if (text != NULL) {
-			json_object_set_new(o, "sql", json_string(text));
-			json_object_set_new(o, "search_path", json_string(sp));
-			json_object_set(o, "tag", json_object_get(doc, "tag"));
-			if (json_is_string(json_object_get(doc, "role")))
-				json_object_set(o, "role", json_object_get(doc,
-				    "role"));
-		} else
+		if (ddl_message_parse(ch->content, ch->content_len, &m,
+		    &perr) != 0) {
 			json_object_set_new(o, "sql", cli_json_text(ch->content,
 			    ch->content_len));
-		json_decref(doc);
+			break;
+		}
+		text = ddl_message_text(&m);
+		json_object_set_new(o, "sql", json_string(text));
+		json_object_set_new(o, "search_path",
+		    json_string(m.search_path));
+		json_object_set_new(o, "tag", json_string(m.tag));
+		if (m.role != NULL)
+			json_object_set_new(o, "role", json_string(m.role));
 		free(text);
-		free(sp);
+		ddl_message_done(&m);
 		break;
 	}
 	case CHANGE_MESSAGE:

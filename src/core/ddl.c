@@ -220,6 +220,19 @@ ddl_message_done(struct ddl_message *m)
 }
 
 char *
+ddl_message_text(const struct ddl_message *m)
+{
+	char	*text;
+
+	if (m->query != NULL)
+		return xstrdup(m->query);
+	xasprintf(&text, "%s%s%s (in the query above)", m->tag,
+	    m->objects != NULL ? " of " : "", m->objects != NULL ?
+	    m->objects : "");
+	return text;
+}
+
+char *
 ddl_describe(const char *content, size_t len, char **search_path)
 {
 	struct ddl_message	 m;
@@ -230,12 +243,7 @@ ddl_describe(const char *content, size_t len, char **search_path)
 		*search_path = NULL;
 	if (ddl_message_parse(content, len, &m, &err) != 0)
 		return NULL;
-	if (m.query != NULL)
-		text = xstrdup(m.query);
-	else
-		xasprintf(&text, "%s%s%s (in the query above)", m.tag,
-		    m.objects != NULL ? " of " : "", m.objects != NULL ?
-		    m.objects : "");
+	text = ddl_message_text(&m);
 	if (search_path != NULL)
 		*search_path = xstrdup(m.search_path);
 	ddl_message_done(&m);

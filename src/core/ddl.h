@@ -80,6 +80,8 @@ int	ddl_message_scs(const struct ddl_message *);
  * malloc'd copy of the search_path it ran with.
  */
 char	*ddl_describe(const char *content, size_t len, char **search_path);
+/* The same text, from a message already parsed; malloc'd. */
+char	*ddl_message_text(const struct ddl_message *);
 
 /* What a statement of a captured string is to replay. */
 enum ddl_kind {
