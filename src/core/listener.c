@@ -53,7 +53,7 @@
  */
 #define DRY_FLUSH_GAP_US	20000
 
-struct ingest_rels {
+struct ingest_rel {
 	uint32_t	 relid;
 	uint8_t		*enc;		/* encoding of the newest version */
 	size_t		 len;
@@ -89,7 +89,7 @@ struct listener {
 
 	char			*ddl_prefix;	/* the capture's secret one */
 
-	struct ingest_rels		*rels;
+	struct ingest_rel		*rels;
 	size_t			 nrels;
 	size_t			 rel_last;	/* index of the last one found */
 	struct pgtt_col		*cols;		/* scratch: old then new */
@@ -253,7 +253,7 @@ put_change(struct listener *l, struct pgtt_change *ch)
 
 /* Remember which columns identify rows of a relation version. */
 static void
-ingest_rels_set_keys(struct ingest_rels *rc, const struct pgtt_relation *rel)
+ingest_rel_set_keys(struct ingest_rel *rc, const struct pgtt_relation *rel)
 {
 	uint16_t	i;
 
@@ -269,11 +269,11 @@ ingest_rels_set_keys(struct ingest_rels *rc, const struct pgtt_relation *rel)
  * connection has not sent the relation yet.  NULL with err set on a
  * journal failure; an entry without enc when the journal has no version.
  */
-static struct ingest_rels *
-ingest_rels_get(struct listener *l, uint32_t relid, struct pgtt_err *err)
+static struct ingest_rel *
+ingest_rel_get(struct listener *l, uint32_t relid, struct pgtt_err *err)
 {
 	struct pgtt_relation	*stored;
-	struct ingest_rels		*rc;
+	struct ingest_rel		*rc;
 	struct buf		 old;
 	size_t			 i;
 
@@ -295,7 +295,7 @@ ingest_rels_get(struct listener *l, uint32_t relid, struct pgtt_err *err)
 		record_encode_relation(&old, stored);
 		rc->enc = old.data;
 		rc->len = old.len;
-		ingest_rels_set_keys(rc, stored);
+		ingest_rel_set_keys(rc, stored);
 		free(stored);
 	} else if (err->code != PGTT_ENOTFOUND) {
 		l->nrels--;
@@ -313,10 +313,10 @@ static int
 index_row(struct listener *l, const struct pgtt_change *ch,
     struct pgtt_err *err)
 {
-	struct ingest_rels	*rc;
+	struct ingest_rel	*rc;
 	size_t		 oldlen, newlen;
 
-	if ((rc = ingest_rels_get(l, ch->relid, err)) == NULL) {
+	if ((rc = ingest_rel_get(l, ch->relid, err)) == NULL) {
 		l->fatal = 1;
 		return err->code;
 	}
@@ -374,7 +374,7 @@ on_relation(struct listener *l, const struct pgo_event *ev,
 {
 	struct pgtt_relation	 rel;
 	struct pgtt_column_def	*defs;
-	struct ingest_rels		*rc = NULL;
+	struct ingest_rel		*rc = NULL;
 	size_t			 i;
 
 	/* pgoutput sends Relation only inside a transaction: its place. */
@@ -403,12 +403,12 @@ on_relation(struct listener *l, const struct pgo_event *ev,
 	buf_reset(&l->enc);
 	record_encode_relation(&l->enc, &rel);
 
-	if ((rc = ingest_rels_get(l, rel.relid, err)) == NULL) {
+	if ((rc = ingest_rel_get(l, rel.relid, err)) == NULL) {
 		free(defs);
 		l->fatal = 1;
 		return err->code;
 	}
-	ingest_rels_set_keys(rc, &rel);
+	ingest_rel_set_keys(rc, &rel);
 	if (rc->enc == NULL || rc->len != l->enc.len ||
 	    memcmp(rc->enc, l->enc.data, rc->len) != 0) {
 		jbatch_put_relation(l->batch, &rel);
