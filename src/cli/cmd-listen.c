@@ -3,23 +3,20 @@
  * foreground until SIGINT or SIGTERM.  The signal handler only writes a
  * byte to a pipe the listener polls, so the stop happens at a point where
  * the journal can be flushed and the position confirmed.  With PITR on,
- * a second thread supervises pg_receivewal for the WAL archive and stops
- * with the listener (but not for --until, which only catches up).
+ * capture_run keeps the WAL archive beside it (not for --until, which
+ * only catches up).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/archive.h"
-#include "core/backup.h"
+#include "core/capture.h"
 #include "core/journal.h"
-#include "core/listener.h"
 #include "core/log.h"
 #include "core/point.h"
 
@@ -51,19 +48,6 @@ archiver_state(void *arg, const struct archiver_status *st)
 		return;
 	snprintf(said, sizeof said, "%s", st->error);
 	fprintf(stderr, "pgtt: WAL archive: %s\n", st->error);
-}
-
-static void *
-archiver_main(void *arg)
-{
-	struct archiver_opts	*o = arg;
-	struct pgtt_err		 err;
-
-	err_clear(&err);
-	if (archiver_run(o, &err) != 0)
-		log_msg(LOG_LEVEL_ERROR, "archiver: %s: %s", err.msg,
-		    err.detail);
-	return NULL;
 }
 
 static void
@@ -106,19 +90,17 @@ until_reachable(struct journal *j, struct cli_ctx *ctx, const char *text,
 int
 cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct listener_opts	 opts;
+	struct capture_opts	 opts;
 	struct listener_progress progress;
 	struct sigaction	 sa;
 	static const struct option	 lopts[] = {
 		{ "until", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct archiver_opts	 aopts;
-	pthread_t		 archiver;
 	struct journal		*j;
 	const char		*until = NULL;
 	char			 lsnbuf[LSN_BUFSIZE];
-	int			 ch, ret, archiving = 0;
+	int			 ch, ret;
 
 	optind = 0;
 	opterr = 0;
@@ -165,33 +147,15 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	opts.dsn = ctx->cfg.source.dsn;
-	opts.slot = ctx->cfg.source.slot;
-	opts.publication = ctx->cfg.source.publication;
-	opts.sequence_interval_ms = ctx->cfg.source.sequence_interval * 1000;
+	opts.cfg = &ctx->cfg;
 	opts.journal = j;
 	opts.stop_fd = stop_pipe[0];
 	opts.on_commit = print_progress;
+	opts.on_archiver = archiver_state;
 	opts.arg = ctx;
 	log_msg(LOG_LEVEL_INFO, "listen: started (pid %ld)", (long)getpid());
 	memset(&progress, 0, sizeof progress);
-	if (ctx->cfg.pitr.enabled && opts.until == LSN_INVALID) {
-		memset(&aopts, 0, sizeof aopts);
-		aopts.cfg = &ctx->cfg;
-		aopts.major = backup_server_major(j);
-		aopts.stop_fd = stop_pipe[0];
-		aopts.on_state = archiver_state;
-		archiving = pthread_create(&archiver, NULL, archiver_main,
-		    &aopts) == 0;
-	}
-	ret = listener_run(&opts, &progress, &ctx->err);
-	if (archiving) {
-		char	c = 0;
-
-		/* The listener may have failed on its own: stop the archiver too. */
-		(void)write(stop_pipe[1], &c, 1);
-		pthread_join(archiver, NULL);
-	}
+	ret = capture_run(&opts, &progress, &ctx->err);
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);

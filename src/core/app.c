@@ -5,10 +5,10 @@
  * the snapshot the status pane draws; the first time it sees the slot
  * free it starts the listener thread, and while another process holds the
  * slot it reports "external" and watches the journal that process writes.
- * The listener thread runs listener_run until the stop pipe is written;
- * with PITR on, an archiver thread started with it keeps pg_receivewal
- * running, and the status thread reads the recoverable window every few
- * seconds (it runs pg_waldump).
+ * The capture thread runs what `listen` runs (capture_run: the listener,
+ * and with PITR on the WAL archiver) until the stop pipe is written, and
+ * the status thread reads the recoverable window every few seconds (it
+ * runs pg_waldump).
  * Workers run what the UI asks for and would keep it waiting: setup, a
  * diff, a replay, a base backup, a restore, a verify.  One thread per
  * kind, as redis's bio.c has: the UI thread hands it a job under the lock
@@ -37,6 +37,7 @@
 #include "app.h"
 #include "archive.h"
 #include "backup.h"
+#include "capture.h"
 #include "diff.h"
 #include "listener.h"
 #include "log.h"
@@ -79,12 +80,9 @@ struct app {
 
 	pthread_t		 status_thread;
 	int			 status_running;
-	pthread_t		 listener_thread;
+	pthread_t		 capture_thread;
 	int			 listener_running;
 	int			 listener_done;
-	pthread_t		 archiver_thread;
-	int			 archiver_running;
-	struct archiver_opts	 archiver_opts;
 	int			 closing;	/* workers: finish */
 	struct worker		 workers[W_NKINDS];
 
@@ -272,25 +270,46 @@ on_commit(void *arg, const struct listener_progress *p)
 	pthread_mutex_unlock(&app->lock);
 }
 
+static void
+on_archiver_state(void *arg, const struct archiver_status *st)
+{
+	struct app	*app = arg;
+
+	pthread_mutex_lock(&app->lock);
+	snprintf(app->view.archive, sizeof app->view.archive, "%s",
+	    archiver_state_name(st->state));
+	app->view.archive_restarts = st->restarts;
+	snprintf(app->view.archive_error, sizeof app->view.archive_error,
+	    "%s", st->error);
+	post(app, APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
+}
+
+static void
+on_archiver_failed(void *arg, const struct pgtt_err *err)
+{
+	post_message(arg, "WAL archive: %s", err->msg);
+}
+
+/* The listener and the archiver, as `listen` runs them. */
 static void *
-listener_main(void *arg)
+capture_main(void *arg)
 {
 	struct app		*app = arg;
-	struct listener_opts	 opts;
+	struct capture_opts	 opts;
 	struct pgtt_err		 err;
 	int			 ret;
 
 	memset(&opts, 0, sizeof opts);
-	opts.dsn = app->cfg->source.dsn;
-	opts.slot = app->cfg->source.slot;
-	opts.publication = app->cfg->source.publication;
-	opts.sequence_interval_ms = app->cfg->source.sequence_interval * 1000;
-	opts.journal = app->j;
+	opts.cfg = app->cfg;
+	opts.journal = journal_of(app);
 	opts.stop_fd = app->stop[0];
 	opts.on_commit = on_commit;
+	opts.on_archiver = on_archiver_state;
+	opts.on_archiver_failed = on_archiver_failed;
 	opts.arg = app;
 	err_clear(&err);
-	ret = listener_run(&opts, NULL, &err);
+	ret = capture_run(&opts, NULL, &err);
 	pthread_mutex_lock(&app->lock);
 	app->listener_done = 1;
 	if (ret != 0) {
@@ -307,49 +326,6 @@ listener_main(void *arg)
 	}
 	pthread_mutex_unlock(&app->lock);
 	return NULL;
-}
-
-static void
-on_archiver_state(void *arg, const struct archiver_status *st)
-{
-	struct app	*app = arg;
-
-	pthread_mutex_lock(&app->lock);
-	snprintf(app->view.archive, sizeof app->view.archive, "%s",
-	    archiver_state_name(st->state));
-	app->view.archive_restarts = st->restarts;
-	snprintf(app->view.archive_error, sizeof app->view.archive_error,
-	    "%s", st->error);
-	post(app, APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
-static void *
-archiver_main(void *arg)
-{
-	struct app	*app = arg;
-	struct pgtt_err	 err;
-
-	err_clear(&err);
-	if (archiver_run(&app->archiver_opts, &err) != 0)
-		post_message(app, "WAL archive: %s", err.msg);
-	return NULL;
-}
-
-/* Start the archiver beside the listener; called with the lock held. */
-static void
-start_archiver(struct app *app)
-{
-	if (!app->cfg->pitr.enabled || app->archiver_running)
-		return;
-	app->archiver_opts.cfg = app->cfg;
-	app->archiver_opts.major = backup_server_major(app->j);
-	app->archiver_opts.stop_fd = app->stop[0];
-	app->archiver_opts.on_state = on_archiver_state;
-	app->archiver_opts.arg = app;
-	if (pthread_create(&app->archiver_thread, NULL, archiver_main,
-	    app) == 0)
-		app->archiver_running = 1;
 }
 
 /* The recoverable window, read without the lock (it runs pg_waldump). */
@@ -479,11 +455,9 @@ status_main(void *arg)
 		}
 		if (app->j != NULL && !app->listener_running &&
 		    st.source.reachable && st.slot.exists && !st.slot.active) {
-			if (pthread_create(&app->listener_thread, NULL,
-			    listener_main, app) == 0) {
+			if (pthread_create(&app->capture_thread, NULL,
+			    capture_main, app) == 0)
 				app->listener_running = 1;
-				start_archiver(app);
-			}
 		}
 		fill_listener(app, st.slot.active);
 		post(app, ev);
@@ -1145,9 +1119,7 @@ app_close(struct app *app)
 		pthread_join(app->status_thread, NULL);
 	/* Only the status thread starts the listener: no race here. */
 	if (app->listener_running)
-		pthread_join(app->listener_thread, NULL);
-	if (app->archiver_running)
-		pthread_join(app->archiver_thread, NULL);
+		pthread_join(app->capture_thread, NULL);
 	if (app->j != NULL)
 		journal_close(app->j);
 	close(app->wake[0]);
