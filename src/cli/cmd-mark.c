@@ -87,7 +87,7 @@ session_id(struct cli_ctx *ctx, struct journal *j, const char *name,
 	struct pgtt_session	*s;
 
 	if (name == NULL) {
-		*id = session_active(j);
+		*id = journal_active_session(j);
 		return 0;
 	}
 	if (session_find(j, name, &s, &ctx->err) != 0) {
@@ -341,7 +341,7 @@ cmd_session(struct cli_ctx *ctx, int argc, char **argv)
 		    &s, &ctx->err);
 		if (ret == 0) {
 			if (ctx->json)
-				cli_emit_json(session_json(s, session_active(j)));
+				cli_emit_json(session_json(s, journal_active_session(j)));
 			else if (ctx->verbosity >= 0) {
 				char	*quoted = shell_quoted(s->name);
 
@@ -368,7 +368,7 @@ cmd_session(struct cli_ctx *ctx, int argc, char **argv)
 			printf("deleted session \"%s\" and its %zu checkpoints; "
 			    "the history is untouched\n", ma.args[1], deleted);
 	} else if ((ret = journal_sessions(j, &ss, &n, &ctx->err)) == 0) {
-		active = session_active(j);
+		active = journal_active_session(j);
 		for (i = 0; i < n; i++) {
 			if (ctx->json)
 				cli_emit_json(session_json(ss[i], active));

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "apply.h"
+#include "hash.h"
 #include "log.h"
 #include "pg.h"
 #include "xmalloc.h"
@@ -367,21 +368,11 @@ ensure_params(struct applier *a, size_t n)
 	a->cap = n;
 }
 
-static unsigned
-hash_key(const uint8_t *s, size_t len)
-{
-	unsigned	h = 2166136261u;
-
-	while (len-- > 0)
-		h = (h ^ *s++) * 16777619u;
-	return h;
-}
-
 static struct stmt *
 stmt_find(struct applier *a)
 {
 	struct stmt	*s;
-	unsigned	 h = hash_key(a->key.data, a->key.len) % NBUCKETS;
+	unsigned	 h = hash_bytes(HASH_INIT, a->key.data, a->key.len) % NBUCKETS;
 
 	for (s = a->buckets[h]; s != NULL; s = s->next)
 		if (strlen(s->key) == a->key.len &&
@@ -394,7 +385,7 @@ static struct stmt *
 stmt_add(struct applier *a, const char *what)
 {
 	struct stmt	*s = xcalloc(1, sizeof *s);
-	unsigned	 h = hash_key(a->key.data, a->key.len) % NBUCKETS;
+	unsigned	 h = hash_bytes(HASH_INIT, a->key.data, a->key.len) % NBUCKETS;
 
 	s->key = xstrndup((const char *)a->key.data, a->key.len);
 	snprintf(s->name, sizeof s->name, "pgtt_%u", a->nstmts++);

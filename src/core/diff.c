@@ -23,6 +23,7 @@
 #include "ddl.h"
 #include "diff.h"
 #include "era.h"
+#include "hash.h"
 #include "journal.h"
 #include "walk.h"
 #include "xmalloc.h"
@@ -87,7 +88,7 @@ hash_id(uint32_t relid, const uint8_t *id, size_t len)
 {
 	uint64_t	h;
 
-	h = record_hash(record_hash(HASH_INIT, &relid, sizeof relid), id,
+	h = hash_bytes(hash_bytes(HASH_INIT, &relid, sizeof relid), id,
 	    len);
 	/* Mix the high bits down: the table uses the low ones. */
 	h ^= h >> 33;

@@ -24,6 +24,8 @@ fs_mkdirs(const char *path, struct pgtt_err *err)
 {
 	char	*p, *s;
 
+	if (*path == '\0')
+		return err_set(err, PGTT_EIO, "empty directory name");
 	p = xstrdup(path);
 	for (s = p + 1; *s != '\0'; s++) {
 		if (*s != '/')

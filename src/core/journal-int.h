@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hash.h"
 #include "record.h"
 
 enum {
@@ -100,7 +101,7 @@ rowidx_prefix(uint8_t *key, uint32_t relid, const void *id, size_t len)
 	}
 	key[4] = 0;
 	be32_put(key + 5, (uint32_t)len);
-	be64_put(key + 9, record_hash(HASH_INIT, id, len));
+	be64_put(key + 9, hash_bytes(HASH_INIT, id, len));
 	return 17;
 }
 

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "journal-int.h"
+#include "fsutil.h"
 #include "journal.h"
 #include "xmalloc.h"
 
@@ -234,34 +235,6 @@ grow_map(struct journal *j, struct pgtt_err *e)
 	    "transaction open" : mdb_strerror(rc));
 	err_hint(e, "free memory or disk space, or raise \"storage.map_size\"");
 	return PGTT_EMAPFULL;
-}
-
-/* mkdir -p; only directories we make get 0700, existing ones are kept. */
-static int
-make_dir(const char *dir, struct pgtt_err *e)
-{
-	char	*p, *s;
-	int	 rc = 0, last;
-
-	if (*dir == '\0')
-		return err_set(e, PGTT_EIO, "empty journal directory name");
-	p = xstrdup(dir);
-	for (s = p + 1; rc == 0; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		last = *s == '\0';
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-			rc = err_set(e, PGTT_EIO,
-			    "could not create directory \"%s\": %s", p,
-			    strerror(errno));
-		}
-		if (last)
-			break;
-		*s = '/';
-	}
-	free(p);
-	return rc;
 }
 
 int
@@ -464,7 +437,7 @@ journal_open(struct journal **jp, const char *dir, uint64_t map_size,
 		err_hint(e, "run \"pgtt --headless setup\" first");
 		return PGTT_ENOTFOUND;
 	}
-	if (!exists && make_dir(dir, e) != 0)
+	if (!exists && fs_mkdirs(dir, e) != 0)
 		return e->code;
 	if (map_size > SIZE_MAX)
 		map_size = SIZE_MAX;
@@ -1381,4 +1354,19 @@ journal_sessions(struct journal *j, struct pgtt_session ***out, size_t *n,
 		(*out)[i] = list[i];
 	free(list);
 	return 0;
+}
+
+uint32_t
+journal_active_session(struct journal *j)
+{
+	struct pgtt_err	 err;
+	char		*v;
+	uint32_t	 id = 0;
+
+	err_clear(&err);
+	if (journal_meta_get(j, "active_session", &v, &err) == 0) {
+		id = (uint32_t)strtoul(v, NULL, 10);
+		free(v);
+	}
+	return id;
 }

@@ -203,4 +203,7 @@ int	 journal_checkpoints(struct journal *, struct pgtt_checkpoint ***,
 int	 journal_sessions(struct journal *, struct pgtt_session ***, size_t *,
 	    struct pgtt_err *);
 
+/* The active session's id (0 when none), as session_switch left it. */
+uint32_t journal_active_session(struct journal *);
+
 #endif

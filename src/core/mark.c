@@ -37,12 +37,9 @@ mark_free_list(void **items, size_t n)
 static int
 check_name(const char *what, const char *name, struct pgtt_err *err)
 {
-	static const char *const reserved[] = { "now", "head", "creation",
-	    "migration", NULL };
 	const char	*p;
 	pgtt_lsn	 lsn;
 	int64_t		 t;
-	size_t		 i;
 	int		 digits = 1;
 
 	if (name[0] == '\0' || strlen(name) > NAME_MAX_LEN)
@@ -55,10 +52,9 @@ check_name(const char *what, const char *name, struct pgtt_err *err)
 		if (!isdigit((unsigned char)*p))
 			digits = 0;
 	}
-	for (i = 0; reserved[i] != NULL; i++)
-		if (strcmp(name, reserved[i]) == 0)
-			return err_set(err, PGTT_EUSAGE, "\"%s\" is a fixed "
-			    "point and cannot name a %s", name, what);
+	if (point_is_keyword(name))
+		return err_set(err, PGTT_EUSAGE, "\"%s\" is a fixed point and "
+		    "cannot name a %s", name, what);
 	if (digits || lsn_parse(name, &lsn) == 0 || pgtime_parse(name,
 	    &t) == 0) {
 		err_set(err, PGTT_EUSAGE, "\"%s\" reads as a point (an id, an "
@@ -370,21 +366,6 @@ session_set_replayed(struct journal *j, const struct pgtt_session *s,
 	return ret;
 }
 
-uint32_t
-session_active(struct journal *j)
-{
-	struct pgtt_err	 err;
-	char		*v;
-	uint32_t	 id = 0;
-
-	err_clear(&err);
-	if (journal_meta_get(j, "active_session", &v, &err) == 0) {
-		id = (uint32_t)strtoul(v, NULL, 10);
-		free(v);
-	}
-	return id;
-}
-
 int
 session_switch(struct journal *j, const char *name, struct pgtt_err *err)
 {
@@ -430,7 +411,7 @@ session_delete(struct journal *j, const char *name, size_t *deleted,
 	}
 	mark_free_list((void **)cps, n);
 	jbatch_del_session(b, s->id);
-	if (session_active(j) == s->id)
+	if (journal_active_session(j) == s->id)
 		jbatch_put_meta(b, "active_session", "0");
 	free(s);
 	ret = journal_commit(j, b, err);

@@ -55,8 +55,6 @@ int	session_by_id(struct journal *, uint32_t id, struct pgtt_session **out,
 /* Remember where the session's replica stands. */
 int	session_set_replayed(struct journal *, const struct pgtt_session *,
 	    pgtt_lsn, struct pgtt_err *);
-/* The active session (0 when none), remembered in the journal. */
-uint32_t session_active(struct journal *);
 int	session_switch(struct journal *, const char *name, struct pgtt_err *);
 /* Delete a session and its custom checkpoints; never the history. */
 int	session_delete(struct journal *, const char *name, size_t *deleted,

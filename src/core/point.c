@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mark.h"
 #include "pg.h"
 #include "pgtime.h"
 #include "era.h"
@@ -24,6 +23,17 @@
 static const char *const keywords[] = {
 	"now", "head", "creation", "migration", NULL
 };
+
+int
+point_is_keyword(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; keywords[i] != NULL; i++)
+		if (strcmp(name, keywords[i]) == 0)
+			return 1;
+	return 0;
+}
 
 /* Edit distance, for "did you mean"; short names only. */
 static size_t
@@ -157,7 +167,7 @@ checkpoint_lsn(struct journal *j, const char *text, pgtt_lsn *out,
 	 * first, then one in no session, then any.  A name wins over an id.
 	 */
 	id = strtoul(text, &end, 10);
-	active = session_active(j);
+	active = journal_active_session(j);
 	for (pass = 0; pass < 3 && !found; pass++)
 		for (i = 0; i < n && !found; i++) {
 			if (strcmp(cps[i]->name, text) != 0 ||

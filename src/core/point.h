@@ -30,4 +30,7 @@ int	point_resolve_journaled(struct journal *, const char *source_dsn,
 int	point_range(struct journal *, pgtt_lsn *first, pgtt_lsn *last,
 	    struct pgtt_err *);
 
+/* Is name a word that names a point (now, head, creation, migration)? */
+int	point_is_keyword(const char *name);
+
 #endif

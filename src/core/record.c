@@ -56,50 +56,6 @@ struct lay {
 	size_t		 off;
 };
 
-/* An empty buffer that allocates on first append. */
-void
-buf_init(struct buf *b)
-{
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
-
-/* Release the bytes; the buffer is empty and usable again. */
-void
-buf_done(struct buf *b)
-{
-	free(b->data);
-	buf_init(b);
-}
-
-/* Forget the contents but keep the memory for the next record. */
-void
-buf_reset(struct buf *b)
-{
-	b->len = 0;
-}
-
-/* Grow by doubling so encoding a record is amortised linear. */
-void
-buf_append(struct buf *b, const void *p, size_t n)
-{
-	size_t	cap;
-
-	if (n == 0)
-		return;
-	if (n > SIZE_MAX - b->len)
-		fatalx("buffer of %zu bytes cannot grow by %zu", b->len, n);
-	if (b->len + n > b->cap) {
-		cap = b->cap == 0 ? 64 : b->cap;
-		while (cap < b->len + n)
-			cap = cap > SIZE_MAX / 2 ? b->len + n : cap * 2;
-		b->data = xreallocarray(b->data, cap, 1);
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
 /* The one byte that starts or flags something. */
 static void
 put_u8(struct buf *b, uint8_t v)
@@ -824,20 +780,6 @@ record_row_ident(struct buf *out, const struct pgtt_tuple *t,
 		buf_append(out, hdr, sizeof hdr);
 		buf_append(out, c->val, c->len);
 	}
-}
-
-/* FNV-1a: short identities hash fast and well enough for a table. */
-uint64_t
-record_hash(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t	*b = p;
-	size_t		 i;
-
-	for (i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
 }
 
 const char *

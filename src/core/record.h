@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
 #include "lsn.h"
 
@@ -142,18 +143,6 @@ struct pgtt_seqsample {
 	struct pgtt_seqval *seqs;	/* in schema, name order */
 };
 
-/* A growable byte buffer for encoding. */
-struct buf {
-	uint8_t		*data;
-	size_t		 len;
-	size_t		 cap;
-};
-
-void	buf_init(struct buf *);
-void	buf_done(struct buf *);
-void	buf_reset(struct buf *);
-void	buf_append(struct buf *, const void *, size_t);
-
 /* Encoders append to out; they cannot fail. */
 void	record_encode_change(struct buf *, const struct pgtt_change *);
 void	record_encode_txn(struct buf *, const struct pgtt_txn *);
@@ -195,9 +184,5 @@ void	record_row_ident(struct buf *out, const struct pgtt_tuple *,
  */
 const char *record_identity_gap(char replident, int has_key);
 const char *relation_identity_gap(const struct pgtt_relation *);
-
-/* FNV-1a over n bytes, going on from h (start with HASH_INIT). */
-#define HASH_INIT	1469598103934665603ULL
-uint64_t record_hash(uint64_t h, const void *, size_t n);
 
 #endif

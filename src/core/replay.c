@@ -505,7 +505,7 @@ pick_session(struct journal *j, const struct replay_opts *o,
 	*out = NULL;
 	if (o->session != NULL)
 		return session_find(j, o->session, out, err);
-	if ((id = session_active(j)) == 0)
+	if ((id = journal_active_session(j)) == 0)
 		return 0;
 	if (session_by_id(j, id, out, err) != 0)
 		err_clear(err);	/* deleted meanwhile: act for none */

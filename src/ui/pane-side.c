@@ -95,7 +95,7 @@ load_checkpoints(struct list *l, struct ui *ui)
 	if (j == NULL)
 		return;
 	err_clear(&err);
-	if (checkpoint_list(j, session_active(j), 0, &cps, &n, &err) != 0) {
+	if (checkpoint_list(j, journal_active_session(j), 0, &cps, &n, &err) != 0) {
 		ui_message(ui, 1, "%s", err.msg);
 		return;
 	}
@@ -131,7 +131,7 @@ load_sessions(struct list *l, struct ui *ui)
 		ui_message(ui, 1, "%s", err.msg);
 		return;
 	}
-	active = session_active(j);
+	active = journal_active_session(j);
 	for (i = 0; i < n; i++) {
 		list_add(l, ss[i]->id == active ? C_TITLE : C_NORMAL,
 		    "%s %s", ss[i]->id == active ? "*" : " ", ss[i]->name);

@@ -56,7 +56,7 @@ load_marks(struct stream *s, struct ui *ui)
 	s->cps = NULL;
 	s->ncps = 0;
 	err_clear(&err);
-	if (j == NULL || checkpoint_list(j, session_active(j), 0, &s->cps,
+	if (j == NULL || checkpoint_list(j, journal_active_session(j), 0, &s->cps,
 	    &s->ncps, &err) != 0)
 		return;
 	qsort(s->cps, s->ncps, sizeof *s->cps, by_lsn);

@@ -311,7 +311,7 @@ new_checkpoint(struct ui *ui)
 	else
 		snprintf(at, sizeof at, "head");
 	err_clear(&err);
-	if (checkpoint_create(j, ui->cfg, name, at, NULL, session_active(j),
+	if (checkpoint_create(j, ui->cfg, name, at, NULL, journal_active_session(j),
 	    &cp, &rep, &err) != 0)
 		ui_message(ui, 1, "%s", err.msg);
 	else {
