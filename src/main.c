@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/log.h"
+#include "core/logfile.h"
 #include "ui/ui.h"
 
 #define PGTT_VERSION	"0.1.0"

@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "core/journal.h"
-#include "core/log.h"
+#include "core/logfile.h"
 #include "core/xmalloc.h"
 
 const struct cli_command cli_commands[] = {

@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "core/capture.h"
 #include "core/journal.h"
-#include "core/log.h"
+#include "core/logfile.h"
 #include "core/point.h"
 
 static int	stop_pipe[2] = { -1, -1 };

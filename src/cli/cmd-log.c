@@ -20,7 +20,7 @@
 #include "core/history.h"
 #include "core/ident.h"
 #include "core/journal.h"
-#include "core/log.h"
+#include "core/logfile.h"
 #include "core/point.h"
 #include "core/pgtime.h"
 #include "core/walk.h"

@@ -8,8 +8,8 @@
 
 #include "cli.h"
 #include "core/dsn.h"
-#include "core/log.h"
-#include "core/source.h"
+#include "core/logfile.h"
+#include "core/setup.h"
 #include "core/xmalloc.h"
 
 /* The steps taken; the closing line only when setup finished. */

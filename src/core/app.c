@@ -40,11 +40,12 @@
 #include "capture.h"
 #include "diff.h"
 #include "listener.h"
-#include "log.h"
+#include "logfile.h"
 #include "record.h"
 #include "replay.h"
 #include "restore.h"
 #include "verify.h"
+#include "setup.h"
 #include "source.h"
 #include "xmalloc.h"
 

@@ -15,7 +15,7 @@
 
 #include "apply.h"
 #include "hash.h"
-#include "log.h"
+#include "logfile.h"
 #include "pg.h"
 #include "xmalloc.h"
 

@@ -35,7 +35,7 @@
 #include "backup.h"
 #include "dsn.h"
 #include "fsutil.h"
-#include "log.h"
+#include "logfile.h"
 #include "proc.h"
 #include "source.h"
 #include "wal.h"

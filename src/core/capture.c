@@ -11,7 +11,7 @@
 
 #include "backup.h"
 #include "capture.h"
-#include "log.h"
+#include "logfile.h"
 
 struct archiver_job {
 	const struct capture_opts	*o;

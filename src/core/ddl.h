@@ -1,7 +1,7 @@
 /*
  * ddl.h: what replay does with a captured DDL message.
  *
- * The DDL capture on the source (source-ddl.c) emits one message each
+ * The DDL capture on the source (setup-ddl.c) emits one message each
  * time a top-level DDL statement completes: the command tag, the objects
  * it created, changed or dropped, the role it ran as, the settings it ran
  * under, whether it ran inside a function or DO block, and the client's

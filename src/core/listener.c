@@ -31,8 +31,9 @@
 
 #include "ddlrows.h"
 #include "listener.h"
-#include "log.h"
+#include "logfile.h"
 #include "pg.h"
+#include "setup.h"
 #include "source.h"
 #include "pgoutput.h"
 #include "pgtime.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "logfile.h"
 #include "pg.h"
 #include "xmalloc.h"
 

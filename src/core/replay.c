@@ -23,7 +23,7 @@
 #include "ddl.h"
 #include "era.h"
 #include "dsn.h"
-#include "log.h"
+#include "logfile.h"
 #include "mark.h"
 #include "pg.h"
 #include "pgtime.h"

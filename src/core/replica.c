@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "dsn.h"
-#include "log.h"
+#include "logfile.h"
 #include "mark.h"
 #include "pg.h"
 #include "proc.h"

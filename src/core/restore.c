@@ -38,7 +38,7 @@
 #include "backup.h"
 #include "dsn.h"
 #include "fsutil.h"
-#include "log.h"
+#include "logfile.h"
 #include "pg.h"
 #include "pgtime.h"
 #include "point.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fsutil.h"
-#include "log.h"
+#include "logfile.h"
 #include "pg.h"
 #include "pgtime.h"
 #include "point.h"

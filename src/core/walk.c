@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "logfile.h"
 #include "walk.h"
 #include "xmalloc.h"
 

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "core/backup.h"
-#include "core/log.h"
+#include "core/logfile.h"
 #include "core/mark.h"
 #include "core/point.h"
 #include "core/replay.h"

@@ -1,5 +1,5 @@
 /*
- * status.c: what the source, the replica and the slot look like now.
+ * source-status.c: what the source, the replica and the slot look like now.
  * Read-only queries only.  Unreachable databases are a state to report,
  * not an error: status is what a user runs when something is wrong.
  */
@@ -8,7 +8,8 @@
 
 #include "dsn.h"
 #include "pg.h"
-#include "source-int.h"
+#include "record.h"
+#include "setup-int.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -209,4 +210,28 @@ source_status_done(struct source_status *st)
 	gaps_free(st->partial, st->npartial);
 	gaps_free(st->missing, st->nmissing);
 	memset(st, 0, sizeof *st);
+}
+
+const char *
+source_partial_reason(char relreplident)
+{
+	return record_identity_gap(relreplident, 0);
+}
+
+char *
+source_inserts_publication(const char *publication)
+{
+	char	*name;
+
+	xasprintf(&name, "%s_inserts", publication);
+	return name;
+}
+
+char *
+source_wal_slot(const struct config *cfg)
+{
+	char	*name;
+
+	xasprintf(&name, "%s_wal", cfg->source.slot);
+	return name;
 }

@@ -1,10 +1,10 @@
 /*
- * log.h: pgtt's log file.  Once the TUI owns the terminal nothing may be
+ * logfile.h: pgtt's log file.  Once the TUI owns the terminal nothing may be
  * printed to it, so diagnostics go here.  Logging never fails a command:
  * a log file that cannot be opened is given up on silently.
  */
-#ifndef PGTT_LOG_H
-#define PGTT_LOG_H
+#ifndef PGTT_LOGFILE_H
+#define PGTT_LOGFILE_H
 
 #include "config.h"
 

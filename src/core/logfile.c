@@ -1,5 +1,5 @@
 /*
- * log.c: one line per message, "time level message", appended to a file
+ * logfile.c: one line per message, "time level message", appended to a file
  * created 0600.  The file is opened on the first message that passes the
  * level, so a command that logs nothing creates nothing.  A mutex keeps
  * lines whole when the listener thread logs too.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "logfile.h"
 #include "pgtime.h"
 #include "xmalloc.h"
 

@@ -1,5 +1,5 @@
 /*
- * source-ddl.c: DDL capture on the source, the part of setup that installs
+ * setup-ddl.c: DDL capture on the source, the part of setup that installs
  * code there.
  *
  * Two event triggers, because a DROP is listed only to sql_drop and
@@ -44,7 +44,7 @@
 #include <stdlib.h>
 
 #include "pg.h"
-#include "source-int.h"
+#include "setup-int.h"
 #include "xmalloc.h"
 
 static const char ddl_objects_sql[] =

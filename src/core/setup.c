@@ -1,5 +1,5 @@
 /*
- * source.c: setup of the source database.
+ * setup.c: setup of the source database.
  *
  * Order matters and is chosen so no change is ever lost: the publication
  * exists before the slot (pgoutput looks it up under the historic snapshot
@@ -36,7 +36,8 @@
 #include "proc.h"
 #include "record.h"
 #include "seqsample.h"
-#include "source-int.h"
+#include "setup-int.h"
+#include "setup.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -229,21 +230,6 @@ source_tables(PGconn *conn, const struct config *cfg, struct pgtt_err *err)
 	buf_done(&b);
 	free(inserts);
 	return res;
-}
-
-const char *
-source_partial_reason(char relreplident)
-{
-	return record_identity_gap(relreplident, 0);
-}
-
-char *
-source_inserts_publication(const char *publication)
-{
-	char	*name;
-
-	xasprintf(&name, "%s_inserts", publication);
-	return name;
 }
 
 /* Find configured tables that do not exist, to name them in the error. */
@@ -587,7 +573,7 @@ create_slot_and_baseline(struct setup_ctx *sc, const char *path)
 
 /*
  * The listener takes a logical message as DDL only under the secret
- * prefix the DDL capture writes it with (see source-ddl.c): keep it in
+ * prefix the DDL capture writes it with (see setup-ddl.c): keep it in
  * the journal of an existing history too, when setup installed or
  * refreshed the capture.
  */
@@ -857,15 +843,6 @@ check_journal_identity(struct setup_ctx *sc, struct journal *j)
 	}
 	err_clear(sc->err);
 	return 0;
-}
-
-char *
-source_wal_slot(const struct config *cfg)
-{
-	char	*name;
-
-	xasprintf(&name, "%s_wal", cfg->source.slot);
-	return name;
 }
 
 /*

@@ -1,14 +1,15 @@
 /*
- * source-int.h: what the parts of setup share (source.c, source-ddl.c):
+ * setup-int.h: what the parts of setup share (setup*.c):
  * the context of one run and the two ways a step touches the source.
  */
-#ifndef PGTT_SOURCE_INT_H
-#define PGTT_SOURCE_INT_H
+#ifndef PGTT_SETUP_INT_H
+#define PGTT_SETUP_INT_H
 
 #include <libpq-fe.h>
 
 #include "config.h"
 #include "err.h"
+#include "setup.h"
 #include "source.h"
 
 struct setup_ctx {
@@ -33,7 +34,7 @@ int	setup_run(struct setup_ctx *, const char *sql);
  * publication, relpersistence.
  */
 PGresult *source_tables(PGconn *, const struct config *, struct pgtt_err *);
-/* Install or refresh DDL capture where the role may (source-ddl.c). */
+/* Install or refresh DDL capture where the role may (setup-ddl.c). */
 int	source_ddl_capture(struct setup_ctx *);
 
 #endif
