@@ -13,7 +13,8 @@
 #include "core/archive.h"
 #include "core/dsn.h"
 #include "core/journal.h"
-#include "core/mark.h"
+#include "core/checkpoint.h"
+#include "core/session.h"
 #include "core/pgtime.h"
 #include "core/xmalloc.h"
 
@@ -114,7 +115,7 @@ session_name(struct journal *j, uint32_t id)
 	for (i = 0; i < n; i++)
 		if (ss[i]->id == id)
 			name = xstrdup(ss[i]->name);
-	mark_free_list((void **)ss, n);
+	record_free_list((void **)ss, n);
 	return name;
 }
 
@@ -173,7 +174,7 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 	struct mark_args		  ma;
 	struct journal			 *j;
 	struct pgtt_checkpoint		 *cp, **cps;
-	struct mark_report		  rep;
+	struct checkpoint_report		  rep;
 	uint32_t			  sid = 0;
 	size_t				  n, i;
 	char				  lsnbuf[LSN_BUFSIZE];
@@ -265,7 +266,7 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 			} else
 				checkpoint_text(j, cps[i], can);
 		}
-		mark_free_list((void **)cps, n);
+		record_free_list((void **)cps, n);
 	}
 out:
 	journal_close(j);
@@ -377,7 +378,7 @@ cmd_session(struct cli_ctx *ctx, int argc, char **argv)
 				    "*" : " ", ss[i]->name,
 				    ss[i]->description);
 		}
-		mark_free_list((void **)ss, n);
+		record_free_list((void **)ss, n);
 	}
 	journal_close(j);
 	return ret;

@@ -277,3 +277,34 @@ point_resolve_journaled(struct journal *j, const char *dsn, const char *text,
 	    "%s is not journaled yet (run listen)", b);
 	return err->code;
 }
+
+int
+point_check_name(const char *what, const char *name, struct pgtt_err *err)
+{
+	const char	*p;
+	pgtt_lsn	 lsn;
+	int64_t		 t;
+	int		 digits = 1;
+
+	if (name[0] == '\0' || strlen(name) > POINT_NAME_MAX)
+		return err_set(err, PGTT_EUSAGE, "a %s name needs 1 to %d "
+		    "characters", what, POINT_NAME_MAX);
+	for (p = name; *p != '\0'; p++) {
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return err_set(err, PGTT_EUSAGE, "a %s name may not "
+			    "hold control characters", what);
+		if (!isdigit((unsigned char)*p))
+			digits = 0;
+	}
+	if (point_is_keyword(name))
+		return err_set(err, PGTT_EUSAGE, "\"%s\" is a fixed point and "
+		    "cannot name a %s", name, what);
+	if (digits || lsn_parse(name, &lsn) == 0 || pgtime_parse(name,
+	    &t) == 0) {
+		err_set(err, PGTT_EUSAGE, "\"%s\" reads as a point (an id, an "
+		    "LSN or a time) and cannot name a %s", name, what);
+		err_hint(err, "add a letter, like \"v%s\"", name);
+		return err->code;
+	}
+	return 0;
+}

@@ -33,4 +33,13 @@ int	point_range(struct journal *, pgtt_lsn *first, pgtt_lsn *last,
 /* Is name a word that names a point (now, head, creation, migration)? */
 int	point_is_keyword(const char *name);
 
+/*
+ * A name people can type for a checkpoint or session ("what") that no
+ * point syntax can claim: not a keyword, digits (an id), an LSN or a
+ * time, and 1 to POINT_NAME_MAX printable characters; else PGTT_EUSAGE.
+ */
+#define POINT_NAME_MAX	63
+int	point_check_name(const char *what, const char *name,
+	    struct pgtt_err *);
+
 #endif

@@ -807,3 +807,14 @@ relation_identity_gap(const struct pgtt_relation *rel)
 			return NULL;
 	return record_identity_gap(rel->replident, 0);
 }
+
+/* An array of decoded records, and each of them. */
+void
+record_free_list(void **items, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+}

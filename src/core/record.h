@@ -185,4 +185,7 @@ void	record_row_ident(struct buf *out, const struct pgtt_tuple *,
 const char *record_identity_gap(char replident, int has_key);
 const char *relation_identity_gap(const struct pgtt_relation *);
 
+/* Free an array of decoded records (a list a lookup returned). */
+void	record_free_list(void **, size_t);
+
 #endif

@@ -14,7 +14,8 @@
 
 #include "dsn.h"
 #include "logfile.h"
-#include "mark.h"
+#include "checkpoint.h"
+#include "session.h"
 #include "pg.h"
 #include "proc.h"
 #include "replica.h"
@@ -358,8 +359,8 @@ replica_reset(PGconn *conn, const char *dsn, const struct replica_baseline *b,
 		(*dropped)[(*ndropped)++] = xstrdup(before[i]);
 	}
 out:
-	mark_free_list((void **)before, nbefore);
-	mark_free_list((void **)after, nafter);
+	record_free_list((void **)before, nbefore);
+	record_free_list((void **)after, nafter);
 	return ret;
 }
 

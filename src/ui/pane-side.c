@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "core/journal.h"
-#include "core/mark.h"
+#include "core/checkpoint.h"
+#include "core/session.h"
 #include "core/xmalloc.h"
 #include "ui.h"
 
@@ -110,7 +111,7 @@ load_checkpoints(struct list *l, struct ui *ui)
 		l->keys = xreallocarray(l->keys, l->n, sizeof *l->keys);
 		l->keys[l->n - 1] = xstrdup(cps[i]->name);
 	}
-	mark_free_list((void **)cps, n);
+	record_free_list((void **)cps, n);
 }
 
 /* The sessions, the active one marked; keys hold their names. */
@@ -138,7 +139,7 @@ load_sessions(struct list *l, struct ui *ui)
 		l->keys = xreallocarray(l->keys, l->n, sizeof *l->keys);
 		l->keys[l->n - 1] = xstrdup(ss[i]->name);
 	}
-	mark_free_list((void **)ss, n);
+	record_free_list((void **)ss, n);
 }
 
 static void

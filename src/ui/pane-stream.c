@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "core/history.h"
-#include "core/mark.h"
+#include "core/checkpoint.h"
+#include "core/session.h"
 #include "core/ident.h"
 #include "core/pgtime.h"
 #include "core/xmalloc.h"
@@ -52,7 +53,7 @@ load_marks(struct stream *s, struct ui *ui)
 	struct journal	*j = app_journal(ui->app);
 	struct pgtt_err	 err;
 
-	mark_free_list((void **)s->cps, s->ncps);
+	record_free_list((void **)s->cps, s->ncps);
 	s->cps = NULL;
 	s->ncps = 0;
 	err_clear(&err);
@@ -463,7 +464,7 @@ stream_free(struct pane *p)
 	struct stream	*s = p->data;
 
 	clear_rows(s);
-	mark_free_list((void **)s->cps, s->ncps);
+	record_free_list((void **)s->cps, s->ncps);
 	free(s->filter.schema);
 	free(s->filter.table);
 	free(s);

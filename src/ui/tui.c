@@ -24,7 +24,8 @@
 
 #include "core/backup.h"
 #include "core/logfile.h"
-#include "core/mark.h"
+#include "core/checkpoint.h"
+#include "core/session.h"
 #include "core/point.h"
 #include "core/replay.h"
 #include "core/restore.h"
@@ -297,7 +298,7 @@ new_checkpoint(struct ui *ui)
 {
 	struct journal		*j = app_journal(ui->app);
 	struct pgtt_checkpoint	*cp;
-	struct mark_report	 rep;
+	struct checkpoint_report	 rep;
 	struct pgtt_err		 err;
 	pgtt_lsn		 end;
 	char			*name, at[LSN_BUFSIZE], lsnbuf[LSN_BUFSIZE];

@@ -1,10 +1,10 @@
 /*
- * mark.h: checkpoints and sessions, the names people give to points and
- * to lines of investigation.  A checkpoint is only a name for an LSN;
- * creating or deleting one never touches the history itself.
+ * checkpoint.h: checkpoints, the names people give to points.  A
+ * checkpoint is only a name for an LSN: creating or deleting one never
+ * touches the history itself.
  */
-#ifndef PGTT_MARK_H
-#define PGTT_MARK_H
+#ifndef PGTT_CHECKPOINT_H
+#define PGTT_CHECKPOINT_H
 
 #include "config.h"
 #include "err.h"
@@ -12,7 +12,7 @@
 #include "record.h"
 
 /* What checkpoint_create did on the source besides the journal. */
-struct mark_report {
+struct checkpoint_report {
 	int		 restore_point;	/* pg_create_restore_point was made */
 	int		 sequences;	/* sampled with it; -1: none taken */
 	int		 unreadable;	/* sequences the role may not read */
@@ -32,7 +32,7 @@ struct mark_report {
 int	checkpoint_create(struct journal *, const struct config *,
 	    const char *name, const char *at, const char *description,
 	    uint32_t session_id, struct pgtt_checkpoint **out,
-	    struct mark_report *, struct pgtt_err *);
+	    struct checkpoint_report *, struct pgtt_err *);
 /* Delete a custom checkpoint; fixed ones (creation) are refused. */
 int	checkpoint_delete(struct journal *, const char *name,
 	    uint32_t session_id, struct pgtt_err *);
@@ -43,24 +43,5 @@ int	checkpoint_delete(struct journal *, const char *name,
  */
 int	checkpoint_list(struct journal *, uint32_t session_id, int all,
 	    struct pgtt_checkpoint ***, size_t *, struct pgtt_err *);
-
-int	session_create(struct journal *, const char *name,
-	    const char *description, const char *replica_dsn,
-	    struct pgtt_session **out, struct pgtt_err *);
-/* By name; PGTT_EUSAGE naming the sessions there are when unknown. */
-int	session_find(struct journal *, const char *name,
-	    struct pgtt_session **out, struct pgtt_err *);
-int	session_by_id(struct journal *, uint32_t id, struct pgtt_session **out,
-	    struct pgtt_err *);
-/* Remember where the session's replica stands. */
-int	session_set_replayed(struct journal *, const struct pgtt_session *,
-	    pgtt_lsn, struct pgtt_err *);
-int	session_switch(struct journal *, const char *name, struct pgtt_err *);
-/* Delete a session and its custom checkpoints; never the history. */
-int	session_delete(struct journal *, const char *name, size_t *deleted,
-	    struct pgtt_err *);
-
-/* Free an array the list functions returned. */
-void	mark_free_list(void **, size_t);
 
 #endif
