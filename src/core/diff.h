@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "err.h"
 #include "journal.h"
@@ -125,5 +126,11 @@ int	 diff_compute(struct journal *, pgtt_lsn from, pgtt_lsn to,
 void	 diff_free(struct diff *);
 /* The column named name in v, or NULL. */
 const struct diff_col *diff_vals_col(const struct diff_vals *, const char *);
+
+/*
+ * Write d as SQL to out (diff-sql.c): run on a database in the state at
+ * A, it leaves the state at B, DDL aside (listed as comments).
+ */
+void	 diff_write_sql(const struct diff *, FILE *);
 
 #endif

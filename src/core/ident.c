@@ -3,6 +3,7 @@
  * arguments.  Case folding is ASCII only, as PostgreSQL's downcase for
  * unquoted identifiers is in a UTF-8 database.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,4 +78,16 @@ ident_parse_table(const char *text, char **schema, char **name)
 	*schema = first;
 	*name = second;
 	return 0;
+}
+
+void
+ident_quote(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
 }
