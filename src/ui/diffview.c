@@ -6,6 +6,7 @@
  * frees it on close.  The lines are laid out once per expand, not per
  * frame.
  */
+#include <errno.h>
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +224,41 @@ diffview_draw(struct ui *ui)
 		    v->colors[i]));
 }
 
+/*
+ * The diff as SQL, as `diff --format sql` prints it, into
+ * pgtt-diff-A-B.sql here: a name the points make, so writing the same
+ * diff again replaces the file rather than piling up copies.
+ */
+static void
+write_sql(struct ui *ui, const struct diff *d)
+{
+	char	 path[96], a[LSN_BUFSIZE], b[LSN_BUFSIZE], *p;
+	FILE	*f;
+	int	 failed;
+
+	lsn_format(d->from, a);
+	lsn_format(d->to, b);
+	for (p = a; *p != '\0'; p++)
+		if (*p == '/')
+			*p = '-';
+	for (p = b; *p != '\0'; p++)
+		if (*p == '/')
+			*p = '-';
+	snprintf(path, sizeof path, "pgtt-diff-%s-%s.sql", a, b);
+	if ((f = fopen(path, "w")) == NULL) {
+		ui_message(ui, 1, "could not write %s: %s", path,
+		    strerror(errno));
+		return;
+	}
+	diff_write_sql(d, f);
+	failed = ferror(f);
+	if (fclose(f) != 0 || failed)
+		ui_message(ui, 1, "could not write %s: %s", path,
+		    strerror(errno));
+	else
+		ui_message(ui, 0, "wrote the diff as SQL to %s", path);
+}
+
 int
 diffview_action(struct ui *ui, enum action a)
 {
@@ -251,6 +287,9 @@ diffview_action(struct ui *ui, enum action a)
 		v->expanded = !v->expanded;
 		if (v->expanded)
 			expand(v);
+		break;
+	case ACT_WRITE_SQL:
+		write_sql(ui, v->d);
 		break;
 	default:
 		break;

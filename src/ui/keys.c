@@ -56,6 +56,9 @@ const struct key_binding key_table[] = {
 	  "diff between the two marked checkpoints: tables, then rows" },
 	{ '\r', "Enter", "diff", ACT_ENTER,
 	  "show or hide the rows of the selected table" },
+	{ 'w', "w", "diff", ACT_WRITE_SQL,
+	  "write the diff as SQL, A to B, to a file in the current "
+	  "directory" },
 	{ 'r', "r", "global", ACT_REPLAY,
 	  "replay the replica to the selected checkpoint, or to after the "
 	  "selected change: shows the plan, asks, then Esc stops it" },

@@ -40,6 +40,7 @@ enum action {
 	ACT_BACKUP,
 	ACT_VERIFY,
 	ACT_RESTORE,
+	ACT_WRITE_SQL,
 };
 
 /* Reactions an action returns; the loop acts on them once. */

@@ -27,7 +27,7 @@ keys() { $T send-keys -t pgtt "$@"; }
 tui_start() {
 	local cols=$1 lines=$2
 	shift 2
-	$T -f /dev/null new-session -d -s pgtt -x "$cols" -y "$lines" \
+	$T -f /dev/null new-session -d -s pgtt -x "$cols" -y "$lines" -c "$TEST_ROOT" \
 		"TERM=xterm-256color LANG=C.UTF-8 $PGTT $*; echo EXIT=\$?; sleep 60"
 	_bg_pids="$_bg_pids $($T display -p -t pgtt '#{pane_pid}')"
 }

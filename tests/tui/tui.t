@@ -111,6 +111,14 @@ keys d
 see 'Diff [0-9A-F]+/[0-9A-F]+ \.\. [0-9A-F]+/[0-9A-F]+: 2 tables changed' "d shows the diff between the marked checkpoints"
 see 'public.items  \+1  -0  ~0' "a table with its counts"
 see 'sequence public.tui_seq  1 \(not called\) -> 3' "and a sequence that moved, from setup's sample to the checkpoint's"
+keys w
+see 'wrote the diff as SQL to pgtt-diff-[0-9A-F-]+\.sql' "w writes the diff as SQL"
+SQLFILE=$(ls "$TEST_ROOT"/pgtt-diff-*.sql 2>/dev/null | head -1)
+like "$(cat "$SQLFILE" 2>/dev/null)" 'INSERT INTO "public"\."items" \("id", "name", "note"\) VALUES \(.1., .hello-tui., .changed.\);' \
+	"the file holds the statements diff --format sql prints"
+P_FROM=$(sed -n 's/^-- pgtt diff \([^ ]*\) \([^ ]*\)$/\1/p' "$SQLFILE")
+P_TO=$(sed -n 's/^-- pgtt diff \([^ ]*\) \([^ ]*\)$/\2/p' "$SQLFILE")
+is "$("$PGTT" -c "$W/config.yaml" --headless diff "$P_FROM" "$P_TO" --format sql)" "$(cat "$SQLFILE")" "word for word"
 keys Enter
 see "\\+ id=1 name=hello-tui note=changed" "Enter shows its rows, net of the update"
 keys Escape
