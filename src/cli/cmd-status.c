@@ -3,8 +3,6 @@
  * and says plainly which it cannot; exits 1 when the source is unreachable
  * so scripts can use it as a health check.
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +10,7 @@
 #include "cli.h"
 #include "core/archive.h"
 #include "core/journal.h"
+#include "core/listener.h"
 #include "core/era.h"
 #include "core/source.h"
 #include "core/xmalloc.h"
@@ -22,9 +21,7 @@ struct journal_view {
 	struct journal_stats	 stats;
 	pgtt_lsn		 creation_lsn;
 	struct eras		 eras;		/* n == 0: not read */
-	long			 listener_pid;	/* 0: none recorded */
-	char			*listener_state;
-	char			*listener_error;
+	struct listener_record	 listener;
 	int			 window_known;
 	struct pitr_window	 window;
 	struct archiver_status	 archiver;
@@ -35,7 +32,6 @@ read_journal(const struct config *cfg, struct journal_view *jv)
 {
 	struct journal	*j;
 	struct pgtt_err	 err;
-	char		*pid;
 
 	memset(jv, 0, sizeof *jv);
 	if (!journal_exists(cfg->storage.path))
@@ -54,22 +50,11 @@ read_journal(const struct config *cfg, struct journal_view *jv)
 		jv->creation_lsn = LSN_INVALID;
 	if (jv->error == NULL && eras_read(j, &jv->eras, &err) != 0)
 		memset(&jv->eras, 0, sizeof jv->eras);
-	if (journal_meta_get(j, "listener_pid", &pid, &err) == 0) {
-		jv->listener_pid = strtol(pid, NULL, 10);
-		free(pid);
-	}
+	listener_record_read(j, &jv->listener);
 	if (cfg->pitr.enabled) {
 		archiver_status_read(cfg, &jv->archiver);
 		jv->window_known = archive_window(cfg, j, &jv->window,
 		    &err) == 0;
-	}
-	if (journal_meta_get(j, "listener_state", &jv->listener_state,
-	    &err) != 0)
-		jv->listener_state = NULL;
-	if (journal_meta_get(j, "listener_error", &jv->listener_error,
-	    &err) != 0 || jv->listener_error[0] == '\0') {
-		free(jv->listener_error);
-		jv->listener_error = NULL;
 	}
 	journal_close(j);
 }
@@ -82,9 +67,7 @@ read_journal(const struct config *cfg, struct journal_view *jv)
 static const char *
 listener_state(const struct source_status *st, const struct journal_view *jv)
 {
-	if (jv->listener_pid > 0 && jv->listener_state != NULL &&
-	    strcmp(jv->listener_state, "stopped") != 0 &&
-	    (kill((pid_t)jv->listener_pid, 0) == 0 || errno == EPERM))
+	if (listener_record_running(&jv->listener))
 		return "running";
 	return st->slot.active ? "external" : "stopped";
 }
@@ -281,8 +264,8 @@ print_json(const struct config *cfg, const struct source_status *st,
 	    listener_state(st, jv));
 	if (listener_running(st, jv))
 		json_object_set_new(o, "listener_detail", json_pack(
-		    "{s:I, s:s, s:s?}", "pid", (json_int_t)jv->listener_pid,
-		    "state", jv->listener_state, "error", jv->listener_error));
+		    "{s:I, s:s, s:s?}", "pid", (json_int_t)jv->listener.pid,
+		    "state", jv->listener.state, "error", jv->listener.error));
 	if (st->source.reachable)
 		json_object_set_new(o, "capture", json_pack("{s:o, s:o}",
 		    "partial", gaps_json(st->partial, st->npartial), "none",
@@ -390,9 +373,9 @@ print_text(const struct config *cfg, const struct source_status *st,
 	}
 	if (listener_running(st, jv))
 		printf("%-12s running (pid %ld), %s%s%s\n", "listener",
-		    jv->listener_pid, jv->listener_state,
-		    jv->listener_error ? ": " : "",
-		    jv->listener_error ? jv->listener_error : "");
+		    jv->listener.pid, jv->listener.state,
+		    jv->listener.error ? ": " : "",
+		    jv->listener.error ? jv->listener.error : "");
 	else
 		printf("%-12s %s\n", "listener", listener_state(st, jv));
 	pitr_text(cfg, jv);
@@ -419,8 +402,7 @@ cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 		    "unreachable");
 	source_status_done(&st);
 	free(jv.error);
-	free(jv.listener_state);
-	free(jv.listener_error);
+	listener_record_done(&jv.listener);
 	eras_done(&jv.eras);
 	return ctx->err.code;
 }

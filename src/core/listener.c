@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1094,4 +1095,42 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 	buf_done(&l.ident);
 	jbatch_free(l.batch);
 	return ret;
+}
+
+void
+listener_record_read(struct journal *j, struct listener_record *rec)
+{
+	struct pgtt_err	 err;
+	char		*pid;
+
+	memset(rec, 0, sizeof *rec);
+	err_clear(&err);
+	if (journal_meta_get(j, "listener_pid", &pid, &err) == 0) {
+		rec->pid = strtol(pid, NULL, 10);
+		free(pid);
+	}
+	if (journal_meta_get(j, "listener_state", &rec->state, &err) != 0)
+		rec->state = NULL;
+	if (journal_meta_get(j, "listener_error", &rec->error, &err) != 0 ||
+	    rec->error[0] == '\0') {
+		free(rec->error);
+		rec->error = NULL;
+	}
+}
+
+void
+listener_record_done(struct listener_record *rec)
+{
+	free(rec->state);
+	free(rec->error);
+	memset(rec, 0, sizeof *rec);
+}
+
+int
+listener_record_running(const struct listener_record *rec)
+{
+	/* EPERM: alive, run by another user. */
+	return rec->pid > 0 && rec->state != NULL &&
+	    strcmp(rec->state, "stopped") != 0 &&
+	    (kill((pid_t)rec->pid, 0) == 0 || errno == EPERM);
 }

@@ -53,4 +53,19 @@ struct listener_opts {
 int	listener_run(const struct listener_opts *, struct listener_progress *,
 	    struct pgtt_err *);
 
+/*
+ * What the listener that last held the slot recorded in the journal, for
+ * another process to read.
+ */
+struct listener_record {
+	long		 pid;		/* 0: none recorded */
+	char		*state;		/* "streaming", ...; NULL: none */
+	char		*error;		/* NULL: none */
+};
+
+void	listener_record_read(struct journal *, struct listener_record *);
+void	listener_record_done(struct listener_record *);
+/* Its process is alive, and it did not record that it stopped. */
+int	listener_record_running(const struct listener_record *);
+
 #endif

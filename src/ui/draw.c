@@ -124,38 +124,57 @@ ui_message(struct ui *ui, int error, const char *fmt, ...)
 	ui->message_error = error;
 }
 
-char *
-ui_prompt(struct ui *ui, const char *label)
+void
+ui_prompt(struct ui *ui, const char *label, const char *arg,
+    prompt_done_fn *done)
 {
-	char	buf[256];
-	size_t	len = 0;
-	int	ch, y = LINES - 1;
+	struct prompt	*pr = &ui->prompt;
 
-	(void)ui;
+	memset(pr, 0, sizeof *pr);
+	snprintf(pr->label, sizeof pr->label, "%s", label);
+	snprintf(pr->arg, sizeof pr->arg, "%s", arg != NULL ? arg : "");
+	pr->done = done;
+	pr->active = 1;
 	curs_set(1);
-	for (;;) {
-		move(y, 0);
-		clrtoeol();
-		buf[len] = '\0';
-		ui_text(y, 0, COLS - 1, label, A_BOLD);
-		ui_text(y, (int)strlen(label), COLS - 1 - (int)strlen(label),
-		    buf, A_NORMAL);
-		refresh();
-		nodelay(stdscr, FALSE);
-		ch = getch();
-		nodelay(stdscr, TRUE);
-		if (ch == 27) {
-			curs_set(0);
-			return NULL;
-		}
-		if (ch == '\r' || ch == '\n' || ch == KEY_ENTER)
-			break;
-		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len > 0)
-			len--;
-		else if (ch >= ' ' && ch < 256 && len + 1 < sizeof buf)
-			buf[len++] = (char)ch;
-	}
-	curs_set(0);
-	buf[len] = '\0';
-	return xstrdup(buf);
+}
+
+int
+ui_prompt_key(struct ui *ui, int ch)
+{
+	struct prompt	*pr = &ui->prompt;
+	char		 text[sizeof pr->text], arg[sizeof pr->arg];
+
+	if (ch == 27) {
+		pr->active = 0;
+		curs_set(0);
+	} else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
+		pr->active = 0;
+		curs_set(0);
+		/* done may start another prompt: it gets copies. */
+		memcpy(text, pr->text, sizeof text);
+		memcpy(arg, pr->arg, sizeof arg);
+		text[pr->len] = '\0';
+		pr->done(ui, text, arg);
+	} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) &&
+	    pr->len > 0)
+		pr->text[--pr->len] = '\0';
+	else if (ch >= ' ' && ch < 256 && pr->len + 1 < sizeof pr->text)
+		pr->text[pr->len++] = (char)ch;
+	return R_REDRAW;
+}
+
+void
+ui_prompt_draw(struct ui *ui)
+{
+	const struct prompt	*pr = &ui->prompt;
+	int			 y = LINES - 1, x = (int)strlen(pr->label);
+
+	if (!pr->active)
+		return;
+	move(y, 0);
+	clrtoeol();
+	ui_text(y, 0, COLS - 1, pr->label, A_BOLD);
+	ui_text(y, x, COLS - 1 - x, pr->text, A_NORMAL);
+	x += (int)pr->len;
+	move(y, x < COLS - 1 ? x : COLS - 1);
 }

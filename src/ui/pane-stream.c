@@ -376,13 +376,28 @@ set_filter(struct stream *s, const char *text)
 	return ret;
 }
 
+/* What / typed: the filter, then the newest rows that pass it. */
+static void
+filter_typed(struct ui *ui, const char *text, const char *arg)
+{
+	struct stream	*s = ui->stream->data;
+
+	(void)arg;
+	if (set_filter(s, text) != 0)
+		ui_message(ui, 1, "not a filter: \"%s\"", text);
+	else
+		ui_message(ui, 0, text[0] != '\0' ? "filter: %s" :
+		    "no filter%s", text);
+	s->follow = 1;
+	load(s, ui);
+}
+
 static int
 stream_action(struct pane *p, struct ui *ui, enum action a)
 {
 	struct stream		*s = p->data;
 	struct history_pos	 first, end;
 	struct pgtt_err		 err;
-	char			*text;
 	size_t			 page = (size_t)(s->height > 1 ? s->height - 1 :
 				    1);
 
@@ -428,18 +443,8 @@ stream_action(struct pane *p, struct ui *ui, enum action a)
 	case ACT_ENTER:
 		return R_REDRAW | R_FOCUS_DETAIL;
 	case ACT_FILTER:
-		text = ui_prompt(ui, "filter (table and/or insert,update,"
-		    "delete,truncate,ddl): ");
-		if (text == NULL)
-			return R_REDRAW;
-		if (set_filter(s, text) != 0)
-			ui_message(ui, 1, "not a filter: \"%s\"", text);
-		else
-			ui_message(ui, 0, text[0] != '\0' ? "filter: %s" :
-			    "no filter%s", text);
-		free(text);
-		s->follow = 1;
-		load(s, ui);
+		ui_prompt(ui, "filter (table and/or insert,update,delete,"
+		    "truncate,ddl): ", NULL, filter_typed);
 		return R_REDRAW;
 	default:
 		return R_NONE;

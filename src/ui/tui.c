@@ -39,6 +39,9 @@
 
 static int			signal_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t	got_resize, got_quit;
+
+static void	broadcast(struct ui *, unsigned);
+static void	draw_offer(struct ui *);
 static int			curses_on;
 
 static void
@@ -174,6 +177,11 @@ draw_all(struct ui *ui, int help)
 		refresh();
 		return;
 	}
+	if (ui->offer != UI_OFFER_NONE) {
+		draw_offer(ui);
+		refresh();
+		return;
+	}
 	draw_title(ui);
 	cp_h = (h - ses_h) / 2 > 6 ? (h - ses_h) / 2 - 1 : 6;
 	st_h = h - ses_h - cp_h;
@@ -194,89 +202,103 @@ draw_all(struct ui *ui, int help)
 	draw_work(ui);
 	if (help)
 		draw_help(ui);
+	ui_prompt_draw(ui);
 	refresh();
 }
 
 /*
- * The first start on a source setup has not prepared: show what setup
- * would create and run it if asked.  0 ready, 1 declined, -1 failed.
+ * The first start on a source setup has not prepared: what setup would
+ * create, asked of a dry run; y runs it.  A mode of the loop, so the
+ * screen is drawn again on a resize and a signal ends it at any step.
  */
-static int
-offer_setup(struct ui *ui)
+static void
+draw_offer(struct ui *ui)
 {
-	struct pgtt_err	 err;
-	char		*report = NULL, *line, *save = NULL;
-	unsigned	 ev;
-	int		 row, ch, ret;
+	char	*copy, *line, *save = NULL;
+	int	 row;
 
-	app_setup(ui->app, 1);
-	for (;;) {
-		erase();
+	switch (ui->offer) {
+	case UI_OFFER_ASKING:
 		ui_text(1, 2, COLS - 4, "The source is not set up for pgtt "
 		    "yet. Asking what setup would do...", A_BOLD);
-		refresh();
-		struct pollfd	pfd = { app_wake_fd(ui->app), POLLIN, 0 };
-
-		poll(&pfd, 1, 500);
-		if (got_quit)
-			return -1;
-		ev = app_take_events(ui->app, &ui->view, NULL, 0);
-		if (ev & APP_EV_SETUP)
-			break;
-	}
-	ret = app_setup_result(ui->app, &report, &err);
-	erase();
-	if (ret != 0) {
+		break;
+	case UI_OFFER_SHOWING:
+		ui_text(1, 2, COLS - 4, "The source is not set up for pgtt "
+		    "yet. Setup would do this on it:", A_BOLD);
+		row = 3;
+		copy = xstrdup(ui->offer_report != NULL ? ui->offer_report :
+		    "");
+		for (line = strtok_r(copy, "\n", &save); line != NULL &&
+		    row < LINES - 3; line = strtok_r(NULL, "\n", &save))
+			ui_text(row++, 2, COLS - 4, line, A_NORMAL);
+		free(copy);
+		ui_text(row + 1, 2, COLS - 4, "Run setup now? [y/n]", A_BOLD);
+		break;
+	case UI_OFFER_RUNNING:
+		ui_text(1, 2, COLS - 4, "Running setup (the baseline dump may "
+		    "take a while)...", A_BOLD);
+		break;
+	case UI_OFFER_FAILED:
 		ui_text(1, 2, COLS - 4, "pgtt cannot set up this source:",
 		    A_BOLD);
-		ui_text(3, 2, COLS - 4, err.msg, ui_attr(ui, C_ERROR));
-		ui_text(4, 2, COLS - 4, err.detail, A_NORMAL);
-		ui_text(5, 2, COLS - 4, err.hint, A_NORMAL);
+		ui_text(3, 2, COLS - 4, ui->offer_err.msg, ui_attr(ui,
+		    C_ERROR));
+		ui_text(4, 2, COLS - 4, ui->offer_err.detail, A_NORMAL);
+		ui_text(5, 2, COLS - 4, ui->offer_err.hint, A_NORMAL);
 		ui_text(7, 2, COLS - 4, "press any key to quit", A_DIM);
-		refresh();
-		nodelay(stdscr, FALSE);
-		getch();
-		free(report);
-		return -1;
+		break;
+	case UI_OFFER_NONE:
+		break;
 	}
-	ui_text(1, 2, COLS - 4, "The source is not set up for pgtt yet. "
-	    "Setup would do this on it:", A_BOLD);
-	row = 3;
-	for (line = strtok_r(report, "\n", &save); line != NULL &&
-	    row < LINES - 3; line = strtok_r(NULL, "\n", &save))
-		ui_text(row++, 2, COLS - 4, line, A_NORMAL);
-	free(report);
-	ui_text(row + 1, 2, COLS - 4, "Run setup now? [y/n]", A_BOLD);
-	refresh();
-	nodelay(stdscr, FALSE);
-	do {
-		ch = getch();
-	} while (ch != 'y' && ch != 'n' && ch != 'q' && ch != 27 &&
-	    !got_quit);
-	nodelay(stdscr, TRUE);
-	if (ch != 'y')
-		return 1;
-	erase();
-	ui_text(1, 2, COLS - 4, "Running setup (the baseline dump may take a "
-	    "while)...", A_BOLD);
-	refresh();
-	app_setup(ui->app, 0);
-	for (;;) {
-		struct pollfd	pfd = { app_wake_fd(ui->app), POLLIN, 0 };
+}
 
-		poll(&pfd, 1, 500);
-		if (app_take_events(ui->app, &ui->view, NULL, 0) &
-		    APP_EV_SETUP)
-			break;
+/* The setup worker is done: on to the next step of the offer. */
+static void
+offer_setup_done(struct ui *ui)
+{
+	free(ui->offer_report);
+	ui->offer_report = NULL;
+	err_clear(&ui->offer_err);
+	if (app_setup_result(ui->app, &ui->offer_report,
+	    &ui->offer_err) != 0) {
+		if (ui->offer == UI_OFFER_ASKING)
+			ui->offer = UI_OFFER_FAILED;
+		else {
+			ui_message(ui, 1, "setup failed: %s",
+			    ui->offer_err.msg);
+			ui->exit_status = 1;
+			got_quit = 1;
+		}
+		return;
 	}
-	ret = app_setup_result(ui->app, &report, &err);
-	free(report);
-	if (ret != 0) {
-		ui_message(ui, 1, "setup failed: %s", err.msg);
-		return -1;
+	if (ui->offer == UI_OFFER_ASKING) {
+		ui->offer = UI_OFFER_SHOWING;
+		return;
 	}
+	ui->offer = UI_OFFER_NONE;
 	ui_message(ui, 0, "setup done: capturing");
-	return 0;
+	broadcast(ui, APP_EV_STATUS | APP_EV_JOURNAL);
+}
+
+/* A key while the offer is up; returns R_*. */
+static int
+offer_key(struct ui *ui, int ch)
+{
+	switch (ui->offer) {
+	case UI_OFFER_SHOWING:
+		if (ch == 'y') {
+			ui->offer = UI_OFFER_RUNNING;
+			app_setup(ui->app, 0);
+		} else if (ch == 'n' || ch == 'q' || ch == 27)
+			return R_QUIT;
+		break;
+	case UI_OFFER_FAILED:
+		ui->exit_status = 1;
+		return R_QUIT;
+	default:
+		break;
+	}
+	return R_REDRAW;
 }
 
 static void
@@ -294,73 +316,90 @@ broadcast(struct ui *ui, unsigned ev)
  * one.  Both are local: the UI thread never waits on the source.
  */
 static void
-new_checkpoint(struct ui *ui)
+checkpoint_named(struct ui *ui, const char *name, const char *at)
 {
-	struct journal		*j = app_journal(ui->app);
-	struct pgtt_checkpoint	*cp;
+	struct journal			*j = app_journal(ui->app);
+	struct pgtt_checkpoint		*cp;
 	struct checkpoint_report	 rep;
-	struct pgtt_err		 err;
-	pgtt_lsn		 end;
-	char			*name, at[LSN_BUFSIZE], lsnbuf[LSN_BUFSIZE];
+	struct pgtt_err			 err;
+	char				 lsnbuf[LSN_BUFSIZE];
 
 	if (j == NULL)
 		return;
-	if ((name = ui_prompt(ui, "checkpoint name: ")) == NULL)
-		return;
-	if (pane_stream_selected_end(ui->stream, &end) == 0)
-		lsn_format(end, at);
-	else
-		snprintf(at, sizeof at, "head");
 	err_clear(&err);
-	if (checkpoint_create(j, ui->cfg, name, at, NULL, journal_active_session(j),
-	    &cp, &rep, &err) != 0)
+	if (checkpoint_create(j, ui->cfg, name, at, NULL,
+	    journal_active_session(j), &cp, &rep, &err) != 0)
 		ui_message(ui, 1, "%s", err.msg);
 	else {
 		ui_message(ui, 0, "checkpoint \"%s\" at %s", cp->name,
 		    lsn_format(cp->lsn, lsnbuf));
 		free(cp);
 	}
-	free(name);
+	broadcast(ui, APP_EV_SETUP);
+}
+
+/* The point is taken when c is pressed, not when the name is done. */
+static void
+new_checkpoint(struct ui *ui)
+{
+	pgtt_lsn	end;
+	char		at[LSN_BUFSIZE];
+
+	if (app_journal(ui->app) == NULL)
+		return;
+	if (pane_stream_selected_end(ui->stream, &end) == 0)
+		lsn_format(end, at);
+	else
+		snprintf(at, sizeof at, "head");
+	ui_prompt(ui, "checkpoint name: ", at, checkpoint_named);
 }
 
 /*
  * ":": the stream up to a typed point.  "now" is taken as head, the
  * newest journaled change: the UI thread does not ask the source.
  */
-static int
-go_to_point(struct ui *ui)
+static void
+point_typed(struct ui *ui, const char *text, const char *arg)
 {
 	struct journal	*j = app_journal(ui->app);
 	struct pgtt_err	 err;
 	pgtt_lsn	 lsn;
-	char		*text, lsnbuf[LSN_BUFSIZE];
+	char		 lsnbuf[LSN_BUFSIZE];
 
-	if (j == NULL || (text = ui_prompt(ui, "go to point: ")) == NULL)
-		return R_REDRAW;
+	(void)arg;
+	for (ui->focus = 0; ui->panes[ui->focus] != ui->stream; ui->focus++)
+		;
+	if (j == NULL)
+		return;
 	err_clear(&err);
 	if (point_resolve(j, NULL, strcmp(text, "now") == 0 ? "head" : text,
-	    &lsn, &err) != 0)
+	    &lsn, &err) != 0) {
 		ui_message(ui, 1, "%s%s%s", err.msg, err.hint[0] != '\0' ?
 		    ": " : "", err.hint);
-	else {
-		pane_stream_goto(ui->stream, ui, lsn);
-		ui_message(ui, 0, "%s is %s: the stream shows what came "
-		    "before it", text, lsn_format(lsn, lsnbuf));
+		return;
 	}
-	free(text);
-	return R_REDRAW;
+	pane_stream_goto(ui->stream, ui, lsn);
+	ui_message(ui, 0, "%s is %s: the stream shows what came before it",
+	    text, lsn_format(lsn, lsnbuf));
+}
+
+static void
+go_to_point(struct ui *ui)
+{
+	if (app_journal(ui->app) != NULL)
+		ui_prompt(ui, "go to point: ", NULL, point_typed);
 }
 
 /* s: a new session, made the active one. */
 static void
-new_session(struct ui *ui)
+session_named(struct ui *ui, const char *name, const char *arg)
 {
 	struct journal		*j = app_journal(ui->app);
 	struct pgtt_session	*s;
 	struct pgtt_err		 err;
-	char			*name;
 
-	if (j == NULL || (name = ui_prompt(ui, "session name: ")) == NULL)
+	(void)arg;
+	if (j == NULL)
 		return;
 	err_clear(&err);
 	if (session_create(j, name, NULL, NULL, &s, &err) != 0)
@@ -373,7 +412,14 @@ new_session(struct ui *ui)
 			ui_message(ui, 0, "session \"%s\" created and active",
 			    name);
 	}
-	free(name);
+	broadcast(ui, APP_EV_SETUP);
+}
+
+static void
+new_session(struct ui *ui)
+{
+	if (app_journal(ui->app) != NULL)
+		ui_prompt(ui, "session name: ", NULL, session_named);
 }
 
 /* A diff the worker finished: open the view, or say why not. */
@@ -743,6 +789,10 @@ handle_key(struct ui *ui, int ch, int *help)
 	int		 r = R_NONE;
 	pgtt_lsn	 from, to;
 
+	if (ui->offer != UI_OFFER_NONE)
+		return offer_key(ui, ch);
+	if (ui->prompt.active)
+		return ui_prompt_key(ui, ch);
 	if (*help) {
 		*help = 0;
 		return R_REDRAW;
@@ -781,11 +831,9 @@ handle_key(struct ui *ui, int ch, int *help)
 		break;
 	case ACT_CHECKPOINT:
 		new_checkpoint(ui);
-		broadcast(ui, APP_EV_SETUP);
 		return R_REDRAW;
 	case ACT_SESSION:
 		new_session(ui);
-		broadcast(ui, APP_EV_SETUP);
 		return R_REDRAW;
 	case ACT_DIFF:
 		if (pane_checkpoints_marked(ui->checkpoints, &from, &to) != 0)
@@ -809,11 +857,8 @@ handle_key(struct ui *ui, int ch, int *help)
 		start_verify(ui);
 		return R_REDRAW;
 	case ACT_GOTO:
-		r = go_to_point(ui);
-		for (ui->focus = 0; ui->panes[ui->focus] != ui->stream;
-		    ui->focus++)
-			;
-		return r;
+		go_to_point(ui);
+		return R_REDRAW;
 	default:
 		break;
 	}
@@ -899,6 +944,8 @@ loop(struct ui *ui)
 			if (ev & APP_EV_MESSAGE)
 				ui_message(ui, strstr(msg, "stopped") != NULL ||
 				    strstr(msg, "failed") != NULL, "%s", msg);
+			if ((ev & APP_EV_SETUP) && ui->offer != UI_OFFER_NONE)
+				offer_setup_done(ui);
 			if (ev & APP_EV_DIFF)
 				take_diff(ui);
 			if (ev & APP_EV_REPLAY) {
@@ -987,12 +1034,14 @@ tui_run(const struct config *cfg)
 	ui.npanes = 5;
 	ui.focus = 3;
 
-	if (ret == PGTT_ENOTFOUND && (ret = offer_setup(&ui)) != 0)
-		status = ret < 0 ? 1 : 0;
-	else {
+	if (ret == PGTT_ENOTFOUND) {
+		ui.offer = UI_OFFER_ASKING;
+		app_setup(ui.app, 1);
+	} else
 		broadcast(&ui, APP_EV_STATUS | APP_EV_JOURNAL);
-		loop(&ui);
-	}
+	loop(&ui);
+	status = ui.exit_status;
+	free(ui.offer_report);
 
 	diffview_close(&ui);
 	for (i = 0; i < ui.npanes; i++)

@@ -86,6 +86,21 @@ struct history_pos;
 struct diff;
 struct diffview;
 
+struct ui;
+
+/* What a prompt does with the line typed, and the arg given at its start. */
+typedef void prompt_done_fn(struct ui *, const char *text, const char *arg);
+
+/* A line typed at the bottom while the loop goes on (draw.c). */
+struct prompt {
+	int		 active;
+	char		 label[96];
+	char		 text[256];
+	size_t		 len;
+	char		 arg[64];
+	prompt_done_fn	*done;
+};
+
 struct ui {
 	struct app		*app;
 	const struct config	*cfg;
@@ -98,6 +113,17 @@ struct ui {
 	struct pane		*stream, *detail, *checkpoints;
 	int			 colors;
 	struct diffview		*diffview;	/* open over the panes */
+	struct prompt		 prompt;	/* takes the keys while active */
+	int			 exit_status;
+
+	/*
+	 * First start on a source setup has not prepared (tui.c): what
+	 * setup would do, a y/n, then setup itself, all in the one loop.
+	 */
+	enum { UI_OFFER_NONE, UI_OFFER_ASKING, UI_OFFER_SHOWING,
+	    UI_OFFER_RUNNING, UI_OFFER_FAILED } offer;
+	char			*offer_report;
+	struct pgtt_err		 offer_err;
 
 	/* r: plan, confirm, run (tui.c). */
 	enum { UI_REPLAY_IDLE, UI_REPLAY_PLANNING, UI_REPLAY_CONFIRM,
@@ -164,8 +190,17 @@ void	 diffview_draw(struct ui *);
 int	 diffview_action(struct ui *, enum action);
 void	 diffview_close(struct ui *);
 
-/* Read one line at the bottom of the screen; NULL on Esc.  Malloc'd. */
-char	*ui_prompt(struct ui *, const char *);
+/*
+ * Ask for one line at the bottom of the screen: the keys go to it until
+ * Enter, which calls done with the text and arg (copied now), or Esc,
+ * which drops it.  Drawing, events and signals go on meanwhile.
+ */
+void	 ui_prompt(struct ui *, const char *label, const char *arg,
+	    prompt_done_fn *done);
+/* A key while the prompt is up; returns R_*. */
+int	 ui_prompt_key(struct ui *, int ch);
+/* The prompt's line, and the cursor at its end; last thing drawn. */
+void	 ui_prompt_draw(struct ui *);
 
 /* Entry: the TUI on cfg; returns the process exit status. */
 int	 tui_run(const struct config *);
