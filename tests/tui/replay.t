@@ -75,6 +75,10 @@ psql -X -q "$(pg_dsn rep app_replica)" -c "BEGIN; LOCK TABLE items IN EXCLUSIVE 
 HOLDER=$!
 _bg_pids="$_bg_pids $HOLDER"
 waiting() { [ "$(sql rep app_replica "SELECT count(*) FROM pg_locks WHERE relation = 'items'::regclass AND NOT granted")" -ge 1 ]; }
+# The lock must be held before the replay starts, or it applies some.
+held() { [ "$(sql rep app_replica "SELECT count(*) FROM pg_locks WHERE relation = 'items'::regclass AND granted AND mode = 'ExclusiveLock'")" -ge 1 ]; }
+wait_until 15 held
+ok $? "another session holds a lock on items"
 keys r
 see 'Replay the replica to checkpoint big\?' "r on big again"
 keys y
