@@ -227,7 +227,8 @@ point_resolve(struct journal *j, const char *dsn, const char *text,
 		for (i = 0; keywords[i] != NULL; i++)
 			suggest(&hint, text, keywords[i]);
 		buf_append(&hint, "", 1);
-		err_set(err, PGTT_EUSAGE, "no checkpoint or point \"%s\"", text);
+		ret = err_set(err, PGTT_EUSAGE, "no checkpoint or point \"%s\"",
+		    text);
 		err_hint(err, "%s%sa point is a checkpoint name or id, an LSN "
 		    "like 16/B374D848, a timestamp, now, head, creation or "
 		    "migration", (char *)hint.data,

@@ -77,6 +77,29 @@ start_ui 160 48
 see 'Stream \(following\)' "160x48: the stream is drawn"
 see 'update public.items' "160x48: history from before the UI started is shown"
 see 'capture +2 tables, DDL on' "160x48: the status pane has room for everything"
+# Each row of the key table, as the man page lists it, is a row of the
+# help: its keys, then the start of what they do, on one line.
+keys '?'
+see 'Keys \(any key closes\)' "160x48: ? opens the help in one column"
+"$PGTT" --keys-mdoc >"$TEST_ROOT/keys.mdoc"
+screen >"$TEST_ROOT/help.screen"
+BAD=$(perl -e '
+	open(my $m, "<", $ARGV[0]) or die; open(my $s, "<", $ARGV[1]) or die;
+	my @screen = <$s>; my ($keys, @bad);
+	while (<$m>) {
+		chomp;
+		if (/^\.It Ic (.*)/) { $keys = $1; next; }
+		next unless defined $keys && !/^\./;
+		s/\.$//;	# the man page ends each with a period,
+		s/^In the (\w+) pane: //;	# and names the pane in words
+		my $what = substr($_, 0, 24);
+		push @bad, $keys unless grep { index($_, $keys) >= 0 &&
+		    index($_, $what) > index($_, $keys) } @screen;
+		undef $keys;
+	}
+	print join("; ", @bad);' "$TEST_ROOT/keys.mdoc" "$TEST_ROOT/help.screen")
+is "$BAD" "" "every key's row is in the help, its keys then what they do"
+keys Escape
 keys k
 keys c ; keys 'after-insert' Enter
 see 'checkpoint "after-insert" at' "c makes a checkpoint after the selected change"
