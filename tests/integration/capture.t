@@ -26,7 +26,8 @@ sql src app "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 
 W=$TEST_ROOT/w
 mkdir -p "$W"
-write_config "$W/config.yaml" "$(pg_dsn src app)"
+write_config "$W/config.yaml" "$(pg_dsn src app)" \
+	"pitr:" "  enabled: false"
 check_ok "setup" -c "$W/config.yaml" --headless setup
 
 LISTEN_LOG=$TEST_ROOT/listen.log

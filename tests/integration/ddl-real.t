@@ -45,7 +45,7 @@ like "$(cat "$TEST_ROOT/dump.sql")" 'check_function_bodies = false' "and creates
 W=$TEST_ROOT/w
 mkdir -p "$W"
 write_config "$W/config.yaml" "$(pg_dsn src app)" \
-	"replica:" "  dsn: \"$(pg_dsn src app_replica)\""
+	"replica:" "  dsn: \"$(pg_dsn src app_replica)\"" "pitr:" "  enabled: false"
 check_ok "setup" -c "$W/config.yaml" --headless setup
 P() { run_pgtt -c "$W/config.yaml" "$@"; }
 

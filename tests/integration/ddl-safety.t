@@ -25,7 +25,7 @@ W=$TEST_ROOT/w
 mkdir -p "$W"
 # The README's setup: the replica database lives on the source's cluster.
 write_config "$W/config.yaml" "$(pg_dsn src app)" \
-	"replica:" "  dsn: \"$(pg_dsn src app_replica)\""
+	"replica:" "  dsn: \"$(pg_dsn src app_replica)\"" "pitr:" "  enabled: false"
 check_ok "setup" -c "$W/config.yaml" --headless setup
 P() { run_pgtt -c "$W/config.yaml" "$@"; }
 eve() {

@@ -19,7 +19,8 @@ sql src app "INSERT INTO t VALUES (1, 'one', NULL);
 	INSERT INTO f VALUES (1, 'x'), (2, 'y')"
 W=$TEST_ROOT/w
 mkdir -p "$W"
-write_config "$W/config.yaml" "$(pg_dsn src app)"
+write_config "$W/config.yaml" "$(pg_dsn src app)" \
+	"pitr:" "  enabled: false"
 check_ok "setup" -c "$W/config.yaml" --headless setup
 P() { run_pgtt -c "$W/config.yaml" "$@"; }
 

@@ -24,7 +24,7 @@ sql src app "CREATE TABLE t (id int PRIMARY KEY, v text, big text);
 W=$TEST_ROOT/w
 mkdir -p "$W"
 write_config "$W/config.yaml" "$(pg_dsn src app)" \
-	"replica:" "  dsn: \"$(pg_dsn rep app_replica)\""
+	"replica:" "  dsn: \"$(pg_dsn rep app_replica)\"" "pitr:" "  enabled: false"
 check_ok "setup" -c "$W/config.yaml" --headless setup
 P() { run_pgtt -c "$W/config.yaml" "$@"; }
 

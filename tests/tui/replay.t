@@ -14,7 +14,7 @@ sql src app "CREATE TABLE items (id int PRIMARY KEY, name text)"
 W=$TEST_ROOT/w
 mkdir -p "$W"
 write_config "$W/config.yaml" "$(pg_dsn src app)" \
-	"replica:" "  dsn: \"$(pg_dsn rep app_replica)\""
+	"replica:" "  dsn: \"$(pg_dsn rep app_replica)\"" "pitr:" "  enabled: false"
 check_ok "setup" -c "$W/config.yaml" --headless setup
 sql src app "INSERT INTO items SELECT g, 'one' FROM generate_series(1, 10) g"
 check_ok "checkpoint one" -c "$W/config.yaml" --headless checkpoint create one
