@@ -15,6 +15,11 @@ _started_clusters=""
 _tap_n=0
 _tap_failed=0
 
+# Random workloads ($RANDOM) follow one seed, said in the output, so a
+# failure can be run again the same way: PGTT_TEST_SEED=N.
+PGTT_TEST_SEED=${PGTT_TEST_SEED:-$(( $(date +%s%N) % 1000000 ))}
+RANDOM=$PGTT_TEST_SEED
+
 if [ "$(id -u)" -eq 0 ]; then
 	PG_OS_USER=${PGTT_TEST_OS_USER:-postgres}
 	chown "$PG_OS_USER" "$TEST_ROOT"
@@ -138,7 +143,11 @@ wait_until() {
 # --- TAP ----------------------------------------------------------------
 
 plan() { echo "1..$1"; }
-bail() { echo "Bail out! $*"; exit 255; }
+bail() {
+	diag "random seed $PGTT_TEST_SEED: PGTT_TEST_SEED=$PGTT_TEST_SEED runs it the same way"
+	echo "Bail out! $*"
+	exit 255
+}
 diag() { printf '%s\n' "$@" | sed 's/^/# /' >&2; }
 
 ok() {
@@ -237,5 +246,7 @@ json_get() {
 # The plan goes last, so a script need not count its tests.
 done_testing() {
 	echo "1..$_tap_n"
-	[ "$_tap_failed" -eq 0 ]
+	[ "$_tap_failed" -eq 0 ] && return 0
+	diag "random seed $PGTT_TEST_SEED: PGTT_TEST_SEED=$PGTT_TEST_SEED runs it the same way"
+	return 1
 }
