@@ -6,7 +6,6 @@
  */
 #include <sys/stat.h>
 
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +17,8 @@
 
 #include "core/history.h"
 #include "core/xmalloc.h"
+
+#include "tmpdir.h"
 
 #define ACCOUNTS	16400
 #define AUDIT		16500
@@ -35,16 +36,6 @@ struct fixture {
 	struct jbatch	*b;
 	char		 note[101];	/* a long value */
 };
-
-/* nftw callback: remove whatever it is handed, deepest first. */
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static struct pgtt_col
 text(const char *s)
@@ -276,7 +267,7 @@ teardown(void **state)
 
 	jbatch_free(f->b);
 	journal_close(f->j);
-	rc = nftw(f->tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rc = tmpdir_remove(f->tmp);
 	free(f);
 	return rc;
 }

@@ -4,7 +4,6 @@
  */
 #include <sys/stat.h>
 
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +17,8 @@
 
 #include "core/journal.h"
 #include "core/xmalloc.h"
+
+#include "tmpdir.h"
 
 struct fixture {
 	char	 tmp[64];	/* the mkdtemp directory */
@@ -40,23 +41,13 @@ setup(void **state)
 	return 0;
 }
 
-/* nftw callback: remove whatever it is handed, deepest first. */
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int
 teardown(void **state)
 {
 	struct fixture	*f = *state;
 	int		 rc;
 
-	rc = nftw(f->tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rc = tmpdir_remove(f->tmp);
 	free(f->dir);
 	free(f);
 	return rc;

@@ -11,13 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <cmocka.h>
 
 #include "core/era.h"
 #include "core/journal.h"
 #include "core/point.h"
 #include "core/xmalloc.h"
+
+#include "tmpdir.h"
 
 #define CREATION	0x1000
 #define BEFORE_GAP	0x2000	/* the journal covered up to here */
@@ -28,15 +29,6 @@ struct fixture {
 	char		 tmp[64];
 	struct journal	*j;
 };
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void
 put_txn(struct jbatch *b, pgtt_lsn lsn)
@@ -112,7 +104,7 @@ teardown(void **state)
 	int		 rc;
 
 	journal_close(f->j);
-	rc = nftw(f->tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rc = tmpdir_remove(f->tmp);
 	free(f);
 	return rc;
 }

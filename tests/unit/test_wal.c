@@ -9,11 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <cmocka.h>
 
 #include "core/wal.h"
 #include "core/xmalloc.h"
+
+#include "tmpdir.h"
 
 #define GB	(1024u * 1024 * 1024)
 
@@ -68,15 +69,6 @@ test_names(void **state)
 	    WAL_DEFAULT_SEG, &tli, &segno, &partial), -1);
 }
 
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 touch(const char *dir, uint32_t tli, uint64_t segno, const char *suffix)
 {
@@ -123,7 +115,7 @@ test_scan(void **state)
 	assert_int_equal(wal_scan(dir, 2, WAL_DEFAULT_SEG, 14, &last,
 	    &partial, &e), 0);
 	assert_true(last == 14 && !partial);
-	assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(tmpdir_remove(dir), 0);
 	assert_int_equal(wal_scan(dir, 1, WAL_DEFAULT_SEG, 10, &last,
 	    &partial, &e), PGTT_EIO);
 }
