@@ -627,8 +627,8 @@ iter_refresh(struct journal *j, struct journal_iter **it, size_t *steps,
  * change was another row's.
  */
 static int
-look_back_indexed(struct journal *j, struct diff *d, struct entry **p,
-    size_t n, struct pgtt_err *err)
+look_back_indexed(struct journal *j, struct diff *d, pgtt_lsn floor,
+    struct entry **p, size_t n, struct pgtt_err *err)
 {
 	struct diff_fold	*f = d->fold;
 	struct journal_iter	*it = NULL;
@@ -646,7 +646,8 @@ look_back_indexed(struct journal *j, struct diff *d, struct entry **p,
 			    (r = journal_iter_row_prev(it, e->relid, e->id,
 			    e->idlen, &e->lb_lsn, &e->lb_seq, err)) < 0)
 				goto out;
-			if (r == 1)
+			/* Before the era's baseline, a gap lies between. */
+			if (r == 1 && e->lb_lsn >= floor)
 				p[k++] = e;
 		}
 		for (i = 0, n = k, k = 0; i < n; i++) {
@@ -696,8 +697,8 @@ tracked(const struct diff_fold *f, uint32_t relid)
  * change to the rows it names.
  */
 static int
-look_back_walk(struct journal *j, struct diff *d, pgtt_lsn since,
-    size_t pending, struct pgtt_err *err)
+look_back_walk(struct journal *j, struct diff *d, pgtt_lsn floor,
+    pgtt_lsn since, size_t pending, struct pgtt_err *err)
 {
 	struct diff_fold	*f = d->fold;
 	struct walk		*w;
@@ -709,7 +710,7 @@ look_back_walk(struct journal *j, struct diff *d, pgtt_lsn since,
 	size_t			 scanned = 0, i;
 	int			 ret = 0;
 
-	if (walk_open(j, LSN_INVALID, 0, since, WALK_BACKWARD, &f->rels, &w,
+	if (walk_open(j, floor, 0, since, WALK_BACKWARD, &f->rels, &w,
 	    err) != 0)
 		return err->code;
 	while (pending > 0 && scanned++ < DIFF_LOOKBACK_MAX &&
@@ -742,23 +743,26 @@ look_back(struct journal *j, struct diff *d, struct pgtt_err *err)
 {
 	struct diff_fold	*f = d->fold;
 	struct entry		**p;
-	pgtt_lsn		 since = journal_rowidx_since(j);
+	pgtt_lsn		 since = journal_rowidx_since(j), floor;
 	size_t			 i, n = 0;
-	int			 ret = 0;
+	int			 ret;
 
+	/* Only the era of A holds values of its rows at A. */
+	if ((ret = journal_era_start(j, d->from, &floor, err)) != 0)
+		return ret;
 	p = xreallocarray(NULL, f->nentries + 1, sizeof *p);
 	for (i = 0; i < f->nentries; i++)
 		if (f->all[i]->lookback)
 			p[n++] = f->all[i];
 	if (n > 0 && since != UINT64_MAX)
-		ret = look_back_indexed(j, d, p, n, err);
+		ret = look_back_indexed(j, d, floor, p, n, err);
 	if (ret == 0 && n > 0 && since > LSN_INVALID) {
 		/* What the index could not have held: the older history. */
 		for (i = n = 0; i < f->nentries; i++)
 			n += f->all[i]->lookback;
 		if (n > 0)
-			ret = look_back_walk(j, d, since < d->from ? since :
-			    d->from, n, err);
+			ret = look_back_walk(j, d, floor, since < d->from ?
+			    since : d->from, n, err);
 	}
 	free(p);
 	return ret;

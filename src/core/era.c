@@ -260,3 +260,18 @@ journal_check_span_known(struct journal *j, pgtt_lsn from, pgtt_lsn to,
 	eras_done(&es);
 	return ret;
 }
+
+int
+journal_era_start(struct journal *j, pgtt_lsn at, pgtt_lsn *start,
+    struct pgtt_err *err)
+{
+	struct eras	es;
+	int		ret;
+
+	*start = LSN_INVALID;
+	if ((ret = read_if_broken(j, &es, err)) != 0)
+		return ret == PGTT_ENOTFOUND ? 0 : ret;
+	*start = era_at(&es, at)->start;
+	eras_done(&es);
+	return 0;
+}

@@ -56,6 +56,12 @@ int		 journal_check_point_known(struct journal *, pgtt_lsn,
 int		 journal_check_span_known(struct journal *, pgtt_lsn from,
 		    pgtt_lsn to, struct pgtt_err *);
 /*
+ * Where the era holding at starts: LSN_INVALID for a journal without a
+ * break, whose history has no earlier limit than its first change.
+ */
+int		 journal_era_start(struct journal *, pgtt_lsn at,
+		    pgtt_lsn *start, struct pgtt_err *);
+/*
  * Add era e (start > every era's) to batch b, which also holds the
  * break's record in the stream: one message under ERA_BREAK_PREFIX just
  * before e->start, so log and the TUI show the break where it is.

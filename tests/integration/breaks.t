@@ -43,6 +43,7 @@ write() {
 }
 
 write 40 before
+sql src app "INSERT INTO notes (id, body) VALUES (1000, 'era-one')" >/dev/null
 check_ok "listen --until now" $C --headless listen --until now
 check_ok "checkpoint before" $C --json --headless checkpoint create before
 BEFORE=$(snap src app)
@@ -50,6 +51,7 @@ BEFORE=$(snap src app)
 # --- the slot is lost, and the source goes on writing ---
 sql src app "SELECT pg_drop_replication_slot('pgtt')" >/dev/null
 write 20 hole
+sql src app "UPDATE notes SET body = 'in-the-gap' WHERE id = 1000" >/dev/null
 HOLE=$(sql src app "SELECT pg_current_wal_lsn()")
 sql src app "SELECT pg_create_logical_replication_slot('pgtt', 'pgoutput')" >/dev/null
 write 5 between
@@ -73,6 +75,7 @@ like "$(echo "$OUT" | json_get baseline)" 'baseline-2\.dump$' "the new baseline 
 ok "$([ -s "$W/data/baseline-2.dump" ] && [ -s "$W/data/baseline.dump" ]; echo $?)" "beside the first, which stays"
 AFTER_BASE=$(snap src app)
 write 30 after
+sql src app "DELETE FROM notes WHERE id = 1000" >/dev/null
 check_ok "listen goes on" $C --headless listen --until now
 check_ok "checkpoint after" $C --json --headless checkpoint create after
 AFTER=$(snap src app)
@@ -97,6 +100,11 @@ check_fail "a diff across the break is refused" 2 $C --headless diff before afte
 like "$ERR" 'the history breaks between the two points' "saying why"
 check_ok "a diff on one side of the break works" $C --json --headless diff baseline-2 after
 like "$OUT" '"pgbench_accounts"' "and shows what changed after it"
+# A row the history last saw before the break: its values at the new
+# baseline are not what the old era says (the gap changed them).
+check_ok "diff of a row deleted after the break" $C --headless diff baseline-2 after --table notes
+like "$OUT" 'id=1000' "lists the delete"
+unlike "$OUT" 'era-one' "without taking its values from before the break"
 
 # --- replay crosses the break by the baseline on the target's side ---
 check_ok "replay --to before" $C --headless replay --to before
