@@ -615,7 +615,9 @@ replay_job(struct app *app)
 	ret = replay_run(journal_of(app), app->cfg, &app->replay_job_opts, &r,
 	    &err);
 	pthread_mutex_lock(&app->lock);
-	app->view.replay_active = 0;
+	/* A plan never set it: a replay queued behind one keeps it. */
+	if (!app->replay_job_opts.dry_run)
+		app->view.replay_active = 0;
 	if (!app->replay_job_opts.dry_run && r.target != NULL)
 		set_text(app->view.replay, sizeof app->view.replay, "%s %s",
 		    r.cancelled ? "stopped at" : ret != 0 ? "failed, at" :

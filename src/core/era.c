@@ -170,7 +170,8 @@ eras_check_span(const struct eras *es, pgtt_lsn from, pgtt_lsn to,
 }
 
 void
-eras_put_break(const struct eras *es, const struct era *e, struct jbatch *b)
+eras_put_break(const struct eras *es, const struct era *e, int64_t at,
+    struct jbatch *b)
 {
 	struct pgtt_txn		 txn;
 	struct pgtt_change	 ch;
@@ -204,7 +205,7 @@ eras_put_break(const struct eras *es, const struct era *e, struct jbatch *b)
 	memset(&txn, 0, sizeof txn);
 	txn.commit_lsn = e->start - 1;
 	txn.end_lsn = e->start;
-	txn.commit_time = pgtime_now();
+	txn.commit_time = at;
 	txn.nchanges = 1;
 	jbatch_put_txn(b, &txn);
 	memset(&ch, 0, sizeof ch);

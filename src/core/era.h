@@ -64,10 +64,12 @@ int		 journal_era_start(struct journal *, pgtt_lsn at,
 /*
  * Add era e (start > every era's) to batch b, which also holds the
  * break's record in the stream: one message under ERA_BREAK_PREFIX just
- * before e->start, so log and the TUI show the break where it is.
+ * before e->start, so log and the TUI show the break where it is, with
+ * commit time at (when the new slot was made: what the source commits
+ * after that is after the break, in time as in LSN).
  */
 void		 eras_put_break(const struct eras *, const struct era *,
-		    struct jbatch *);
+		    int64_t at, struct jbatch *);
 
 #define ERA_BREAK_PREFIX	"pgtt.break"
 

@@ -479,10 +479,13 @@ facts_read(struct journal *j, struct source_facts *sf, struct pgtt_err *err)
 	    journal_meta_get(j, "server_version", &sf->version, err)) {
 		err_hint(err, "the journal was not made by a complete setup: "
 		    "run pgtt --headless setup");
+		facts_done(sf);
 		return err->code;
 	}
-	if (eras_read(j, &sf->eras, err) != 0)
+	if (eras_read(j, &sf->eras, err) != 0) {
+		facts_done(sf);
 		return err->code;
+	}
 	sf->creation = sf->eras.v[0].start;
 	if (journal_meta_get_lsn(j, "confirmed_lsn", &confirmed, err) != 0)
 		err_clear(err);

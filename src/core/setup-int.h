@@ -21,6 +21,7 @@ struct setup_ctx {
 	int			 superuser;
 	int			 all_tables;	/* source.tables not given */
 	struct pgtt_seqsample	*creation_sample; /* read as the slot was made */
+	int64_t			 slot_made_at;	/* µs since 2000-01-01 */
 };
 
 /* Append a step to the report; a dry run turns created/changed into planned. */

@@ -503,6 +503,7 @@ create_slot_and_baseline(struct setup_ctx *sc, const char *path)
 		return sc->err->code;
 	}
 	rep->creation_lsn = pg_lsn(res, 0, 1);
+	sc->slot_made_at = pgtime_now();
 	xasprintf(&snap_arg, "--snapshot=%s", PQgetvalue(res, 0, 2));
 	PQclear(res);
 	/*
@@ -781,7 +782,7 @@ record_break(struct setup_ctx *sc, struct journal *j,
 	e.dump = rep->baseline;
 	e.list = rep->baseline_list;
 	b = jbatch_new();
-	eras_put_break(es, &e, b);
+	eras_put_break(es, &e, sc->slot_made_at, b);
 	jbatch_put_meta_lsn(b, "confirmed_lsn", e.start);
 	if (sc->creation_sample != NULL) {
 		sc->creation_sample->lsn = e.start;

@@ -113,6 +113,7 @@ struct walk {
 	size_t			 chunk;
 	int			 done;
 	int			 complete;	/* saw a change past the window */
+	int			 warned;	/* of a transaction passed over */
 	struct walk_item	*items;
 	size_t			 n, i;
 	struct relcache		*rels, own_rels;
@@ -228,8 +229,10 @@ missing:
 	err_clear(&e2);
 	if (journal_seek_lsn(w->j, ch->commit_lsn + 1, &next, &e2) != 0)
 		return TXN_ENDS_WALK;
-	log_msg(LOG_LEVEL_WARNING, "passed over changes at %llX with no "
-	    "transaction record", (unsigned long long)ch->commit_lsn);
+	/* Once per walk: a page or a replay may pass the same ones. */
+	if (!w->warned++)
+		log_msg(LOG_LEVEL_WARNING, "passed over changes at %llX with "
+		    "no transaction record", (unsigned long long)ch->commit_lsn);
 	return TXN_PASS_OVER;
 }
 

@@ -929,8 +929,13 @@ loop(struct ui *ui)
 			while (read(signal_pipe[0], buf, sizeof buf) > 0)
 				;
 		}
-		if (got_quit)
+		if (got_quit) {
+			/* Stopped before setup was done: not a success. */
+			if (ui->offer == UI_OFFER_ASKING ||
+			    ui->offer == UI_OFFER_RUNNING)
+				ui->exit_status = 1;
 			break;
+		}
 		if (got_resize) {
 			got_resize = 0;
 			resize();

@@ -174,7 +174,7 @@ add_break(struct fixture *f)
 
 	err_clear(&e);
 	assert_int_equal(eras_read(f->j, &es, &e), 0);
-	eras_put_break(&es, &e2, b);
+	eras_put_break(&es, &e2, NEW_START * 1000, b);
 	assert_int_equal(journal_commit(f->j, b, &e), 0);
 	jbatch_free(b);
 	eras_done(&es);
