@@ -21,7 +21,8 @@ usage(FILE *f)
 	    "\n"
 	    "usage: pgtt [-c FILE] [--json] [-v|-q]                 "
 	    "start the terminal UI\n"
-	    "       pgtt [-c FILE] [--json] [-v|-q] --headless COMMAND [ARGS]\n"
+	    "       pgtt [-c FILE] [--json] [-v|-q] COMMAND [ARGS]    "
+	    "run one command and exit\n"
 	    "       pgtt --version | --help\n"
 	    "\n"
 	    "options:\n"
@@ -31,7 +32,8 @@ usage(FILE *f)
 	    "      --json         JSON output: one object per result\n"
 	    "  -v, --verbose      log at debug level\n"
 	    "  -q, --quiet        print only errors and requested data\n"
-	    "      --headless     run one COMMAND and exit\n"
+	    "      --headless     accepted before COMMAND, which runs without "
+	    "it too\n"
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n"
 	    "\n"
@@ -125,14 +127,9 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 
-	if (!headless) {
-		if (argc > 0) {
-			fprintf(stderr, "pgtt: \"%s\" is a command: run it as "
-			    "pgtt --headless %s\n", argv[0], argv[0]);
-			return 2;
-		}
+	/* A command runs headless whether --headless was given or not. */
+	if (!headless && argc == 0)
 		return run_tui(&ctx);
-	}
 	if (argc == 0) {
 		fprintf(stderr, "pgtt: --headless needs a COMMAND\n");
 		usage(stderr);

@@ -120,7 +120,7 @@ cli_usage_error(struct cli_ctx *ctx, const struct cli_command *cmd,
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	err_set(&ctx->err, PGTT_EUSAGE, "%s", msg);
-	err_hint(&ctx->err, "usage: pgtt --headless %s %s", cmd->name,
+	err_hint(&ctx->err, "usage: pgtt %s %s", cmd->name,
 	    cmd->args);
 	return PGTT_EUSAGE;
 }
@@ -249,6 +249,71 @@ cli_check_output(struct cli_ctx *ctx)
 	return ctx->err.code;
 }
 
+/*
+ * Does --name take a value in cmd's usage ("--to POINT", "--format
+ * text|json|sql"), as opposed to a flag ("[--stat]")?
+ */
+static int
+takes_value(const struct cli_command *cmd, const char *name, size_t len)
+{
+	const char	*p = cmd->args;
+
+	while ((p = strstr(p, "--")) != NULL) {
+		p += 2;
+		if (strncmp(p, name, len) != 0 || (p[len] != ' ' &&
+		    p[len] != ']' && p[len] != '\0'))
+			continue;
+		return p[len] == ' ' && p[len + 1] != '[' && p[len + 1] != '|';
+	}
+	return 0;
+}
+
+/*
+ * The global options also after the command, as people type them
+ * (pgtt status --json, pgtt log -c other.yaml): taken out of argv, which
+ * is left with the command's own.  A command's option that takes a value
+ * keeps it, whatever it looks like; "--" ends the options.
+ */
+static int
+take_global_options(struct cli_ctx *ctx, const struct cli_command *cmd,
+    int *argcp, char **argv)
+{
+	int	 argc = *argcp, i, out = 1;
+	char	*a;
+
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			while (i < argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strcmp(a, "--json") == 0)
+			ctx->json = 1;
+		else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+			ctx->verbosity = 1;
+		else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+			ctx->verbosity = -1;
+		else if (strncmp(a, "--config=", 9) == 0)
+			ctx->config_path = a + 9;
+		else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (i + 1 == argc)
+				return cli_usage_error(ctx, cmd, "%s needs a "
+				    "file", a);
+			ctx->config_path = argv[++i];
+		} else {
+			argv[out++] = a;
+			if (strncmp(a, "--", 2) == 0 && strchr(a, '=') ==
+			    NULL && i + 1 < argc && takes_value(cmd, a + 2,
+			    strlen(a + 2)))
+				argv[out++] = argv[++i];
+		}
+	}
+	argv[out] = NULL;
+	*argcp = out;
+	return 0;
+}
+
 int
 cli_run(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -260,6 +325,10 @@ cli_run(struct cli_ctx *ctx, int argc, char **argv)
 		err_set(&ctx->err, PGTT_EUSAGE, "unknown command \"%s\"",
 		    argv[0]);
 		err_hint(&ctx->err, "pgtt --help lists the commands");
+		cli_print_error(ctx);
+		return 2;
+	}
+	if (take_global_options(ctx, cmd, &argc, argv) != 0) {
 		cli_print_error(ctx);
 		return 2;
 	}

@@ -54,6 +54,22 @@ check_fail "a malformed --target DSN" 2 -c "$W/config.yaml" --headless replay --
 like "$ERR" 'malformed' "says it is malformed"
 unlike "$OUT" '\(null\)' "and prints no (null)"
 check_fail "an unreachable replica" 1 -c "$W/config.yaml" --headless replay --dry-run --to head --target "host=$TEST_ROOT port=1 dbname=x"
+# --- commands as people type them: no --headless, options after ---
+run_pgtt status --json -c "$W/config.yaml"
+is "$RC" 0 "pgtt status --json -c FILE runs status, with the global options after it"
+is "$(echo "$OUT" | json_get journal.exists)" true "and prints its JSON"
+run_pgtt log -c "$W/config.yaml" --table t --json
+like "$OUT" '"id":"0"' "pgtt log -c FILE --table t --json: the options mix in any order"
+run_pgtt checkpoint create dash --description -v -c "$W/config.yaml" --at "$(confirmed)"
+is "$RC" 0 "a command's own option keeps a value that looks like a global one"
+run_pgtt --json checkpoint list -c "$W/config.yaml"
+like "$OUT" '"name":"dash"[^}]*"description":"-v"' "the description is -v, not verbose output"
+run_pgtt nosuch
+is "$RC" 2 "an unknown command is a usage error"
+like "$ERR" 'unknown command "nosuch"' "and says which"
+run_pgtt log -c
+is "$RC" 2 "-c without a file after the command is a usage error"
+
 # --- output that cannot be written is a failure, said on stderr ---
 full() { "$PGTT" -c "$W/config.yaml" "$@" >/dev/full 2>"$TEST_ROOT/full.err"; }
 for args in "--headless log" "--json --headless status" "--headless checkpoint list" \
