@@ -4,6 +4,7 @@
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR	?=
 
 CC	?= cc
@@ -133,13 +134,18 @@ check: $(PGTT) $(UNIT_BIN) $(if $(HAVE_FUZZ_CC),$(FUZZ_BIN))
 	    FUZZ_SECONDS=$(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),5) \
 	    prove --exec '' -j$(JOBS) $(if $(V),-v) $(TESTS)
 
+# The completion script comes from the command table, as --help does.
 install: $(PGTT)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(COMPLETIONDIR)
 	install -m 0755 $(PGTT) $(DESTDIR)$(BINDIR)/pgtt
 	install -m 0644 man/pgtt.1 $(DESTDIR)$(MANDIR)/man1/pgtt.1
+	./$(PGTT) --bash-completion >$(DESTDIR)$(COMPLETIONDIR)/pgtt
+	chmod 0644 $(DESTDIR)$(COMPLETIONDIR)/pgtt
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/pgtt $(DESTDIR)$(MANDIR)/man1/pgtt.1
+	rm -f $(DESTDIR)$(BINDIR)/pgtt $(DESTDIR)$(MANDIR)/man1/pgtt.1 \
+	    $(DESTDIR)$(COMPLETIONDIR)/pgtt
 
 deps:
 	sh scripts/deps.sh

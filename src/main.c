@@ -86,6 +86,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "keys-mdoc", no_argument, NULL, 'K' },
+		{ "bash-completion", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cli_ctx			 ctx;
@@ -114,6 +115,10 @@ main(int argc, char **argv)
 			return output_status(&ctx);
 		case 'V':
 			printf("pgtt " PGTT_VERSION "\n");
+			return output_status(&ctx);
+		case 'C':
+			/* make install writes this where bash finds it. */
+			cli_print_bash_completion(stdout);
 			return output_status(&ctx);
 		case 'K':
 			/* The man page's KEYS section is made from this. */

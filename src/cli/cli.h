@@ -53,6 +53,8 @@ json_t	*cli_json_text(const char *, size_t);
 void	 cli_put_buf(FILE *, struct buf *);
 /* The command table as --help shows it. */
 void	 cli_print_commands(FILE *);
+/* A bash completion script for the same table (completion.c). */
+void	 cli_print_bash_completion(FILE *);
 
 /* Usage error for a command: fills ctx->err, returns PGTT_EUSAGE. */
 int	 cli_usage_error(struct cli_ctx *, const struct cli_command *,
