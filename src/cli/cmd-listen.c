@@ -153,6 +153,9 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	opts.on_commit = print_progress;
 	opts.on_archiver = archiver_state;
 	opts.arg = ctx;
+	/* Under systemd or a pipe, the events are the output. */
+	if (!isatty(STDERR_FILENO))
+		log_to_stderr(1);
 	log_msg(LOG_LEVEL_INFO, "listen: started (pid %ld)", (long)getpid());
 	memset(&progress, 0, sizeof progress);
 	ret = capture_run(&opts, &progress, &ctx->err);
@@ -166,6 +169,8 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	    "transactions, %llu changes", lsn_format(progress.flushed, lsnbuf),
 	    (unsigned long long)progress.transactions,
 	    (unsigned long long)progress.changes);
+	/* The error, if any, is printed once, as for every command. */
+	log_to_stderr(0);
 	if (ret != 0)
 		return ret;
 	if (ctx->json)

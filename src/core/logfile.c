@@ -20,6 +20,7 @@ static char		*log_path;
 static FILE		*log_file;
 static int		 log_failed;
 static enum log_level	 log_max = LOG_LEVEL_INFO;
+static int		 log_stderr;
 
 static const char *const level_names[] = {
 	"error", "warning", "info", "debug"
@@ -33,6 +34,14 @@ log_open(const char *path, enum log_level level)
 	log_path = path != NULL ? xstrdup(path) : NULL;
 	log_max = level;
 	log_failed = 0;
+	pthread_mutex_unlock(&log_lock);
+}
+
+void
+log_to_stderr(int on)
+{
+	pthread_mutex_lock(&log_lock);
+	log_stderr = on;
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -83,6 +92,13 @@ log_msg(enum log_level level, const char *fmt, ...)
 		va_end(ap);
 		fputc('\n', f);
 		fflush(f);
+	}
+	if (log_stderr) {
+		fprintf(stderr, "pgtt: %s: ", level_names[level]);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
 	}
 	pthread_mutex_unlock(&log_lock);
 }

@@ -11,6 +11,11 @@
 /* Log to path at level and below; path NULL logs nowhere. */
 void	log_open(const char *path, enum log_level level);
 void	log_close(void);
+/*
+ * Each message also to standard error, one line each, for a service
+ * manager's journal to keep (listen when not on a terminal).
+ */
+void	log_to_stderr(int on);
 void	log_msg(enum log_level, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 

@@ -22,6 +22,8 @@ journaled() { P --json --headless status; [ "$(echo "$OUT" | json_get journal.ch
 # --- points outside the history are refused, with the range named ---
 sql src app "INSERT INTO t VALUES (0, 'first')"
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+like "$ERR" 'pgtt: info: listen: started \(pid [0-9]+\)' "listen, its stderr no terminal, says each event there, one line each"
+like "$ERR" 'pgtt: info: listen: stopped at [0-9A-F/]+' "down to its stop"
 check_fail "checkpoint --at 0/0 is refused" 2 -c "$W/config.yaml" --headless checkpoint create early --at 0/0
 like "$ERR" 'outside the history the journal holds, [0-9A-F]+/[0-9A-F]+ to [0-9A-F]+/[0-9A-F]+' "naming the range"
 check_fail "checkpoint --at FFFFFFFF/FFFFFFFF is refused" 2 -c "$W/config.yaml" --headless checkpoint create late --at FFFFFFFF/FFFFFFFF
