@@ -1077,8 +1077,13 @@ app_open(struct app **out, const struct config *cfg, struct pgtt_err *err)
 	app->cfg = cfg;
 	pthread_mutex_init(&app->lock, NULL);
 	pthread_mutex_init(&app->cancel_lock, NULL);
-	if (make_pipe(app->wake) == -1 || make_pipe(app->stop) == -1)
-		fatalx("could not create pipe: %s", strerror(errno));
+	app->wake[0] = app->wake[1] = app->stop[0] = app->stop[1] = -1;
+	if (make_pipe(app->wake) == -1 || make_pipe(app->stop) == -1) {
+		ret = err_set(err, PGTT_EIO, "could not create a pipe: %s",
+		    strerror(errno));
+		app_close(app);
+		return ret;
+	}
 	snprintf(app->view.listener, sizeof app->view.listener, "starting");
 	snprintf(app->view.archive, sizeof app->view.archive, "%s",
 	    cfg->pitr.enabled ? "stopped" : "off");
@@ -1093,8 +1098,12 @@ app_open(struct app **out, const struct config *cfg, struct pgtt_err *err)
 		return ret;
 	}
 	start_workers(app);
-	if (pthread_create(&app->status_thread, NULL, status_main, app) != 0)
-		fatalx("could not start the status thread");
+	if (pthread_create(&app->status_thread, NULL, status_main, app) != 0) {
+		ret = err_set(err, PGTT_EIO, "could not start the status "
+		    "thread");
+		app_close(app);
+		return ret;
+	}
 	app->status_running = 1;
 	*out = app;
 	return ret;
@@ -1104,10 +1113,11 @@ void
 app_close(struct app *app)
 {
 	char	c = 1;
+	int	i;
 
 	if (app == NULL)
 		return;
-	if (write(app->stop[1], &c, 1) == -1)
+	if (app->stop[1] != -1 && write(app->stop[1], &c, 1) == -1)
 		log_msg(LOG_LEVEL_WARNING, "stop pipe: %s", strerror(errno));
 	/*
 	 * A running replay is cancelled; a backup or a restore cannot be
@@ -1125,10 +1135,12 @@ app_close(struct app *app)
 		pthread_join(app->capture_thread, NULL);
 	if (app->j != NULL)
 		journal_close(app->j);
-	close(app->wake[0]);
-	close(app->wake[1]);
-	close(app->stop[0]);
-	close(app->stop[1]);
+	for (i = 0; i < 2; i++) {
+		if (app->wake[i] != -1)
+			close(app->wake[i]);
+		if (app->stop[i] != -1)
+			close(app->stop[i]);
+	}
 	pthread_mutex_destroy(&app->lock);
 	pthread_mutex_destroy(&app->cancel_lock);
 	free(app->setup_report);

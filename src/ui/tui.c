@@ -994,8 +994,11 @@ tui_run(const struct config *cfg)
 		    "pgtt --headless COMMAND in scripts\n");
 		return 2;
 	}
-	if (pipe(signal_pipe) == -1)
-		fatalx("could not create pipe: %s", strerror(errno));
+	if (pipe(signal_pipe) == -1) {
+		fprintf(stderr, "pgtt: could not create a pipe: %s\n",
+		    strerror(errno));
+		return 1;
+	}
 	fcntl(signal_pipe[0], F_SETFL, O_NONBLOCK);
 	fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK);
 
