@@ -75,6 +75,7 @@ struct diff_fold {
 	struct tbl	 *tbls;
 	size_t		  ntbls;
 	struct relcache	  rels;		/* the versions themselves */
+	pgtt_lsn	  era_start;	/* only its era holds A's values */
 	struct relv	 *versions;	/* every version read, to free */
 	struct relv	**current;	/* per relid, the last one used */
 	size_t		  ncurrent;
@@ -743,13 +744,11 @@ look_back(struct journal *j, struct diff *d, struct pgtt_err *err)
 {
 	struct diff_fold	*f = d->fold;
 	struct entry		**p;
-	pgtt_lsn		 since = journal_rowidx_since(j), floor;
+	pgtt_lsn		 since = journal_rowidx_since(j);
+	pgtt_lsn		 floor = f->era_start;
 	size_t			 i, n = 0;
-	int			 ret;
+	int			 ret = 0;
 
-	/* Only the era of A holds values of its rows at A. */
-	if ((ret = journal_era_start(j, d->from, &floor, err)) != 0)
-		return ret;
 	p = xreallocarray(NULL, f->nentries + 1, sizeof *p);
 	for (i = 0; i < f->nentries; i++)
 		if (f->all[i]->lookback)
@@ -897,9 +896,10 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
     struct pgtt_err *err)
 {
 	struct diff	*d;
+	pgtt_lsn	 era_start;
 	int		 ret;
 
-	if ((ret = journal_check_span_known(j, from, to, err)) != 0)
+	if ((ret = journal_span_era(j, from, to, &era_start, err)) != 0)
 		return ret;
 	d = xcalloc(1, sizeof *d);
 	d->from = from;
@@ -907,6 +907,7 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
 	d->fold = xcalloc(1, sizeof *d->fold);
 	arena_init(&d->fold->arena);
 	buf_init(&d->fold->ident);
+	d->fold->era_start = era_start;
 	d->fold->schema = schema;
 	d->fold->table = table;
 	d->fold->nslots = 1024;

@@ -42,11 +42,12 @@ era_from_json(json_t *o, struct era *e)
 	return 0;
 }
 
-int
-eras_read(struct journal *j, struct eras *es, struct pgtt_err *err)
+/* The eras from the first one's meta keys and breaks (NULL: none). */
+static int
+eras_load(struct journal *j, char *breaks, struct eras *es,
+    struct pgtt_err *err)
 {
 	struct era	 first;
-	char		*breaks = NULL;
 	json_t		*doc, *o;
 	json_error_t	 jerr;
 	size_t		 i;
@@ -58,6 +59,7 @@ eras_read(struct journal *j, struct eras *es, struct pgtt_err *err)
 	    journal_meta_get(j, "baseline", &first.dump, err) != 0 ||
 	    journal_meta_get(j, "baseline_list", &first.list, err) != 0) {
 		free(first.dump);
+		free(breaks);
 		err_hint(err, "the journal was not made by a complete setup: "
 		    "run pgtt --headless setup");
 		return err->code;
@@ -65,12 +67,8 @@ eras_read(struct journal *j, struct eras *es, struct pgtt_err *err)
 	es->v = xcalloc(1, sizeof *es->v);
 	es->v[0] = first;
 	es->n = 1;
-	if (journal_meta_get(j, "breaks", &breaks, err) != 0) {
-		if (err->code != PGTT_ENOTFOUND)
-			goto fail;
-		err_clear(err);
+	if (breaks == NULL)
 		return 0;
-	}
 	if ((doc = json_loads(breaks, 0, &jerr)) == NULL ||
 	    !json_is_array(doc)) {
 		json_decref(doc);
@@ -103,6 +101,31 @@ fail:
 	free(breaks);
 	eras_done(es);
 	return err->code;
+}
+
+/* The meta key "breaks", or NULL when the history never broke. */
+static int
+breaks_get(struct journal *j, char **breaks, struct pgtt_err *err)
+{
+	*breaks = NULL;
+	if (journal_meta_get(j, "breaks", breaks, err) == 0)
+		return 0;
+	*breaks = NULL;
+	if (err->code != PGTT_ENOTFOUND)
+		return err->code;
+	err_clear(err);
+	return 0;
+}
+
+int
+eras_read(struct journal *j, struct eras *es, struct pgtt_err *err)
+{
+	char	*breaks;
+
+	memset(es, 0, sizeof *es);
+	if (breaks_get(j, &breaks, err) != 0)
+		return err->code;
+	return eras_load(j, breaks, es, err);
 }
 
 const struct era *
@@ -218,20 +241,21 @@ eras_put_break(const struct eras *es, const struct era *e, int64_t at,
 	free(what);
 }
 
-/* Breaks are rare: a journal without any has nothing more to read. */
+/*
+ * Breaks are rare: a journal without any has nothing more to read, and
+ * needs none of setup's keys (PGTT_ENOTFOUND, no error).
+ */
 static int
 read_if_broken(struct journal *j, struct eras *es, struct pgtt_err *err)
 {
-	char	*breaks = NULL;
+	char	*breaks;
 
-	if (journal_meta_get(j, "breaks", &breaks, err) != 0) {
-		if (err->code != PGTT_ENOTFOUND)
-			return err->code;
-		err_clear(err);
+	memset(es, 0, sizeof *es);
+	if (breaks_get(j, &breaks, err) != 0)
+		return err->code;
+	if (breaks == NULL)
 		return PGTT_ENOTFOUND;
-	}
-	free(breaks);
-	return eras_read(j, es, err);
+	return eras_load(j, breaks, es, err);
 }
 
 int
@@ -249,22 +273,8 @@ journal_check_point_known(struct journal *j, pgtt_lsn at, const char *text,
 }
 
 int
-journal_check_span_known(struct journal *j, pgtt_lsn from, pgtt_lsn to,
-    struct pgtt_err *err)
-{
-	struct eras	es;
-	int		ret;
-
-	if ((ret = read_if_broken(j, &es, err)) != 0)
-		return ret == PGTT_ENOTFOUND ? 0 : ret;
-	ret = eras_check_span(&es, from, to, err);
-	eras_done(&es);
-	return ret;
-}
-
-int
-journal_era_start(struct journal *j, pgtt_lsn at, pgtt_lsn *start,
-    struct pgtt_err *err)
+journal_span_era(struct journal *j, pgtt_lsn from, pgtt_lsn to,
+    pgtt_lsn *start, struct pgtt_err *err)
 {
 	struct eras	es;
 	int		ret;
@@ -272,7 +282,8 @@ journal_era_start(struct journal *j, pgtt_lsn at, pgtt_lsn *start,
 	*start = LSN_INVALID;
 	if ((ret = read_if_broken(j, &es, err)) != 0)
 		return ret == PGTT_ENOTFOUND ? 0 : ret;
-	*start = era_at(&es, at)->start;
+	if ((ret = eras_check_span(&es, from, to, err)) == 0)
+		*start = era_at(&es, from < to ? from : to)->start;
 	eras_done(&es);
-	return 0;
+	return ret;
 }

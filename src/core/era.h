@@ -50,17 +50,15 @@ int		 eras_check_point(const struct eras *, pgtt_lsn,
  */
 int		 eras_check_span(const struct eras *, pgtt_lsn from,
 		    pgtt_lsn to, struct pgtt_err *);
-/* The two checks above on a journal, reading its eras only if it broke. */
+/* eras_check_point on a journal, reading its eras only if it broke. */
 int		 journal_check_point_known(struct journal *, pgtt_lsn,
 		    const char *text, struct pgtt_err *);
-int		 journal_check_span_known(struct journal *, pgtt_lsn from,
-		    pgtt_lsn to, struct pgtt_err *);
 /*
- * Where the era holding at starts: LSN_INVALID for a journal without a
- * break, whose history has no earlier limit than its first change.
+ * eras_check_span on a journal, and where the era of the span starts
+ * (LSN_INVALID for a journal that never broke: no earlier limit).
  */
-int		 journal_era_start(struct journal *, pgtt_lsn at,
-		    pgtt_lsn *start, struct pgtt_err *);
+int		 journal_span_era(struct journal *, pgtt_lsn from,
+		    pgtt_lsn to, pgtt_lsn *start, struct pgtt_err *);
 /*
  * Add era e (start > every era's) to batch b, which also holds the
  * break's record in the stream: one message under ERA_BREAK_PREFIX just

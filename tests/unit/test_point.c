@@ -186,6 +186,7 @@ test_break(void **state)
 	struct fixture	*f = *state;
 	struct eras	 es;
 	struct pgtt_err	 e;
+	pgtt_lsn	 start;
 
 	add_break(f);
 	err_clear(&e);
@@ -212,8 +213,11 @@ test_break(void **state)
 	    PGTT_EUSAGE);
 	assert_non_null(strstr(e.msg, "the history breaks between the two "
 	    "points"));
-	assert_int_equal(journal_check_span_known(f->j, 0x1800, HEAD_TXN,
+	assert_int_equal(journal_span_era(f->j, 0x1800, HEAD_TXN, &start,
 	    &e), PGTT_EUSAGE);
+	assert_int_equal(journal_span_era(f->j, NEW_START, HEAD_TXN, &start,
+	    &e), 0);
+	assert_true(start == NEW_START);
 	eras_done(&es);
 }
 
