@@ -7,7 +7,7 @@
 # replay crosses it only by a reset to the baseline on the target's side.
 # Tried on pgbench's schema and workload (keys added by ALTER TABLE after
 # the data, pgbench_history without a key), an identity column and a
-# serial.
+# serial, and a partitioned table with a default partition and no key.
 . "$(dirname "$0")/../lib/harness.sh"
 
 pg_start src 5731
@@ -17,7 +17,10 @@ sql rep postgres "CREATE DATABASE app_replica"
 pgbench -i -s 1 -q "$(pg_dsn src app)" >"$TEST_ROOT/pgbench-init.log" 2>&1 ||
 	bail "pgbench -i failed: $(cat "$TEST_ROOT/pgbench-init.log")"
 sql src app "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text);
-	CREATE TABLE notes (id serial PRIMARY KEY, body text)"
+	CREATE TABLE notes (id serial PRIMARY KEY, body text);
+	CREATE TABLE events (at date NOT NULL, what text) PARTITION BY RANGE (at);
+	CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+	CREATE TABLE events_other PARTITION OF events DEFAULT"
 
 W=$TEST_ROOT/w
 mkdir -p "$W"
@@ -27,7 +30,7 @@ C="-c $W/config.yaml"
 check_ok "setup" $C --json --headless setup
 CREATION=$(echo "$OUT" | json_get creation_lsn)
 confirmed() { sql src app "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'pgtt'"; }
-TABLES="pgbench_accounts pgbench_branches pgbench_tellers pgbench_history orders notes"
+TABLES="pgbench_accounts pgbench_branches pgbench_tellers pgbench_history orders notes events"
 # snap SERVER DB: one line per table, a hash of its rows' text.
 snap() {
 	local t
@@ -39,7 +42,8 @@ write() {
 	pgbench -n -c 2 -t "$1" "$(pg_dsn src app)" >"$TEST_ROOT/pgbench.log" 2>&1 ||
 		bail "pgbench failed: $(cat "$TEST_ROOT/pgbench.log")"
 	sql src app "INSERT INTO orders (note) SELECT '$2 ' || g FROM generate_series(1, 3) g;
-		INSERT INTO notes (body) SELECT '$2 ' || g FROM generate_series(1, 3) g" >/dev/null
+		INSERT INTO notes (body) SELECT '$2 ' || g FROM generate_series(1, 3) g;
+		INSERT INTO events SELECT d, '$2' FROM (VALUES (date '2026-06-01'), (date '2031-01-01')) v(d)" >/dev/null
 }
 
 write 40 before
