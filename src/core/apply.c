@@ -16,6 +16,7 @@
 #include "apply.h"
 #include "hash.h"
 #include "logfile.h"
+#include "ident.h"
 #include "pg.h"
 #include "xmalloc.h"
 
@@ -404,7 +405,7 @@ text_add(struct buf *b, const char *s)
 static void
 text_add_ident(struct applier *a, struct buf *b, const char *name)
 {
-	char		*q = pg_quote_ident(a->conn, name);
+	char		*q = ident_quoted(name);
 	const char	*p;
 
 	if (!a->template)

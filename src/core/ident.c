@@ -80,6 +80,55 @@ ident_parse_table(const char *text, char **schema, char **name)
 	return 0;
 }
 
+char *
+ident_quoted(const char *s)
+{
+	char	*out = xmalloc(2 * strlen(s) + 3), *w = out;
+
+	*w++ = '"';
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			*w++ = '"';
+		*w++ = *s;
+	}
+	*w++ = '"';
+	*w = '\0';
+	return out;
+}
+
+char *
+ident_qualified(const char *schema, const char *name)
+{
+	char	*s = ident_quoted(schema), *n = ident_quoted(name), *out;
+
+	xasprintf(&out, "%s.%s", s, n);
+	free(s);
+	free(n);
+	return out;
+}
+
+/*
+ * E'' when a backslash is in s, as PQescapeLiteral does, so the literal
+ * means the same whatever standard_conforming_strings says.
+ */
+char *
+sql_literal(const char *s)
+{
+	char	*out = xmalloc(2 * strlen(s) + 4), *w = out;
+
+	if (strchr(s, '\\') != NULL)
+		*w++ = 'E';
+	*w++ = '\'';
+	for (; *s != '\0'; s++) {
+		if (*s == '\'' || *s == '\\')
+			*w++ = *s;
+		*w++ = *s;
+	}
+	*w++ = '\'';
+	*w = '\0';
+	return out;
+}
+
 void
 ident_quote(FILE *out, const char *s)
 {

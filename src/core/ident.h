@@ -15,9 +15,14 @@
  */
 int	ident_parse_table(const char *text, char **schema, char **name);
 /*
- * Write s as an SQL identifier, always double-quoted, quotes doubled: for
- * SQL written out, with no connection to ask (pg_quote_ident asks one).
+ * SQL text needs no connection to quote: identifiers always double-quoted
+ * with quotes doubled, literals single-quoted.  Results are malloc'd.
+ * The text comes from the catalog or the config, valid in its encoding.
  */
+char	*ident_quoted(const char *s);
+char	*ident_qualified(const char *schema, const char *name);
+char	*sql_literal(const char *s);
+/* ident_quoted written to out. */
 void	ident_quote(FILE *out, const char *s);
 
 #endif

@@ -33,6 +33,7 @@
 #include "ddlrows.h"
 #include "listener.h"
 #include "logfile.h"
+#include "ident.h"
 #include "pg.h"
 #include "setup.h"
 #include "source.h"
@@ -630,12 +631,10 @@ check_slot_continues(struct listener *l, pgtt_lsn journal_lsn,
 	char		*lit, *sql, a[LSN_BUFSIZE], b[LSN_BUFSIZE];
 
 	/* A walsender takes simple queries only: no parameters. */
-	if ((lit = PQescapeLiteral(l->conn, l->o.slot, strlen(l->o.slot))) ==
-	    NULL)
-		fatalx("could not quote literal");
+	lit = sql_literal(l->o.slot);
 	xasprintf(&sql, "SELECT confirmed_flush_lsn, active FROM "
 	    "pg_catalog.pg_replication_slots WHERE slot_name = %s", lit);
-	PQfreemem(lit);
+	free(lit);
 	res = PQexec(l->conn, sql);
 	free(sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -679,22 +678,21 @@ publication_names(struct listener *l)
 	int		 has_inserts;
 
 	inserts = source_inserts_publication(l->o.publication);
-	if ((lit = PQescapeLiteral(l->conn, inserts, strlen(inserts))) == NULL)
-		fatalx("could not quote literal");
+	lit = sql_literal(inserts);
 	xasprintf(&sql, "SELECT 1 FROM pg_catalog.pg_publication WHERE "
 	    "pubname = %s", lit);
-	PQfreemem(lit);
+	free(lit);
 	res = PQexec(l->conn, sql);
 	free(sql);
 	has_inserts = PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    PQntuples(res) == 1;
 	PQclear(res);
-	q1 = pg_quote_ident(l->conn, l->o.publication);
+	q1 = ident_quoted(l->o.publication);
 	if (!has_inserts) {
 		free(inserts);
 		return q1;
 	}
-	q2 = pg_quote_ident(l->conn, inserts);
+	q2 = ident_quoted(inserts);
 	free(inserts);
 	xasprintf(&names, "%s,%s", q1, q2);
 	free(q1);
@@ -759,15 +757,13 @@ start_stream(struct listener *l, struct pgtt_err *err)
 	if (check_slot_continues(l, start, err) != 0)
 		return err->code;
 	pubident = publication_names(l);
-	if ((publit = PQescapeLiteral(l->conn, pubident, strlen(pubident))) ==
-	    NULL)
-		fatalx("could not quote literal");
+	publit = sql_literal(pubident);
 	xasprintf(&sql, "START_REPLICATION SLOT \"%s\" LOGICAL %s "
 	    "(proto_version '1', publication_names %s%s)", l->o.slot,
 	    lsn_format(start, lsnbuf), publit,
 	    PQserverVersion(l->conn) >= 140000 ? ", messages 'true'" : "");
 	free(pubident);
-	PQfreemem(publit);
+	free(publit);
 	res = PQexec(l->conn, sql);
 	free(sql);
 	if (PQresultStatus(res) != PGRES_COPY_BOTH) {

@@ -164,31 +164,6 @@ pg_lsn(const PGresult *res, int row, int col)
 	return lsn;
 }
 
-char *
-pg_quote_ident(PGconn *conn, const char *ident)
-{
-	char	*q, *out;
-
-	if ((q = PQescapeIdentifier(conn, ident, strlen(ident))) == NULL)
-		fatalx("could not quote identifier: %s", PQerrorMessage(conn));
-	out = xstrdup(q);
-	PQfreemem(q);
-	return out;
-}
-
-char *
-pg_quote_qualified(PGconn *conn, const char *schema, const char *name)
-{
-	char	*s, *n, *out;
-
-	s = pg_quote_ident(conn, schema);
-	n = pg_quote_ident(conn, name);
-	xasprintf(&out, "%s.%s", s, n);
-	free(s);
-	free(n);
-	return out;
-}
-
 int
 pg_now_lsn(PGconn *conn, pgtt_lsn *out, struct pgtt_err *err)
 {

@@ -43,8 +43,5 @@ pgtt_lsn pg_lsn(const PGresult *, int row, int col);
  * position and can lie before it).
  */
 int	 pg_now_lsn(PGconn *, pgtt_lsn *, struct pgtt_err *);
-char	*pg_quote_ident(PGconn *, const char *);
-/* "schema"."name", each part quoted; malloc'd. */
-char	*pg_quote_qualified(PGconn *, const char *schema, const char *name);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident.h"
 #include "pg.h"
 #include "pgtime.h"
 #include "seqsample.h"
@@ -79,7 +80,7 @@ read_values(PGconn *conn, PGresult *list, int first, int n,
 			    "pg_catalog.bool"));
 			continue;
 		}
-		qual = pg_quote_qualified(conn, PQgetvalue(list, first + i, 1),
+		qual = ident_qualified(PQgetvalue(list, first + i, 1),
 		    PQgetvalue(list, first + i, 2));
 		buf_append(&sql, "last_value::pg_catalog.text, is_called FROM ",
 		    strlen("last_value::pg_catalog.text, is_called FROM "));

@@ -30,6 +30,7 @@
 #include "dsn.h"
 #include "era.h"
 #include "journal.h"
+#include "ident.h"
 #include "pg.h"
 #include "pgtime.h"
 #include "point.h"
@@ -330,8 +331,8 @@ ensure_publication(struct setup_ctx *sc)
 	}
 	exists = pg_value(pub, 0, 0) != NULL;
 	ins_exists = pg_bool(pub, 0, 1);
-	qpub = pg_quote_ident(sc->conn, cfg->source.publication);
-	qins = pg_quote_ident(sc->conn, inserts);
+	qpub = ident_quoted(cfg->source.publication);
+	qins = ident_quoted(inserts);
 	free(inserts);
 
 	buf_init(&add);

@@ -10,6 +10,7 @@
 
 #include "fsutil.h"
 #include "logfile.h"
+#include "ident.h"
 #include "pg.h"
 #include "pgtime.h"
 #include "point.h"
@@ -124,7 +125,7 @@ table_hash(struct side *s, const char *schema, const char *name,
 	PGresult	*res;
 	char		*qual, *sql;
 
-	qual = pg_quote_qualified(s->conn, schema, name);
+	qual = ident_qualified(schema, name);
 	xasprintf(&sql, "SELECT pg_catalog.count(*)::pg_catalog.text,"
 	    " COALESCE(pg_catalog.sum(('x' OPERATOR(pg_catalog.||)"
 	    " pg_catalog.substr(h, 1, 16))::pg_catalog.bit(64)::pg_catalog.int8"

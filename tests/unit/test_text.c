@@ -1,6 +1,7 @@
 /*
  * test_text.c: the text forms pgtt reads and writes: LSNs, PostgreSQL
- * timestamps, and DSNs with their passwords masked.
+ * timestamps, DSNs with their passwords masked, and quoted SQL names and
+ * literals.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/dsn.h"
+#include "core/ident.h"
 #include "core/lsn.h"
 #include "core/pgtime.h"
 
@@ -141,6 +143,29 @@ test_dsn_split(void **state)
 	assert_non_null(strstr(err.detail, "nosuchoption"));
 }
 
+static void
+check_quoted(char *got, const char *want)
+{
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* The forms PQescapeIdentifier and PQescapeLiteral give for the same text. */
+static void
+test_sql_quoting(void **state)
+{
+	(void)state;
+	check_quoted(ident_quoted("pgbench_accounts"), "\"pgbench_accounts\"");
+	check_quoted(ident_quoted("My \"odd\" name"),
+	    "\"My \"\"odd\"\" name\"");
+	check_quoted(ident_quoted(""), "\"\"");
+	check_quoted(ident_qualified("public", "Order"), "\"public\".\"Order\"");
+	check_quoted(sql_literal("pgtt_slot"), "'pgtt_slot'");
+	check_quoted(sql_literal("it's"), "'it''s'");
+	check_quoted(sql_literal("a\\b'c"), "E'a\\\\b''c'");
+	check_quoted(sql_literal(""), "''");
+}
+
 int
 main(void)
 {
@@ -150,6 +175,7 @@ main(void)
 		cmocka_unit_test(test_pgtime),
 		cmocka_unit_test(test_dsn_mask),
 		cmocka_unit_test(test_dsn_split),
+		cmocka_unit_test(test_sql_quoting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
