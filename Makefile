@@ -67,6 +67,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_CC  ?= clang
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJ := $(CORE_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE \
+	       $(PKG_CFLAGS) -Isrc
 FUZZ_SECONDS ?= 10
 HAVE_FUZZ_CC := $(shell command -v $(FUZZ_CC) 2>/dev/null)
 
@@ -109,12 +112,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
 
 unit-tests: $(UNIT_BIN)
 
-build/fuzz/%: tests/fuzz/%.c $(CORE_SRC)
+# The core is instrumented once and linked into every fuzz target.
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined \
+	    -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
-	    -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(PKG_CFLAGS) -Isrc \
-	    -o $@ $< $(CORE_SRC) $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< $(FUZZ_OBJ) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -165,4 +174,4 @@ demo:
 clean:
 	rm -rf build build-san build-tsan pgtt pgtt-san pgtt-tsan
 
--include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
