@@ -54,8 +54,9 @@ sql src app "INSERT INTO other VALUES (7); UPDATE items SET note = 'changed' WHE
 see 'update public.items' "an update appears"
 keys '/' ; keys 'other' Enter
 see 'filter: other' "/ sets a filter"
-sleep 0.5
-is "$(screen | grep -c 'public.items')" "0" "the filter hides other tables"
+items_hidden() { [ "$(screen | grep -c 'public.items')" = 0 ]; }
+wait_until 5 items_hidden
+ok $? "the filter hides other tables"
 see 'insert public.other id=7' "and keeps the filtered one"
 keys '/' ; keys 'update' Enter
 see 'update public.items' "an operation filter keeps updates"
