@@ -60,8 +60,9 @@ show_progress(void *arg, const struct replay_progress *p)
 	memset(bar, '#', filled);
 	memset(bar + filled, '.', width - filled);
 	bar[width] = '\0';
-	fprintf(stderr, "\r%-9s [%s] %llu/%llu changes", p->phase, bar,
-	    (unsigned long long)p->done, (unsigned long long)p->total);
+	fprintf(stderr, "\r%-9s [%s] %llu/%llu changes",
+	    replay_phase_name(p->phase), bar, (unsigned long long)p->done,
+	    (unsigned long long)p->total);
 	fflush(stderr);
 }
 

@@ -77,7 +77,7 @@ struct app {
 	pthread_mutex_t		 lock;
 	unsigned		 events;
 	struct app_view		 view;
-	char			 msg[512];
+	struct app_message	 msg;
 
 	pthread_t		 status_thread;
 	int			 status_running;
@@ -148,19 +148,20 @@ post(struct app *app, unsigned events)
 
 /* A message for the message line and the log. */
 static void
-post_message(struct app *app, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+post_message(struct app *app, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
-post_message(struct app *app, const char *fmt, ...)
+post_message(struct app *app, int error, const char *fmt, ...)
 {
 	va_list	ap;
 
 	pthread_mutex_lock(&app->lock);
 	va_start(ap, fmt);
-	vsnprintf(app->msg, sizeof app->msg, fmt, ap);
+	vsnprintf(app->msg.text, sizeof app->msg.text, fmt, ap);
 	va_end(ap);
-	log_msg(LOG_LEVEL_INFO, "%s", app->msg);
+	app->msg.error = error;
+	log_msg(error ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, "%s", app->msg.text);
 	post(app, APP_EV_MESSAGE);
 	pthread_mutex_unlock(&app->lock);
 }
@@ -234,8 +235,9 @@ submit(struct app *app, enum worker_kind k)
 	struct worker	*w = &app->workers[k];
 
 	if (!w->started) {
-		set_text(app->msg, sizeof app->msg, "could not start %s",
-		    w->what);
+		set_text(app->msg.text, sizeof app->msg.text,
+		    "could not start %s", w->what);
+		app->msg.error = 1;
 		post(app, APP_EV_MESSAGE);
 		return -1;
 	}
@@ -277,8 +279,7 @@ on_archiver_state(void *arg, const struct archiver_status *st)
 	struct app	*app = arg;
 
 	pthread_mutex_lock(&app->lock);
-	snprintf(app->view.archive, sizeof app->view.archive, "%s",
-	    archiver_state_name(st->state));
+	app->view.archive = st->state;
 	app->view.archive_restarts = st->restarts;
 	snprintf(app->view.archive_error, sizeof app->view.archive_error,
 	    "%s", st->error);
@@ -289,7 +290,7 @@ on_archiver_state(void *arg, const struct archiver_status *st)
 static void
 on_archiver_failed(void *arg, const struct pgtt_err *err)
 {
-	post_message(arg, "WAL archive: %s", err->msg);
+	post_message(arg, 1, "WAL archive: %s", err->msg);
 }
 
 /* The listener and the archiver, as `listen` runs them. */
@@ -314,13 +315,13 @@ capture_main(void *arg)
 	pthread_mutex_lock(&app->lock);
 	app->listener_done = 1;
 	if (ret != 0) {
-		snprintf(app->view.listener, sizeof app->view.listener,
-		    "failed");
+		app->view.listener = APP_LISTENER_FAILED;
 		set_text(app->view.listener_error,
 		    sizeof app->view.listener_error, "%s%s%s", err.msg,
 		    err.detail[0] != '\0' ? ": " : "", err.detail);
-		set_text(app->msg, sizeof app->msg, "listener stopped: %s",
-		    err.msg);
+		set_text(app->msg.text, sizeof app->msg.text,
+		    "listener stopped: %s", err.msg);
+		app->msg.error = 1;
 		log_msg(LOG_LEVEL_ERROR, "listener: %s: %s", err.msg,
 		    err.detail);
 		post(app, APP_EV_STATUS | APP_EV_MESSAGE);
@@ -367,41 +368,47 @@ gaps_text(char *out, size_t size, const struct source_status *st)
 		    st->missing[i].table);
 }
 
+/* "15.18 (Debian 15.18-0+deb12u1)": the number is enough here. */
+static void
+fill_db(struct app_db *d, const struct db_status *s)
+{
+	d->up = s->reachable;
+	set_text(d->version, sizeof d->version, "%.*s",
+	    s->version != NULL ? (int)strcspn(s->version, " ") : 0,
+	    s->version != NULL ? s->version : "");
+	set_text(d->database, sizeof d->database, "%s",
+	    s->database != NULL ? s->database : "");
+	set_text(d->user, sizeof d->user, "%s", s->user != NULL ? s->user : "");
+	set_text(d->error, sizeof d->error, "%s",
+	    s->error != NULL ? s->error : "");
+}
+
 /* Copy a status into the view's plain arrays; called with the lock held. */
 static void
 fill_view(struct app *app, const struct source_status *st)
 {
 	struct app_view		*v = &app->view;
-	const struct db_status	*s = &st->source, *r = &st->replica;
 
 	v->status_known = 1;
-	v->source_up = s->reachable;
-	/* "15.18 (Debian 15.18-0+deb12u1)": the number is enough here. */
-	if (s->reachable)
-		snprintf(v->source, sizeof v->source,
-		    "PostgreSQL %.*s, %s as %s", (int)strcspn(s->version, " "),
-		    s->version, s->database, s->user);
-	snprintf(v->source_error, sizeof v->source_error, "%s",
-	    s->error != NULL ? s->error : "");
-	v->replica_configured = r->configured;
-	v->replica_up = r->reachable;
-	if (r->reachable)
-		snprintf(v->replica, sizeof v->replica,
-		    "PostgreSQL %.*s, %s as %s", (int)strcspn(r->version, " "),
-		    r->version, r->database, r->user);
-	snprintf(v->replica_error, sizeof v->replica_error, "%s",
-	    r->error != NULL ? r->error : "");
+	fill_db(&v->source, &st->source);
+	v->replica_configured = st->replica.configured;
+	fill_db(&v->replica, &st->replica);
 	v->slot_exists = st->slot.exists;
 	v->slot_active = st->slot.active;
 	v->lag_bytes = st->slot.lag_bytes;
 	snprintf(v->wal_status, sizeof v->wal_status, "%s",
 	    st->slot.wal_status != NULL ? st->slot.wal_status : "");
+	v->slot_lost = st->slot.wal_status != NULL &&
+	    strcmp(st->slot.wal_status, "lost") == 0;
 	v->publication_tables = st->publication_tables;
 	v->ddl_capture = st->ddl_trigger;
 	gaps_text(v->capture_gaps, sizeof v->capture_gaps, st);
 }
 
-/* The listener's state, from its thread or from the journal's meta. */
+/*
+ * The listener's state, from its thread or from the journal's meta, where
+ * the listener writes it in words (another process may be the listener).
+ */
 static void
 fill_listener(struct app *app, int slot_active)
 {
@@ -410,16 +417,20 @@ fill_listener(struct app *app, int slot_active)
 	char		*state = NULL, *why = NULL;
 
 	if (app->listener_done)
-		return;		/* "failed", set by the thread */
+		return;		/* failed, set by the thread */
 	if (!app->listener_running) {
-		snprintf(v->listener, sizeof v->listener, "%s", slot_active ?
-		    "external" : app->j == NULL ? "stopped" : "starting");
+		v->listener = slot_active ? APP_LISTENER_EXTERNAL :
+		    app->j == NULL ? APP_LISTENER_STOPPED :
+		    APP_LISTENER_STARTING;
 		v->listener_error[0] = '\0';
 		return;
 	}
 	err_clear(&err);
 	if (journal_meta_get(app->j, "listener_state", &state, &err) == 0)
-		snprintf(v->listener, sizeof v->listener, "%s", state);
+		v->listener = strcmp(state, "streaming") == 0 ?
+		    APP_LISTENER_STREAMING : strcmp(state, "reconnecting") == 0 ?
+		    APP_LISTENER_RECONNECTING : strcmp(state, "stopped") == 0 ?
+		    APP_LISTENER_STOPPED : APP_LISTENER_STARTING;
 	if (journal_meta_get(app->j, "listener_error", &why, &err) == 0)
 		snprintf(v->listener_error, sizeof v->listener_error, "%s",
 		    why);
@@ -589,8 +600,7 @@ on_replay_progress(void *arg, const struct replay_progress *p)
 	struct app	*app = arg;
 
 	pthread_mutex_lock(&app->lock);
-	set_text(app->view.replay_phase, sizeof app->view.replay_phase, "%s",
-	    p->phase);
+	app->view.replay_phase = p->phase;
 	app->view.replay_done = p->done;
 	app->view.replay_total = p->total;
 	post(app, APP_EV_STATUS);
@@ -608,7 +618,6 @@ replay_job(struct app *app)
 {
 	struct replay_result	 r;
 	struct pgtt_err		 err;
-	char			 lsn[LSN_BUFSIZE];
 	int			 ret;
 
 	err_clear(&err);
@@ -618,10 +627,11 @@ replay_job(struct app *app)
 	/* A plan never set it: a replay queued behind one keeps it. */
 	if (!app->replay_job_opts.dry_run)
 		app->view.replay_active = 0;
-	if (!app->replay_job_opts.dry_run && r.target != NULL)
-		set_text(app->view.replay, sizeof app->view.replay, "%s %s",
-		    r.cancelled ? "stopped at" : ret != 0 ? "failed, at" :
-		    "at", lsn_format(r.to, lsn));
+	if (!app->replay_job_opts.dry_run && r.target != NULL) {
+		app->view.replay_end = r.cancelled ? APP_REPLAY_STOPPED :
+		    ret != 0 ? APP_REPLAY_FAILED : APP_REPLAY_DONE;
+		app->view.replay_at = r.to;
+	}
 	replay_result_done(&app->replay_res);
 	app->replay_res = r;
 	app->replay_ret = ret;
@@ -663,8 +673,7 @@ app_replay(struct app *app, pgtt_lsn to, int dry_run)
 		goto out;
 	app->view.replay_active = !dry_run;
 	app->view.replay_done = app->view.replay_total = 0;
-	set_text(app->view.replay_phase, sizeof app->view.replay_phase,
-	    "starting");
+	app->view.replay_phase = REPLAY_PHASE_STARTING;
 out:
 	pthread_mutex_unlock(&app->lock);
 	return ret;
@@ -867,7 +876,6 @@ restore_job(struct app *app)
 {
 	struct restore_result	 r;
 	struct pgtt_err		 err;
-	char			 lsn[LSN_BUFSIZE];
 	int			 ret;
 
 	err_clear(&err);
@@ -878,8 +886,8 @@ restore_job(struct app *app)
 	pthread_mutex_lock(&app->lock);
 	app->view.restore_active = 0;
 	if (ret == 0) {
-		set_text(app->view.restored, sizeof app->view.restored,
-		    "%s on :%d", lsn_format(r.target_lsn, lsn), r.port);
+		app->view.restored_lsn = r.target_lsn;
+		app->view.restored_port = r.port;
 		set_text(app->view.restored_conninfo,
 		    sizeof app->view.restored_conninfo, "%s", r.conninfo);
 	}
@@ -962,17 +970,17 @@ verify_job(struct app *app)
 	err_clear(&err);
 	ret = verify_run(journal_of(app), app->cfg, &o, &r, &err);
 	if (ret != 0)
-		post_message(app, "verify failed at %s: %s%s%s", o.point,
+		post_message(app, 1, "verify failed at %s: %s%s%s", o.point,
 		    err.msg, err.detail[0] != '\0' ? ": " : "", err.detail);
 	else if (r.first_diff != NULL)
-		post_message(app, "verify failed at %s: %s.%s differs: %s",
+		post_message(app, 1, "verify failed at %s: %s.%s differs: %s",
 		    o.point, r.first_diff->schema, r.first_diff->name,
 		    r.first_diff->why);
 	else if (!r.equal)
-		post_message(app, "verify failed at %s: sequences differ by "
+		post_message(app, 1, "verify failed at %s: sequences differ by "
 		    "more than %d increments", o.point, VERIFY_SEQ_SLACK);
 	else
-		post_message(app, "verify at %s: equal, %zu tables and %zu "
+		post_message(app, 0, "verify at %s: equal, %zu tables and %zu "
 		    "sequences, the replica by replay and a restore by PITR",
 		    o.point, r.ntables, r.nseqs);
 	verify_result_done(&r);
@@ -1084,9 +1092,9 @@ app_open(struct app **out, const struct config *cfg, struct pgtt_err *err)
 		app_close(app);
 		return ret;
 	}
-	snprintf(app->view.listener, sizeof app->view.listener, "starting");
-	snprintf(app->view.archive, sizeof app->view.archive, "%s",
-	    cfg->pitr.enabled ? "stopped" : "off");
+	app->view.listener = APP_LISTENER_STARTING;
+	app->view.archive_enabled = cfg->pitr.enabled;
+	app->view.archive = ARCHIVER_STOPPED;
 	if (journal_exists(cfg->storage.path))
 		ret = journal_open(&app->j, cfg->storage.path,
 		    cfg->storage.map_size, 0, err);
@@ -1154,8 +1162,8 @@ app_wake_fd(const struct app *app)
 }
 
 unsigned
-app_take_events(struct app *app, struct app_view *view, char *msg,
-    size_t msglen)
+app_take_events(struct app *app, struct app_view *view,
+    struct app_message *msg)
 {
 	char		buf[64];
 	unsigned	ev;
@@ -1167,7 +1175,7 @@ app_take_events(struct app *app, struct app_view *view, char *msg,
 	app->events = 0;
 	*view = app->view;
 	if ((ev & APP_EV_MESSAGE) && msg != NULL)
-		snprintf(msg, msglen, "%s", app->msg);
+		*msg = app->msg;
 	pthread_mutex_unlock(&app->lock);
 	return ev;
 }

@@ -15,7 +15,9 @@
 #include "config.h"
 #include "err.h"
 #include "journal.h"
+#include "archive.h"
 #include "lsn.h"
+#include "replay.h"
 
 enum {
 	APP_EV_JOURNAL = 0x01,	/* new transactions were journaled */
@@ -28,31 +30,57 @@ enum {
 	APP_EV_RESTORE = 0x80,	/* a restore finished */
 };
 
-/* Everything the status pane shows; plain arrays so it copies whole. */
+/* Where the capture stands, as the status thread last saw it. */
+enum app_listener {
+	APP_LISTENER_STOPPED,	/* no journal yet */
+	APP_LISTENER_STARTING,
+	APP_LISTENER_STREAMING,
+	APP_LISTENER_RECONNECTING,	/* lost the source; retrying */
+	APP_LISTENER_EXTERNAL,	/* another process holds the slot */
+	APP_LISTENER_FAILED,	/* stopped on an error: listener_error */
+};
+
+/* How the last replay of this run ended. */
+enum app_replay_end {
+	APP_REPLAY_NONE,	/* none ran */
+	APP_REPLAY_DONE,
+	APP_REPLAY_STOPPED,	/* cancelled */
+	APP_REPLAY_FAILED,
+};
+
+/* A database as the status probe found it. */
+struct app_db {
+	int		 up;
+	char		 version[32];	/* "15.18": the server's number */
+	char		 database[64];
+	char		 user[64];
+	char		 error[256];	/* why it is not up */
+};
+
+/*
+ * Everything the status pane shows, as facts: the UI puts them in words.
+ * Plain arrays so it copies whole.
+ */
 struct app_view {
-	int		 source_up;
-	char		 source[160];	/* "PostgreSQL 15.18, app on /tmp:5432" */
-	char		 source_error[256];
+	struct app_db	 source;
 	int		 replica_configured;
-	int		 replica_up;
-	char		 replica[160];
-	char		 replica_error[256];
+	struct app_db	 replica;
 	int		 slot_exists;
 	int		 slot_active;
+	int		 slot_lost;	/* the server removed WAL it needs */
 	int64_t		 lag_bytes;
-	char		 wal_status[16];
+	char		 wal_status[16];	/* the server's word, or "" */
 	int		 publication_tables;
 	int		 ddl_capture;
 	char		 capture_gaps[256];	/* tables not captured whole */
-	char		 listener[16];	/* starting, streaming, reconnecting,
-					   external, stopped, failed */
+	enum app_listener listener;
 	char		 listener_error[256];
 	uint64_t	 transactions;	/* in the journal */
 	uint64_t	 changes;
 	uint64_t	 journal_bytes;
 	pgtt_lsn	 flushed;	/* the listener's confirmed position */
-	char		 archive[16];	/* pg_receivewal: off, starting,
-					   streaming, restarting, stopped */
+	int		 archive_enabled;	/* pitr.enabled */
+	enum archiver_state archive;	/* pg_receivewal */
 	unsigned	 archive_restarts;
 	char		 archive_error[256];
 	pgtt_lsn	 window_from;	/* recoverable window; 0: empty */
@@ -60,19 +88,27 @@ struct app_view {
 	char		 window_note[128];	/* why it is empty */
 	int		 status_known;	/* the first probe has come back */
 	int		 replay_active;	/* a replay is running */
-	char		 replay_phase[16];
+	enum replay_phase replay_phase;
 	uint64_t	 replay_done, replay_total;	/* changes */
-	char		 replay[96];	/* where the last replay left it */
+	enum app_replay_end replay_end;	/* the last one, stopped at: */
+	pgtt_lsn	 replay_at;
 	int		 backup_active;	/* a base backup is being taken */
 	int		 backup_percent;
 	uint64_t	 backup_kb;	/* copied so far */
 	int		 restore_active;	/* a restore is running */
-	char		 restore_step[48];
+	char		 restore_step[48];	/* what it does now, in words */
 	int		 restore_percent;
-	char		 restored[96];	/* the last restore: "0/1A2B on :5499" */
+	pgtt_lsn	 restored_lsn;	/* the last restore; 0: none */
+	int		 restored_port;
 	char		 restored_conninfo[256];	/* how to reach it */
 	int		 verify_active;	/* a verify is running */
 	char		 verify_step[48];
+};
+
+/* A line for the message line; error says how to show it. */
+struct app_message {
+	int		 error;
+	char		 text[512];
 };
 
 struct app;
@@ -87,8 +123,8 @@ void	 app_close(struct app *);
 /* Readable when app_take_events has something. */
 int	 app_wake_fd(const struct app *);
 /* Drain the wake-up pipe; copy the snapshot and the pending message. */
-unsigned app_take_events(struct app *, struct app_view *, char *msg,
-	    size_t msglen);
+unsigned app_take_events(struct app *, struct app_view *,
+	    struct app_message *);
 /* The journal, for core read functions (history, checkpoints). */
 struct journal *app_journal(struct app *);
 

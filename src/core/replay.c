@@ -116,8 +116,22 @@ enum window_mode {
 	MODE_SAVEPOINTS,	/* one, each change under a savepoint */
 };
 
+const char *
+replay_phase_name(enum replay_phase phase)
+{
+	switch (phase) {
+	case REPLAY_PHASE_STARTING:
+		return "starting";
+	case REPLAY_PHASE_RESETTING:
+		return "resetting";
+	case REPLAY_PHASE_APPLYING:
+		return "applying";
+	}
+	return "?";
+}
+
 static void
-progress(struct replay_ctx *c, const char *phase, uint64_t done)
+progress(struct replay_ctx *c, enum replay_phase phase, uint64_t done)
 {
 	struct replay_progress	p = { phase, done, c->total };
 
@@ -377,7 +391,7 @@ run_window(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 			c->r->transactions += group_txns;
 			group_changes = group_txns = 0;
 			in_group = 0;
-			progress(c, "applying", c->r->changes);
+			progress(c, REPLAY_PHASE_APPLYING, c->r->changes);
 			if (cancel) {
 				c->r->cancelled = 1;
 				break;
@@ -771,7 +785,7 @@ replay_run(struct journal *j, const struct config *cfg,
 		    atoi(sf.version) / 10000, era->dump, era->list,
 		    sf.system_id, sf.database, era->start };
 
-		progress(&c, "resetting", 0);
+		progress(&c, REPLAY_PHASE_RESETTING, 0);
 		if ((ret = replica_reset(conn, dsn, &base, &r->dropped,
 		    &r->ndropped, &st.privileges, err)) != 0) {
 			/*
@@ -800,7 +814,7 @@ replay_run(struct journal *j, const struct config *cfg,
 	c.ddl.run_privileges = st.privileges;
 	r->privileges = st.privileges;
 	c.position = st.lsn;
-	progress(&c, "applying", 0);
+	progress(&c, REPLAY_PHASE_APPLYING, 0);
 	if (r->direction == REPLAY_BACKWARD)
 		ret = run_window(&c, o->to, st.lsn, 1, MODE_GROUPED, err);
 	else if (r->direction != REPLAY_NONE)

@@ -41,8 +41,14 @@ enum replay_on_error {
 	REPLAY_ON_ERROR_SKIP,		/* leave the change out, go on */
 };
 
+enum replay_phase {
+	REPLAY_PHASE_STARTING,
+	REPLAY_PHASE_RESETTING,	/* to the baseline */
+	REPLAY_PHASE_APPLYING,
+};
+
 struct replay_progress {
-	const char	*phase;		/* "resetting", "applying" */
+	enum replay_phase phase;
 	uint64_t	 done;		/* changes applied so far */
 	uint64_t	 total;		/* changes planned */
 };
@@ -103,5 +109,8 @@ void	replay_result_done(struct replay_result *);
 char	*replay_target_dsn(struct journal *, const struct config *,
 	    const struct replay_opts *, struct pgtt_err *);
 const char *replay_direction_name(enum replay_direction);
+
+/* "starting", "resetting", "applying": for progress printed in words. */
+const char *replay_phase_name(enum replay_phase);
 
 #endif

@@ -178,3 +178,34 @@ ui_prompt_draw(struct ui *ui)
 	x += (int)pr->len;
 	move(y, x < COLS - 1 ? x : COLS - 1);
 }
+
+/* The listener's state, as the status line says it. */
+const char *
+ui_listener_word(enum app_listener state)
+{
+	switch (state) {
+	case APP_LISTENER_STOPPED:
+		return "stopped";
+	case APP_LISTENER_STARTING:
+		return "starting";
+	case APP_LISTENER_STREAMING:
+		return "streaming";
+	case APP_LISTENER_RECONNECTING:
+		return "reconnecting";
+	case APP_LISTENER_EXTERNAL:
+		return "external";
+	case APP_LISTENER_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+void
+ui_db_text(char *buf, size_t len, const struct app_db *db)
+{
+	if (db->up)
+		snprintf(buf, len, "PostgreSQL %s, %s as %s", db->version,
+		    db->database, db->user);
+	else
+		snprintf(buf, len, "%s", db->error);
+}

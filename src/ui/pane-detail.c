@@ -188,7 +188,25 @@ refresh_detail(struct detail *dt, struct ui *ui)
 	dt->pos = *pos;
 	dt->have = 1;
 	dt->scroll = 0;
-	dt->width = 0;		/* lay out again at the next draw */
+	layout(dt);
+}
+
+/* The detail follows the stream's selection. */
+static void
+detail_update(struct pane *p, struct ui *ui)
+{
+	refresh_detail(p->data, ui);
+}
+
+static void
+detail_resize(struct pane *p, struct ui *ui, int h, int w)
+{
+	struct detail	*dt = p->data;
+
+	(void)ui;
+	dt->height = h - 2;
+	dt->width = w - 4;
+	layout(dt);
 }
 
 static void
@@ -199,12 +217,6 @@ detail_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 	size_t		 i;
 
 	ui_box(y, x, h, w, "Detail", focused, ui);
-	refresh_detail(dt, ui);
-	if (dt->width != w - 4) {
-		dt->width = w - 4;
-		layout(dt);
-	}
-	dt->height = h - 2;
 	if (dt->d == NULL) {
 		ui_text(y + 1, x + 2, w - 4, "select a change in the stream",
 		    A_DIM);
@@ -276,6 +288,8 @@ pane_detail_new(void)
 	p->data = xcalloc(1, sizeof(struct detail));
 	p->draw = detail_draw;
 	p->action = detail_action;
+	p->update = detail_update;
+	p->resize = detail_resize;
 	p->free = detail_free;
 	return p;
 }

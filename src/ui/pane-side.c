@@ -143,6 +143,16 @@ load_sessions(struct list *l, struct ui *ui)
 }
 
 static void
+list_resize(struct pane *p, struct ui *ui, int h, int w)
+{
+	struct list	*l = p->data;
+
+	(void)ui;
+	(void)w;
+	l->height = h - 2;
+}
+
+static void
 list_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
     int focused)
 {
@@ -151,7 +161,6 @@ list_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 	attr_t		 attr;
 
 	ui_box(y, x, h, w, p->title, focused, ui);
-	l->height = h - 2;
 	if (l->n == 0) {
 		ui_text(y + 1, x + 2, w - 4, l->is_checkpoints ? "none" :
 		    "no sessions", A_DIM);
@@ -266,6 +275,7 @@ list_new(const char *name, const char *title, int is_checkpoints)
 	p->draw = list_draw;
 	p->action = list_action;
 	p->event = list_event;
+	p->resize = list_resize;
 	p->free = list_free;
 	return p;
 }
@@ -318,6 +328,16 @@ status_line(struct ui *ui, int y, int x, int w, const char *label,
 	return y + 1;
 }
 
+/* "PostgreSQL 15.18, app as bob" when up, else why not. */
+static int
+db_line(struct ui *ui, int y, int x, int w, const struct app_db *db)
+{
+	char	buf[256];
+
+	ui_db_text(buf, sizeof buf, db);
+	return status_line(ui, y, x, w, " ", buf, db->up ? C_NORMAL : C_ERROR);
+}
+
 /*
  * Below the window: a base backup or a restore under way, else where
  * the last restore runs and, if there is room, how to reach it.
@@ -326,7 +346,7 @@ static void
 status_pitr_work(struct ui *ui, int row, int end, int x, int w)
 {
 	const struct app_view	*v = &ui->view;
-	char			 buf[128];
+	char			 buf[128], lsnbuf[LSN_BUFSIZE];
 
 	if (row < end && v->backup_active) {
 		snprintf(buf, sizeof buf, "%d%%, %llu MB", v->backup_percent,
@@ -340,9 +360,10 @@ status_pitr_work(struct ui *ui, int row, int end, int x, int w)
 		snprintf(buf, sizeof buf, "%d%% %s", v->restore_percent,
 		    v->restore_step);
 		row = status_line(ui, row, x, w, " restoring ", buf, C_UPDATE);
-	} else if (row < end && v->restored[0] != '\0') {
-		row = status_line(ui, row, x, w, " restored ", v->restored,
-		    C_INSERT);
+	} else if (row < end && v->restored_lsn != LSN_INVALID) {
+		snprintf(buf, sizeof buf, "%s on :%d",
+		    lsn_format(v->restored_lsn, lsnbuf), v->restored_port);
+		row = status_line(ui, row, x, w, " restored ", buf, C_INSERT);
 		if (row < end)
 			status_line(ui, row, x, w, " ", v->restored_conninfo,
 			    C_DIM);
@@ -366,28 +387,33 @@ status_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 		return;
 	}
 	if (row < end)
-		row = status_line(ui, row, x, w, "source  ", v->source_up ?
-		    "up" : "DOWN", v->source_up ? C_INSERT : C_ERROR);
+		row = status_line(ui, row, x, w, "source  ", v->source.up ?
+		    "up" : "DOWN", v->source.up ? C_INSERT : C_ERROR);
 	if (row < end)
-		row = status_line(ui, row, x, w, " ", v->source_up ? v->source :
-		    v->source_error, v->source_up ? C_NORMAL : C_ERROR);
+		row = db_line(ui, row, x, w, &v->source);
 	if (row < end)
 		row = status_line(ui, row, x, w, "replica ",
-		    !v->replica_configured ? "not configured" : v->replica_up ?
+		    !v->replica_configured ? "not configured" : v->replica.up ?
 		    "up" : "DOWN", !v->replica_configured ? C_DIM :
-		    v->replica_up ? C_INSERT : C_ERROR);
-	if (row < end && v->replica_configured && !v->replica_up)
-		row = status_line(ui, row, x, w, " ", v->replica_error,
+		    v->replica.up ? C_INSERT : C_ERROR);
+	if (row < end && v->replica_configured && !v->replica.up)
+		row = status_line(ui, row, x, w, " ", v->replica.error,
 		    C_ERROR);
 	if (row < end && v->replay_active) {
-		snprintf(buf, sizeof buf, "%s %llu/%llu", v->replay_phase,
+		snprintf(buf, sizeof buf, "%s %llu/%llu",
+		    replay_phase_name(v->replay_phase),
 		    (unsigned long long)v->replay_done,
 		    (unsigned long long)v->replay_total);
 		row = status_line(ui, row, x, w, " replay ", buf, C_UPDATE);
-	} else if (row < end && v->replay[0] != '\0')
-		row = status_line(ui, row, x, w, " replay ", v->replay,
-		    strstr(v->replay, "failed") != NULL ? C_ERROR : C_NORMAL);
-	if (row < end && v->source_up) {
+	} else if (row < end && v->replay_end != APP_REPLAY_NONE) {
+		snprintf(buf, sizeof buf, "%s %s",
+		    v->replay_end == APP_REPLAY_STOPPED ? "stopped at" :
+		    v->replay_end == APP_REPLAY_FAILED ? "failed, at" : "at",
+		    lsn_format(v->replay_at, lsnbuf));
+		row = status_line(ui, row, x, w, " replay ", buf,
+		    v->replay_end == APP_REPLAY_FAILED ? C_ERROR : C_NORMAL);
+	}
+	if (row < end && v->source.up) {
 		if (v->slot_exists)
 			snprintf(buf, sizeof buf, "%s, lag %lld B%s%s",
 			    v->slot_active ? "active" : "inactive",
@@ -396,16 +422,13 @@ status_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 		else
 			snprintf(buf, sizeof buf, "missing");
 		row = status_line(ui, row, x, w, "slot    ", buf,
-		    v->slot_exists && strcmp(v->wal_status, "lost") != 0 ?
-		    C_NORMAL : C_ERROR);
+		    v->slot_exists && !v->slot_lost ? C_NORMAL : C_ERROR);
 	}
 	if (row < end)
-		row = status_line(ui, row, x, w, "listener", "", C_NORMAL) - 1;
-	if (row < end)
-		row = status_line(ui, row, x + 9, w - 9, "", v->listener,
-		    strcmp(v->listener, "failed") == 0 ||
-		    strcmp(v->listener, "reconnecting") == 0 ? C_ERROR :
-		    C_INSERT);
+		row = status_line(ui, row, x, w, "listener ",
+		    ui_listener_word(v->listener), v->listener ==
+		    APP_LISTENER_FAILED || v->listener ==
+		    APP_LISTENER_RECONNECTING ? C_ERROR : C_INSERT);
 	if (row < end && v->listener_error[0] != '\0')
 		row = status_line(ui, row, x, w, " ", v->listener_error,
 		    C_ERROR);
@@ -421,25 +444,28 @@ status_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 		    lsn_format(v->flushed, lsnbuf));
 		row = status_line(ui, row, x, w, " ", buf, C_DIM);
 	}
-	if (row < end && v->source_up) {
+	if (row < end && v->source.up) {
 		snprintf(buf, sizeof buf, "%d tables, DDL %s",
 		    v->publication_tables, v->ddl_capture ? "on" : "off");
 		row = status_line(ui, row, x, w, "capture ", buf, C_NORMAL);
 	}
-	if (row < end && v->source_up && v->capture_gaps[0] != '\0')
+	if (row < end && v->source.up && v->capture_gaps[0] != '\0')
 		row = status_line(ui, row, x, w, " ", v->capture_gaps,
 		    C_ERROR);
 	if (row < end) {
-		snprintf(buf, sizeof buf, "%s%s", v->archive,
-		    v->archive_restarts > 0 ? ", restarted" : "");
+		snprintf(buf, sizeof buf, "%s%s", !v->archive_enabled ? "off" :
+		    archiver_state_name(v->archive), v->archive_restarts > 0 ?
+		    ", restarted" : "");
 		row = status_line(ui, row, x, w, "archive ", buf,
-		    strcmp(v->archive, "restarting") == 0 ? C_ERROR :
-		    strcmp(v->archive, "streaming") == 0 ? C_INSERT : C_DIM);
+		    !v->archive_enabled ? C_DIM : v->archive ==
+		    ARCHIVER_RESTARTING ? C_ERROR : v->archive ==
+		    ARCHIVER_STREAMING ? C_INSERT : C_DIM);
 	}
-	if (row < end && strcmp(v->archive, "restarting") == 0)
+	if (row < end && v->archive_enabled &&
+	    v->archive == ARCHIVER_RESTARTING)
 		row = status_line(ui, row, x, w, " ", v->archive_error,
 		    C_ERROR);
-	if (row < end && strcmp(v->archive, "off") != 0) {
+	if (row < end && v->archive_enabled) {
 		char	to[LSN_BUFSIZE];
 
 		if (v->window_to != LSN_INVALID)

@@ -30,7 +30,9 @@ struct stream {
 	size_t			 sel;
 	struct history_pos	 top;
 	int			 follow;
-	int			 height;	/* rows the last draw had room for */
+	int			 height;	/* rows the pane has room for */
+	int			 journal;	/* there is one to show */
+	int			 at_end;	/* the last row is the newest */
 	struct history_filter	 filter;
 	char			 filter_text[128];
 	struct pgtt_checkpoint	**cps;		/* by LSN, for marker lines */
@@ -110,6 +112,21 @@ page(struct journal *j, const struct history_pos *from, int dir, size_t n,
 	return 0;
 }
 
+/* Is the window's last row the newest committed change? */
+static int
+is_at_end(const struct stream *s, struct journal *j)
+{
+	struct history_pos	first, end;
+	struct pgtt_err		err;
+
+	if (s->nrows == 0)
+		return 0;
+	err_clear(&err);
+	if (history_bounds(j, &first, &end, &err) != 0)
+		return 0;
+	return s->rows[s->nrows - 1].pos.lsn + 1 >= end.lsn;
+}
+
 /* Load a screenful: the last page when following, else from top. */
 static void
 load(struct stream *s, struct ui *ui)
@@ -123,6 +140,8 @@ load(struct stream *s, struct ui *ui)
 	if (n > MAX_ROWS)
 		n = MAX_ROWS;
 	clear_rows(s);
+	s->journal = j != NULL;
+	s->at_end = 0;
 	if (j == NULL)
 		return;
 	err_clear(&err);
@@ -140,6 +159,7 @@ load(struct stream *s, struct ui *ui)
 		ui_message(ui, 1, "%s", err.msg);
 	if (s->sel >= s->nrows)
 		s->sel = s->nrows > 0 ? s->nrows - 1 : 0;
+	s->at_end = is_at_end(s, j);
 }
 
 /* Move the window by up to n rows; returns rows moved. */
@@ -194,7 +214,6 @@ op_color(enum change_kind kind)
 	}
 }
 
-static int	at_end(const struct stream *, struct ui *);
 static void	draw_lines(struct stream *, struct ui *, int, int, int, int,
 		    int);
 static void	draw_marker(const struct pgtt_checkpoint *, struct ui *, int,
@@ -213,11 +232,7 @@ stream_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 	    " (following)" : "", s->filter_text[0] != '\0' ? " filter: " : "",
 	    s->filter_text);
 	ui_box(y, x, h, w, title, focused, ui);
-	if (h - 2 != s->height) {
-		s->height = h - 2;
-		load(s, ui);
-	}
-	if (app_journal(ui->app) == NULL) {
+	if (!s->journal) {
 		ui_text(y + 1, x + 2, w - 4, "no journal yet", A_DIM);
 		return;
 	}
@@ -257,7 +272,7 @@ draw_lines(struct stream *s, struct ui *ui, int y, int x, int h, int w,
 		lines[n++].idx = i;
 	}
 	/* Checkpoints after the newest row, when it is the newest there is. */
-	while (at_end(s, ui) && k < s->ncps && n < MAX_ROWS * 2) {
+	while (s->at_end && k < s->ncps && n < MAX_ROWS * 2) {
 		lines[n].mark = 1;
 		lines[n++].idx = k++;
 	}
@@ -270,21 +285,6 @@ draw_lines(struct stream *s, struct ui *ui, int y, int x, int h, int w,
 			draw_row(&s->rows[lines[i].idx], ui, row, x, w,
 			    lines[i].idx == s->sel, focused);
 	}
-}
-
-/* Is the window's last row the newest committed change? */
-static int
-at_end(const struct stream *s, struct ui *ui)
-{
-	struct history_pos	first, end;
-	struct pgtt_err		err;
-
-	if (s->nrows == 0 || app_journal(ui->app) == NULL)
-		return 0;
-	err_clear(&err);
-	if (history_bounds(app_journal(ui->app), &first, &end, &err) != 0)
-		return 0;
-	return s->rows[s->nrows - 1].pos.lsn + 1 >= end.lsn;
 }
 
 static void
@@ -461,6 +461,18 @@ stream_event(struct pane *p, struct ui *ui, unsigned ev)
 	if ((ev & (APP_EV_JOURNAL | APP_EV_SETUP)) && (s->follow ||
 	    s->nrows < (size_t)s->height))
 		load(s, ui);
+	else if ((ev & APP_EV_JOURNAL) && s->journal)
+		s->at_end = is_at_end(s, app_journal(ui->app));
+}
+
+static void
+stream_resize(struct pane *p, struct ui *ui, int h, int w)
+{
+	struct stream	*s = p->data;
+
+	(void)w;
+	s->height = h - 2;
+	load(s, ui);
 }
 
 static void
@@ -543,6 +555,7 @@ pane_stream_new(void)
 	p->draw = stream_draw;
 	p->action = stream_action;
 	p->event = stream_event;
+	p->resize = stream_resize;
 	p->free = stream_free;
 	return p;
 }

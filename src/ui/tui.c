@@ -128,15 +128,16 @@ static void
 draw_title(struct ui *ui)
 {
 	const struct app_view	*v = &ui->view;
-	char			 buf[256];
+	char			 buf[256], db[160];
 	int			 used;
 
 	attron(A_REVERSE);
 	mvhline(0, 0, ' ', COLS);
 	attroff(A_REVERSE);
+	ui_db_text(db, sizeof db, &v->source);
 	snprintf(buf, sizeof buf, " pgtt  %s  listener %s  %llu changes",
-	    v->source_up ? v->source : "source unreachable", v->listener,
-	    (unsigned long long)v->changes);
+	    v->source.up ? db : "source unreachable",
+	    ui_listener_word(v->listener), (unsigned long long)v->changes);
 	used = ui_text(0, 0, COLS - 20, buf, A_REVERSE | A_BOLD);
 	(void)used;
 	ui_text(0, COLS - 18, 18, "  ? help  q quit ", A_REVERSE);
@@ -159,13 +160,57 @@ draw_message(struct ui *ui)
 /*
  * Left: sessions, checkpoints, status.  Right: stream over detail.  The
  * side column keeps SIDE_WIDTH; the stream gets the larger share of the
- * height, since it is what people watch.
+ * height, since it is what people watch.  A pane whose size changed
+ * fetches what fills it now, before the frame is drawn.
  */
 static void
-draw_all(struct ui *ui, int help)
+place(struct ui *ui, size_t i, int y, int x, int h, int w)
+{
+	struct pane	*p = ui->panes[i];
+	int		 changed = p->h != h || p->w != w;
+
+	p->y = y;
+	p->x = x;
+	p->h = h;
+	p->w = w;
+	if (changed && p->resize != NULL)
+		p->resize(p, ui, h, w);
+}
+
+static void
+layout(struct ui *ui)
 {
 	int	top = 1, h = LINES - 2, side = SIDE_WIDTH, right = COLS - side;
 	int	ses_h = 4, cp_h, st_h, stream_h;
+
+	if (COLS < MIN_COLS || LINES < MIN_LINES)
+		return;
+	cp_h = (h - ses_h) / 2 > 6 ? (h - ses_h) / 2 - 1 : 6;
+	st_h = h - ses_h - cp_h;
+	stream_h = h * 3 / 5;
+	place(ui, 0, top, 0, ses_h, side);
+	place(ui, 1, top + ses_h, 0, cp_h, side);
+	place(ui, 2, top + ses_h + cp_h, 0, st_h, side);
+	place(ui, 3, top, side, stream_h, right);
+	place(ui, 4, top + stream_h, side, h - stream_h, right);
+}
+
+/* What the panes show, brought up to date for the next frame. */
+static void
+update_panes(struct ui *ui)
+{
+	size_t	i;
+
+	layout(ui);
+	for (i = 0; i < ui->npanes; i++)
+		if (ui->panes[i]->update != NULL)
+			ui->panes[i]->update(ui->panes[i], ui);
+}
+
+static void
+draw_all(struct ui *ui, int help)
+{
+	size_t	i;
 
 	erase();
 	if (COLS < MIN_COLS || LINES < MIN_LINES) {
@@ -183,19 +228,11 @@ draw_all(struct ui *ui, int help)
 		return;
 	}
 	draw_title(ui);
-	cp_h = (h - ses_h) / 2 > 6 ? (h - ses_h) / 2 - 1 : 6;
-	st_h = h - ses_h - cp_h;
-	stream_h = h * 3 / 5;
-	ui->panes[0]->draw(ui->panes[0], ui, top, 0, ses_h, side,
-	    ui->focus == 0);
-	ui->panes[1]->draw(ui->panes[1], ui, top + ses_h, 0, cp_h, side,
-	    ui->focus == 1);
-	ui->panes[2]->draw(ui->panes[2], ui, top + ses_h + cp_h, 0, st_h,
-	    side, ui->focus == 2);
-	ui->panes[3]->draw(ui->panes[3], ui, top, side, stream_h, right,
-	    ui->focus == 3);
-	ui->panes[4]->draw(ui->panes[4], ui, top + stream_h, side,
-	    h - stream_h, right, ui->focus == 4);
+	for (i = 0; i < ui->npanes; i++) {
+		struct pane	*p = ui->panes[i];
+
+		p->draw(p, ui, p->y, p->x, p->h, p->w, ui->focus == i);
+	}
 	if (ui->diffview != NULL)
 		diffview_draw(ui);
 	draw_message(ui);
@@ -758,7 +795,8 @@ draw_work(struct ui *ui)
 		draw_dialog(ui, "Restore", "y: restore   any other key: "
 		    "cancel");
 	if (ui->replay == UI_REPLAY_RUNNING && v->replay_active) {
-		snprintf(label, sizeof label, "replay %s", v->replay_phase);
+		snprintf(label, sizeof label, "replay %s",
+		    replay_phase_name(v->replay_phase));
 		snprintf(tail, sizeof tail, "%llu/%llu changes  Esc stops",
 		    (unsigned long long)v->replay_done,
 		    (unsigned long long)v->replay_total);
@@ -900,6 +938,7 @@ loop(struct ui *ui)
 	for (;;) {
 		now = now_ms();
 		if (dirty && now - last_draw >= FRAME_MS) {
+			update_panes(ui);
 			draw_all(ui, help);
 			last_draw = now;
 			dirty = 0;
@@ -942,13 +981,11 @@ loop(struct ui *ui)
 			dirty = 1;
 		}
 		if (pfd[1].revents & POLLIN) {
-			char	msg[512];
+			struct app_message	msg;
 
-			ev = app_take_events(ui->app, &ui->view, msg,
-			    sizeof msg);
+			ev = app_take_events(ui->app, &ui->view, &msg);
 			if (ev & APP_EV_MESSAGE)
-				ui_message(ui, strstr(msg, "stopped") != NULL ||
-				    strstr(msg, "failed") != NULL, "%s", msg);
+				ui_message(ui, msg.error, "%s", msg.text);
 			if ((ev & APP_EV_SETUP) && ui->offer != UI_OFFER_NONE)
 				offer_setup_done(ui);
 			if (ev & APP_EV_DIFF)

@@ -71,14 +71,23 @@ void		 keys_print_mdoc(void);
 
 struct ui;
 
+/*
+ * A pane reads what it shows in its hooks, never in draw: the loop calls
+ * resize when layout gives it another size, update before each frame
+ * (where one pane follows another), event when the app posts something
+ * and action on a key; draw only paints what the pane holds.
+ */
 struct pane {
 	const char	*name;		/* also the key context */
 	const char	*title;
 	void		*data;
+	int		 y, x, h, w;	/* where layout put it */
 	void		(*draw)(struct pane *, struct ui *, int, int, int, int,
 			    int);
 	int		(*action)(struct pane *, struct ui *, enum action);
 	void		(*event)(struct pane *, struct ui *, unsigned);
+	void		(*resize)(struct pane *, struct ui *, int h, int w);
+	void		(*update)(struct pane *, struct ui *);
 	void		(*free)(struct pane *);
 };
 
@@ -204,5 +213,10 @@ void	 ui_prompt_draw(struct ui *);
 
 /* Entry: the TUI on cfg; returns the process exit status. */
 int	 tui_run(const struct config *);
+
+/* The app's facts in the UI's words (draw.c). */
+const char *ui_listener_word(enum app_listener);
+/* "PostgreSQL 15.18, app as bob" when up, else why it is not. */
+void	ui_db_text(char *, size_t, const struct app_db *);
 
 #endif
