@@ -1,0 +1,314 @@
+/*
+ * test_diff.c: the fold of a window into net per-row changes, over a
+ * journal written by hand with its row index: update chains merge, an
+ * insert later deleted leaves nothing, a key change is a delete and an
+ * insert, values the window does not hold come from before it, a
+ * truncate and a DDL statement are reported, and only committed
+ * transactions count.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/buf.h"
+#include "core/diff.h"
+#include "core/xmalloc.h"
+
+#include "jfixture.h"
+#include "tmpdir.h"
+
+#define ITEMS	16600
+
+static const uint8_t	ITEMS_KEY[] = { 1, 0, 0 };
+
+struct fixture {
+	char		 tmp[64];
+	struct journal	*j;
+	struct jbatch	*b;
+	struct buf	 ident;
+};
+
+/* A row change filed in the row index, as the listener files it. */
+static void
+put_indexed(struct fixture *f, pgtt_lsn lsn, uint32_t seq,
+    enum change_kind kind, enum old_kind ok, struct pgtt_col *old,
+    struct pgtt_col *new)
+{
+	struct pgtt_tuple	t;
+
+	put_row(f->b, lsn, seq, kind, ITEMS, ok, old, new, 3);
+	t.ncols = 3;
+	if (old != NULL) {
+		t.cols = old;
+		buf_reset(&f->ident);
+		record_row_ident(&f->ident, &t, ITEMS_KEY, 3);
+		jbatch_put_row(f->b, ITEMS, f->ident.data, f->ident.len, lsn,
+		    seq);
+	}
+	if (new != NULL) {
+		t.cols = new;
+		buf_reset(&f->ident);
+		record_row_ident(&f->ident, &t, ITEMS_KEY, 3);
+		jbatch_put_row(f->b, ITEMS, f->ident.data, f->ident.len, lsn,
+		    seq);
+	}
+}
+
+/*
+ * items (id key, name, note): four rows before the window at 0x200; in
+ * it, row 1 updated twice (its note unchanged and TOASTed), row 2
+ * deleted, row 3's key changed to 30, row 5 inserted then deleted, row 6
+ * inserted then updated, an ALTER TABLE, and a transaction the listener
+ * abandoned; after it, at 0x700, a truncate.
+ */
+static int
+setup(void **state)
+{
+	static struct pgtt_column_def	cols[] = { { "id", 23, -1, 1 },
+	    { "name", 25, -1, 0 }, { "note", 25, -1, 0 } };
+	static const char		ddl[] = "{\"tag\": \"ALTER TABLE\", "
+	    "\"search_path\": \"public\", \"query\": \"ALTER TABLE items "
+	    "ALTER note SET STORAGE EXTERNAL\"}";
+	static uint32_t			relids[] = { ITEMS };
+	struct pgtt_change		tr;
+	struct fixture			*f;
+	struct pgtt_err			e;
+	char				*dir;
+
+	f = xcalloc(1, sizeof *f);
+	snprintf(f->tmp, sizeof f->tmp, "/tmp/pgtt-test-diff-XXXXXX");
+	if (mkdtemp(f->tmp) == NULL)
+		return -1;
+	xasprintf(&dir, "%s/j", f->tmp);
+	err_clear(&e);
+	if (journal_open(&f->j, dir, 1 << 22, JOURNAL_CREATE, &e) != 0) {
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	f->b = jbatch_new();
+	put_rel(f->b, ITEMS, 0x10, "items", 'd', cols, 3);
+
+	put_txn(f->b, 0x100, 4);
+	put_indexed(f, 0x100, 0, CHANGE_INSERT, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("1"), text("a"), text("long note") });
+	put_indexed(f, 0x100, 1, CHANGE_INSERT, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("2"), text("b"), SQLNULL });
+	put_indexed(f, 0x100, 2, CHANGE_INSERT, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("3"), text("c"), SQLNULL });
+	put_indexed(f, 0x100, 3, CHANGE_INSERT, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("4"), text("d"), SQLNULL });
+
+	put_txn(f->b, 0x200, 2);
+	put_indexed(f, 0x200, 0, CHANGE_UPDATE, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("1"), text("a2"), TOAST });
+	put_indexed(f, 0x200, 1, CHANGE_INSERT, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("5"), text("e"), SQLNULL });
+
+	/* Abandoned: no commit record. */
+	put_indexed(f, 0x280, 0, CHANGE_DELETE, OLD_KEY,
+	    (struct pgtt_col []){ text("4"), SQLNULL, SQLNULL }, NULL);
+
+	put_txn(f->b, 0x300, 4);
+	put_indexed(f, 0x300, 0, CHANGE_UPDATE, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("1"), text("a3"), TOAST });
+	put_indexed(f, 0x300, 1, CHANGE_DELETE, OLD_KEY,
+	    (struct pgtt_col []){ text("2"), SQLNULL, SQLNULL }, NULL);
+	put_indexed(f, 0x300, 2, CHANGE_UPDATE, OLD_KEY,
+	    (struct pgtt_col []){ text("3"), SQLNULL, SQLNULL },
+	    (struct pgtt_col []){ text("30"), text("c"), SQLNULL });
+	put_text(f->b, 0x300, 3, CHANGE_DDL, "pgtt.ddl", ddl);
+
+	put_txn(f->b, 0x400, 4);
+	put_indexed(f, 0x400, 0, CHANGE_DELETE, OLD_KEY,
+	    (struct pgtt_col []){ text("5"), SQLNULL, SQLNULL }, NULL);
+	put_indexed(f, 0x400, 1, CHANGE_INSERT, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("6"), text("f"), SQLNULL });
+	put_indexed(f, 0x400, 2, CHANGE_UPDATE, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("6"), text("f2"), text("new") });
+	put_text(f->b, 0x400, 3, CHANGE_MESSAGE, "app", "not a row");
+
+	put_txn(f->b, 0x700, 1);
+	memset(&tr, 0, sizeof tr);
+	tr.commit_lsn = 0x700;
+	tr.kind = CHANGE_TRUNCATE;
+	tr.nrelids = 1;
+	tr.relids = relids;
+	jbatch_put_change(f->b, &tr);
+
+	err_clear(&e);
+	if (journal_commit(f->j, f->b, &e) != 0)
+		fail_msg("journal_commit: %s (%s)", e.msg, e.detail);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	int		 rc;
+
+	buf_done(&f->ident);
+	jbatch_free(f->b);
+	journal_close(f->j);
+	rc = tmpdir_remove(f->tmp);
+	free(f);
+	return rc;
+}
+
+static struct diff *
+fold(struct fixture *f, pgtt_lsn from, pgtt_lsn to)
+{
+	struct diff	*d = NULL;
+	struct pgtt_err	 e;
+
+	err_clear(&e);
+	if (diff_compute(f->j, from, to, NULL, NULL, &d, &e) != 0)
+		fail_msg("diff_compute: %s (%s)", e.msg, e.detail);
+	return d;
+}
+
+/* The value of column name in v as text, "NULL", or "?" when unknown. */
+static const char *
+value(const struct diff_vals *v, const char *name)
+{
+	const struct diff_col	*c = diff_vals_col(v, name);
+
+	assert_non_null(c);
+	return c->kind == COL_NULL ? "NULL" : c->kind == COL_TOAST ? "?" :
+	    c->val;
+}
+
+/* The row whose identity at A (deleted, updated) or B (inserted) is id. */
+static const struct diff_row *
+row(const struct diff_table *t, enum diff_op op, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nrows; i++) {
+		const struct diff_row	*r = t->rows[i];
+		const struct diff_vals	*v = op == DIFF_INSERTED ? &r->after :
+					    &r->before;
+
+		if (r->op == op && v->present &&
+		    strcmp(value(v, "id"), id) == 0)
+			return r;
+	}
+	fail_msg("no row with id %s and op %d", id, (int)op);
+	return NULL;
+}
+
+static void
+test_net_effect(void **state)
+{
+	struct fixture		*f = *state;
+	struct diff		*d = fold(f, 0x200, 0x500);
+	const struct diff_table	*t;
+	const struct diff_row	*r;
+
+	assert_int_equal(d->ntables, 1);
+	t = &d->tables[0];
+	assert_string_equal(t->name, "items");
+	assert_false(t->truncated);
+	/* 1 updated; 2 and 3 deleted; 30 and 6 inserted; 5 came and went. */
+	assert_int_equal(t->nupdated, 1);
+	assert_int_equal(t->ndeleted, 2);
+	assert_int_equal(t->ninserted, 2);
+	assert_int_equal(t->nrows, 5);
+	assert_int_equal(d->changes, 10);
+
+	/* Two updates merge; the TOASTed note is the value from before. */
+	r = row(t, DIFF_UPDATED, "1");
+	assert_string_equal(value(&r->before, "name"), "a");
+	assert_string_equal(value(&r->after, "name"), "a3");
+	assert_string_equal(value(&r->after, "note"), "long note");
+	assert_false(r->changed[0]);
+	assert_true(r->changed[1]);
+	assert_false(r->changed[2]);
+	assert_false(r->before_unknown);
+
+	/* A delete sends the key; the rest is found before the window. */
+	r = row(t, DIFF_DELETED, "2");
+	assert_string_equal(value(&r->before, "name"), "b");
+	assert_false(r->after.present);
+
+	/* A new key is another row: 3 is gone, 30 is new. */
+	r = row(t, DIFF_DELETED, "3");
+	assert_string_equal(value(&r->before, "name"), "c");
+	r = row(t, DIFF_INSERTED, "30");
+	assert_string_equal(value(&r->after, "name"), "c");
+
+	/* Inserted then updated: one insert with the last values. */
+	r = row(t, DIFF_INSERTED, "6");
+	assert_false(r->before.present);
+	assert_string_equal(value(&r->after, "name"), "f2");
+	assert_string_equal(value(&r->after, "note"), "new");
+
+	assert_int_equal(d->nddl, 1);
+	assert_int_equal(d->ddl[0].lsn, 0x300);
+	assert_non_null(strstr(d->ddl[0].sql, "SET STORAGE EXTERNAL"));
+	diff_free(d);
+}
+
+/*
+ * From inside the chain: the row at A is the one the 0x200 update left,
+ * its note still the value first inserted.  The abandoned delete of row
+ * 4 at 0x280 counts nowhere.
+ */
+static void
+test_look_back(void **state)
+{
+	struct fixture		*f = *state;
+	struct diff		*d = fold(f, 0x250, 0x350);
+	const struct diff_table	*t;
+	const struct diff_row	*r;
+	size_t			 i;
+
+	assert_int_equal(d->ntables, 1);
+	t = &d->tables[0];
+	r = row(t, DIFF_UPDATED, "1");
+	assert_string_equal(value(&r->before, "name"), "a2");
+	assert_string_equal(value(&r->after, "name"), "a3");
+	assert_string_equal(value(&r->after, "note"), "long note");
+	for (i = 0; i < t->nrows; i++)
+		if (t->rows[i]->before.present)
+			assert_string_not_equal(value(&t->rows[i]->before,
+			    "id"), "4");
+	diff_free(d);
+}
+
+/* Nothing in the window: no tables; a truncate: the table says so. */
+static void
+test_empty_and_truncate(void **state)
+{
+	struct fixture	*f = *state;
+	struct diff	*d;
+
+	d = fold(f, 0x500, 0x700);
+	assert_int_equal(d->ntables, 0);
+	assert_int_equal(d->changes, 0);
+	diff_free(d);
+
+	d = fold(f, 0x500, 0x800);
+	assert_int_equal(d->ntables, 1);
+	assert_true(d->tables[0].truncated);
+	diff_free(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_net_effect),
+		cmocka_unit_test(test_look_back),
+		cmocka_unit_test(test_empty_and_truncate),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
