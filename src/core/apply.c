@@ -1,5 +1,6 @@
 /*
- * apply.c: the statements replay sends, and the pipeline that carries them.
+ * apply.c: the statements replay sends (their text: apply-sql.c), and the
+ * pipeline that carries them.
  *
  * A statement is prepared once per relation version, operation and shape,
  * and named by a key that encodes all three, so a change of columns (a
@@ -14,13 +15,13 @@
 #include <string.h>
 
 #include "apply.h"
+#include "apply-sql.h"
 #include "hash.h"
 #include "logfile.h"
 #include "ident.h"
 #include "pg.h"
 #include "xmalloc.h"
 
-#define FIRST_USER_OID	16384	/* FirstNormalObjectId: user types above */
 #define INFLIGHT_MAX	1024	/* commands sent but not yet read */
 #define FUNC_MAX_ARGS	100	/* the server's limit on a function's */
 #define TEXTOID		25
@@ -88,14 +89,11 @@ struct applier {
 	/*
 	 * Rows of tables not owned by a role as trusted as the replay role
 	 * go through functions of their owner (routed, see queue_row), named
-	 * pgtt.row_<nonce>_<statement>.  While one is built, template is set:
-	 * identifiers' % are doubled and user-typed values are cast to
-	 * %N$s, the type of typecols[N - 1], which the server fills in.
+	 * pgtt.row_<nonce>_<statement>, their text written with
+	 * sql.template set.
 	 */
 	char		  nonce[24];
-	int		  template;
-	const char	**typecols;
-	size_t		  ntypecols;
+	struct rowsql	  sql;
 
 	/* Scratch for one statement's parameters. */
 	char		**values;
@@ -105,6 +103,7 @@ struct applier {
 };
 
 static const size_t FIFO_SIZE = INFLIGHT_MAX + 2;
+static const char *const op_names[] = { "insert", "update", "delete" };
 
 static const uint8_t *always_identity(struct applier *,
     const struct pgtt_relation *);
@@ -207,7 +206,7 @@ applier_free(struct applier *a)
 	for (i = 0; i < a->cap; i++)
 		free(a->values[i]);
 	free(a->values);
-	free(a->typecols);
+	free(a->sql.typecols);
 	free(a->types);
 	free(a->fifo);
 	buf_done(&a->key);
@@ -397,248 +396,6 @@ stmt_add(struct applier *a, const char *what)
 }
 
 static void
-text_add(struct buf *b, const char *s)
-{
-	buf_append(b, s, strlen(s));
-}
-
-static void
-text_add_ident(struct applier *a, struct buf *b, const char *name)
-{
-	char		*q = ident_quoted(name);
-	const char	*p;
-
-	if (!a->template)
-		text_add(b, q);
-	else
-		for (p = q; *p != '\0'; p++)
-			buf_append(b, *p == '%' ? "%%" : p, *p == '%' ? 2 : 1);
-	free(q);
-}
-
-/*
- * A value parameter $n of column col.  In a template a user type's value
- * arrives as text and is cast to the column's type, which the server
- * names (%N$s); otherwise the server infers its type from the column.
- */
-static void
-text_add_value(struct applier *a, struct buf *b,
-    const struct pgtt_column_def *col, int n)
-{
-	char	num[64];
-
-	if (a->template && col->type_oid >= FIRST_USER_OID) {
-		a->typecols = xreallocarray(a->typecols, a->ntypecols + 1,
-		    sizeof *a->typecols);
-		a->typecols[a->ntypecols++] = col->name;
-		snprintf(num, sizeof num, "CAST($%d AS %%%zu$s)", n,
-		    a->ntypecols);
-	} else
-		snprintf(num, sizeof num, "$%d", n);
-	text_add(b, num);
-}
-
-static void
-text_add_table(struct applier *a, struct buf *b,
-    const struct pgtt_relation *rel)
-{
-	text_add_ident(a, b, rel->schema);
-	text_add(b, ".");
-	text_add_ident(a, b, rel->name);
-}
-
-/* Types with no equality operator: rows are matched on their text form. */
-static int
-lacks_equality(uint32_t type_oid)
-{
-	switch (type_oid) {
-	case 114: case 199:	/* json, json[] */
-	case 142: case 143:	/* xml, xml[] */
-	case 600: case 1017:	/* point, point[] */
-	case 601: case 602: case 603: case 604: case 628: case 718:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/*
- * The roles a column plays in one statement, one letter each in the key:
- *   v  its value is set (insert, update SET)
- *   w  it identifies the row, with a value; n  ... and is NULL
- *   b  both set and identifying (w); m  both, identifying NULL
- *   -  not used
- */
-enum col_role {
-	ROLE_NONE = '-',
-	ROLE_SET = 'v',
-	ROLE_WHERE = 'w',
-	ROLE_WHERE_NULL = 'n',
-	ROLE_BOTH = 'b',
-	ROLE_BOTH_NULL = 'm',
-};
-
-static int
-role_sets(int r)
-{
-	return r == ROLE_SET || r == ROLE_BOTH || r == ROLE_BOTH_NULL;
-}
-
-static int
-role_where(int r)
-{
-	return r == ROLE_WHERE || r == ROLE_BOTH;
-}
-
-static int
-role_where_null(int r)
-{
-	return r == ROLE_WHERE_NULL || r == ROLE_BOTH_NULL;
-}
-
-static const char *const op_names[] = { "insert", "update", "delete" };
-
-/* WHERE clause of an update or delete; params numbered from *n on. */
-static void
-build_where(struct applier *a, struct buf *b,
-    const struct pgtt_relation *rel, const char *roles, int *n)
-{
-	char		 num[64];
-	uint16_t	 i;
-	int		 first = 1, as_text;
-
-	for (i = 0; i < rel->ncols; i++) {
-		if (!role_where(roles[i]) && !role_where_null(roles[i]))
-			continue;
-		text_add(b, first ? "" : " AND ");
-		first = 0;
-		if (role_where_null(roles[i])) {
-			text_add_ident(a, b, rel->cols[i].name);
-			text_add(b, " IS NULL");
-			continue;
-		}
-		/*
-		 * A user type is compared in its text form: with an untyped
-		 * parameter, "=" could resolve to an operator a source role
-		 * created, and a cast to text to a function it wrote, either
-		 * of which would then run as the replay role.  format() goes
-		 * through the type's own output function.  (It also spares
-		 * the server untyped parameters it cannot take: a domain
-		 * over a composite type.)
-		 */
-		as_text = lacks_equality(rel->cols[i].type_oid) ||
-		    rel->cols[i].type_oid >= FIRST_USER_OID;
-		if (as_text)
-			text_add(b, a->template ? "pg_catalog.format('%%s', " :
-			    "pg_catalog.format('%s', ");
-		text_add_ident(a, b, rel->cols[i].name);
-		if (as_text)
-			snprintf(num, sizeof num, ") OPERATOR(pg_catalog.=) "
-			    "$%d::pg_catalog.text", (*n)++);
-		else
-			snprintf(num, sizeof num, " OPERATOR(pg_catalog.=) $%d",
-			    (*n)++);
-		text_add(b, num);
-	}
-}
-
-/*
- * The columns an insert or update sets, comma-separated; with_params,
- * each as "col = $n" numbered from 1.  Returns the next parameter number.
- */
-static int
-add_set_columns(struct applier *a, struct buf *b,
-    const struct pgtt_relation *rel, const char *roles, int with_params)
-{
-	uint16_t	i;
-	int		n = 1;
-
-	for (i = 0; i < rel->ncols; i++) {
-		if (!role_sets(roles[i]))
-			continue;
-		text_add(b, n > 1 ? ", " : "");
-		text_add_ident(a, b, rel->cols[i].name);
-		if (with_params) {
-			text_add(b, " = ");
-			text_add_value(a, b, &rel->cols[i], n);
-		}
-		n++;
-	}
-	return n;
-}
-
-/*
- * SQL for op on rel with these column roles.  Parameters: first every
- * set value in column order, then every identifying value.
- */
-static void
-build_sql(struct applier *a, struct buf *b, enum change_kind op,
-    const struct pgtt_relation *rel, const char *roles)
-{
-	uint16_t	 i;
-	int		 n = 1, first = 1;
-
-	buf_reset(b);
-	if (op == CHANGE_INSERT) {
-		/*
-		 * The source's values, identity columns GENERATED ALWAYS
-		 * included: the row already got its value there.
-		 */
-		text_add(b, "INSERT INTO ");
-		text_add_table(a, b, rel);
-		text_add(b, " (");
-		add_set_columns(a, b, rel, roles, 0);
-		text_add(b, ") OVERRIDING SYSTEM VALUE VALUES (");
-		for (i = 0, first = 1; i < rel->ncols; i++) {
-			if (!role_sets(roles[i]))
-				continue;
-			text_add(b, first ? "" : ", ");
-			text_add_value(a, b, &rel->cols[i], n++);
-			first = 0;
-		}
-		text_add(b, ")");
-	} else {
-		/*
-		 * ONLY: a change names the table it happened in, never the
-		 * inheritance children a plain UPDATE would also reach.
-		 */
-		text_add(b, op == CHANGE_UPDATE ? "UPDATE ONLY " :
-		    "DELETE FROM ONLY ");
-		text_add_table(a, b, rel);
-		if (op == CHANGE_UPDATE) {
-			text_add(b, " SET ");
-			n = add_set_columns(a, b, rel, roles, 1);
-		}
-		text_add(b, " WHERE ");
-		if (rel->replident == 'f') {
-			text_add(b, "ctid OPERATOR(pg_catalog.=) (SELECT ctid FROM "
-			    "ONLY ");
-			text_add_table(a, b, rel);
-			text_add(b, " WHERE ");
-			build_where(a, b, rel, roles, &n);
-			text_add(b, " LIMIT 1)");
-		} else
-			build_where(a, b, rel, roles, &n);
-	}
-	buf_append(b, "", 1);
-}
-
-static const struct pgtt_col *
-col_at(const struct pgtt_tuple *t, uint16_t i)
-{
-	static const struct pgtt_col	missing = { COL_TOAST, 0, NULL };
-
-	return i < t->ncols ? &t->cols[i] : &missing;
-}
-
-static int
-same_value(const struct pgtt_col *x, const struct pgtt_col *y)
-{
-	return x->kind == y->kind && (x->kind != COL_TEXT ||
-	    (x->len == y->len && memcmp(x->val, y->val, x->len) == 0));
-}
-
-static void
 set_param(struct applier *a, size_t i, const struct pgtt_col *c)
 {
 	free(a->values[i]);
@@ -661,10 +418,10 @@ param_types(struct applier *a, const struct pgtt_relation *rel,
 		for (i = 0; i < rel->ncols; i++) {
 			uint32_t oid = rel->cols[i].type_oid;
 
-			if (pass == 0 ? !role_sets(roles[i]) :
-			    !role_where(roles[i]))
+			if (pass == 0 ? !rowsql_sets(roles[i]) :
+			    !rowsql_where(roles[i]))
 				continue;
-			a->types[n++] = oid < FIRST_USER_OID ? oid : 0;
+			a->types[n++] = oid < ROWSQL_FIRST_USER_OID ? oid : 0;
 		}
 	return n;
 }
@@ -675,13 +432,13 @@ array_add(struct buf *b, const char *elem, int first)
 {
 	const char	*p;
 
-	text_add(b, first ? "{\"" : ",\"");
+	rowsql_add(b, first ? "{\"" : ",\"");
 	for (p = elem; *p != '\0'; p++) {
 		if (*p == '"' || *p == '\\')
 			buf_append(b, "\\", 1);
 		buf_append(b, p, 1);
 	}
-	text_add(b, "\"");
+	rowsql_add(b, "\"");
 }
 
 /*
@@ -706,19 +463,19 @@ make_row_function(struct applier *a, const struct pgtt_change *ch,
 	buf_init(&table);
 	buf_init(&types);
 	buf_init(&cols);
-	text_add_table(a, &table, rel);
+	rowsql_table(&a->sql, &table, rel);
 	buf_append(&table, "", 1);
-	text_add(&types, "{");
+	rowsql_add(&types, "{");
 	for (i = 0; i < (size_t)nparams; i++) {
 		snprintf(num, sizeof num, "%s%u", i > 0 ? "," : "",
 		    (unsigned)a->types[i]);
-		text_add(&types, num);
+		rowsql_add(&types, num);
 	}
-	text_add(&types, "}");
+	rowsql_add(&types, "}");
 	buf_append(&types, "", 1);
-	for (i = 0; i < a->ntypecols; i++)
-		array_add(&cols, a->typecols[i], i == 0);
-	text_add(&cols, a->ntypecols == 0 ? "{}" : "}");
+	for (i = 0; i < a->sql.ntypecols; i++)
+		array_add(&cols, a->sql.typecols[i], i == 0);
+	rowsql_add(&cols, a->sql.ntypecols == 0 ? "{}" : "}");
 	buf_append(&cols, "", 1);
 	params[0] = fname;
 	params[1] = (const char *)table.data;
@@ -736,26 +493,24 @@ make_row_function(struct applier *a, const struct pgtt_change *ch,
 
 	/* Wider than a function's 100 arguments: one text array. */
 	buf_reset(&a->text);
-	text_add(&a->text, "SELECT pgtt.");
-	text_add(&a->text, fname);
-	text_add(&a->text, nparams > FUNC_MAX_ARGS ? "(ARRAY[" : "(");
+	rowsql_add(&a->text, "SELECT pgtt.");
+	rowsql_add(&a->text, fname);
+	rowsql_add(&a->text, nparams > FUNC_MAX_ARGS ? "(ARRAY[" : "(");
 	for (i = 0; i < (size_t)nparams; i++) {
 		snprintf(num, sizeof num, "%s$%zu%s", i > 0 ? ", " : "", i + 1,
 		    nparams > FUNC_MAX_ARGS ? "::pg_catalog.text" : "");
-		text_add(&a->text, num);
+		rowsql_add(&a->text, num);
 		if (nparams > FUNC_MAX_ARGS)
 			a->types[i] = TEXTOID;
 	}
-	text_add(&a->text, nparams > FUNC_MAX_ARGS ? "])" : ")");
+	rowsql_add(&a->text, nparams > FUNC_MAX_ARGS ? "])" : ")");
 	buf_append(&a->text, "", 1);
 	return 0;
 }
 
 /*
- * One row statement: op on rel, setting the columns of set (NULL: none)
- * and finding the row by the identity columns of where (NULL: insert).
- * An unchanged TOASTed value is left out of SET; in the identity it is
- * taken from fallback (the other image of the row) when it has it.
+ * One row statement: op on rel, setting the columns of set and finding
+ * the row by the identity of where, as rowsql_roles takes them.
  */
 static int
 queue_row(struct applier *a, const struct pgtt_change *ch,
@@ -763,68 +518,27 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
     const struct pgtt_tuple *set, const struct pgtt_tuple *where,
     const struct pgtt_tuple *fallback, struct pgtt_err *err)
 {
-	char			 head[96], l[LSN_BUFSIZE], *roles;
+	char			 head[96], *roles;
 	const uint8_t		*always;
 	const struct pgtt_col	*wc;
 	const struct stmt	*s;
 	uint16_t		 i;
 	size_t			 n = 0;
-	int			 any_where = 0, any_set = 0, routed;
+	int			 routed;
 
 	always = op == CHANGE_UPDATE ? always_identity(a, rel) : NULL;
-	roles = xmalloc(rel->ncols + 1);
-	for (i = 0; i < rel->ncols; i++) {
-		int	sets = set != NULL && col_at(set, i)->kind != COL_TOAST &&
-		    (always == NULL || !always[i]);
-		int	ident = where != NULL && rel->cols[i].is_key;
-
-		roles[i] = ROLE_NONE;
-		if (ident) {
-			wc = col_at(where, i);
-			if (wc->kind == COL_TOAST && fallback != NULL)
-				wc = col_at(fallback, i);
-			if (wc->kind == COL_TOAST) {
-				free(roles);
-				return err_set(err, PGTT_EUSAGE, "change %s "
-				    "#%u of %s.%s does not hold the value of "
-				    "its key column \"%s\"",
-				    lsn_format(ch->commit_lsn, l), ch->seq,
-				    rel->schema, rel->name, rel->cols[i].name);
-			}
-			any_where = 1;
-			/*
-			 * A key column the update leaves as it was is not
-			 * set: an identity column GENERATED ALWAYS may not
-			 * be, even to its own value.
-			 */
-			if (sets && op == CHANGE_UPDATE &&
-			    same_value(col_at(set, i), wc))
-				sets = 0;
-			roles[i] = wc->kind == COL_NULL ?
-			    (sets ? ROLE_BOTH_NULL : ROLE_WHERE_NULL) :
-			    (sets ? ROLE_BOTH : ROLE_WHERE);
-		} else if (sets)
-			roles[i] = ROLE_SET;
-	}
-	roles[rel->ncols] = '\0';
-	for (i = 0; i < rel->ncols; i++)
-		any_set |= role_sets(roles[i]);
-	if (op == CHANGE_UPDATE && !any_set) {
-		free(roles);
+	if (rowsql_roles(ch, rel, op, set, where, fallback, always, &roles,
+	    err) != 0)
+		return err->code;
+	if (roles == NULL)
 		return 0;	/* it sets nothing: the row stays as it is */
-	}
-	if (where != NULL && !any_where) {
-		free(roles);
-		return err_set(err, PGTT_EUSAGE, "%s.%s has no replica identity "
-		    "columns to find its rows by", rel->schema, rel->name);
-	}
 
 	routed = a->owners_stale || owner_of(a, rel) != NULL;
 	snprintf(head, sizeof head, "%u/%llx/%u/%d/%c", rel->relid,
 	    (unsigned long long)rel->lsn, rel->seq, (int)op, routed ? 'f' : 'd');
 	buf_reset(&a->key);
-	text_add(&a->key, head);
-	text_add(&a->key, roles);
+	rowsql_add(&a->key, head);
+	rowsql_add(&a->key, roles);
 	if ((s = stmt_find(a)) == NULL) {
 		struct stmt	*ns;
 		char		 what[160];
@@ -834,10 +548,10 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 		    op_names[op - CHANGE_INSERT], rel->schema, rel->name);
 		ns = stmt_add(a, what);
 		ensure_params(a, (size_t)rel->ncols * 2);
-		a->template = routed;
-		a->ntypecols = 0;
-		build_sql(a, &a->text, op, rel, roles);
-		a->template = 0;
+		a->sql.template = routed;
+		a->sql.ntypecols = 0;
+		rowsql_statement(&a->sql, &a->text, op, rel, roles);
+		a->sql.template = 0;
 		nparams = param_types(a, rel, roles);
 		if (routed && make_row_function(a, ch, rel, ns, nparams,
 		    err) != 0) {
@@ -857,14 +571,14 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 	/* Parameters in build_sql's order: set values, then identity. */
 	ensure_params(a, (size_t)rel->ncols * 2);
 	for (i = 0; i < rel->ncols; i++)
-		if (role_sets(roles[i]))
-			set_param(a, n++, col_at(set, i));
+		if (rowsql_sets(roles[i]))
+			set_param(a, n++, rowsql_col(set, i));
 	for (i = 0; i < rel->ncols; i++) {
-		if (!role_where(roles[i]))
+		if (!rowsql_where(roles[i]))
 			continue;
-		wc = col_at(where, i);
+		wc = rowsql_col(where, i);
 		if (wc->kind == COL_TOAST)
-			wc = col_at(fallback, i);
+			wc = rowsql_col(fallback, i);
 		set_param(a, n++, wc);
 	}
 	free(roles);
@@ -1098,9 +812,9 @@ identity_moved(struct applier *a, const struct pgtt_relation *rel,
 
 	for (i = 0; always != NULL && i < rel->ncols; i++)
 		if (always[i] && (full || rel->cols[i].is_key) &&
-		    col_at(set, i)->kind != COL_TOAST &&
-		    col_at(old, i)->kind != COL_TOAST &&
-		    !same_value(col_at(set, i), col_at(old, i)))
+		    rowsql_col(set, i)->kind != COL_TOAST &&
+		    rowsql_col(old, i)->kind != COL_TOAST &&
+		    !rowsql_same_value(rowsql_col(set, i), rowsql_col(old, i)))
 			return 1;
 	return 0;
 }
@@ -1121,7 +835,7 @@ identity_unknown(struct applier *a, const struct pgtt_relation *rel,
 	int		 any = 0;
 
 	for (i = 0; always != NULL && i < rel->ncols; i++) {
-		if (col_at(set, i)->kind == COL_TOAST)
+		if (rowsql_col(set, i)->kind == COL_TOAST)
 			return 0;
 		any |= always[i] && !rel->cols[i].is_key;
 	}
@@ -1147,9 +861,9 @@ queue_identity_move(struct applier *a, const struct pgtt_change *ch,
 	row.ncols = rel->ncols;
 	row.cols = xcalloc(rel->ncols + 1, sizeof *row.cols);
 	for (i = 0; i < rel->ncols; i++) {
-		row.cols[i] = *col_at(set, i);
+		row.cols[i] = *rowsql_col(set, i);
 		if (row.cols[i].kind == COL_TOAST && full)
-			row.cols[i] = *col_at(old, i);
+			row.cols[i] = *rowsql_col(old, i);
 		if (row.cols[i].kind == COL_TOAST) {
 			free(row.cols);
 			return err_set(err, PGTT_EUSAGE, "change %s #%u gives "
@@ -1240,25 +954,6 @@ apply_change(struct applier *a, const struct pgtt_relation *rel,
 }
 
 /*
- * TRUNCATE of rel into a->text.  Always CASCADE: without it the source's
- * TRUNCATE succeeded only because every table referencing it was
- * truncated with it, and a referencing table that is not captured
- * (unlogged, or out of source.tables) is missing from the message.
- */
-static void
-truncate_sql(struct applier *a, const struct pgtt_change *ch,
-    const struct pgtt_relation *rel)
-{
-	buf_reset(&a->text);
-	text_add(&a->text, "TRUNCATE ");
-	text_add_table(a, &a->text, rel);
-	if (ch->truncate_flags & 2)
-		text_add(&a->text, " RESTART IDENTITY");
-	text_add(&a->text, " CASCADE");
-	buf_append(&a->text, "", 1);
-}
-
-/*
  * Each table is truncated on its own, inside a function of its owner made
  * for it as row functions are (replica.c, replay_row_fn): its ON TRUNCATE
  * triggers run as the owner, cannot RESET ROLE, and leave nothing in the
@@ -1281,11 +976,12 @@ apply_truncate(struct applier *a, const struct pgtt_change *ch,
 	buf_init(&call);
 	for (i = 0; i < nrels && ret == 0; i++) {
 		buf_reset(&table);
-		text_add_table(a, &table, rels[i]);
+		rowsql_table(&a->sql, &table, rels[i]);
 		buf_append(&table, "", 1);
-		a->template = 1;
-		truncate_sql(a, ch, rels[i]);
-		a->template = 0;
+		a->sql.template = 1;
+		rowsql_truncate(&a->sql, &a->text, rels[i],
+		    ch->truncate_flags & 2);
+		a->sql.template = 0;
 		snprintf(fname, sizeof fname, "row_%s_t%u", a->nonce,
 		    a->nstmts++);
 		params[0] = fname;
@@ -1294,9 +990,9 @@ apply_truncate(struct applier *a, const struct pgtt_change *ch,
 		params[3] = "{}";
 		params[4] = "{}";
 		buf_reset(&call);
-		text_add(&call, "SELECT pgtt.");
-		text_add(&call, fname);
-		text_add(&call, "()");
+		rowsql_add(&call, "SELECT pgtt.");
+		rowsql_add(&call, fname);
+		rowsql_add(&call, "()");
 		buf_append(&call, "", 1);
 		if ((ret = send_sql(a, "SELECT pgtt.replay_truncate_check($1::"
 		    "pg_catalog.regclass)", 1, params + 1, ch->commit_lsn,
