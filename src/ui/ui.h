@@ -124,6 +124,7 @@ struct ui {
 	struct diffview		*diffview;	/* open over the panes */
 	struct prompt		 prompt;	/* takes the keys while active */
 	int			 exit_status;
+	int			 quit;		/* end the loop at its next turn */
 
 	/*
 	 * First start on a source setup has not prepared (tui.c): what
@@ -218,5 +219,33 @@ int	 tui_run(const struct config *);
 const char *ui_listener_word(enum app_listener);
 /* "PostgreSQL 15.18, app as bob" when up, else why it is not. */
 void	ui_db_text(char *, size_t, const struct app_db *);
+
+/* Every pane's event hook, with the app's events ev (tui.c). */
+void	 ui_broadcast(struct ui *, unsigned ev);
+
+/*
+ * What the TUI starts (work.c).  The setup offer is a mode of the loop
+ * while ui->offer is set; ui_offer_key takes its keys.
+ */
+void	 ui_draw_offer(struct ui *);
+void	 ui_offer_setup_done(struct ui *);
+int	 ui_offer_key(struct ui *, int);
+void	 ui_new_checkpoint(struct ui *);
+void	 ui_new_session(struct ui *);
+void	 ui_go_to_point(struct ui *);
+void	 ui_start_replay_plan(struct ui *);
+void	 ui_start_restore(struct ui *);
+void	 ui_start_backup(struct ui *);
+void	 ui_start_verify(struct ui *);
+/* A job's outcome, when its APP_EV_* event comes. */
+void	 ui_take_diff(struct ui *);
+void	 ui_take_replay(struct ui *);
+void	 ui_take_restore(struct ui *);
+void	 ui_take_backup(struct ui *);
+/* The keys of a confirmation or a running job: 1 when taken. */
+int	 ui_replay_key(struct ui *, int);
+int	 ui_restore_key(struct ui *, int);
+/* Confirmation dialogs and progress lines over the panes. */
+void	 ui_draw_work(struct ui *);
 
 #endif
