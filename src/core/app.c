@@ -34,7 +34,7 @@
 
 #include <libpq-fe.h>
 
-#include "app.h"
+#include "app-int.h"
 #include "archive.h"
 #include "backup.h"
 #include "capture.h"
@@ -52,81 +52,9 @@
 #define STATUS_INTERVAL_MS	1000
 #define WINDOW_EVERY		5	/* status rounds between window reads */
 
-enum worker_kind {
-	W_SETUP, W_DIFF, W_REPLAY, W_BACKUP, W_RESTORE, W_VERIFY, W_NKINDS
-};
-
-/* One kind of job, and the thread that runs it. */
-struct worker {
-	struct app	*app;
-	const char	*what;			/* "the diff" */
-	void		(*take)(struct app *);	/* with the lock: inputs */
-	void		(*run)(struct app *);	/* without it */
-	pthread_t	 thread;
-	int		 started;
-	pthread_cond_t	 cond;
-	int		 pending;		/* under the lock */
-};
-
-struct app {
-	const struct config	*cfg;
-	struct journal		*j;
-	int			 wake[2];
-	int			 stop[2];
-
-	pthread_mutex_t		 lock;
-	unsigned		 events;
-	struct app_view		 view;
-	struct app_message	 msg;
-
-	pthread_t		 status_thread;
-	int			 status_running;
-	pthread_t		 capture_thread;
-	int			 listener_running;
-	int			 listener_done;
-	int			 closing;	/* workers: finish */
-	struct worker		 workers[W_NKINDS];
-
-	int			 setup_dry, setup_job_dry;
-	int			 setup_ret;
-	char			*setup_report;
-	struct pgtt_err		 setup_err;
-
-	struct replay_opts	 replay_opts, replay_job_opts;
-	atomic_int		 replay_cancel;
-	PGcancel		*replay_canceller;	/* under cancel_lock */
-	pthread_mutex_t		 cancel_lock;
-	struct replay_result	 replay_res;
-	int			 replay_ret;
-	struct pgtt_err		 replay_err;
-
-	struct backup_info	 backup_res;
-	int			 backup_ret;
-	struct pgtt_err		 backup_err;
-
-	char			 verify_to[LSN_BUFSIZE],
-				 verify_job_to[LSN_BUFSIZE];
-	char			 restore_to[LSN_BUFSIZE],
-				 restore_job_to[LSN_BUFSIZE];
-	struct restore_opts	 restore_opts, restore_job_opts;
-	struct restore_result	 restore_res;
-	int			 restore_ret;
-	struct pgtt_err		 restore_err;
-
-	pgtt_lsn		 diff_from, diff_to;
-	pgtt_lsn		 diff_job_from, diff_job_to;
-	struct diff		*diff;
-	int			 diff_ret;
-	struct pgtt_err		 diff_err;
-};
-
 /* Fill a bounded view field; cutting a long message short is intended. */
-static void
-set_text(char *dst, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_text(char *dst, size_t size, const char *fmt, ...)
+void
+app_set_text(char *dst, size_t size, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -136,8 +64,8 @@ set_text(char *dst, size_t size, const char *fmt, ...)
 }
 
 /* Tell the UI thread; called with app->lock held. */
-static void
-post(struct app *app, unsigned events)
+void
+app_post(struct app *app, unsigned events)
 {
 	char	c = 1;
 
@@ -147,12 +75,8 @@ post(struct app *app, unsigned events)
 }
 
 /* A message for the message line and the log. */
-static void
-post_message(struct app *app, int error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-post_message(struct app *app, int error, const char *fmt, ...)
+void
+app_post_message(struct app *app, int error, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -162,7 +86,7 @@ post_message(struct app *app, int error, const char *fmt, ...)
 	va_end(ap);
 	app->msg.error = error;
 	log_msg(error ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, "%s", app->msg.text);
-	post(app, APP_EV_MESSAGE);
+	app_post(app, APP_EV_MESSAGE);
 	pthread_mutex_unlock(&app->lock);
 }
 
@@ -180,8 +104,8 @@ stopped(const struct app *app, int wait_ms)
  * For tests of a UI that must never wait for a worker: the job takes
  * this long more, when the environment asks for it.
  */
-static void
-slow_for_tests(struct app *app, const char *var)
+void
+app_slow_for_tests(struct app *app, const char *var)
 {
 	const char	*v = getenv(var);
 
@@ -190,8 +114,8 @@ slow_for_tests(struct app *app, const char *var)
 }
 
 /* The journal, which the setup worker may open while others read it. */
-static struct journal *
-journal_of(struct app *app)
+struct journal *
+app_journal_of(struct app *app)
 {
 	struct journal	*j;
 
@@ -229,16 +153,16 @@ worker_main(void *arg)
  * called with the lock held.  -1, with a message, when that worker
  * could not be started.
  */
-static int
-submit(struct app *app, enum worker_kind k)
+int
+app_submit(struct app *app, enum worker_kind k)
 {
 	struct worker	*w = &app->workers[k];
 
 	if (!w->started) {
-		set_text(app->msg.text, sizeof app->msg.text,
+		app_set_text(app->msg.text, sizeof app->msg.text,
 		    "could not start %s", w->what);
 		app->msg.error = 1;
-		post(app, APP_EV_MESSAGE);
+		app_post(app, APP_EV_MESSAGE);
 		return -1;
 	}
 	w->pending = 1;
@@ -252,12 +176,12 @@ submit(struct app *app, enum worker_kind k)
  * -1 when one runs already.  Its worker clears *active, with the lock,
  * as it finishes.
  */
-static int
-claim_and_submit(struct app *app, int *active, enum worker_kind k)
+int
+app_claim_and_submit(struct app *app, int *active, enum worker_kind k)
 {
 	int	ret = -1;
 
-	if (!*active && (ret = submit(app, k)) == 0)
+	if (!*active && (ret = app_submit(app, k)) == 0)
 		*active = 1;
 	return ret;
 }
@@ -269,7 +193,7 @@ on_commit(void *arg, const struct listener_progress *p)
 
 	pthread_mutex_lock(&app->lock);
 	app->view.flushed = p->flushed;
-	post(app, APP_EV_JOURNAL);
+	app_post(app, APP_EV_JOURNAL);
 	pthread_mutex_unlock(&app->lock);
 }
 
@@ -283,14 +207,14 @@ on_archiver_state(void *arg, const struct archiver_status *st)
 	app->view.archive_restarts = st->restarts;
 	snprintf(app->view.archive_error, sizeof app->view.archive_error,
 	    "%s", st->error);
-	post(app, APP_EV_STATUS);
+	app_post(app, APP_EV_STATUS);
 	pthread_mutex_unlock(&app->lock);
 }
 
 static void
 on_archiver_failed(void *arg, const struct pgtt_err *err)
 {
-	post_message(arg, 1, "WAL archive: %s", err->msg);
+	app_post_message(arg, 1, "WAL archive: %s", err->msg);
 }
 
 /* The listener and the archiver, as `listen` runs them. */
@@ -304,7 +228,7 @@ capture_main(void *arg)
 
 	memset(&opts, 0, sizeof opts);
 	opts.cfg = app->cfg;
-	opts.journal = journal_of(app);
+	opts.journal = app_journal_of(app);
 	opts.stop_fd = app->stop[0];
 	opts.on_commit = on_commit;
 	opts.on_archiver = on_archiver_state;
@@ -316,39 +240,39 @@ capture_main(void *arg)
 	app->listener_done = 1;
 	if (ret != 0) {
 		app->view.listener = APP_LISTENER_FAILED;
-		set_text(app->view.listener_error,
+		app_set_text(app->view.listener_error,
 		    sizeof app->view.listener_error, "%s%s%s", err.msg,
 		    err.detail[0] != '\0' ? ": " : "", err.detail);
-		set_text(app->msg.text, sizeof app->msg.text,
+		app_set_text(app->msg.text, sizeof app->msg.text,
 		    "listener stopped: %s", err.msg);
 		app->msg.error = 1;
 		log_msg(LOG_LEVEL_ERROR, "listener: %s: %s", err.msg,
 		    err.detail);
-		post(app, APP_EV_STATUS | APP_EV_MESSAGE);
+		app_post(app, APP_EV_STATUS | APP_EV_MESSAGE);
 	}
 	pthread_mutex_unlock(&app->lock);
 	return NULL;
 }
 
 /* The recoverable window, read without the lock (it runs pg_waldump). */
-static void
-read_window(struct app *app)
+void
+app_read_window(struct app *app)
 {
 	struct pitr_window	w;
 	struct pgtt_err		err;
-	struct journal		*j = journal_of(app);
+	struct journal		*j = app_journal_of(app);
 
 	if (!app->cfg->pitr.enabled || j == NULL)
 		return;
 	err_clear(&err);
 	if (archive_window(app->cfg, j, &w, &err) != 0)
-		set_text(w.note, sizeof w.note, "%s", err.msg);
+		app_set_text(w.note, sizeof w.note, "%s", err.msg);
 	pthread_mutex_lock(&app->lock);
 	app->view.window_from = w.latest != LSN_INVALID ? w.earliest : 0;
 	app->view.window_to = w.latest;
-	set_text(app->view.window_note, sizeof app->view.window_note, "%s",
+	app_set_text(app->view.window_note, sizeof app->view.window_note, "%s",
 	    w.note);
-	post(app, APP_EV_STATUS);
+	app_post(app, APP_EV_STATUS);
 	pthread_mutex_unlock(&app->lock);
 }
 
@@ -373,13 +297,13 @@ static void
 fill_db(struct app_db *d, const struct db_status *s)
 {
 	d->up = s->reachable;
-	set_text(d->version, sizeof d->version, "%.*s",
+	app_set_text(d->version, sizeof d->version, "%.*s",
 	    s->version != NULL ? (int)strcspn(s->version, " ") : 0,
 	    s->version != NULL ? s->version : "");
-	set_text(d->database, sizeof d->database, "%s",
+	app_set_text(d->database, sizeof d->database, "%s",
 	    s->database != NULL ? s->database : "");
-	set_text(d->user, sizeof d->user, "%s", s->user != NULL ? s->user : "");
-	set_text(d->error, sizeof d->error, "%s",
+	app_set_text(d->user, sizeof d->user, "%s", s->user != NULL ? s->user : "");
+	app_set_text(d->error, sizeof d->error, "%s",
 	    s->error != NULL ? s->error : "");
 }
 
@@ -450,7 +374,7 @@ status_main(void *arg)
 
 	do {
 		if (round++ % WINDOW_EVERY == 0)
-			read_window(app);
+			app_read_window(app);
 		source_status(app->cfg, &st);
 		pthread_mutex_lock(&app->lock);
 		fill_view(app, &st);
@@ -472,569 +396,25 @@ status_main(void *arg)
 				app->listener_running = 1;
 		}
 		fill_listener(app, st.slot.active);
-		post(app, ev);
+		app_post(app, ev);
 		pthread_mutex_unlock(&app->lock);
 		source_status_done(&st);
 	} while (!stopped(app, STATUS_INTERVAL_MS));
 	return NULL;
 }
 
-/* Setup's report as text lines, the way `setup` prints them. */
-static char *
-report_text(const struct setup_report *rep)
-{
-	struct buf	 b;
-	char		 line[1024];
-	size_t		 i;
-
-	buf_init(&b);
-	for (i = 0; i < rep->nsteps; i++) {
-		snprintf(line, sizeof line, "%-8s %s%s%s\n",
-		    setup_state_name(rep->steps[i].state), rep->steps[i].object,
-		    rep->steps[i].note != NULL ? ": " : "",
-		    rep->steps[i].note != NULL ? rep->steps[i].note : "");
-		buf_append(&b, line, strlen(line));
-	}
-	buf_append(&b, "", 1);
-	return (char *)b.data;
-}
-
-static void
-setup_take(struct app *app)
-{
-	app->setup_job_dry = app->setup_dry;
-}
-
-static void
-setup_job(struct app *app)
-{
-	struct setup_report	 rep;
-	struct journal		*j = NULL;
-	struct pgtt_err		 err;
-	char			*text;
-	int			 ret;
-
-	err_clear(&err);
-	ret = source_setup(app->cfg, app->setup_job_dry, &rep, &err);
-	text = report_text(&rep);
-	setup_report_done(&rep);
-	if (ret == 0 && !app->setup_job_dry)
-		ret = journal_open(&j, app->cfg->storage.path,
-		    app->cfg->storage.map_size, 0, &err);
-	pthread_mutex_lock(&app->lock);
-	app->setup_ret = ret;
-	app->setup_err = err;
-	free(app->setup_report);
-	app->setup_report = text;
-	if (j != NULL && app->j == NULL)
-		app->j = j;
-	else if (j != NULL)
-		journal_close(j);
-	post(app, APP_EV_SETUP);
-	pthread_mutex_unlock(&app->lock);
-}
-
-static void
-diff_take(struct app *app)
-{
-	app->diff_job_from = app->diff_from;
-	app->diff_job_to = app->diff_to;
-}
-
-static void
-diff_job(struct app *app)
-{
-	struct diff	*d = NULL;
-	struct pgtt_err	 err;
-	int		 ret;
-
-	err_clear(&err);
-	slow_for_tests(app, "PGTT_TEST_DIFF_DELAY_MS");
-	ret = diff_compute(journal_of(app), app->diff_job_from,
-	    app->diff_job_to, NULL, NULL, &d, &err);
-	pthread_mutex_lock(&app->lock);
-	if (app->workers[W_DIFF].pending) {
-		/* Asked for another meanwhile: this one is not wanted. */
-		diff_free(d);
-	} else {
-		diff_free(app->diff);
-		app->diff = d;
-		app->diff_ret = ret;
-		app->diff_err = err;
-		post(app, APP_EV_DIFF);
-	}
-	pthread_mutex_unlock(&app->lock);
-}
-
-void
-app_diff(struct app *app, pgtt_lsn from, pgtt_lsn to)
-{
-	pthread_mutex_lock(&app->lock);
-	/* A diff still running finishes unseen: the newest one is shown. */
-	if (app->j != NULL) {
-		app->diff_from = from;
-		app->diff_to = to;
-		(void)submit(app, W_DIFF);
-	}
-	pthread_mutex_unlock(&app->lock);
-}
-
-int
-app_diff_result(struct app *app, struct diff **out, struct pgtt_err *err)
-{
-	int	ret;
-
-	pthread_mutex_lock(&app->lock);
-	*out = app->diff;
-	app->diff = NULL;
-	*err = app->diff_err;
-	ret = app->diff_ret;
-	pthread_mutex_unlock(&app->lock);
-	return ret;
-}
-
-/* From the replaying thread: copy the figures into the view. */
-static void
-on_replay_progress(void *arg, const struct replay_progress *p)
-{
-	struct app	*app = arg;
-
-	pthread_mutex_lock(&app->lock);
-	app->view.replay_phase = p->phase;
-	app->view.replay_done = p->done;
-	app->view.replay_total = p->total;
-	post(app, APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
-static void
-replay_take(struct app *app)
-{
-	app->replay_job_opts = app->replay_opts;
-}
-
-static void
-replay_job(struct app *app)
-{
-	struct replay_result	 r;
-	struct pgtt_err		 err;
-	int			 ret;
-
-	err_clear(&err);
-	ret = replay_run(journal_of(app), app->cfg, &app->replay_job_opts, &r,
-	    &err);
-	pthread_mutex_lock(&app->lock);
-	/* A plan never set it: a replay queued behind one keeps it. */
-	if (!app->replay_job_opts.dry_run)
-		app->view.replay_active = 0;
-	if (!app->replay_job_opts.dry_run && r.target != NULL) {
-		app->view.replay_end = r.cancelled ? APP_REPLAY_STOPPED :
-		    ret != 0 ? APP_REPLAY_FAILED : APP_REPLAY_DONE;
-		app->view.replay_at = r.to;
-	}
-	replay_result_done(&app->replay_res);
-	app->replay_res = r;
-	app->replay_ret = ret;
-	app->replay_err = err;
-	post(app, APP_EV_REPLAY | APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
-/* What stops the replay's running statement; NULL once it is gone. */
-static void
-on_replay_cancel_ready(void *arg, PGcancel *canceller)
-{
-	struct app	*app = arg;
-
-	pthread_mutex_lock(&app->cancel_lock);
-	app->replay_canceller = canceller;
-	pthread_mutex_unlock(&app->cancel_lock);
-}
-
-int
-app_replay(struct app *app, pgtt_lsn to, int dry_run)
-{
-	int	ret = -1;
-
-	pthread_mutex_lock(&app->lock);
-	/* A verify replays the same replica; a plan waits for a replay. */
-	if (app->j == NULL || app->view.replay_active ||
-	    app->view.verify_active || app->workers[W_REPLAY].pending)
-		goto out;
-	memset(&app->replay_opts, 0, sizeof app->replay_opts);
-	app->replay_opts.to = to;
-	app->replay_opts.dry_run = dry_run;
-	app->replay_opts.progress = on_replay_progress;
-	app->replay_opts.arg = app;
-	atomic_store(&app->replay_cancel, 0);
-	app->replay_opts.cancel = &app->replay_cancel;
-	app->replay_opts.cancel_ready = on_replay_cancel_ready;
-	if ((ret = submit(app, W_REPLAY)) != 0)
-		goto out;
-	app->view.replay_active = !dry_run;
-	app->view.replay_done = app->view.replay_total = 0;
-	app->view.replay_phase = REPLAY_PHASE_STARTING;
-out:
-	pthread_mutex_unlock(&app->lock);
-	return ret;
-}
-
-/*
- * Stop the replay now: its running statement, one waiting for a lock on
- * the replica too, is cancelled and its transaction rolled back.
- */
-void
-app_replay_cancel(struct app *app)
-{
-	char	errbuf[256];
-
-	atomic_store(&app->replay_cancel, 1);
-	/* Its own lock: PQcancel connects, and may take its time. */
-	pthread_mutex_lock(&app->cancel_lock);
-	if (app->replay_canceller != NULL)
-		(void)PQcancel(app->replay_canceller, errbuf, sizeof errbuf);
-	pthread_mutex_unlock(&app->cancel_lock);
-}
-
-int
-app_replay_result(struct app *app, struct replay_result *out,
-    struct pgtt_err *err)
-{
-	int	ret;
-
-	pthread_mutex_lock(&app->lock);
-	*out = app->replay_res;
-	memset(&app->replay_res, 0, sizeof app->replay_res);
-	*err = app->replay_err;
-	ret = app->replay_ret;
-	pthread_mutex_unlock(&app->lock);
-	return ret;
-}
-
-/* From pg_basebackup's progress lines, in the backup's thread. */
-static void
-on_backup_progress(void *arg, int percent, uint64_t kb)
-{
-	struct app	*app = arg;
-
-	pthread_mutex_lock(&app->lock);
-	app->view.backup_percent = percent;
-	app->view.backup_kb = kb;
-	post(app, APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
-static void
-backup_job(struct app *app)
-{
-	struct backup_info	 b;
-	struct pgtt_err		 err;
-	int			 ret;
-
-	err_clear(&err);
-	memset(&b, 0, sizeof b);
-	ret = backup_take(app->cfg, journal_of(app), on_backup_progress, app,
-	    &b, &err);
-	/* The new backup may move the window: show it with the result. */
-	if (ret == 0)
-		read_window(app);
-	pthread_mutex_lock(&app->lock);
-	app->view.backup_active = 0;
-	app->backup_res = b;
-	app->backup_ret = ret;
-	app->backup_err = err;
-	post(app, APP_EV_BACKUP | APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
-int
-app_backup(struct app *app)
-{
-	int	ret = -1;
-
-	pthread_mutex_lock(&app->lock);
-	if (app->j != NULL && (ret = claim_and_submit(app,
-	    &app->view.backup_active, W_BACKUP)) == 0) {
-		app->view.backup_percent = 0;
-		app->view.backup_kb = 0;
-	}
-	pthread_mutex_unlock(&app->lock);
-	return ret;
-}
-
-int
-app_backup_result(struct app *app, struct backup_info *out,
-    struct pgtt_err *err)
-{
-	int	ret;
-
-	pthread_mutex_lock(&app->lock);
-	*out = app->backup_res;
-	*err = app->backup_err;
-	ret = app->backup_ret;
-	pthread_mutex_unlock(&app->lock);
-	return ret;
-}
-
-/* "point X is outside the window A .. B", from the view's window. */
-static int
-check_in_window(struct app *app, pgtt_lsn to, struct pgtt_err *err)
-{
-	struct app_view	 view, *v = &view;
-	char		 p[LSN_BUFSIZE], a[LSN_BUFSIZE], b[LSN_BUFSIZE];
-
-	pthread_mutex_lock(&app->lock);
-	view = app->view;
-	pthread_mutex_unlock(&app->lock);
-	if (v->window_to == LSN_INVALID)
-		return err_set(err, PGTT_ENOTFOUND, "cannot restore: the "
-		    "recoverable window is empty%s%s", v->window_note[0] !=
-		    '\0' ? ": " : "", v->window_note);
-	if (to < v->window_from || to > v->window_to)
-		return err_set(err, PGTT_EUSAGE, "cannot restore to %s: it is "
-		    "outside the recoverable window, %s .. %s",
-		    lsn_format(to, p), lsn_format(v->window_from, a),
-		    lsn_format(v->window_to, b));
-	return 0;
-}
-
-int
-app_restore_check(struct app *app, pgtt_lsn to, struct app_restore_plan *plan,
-    struct pgtt_err *err)
-{
-	const struct config	*cfg = app->cfg;
-	struct backup_info	*bs;
-	size_t			 n, i;
-	int			 ret, chosen = -1;
-
-	memset(plan, 0, sizeof *plan);
-	if (!cfg->pitr.enabled)
-		return err_set(err, PGTT_ECONFIG, "PITR is turned off "
-		    "(pitr.enabled: false)");
-	if (app->j == NULL)
-		return err_set(err, PGTT_ENOTFOUND, "no journal: run setup "
-		    "first");
-	if ((ret = check_in_window(app, to, err)) != 0)
-		return ret;
-	/* As restore_run chooses: the newest backup ending before it. */
-	if ((ret = backup_list(app->j, &bs, &n, err)) != 0)
-		return ret;
-	for (i = 0; i < n; i++)
-		if (bs[i].end_lsn <= to)
-			chosen = (int)i;
-	if (chosen >= 0) {
-		snprintf(plan->base_backup, sizeof plan->base_backup, "%s",
-		    bs[chosen].name);
-		plan->backup_end = bs[chosen].end_lsn;
-	}
-	free(bs);
-	if (chosen < 0)
-		return err_set(err, PGTT_ENOTFOUND, "no base backup ends before "
-		    "that point");
-	snprintf(plan->data_dir, sizeof plan->data_dir, "%s",
-	    cfg->pitr.restore_data_dir);
-	plan->port = cfg->pitr.restore_port;
-	switch (restore_dir_state(plan->data_dir)) {
-	case RESTORE_DIR_EMPTY:
-		break;
-	case RESTORE_DIR_PREVIOUS:
-		plan->replaces = 1;
-		break;
-	case RESTORE_DIR_FOREIGN:
-		return err_set(err, PGTT_EUSAGE, "data directory \"%s\" is not "
-		    "empty and is not a pgtt restore (pitr.restore_data_dir)",
-		    plan->data_dir);
-	}
-	return 0;
-}
-
-/* From the restoring thread: its step and percent into the view. */
-static void
-on_restore_progress(void *arg, const char *step, int percent)
-{
-	struct app	*app = arg;
-
-	pthread_mutex_lock(&app->lock);
-	set_text(app->view.restore_step, sizeof app->view.restore_step, "%s",
-	    step);
-	app->view.restore_percent = percent;
-	post(app, APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
-static void
-restore_take(struct app *app)
-{
-	memcpy(app->restore_job_to, app->restore_to,
-	    sizeof app->restore_job_to);
-	app->restore_job_opts = app->restore_opts;
-	app->restore_job_opts.to = app->restore_job_to;
-}
-
-static void
-restore_job(struct app *app)
-{
-	struct restore_result	 r;
-	struct pgtt_err		 err;
-	int			 ret;
-
-	err_clear(&err);
-	ret = restore_run(app->cfg, journal_of(app), &app->restore_job_opts,
-	    &r, &err);
-	if (ret == 0 && r.note[0] != '\0')
-		log_msg(LOG_LEVEL_INFO, "restore: %s", r.note);
-	pthread_mutex_lock(&app->lock);
-	app->view.restore_active = 0;
-	if (ret == 0) {
-		app->view.restored_lsn = r.target_lsn;
-		app->view.restored_port = r.port;
-		set_text(app->view.restored_conninfo,
-		    sizeof app->view.restored_conninfo, "%s", r.conninfo);
-	}
-	app->restore_res = r;
-	app->restore_ret = ret;
-	app->restore_err = err;
-	post(app, APP_EV_RESTORE | APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
-int
-app_restore(struct app *app, pgtt_lsn to, int force)
-{
-	int	ret = -1;
-
-	pthread_mutex_lock(&app->lock);
-	if (app->j == NULL || app->view.restore_active)
-		goto out;
-	lsn_format(to, app->restore_to);
-	memset(&app->restore_opts, 0, sizeof app->restore_opts);
-	app->restore_opts.force = force;
-	app->restore_opts.progress = on_restore_progress;
-	app->restore_opts.arg = app;
-	if ((ret = claim_and_submit(app, &app->view.restore_active,
-	    W_RESTORE)) != 0)
-		goto out;
-	app->view.restore_percent = 0;
-	set_text(app->view.restore_step, sizeof app->view.restore_step,
-	    "starting");
-out:
-	pthread_mutex_unlock(&app->lock);
-	return ret;
-}
-
-int
-app_restore_result(struct app *app, struct restore_result *out,
-    struct pgtt_err *err)
-{
-	int	ret;
-
-	pthread_mutex_lock(&app->lock);
-	*out = app->restore_res;
-	*err = app->restore_err;
-	ret = app->restore_ret;
-	pthread_mutex_unlock(&app->lock);
-	return ret;
-}
-
-/* From the verifying thread: its step into the view. */
-static void
-on_verify_step(void *arg, const char *step)
-{
-	struct app	*app = arg;
-
-	pthread_mutex_lock(&app->lock);
-	set_text(app->view.verify_step, sizeof app->view.verify_step, "%s",
-	    step);
-	post(app, APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
-static void
-verify_take(struct app *app)
-{
-	memcpy(app->verify_job_to, app->verify_to, sizeof app->verify_job_to);
-}
-
-static void
-verify_job(struct app *app)
-{
-	struct verify_opts	 o;
-	struct verify_result	 r;
-	struct pgtt_err		 err;
-	int			 ret;
-
-	memset(&o, 0, sizeof o);
-	o.point = app->verify_job_to;
-	o.progress = on_verify_step;
-	o.arg = app;
-	err_clear(&err);
-	ret = verify_run(journal_of(app), app->cfg, &o, &r, &err);
-	if (ret != 0)
-		post_message(app, 1, "verify failed at %s: %s%s%s", o.point,
-		    err.msg, err.detail[0] != '\0' ? ": " : "", err.detail);
-	else if (r.first_diff != NULL)
-		post_message(app, 1, "verify failed at %s: %s.%s differs: %s",
-		    o.point, r.first_diff->schema, r.first_diff->name,
-		    r.first_diff->why);
-	else if (!r.equal)
-		post_message(app, 1, "verify failed at %s: sequences differ by "
-		    "more than %d increments", o.point, VERIFY_SEQ_SLACK);
-	else
-		post_message(app, 0, "verify at %s: equal, %zu tables and %zu "
-		    "sequences, the replica by replay and a restore by PITR",
-		    o.point, r.ntables, r.nseqs);
-	verify_result_done(&r);
-	pthread_mutex_lock(&app->lock);
-	app->view.verify_active = 0;
-	post(app, APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
-int
-app_verify(struct app *app, pgtt_lsn to)
-{
-	int	ret = -1;
-
-	pthread_mutex_lock(&app->lock);
-	if (app->j == NULL || app->view.replay_active ||
-	    app->view.restore_active || app->view.verify_active)
-		goto out;
-	lsn_format(to, app->verify_to);
-	if ((ret = claim_and_submit(app, &app->view.verify_active,
-	    W_VERIFY)) != 0)
-		goto out;
-	set_text(app->view.verify_step, sizeof app->view.verify_step,
-	    "starting");
-out:
-	pthread_mutex_unlock(&app->lock);
-	return ret;
-}
-
-/* One thread per kind of job, waiting for its first. */
 static void
 start_workers(struct app *app)
 {
-	static const struct {
-		const char	*what;
-		void		(*take)(struct app *);
-		void		(*run)(struct app *);
-	} kinds[W_NKINDS] = {
-		[W_SETUP] = { "setup", setup_take, setup_job },
-		[W_DIFF] = { "the diff", diff_take, diff_job },
-		[W_REPLAY] = { "the replay", replay_take, replay_job },
-		[W_BACKUP] = { "the base backup", NULL, backup_job },
-		[W_RESTORE] = { "the restore", restore_take, restore_job },
-		[W_VERIFY] = { "the verify", verify_take, verify_job },
-	};
 	struct worker	*w;
 	int		 k;
 
 	for (k = 0; k < W_NKINDS; k++) {
 		w = &app->workers[k];
 		w->app = app;
-		w->what = kinds[k].what;
-		w->take = kinds[k].take;
-		w->run = kinds[k].run;
+		w->what = app_jobs[k].what;
+		w->take = app_jobs[k].take;
+		w->run = app_jobs[k].run;
 		pthread_cond_init(&w->cond, NULL);
 		w->started = pthread_create(&w->thread, NULL, worker_main,
 		    w) == 0;
@@ -1183,34 +563,11 @@ app_take_events(struct app *app, struct app_view *view,
 struct journal *
 app_journal(struct app *app)
 {
-	return journal_of(app);
+	return app_journal_of(app);
 }
 
 int
 app_has_journal(struct app *app)
 {
-	return journal_of(app) != NULL;
-}
-
-void
-app_setup(struct app *app, int dry_run)
-{
-	pthread_mutex_lock(&app->lock);
-	app->setup_dry = dry_run;
-	(void)submit(app, W_SETUP);
-	pthread_mutex_unlock(&app->lock);
-}
-
-int
-app_setup_result(struct app *app, char **report, struct pgtt_err *err)
-{
-	int	ret;
-
-	pthread_mutex_lock(&app->lock);
-	*report = app->setup_report;
-	app->setup_report = NULL;
-	*err = app->setup_err;
-	ret = app->setup_ret;
-	pthread_mutex_unlock(&app->lock);
-	return ret;
+	return app_journal_of(app) != NULL;
 }
