@@ -21,6 +21,7 @@
 
 #include "arena.h"
 #include "ddl.h"
+#include "diff-int.h"
 #include "diff.h"
 #include "era.h"
 #include "hash.h"
@@ -28,64 +29,10 @@
 #include "walk.h"
 #include "xmalloc.h"
 
-#define CHUNK		10000	/* changes per read transaction */
-
-/* A relation version the fold has read with, kept to the end. */
-struct relv {
-	struct relv		*next;		/* every version read */
-	const struct pgtt_relation *rel;
-	uint8_t			*is_key;	/* identity columns */
-	int			 wanted;	/* passes the table filter */
-};
-
-struct entry {
-	struct entry	*inherit;	/* unknown values at B come from its A */
-	uint64_t	 hash;
-	uint32_t	 relid;
-	uint32_t	 idlen;
-	const uint8_t	*id;
-	int		 after_set;	/* else the row at B is the row at A */
-	int		 lookback;	/* values at A still to look for */
-	pgtt_lsn	 lb_lsn;	/* looking back before this change */
-	uint32_t	 lb_seq;
-	struct diff_row	 row;
-};
-
-struct tbl {
-	uint32_t	 relid;
-	const char	*schema, *name;
-	const char	*partial;	/* static: why captured in part */
-	int		 truncated;
-};
-
-/*
- * A slot of the hash table: the hash beside the entry, so a probe that
- * misses reads one cache line and not the entry.
- */
-struct slot {
-	uint64_t	 hash;
-	struct entry	*e;
-};
-
-struct diff_fold {
-	struct arena	  arena;
-	struct slot	 *slots;	/* open addressing, linear probes */
-	size_t		  nslots, nentries;
-	struct entry	**all;		/* in first-touch order */
-	struct tbl	 *tbls;
-	size_t		  ntbls;
-	struct relcache	  rels;		/* the versions themselves */
-	pgtt_lsn	  era_start;	/* only its era holds A's values */
-	struct relv	 *versions;	/* every version read, to free */
-	struct relv	**current;	/* per relid, the last one used */
-	size_t		  ncurrent;
-	struct buf	  ident;	/* scratch */
-	const char	 *schema, *table;
-};
 
 /* The relation id and the identity bytes, hashed and mixed. */
-static uint64_t
-hash_id(uint32_t relid, const uint8_t *id, size_t len)
+uint64_t
+fold_hash_id(uint32_t relid, const uint8_t *id, size_t len)
 {
 	uint64_t	h;
 
@@ -109,13 +56,9 @@ wanted(const struct pgtt_relation *rel, const char *schema,
 	    strcmp(rel->schema, schema) == 0);
 }
 
-/*
- * The relation version change (lsn, seq) of relid is read with.  Versions
- * change only at DDL, so the one used last for relid nearly always holds.
- */
 /* What the fold keeps about rel, a version from f->rels. */
-static struct relv *
-relv_of(struct diff_fold *f, const struct pgtt_relation *rel)
+struct relv *
+fold_relv_of(struct diff_fold *f, const struct pgtt_relation *rel)
 {
 	struct relv	*rv;
 	size_t		 i;
@@ -148,9 +91,12 @@ relv_of(struct diff_fold *f, const struct pgtt_relation *rel)
 	return rv;
 }
 
-/* The version change (lsn, seq) of relid is read with; NULL if none. */
-static struct relv *
-relv_for(struct diff_fold *f, struct journal_iter *it, uint32_t relid,
+/*
+ * The version change (lsn, seq) of relid is read with; NULL if none.
+ * Versions change only at DDL, so the one used last nearly always holds.
+ */
+struct relv *
+fold_relv_for(struct diff_fold *f, struct journal_iter *it, uint32_t relid,
     pgtt_lsn lsn, uint32_t seq)
 {
 	const struct pgtt_relation	*rel;
@@ -159,12 +105,12 @@ relv_for(struct diff_fold *f, struct journal_iter *it, uint32_t relid,
 	err_clear(&err);
 	if (relcache_at(&f->rels, it, relid, lsn, seq, &rel, &err) != 0)
 		return NULL;
-	return relv_of(f, rel);
+	return fold_relv_of(f, rel);
 }
 
 /* The identity of tuple t, in f->ident. */
-static void
-ident_of(struct diff_fold *f, const struct pgtt_tuple *t,
+void
+fold_ident_of(struct diff_fold *f, const struct pgtt_tuple *t,
     const struct relv *rv)
 {
 	buf_reset(&f->ident);
@@ -224,8 +170,8 @@ diff_vals_col(const struct diff_vals *v, const char *name)
 }
 
 /* Does v hold an unknown value? */
-static int
-vals_unknown(const struct diff_vals *v)
+int
+fold_vals_unknown(const struct diff_vals *v)
 {
 	size_t	i;
 
@@ -278,8 +224,8 @@ probe(struct diff_fold *f, uint32_t relid, const uint8_t *id, size_t len,
 }
 
 /* The entry of (relid, identity), or NULL. */
-static struct entry *
-lookup(struct diff_fold *f, uint32_t relid, const uint8_t *id, size_t len,
+struct entry *
+fold_lookup(struct diff_fold *f, uint32_t relid, const uint8_t *id, size_t len,
     uint64_t h)
 {
 	return probe(f, relid, id, len, h)->e;
@@ -328,8 +274,8 @@ add(struct diff_fold *f, struct slot *s, uint32_t relid, const uint8_t *id,
 }
 
 /* Fill unknown columns of v from the same-named known ones of tuple t. */
-static void
-fill_from_tuple(struct diff_fold *f, struct diff_vals *v,
+void
+fold_fill_from_tuple(struct diff_fold *f, struct diff_vals *v,
     const struct pgtt_tuple *t, const struct relv *rv)
 {
 	const struct pgtt_col	*c;
@@ -366,7 +312,7 @@ entry_of(struct diff_fold *f, uint32_t relid, int *made)
 	struct slot	*s;
 	uint64_t	 h;
 
-	h = hash_id(relid, f->ident.data, f->ident.len);
+	h = fold_hash_id(relid, f->ident.data, f->ident.len);
 	s = probe(f, relid, f->ident.data, f->ident.len, h);
 	if ((*made = s->e == NULL))
 		return add(f, s, relid, f->ident.data, f->ident.len, h);
@@ -403,12 +349,12 @@ touch(struct diff_fold *f, const struct pgtt_change *ch,
 	struct entry	*e;
 	int		 made;
 
-	ident_of(f, t, rv);
+	fold_ident_of(f, t, rv);
 	e = entry_of(f, ch->relid, &made);
 	if (!made || inserting)
 		return e;	/* an insert: absent at A */
 	vals_from_tuple(f, &e->row.before, t, rv, ch->old_kind != OLD_FULL);
-	e->lookback = vals_unknown(&e->row.before);
+	e->lookback = fold_vals_unknown(&e->row.before);
 	e->lb_lsn = ch->commit_lsn;
 	e->lb_seq = ch->seq;
 	return e;
@@ -456,7 +402,7 @@ fold_row(struct diff_fold *f, const struct pgtt_change *ch,
 		vals_from_tuple(f, &nv, &ch->new, rv, 0);
 		vals_fill(&nv, after_of(e));	/* unchanged TOAST */
 		if (old != &ch->new)
-			ident_of(f, &ch->new, rv);
+			fold_ident_of(f, &ch->new, rv);
 		if (f->ident.len == e->idlen &&
 		    memcmp(f->ident.data, e->id, e->idlen) == 0) {
 			e->row.after = nv;
@@ -524,7 +470,7 @@ fold_change(struct diff *d, const struct walk_item *item)
 			d->skipped++;
 			return;
 		}
-		if (!(rv = relv_of(f, item->rel))->wanted)
+		if (!(rv = fold_relv_of(f, item->rel))->wanted)
 			return;
 		table_of(f, rv->rel);
 		fold_row(f, ch, rv);
@@ -532,7 +478,7 @@ fold_change(struct diff *d, const struct walk_item *item)
 	case CHANGE_TRUNCATE:
 		for (i = 0; i < ch->nrelids; i++) {
 			if (item->trels[i] == NULL ||
-			    !(rv = relv_of(f, item->trels[i]))->wanted)
+			    !(rv = fold_relv_of(f, item->trels[i]))->wanted)
 				continue;
 			table_of(f, rv->rel)->truncated = 1;
 			fold_truncate(f, ch->relids[i]);
@@ -563,207 +509,6 @@ fold_window(struct journal *j, struct diff *d, struct pgtt_err *err)
 	while ((ret = walk_next(w, &item, err)) == 1)
 		fold_change(d, item);
 	walk_close(w);
-	return ret;
-}
-
-/* Same identity as e's, in f->ident? */
-static int
-same_id(const struct diff_fold *f, const struct entry *e)
-{
-	return f->ident.len == e->idlen &&
-	    memcmp(f->ident.data, e->id, e->idlen) == 0;
-}
-
-/*
- * What an older change of e's table says about e's row at A.  Returns 1
- * when the search is over (its values are known, or the row was gone),
- * 0 to look further back.
- */
-static int
-lookback_take(struct diff_fold *f, struct entry *e,
-    const struct pgtt_change *ch, const struct relv *rv)
-{
-	if (ch->kind == CHANGE_INSERT || ch->kind == CHANGE_UPDATE) {
-		ident_of(f, &ch->new, rv);
-		if (same_id(f, e)) {
-			fill_from_tuple(f, &e->row.before, &ch->new, rv);
-			e->lookback = vals_unknown(&e->row.before);
-			return !e->lookback;
-		}
-	}
-	if ((ch->kind == CHANGE_UPDATE || ch->kind == CHANGE_DELETE) &&
-	    ch->old_kind != OLD_NONE) {
-		/* Deleted or moved away: nothing older holds the row at A. */
-		ident_of(f, &ch->old, rv);
-		if (same_id(f, e)) {
-			e->lookback = 0;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/*
- * Read transactions stay short: the listener cannot grow the map while
- * one is open.  A fresh one every CHUNK steps.
- */
-static int
-iter_refresh(struct journal *j, struct journal_iter **it, size_t *steps,
-    struct relcache *rels, struct pgtt_err *err)
-{
-	if (*it != NULL && ++*steps % CHUNK != 0)
-		return 0;
-	journal_iter_close(*it);
-	*it = NULL;
-	relcache_new_snapshot(rels);
-	return journal_iter_open(j, 0, it, err);
-}
-
-/*
- * The row index gives each row's last change before A in a few page
- * reads.  The rows go in rounds, in the order the window first touched
- * them, which is near the order of the index and of the journal already
- * (sorting them cost more than it saved); a row goes on to an older change
- * while its values are still partly unknown (unchanged TOAST) or the
- * change was another row's.
- */
-static int
-look_back_indexed(struct journal *j, struct diff *d, pgtt_lsn floor,
-    struct entry **p, size_t n, struct pgtt_err *err)
-{
-	struct diff_fold	*f = d->fold;
-	struct journal_iter	*it = NULL;
-	struct pgtt_change	*ch;
-	struct relv		*rv;
-	struct entry		*e;
-	size_t			 i, k, steps = 0;
-	pgtt_lsn		 known_lsn = LSN_INVALID;
-	int			 r;
-
-	while (n > 0) {
-		for (i = k = 0; i < n; i++) {
-			e = p[i];
-			if ((r = iter_refresh(j, &it, &steps, &f->rels, err)) != 0 ||
-			    (r = journal_iter_row_prev(it, e->relid, e->id,
-			    e->idlen, &e->lb_lsn, &e->lb_seq, err)) < 0)
-				goto out;
-			/* Before the era's baseline, a gap lies between. */
-			if (r == 1 && e->lb_lsn >= floor)
-				p[k++] = e;
-		}
-		for (i = 0, n = k, k = 0; i < n; i++) {
-			e = p[i];
-			if ((r = iter_refresh(j, &it, &steps, &f->rels, err)) != 0)
-				goto out;
-			/* Only committed transactions count. */
-			if (e->lb_lsn != known_lsn) {
-				if (!journal_iter_txn_exists(it, e->lb_lsn)) {
-					p[k++] = e;
-					continue;
-				}
-				known_lsn = e->lb_lsn;
-			}
-			if ((r = journal_iter_change_get(it, e->lb_lsn,
-			    e->lb_seq, &ch, err)) != 0)
-				goto out;
-			rv = relv_for(f, it, ch->relid, ch->commit_lsn,
-			    ch->seq);
-			if (rv == NULL || !lookback_take(f, e, ch, rv))
-				p[k++] = e;
-			free(ch);
-		}
-		n = k;
-	}
-	r = 0;
-out:
-	journal_iter_close(it);
-	return r;
-}
-
-/* Is relid one of the window's tables? */
-static int
-tracked(const struct diff_fold *f, uint32_t relid)
-{
-	size_t	i;
-
-	for (i = 0; i < f->ntbls; i++)
-		if (f->tbls[i].relid == relid)
-			return 1;
-	return 0;
-}
-
-/*
- * Without the row index (a journal an older pgtt wrote, before `since`):
- * walk back from since, at most DIFF_LOOKBACK_MAX changes, offering each
- * change to the rows it names.
- */
-static int
-look_back_walk(struct journal *j, struct diff *d, pgtt_lsn floor,
-    pgtt_lsn since, size_t pending, struct pgtt_err *err)
-{
-	struct diff_fold	*f = d->fold;
-	struct walk		*w;
-	const struct walk_item	*item;
-	const struct pgtt_change *ch;
-	struct relv		*rv;
-	struct entry		*e;
-	const struct pgtt_tuple	*t[2];
-	size_t			 scanned = 0, i;
-	int			 ret = 0;
-
-	if (walk_open(j, floor, 0, since, WALK_BACKWARD, &f->rels, &w,
-	    err) != 0)
-		return err->code;
-	while (pending > 0 && scanned++ < DIFF_LOOKBACK_MAX &&
-	    (ret = walk_next(w, &item, err)) == 1) {
-		ch = item->ch;
-		if (ch->kind < CHANGE_INSERT || ch->kind > CHANGE_DELETE ||
-		    !tracked(f, ch->relid) || item->rel == NULL)
-			continue;
-		rv = relv_of(f, item->rel);
-		t[0] = ch->kind != CHANGE_DELETE ? &ch->new : NULL;
-		t[1] = ch->old_kind != OLD_NONE ? &ch->old : NULL;
-		for (i = 0; i < 2; i++) {
-			if (t[i] == NULL)
-				continue;
-			ident_of(f, t[i], rv);
-			e = lookup(f, ch->relid, f->ident.data, f->ident.len,
-			    hash_id(ch->relid, f->ident.data, f->ident.len));
-			if (e != NULL && e->lookback &&
-			    lookback_take(f, e, ch, rv))
-				pending--;
-		}
-	}
-	walk_close(w);
-	return ret < 0 ? ret : 0;
-}
-
-/* Fill the values at A the window did not hold. */
-static int
-look_back(struct journal *j, struct diff *d, struct pgtt_err *err)
-{
-	struct diff_fold	*f = d->fold;
-	struct entry		**p;
-	pgtt_lsn		 since = journal_rowidx_since(j);
-	pgtt_lsn		 floor = f->era_start;
-	size_t			 i, n = 0;
-	int			 ret = 0;
-
-	p = xreallocarray(NULL, f->nentries + 1, sizeof *p);
-	for (i = 0; i < f->nentries; i++)
-		if (f->all[i]->lookback)
-			p[n++] = f->all[i];
-	if (n > 0 && since != UINT64_MAX)
-		ret = look_back_indexed(j, d, floor, p, n, err);
-	if (ret == 0 && n > 0 && since > LSN_INVALID) {
-		/* What the index could not have held: the older history. */
-		for (i = n = 0; i < f->nentries; i++)
-			n += f->all[i]->lookback;
-		if (n > 0)
-			ret = look_back_walk(j, d, floor, since < d->from ?
-			    since : d->from, n, err);
-	}
-	free(p);
 	return ret;
 }
 
@@ -827,7 +572,7 @@ classify(struct diff *d)
 			r->after = r->before;
 		if (r->after.present && r->after.cols != r->before.cols)
 			vals_fill(&r->after, &source_of(e)->row.before);
-		r->before_unknown = vals_unknown(&r->before);
+		r->before_unknown = fold_vals_unknown(&r->before);
 		if (r->before.present && r->after.present)
 			r->op = mark_changed(f, r) > 0 ? DIFF_UPDATED :
 			    DIFF_NONE;
@@ -914,7 +659,7 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
 	d->fold->slots = xcalloc(d->fold->nslots, sizeof *d->fold->slots);
 	relcache_init(&d->fold->rels);
 	if ((ret = fold_window(j, d, err)) == 0)
-		ret = look_back(j, d, err);
+		ret = diff_look_back(j, d, err);
 	if (ret != 0) {
 		diff_free(d);
 		return ret;

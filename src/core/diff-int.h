@@ -1,0 +1,96 @@
+/*
+ * diff-int.h: what the fold (diff.c) and its look-back (diff-lookback.c)
+ * share: the fold's state, one entry per row the window touched, and the
+ * helpers both use to find and fill an entry.
+ */
+#ifndef PGTT_DIFF_INT_H
+#define PGTT_DIFF_INT_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "diff.h"
+#include "journal.h"
+#include "walk.h"
+
+/* A relation version the fold has read with, kept to the end. */
+struct relv {
+	struct relv		*next;		/* every version read */
+	const struct pgtt_relation *rel;
+	uint8_t			*is_key;	/* identity columns */
+	int			 wanted;	/* passes the table filter */
+};
+
+struct entry {
+	struct entry	*inherit;	/* unknown values at B come from its A */
+	uint64_t	 hash;
+	uint32_t	 relid;
+	uint32_t	 idlen;
+	const uint8_t	*id;
+	int		 after_set;	/* else the row at B is the row at A */
+	int		 lookback;	/* values at A still to look for */
+	pgtt_lsn	 lb_lsn;	/* looking back before this change */
+	uint32_t	 lb_seq;
+	struct diff_row	 row;
+};
+
+struct tbl {
+	uint32_t	 relid;
+	const char	*schema, *name;
+	const char	*partial;	/* static: why captured in part */
+	int		 truncated;
+};
+
+/*
+ * A slot of the hash table: the hash beside the entry, so a probe that
+ * misses reads one cache line and not the entry.
+ */
+struct slot {
+	uint64_t	 hash;
+	struct entry	*e;
+};
+
+struct diff_fold {
+	struct arena	  arena;
+	struct slot	 *slots;	/* open addressing, linear probes */
+	size_t		  nslots, nentries;
+	struct entry	**all;		/* in first-touch order */
+	struct tbl	 *tbls;
+	size_t		  ntbls;
+	struct relcache	  rels;		/* the versions themselves */
+	pgtt_lsn	  era_start;	/* only its era holds A's values */
+	struct relv	 *versions;	/* every version read, to free */
+	struct relv	**current;	/* per relid, the last one used */
+	size_t		  ncurrent;
+	struct buf	  ident;	/* scratch */
+	const char	 *schema, *table;
+};
+
+/* The relation id and the identity bytes, hashed and mixed. */
+uint64_t	 fold_hash_id(uint32_t relid, const uint8_t *id, size_t len);
+/* The entry of (relid, identity) whose hash is h, or NULL. */
+struct entry	*fold_lookup(struct diff_fold *, uint32_t relid,
+		    const uint8_t *id, size_t len, uint64_t h);
+/* What the fold keeps about rel, a version from f->rels. */
+struct relv	*fold_relv_of(struct diff_fold *, const struct pgtt_relation *);
+/* The version change (lsn, seq) of relid is read with; NULL if none. */
+struct relv	*fold_relv_for(struct diff_fold *, struct journal_iter *,
+		    uint32_t relid, pgtt_lsn lsn, uint32_t seq);
+/* The identity of tuple t, in f->ident. */
+void		 fold_ident_of(struct diff_fold *, const struct pgtt_tuple *,
+		    const struct relv *);
+/* Fill unknown columns of v from the same-named known ones of t. */
+void		 fold_fill_from_tuple(struct diff_fold *, struct diff_vals *,
+		    const struct pgtt_tuple *, const struct relv *);
+/* Does v hold an unknown value? */
+int		 fold_vals_unknown(const struct diff_vals *);
+/*
+ * Fill the values at A the window did not hold, from each row's last
+ * change before A: through the row index, and by walking back over the
+ * history older than the index (at most DIFF_LOOKBACK_MAX changes).
+ */
+int		 diff_look_back(struct journal *, struct diff *,
+		    struct pgtt_err *);
+
+#endif
