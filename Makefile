@@ -112,7 +112,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
 
 unit-tests: $(UNIT_BIN)
 
-# The core is instrumented once and linked into every fuzz target.
+# The core is instrumented once and linked into every fuzz target; make
+# would delete the objects as intermediate files and build them again.
+.SECONDARY: $(FUZZ_OBJ)
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
