@@ -18,7 +18,7 @@
 struct relv {
 	struct relv		*next;		/* every version read */
 	const struct pgtt_relation *rel;
-	uint8_t			*is_key;	/* identity columns */
+	uint8_t			*is_key;	/* row key columns (relation_row_key) */
 	int			 wanted;	/* passes the table filter */
 };
 
@@ -52,6 +52,7 @@ struct slot {
 };
 
 struct diff_fold {
+	struct journal	 *j;
 	struct arena	  arena;
 	struct slot	 *slots;	/* open addressing, linear probes */
 	size_t		  nslots, nentries;

@@ -1,8 +1,9 @@
 /*
  * diff.c: fold a window of history into net per-row changes (diff.h).
  *
- * One pass forward over the window, through walk.h, feeds a hash map keyed by relation id and
- * identity bytes (record_row_ident).  Entries are never freed before the
+ * One pass forward over the window, through walk.h, feeds a hash map
+ * keyed by relation id and the row key's identity bytes (relation_row_key,
+ * record_row_ident).  Entries are never freed before the
  * end, so a key change can point its new entry at the old one, whose
  * values at A stand for the unchanged TOASTed values the new row did not
  * send.  Then the values at A that the window did not hold are looked up,
@@ -62,7 +63,6 @@ fold_relv_of(struct diff_fold *f, const struct pgtt_relation *rel)
 {
 	struct relv	*rv;
 	size_t		 i;
-	uint16_t	 c;
 
 	for (i = 0; i < f->ncurrent; i++) {
 		if (f->current[i]->rel->relid != rel->relid)
@@ -78,8 +78,7 @@ fold_relv_of(struct diff_fold *f, const struct pgtt_relation *rel)
 		rv = arena_zalloc(&f->arena, sizeof *rv);
 		rv->rel = rel;
 		rv->is_key = arena_zalloc(&f->arena, (size_t)rel->ncols + 1);
-		for (c = 0; c < rel->ncols; c++)
-			rv->is_key[c] = rel->cols[c].is_key != 0;
+		relation_row_key(rel, rv->is_key);
 		rv->wanted = wanted(rel, f->schema, f->table);
 		rv->next = f->versions;
 		f->versions = rv;
@@ -451,9 +450,106 @@ ddl_sql(const struct pgtt_change *ch)
 	return s;
 }
 
+struct present {
+	struct diff		*d;
+	struct journal_iter	*it;
+	uint32_t		 relid;
+	struct pgtt_err		*err;
+};
+
+/*
+ * A row the row index knows, by its last change before A.  When that
+ * change left the row in place (an insert, an update that kept its key)
+ * the row was there at A with that change's values, and a truncate in
+ * the window removed it, unless the window has touched it already.
+ */
+static int
+present_row(void *arg, const uint8_t *prefix, size_t plen, pgtt_lsn lsn,
+    uint32_t seq)
+{
+	struct present		*p = arg;
+	struct diff_fold	*f = p->d->fold;
+	struct pgtt_change	*ch = NULL;
+	struct relv		*rv;
+	struct entry		*e;
+	uint8_t			 key[JOURNAL_ROWKEY_MAX];
+	int			 made, ret;
+
+	/*
+	 * A transaction never committed (the listener stopped inside it)
+	 * decides nothing: the row's change before it does.  A long
+	 * identity is filed under a hash, which cannot be looked up again.
+	 */
+	while (!journal_iter_txn_exists(p->it, lsn)) {
+		if (plen <= 4 || prefix[4] == 0)
+			return 0;
+		ret = journal_iter_row_prev(p->it, p->relid, prefix + 4,
+		    plen - 4, &lsn, &seq, p->err);
+		if (ret != 1)
+			return ret;
+	}
+	/* Before a break the row's state after it is unknown. */
+	if (lsn < f->era_start)
+		return 0;
+	if ((ret = journal_iter_change_get(p->it, lsn, seq, &ch,
+	    p->err)) == PGTT_ENOTFOUND) {
+		err_clear(p->err);
+		return 0;
+	}
+	if (ret != 0)
+		return ret;
+	if ((ch->kind != CHANGE_INSERT && ch->kind != CHANGE_UPDATE) ||
+	    (rv = fold_relv_for(f, p->it, p->relid, lsn, seq)) == NULL) {
+		free(ch);
+		return 0;
+	}
+	fold_ident_of(f, &ch->new, rv);
+	if (journal_row_prefix(key, p->relid, f->ident.data, f->ident.len) !=
+	    plen || memcmp(key, prefix, plen) != 0) {
+		free(ch);
+		return 0;	/* an update that gave the row another key */
+	}
+	e = entry_of(f, p->relid, &made);
+	if (made) {
+		vals_from_tuple(f, &e->row.before, &ch->new, rv, 0);
+		e->lookback = fold_vals_unknown(&e->row.before);
+		e->lb_lsn = lsn;
+		e->lb_seq = seq;
+		memset(&e->row.after, 0, sizeof e->row.after);
+		e->after_set = 1;
+	}
+	free(ch);
+	return 0;
+}
+
+/*
+ * A truncate inside the window removed every row of relid there was at A,
+ * the ones the window never touched too: the row index lists them.  Rows
+ * no change since capture has touched are not in the journal (the
+ * baseline holds them).
+ */
+static int
+truncated_rows(struct diff *d, uint32_t relid, struct pgtt_err *err)
+{
+	struct present	p;
+	int		ret;
+
+	memset(&p, 0, sizeof p);
+	p.d = d;
+	p.relid = relid;
+	p.err = err;
+	if ((ret = journal_iter_open(d->fold->j, d->from, &p.it, err)) != 0)
+		return ret;
+	ret = journal_iter_rows_before(p.it, relid, d->from, 0, present_row,
+	    &p, err);
+	journal_iter_close(p.it);
+	return ret;
+}
+
 /* One change of the window. */
-static void
-fold_change(struct diff *d, const struct walk_item *item)
+static int
+fold_change(struct diff *d, const struct walk_item *item,
+    struct pgtt_err *err)
 {
 	const struct pgtt_change *ch = item->ch;
 	struct diff_fold	*f = d->fold;
@@ -468,10 +564,10 @@ fold_change(struct diff *d, const struct walk_item *item)
 		if (item->rel == NULL || (ch->kind == CHANGE_DELETE &&
 		    ch->old_kind == OLD_NONE)) {
 			d->skipped++;
-			return;
+			return 0;
 		}
 		if (!(rv = fold_relv_of(f, item->rel))->wanted)
-			return;
+			return 0;
 		table_of(f, rv->rel);
 		fold_row(f, ch, rv);
 		break;
@@ -482,6 +578,8 @@ fold_change(struct diff *d, const struct walk_item *item)
 				continue;
 			table_of(f, rv->rel)->truncated = 1;
 			fold_truncate(f, ch->relids[i]);
+			if (truncated_rows(d, ch->relids[i], err) != 0)
+				return err->code;
 		}
 		break;
 	case CHANGE_DDL:
@@ -494,6 +592,7 @@ fold_change(struct diff *d, const struct walk_item *item)
 	default:
 		break;
 	}
+	return 0;
 }
 
 /* Fold every committed change of the window. */
@@ -507,7 +606,8 @@ fold_window(struct journal *j, struct diff *d, struct pgtt_err *err)
 	if (walk_open(j, d->from, 0, d->to, 0, &d->fold->rels, &w, err) != 0)
 		return err->code;
 	while ((ret = walk_next(w, &item, err)) == 1)
-		fold_change(d, item);
+		if ((ret = fold_change(d, item, err)) != 0)
+			break;
 	walk_close(w);
 	return ret;
 }
@@ -653,6 +753,7 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
 	arena_init(&d->fold->arena);
 	buf_init(&d->fold->ident);
 	d->fold->era_start = era_start;
+	d->fold->j = j;
 	d->fold->schema = schema;
 	d->fold->table = table;
 	d->fold->nslots = 1024;

@@ -4,9 +4,10 @@
  * The window (A, B] holds, as everywhere in pgtt (DESIGN.md, "The one
  * idea"), the changes of the transactions with A <= commit LSN < B: the
  * same changes `log --from A --to B` prints.  They are folded into one
- * entry per touched row, keyed by the table and the row's identity (the
- * values of its replica identity columns; every column when none is
- * flagged).  Each entry keeps the row as it was at A and as it is at B:
+ * entry per touched row, keyed by the table and the row's identity: the
+ * values of its row key (record.h, relation_row_key: the primary key or a
+ * unique NOT NULL index the capture found in the catalog, else the replica
+ * identity columns; every column when none is flagged).  Each entry keeps the row as it was at A and as it is at B:
  * an insert later deleted leaves nothing, update chains merge, a change of
  * identity is a delete plus an insert.
  *

@@ -148,7 +148,7 @@ history_format_tuple(struct buf *b, const struct pgtt_tuple *t,
 
 	for (i = 0; i < t->ncols; i++) {
 		if (keys_only && rel != NULL && i < rel->ncols &&
-		    !rel->cols[i].is_key)
+		    !relation_is_row_key(rel, (uint16_t)i))
 			continue;
 		if (!first)
 			buf_append(b, " ", 1);
@@ -501,7 +501,7 @@ detail_cols(struct history_detail *d, const struct pgtt_change *ch,
 		if (rel != NULL && i < rel->ncols) {
 			hc->type_oid = rel->cols[i].type_oid;
 			hc->typmod = rel->cols[i].typmod;
-			hc->is_key = rel->cols[i].is_key != 0;
+			hc->is_key = relation_is_row_key(rel, (uint16_t)i);
 		} else
 			hc->typmod = -1;
 		if ((hc->has_old = old_known(ch, rel, i))) {

@@ -164,7 +164,7 @@ int	 history_bounds(struct journal *, struct history_pos *first,
  *		value (new is then NULL; it equals old when has_old)
  * changed	has_old and has_new and not toast, and the values differ;
  *		0 when the old value is not known
- * is_key	a replica identity column
+ * is_key	a column of the row key (relation_row_key in record.h)
  */
 struct history_col {
 	char		*name;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "journal.h"
 #include "record.h"
 
 enum {
@@ -88,7 +89,7 @@ be64_get(const uint8_t *p)
  * forms cannot meet, but two long identities can share a hash, which is
  * why a reader checks the change it finds.
  */
-#define ROWKEY_MAX	(480 + 12)
+#define ROWKEY_MAX	JOURNAL_ROWKEY_MAX
 
 /* The key's row part; returns its length. */
 static inline size_t

@@ -244,6 +244,68 @@ journal_iter_row_prev(struct journal_iter *it, uint32_t relid,
 	return 1;
 }
 
+/*
+ * One pass over relid's part of the row index.  Keys run by identity,
+ * then by change, so a group ends where the part before the last twelve
+ * bytes changes; the group's last change before the bound is handed on.
+ */
+int
+journal_iter_rows_before(struct journal_iter *it, uint32_t relid,
+    pgtt_lsn lsn, uint32_t seq, journal_row_fn *fn, void *arg,
+    struct pgtt_err *e)
+{
+	MDB_cursor	*cur;
+	MDB_val		 k, v;
+	uint8_t		 start[4], bound[12], group[ROWKEY_MAX];
+	size_t		 glen = 0;
+	pgtt_lsn	 best_lsn = 0;
+	uint32_t	 best_seq = 0;
+	int		 rc, have = 0, ret = 0;
+
+	if (!it->j->has_rowidx)
+		return 0;
+	/* A cursor of its own: fn may look rows up through it->rowcur. */
+	if ((rc = mdb_cursor_open(it->txn, it->j->dbi[DB_ROWIDX], &cur)) != 0)
+		return jl_err(it->j, e, PGTT_EJOURNAL, rc, "read");
+	be32_put(start, relid);
+	be64_put(bound, lsn);
+	be32_put(bound + 8, seq);
+	rc = jl_cursor_seek(cur, start, sizeof start, SEEK_GE, &k, &v);
+	for (; rc == 0 && ret == 0; rc = mdb_cursor_get(cur, &k, &v,
+	    MDB_NEXT)) {
+		const uint8_t	*key = k.mv_data;
+		size_t		 plen;
+
+		if (k.mv_size < 4 + 12 || memcmp(key, start, 4) != 0)
+			break;
+		plen = k.mv_size - 12;
+		if (have && (plen != glen || memcmp(key, group, plen) != 0)) {
+			ret = fn(arg, group, glen, best_lsn, best_seq);
+			have = 0;
+		}
+		if (memcmp(key + plen, bound, 12) >= 0)
+			continue;
+		memcpy(group, key, plen);
+		glen = plen;
+		best_lsn = be64_get(key + plen);
+		best_seq = be32_get(key + plen + 8);
+		have = 1;
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return jl_err(it->j, e, PGTT_EJOURNAL, rc, "read");
+	if (ret == 0 && have)
+		ret = fn(arg, group, glen, best_lsn, best_seq);
+	return ret;
+}
+
+size_t
+journal_row_prefix(uint8_t *key, uint32_t relid, const void *ident,
+    size_t len)
+{
+	return rowidx_prefix(key, relid, ident, len);
+}
+
 /* Ends the read transaction so the map can grow again. */
 void
 journal_iter_close(struct journal_iter *it)

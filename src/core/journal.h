@@ -188,6 +188,24 @@ int	 journal_iter_txn_exists(struct journal_iter *, pgtt_lsn);
 int	 journal_iter_row_prev(struct journal_iter *, uint32_t relid,
 	    const void *ident, size_t len, pgtt_lsn *lsn, uint32_t *seq,
 	    struct pgtt_err *);
+/*
+ * For each row the row index files under relid, the newest change keyed
+ * before (lsn, seq) that names it: fn gets the row's key part (of
+ * journal_row_prefix's form) and that change's key; a non-zero return
+ * stops the pass and is returned.  Rows are handed out in key order.
+ */
+typedef int journal_row_fn(void *arg, const uint8_t *prefix, size_t plen,
+    pgtt_lsn, uint32_t seq);
+int	 journal_iter_rows_before(struct journal_iter *, uint32_t relid,
+	    pgtt_lsn, uint32_t seq, journal_row_fn *, void *,
+	    struct pgtt_err *);
+/*
+ * The row index's key part for (relid, identity) into key, which holds
+ * JOURNAL_ROWKEY_MAX bytes; returns its length.
+ */
+#define JOURNAL_ROWKEY_MAX	(480 + 12)
+size_t	 journal_row_prefix(uint8_t *key, uint32_t relid, const void *ident,
+	    size_t len);
 void	 journal_iter_close(struct journal_iter *);
 
 /*

@@ -11,6 +11,7 @@
 #include "ddlrows.h"
 #include "listener-int.h"
 #include "logfile.h"
+#include "rowkey.h"
 #include "xmalloc.h"
 
 #define DDL_PREFIX		"pgtt.ddl"
@@ -57,13 +58,10 @@ put_change(struct listener *l, struct pgtt_change *ch)
 static void
 ingest_rel_set_keys(struct ingest_rel *rc, const struct pgtt_relation *rel)
 {
-	uint16_t	i;
-
-	free(rc->is_key);
+	free(rc->keys);
 	rc->ncols = rel->ncols;
-	rc->is_key = xcalloc((size_t)rel->ncols + 1, 1);
-	for (i = 0; i < rel->ncols; i++)
-		rc->is_key[i] = rel->cols[i].is_key != 0;
+	rc->keys = xcalloc((size_t)rel->ncols + 1, 1);
+	relation_row_key(rel, rc->keys);
 }
 
 /*
@@ -124,14 +122,14 @@ index_row(struct listener *l, const struct pgtt_change *ch,
 	}
 	buf_reset(&l->ident);
 	if (ch->old_kind != OLD_NONE) {
-		record_row_ident(&l->ident, &ch->old, rc->is_key, rc->ncols);
+		record_row_ident(&l->ident, &ch->old, rc->keys, rc->ncols);
 		jbatch_put_row(l->batch, ch->relid, l->ident.data,
 		    l->ident.len, ch->commit_lsn, ch->seq);
 	}
 	oldlen = l->ident.len;
 	if (ch->kind == CHANGE_DELETE)
 		return 0;
-	record_row_ident(&l->ident, &ch->new, rc->is_key, rc->ncols);
+	record_row_ident(&l->ident, &ch->new, rc->keys, rc->ncols);
 	newlen = l->ident.len - oldlen;
 	if (ch->old_kind == OLD_NONE || newlen != oldlen ||
 	    memcmp(l->ident.data, l->ident.data + oldlen, newlen) != 0)
@@ -164,6 +162,30 @@ on_row(struct listener *l, const struct pgo_event *ev, struct pgtt_err *err)
 		    ev->u.change.old.ncols);
 	put_change(l, &ch);
 	return index_row(l, &ch, err);
+}
+
+/*
+ * Under REPLICA IDENTITY FULL or NOTHING, pgoutput's key flags do not say
+ * which columns name a row: the catalog does.  Without it (the source
+ * unreachable on a second connection) the version is kept without a row
+ * key, and a later Relation message brings one.
+ */
+static void
+find_row_key(struct listener *l, struct pgtt_relation *rel)
+{
+	struct pgtt_err	err;
+	PGconn		*conn;
+
+	err_clear(&err);
+	if ((conn = listener_plain_conn(l, &err)) == NULL ||
+	    rowkey_read(conn, rel->relid, rel->cols, rel->ncols, &err) != 0) {
+		log_msg(LOG_LEVEL_WARNING, "listener: the key of %s.%s: %s%s%s; "
+		    "its rows are named by all their columns", rel->schema,
+		    rel->name, err.msg, err.detail[0] != '\0' ? ": " : "",
+		    err.detail);
+		if (conn != NULL)
+			listener_plain_lost(l);
+	}
 }
 
 /*
@@ -202,6 +224,8 @@ on_relation(struct listener *l, const struct pgo_event *ev,
 		defs[i].typmod = ev->u.relation.cols[i].typmod;
 		defs[i].is_key = ev->u.relation.cols[i].flags & 1;
 	}
+	if (rel.replident == 'f' || rel.replident == 'n')
+		find_row_key(l, &rel);
 	buf_reset(&l->enc);
 	record_encode_relation(&l->enc, &rel);
 
@@ -278,7 +302,8 @@ on_ddl_rows(struct listener *l, const struct pgo_event *msg,
 }
 
 int
-listener_ingest(struct listener *l, const struct pgo_event *ev, struct pgtt_err *err)
+listener_ingest(struct listener *l, const struct pgo_event *ev,
+    struct pgtt_err *err)
 {
 	struct pgtt_change	ch;
 

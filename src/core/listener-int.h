@@ -21,7 +21,7 @@ struct ingest_rel {
 	uint32_t	 relid;
 	uint8_t		*enc;		/* encoding of the newest version */
 	size_t		 len;
-	uint8_t		*is_key;	/* its replica identity columns */
+	uint8_t		*keys;		/* its row key (relation_row_key) */
 	uint16_t	 ncols;
 };
 
@@ -43,7 +43,7 @@ struct listener {
 	int64_t			 last_flush;	/* µs of the last journal commit */
 	int64_t			 last_status;
 
-	PGconn			*seqconn;	/* plain, for sequence samples */
+	PGconn			*plainconn;	/* listener_plain_conn */
 	struct pgtt_seqsample	*last_sample;	/* the newest journaled */
 	int64_t			 last_seq_try;	/* µs; 0 = at the first chance */
 
@@ -79,5 +79,13 @@ listener_now_us(void)
  */
 int	listener_ingest(struct listener *, const struct pgo_event *,
 	    struct pgtt_err *);
+/*
+ * A plain connection to the source, made when first needed, for what the
+ * replication protocol does not carry: sequence samples, row keys.  NULL,
+ * with err, when it cannot be made; listener_plain_lost drops one that
+ * failed so the next call connects again.
+ */
+PGconn	*listener_plain_conn(struct listener *, struct pgtt_err *);
+void	 listener_plain_lost(struct listener *);
 
 #endif

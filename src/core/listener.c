@@ -442,6 +442,22 @@ reached_until(const struct listener *l)
 	return l->o.until != LSN_INVALID && l->progress.flushed >= l->o.until;
 }
 
+PGconn *
+listener_plain_conn(struct listener *l, struct pgtt_err *err)
+{
+	if (l->plainconn == NULL)
+		l->plainconn = pg_connect(l->o.dsn, "source", 0, err);
+	return l->plainconn;
+}
+
+void
+listener_plain_lost(struct listener *l)
+{
+	if (l->plainconn != NULL)
+		PQfinish(l->plainconn);
+	l->plainconn = NULL;
+}
+
 /*
  * Sample the source's sequences when it is time, and journal the sample
  * when a value moved since the last one.  A failure costs only this
@@ -461,12 +477,10 @@ sample_sequences(struct listener *l, struct pgtt_err *fatal)
 		return 0;
 	l->last_seq_try = listener_now_us();
 	err_clear(&err);
-	if (l->seqconn == NULL && (l->seqconn = pg_connect(l->o.dsn,
-	    "source", 0, &err)) == NULL)
+	if (listener_plain_conn(l, &err) == NULL)
 		goto failed;
-	if (seqsample_read(l->seqconn, &smp, &err) != 0) {
-		PQfinish(l->seqconn);
-		l->seqconn = NULL;
+	if (seqsample_read(l->plainconn, &smp, &err) != 0) {
+		listener_plain_lost(l);
 		goto failed;
 	}
 	if (seqsample_same_values(smp, l->last_sample)) {
@@ -682,14 +696,13 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 		*out = l.progress;
 	for (i = 0; i < l.nrels; i++) {
 		free(l.rels[i].enc);
-		free(l.rels[i].is_key);
+		free(l.rels[i].keys);
 	}
 	free(l.rels);
 	free(l.cols);
 	free(l.ddl_prefix);
 	free(l.last_sample);
-	if (l.seqconn != NULL)
-		PQfinish(l.seqconn);
+	listener_plain_lost(&l);
 	buf_done(&l.enc);
 	buf_done(&l.ident);
 	jbatch_free(l.batch);

@@ -217,7 +217,8 @@ record_encode_relation(struct buf *b, const struct pgtt_relation *r)
 		put_str(b, c->name);
 		put_varint(b, c->type_oid);
 		put_zigzag(b, c->typmod);
-		put_u8(b, c->is_key);
+		/* One byte: a journal from before row keys reads as none. */
+		put_u8(b, (uint8_t)((c->is_key ? 1 : 0) | (c->row_key ? 2 : 0)));
 	}
 }
 
@@ -554,6 +555,7 @@ walk_relation(struct rd *r, struct lay *l, void **out)
 	struct pgtt_column_def	 cdummy, *c;
 	uint16_t		 i;
 	uint32_t		 zz;
+	uint8_t			 flags;
 
 	if ((rel = lay_alloc(l, sizeof *rel)) == NULL)
 		rel = &dummy;
@@ -573,7 +575,9 @@ walk_relation(struct rd *r, struct lay *l, void **out)
 		c->type_oid = (uint32_t)rd_varint(r, UINT32_MAX);
 		zz = (uint32_t)rd_varint(r, UINT32_MAX);
 		c->typmod = (int32_t)((zz >> 1) ^ (0U - (zz & 1)));
-		c->is_key = rd_u8(r);
+		flags = rd_u8(r);
+		c->is_key = flags & 1;
+		c->row_key = (flags >> 1) & 1;
 	}
 	if (r->bad == NULL && rd_left(r) != 0)
 		rd_fail(r, "trailing bytes");
@@ -795,6 +799,30 @@ record_identity_gap(char replident, int has_key)
 	default:
 		return "no primary key";
 	}
+}
+
+int
+relation_row_key(const struct pgtt_relation *rel, uint8_t *keys)
+{
+	uint16_t	i;
+	int		any = 0;
+
+	for (i = 0; i < rel->ncols; i++)
+		any |= rel->cols[i].row_key;
+	for (i = 0; i < rel->ncols; i++)
+		keys[i] = any ? rel->cols[i].row_key : rel->cols[i].is_key;
+	return any;
+}
+
+int
+relation_is_row_key(const struct pgtt_relation *rel, uint16_t i)
+{
+	uint16_t	c;
+
+	for (c = 0; c < rel->ncols; c++)
+		if (rel->cols[c].row_key)
+			return i < rel->ncols && rel->cols[i].row_key;
+	return i < rel->ncols && rel->cols[i].is_key;
 }
 
 const char *

@@ -81,7 +81,8 @@ struct pgtt_column_def {
 	const char	*name;
 	uint32_t	 type_oid;
 	int32_t		 typmod;
-	uint8_t		 is_key;
+	uint8_t		 is_key;	/* replica identity, as pgoutput flags it */
+	uint8_t		 row_key;	/* names the row (relation_row_key) */
 };
 
 struct pgtt_relation {
@@ -176,6 +177,17 @@ const char	*change_kind_name(enum change_kind);	/* "insert", ... */
  */
 void	record_row_ident(struct buf *out, const struct pgtt_tuple *,
 	    const uint8_t *is_key, size_t nflags);
+/*
+ * The columns that name a row of rel, one flag each into keys[ncols]:
+ * its row key when the capture found one in the catalog (the primary key,
+ * else a unique index on NOT NULL columns), else its replica identity
+ * columns.  Under REPLICA IDENTITY FULL pgoutput flags every column, and
+ * a row matched by all of them would turn each update into a delete and
+ * an insert.  Returns 1 when the row key was used.
+ */
+int	relation_row_key(const struct pgtt_relation *, uint8_t *keys);
+/* Is column i of rel among those relation_row_key flags? */
+int	relation_is_row_key(const struct pgtt_relation *, uint16_t i);
 
 /*
  * Why changes to a relation are captured in part (INSERT and TRUNCATE

@@ -169,6 +169,76 @@ echo "$OUT" | psql -X -q -v ON_ERROR_STOP=1 "$(pg_dsn src copy)" >/dev/null 2>"$
 is "$?" 0 "and runs on a copy of f at B" || diag "$(cat "$TEST_ROOT/apply.err")"
 is "$(sql src copy "COPY (SELECT * FROM f ORDER BY a, b) TO STDOUT")" "$(cat "$TEST_ROOT/C.f")" "f is then as at C"
 
+# --- REPLICA IDENTITY FULL: rows are named by their key, not every column ---
+# pgoutput flags every column as identity under FULL (source.full_row_images
+# sets it); an update of a price is still an update of that product.  Made
+# the way real schemas are: keys added after the data, as pg_dump does, a
+# unique NOT NULL column with no primary key, a partitioned table with a
+# default partition.
+sql src app "CREATE TABLE products (id int PRIMARY KEY, name text, price numeric);
+	CREATE TABLE accounts (aid int NOT NULL, bid int, abalance int, filler character(84));
+	INSERT INTO products SELECT g, 'p' || g, g * 10 FROM generate_series(1, 5) g;
+	INSERT INTO accounts SELECT g, 1, 0, '' FROM generate_series(1, 5) g;
+	ALTER TABLE ONLY accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY (aid);
+	CREATE TABLE stock (code text NOT NULL UNIQUE, qty int);
+	INSERT INTO stock VALUES ('a', 1), ('b', 2);
+	CREATE TABLE m (id int, region text, v int, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+	CREATE TABLE m_eu PARTITION OF m FOR VALUES IN ('eu');
+	CREATE TABLE m_rest PARTITION OF m DEFAULT;
+	INSERT INTO m VALUES (1, 'eu', 0), (2, 'us', 0);
+	ALTER TABLE products REPLICA IDENTITY FULL;
+	ALTER TABLE accounts REPLICA IDENTITY FULL;
+	ALTER TABLE stock REPLICA IDENTITY FULL;
+	ALTER TABLE m_eu REPLICA IDENTITY FULL;
+	ALTER TABLE m_rest REPLICA IDENTITY FULL"
+# A table the window truncates, every row of it captured; row 4 holds a
+# TOASTed value its last update before K1 did not send.
+sql src app "CREATE TABLE tq (id int PRIMARY KEY, v text, big text);
+	ALTER TABLE tq ALTER big SET STORAGE EXTERNAL;
+	INSERT INTO tq SELECT g, 'v' || g, NULL FROM generate_series(1, 6) g;
+	UPDATE tq SET big = repeat('q', 10000) WHERE id = 4;
+	UPDATE tq SET v = 'four' WHERE id = 4;
+	UPDATE tq SET v = 'two' WHERE id = 2;
+	DELETE FROM tq WHERE id = 6"
+sql src app "COPY (SELECT * FROM tq ORDER BY id) TO STDOUT" >"$TEST_ROOT/A.tq"
+check_ok "checkpoint K1" -c "$W/config.yaml" --headless checkpoint create K1
+sql src app "UPDATE products SET price = price + 1 WHERE id IN (1, 2, 3);
+	UPDATE accounts SET abalance = abalance - 7 WHERE aid IN (2, 4);
+	UPDATE stock SET qty = 5 WHERE code = 'b';
+	UPDATE m SET v = 9;
+	UPDATE products SET id = 50 WHERE id = 5"
+sql src app "UPDATE tq SET v = 'w' WHERE id = 3; TRUNCATE tq;
+	INSERT INTO tq VALUES (3, 'back', NULL), (7, 'new', NULL)"
+sql src app "COPY (SELECT * FROM tq ORDER BY id) TO STDOUT" >"$TEST_ROOT/B.tq"
+check_ok "checkpoint K2" -c "$W/config.yaml" --headless checkpoint create K2
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+P --headless --json diff K1 K2
+is "$RC" 0 "diff K1 K2 --json" || diag "$ERR"
+is "$(echo "$OUT" | got products id)" "ins:50 del:5 upd:1 2 3" \
+	"FULL with a primary key: price changes are updates; a new key is a delete and an insert"
+is "$(echo "$OUT" | got accounts aid)" "ins: del: upd:2 4" \
+	"FULL with a primary key added after the data, pg_dump style"
+is "$(echo "$OUT" | got stock code)" "ins: del: upd:b" "FULL with a unique NOT NULL column and no primary key"
+is "$(echo "$OUT" | got m_eu id region)" "ins: del: upd:1,eu" "FULL on a partition"
+is "$(echo "$OUT" | got m_rest id region)" "ins: del: upd:2,us" "FULL on the default partition"
+is "$(echo "$OUT" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
+	($t) = grep { $_->{table} eq "products" } @{$d->{tables}};
+	($u) = grep { $_->{key}{id} eq "2" } @{$t->{updated}};
+	print JSON::PP->new->canonical->encode($u)')" \
+	'{"after":{"price":"21"},"before":{"price":"20"},"key":{"id":"2"}}' \
+	"an update names the row by its key and shows only what changed"
+is "$(echo "$OUT" | got tq id)" "$(expected tq 1)" \
+	"a truncate in the window: every row there was at K1 is listed as deleted, or updated when put back"
+is "$(echo "$OUT" | got tq id)" "ins:7 del:1 2 4 5 upd:3" "the rows the truncate removed, by their key"
+is "$(echo "$OUT" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
+	($t) = grep { $_->{table} eq "tq" } @{$d->{tables}};
+	($r) = grep { $_->{id} eq "4" } @{$t->{deleted}};
+	print join(" ", $r->{v}, length $r->{big})')" "four 10000" \
+	"a truncated row's values, the TOASTed one from before its last update"
+P --headless diff K1 K2 --table products --format sql
+like "$OUT" 'UPDATE "public"."products" SET "price" = .21. WHERE "id" = .2.;' \
+	"the SQL finds the row by its key"
+
 # --- far back: the row index finds a row's last change however old ---
 sql src app "INSERT INTO t VALUES (500, 'far', NULL, 5)"
 sql src app "CREATE TABLE noise (id int PRIMARY KEY)"

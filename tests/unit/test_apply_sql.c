@@ -19,8 +19,8 @@
 
 #define MOOD_OID	16999		/* a user type */
 
-static struct pgtt_column_def	COLS[] = { { "id", 23, -1, 1 },
-    { "name", 25, -1, 0 }, { "note", 25, -1, 0 } };
+static struct pgtt_column_def	COLS[] = { { "id", 23, -1, 1, 0 },
+    { "name", 25, -1, 0, 0 }, { "note", 25, -1, 0, 0 } };
 static const struct pgtt_relation T = { .relid = 16400, .schema = "public",
     .name = "t", .replident = 'd', .ncols = 3, .cols = COLS };
 
@@ -122,8 +122,8 @@ test_keyed_rows(void **state)
 static void
 test_identity_full(void **state)
 {
-	static struct pgtt_column_def	cols[] = { { "k", 23, -1, 1 },
-	    { "mood", MOOD_OID, -1, 1 } };
+	static struct pgtt_column_def	cols[] = { { "k", 23, -1, 1, 0 },
+	    { "mood", MOOD_OID, -1, 1, 0 } };
 	struct pgtt_relation	full = { .relid = 16401, .schema = "public",
 				    .name = "Log%s", .replident = 'f',
 				    .ncols = 2, .cols = cols };
@@ -151,7 +151,7 @@ test_identity_full(void **state)
 static void
 test_refusals(void **state)
 {
-	static struct pgtt_column_def	nokey[] = { { "a", 23, -1, 0 } };
+	static struct pgtt_column_def	nokey[] = { { "a", 23, -1, 0, 0 } };
 	struct pgtt_relation	bare = { .relid = 16402, .schema = "public",
 				    .name = "bare", .replident = 'n',
 				    .ncols = 1, .cols = nokey };

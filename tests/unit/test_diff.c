@@ -69,8 +69,8 @@ put_indexed(struct fixture *f, pgtt_lsn lsn, uint32_t seq,
 static int
 setup(void **state)
 {
-	static struct pgtt_column_def	cols[] = { { "id", 23, -1, 1 },
-	    { "name", 25, -1, 0 }, { "note", 25, -1, 0 } };
+	static struct pgtt_column_def	cols[] = { { "id", 23, -1, 1, 0 },
+	    { "name", 25, -1, 0, 0 }, { "note", 25, -1, 0, 0 } };
 	static const char		ddl[] = "{\"tag\": \"ALTER TABLE\", "
 	    "\"search_path\": \"public\", \"query\": \"ALTER TABLE items "
 	    "ALTER note SET STORAGE EXTERNAL\"}";
@@ -283,21 +283,39 @@ test_look_back(void **state)
 	diff_free(d);
 }
 
-/* Nothing in the window: no tables; a truncate: the table says so. */
+/*
+ * Nothing in the window: no tables.  A truncate: the table says so, and
+ * every row it held at A is listed, found through the row index.
+ */
 static void
 test_empty_and_truncate(void **state)
 {
-	struct fixture	*f = *state;
-	struct diff	*d;
+	struct fixture		*f = *state;
+	struct diff		*d;
+	const struct diff_table	*t;
+	const struct diff_row	*r;
 
 	d = fold(f, 0x500, 0x700);
 	assert_int_equal(d->ntables, 0);
 	assert_int_equal(d->changes, 0);
 	diff_free(d);
 
+	/*
+	 * Every row there was at 0x500 is gone: 4 too, whose newest change
+	 * is a delete that was never committed.
+	 */
 	d = fold(f, 0x500, 0x800);
 	assert_int_equal(d->ntables, 1);
-	assert_true(d->tables[0].truncated);
+	t = &d->tables[0];
+	assert_true(t->truncated);
+	assert_int_equal(t->ndeleted, 4);
+	assert_int_equal(t->ninserted + t->nupdated, 0);
+	r = row(t, DIFF_DELETED, "1");
+	assert_string_equal(value(&r->before, "name"), "a3");
+	assert_string_equal(value(&r->before, "note"), "long note");
+	(void)row(t, DIFF_DELETED, "4");
+	(void)row(t, DIFF_DELETED, "6");
+	(void)row(t, DIFF_DELETED, "30");
 	diff_free(d);
 }
 

@@ -83,13 +83,13 @@ setup_empty(void **state)
 static int
 setup(void **state)
 {
-	static struct pgtt_column_def	acc1[] = { { "id", 23, -1, 1 },
-	    { "name", 25, -1, 0 }, { "note", 25, -1, 0 } };
-	static struct pgtt_column_def	acc2[] = { { "id", 23, -1, 1 },
-	    { "name", 25, -1, 0 }, { "note", 25, -1, 0 },
-	    { "email", 1043, 68, 0 } };
-	static struct pgtt_column_def	aud[] = { { "id", 23, -1, 1 },
-	    { "v", 25, -1, 1 } };
+	static struct pgtt_column_def	acc1[] = { { "id", 23, -1, 1, 0 },
+	    { "name", 25, -1, 0, 0 }, { "note", 25, -1, 0, 0 } };
+	static struct pgtt_column_def	acc2[] = { { "id", 23, -1, 1, 0 },
+	    { "name", 25, -1, 0, 0 }, { "note", 25, -1, 0, 0 },
+	    { "email", 1043, 68, 0, 0 } };
+	static struct pgtt_column_def	aud[] = { { "id", 23, -1, 1, 0 },
+	    { "v", 25, -1, 1, 0 } };
 	static const char		ddl[] = "{\"tag\": \"ALTER TABLE\", "
 	    "\"search_path\": \"public\", \"query\": \"ALTER TABLE accounts"
 	    "\\n\\tADD COLUMN email text\"}";
@@ -772,8 +772,8 @@ test_format(void **state)
 	struct pgtt_col		 cols[3] = { { COL_TEXT, 1, "7" },
 	    { COL_NULL, 0, NULL }, { COL_TEXT, 3, "a b" } };
 	struct pgtt_tuple	 t = { 3, cols };
-	struct pgtt_column_def	 defs[2] = { { "id", 23, -1, 1 },
-	    { "na\tme", 25, -1, 0 } };
+	struct pgtt_column_def	 defs[2] = { { "id", 23, -1, 1, 0 },
+	    { "na\tme", 25, -1, 0, 0 } };
 	struct pgtt_relation	 rel;
 	struct buf		 b;
 

@@ -120,7 +120,7 @@ static void
 put_relation(struct jbatch *b, uint32_t relid, pgtt_lsn lsn, const char *name)
 {
 	struct pgtt_relation	r;
-	struct pgtt_column_def	c = { "id", 23, -1, 1 };
+	struct pgtt_column_def	c = { "id", 23, -1, 1, 0 };
 
 	memset(&r, 0, sizeof r);
 	r.relid = relid;
@@ -375,10 +375,10 @@ test_relation_mid_transaction(void **state)
 	struct journal		*j;
 	struct jbatch		*b;
 	struct pgtt_relation	 r, *got;
-	struct pgtt_column_def	 before[] = { { "id", 23, -1, 1 },
-				    { "a", 25, -1, 0 }, { "b", 25, -1, 0 } };
-	struct pgtt_column_def	 after[] = { { "id", 23, -1, 1 },
-				    { "b", 25, -1, 0 } };
+	struct pgtt_column_def	 before[] = { { "id", 23, -1, 1, 0 },
+				    { "a", 25, -1, 0, 0 }, { "b", 25, -1, 0, 0 } };
+	struct pgtt_column_def	 after[] = { { "id", 23, -1, 1, 0 },
+				    { "b", 25, -1, 0, 0 } };
 	struct pgtt_err		 e;
 
 	j = open_ok(f->dir, 0, JOURNAL_CREATE);

@@ -417,7 +417,8 @@ roundtrip_relation(uint16_t n, const char *schema, const char *name)
 		cols[i].type_oid = i == 2 ? UINT32_MAX : 23U + i;
 		cols[i].typmod = i % 4 == 0 ? -1 : i % 4 == 1 ? INT32_MIN :
 		    i % 4 == 2 ? INT32_MAX : i;
-		cols[i].is_key = i == 0;
+		cols[i].is_key = i == 0 || n == 5;	/* 5: FULL */
+		cols[i].row_key = n == 5 && i < 2;
 	}
 	memset(&in, 0, sizeof in);
 	in.schema = schema;
@@ -439,6 +440,7 @@ roundtrip_relation(uint16_t n, const char *schema, const char *name)
 		assert_int_equal(out->cols[i].type_oid, cols[i].type_oid);
 		assert_int_equal(out->cols[i].typmod, cols[i].typmod);
 		assert_int_equal(out->cols[i].is_key, cols[i].is_key);
+		assert_int_equal(out->cols[i].row_key, cols[i].row_key);
 	}
 	free(out);
 	check_prefixes(dec_relation, &b,
@@ -450,12 +452,38 @@ roundtrip_relation(uint16_t n, const char *schema, const char *name)
 	free(cols);
 }
 
+/*
+ * The row key names a row when the capture found one; else the replica
+ * identity does, which a journal from before row keys always has.
+ */
+static void
+test_row_key(void **state)
+{
+	struct pgtt_column_def	cols[3] = { { "id", 23, -1, 1, 1 },
+	    { "name", 25, -1, 1, 0 }, { "price", 1700, -1, 1, 0 } };
+	struct pgtt_relation	rel = { .relid = 1, .schema = "public",
+				    .name = "products", .replident = 'f',
+				    .ncols = 3, .cols = cols };
+	uint8_t			keys[3];
+
+	(void)state;
+	assert_int_equal(relation_row_key(&rel, keys), 1);
+	assert_memory_equal(keys, ((uint8_t []){ 1, 0, 0 }), 3);
+	assert_true(relation_is_row_key(&rel, 0));
+	assert_false(relation_is_row_key(&rel, 2));
+	cols[0].row_key = 0;
+	assert_int_equal(relation_row_key(&rel, keys), 0);
+	assert_memory_equal(keys, ((uint8_t []){ 1, 1, 1 }), 3);
+	assert_true(relation_is_row_key(&rel, 2));
+}
+
 static void
 test_relation(void **state)
 {
 	(void)state;
 	roundtrip_relation(5, "public", "accounts");
 	roundtrip_relation(0, "", "");
+	roundtrip_relation(3, "public", "no_row_key");
 	roundtrip_relation(1600, "s p a c e", "\xc3\xa9t\xc3\xa9");
 }
 
@@ -706,6 +734,7 @@ main(void)
 		cmocka_unit_test(test_many_columns),
 		cmocka_unit_test(test_txn),
 		cmocka_unit_test(test_relation),
+		cmocka_unit_test(test_row_key),
 		cmocka_unit_test(test_checkpoint),
 		cmocka_unit_test(test_session),
 		cmocka_unit_test(test_seqsample),
