@@ -15,11 +15,13 @@
 #include "app.h"
 #include "backup.h"
 #include "diff.h"
+#include "history.h"
 #include "replay.h"
 #include "restore.h"
 
 enum worker_kind {
-	W_SETUP, W_DIFF, W_REPLAY, W_BACKUP, W_RESTORE, W_VERIFY, W_NKINDS
+	W_SETUP, W_DIFF, W_REPLAY, W_BACKUP, W_RESTORE, W_VERIFY, W_SEARCH,
+	W_NKINDS
 };
 
 /* One kind of job, and the thread that runs it. */
@@ -84,6 +86,13 @@ struct app {
 	struct diff		*diff;
 	int			 diff_ret;
 	struct pgtt_err		 diff_err;
+
+	struct history_filter	 search_filter, search_job_filter;
+	struct history_pos	 search_from, search_job_from;
+	atomic_int		 search_cancel;
+	int			 search_ret;
+	struct history_pos	 search_found;
+	struct pgtt_err		 search_err;
 };
 
 /* A kind of job: its name in messages, and its two halves. */

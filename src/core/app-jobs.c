@@ -572,6 +572,95 @@ app_setup_result(struct app *app, char **report, struct pgtt_err *err)
 	return ret;
 }
 
+static void
+filter_copy(struct history_filter *dst, const struct history_filter *src)
+{
+	free(dst->schema);
+	free(dst->table);
+	dst->schema = src->schema != NULL ? xstrdup(src->schema) : NULL;
+	dst->table = src->table != NULL ? xstrdup(src->table) : NULL;
+	dst->ops = src->ops;
+}
+
+static void
+search_take(struct app *app)
+{
+	filter_copy(&app->search_job_filter, &app->search_filter);
+	app->search_job_from = app->search_from;
+	atomic_store(&app->search_cancel, 0);
+}
+
+static void
+on_search_progress(void *arg, uint64_t examined)
+{
+	struct app	*app = arg;
+
+	pthread_mutex_lock(&app->lock);
+	app->view.search_examined = examined;
+	app_post(app, APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
+}
+
+static void
+search_job(struct app *app)
+{
+	struct history_pos	found = { 0, 0 };
+	struct pgtt_err		err;
+	int			ret;
+
+	err_clear(&err);
+	ret = history_search_back(app_journal_of(app), &app->search_job_from,
+	    &app->search_job_filter, &app->search_cancel, on_search_progress,
+	    app, &found, &err);
+	pthread_mutex_lock(&app->lock);
+	/* Asked for another meanwhile: that one's outcome is the one shown. */
+	if (!app->workers[W_SEARCH].pending) {
+		app->view.search_active = 0;
+		app->search_ret = ret;
+		app->search_found = found;
+		app->search_err = err;
+		app_post(app, APP_EV_SEARCH | APP_EV_STATUS);
+	}
+	pthread_mutex_unlock(&app->lock);
+}
+
+void
+app_search(struct app *app, const struct history_filter *f,
+    const struct history_pos *from)
+{
+	pthread_mutex_lock(&app->lock);
+	if (app->j != NULL) {
+		filter_copy(&app->search_filter, f);
+		app->search_from = *from;
+		atomic_store(&app->search_cancel, 1);	/* the one running */
+		if (app_submit(app, W_SEARCH) == 0) {
+			app->view.search_active = 1;
+			app->view.search_examined = 0;
+		}
+	}
+	pthread_mutex_unlock(&app->lock);
+}
+
+void
+app_search_cancel(struct app *app)
+{
+	atomic_store(&app->search_cancel, 1);
+}
+
+int
+app_search_result(struct app *app, struct history_pos *found,
+    struct pgtt_err *err)
+{
+	int	ret;
+
+	pthread_mutex_lock(&app->lock);
+	*found = app->search_found;
+	*err = app->search_err;
+	ret = app->search_ret;
+	pthread_mutex_unlock(&app->lock);
+	return ret;
+}
+
 const struct app_job app_jobs[W_NKINDS] = {
 	[W_SETUP] = { "setup", setup_take, setup_job },
 	[W_DIFF] = { "the diff", diff_take, diff_job },
@@ -579,4 +668,5 @@ const struct app_job app_jobs[W_NKINDS] = {
 	[W_BACKUP] = { "the base backup", NULL, backup_job },
 	[W_RESTORE] = { "the restore", restore_take, restore_job },
 	[W_VERIFY] = { "the verify", verify_take, verify_job },
+	[W_SEARCH] = { "the search", search_take, search_job },
 };

@@ -28,6 +28,7 @@ enum {
 	APP_EV_REPLAY = 0x20,	/* a replay (or its plan) finished */
 	APP_EV_BACKUP = 0x40,	/* a base backup finished */
 	APP_EV_RESTORE = 0x80,	/* a restore finished */
+	APP_EV_SEARCH = 0x100,	/* a stream search finished */
 };
 
 /* Where the capture stands, as the status thread last saw it. */
@@ -101,6 +102,8 @@ struct app_view {
 	pgtt_lsn	 restored_lsn;	/* the last restore; 0: none */
 	int		 restored_port;
 	char		 restored_conninfo[256];	/* how to reach it */
+	int		 search_active;	/* a stream search is running */
+	uint64_t	 search_examined;	/* changes looked at so far */
 	int		 verify_active;	/* a verify is running */
 	char		 verify_step[48];
 };
@@ -142,6 +145,21 @@ struct diff;
  */
 void	 app_diff(struct app *, pgtt_lsn from, pgtt_lsn to);
 int	 app_diff_result(struct app *, struct diff **, struct pgtt_err *);
+struct history_filter;
+struct history_pos;
+/*
+ * Search back from `from` for the newest change the filter keeps, in a
+ * worker, as far as it takes: the stream says "nothing matches" only once
+ * the start of history has said so.  The changes examined show in the
+ * view; a new search stops the one running.  APP_EV_SEARCH says
+ * app_search_result has the outcome: 1 with *found, 0 for none,
+ * PGTT_ESTOPPED when stopped, or an error.
+ */
+void	 app_search(struct app *, const struct history_filter *,
+	    const struct history_pos *from);
+void	 app_search_cancel(struct app *);
+int	 app_search_result(struct app *, struct history_pos *found,
+	    struct pgtt_err *);
 struct replay_result;
 /*
  * Replay the replica to `to` in a worker, or only plan it (dry_run).

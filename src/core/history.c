@@ -409,6 +409,7 @@ history_page_scan(struct journal *j, const struct history_pos *from, int dir,
 	*got = 0;
 	sc->resume = *from;
 	sc->edge = 0;
+	sc->examined = 0;
 	if (n == 0)
 		return 0;
 	if (walk_open(j, LSN_INVALID, 0, UINT64_MAX, dir < 0 ? WALK_BACKWARD :
@@ -428,6 +429,7 @@ history_page_scan(struct journal *j, const struct history_pos *from, int dir,
 			row_fill(&b, &rows[(*got)++], item);
 	}
 	walk_resume(w, &sc->resume.lsn, &sc->resume.seq);
+	sc->examined = examined;
 	walk_close(w);
 	buf_done(&b);
 	if (rc < 0) {
@@ -442,6 +444,40 @@ history_page_scan(struct journal *j, const struct history_pos *from, int dir,
 		rows[*got - 1 - i] = tmp;
 	}
 	return 0;
+}
+
+int
+history_search_back(struct journal *j, const struct history_pos *from,
+    const struct history_filter *f, const atomic_int *cancel,
+    void (*progress)(void *, uint64_t), void *arg, struct history_pos *found,
+    struct pgtt_err *e)
+{
+	struct history_scan	sc;
+	struct history_row	row;
+	struct history_pos	at = *from;
+	uint64_t		examined = 0;
+	size_t			got;
+	int			ret;
+
+	for (;;) {
+		if (cancel != NULL && atomic_load(cancel))
+			return err_set(e, PGTT_ESTOPPED, "search stopped "
+			    "after %llu changes", (unsigned long long)examined);
+		if ((ret = history_page_scan(j, &at, -1, 1, f, &row, &got, &sc,
+		    e)) != 0)
+			return ret;
+		examined += sc.examined;
+		if (progress != NULL)
+			progress(arg, examined);
+		if (got == 1) {
+			*found = row.pos;
+			history_row_done(&row);
+			return 1;
+		}
+		if (sc.edge)
+			return 0;
+		at = sc.resume;
+	}
 }
 
 /* The window walk, for callers that need not know where it stopped. */

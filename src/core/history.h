@@ -28,6 +28,7 @@
 #ifndef PGTT_HISTORY_H
 #define PGTT_HISTORY_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -130,6 +131,7 @@ void	 history_row_done(struct history_row *);
 struct history_scan {
 	struct history_pos	 resume;
 	int			 edge;
+	uint64_t		 examined;	/* changes looked at */
 };
 
 /* history_page, also saying where it stopped; scan may be NULL. */
@@ -137,6 +139,18 @@ int	 history_page_scan(struct journal *, const struct history_pos *from,
 	    int dir, size_t n, const struct history_filter *,
 	    struct history_row *rows, size_t *got, struct history_scan *,
 	    struct pgtt_err *);
+
+/*
+ * The newest change before from that the filter keeps, however far back:
+ * 1 with its key in *found, 0 when there is none before from (absence
+ * established), PGTT_ESTOPPED when *cancel was set, or an error.  It
+ * goes one page call (HISTORY_SCAN_MAX changes) at a time, reporting the
+ * changes examined so far to progress (may be NULL) after each.
+ */
+int	 history_search_back(struct journal *, const struct history_pos *from,
+	    const struct history_filter *, const atomic_int *cancel,
+	    void (*progress)(void *, uint64_t examined), void *arg,
+	    struct history_pos *found, struct pgtt_err *);
 
 /*
  * The bounds of committed history, in two short lookups: *first is at or

@@ -76,7 +76,8 @@ const struct key_binding key_table[] = {
 	  "go to a point: a checkpoint, an LSN, a time, head, creation" },
 	{ KEY_ENTER, "Enter", "sessions", ACT_ENTER, NULL },
 	{ CTRL('l'), "Ctrl-L", "global", ACT_REDRAW, "redraw the screen" },
-	{ 27, "Esc", "global", ACT_CANCEL, "close a dialog or the help" },
+	{ 27, "Esc", "global", ACT_CANCEL,
+	  "close a dialog or the help; stop a search" },
 	{ 0, NULL, NULL, ACT_NONE, NULL }
 };
 

@@ -35,6 +35,15 @@ struct stream {
 	int			 at_end;	/* the last row is the newest */
 	struct history_filter	 filter;
 	char			 filter_text[128];
+	/*
+	 * With no row to show, what the search back says: still looking,
+	 * none before the end (the only time "nothing matches" is said), or
+	 * stopped with Esc.
+	 */
+	enum { SEARCH_IDLE, SEARCH_RUNNING, SEARCH_NONE, SEARCH_STOPPED }
+				 search;
+	struct history_pos	 search_from;	/* where the search started */
+	struct history_pos	 none_until;	/* SEARCH_NONE: no match before */
 	struct pgtt_checkpoint	**cps;		/* by LSN, for marker lines */
 	size_t			 ncps;
 };
@@ -91,23 +100,26 @@ after(const struct history_pos *pos)
 
 /*
  * history_page, going on past changes the filter skipped until a row is
- * found or the edge reached, MAX_SCANS calls at the most.
+ * found or the edge reached, MAX_SCANS calls at the most; *scan (may be
+ * NULL) says where the last call stopped and whether at the edge.
  */
 static int
 page(struct journal *j, const struct history_pos *from, int dir, size_t n,
     const struct history_filter *filter, struct history_row *rows,
-    size_t *got, struct pgtt_err *err)
+    size_t *got, struct history_scan *scan, struct pgtt_err *err)
 {
-	struct history_scan	scan;
+	struct history_scan	local;
 	struct history_pos	at = *from;
-	int			calls, ret;
+	int			calls, ret = 0;
 
+	if (scan == NULL)
+		scan = &local;
 	for (calls = 0; calls < MAX_SCANS; calls++) {
 		ret = history_page_scan(j, &at, dir, n, filter, rows, got,
-		    &scan, err);
-		if (ret != 0 || *got > 0 || scan.edge)
+		    scan, err);
+		if (ret != 0 || *got > 0 || scan->edge)
 			return ret;
-		at = scan.resume;
+		at = scan->resume;
 	}
 	return 0;
 }
@@ -127,12 +139,43 @@ is_at_end(const struct stream *s, struct journal *j)
 	return s->rows[s->nrows - 1].pos.lsn + 1 >= end.lsn;
 }
 
+static int
+pos_le(const struct history_pos *a, const struct history_pos *b)
+{
+	return a->lsn < b->lsn || (a->lsn == b->lsn && a->seq <= b->seq);
+}
+
+/*
+ * The page found no row.  Nothing in the changes looked at is not
+ * nothing at all: unless the scan reached the start, or went back past
+ * where an earlier search found none, the newest match is searched for
+ * in a worker, from where the scan stopped.
+ */
+static void
+no_rows(struct stream *s, struct ui *ui, const struct history_scan *scan)
+{
+	static const struct history_pos	end = { UINT64_MAX, UINT32_MAX };
+
+	if (s->follow && scan->edge) {
+		s->search = SEARCH_NONE;
+		s->none_until = end;
+		return;
+	}
+	if (s->search == SEARCH_RUNNING || (s->follow && s->search ==
+	    SEARCH_NONE && pos_le(&scan->resume, &s->none_until)))
+		return;
+	s->search = SEARCH_RUNNING;
+	s->search_from = s->follow ? scan->resume : end;
+	app_search(ui->app, &s->filter, &s->search_from);
+}
+
 /* Load a screenful: the last page when following, else from top. */
 static void
 load(struct stream *s, struct ui *ui)
 {
 	struct journal		*j = app_journal(ui->app);
 	struct history_pos	 end = { UINT64_MAX, UINT32_MAX };
+	struct history_scan	 scan;
 	struct pgtt_err		 err;
 	size_t			 n = (size_t)(s->height > 0 ? s->height : 20);
 	int			 ret;
@@ -147,16 +190,22 @@ load(struct stream *s, struct ui *ui)
 	err_clear(&err);
 	if (s->follow) {
 		ret = page(j, &end, -1, n, &s->filter, s->rows, &s->nrows,
-		    &err);
+		    &scan, &err);
 		if (ret == 0 && s->nrows > 0) {
 			s->top = s->rows[0].pos;
 			s->sel = s->nrows - 1;
 		}
 	} else
 		ret = page(j, &s->top, 1, n, &s->filter, s->rows, &s->nrows,
-		    &err);
+		    &scan, &err);
 	if (ret != 0)
 		ui_message(ui, 1, "%s", err.msg);
+	else if (s->nrows > 0) {
+		if (s->search == SEARCH_RUNNING)
+			app_search_cancel(ui->app);
+		s->search = SEARCH_IDLE;
+	} else
+		no_rows(s, ui, &scan);
 	if (s->sel >= s->nrows)
 		s->sel = s->nrows > 0 ? s->nrows - 1 : 0;
 	s->at_end = is_at_end(s, j);
@@ -181,7 +230,7 @@ shift(struct stream *s, struct ui *ui, int dir, size_t n)
 		from = s->top;
 	else
 		from = after(&s->rows[s->nrows - 1].pos);
-	if (page(j, &from, dir, n, &s->filter, got, &ngot, &err) != 0) {
+	if (page(j, &from, dir, n, &s->filter, got, &ngot, NULL, &err) != 0) {
 		ui_message(ui, 1, "%s", err.msg);
 		return 0;
 	}
@@ -221,6 +270,31 @@ static void	draw_marker(const struct pgtt_checkpoint *, struct ui *, int,
 static void	draw_row(const struct history_row *, struct ui *, int, int,
 		    int, int, int);
 
+/* Why there is no row: only a search that reached the start says none. */
+static void
+draw_empty(const struct stream *s, struct ui *ui, int y, int x, int w)
+{
+	char	text[160];
+
+	switch (s->search) {
+	case SEARCH_RUNNING:
+		snprintf(text, sizeof text, "searching back: %llu changes "
+		    "looked at (Esc stops)",
+		    (unsigned long long)ui->view.search_examined);
+		break;
+	case SEARCH_STOPPED:
+		snprintf(text, sizeof text, "search stopped: no match in the "
+		    "newest %llu changes",
+		    (unsigned long long)ui->view.search_examined);
+		break;
+	default:
+		snprintf(text, sizeof text, "%s", s->filter_text[0] != '\0' ?
+		    "nothing matches the filter" : "no changes journaled yet");
+		break;
+	}
+	ui_text(y, x, w, text, A_DIM);
+}
+
 static void
 stream_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
     int focused)
@@ -237,9 +311,7 @@ stream_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 		return;
 	}
 	if (s->nrows == 0)
-		ui_text(y + 1, x + 2, w - 4, s->filter_text[0] != '\0' ?
-		    "nothing matches the filter" : "no changes journaled yet",
-		    A_DIM);
+		draw_empty(s, ui, y + 1, x + 2, w - 4);
 	draw_lines(s, ui, y, x, h, w, focused);
 }
 
@@ -383,6 +455,10 @@ filter_typed(struct ui *ui, const char *text, const char *arg)
 	struct stream	*s = ui->stream->data;
 
 	(void)arg;
+	/* A search for the old filter answers nothing now. */
+	if (s->search == SEARCH_RUNNING)
+		app_search_cancel(ui->app);
+	s->search = SEARCH_IDLE;
 	if (set_filter(s, text) != 0)
 		ui_message(ui, 1, "not a filter: \"%s\"", text);
 	else
@@ -451,6 +527,44 @@ stream_action(struct pane *p, struct ui *ui, enum action a)
 	}
 }
 
+/* The worker's answer: show the newest match, or say why there is none. */
+static void
+search_done(struct stream *s, struct ui *ui)
+{
+	struct history_pos	found;
+	struct pgtt_err		err;
+	int			ret;
+
+	err_clear(&err);
+	ret = app_search_result(ui->app, &found, &err);
+	if (ret == 1) {
+		s->search = SEARCH_IDLE;
+		pane_stream_goto(ui->stream, ui, found.lsn + 1);
+		ui_message(ui, 0, "the newest match is %llu changes back",
+		    (unsigned long long)ui->view.search_examined);
+	} else if (ret == 0) {
+		s->search = SEARCH_NONE;
+		s->none_until = s->search_from;
+	}
+	else if (ret == PGTT_ESTOPPED)
+		s->search = SEARCH_STOPPED;
+	else {
+		s->search = SEARCH_STOPPED;
+		ui_message(ui, 1, "search: %s", err.msg);
+	}
+}
+
+int
+pane_stream_stop_search(struct pane *p, struct ui *ui)
+{
+	struct stream	*s = p->data;
+
+	if (s->search != SEARCH_RUNNING)
+		return 0;
+	app_search_cancel(ui->app);
+	return 1;
+}
+
 static void
 stream_event(struct pane *p, struct ui *ui, unsigned ev)
 {
@@ -458,6 +572,8 @@ stream_event(struct pane *p, struct ui *ui, unsigned ev)
 
 	if (ev & (APP_EV_STATUS | APP_EV_SETUP))
 		load_marks(s, ui);
+	if ((ev & APP_EV_SEARCH) && s->search == SEARCH_RUNNING)
+		search_done(s, ui);
 	if ((ev & (APP_EV_JOURNAL | APP_EV_SETUP)) && (s->follow ||
 	    s->nrows < (size_t)s->height))
 		load(s, ui);
@@ -512,7 +628,7 @@ pane_stream_goto(struct pane *p, struct ui *ui, pgtt_lsn lsn)
 	if (n > MAX_ROWS)
 		n = MAX_ROWS;
 	if (page(app_journal(ui->app), &at, -1, n, &s->filter, s->rows,
-	    &s->nrows, &err) != 0) {
+	    &s->nrows, NULL, &err) != 0) {
 		ui_message(ui, 1, "%s", err.msg);
 		return;
 	}

@@ -285,7 +285,8 @@ handle_key(struct ui *ui, int ch, int *help)
 		clearok(curscr, TRUE);
 		return R_REDRAW;
 	case ACT_CANCEL:
-		ui->message[0] = '\0';
+		if (!pane_stream_stop_search(ui->stream, ui))
+			ui->message[0] = '\0';
 		return R_REDRAW;
 	case ACT_FILTER:
 	case ACT_FOLLOW:

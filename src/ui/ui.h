@@ -186,6 +186,8 @@ struct pane	*pane_status_new(void);
 const struct history_pos *pane_stream_selected(struct pane *);
 /* Show the last changes before lsn, the last one selected; stop following. */
 void	 pane_stream_goto(struct pane *, struct ui *, pgtt_lsn);
+/* Esc while the stream searches back for a filter's match: 1 if stopped. */
+int	 pane_stream_stop_search(struct pane *, struct ui *);
 /* Where the selected change's transaction ends: "after this change". */
 int	 pane_stream_selected_end(struct pane *, pgtt_lsn *);
 
