@@ -362,33 +362,50 @@ fill_listener(struct app *app, int slot_active)
 	free(why);
 }
 
+/*
+ * The journal's figures into the view, before the source is probed: a
+ * probe of an unreachable source can take its whole connect timeout, and
+ * the journal's count does not depend on it.  Called with the lock held.
+ */
+static unsigned
+fill_journal(struct app *app, uint64_t *seen_txns)
+{
+	struct journal_stats	js;
+	struct pgtt_err		err;
+	unsigned		ev = 0;
+
+	err_clear(&err);
+	if (app->j != NULL && journal_stats(app->j, &js, &err) == 0) {
+		app->view.transactions = js.transactions;
+		app->view.changes = js.changes;
+		app->view.journal_bytes = js.file_size;
+		/* Another process may be writing: tell the stream. */
+		if (js.transactions != *seen_txns)
+			ev |= APP_EV_JOURNAL;
+		*seen_txns = js.transactions;
+	}
+	return ev;
+}
+
 static void *
 status_main(void *arg)
 {
 	struct app		*app = arg;
 	struct source_status	 st;
-	struct journal_stats	 js;
-	struct pgtt_err		 err;
 	uint64_t		 seen_txns = 0;
 	unsigned		 ev, round = 0;
 
 	do {
+		pthread_mutex_lock(&app->lock);
+		if ((ev = fill_journal(app, &seen_txns)) != 0)
+			app_post(app, ev | APP_EV_STATUS);
+		pthread_mutex_unlock(&app->lock);
 		if (round++ % WINDOW_EVERY == 0)
 			app_read_window(app);
 		source_status(app->cfg, &st);
 		pthread_mutex_lock(&app->lock);
 		fill_view(app, &st);
-		ev = APP_EV_STATUS;
-		err_clear(&err);
-		if (app->j != NULL && journal_stats(app->j, &js, &err) == 0) {
-			app->view.transactions = js.transactions;
-			app->view.changes = js.changes;
-			app->view.journal_bytes = js.file_size;
-			/* Another process may be writing: tell the stream. */
-			if (js.transactions != seen_txns)
-				ev |= APP_EV_JOURNAL;
-			seen_txns = js.transactions;
-		}
+		ev = APP_EV_STATUS | fill_journal(app, &seen_txns);
 		if (app->j != NULL && !app->listener_running &&
 		    st.source.reachable && st.slot.exists && !st.slot.active) {
 			if (pthread_create(&app->capture_thread, NULL,
@@ -513,8 +530,13 @@ app_close(struct app *app)
 	 * for.  A job not started yet is dropped.
 	 */
 	app_replay_cancel(app);
+	app_search_cancel(app);
 	stop_workers(app);
 	diff_free(app->diff);
+	free(app->search_filter.schema);
+	free(app->search_filter.table);
+	free(app->search_job_filter.schema);
+	free(app->search_job_filter.table);
 	replay_result_done(&app->replay_res);
 	if (app->status_running)
 		pthread_join(app->status_thread, NULL);
