@@ -71,21 +71,78 @@ now_ms(void)
 
 
 /*
- * The key table in a box; in two columns when one does not fit the
- * height, so every key is listed even at 80x24.
+ * The length of the next line of text wrapped at width: up to the last
+ * space that fits, or width when no space does.
+ */
+static size_t
+wrap_len(const char *text, size_t width)
+{
+	size_t	len = strlen(text), cut;
+
+	if (len <= width)
+		return len;
+	for (cut = width; cut > 0 && text[cut] != ' '; cut--)
+		;
+	return cut > 0 ? cut : width;
+}
+
+/* Rows a help text takes at width. */
+static int
+wrapped_rows(const char *text, size_t width)
+{
+	int	rows = 0;
+	size_t	n;
+
+	do {
+		n = wrap_len(text, width);
+		text += n;
+		while (*text == ' ')
+			text++;
+		rows++;
+	} while (*text != '\0');
+	return rows;
+}
+
+/*
+ * Every bound key and what it does, as wide as its content needs: one
+ * column, descriptions wrapped, when the screen is tall enough; else two
+ * columns, each description cut to one line.
  */
 static void
 draw_help(struct ui *ui)
 {
 	const struct key_binding	*b;
-	char				 names[64];
-	int				 n = 0, ncol, per, colw, h, w = 76, y, x;
-	int				 row, i = 0;
+	char				 names[64], line[256];
+	int				 n = 0, ncol, per, colw, h, w, y, x;
+	int				 row, i = 0, name_w = 0, ctx_w = 0;
+	int				 help_w = 0, rows = 0;
+	size_t				 len;
 
+	for (b = key_table; b->name != NULL; b++) {
+		if (keys_names(b, names, sizeof names) == NULL)
+			continue;
+		n++;
+		if ((int)strlen(names) + 2 > name_w)
+			name_w = (int)strlen(names) + 2;
+		if (strcmp(b->context, "global") != 0 &&
+		    (int)strlen(b->context) + 2 > ctx_w)
+			ctx_w = (int)strlen(b->context) + 2;
+		if ((int)strlen(b->help) > help_w)
+			help_w = (int)strlen(b->help);
+	}
+	w = name_w + ctx_w + help_w + 4;
+	if (w > COLS - 4)
+		w = COLS - 4;
+	help_w = w - name_w - ctx_w - 4;
 	for (b = key_table; b->name != NULL; b++)
-		n += keys_names(b, names, sizeof names) != NULL;
-	ncol = n + 2 <= LINES - 2 ? 1 : 2;
-	per = (n + ncol - 1) / ncol;
+		if (keys_names(b, names, sizeof names) != NULL)
+			rows += wrapped_rows(b->help, (size_t)help_w);
+	ncol = help_w >= 20 && rows + 2 <= LINES - 2 ? 1 : 2;
+	if (ncol == 2) {
+		w = COLS - 4 < 76 ? COLS - 4 : 76;
+		rows = n;
+	}
+	per = ncol == 1 ? rows : (n + 1) / 2;
 	colw = (w - 2) / ncol;
 	h = per + 2 < LINES - 2 ? per + 2 : LINES - 2;
 	y = (LINES - h) / 2;
@@ -93,25 +150,39 @@ draw_help(struct ui *ui)
 	for (row = y; row < y + h; row++)
 		mvhline(row, x, ' ', w);
 	ui_box(y, x, h, w, "Keys (any key closes)", 1, ui);
+	row = y + 1;
 	for (b = key_table; b->name != NULL; b++) {
-		int	cx, name_w = ncol == 1 ? 16 : 9;
+		const char	*text = b->help;
+		int		 cx;
 
 		if (keys_names(b, names, sizeof names) == NULL)
 			continue;
-		row = y + 1 + i % per;
-		cx = x + 1 + (i / per) * colw + 1;
-		i++;
-		if (row >= y + h - 1)
+		if (ncol == 2) {
+			cx = x + 2 + (i / per) * colw;
+			if (y + 1 + i % per < y + h - 1) {
+				ui_text(y + 1 + i % per, cx, 9, names, A_BOLD);
+				ui_text(y + 1 + i % per, cx + 9, colw - 10,
+				    text, A_NORMAL);
+			}
+			i++;
 			continue;
+		}
+		cx = x + 2;
+		if (row >= y + h - 1)
+			break;
 		ui_text(row, cx, name_w, names, A_BOLD);
-		if (ncol == 1 && strcmp(b->context, "global") != 0)
-			ui_text(row, cx + 16, 7, b->context, ui_attr(ui,
-			    C_DIM));
-		if (ncol == 1)
-			ui_text(row, cx + 23, w - 27, b->help, A_NORMAL);
-		else
-			ui_text(row, cx + name_w, colw - name_w - 1, b->help,
+		if (strcmp(b->context, "global") != 0)
+			ui_text(row, cx + name_w, ctx_w, b->context,
+			    ui_attr(ui, C_DIM));
+		do {
+			len = wrap_len(text, (size_t)help_w);
+			snprintf(line, sizeof line, "%.*s", (int)len, text);
+			ui_text(row++, cx + name_w + ctx_w, help_w, line,
 			    A_NORMAL);
+			text += len;
+			while (*text == ' ')
+				text++;
+		} while (*text != '\0' && row < y + h - 1);
 	}
 }
 

@@ -79,27 +79,43 @@ see 'Stream \(following\)' "160x48: the stream is drawn"
 see 'update public.items' "160x48: history from before the UI started is shown"
 see 'capture +2 tables, DDL on' "160x48: the status pane has room for everything"
 # Each row of the key table, as the man page lists it, is a row of the
-# help: its keys, then the start of what they do, on one line.
+# help: each key, its pane, then all of what it does, wrapped in the box.
 keys '?'
 see 'Keys \(any key closes\)' "160x48: ? opens the help in one column"
 "$PGTT" --keys-mdoc >"$TEST_ROOT/keys.mdoc"
 screen >"$TEST_ROOT/help.screen"
 BAD=$(perl -e '
 	open(my $m, "<", $ARGV[0]) or die; open(my $s, "<", $ARGV[1]) or die;
-	my @screen = <$s>; my ($keys, @bad);
+	my @screen = <$s>; my ($keys, @bad, $text, $left, $right, $top);
+	# The box: its top corner before the title, its bottom line under.
+	for my $i (0 .. $#screen) {
+		next unless $screen[$i] =~ /l Keys \(any key closes\)/;
+		($top, $left) = ($i, $-[0]);
+	}
+	die "no box" unless defined $top;
+	for my $i ($top + 1 .. $#screen) {
+		if (substr($screen[$i], $left, 1) eq "m") {
+			$right = $left + length((substr($screen[$i], $left) =~ /^(mq+j)/)[0]) - 1;
+			last;
+		}
+	}
+	for my $i ($top + 1 .. $#screen) {
+		last if substr($screen[$i], $left, 1) eq "m";
+		$text .= " " . substr($screen[$i], $left + 1, $right - $left - 1);
+	}
+	$text =~ s/\s+/ /g;
 	while (<$m>) {
 		chomp;
 		if (/^\.It Ic (.*)/) { $keys = $1; next; }
 		next unless defined $keys && !/^\./;
 		s/\.$//;	# the man page ends each with a period,
-		s/^In the (\w+) pane: //;	# and names the pane in words
-		my $what = substr($_, 0, 24);
-		push @bad, $keys unless grep { index($_, $keys) >= 0 &&
-		    index($_, $what) > index($_, $keys) } @screen;
+		my $pane = s/^In the (\w+) pane: // ? "$1 " : "";	# names the pane in words
+		push @bad, $keys if index($text, "$keys $pane$_") < 0;
 		undef $keys;
 	}
 	print join("; ", @bad);' "$TEST_ROOT/keys.mdoc" "$TEST_ROOT/help.screen")
-is "$BAD" "" "every key's row is in the help, its keys then what they do"
+is "$BAD" "" "every key's row is in the help: its keys, its pane, all it does" ||
+	diag "$(cat "$TEST_ROOT/help.screen")"
 keys Escape
 keys k
 keys c ; keys 'after-insert' Enter
