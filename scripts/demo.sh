@@ -119,6 +119,22 @@ stop_server() {
 	done
 }
 
+# stop_restored: clusters pgtt started from the demo's config (a restore
+# with R or `restore`, a verify's scratch cluster) run from data
+# directories under $TMP: each is stopped before the directory goes.
+stop_restored() {
+	local pidfile dir
+	find "$TMP" -name postmaster.pid 2>/dev/null | while read -r pidfile; do
+		dir=$(dirname "$pidfile")
+		if "${AS_PG[@]}" "$PG_BINDIR/pg_ctl" -D "$dir" -m fast -w \
+		    stop >/dev/null 2>&1; then
+			say "stopped the cluster pgtt started in $dir"
+		else
+			say "could not stop the cluster in $dir; stop it with: ${PG_OS_USER:+runuser -u $PG_OS_USER -- }$PG_BINDIR/pg_ctl -D $dir stop"
+		fi
+	done
+}
+
 cleanup() {
 	local rc=$? name
 	set +e
@@ -131,6 +147,7 @@ cleanup() {
 	for name in $STARTED; do
 		stop_server "$name"
 	done
+	[ -n "$TMP" ] && [ -d "$TMP" ] && stop_restored
 	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
 		if [ "${PGTT_DEMO_KEEP:-0}" = 1 ]; then
 			say "kept $TMP (PGTT_DEMO_KEEP=1): config.yaml, the journal in pgtt-data, both servers' data directories and logs"
