@@ -36,6 +36,9 @@ const struct cli_command cli_commands[] = {
 	  "print journaled changes in commit order", 1, cmd_log },
 	{ "diff", "POINT POINT [--table T] [--format text|json|sql] [--stat]",
 	  "net per-row difference between two points", 1, cmd_diff },
+	{ "history", "TABLE COLUMN=VALUE... [--from POINT] [--to POINT]",
+	  "every change of one row, named by its key, with the row after "
+	  "each", 1, cmd_history },
 	{ "replay", "--to POINT [--session S] [--target DSN] "
 	  "[--on-error stop|skip] [--dry-run] [--reset]",
 	  "bring the replica to a point; DDL only as reported, as its role",

@@ -66,12 +66,23 @@ int	 cmd_checkpoint(struct cli_ctx *, int, char **);
 int	 cmd_listen(struct cli_ctx *, int, char **);
 int	 cmd_session(struct cli_ctx *, int, char **);
 int	 cmd_diff(struct cli_ctx *, int, char **);
+int	 cmd_history(struct cli_ctx *, int, char **);
 int	 cmd_log(struct cli_ctx *, int, char **);
 int	 cmd_replay(struct cli_ctx *, int, char **);
 int	 cmd_restore(struct cli_ctx *, int, char **);
 int	 cmd_setup(struct cli_ctx *, int, char **);
 int	 cmd_status(struct cli_ctx *, int, char **);
 int	 cmd_verify(struct cli_ctx *, int, char **);
+
+/*
+ * A change as `log` prints it: one JSON object (its shape in CLI.md), or
+ * one text line to out (b is scratch).  rel and trels may be NULL.
+ */
+json_t	*cli_change_json(const struct pgtt_change *, const struct pgtt_txn *,
+	    const struct pgtt_relation *, const struct pgtt_relation *const *);
+void	 cli_change_text(const struct pgtt_change *, const struct pgtt_txn *,
+	    const struct pgtt_relation *, const struct pgtt_relation *const *,
+	    struct buf *, FILE *);
 
 struct backup_info;
 /* A backup as JSON, the shape `backup` and `backup list` print. */

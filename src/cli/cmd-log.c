@@ -117,8 +117,8 @@ tuple_json(const struct pgtt_tuple *t, const struct pgtt_relation *rel,
 	return o;
 }
 
-static json_t *
-change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
+json_t *
+cli_change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
     const struct pgtt_relation *rel,
     const struct pgtt_relation *const *trels)
 {
@@ -201,8 +201,8 @@ change_json(const struct pgtt_change *ch, const struct pgtt_txn *txn,
 }
 
 /* One text line; values go through history's formatter, as in the TUI. */
-static void
-change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
+void
+cli_change_text(const struct pgtt_change *ch, const struct pgtt_txn *txn,
     const struct pgtt_relation *rel,
     const struct pgtt_relation *const *trels, struct buf *b,
     FILE *out)
@@ -314,10 +314,10 @@ print_walk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
 	while ((ret = walk_next(w, &it, &ctx->err)) == 1) {
 		if (wanted(lo, it->ch, it->rel)) {
 			if (ctx->json)
-				emit_json(stdout, change_json(it->ch, &it->txn,
+				emit_json(stdout, cli_change_json(it->ch, &it->txn,
 				    it->rel, it->trels));
 			else
-				change_text(it->ch, &it->txn, it->rel,
+				cli_change_text(it->ch, &it->txn, it->rel,
 				    it->trels, &b, stdout);
 			(*printed)++;
 		}

@@ -137,39 +137,53 @@ jl_relation_at_in(struct journal *j, MDB_txn *txn, uint32_t relid,
 	return 0;
 }
 
-/* The version of a relation the change (lsn, seq) must be read with. */
 int
-journal_relation_named(struct journal *j, const char *schema,
-    const char *name, struct pgtt_err *e)
+journal_relation_find(struct journal *j, const char *schema,
+    const char *name, uint32_t *relid, struct pgtt_err *e)
 {
 	struct pgtt_relation	*rel;
 	MDB_txn			*txn;
 	MDB_cursor		*cur;
 	MDB_val			 k, v;
+	pgtt_lsn		 newest = 0;
 	int			 rc, found = 0, bad = 0;
 
 	if ((rc = jl_txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
 		return rc;
 	if ((rc = mdb_cursor_open(txn, j->dbi[DB_RELATION], &cur)) == 0) {
-		while (!found && (rc = mdb_cursor_get(cur, &k, &v,
-		    MDB_NEXT)) == 0) {
-			if ((rel = record_decode_relation(v.mv_data, v.mv_size,
-			    e)) == NULL) {
+		while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+			if (k.mv_size < 12 || (rel = record_decode_relation(
+			    v.mv_data, v.mv_size, e)) == NULL) {
 				bad = 1;
 				break;
 			}
-			found = strcmp(rel->name, name) == 0 &&
-			    (schema == NULL || strcmp(rel->schema, schema) == 0);
+			/* A name used again: the newest table that had it. */
+			if (strcmp(rel->name, name) == 0 && (schema == NULL ||
+			    strcmp(rel->schema, schema) == 0) &&
+			    (!found || be64_get((uint8_t *)k.mv_data + 4) >=
+			    newest)) {
+				found = 1;
+				newest = be64_get((uint8_t *)k.mv_data + 4);
+				if (relid != NULL)
+					*relid = be32_get(k.mv_data);
+			}
 			free(rel);
 		}
 		mdb_cursor_close(cur);
 	}
 	jl_txn_end(j, txn);
 	if (bad)
-		return e->code;
+		return k.mv_size < 12 ? jl_bad_key(j, e, DB_RELATION) : e->code;
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return jl_err(j, e, PGTT_EJOURNAL, rc, "read");
 	return found;
+}
+
+int
+journal_relation_named(struct journal *j, const char *schema,
+    const char *name, struct pgtt_err *e)
+{
+	return journal_relation_find(j, schema, name, NULL, e);
 }
 
 int

@@ -118,6 +118,9 @@ int	 journal_txn_get(struct journal *, pgtt_lsn, struct pgtt_txn **,
  */
 int	 journal_relation_named(struct journal *, const char *schema,
 	    const char *name, struct pgtt_err *);
+/* The same, and the table's relid: the newest table that had the name. */
+int	 journal_relation_find(struct journal *, const char *schema,
+	    const char *name, uint32_t *relid, struct pgtt_err *);
 int	 journal_relation_at(struct journal *, uint32_t relid, pgtt_lsn,
 	    uint32_t seq, struct pgtt_relation **, struct pgtt_err *);
 /*

@@ -164,9 +164,22 @@ on_row(struct listener *l, const struct pgo_event *ev, struct pgtt_err *err)
 	return index_row(l, &ch, err);
 }
 
+static int
+has_key(const struct pgtt_relation *rel)
+{
+	uint16_t	i;
+
+	for (i = 0; i < rel->ncols; i++)
+		if (rel->cols[i].is_key)
+			return 1;
+	return 0;
+}
+
 /*
- * Under REPLICA IDENTITY FULL or NOTHING, pgoutput's key flags do not say
- * which columns name a row: the catalog does.  Without it (the source
+ * Under REPLICA IDENTITY FULL or NOTHING, or without a key as pgoutput
+ * sees it (data loaded before its key, as pg_dump does, and read after
+ * the key was made), pgoutput's flags do not say which columns name a
+ * row: the catalog does.  Without it (the source
  * unreachable on a second connection) the version is kept without a row
  * key, and a later Relation message brings one.
  */
@@ -224,7 +237,7 @@ on_relation(struct listener *l, const struct pgo_event *ev,
 		defs[i].typmod = ev->u.relation.cols[i].typmod;
 		defs[i].is_key = ev->u.relation.cols[i].flags & 1;
 	}
-	if (rel.replident == 'f' || rel.replident == 'n')
+	if (rel.replident == 'f' || rel.replident == 'n' || !has_key(&rel))
 		find_row_key(l, &rel);
 	buf_reset(&l->enc);
 	record_encode_relation(&l->enc, &rel);

@@ -1,0 +1,446 @@
+/*
+ * rowhist.c: one row's history through the row index (rowhist.h).
+ *
+ * The row index files each change under the identity of the row it found
+ * and of the row it left, so an update that changes the key is filed
+ * under both.  The history starts with the changes filed under the key
+ * asked for; where one of them moved the row away, it goes on with the
+ * new key's changes after it, and where the first came from another key,
+ * the old key's changes before it come first.  Everything is read in one
+ * snapshot.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "rowhist.h"
+#include "walk.h"
+#include "xmalloc.h"
+
+#define MAX_HOPS	64	/* key changes followed each way */
+
+struct pos {
+	pgtt_lsn	 lsn;
+	uint32_t	 seq;
+};
+
+struct list {
+	struct pos	*v;
+	size_t		 n;
+};
+
+struct rh {
+	struct journal_iter	*it;
+	struct relcache		 rels;
+	uint32_t		 relid;
+	struct buf		 old_id, new_id;
+	struct pgtt_err		*err;
+};
+
+/* The row as it stands, values copied: the previous change is freed. */
+struct row {
+	int		  present;
+	size_t		  n;
+	char		**names;
+	struct pgtt_col	 *cols;
+};
+
+static int
+pos_lt(struct pos a, struct pos b)
+{
+	return a.lsn < b.lsn || (a.lsn == b.lsn && a.seq < b.seq);
+}
+
+static void
+ident_of(struct buf *out, const struct pgtt_tuple *t,
+    const struct pgtt_relation *rel)
+{
+	uint8_t	*keys = xcalloc((size_t)rel->ncols + 1, 1);
+
+	relation_row_key(rel, keys);
+	buf_reset(out);
+	record_row_ident(out, t, keys, rel->ncols);
+	free(keys);
+}
+
+/*
+ * The change at p and its relation version; the identities of the row it
+ * found and the row it left go to h->old_id and h->new_id (empty when it
+ * has none).  1, 0 when it cannot be read as a row change, or an error.
+ */
+static int
+read_change(struct rh *h, struct pos p, struct pgtt_change **ch,
+    const struct pgtt_relation **rel)
+{
+	int	ret;
+
+	buf_reset(&h->old_id);
+	buf_reset(&h->new_id);
+	if ((ret = journal_iter_change_get(h->it, p.lsn, p.seq, ch,
+	    h->err)) != 0)
+		return ret;
+	if ((*ch)->kind < CHANGE_INSERT || (*ch)->kind > CHANGE_DELETE ||
+	    relcache_at(&h->rels, h->it, h->relid, p.lsn, p.seq, rel,
+	    h->err) != 0) {
+		err_clear(h->err);
+		free(*ch);
+		*ch = NULL;
+		return 0;
+	}
+	if ((*ch)->old_kind != OLD_NONE)
+		ident_of(&h->old_id, &(*ch)->old, *rel);
+	if ((*ch)->kind != CHANGE_DELETE)
+		ident_of(&h->new_id, &(*ch)->new, *rel);
+	/* An update without an old row kept its key. */
+	if ((*ch)->kind == CHANGE_UPDATE && (*ch)->old_kind == OLD_NONE)
+		buf_append(&h->old_id, h->new_id.data, h->new_id.len);
+	return 1;
+}
+
+static int
+same(const struct buf *b, const uint8_t *id, size_t len)
+{
+	return b->len == len && memcmp(b->data, id, len) == 0;
+}
+
+/*
+ * The committed changes filed under id with key in [lo, hi), oldest
+ * first.  A long identity is filed under a hash another row may share:
+ * each change is checked to name id.
+ */
+static int
+collect(struct rh *h, const uint8_t *id, size_t len, struct pos lo,
+    struct pos hi, struct list *out)
+{
+	struct pgtt_change		*ch;
+	const struct pgtt_relation	*rel;
+	struct pos			 at = hi, tmp;
+	size_t				 i;
+	int				 ret;
+
+	out->v = NULL;
+	out->n = 0;
+	for (;;) {
+		ret = journal_iter_row_prev(h->it, h->relid, id, len, &at.lsn,
+		    &at.seq, h->err);
+		if (ret < 0)
+			return ret;
+		if (ret == 0 || pos_lt(at, lo))
+			break;
+		if (!journal_iter_txn_exists(h->it, at.lsn))
+			continue;
+		if ((ret = read_change(h, at, &ch, &rel)) < 0)
+			return ret;
+		if (ret == 0)
+			continue;
+		if (same(&h->old_id, id, len) || same(&h->new_id, id, len)) {
+			out->v = xreallocarray(out->v, out->n + 1,
+			    sizeof *out->v);
+			out->v[out->n++] = at;
+		}
+		free(ch);
+	}
+	for (i = 0; i < out->n / 2; i++) {
+		tmp = out->v[i];
+		out->v[i] = out->v[out->n - 1 - i];
+		out->v[out->n - 1 - i] = tmp;
+	}
+	return 0;
+}
+
+/* a, then b after it; b is freed. */
+static void
+join(struct list *a, struct list *b)
+{
+	a->v = xreallocarray(a->v, a->n + b->n + 1, sizeof *a->v);
+	memcpy(a->v + a->n, b->v, b->n * sizeof *b->v);
+	a->n += b->n;
+	free(b->v);
+	b->v = NULL;
+	b->n = 0;
+}
+
+/*
+ * Where the first change of l brought the row from another key, that
+ * key's changes before it go first, as far back as keys were changed.
+ */
+static int
+follow_back(struct rh *h, struct list *l, const struct buf *start,
+    struct pos lo)
+{
+	struct pgtt_change		*ch;
+	const struct pgtt_relation	*rel;
+	struct list			 before;
+	struct buf			 cur;
+	int				 hops, ret = 0;
+
+	buf_init(&cur);
+	buf_append(&cur, start->data, start->len);
+	for (hops = 0; hops < MAX_HOPS && l->n > 0; hops++) {
+		if ((ret = read_change(h, l->v[0], &ch, &rel)) <= 0)
+			break;
+		free(ch);
+		if (h->old_id.len == 0 || !same(&h->new_id, cur.data,
+		    cur.len) || same(&h->old_id, cur.data, cur.len))
+			break;
+		buf_reset(&cur);
+		buf_append(&cur, h->old_id.data, h->old_id.len);
+		if ((ret = collect(h, cur.data, cur.len, lo, l->v[0],
+		    &before)) != 0)
+			break;
+		join(&before, l);
+		*l = before;
+	}
+	buf_done(&cur);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Where a change of l moved the row from the key it had to another, l
+ * ends there and goes on with that key's changes after it.
+ */
+static int
+follow_forward(struct rh *h, struct list *l, const struct buf *start,
+    struct pos hi)
+{
+	struct pgtt_change		*ch;
+	const struct pgtt_relation	*rel;
+	struct list			 after;
+	struct buf			 cur;
+	struct pos			 next;
+	size_t				 i;
+	int				 hops = 0, ret = 0;
+
+	buf_init(&cur);
+	buf_append(&cur, start->data, start->len);
+	for (i = 0; i < l->n && hops < MAX_HOPS; i++) {
+		if ((ret = read_change(h, l->v[i], &ch, &rel)) < 0)
+			break;
+		ret = 0;
+		if (ch == NULL)
+			continue;
+		free(ch);
+		if (h->new_id.len == 0 || !same(&h->old_id, cur.data,
+		    cur.len) || same(&h->new_id, cur.data, cur.len))
+			continue;
+		buf_reset(&cur);
+		buf_append(&cur, h->new_id.data, h->new_id.len);
+		next = l->v[i];
+		next.seq++;
+		if ((ret = collect(h, cur.data, cur.len, next, hi,
+		    &after)) != 0)
+			break;
+		l->n = i + 1;
+		join(l, &after);
+		hops++;
+	}
+	buf_done(&cur);
+	return ret < 0 ? ret : 0;
+}
+
+static void
+row_free(struct row *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->names[i]);
+		free((char *)r->cols[i].val);
+	}
+	free(r->names);
+	free(r->cols);
+	memset(r, 0, sizeof *r);
+}
+
+static const struct pgtt_col *
+row_col(const struct row *r, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; r->present && i < r->n; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return &r->cols[i];
+	return NULL;
+}
+
+/*
+ * The row after ch: its new values, a value it did not send (unchanged
+ * and TOASTed) from the row before, or from its old row.
+ */
+static void
+row_next(struct row *r, const struct pgtt_change *ch,
+    const struct pgtt_relation *rel)
+{
+	struct row		 next;
+	const struct pgtt_col	*c, *o;
+	size_t			 i;
+
+	memset(&next, 0, sizeof next);
+	if (ch->kind == CHANGE_DELETE) {
+		row_free(r);
+		return;
+	}
+	next.present = 1;
+	next.n = rel->ncols;
+	next.names = xcalloc(next.n + 1, sizeof *next.names);
+	next.cols = xcalloc(next.n + 1, sizeof *next.cols);
+	for (i = 0; i < next.n; i++) {
+		next.names[i] = xstrdup(rel->cols[i].name);
+		c = i < ch->new.ncols ? &ch->new.cols[i] : NULL;
+		if (c == NULL || c->kind == COL_TOAST) {
+			o = row_col(r, rel->cols[i].name);
+			if (o == NULL && ch->old_kind == OLD_FULL &&
+			    i < ch->old.ncols)
+				o = &ch->old.cols[i];
+			c = o;
+		}
+		if (c == NULL || c->kind == COL_TOAST) {
+			next.cols[i].kind = COL_TOAST;
+			continue;
+		}
+		next.cols[i].kind = c->kind;
+		if (c->kind == COL_TEXT) {
+			char	*v = xmalloc((size_t)c->len + 1);
+
+			memcpy(v, c->val, c->len);
+			v[c->len] = '\0';
+			next.cols[i].val = v;
+			next.cols[i].len = c->len;
+		}
+	}
+	row_free(r);
+	*r = next;
+}
+
+/* The identity the keys give under rel's row key, or PGTT_EUSAGE. */
+static int
+key_ident(const struct pgtt_relation *rel, const struct rowhist_key *keys,
+    size_t nkeys, struct buf *out, struct pgtt_err *err)
+{
+	struct pgtt_tuple	 t;
+	struct buf		 names;
+	uint8_t			*flags;
+	size_t			 i, k, nflagged = 0;
+	int			 ret = 0;
+
+	flags = xcalloc((size_t)rel->ncols + 1, 1);
+	relation_row_key(rel, flags);
+	t.ncols = rel->ncols;
+	t.cols = xcalloc((size_t)rel->ncols + 1, sizeof *t.cols);
+	buf_init(&names);
+	for (i = 0; i < rel->ncols; i++) {
+		t.cols[i].kind = COL_NULL;
+		if (!flags[i])
+			continue;
+		nflagged++;
+		buf_append(&names, names.len > 0 ? ", " : "", names.len > 0 ?
+		    2 : 0);
+		buf_append(&names, rel->cols[i].name,
+		    strlen(rel->cols[i].name));
+		for (k = 0; k < nkeys; k++)
+			if (strcmp(keys[k].column, rel->cols[i].name) == 0) {
+				t.cols[i].kind = COL_TEXT;
+				t.cols[i].val = keys[k].value;
+				t.cols[i].len = (uint32_t)strlen(keys[k].value);
+			}
+		if (t.cols[i].kind != COL_TEXT)
+			ret = -1;
+	}
+	buf_append(&names, "", 1);
+	if (nflagged == 0)
+		ret = err_set(err, PGTT_EUSAGE, "%s.%s has no key to name a "
+		    "row by", rel->schema, rel->name);
+	else if (ret != 0 || nkeys != nflagged)
+		ret = err_set(err, PGTT_EUSAGE, "a row of %s.%s is named by "
+		    "its key (%s): give each of its columns as COLUMN=VALUE, "
+		    "and no other", rel->schema, rel->name,
+		    (const char *)names.data);
+	else {
+		buf_reset(out);
+		record_row_ident(out, &t, flags, rel->ncols);
+	}
+	buf_done(&names);
+	free(t.cols);
+	free(flags);
+	return ret;
+}
+
+int
+rowhist_run(struct journal *j, const char *schema, const char *table,
+    const struct rowhist_key *keys, size_t nkeys, pgtt_lsn from,
+    pgtt_lsn to, rowhist_fn *fn, void *arg, struct pgtt_err *err)
+{
+	struct rh			 h;
+	struct pgtt_relation		*newest = NULL;
+	const struct pgtt_relation	*rel;
+	struct pgtt_change		*ch;
+	struct pgtt_txn			*txn;
+	struct rowhist_item		 item;
+	struct buf			 id;
+	struct list			 l = { NULL, 0 };
+	struct row			 row;
+	struct pos			 lo = { from, 0 }, hi = { to, 0 };
+	size_t				 i;
+	int				 ret;
+
+	memset(&h, 0, sizeof h);
+	memset(&row, 0, sizeof row);
+	h.err = err;
+	buf_init(&id);
+	buf_init(&h.old_id);
+	buf_init(&h.new_id);
+	relcache_init(&h.rels);
+	if ((ret = journal_relation_find(j, schema, table, &h.relid,
+	    err)) <= 0) {
+		if (ret == 0)
+			ret = err_set(err, PGTT_ENOTFOUND, "no table %s%s%s is "
+			    "in the journal", schema != NULL ? schema : "",
+			    schema != NULL ? "." : "", table);
+		goto out;
+	}
+	if ((ret = journal_relation_at(j, h.relid, UINT64_MAX, UINT32_MAX,
+	    &newest, err)) != 0 ||
+	    (ret = key_ident(newest, keys, nkeys, &id, err)) != 0)
+		goto out;
+	if ((ret = journal_iter_open(j, 0, &h.it, err)) != 0)
+		goto out;
+	/*
+	 * Back first: its keys are found from the first change, which going
+	 * forward may move behind a change that left this key.
+	 */
+	if ((ret = collect(&h, id.data, id.len, lo, hi, &l)) != 0 ||
+	    (ret = follow_back(&h, &l, &id, lo)) != 0 ||
+	    (ret = follow_forward(&h, &l, &id, hi)) != 0)
+		goto out;
+	for (i = 0; i < l.n && ret == 0; i++) {
+		if ((ret = journal_iter_change_get(h.it, l.v[i].lsn,
+		    l.v[i].seq, &ch, err)) != 0)
+			break;
+		if ((ret = relcache_at(&h.rels, h.it, h.relid, l.v[i].lsn,
+		    l.v[i].seq, &rel, err)) != 0 ||
+		    (ret = journal_iter_txn_get(h.it, l.v[i].lsn, &txn,
+		    err)) != 0) {
+			free(ch);
+			break;
+		}
+		row_next(&row, ch, rel);
+		item.ch = ch;
+		item.txn = txn;
+		item.rel = rel;
+		item.present = row.present;
+		item.row = row.cols;
+		ret = fn(arg, &item);
+		free(txn);
+		free(ch);
+	}
+out:
+	row_free(&row);
+	free(l.v);
+	journal_iter_close(h.it);
+	relcache_free(&h.rels);
+	buf_done(&h.old_id);
+	buf_done(&h.new_id);
+	buf_done(&id);
+	free(newest);
+	return ret;
+}

@@ -1,0 +1,53 @@
+/*
+ * rowhist.h: one row's history: every change that touched it, oldest
+ * first, each with the whole row after it.  The row is named by the
+ * values of its row key (record.h, relation_row_key) and found through
+ * the journal's row index, so the cost follows the row's changes, not
+ * the history.  A change of key is followed both ways: the row's changes
+ * under its earlier and its later keys are part of its history.  Columns
+ * are carried by name across migrations; an unchanged TOASTed value is
+ * carried forward from the row before it.
+ */
+#ifndef PGTT_ROWHIST_H
+#define PGTT_ROWHIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "journal.h"
+#include "lsn.h"
+#include "record.h"
+
+/* COLUMN=VALUE as the user typed it: the value in PostgreSQL's text form. */
+struct rowhist_key {
+	const char	*column;
+	const char	*value;
+};
+
+struct rowhist_item {
+	const struct pgtt_change	*ch;
+	const struct pgtt_txn		*txn;
+	const struct pgtt_relation	*rel;	/* the version it is read with */
+	/*
+	 * The row after the change, one value per column of rel (COL_TOAST:
+	 * not known, the row predating capture); present is 0 after a delete.
+	 */
+	int				 present;
+	const struct pgtt_col		*row;
+};
+
+/* Called for each change, oldest first; a non-zero return stops. */
+typedef int rowhist_fn(void *, const struct rowhist_item *);
+
+/*
+ * The changes of the row of schema.table (schema NULL: any) whose row key
+ * has the given values, with commit LSN in [from, to).  PGTT_ENOTFOUND
+ * when no such table is in the journal; PGTT_EUSAGE when the keys are not
+ * exactly the row key's columns.  A row without changes calls fn never.
+ */
+int	rowhist_run(struct journal *, const char *schema, const char *table,
+	    const struct rowhist_key *, size_t nkeys, pgtt_lsn from,
+	    pgtt_lsn to, rowhist_fn *, void *, struct pgtt_err *);
+
+#endif

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# history TABLE COLUMN=VALUE: one row's changes, oldest first, each with
+# the whole row after it: an unchanged TOASTed value carried forward, a
+# column added by a migration, the key changed (followed both ways), the
+# delete; on a table loaded the pg_dump way and on one under REPLICA
+# IDENTITY FULL; and what it says when the key or the table is wrong.
+. "$(dirname "$0")/../lib/harness.sh"
+
+pg_start src 5796
+sql src postgres "CREATE DATABASE app"
+sql src app "CREATE TABLE acct (id int NOT NULL, name text, note text, bal int)"
+W=$TEST_ROOT/w
+mkdir -p "$W"
+write_config "$W/config.yaml" "$(pg_dsn src app)" "pitr:" "  enabled: false"
+check_ok "setup" -c "$W/config.yaml" --headless setup
+P() { run_pgtt -c "$W/config.yaml" "$@"; }
+
+# pg_dump's order: data, then the key.
+sql src app "ALTER TABLE acct ALTER note SET STORAGE EXTERNAL;
+	INSERT INTO acct VALUES (1, 'ann', repeat('n', 10000), 10), (2, 'bob', NULL, 20);
+	ALTER TABLE ONLY acct ADD CONSTRAINT acct_pkey PRIMARY KEY (id)"
+sql src app "UPDATE acct SET bal = 11 WHERE id = 1"		# note: TOAST, not sent
+sql src app "UPDATE acct SET bal = 21 WHERE id = 2"		# another row
+sql src app "ALTER TABLE acct ADD COLUMN tier int"
+sql src app "UPDATE acct SET tier = 3 WHERE id = 1"
+sql src app "UPDATE acct SET id = 100 WHERE id = 1"		# a new key
+sql src app "UPDATE acct SET bal = 12 WHERE id = 100"
+sql src app "DELETE FROM acct WHERE id = 100"
+sql src app "CREATE TABLE prices (id int PRIMARY KEY, price int);
+	ALTER TABLE prices REPLICA IDENTITY FULL;
+	INSERT INTO prices VALUES (7, 70); UPDATE prices SET price = 71 WHERE id = 7"
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+
+# ops and the row after each, one line per change
+summary() {
+	perl -MJSON::PP -ne '$o = JSON::PP->new->canonical->decode($_);
+		$r = $o->{row};
+		print $o->{op}, " ", (defined $r ? join(",", map { "$_=" . (defined $r->{$_} ? (length($r->{$_}) > 20 ? "len" . length($r->{$_}) : $r->{$_}) : "null") } sort keys %$r) : "none"), "\n"'
+}
+EXPECTED='insert bal=10,id=1,name=ann,note=len10000
+update bal=11,id=1,name=ann,note=len10000
+update bal=11,id=1,name=ann,note=len10000,tier=3
+update bal=11,id=100,name=ann,note=len10000,tier=3
+update bal=12,id=100,name=ann,note=len10000,tier=3
+delete none'
+P --json history acct id=1
+is "$RC" 0 "history acct id=1" || diag "$ERR"
+is "$(echo "$OUT" | summary)" "$EXPECTED" \
+	"every change of row 1, oldest first: the TOASTed note carried forward, the new column, the new key, the delete"
+P --json history public.acct id=100
+is "$(echo "$OUT" | summary)" "$EXPECTED" "asked by its later key: the same history"
+is "$(echo "$OUT" | head -1 | json_get op)" "insert" "each line is log's object"
+like "$(echo "$OUT" | head -1)" '"lsn":"[0-9A-F]+/[0-9A-F]+"' "with its LSN, for replay --to"
+P --json history acct id=2
+is "$(echo "$OUT" | summary)" "insert bal=20,id=2,name=bob,note=null
+update bal=21,id=2,name=bob,note=null" "another row: its own changes only"
+P --json history prices id=7
+is "$(echo "$OUT" | summary)" "insert id=7,price=70
+update id=7,price=71" "REPLICA IDENTITY FULL: the row by its primary key"
+FIRST_UPDATE=$(P --json history acct id=1; echo "$OUT" | sed -n 2p | json_get lsn)
+P --json history acct id=1 --from "$FIRST_UPDATE"
+is "$(echo "$OUT" | wc -l)" "5" "--from keeps the changes from that point on" || diag "from $FIRST_UPDATE: $OUT $ERR"
+P history acct id=1
+like "$OUT" 'row: id=100 name=ann' "as text: each change, then the row"
+
+check_fail "not the key" 2 -c "$W/config.yaml" history acct name=ann
+like "$ERR" 'named by its key \(id\)' "says which columns name a row"
+check_fail "no such table" 2 -c "$W/config.yaml" history nosuch id=1
+check_fail "no key given" 2 -c "$W/config.yaml" history acct
+P --json history acct id=999
+is "$RC:$OUT" "0:" "a row without changes: nothing, and success"
+done_testing
