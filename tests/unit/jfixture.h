@@ -8,10 +8,13 @@
 #define PGTT_TEST_JFIXTURE_H
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/journal.h"
 #include "core/record.h"
+#include "core/xmalloc.h"
 
 static struct pgtt_col __attribute__((unused))
 text(const char *s)
@@ -95,6 +98,27 @@ put_rel(struct jbatch *b, uint32_t relid, pgtt_lsn lsn, const char *name,
 	r.ncols = ncols;
 	r.cols = cols;
 	jbatch_put_relation(b, &r);
+}
+
+/*
+ * An empty journal in a fresh directory named after the test: tmp (64
+ * bytes) gets the directory, to remove at the end.  0, or -1.
+ */
+static int __attribute__((unused))
+jfixture_open(char *tmp, const char *test, struct journal **j)
+{
+	struct pgtt_err	 e;
+	char		*dir;
+	int		 ret;
+
+	snprintf(tmp, 64, "/tmp/pgtt-test-%s-XXXXXX", test);
+	if (mkdtemp(tmp) == NULL)
+		return -1;
+	xasprintf(&dir, "%s/j", tmp);
+	err_clear(&e);
+	ret = journal_open(j, dir, 1 << 22, JOURNAL_CREATE, &e);
+	free(dir);
+	return ret == 0 ? 0 : -1;
 }
 
 #endif

@@ -78,19 +78,10 @@ setup(void **state)
 	struct pgtt_change		tr;
 	struct fixture			*f;
 	struct pgtt_err			e;
-	char				*dir;
 
 	f = xcalloc(1, sizeof *f);
-	snprintf(f->tmp, sizeof f->tmp, "/tmp/pgtt-test-diff-XXXXXX");
-	if (mkdtemp(f->tmp) == NULL)
+	if (jfixture_open(f->tmp, "diff", &f->j) != 0)
 		return -1;
-	xasprintf(&dir, "%s/j", f->tmp);
-	err_clear(&e);
-	if (journal_open(&f->j, dir, 1 << 22, JOURNAL_CREATE, &e) != 0) {
-		free(dir);
-		return -1;
-	}
-	free(dir);
 	f->b = jbatch_new();
 	put_rel(f->b, ITEMS, 0x10, "items", 'd', cols, 3);
 

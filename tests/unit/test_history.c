@@ -53,20 +53,10 @@ static int
 setup_empty(void **state)
 {
 	struct fixture	*f;
-	struct pgtt_err	 e;
-	char		*dir;
 
 	f = xcalloc(1, sizeof *f);
-	snprintf(f->tmp, sizeof f->tmp, "/tmp/pgtt-test-history-XXXXXX");
-	if (mkdtemp(f->tmp) == NULL)
+	if (jfixture_open(f->tmp, "history", &f->j) != 0)
 		return -1;
-	xasprintf(&dir, "%s/j", f->tmp);
-	err_clear(&e);
-	if (journal_open(&f->j, dir, 1 << 22, JOURNAL_CREATE, &e) != 0) {
-		free(dir);
-		return -1;
-	}
-	free(dir);
 	f->b = jbatch_new();
 	memset(f->note, 'n', sizeof f->note - 1);
 	*state = f;
