@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# diff follows the window, not the history.  One run builds a journal of
-# HISTORY changes (default 5,000,000) on table big and diffs, in it:
+# diff and history follow the window or the row, not the history.  One
+# run builds a journal of HISTORY changes (default 5,000,000) on table big
+# and diffs, in it:
 #
 #   - a 1,000-change window near the start of the history (s0..s1),
 #   - a 1,000-change window at its end (e0..e1), whose rows were inserted
 #     millions of changes earlier, so their values before the window come
 #     from far back in the journal,
 #   - a 1,000,000-change window in the middle (w0..w1): 500,000 updates,
-#     250,000 inserts and 250,000 deletes.
+#     250,000 inserts and 250,000 deletes;
+#
+# then asks for the history of one row inserted millions of changes back.
 #
 # Each is compared, in the same run, with what a user would otherwise do:
 # copy the table out at both points (sorted) and diff the two files.  The
@@ -114,3 +117,16 @@ timed "1,000,000 changes, mid-history" w0 w1
 /usr/bin/time -f "%e s %M kB" -o "$TEST_ROOT/time" \
 	"$PGTT" -q -c "$W/config.yaml" --headless diff w0 w1 --stat >/dev/null
 echo "1,000,000-change window, --stat: $(cat "$TEST_ROOT/time") peak RSS"
+
+# One row's history through the row index, in the same journal, against
+# what a user would otherwise run: the table's whole log, filtered.
+t0=$(now_ms)
+P history big id=1000500 --json >"$TEST_ROOT/hist.json" || exit 1
+hist_ms=$(( $(now_ms) - t0 ))
+t0=$(now_ms)
+"$PGTT" -q -c "$W/config.yaml" --json --headless log --table big |
+    grep '"id":"1000500"' >"$TEST_ROOT/hist.log"
+log_ms=$(( $(now_ms) - t0 ))
+echo "history of one row ($(wc -l <"$TEST_ROOT/hist.json") changes) in" \
+    "a journal of $HISTORY changes: $hist_ms ms, process start included;" \
+    "log --table big | grep: $log_ms ms ($(wc -l <"$TEST_ROOT/hist.log") lines)"
