@@ -365,61 +365,38 @@ key_ident(const struct pgtt_relation *rel, const struct rowhist_key *keys,
 	return ret;
 }
 
-int
-rowhist_run(struct journal *j, const char *schema, const char *table,
-    const struct rowhist_key *keys, size_t nkeys, pgtt_lsn from,
-    pgtt_lsn to, rowhist_fn *fn, void *arg, struct pgtt_err *err)
+/* The history of (h->relid, id), from its iterator on; frees nothing. */
+static int
+run_ident(struct rh *h, const struct buf *id, pgtt_lsn from, pgtt_lsn to,
+    rowhist_fn *fn, void *arg)
 {
-	struct rh			 h;
-	struct pgtt_relation		*newest = NULL;
 	const struct pgtt_relation	*rel;
 	struct pgtt_change		*ch;
 	struct pgtt_txn			*txn;
 	struct rowhist_item		 item;
-	struct buf			 id;
 	struct list			 l = { NULL, 0 };
 	struct row			 row;
 	struct pos			 lo = { from, 0 }, hi = { to, 0 };
 	size_t				 i;
 	int				 ret;
 
-	memset(&h, 0, sizeof h);
 	memset(&row, 0, sizeof row);
-	h.err = err;
-	buf_init(&id);
-	buf_init(&h.old_id);
-	buf_init(&h.new_id);
-	relcache_init(&h.rels);
-	if ((ret = journal_relation_find(j, schema, table, &h.relid,
-	    err)) <= 0) {
-		if (ret == 0)
-			ret = err_set(err, PGTT_ENOTFOUND, "no table %s%s%s is "
-			    "in the journal", schema != NULL ? schema : "",
-			    schema != NULL ? "." : "", table);
-		goto out;
-	}
-	if ((ret = journal_relation_at(j, h.relid, UINT64_MAX, UINT32_MAX,
-	    &newest, err)) != 0 ||
-	    (ret = key_ident(newest, keys, nkeys, &id, err)) != 0)
-		goto out;
-	if ((ret = journal_iter_open(j, 0, &h.it, err)) != 0)
-		goto out;
 	/*
 	 * Back first: its keys are found from the first change, which going
 	 * forward may move behind a change that left this key.
 	 */
-	if ((ret = collect(&h, id.data, id.len, lo, hi, &l)) != 0 ||
-	    (ret = follow_back(&h, &l, &id, lo)) != 0 ||
-	    (ret = follow_forward(&h, &l, &id, hi)) != 0)
+	if ((ret = collect(h, id->data, id->len, lo, hi, &l)) != 0 ||
+	    (ret = follow_back(h, &l, id, lo)) != 0 ||
+	    (ret = follow_forward(h, &l, id, hi)) != 0)
 		goto out;
 	for (i = 0; i < l.n && ret == 0; i++) {
-		if ((ret = journal_iter_change_get(h.it, l.v[i].lsn,
-		    l.v[i].seq, &ch, err)) != 0)
+		if ((ret = journal_iter_change_get(h->it, l.v[i].lsn,
+		    l.v[i].seq, &ch, h->err)) != 0)
 			break;
-		if ((ret = relcache_at(&h.rels, h.it, h.relid, l.v[i].lsn,
-		    l.v[i].seq, &rel, err)) != 0 ||
-		    (ret = journal_iter_txn_get(h.it, l.v[i].lsn, &txn,
-		    err)) != 0) {
+		if ((ret = relcache_at(&h->rels, h->it, h->relid, l.v[i].lsn,
+		    l.v[i].seq, &rel, h->err)) != 0 ||
+		    (ret = journal_iter_txn_get(h->it, l.v[i].lsn, &txn,
+		    h->err)) != 0) {
 			free(ch);
 			break;
 		}
@@ -436,11 +413,94 @@ rowhist_run(struct journal *j, const char *schema, const char *table,
 out:
 	row_free(&row);
 	free(l.v);
-	journal_iter_close(h.it);
-	relcache_free(&h.rels);
-	buf_done(&h.old_id);
-	buf_done(&h.new_id);
+	return ret;
+}
+
+static void
+rh_init(struct rh *h, struct pgtt_err *err)
+{
+	memset(h, 0, sizeof *h);
+	h->err = err;
+	buf_init(&h->old_id);
+	buf_init(&h->new_id);
+	relcache_init(&h->rels);
+}
+
+static void
+rh_done(struct rh *h)
+{
+	journal_iter_close(h->it);
+	relcache_free(&h->rels);
+	buf_done(&h->old_id);
+	buf_done(&h->new_id);
+}
+
+int
+rowhist_run(struct journal *j, const char *schema, const char *table,
+    const struct rowhist_key *keys, size_t nkeys, pgtt_lsn from,
+    pgtt_lsn to, rowhist_fn *fn, void *arg, struct pgtt_err *err)
+{
+	struct rh		 h;
+	struct pgtt_relation	*newest = NULL;
+	struct buf		 id;
+	int			 ret;
+
+	rh_init(&h, err);
+	buf_init(&id);
+	if ((ret = journal_relation_find(j, schema, table, &h.relid,
+	    err)) <= 0) {
+		if (ret == 0)
+			ret = err_set(err, PGTT_ENOTFOUND, "no table %s%s%s is "
+			    "in the journal", schema != NULL ? schema : "",
+			    schema != NULL ? "." : "", table);
+		goto out;
+	}
+	if ((ret = journal_relation_at(j, h.relid, UINT64_MAX, UINT32_MAX,
+	    &newest, err)) != 0 ||
+	    (ret = key_ident(newest, keys, nkeys, &id, err)) != 0 ||
+	    (ret = journal_iter_open(j, 0, &h.it, err)) != 0)
+		goto out;
+	ret = run_ident(&h, &id, from, to, fn, arg);
+out:
+	rh_done(&h);
 	buf_done(&id);
 	free(newest);
+	return ret;
+}
+
+int
+rowhist_run_change(struct journal *j, pgtt_lsn lsn, uint32_t seq,
+    rowhist_fn *fn, void *arg, struct pgtt_err *err)
+{
+	struct rh			 h;
+	const struct pgtt_relation	*rel;
+	struct pgtt_change		*ch = NULL;
+	struct buf			 id;
+	struct pos			 at = { lsn, seq };
+	int			 ret;
+
+	rh_init(&h, err);
+	buf_init(&id);
+	if ((ret = journal_iter_open(j, 0, &h.it, err)) != 0 ||
+	    (ret = journal_iter_change_get(h.it, lsn, seq, &ch, err)) != 0)
+		goto out;
+	h.relid = ch->relid;
+	free(ch);
+	ch = NULL;
+	if ((ret = read_change(&h, at, &ch, &rel)) <= 0) {
+		if (ret == 0)
+			ret = err_set(err, PGTT_EUSAGE, "not a row change");
+		goto out;
+	}
+	/* The row the change left, or the one a delete removed. */
+	if (h.new_id.len > 0)
+		buf_append(&id, h.new_id.data, h.new_id.len);
+	else
+		buf_append(&id, h.old_id.data, h.old_id.len);
+	ret = run_ident(&h, &id, 0, UINT64_MAX, fn, arg);
+out:
+	free(ch);
+	rh_done(&h);
+	buf_done(&id);
 	return ret;
 }

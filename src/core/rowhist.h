@@ -50,4 +50,8 @@ int	rowhist_run(struct journal *, const char *schema, const char *table,
 	    const struct rowhist_key *, size_t nkeys, pgtt_lsn from,
 	    pgtt_lsn to, rowhist_fn *, void *, struct pgtt_err *);
 
+/* The same for the row the change at (lsn, seq) touched, all of it. */
+int	rowhist_run_change(struct journal *, pgtt_lsn, uint32_t seq,
+	    rowhist_fn *, void *, struct pgtt_err *);
+
 #endif

@@ -36,6 +36,11 @@ const struct key_binding key_table[] = {
 	/* nonl(): Enter arrives as CR. */
 	{ '\r', "Enter", "stream", ACT_ENTER, NULL },
 	{ KEY_ENTER, "Enter", "stream", ACT_ENTER, NULL },
+	{ 'h', "h", "stream", ACT_ROW_HISTORY,
+	  "the selected change's row: its every version, oldest first" },
+	{ '\r', "Enter", "history", ACT_ENTER,
+	  "show the selected version's columns, the changed ones "
+	  "highlighted" },
 	{ '/', "/", "global", ACT_FILTER,
 	  "filter the stream by table and operation (empty: no filter)" },
 	{ 'f', "f", "global", ACT_FOLLOW,

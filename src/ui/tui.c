@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/history.h"
 #include "core/logfile.h"
 #include "core/xmalloc.h"
 #include "ui.h"
@@ -297,6 +298,8 @@ draw_all(struct ui *ui, int help)
 	}
 	if (ui->diffview != NULL)
 		diffview_draw(ui);
+	else if (ui->rowview != NULL)
+		rowview_draw(ui);
 	draw_message(ui);
 	ui_draw_work(ui);
 	if (help)
@@ -338,6 +341,19 @@ handle_key(struct ui *ui, int ch, int *help)
 			*help = 1;
 		else
 			diffview_action(ui, keys_lookup("diff", ch));
+		return R_REDRAW;
+	}
+	if (ui->rowview != NULL) {
+		a = keys_lookup("history", ch);
+		/* r and R act on the selected version (work.c). */
+		if (a == ACT_HELP)
+			*help = 1;
+		else if (a == ACT_REPLAY)
+			ui_start_replay_plan(ui);
+		else if (a == ACT_RESTORE)
+			ui_start_restore(ui);
+		else
+			rowview_action(ui, a);
 		return R_REDRAW;
 	}
 	switch (a) {
@@ -394,6 +410,16 @@ handle_key(struct ui *ui, int ch, int *help)
 	case ACT_GOTO:
 		ui_go_to_point(ui);
 		return R_REDRAW;
+	case ACT_ROW_HISTORY: {
+		const struct history_pos	*pos;
+
+		if ((pos = pane_stream_selected(ui->stream)) == NULL)
+			ui_message(ui, 1, "select a row change in the stream, "
+			    "then press h");
+		else
+			(void)rowview_open(ui, pos->lsn, pos->seq);
+		return R_REDRAW;
+	}
 	default:
 		break;
 	}
@@ -586,6 +612,7 @@ tui_run(const struct config *cfg)
 	free(ui.offer_report);
 
 	diffview_close(&ui);
+	rowview_close(&ui);
 	for (i = 0; i < ui.npanes; i++)
 		ui.panes[i]->free(ui.panes[i]);
 	restore_terminal();

@@ -41,6 +41,7 @@ enum action {
 	ACT_VERIFY,
 	ACT_RESTORE,
 	ACT_WRITE_SQL,
+	ACT_ROW_HISTORY,
 };
 
 /* Reactions an action returns; the loop acts on them once. */
@@ -94,6 +95,7 @@ struct pane {
 struct history_pos;
 struct diff;
 struct diffview;
+struct rowview;
 
 struct ui;
 
@@ -122,6 +124,7 @@ struct ui {
 	struct pane		*stream, *detail, *checkpoints;
 	int			 colors;
 	struct diffview		*diffview;	/* open over the panes */
+	struct rowview		*rowview;	/* open over the panes */
 	struct prompt		 prompt;	/* takes the keys while active */
 	int			 exit_status;
 	int			 quit;		/* end the loop at its next turn */
@@ -195,6 +198,18 @@ int	 pane_stream_selected_end(struct pane *, pgtt_lsn *);
 int	 pane_checkpoints_selected(struct pane *, pgtt_lsn *, const char **);
 /* The two marked checkpoints' LSNs, in order; -1 unless two are marked. */
 int	 pane_checkpoints_marked(struct pane *, pgtt_lsn *, pgtt_lsn *);
+
+/*
+ * One row's history over the panes (rowview.c), for the change at (lsn,
+ * seq): -1, with a message, when there is none.  rowview_action returns
+ * 1 when it closed; rowview_selected gives the selected version's commit
+ * LSN, where replay and restore stop just before it.
+ */
+int	 rowview_open(struct ui *, pgtt_lsn, uint32_t seq);
+void	 rowview_draw(struct ui *);
+int	 rowview_action(struct ui *, enum action);
+void	 rowview_close(struct ui *);
+int	 rowview_selected(const struct rowview *, pgtt_lsn *);
 
 /* The diff view (diffview.c): takes d; returns 1 when it closed. */
 void	 diffview_open(struct ui *, struct diff *);

@@ -256,7 +256,10 @@ selected_point(struct ui *ui, char key, pgtt_lsn *lsn, char *label,
 	const char	*name;
 	char		 buf[LSN_BUFSIZE];
 
-	if (ui->panes[ui->focus] == ui->checkpoints &&
+	if (rowview_selected(ui->rowview, lsn) == 0)
+		snprintf(label, size, "just before the selected version (%s)",
+		    lsn_format(*lsn, buf));
+	else if (ui->panes[ui->focus] == ui->checkpoints &&
 	    pane_checkpoints_selected(ui->checkpoints, lsn, &name) == 0)
 		snprintf(label, size, "checkpoint %s", name);
 	else if (ui->panes[ui->focus] == ui->stream &&
