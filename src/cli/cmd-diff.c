@@ -313,8 +313,8 @@ diff_text_stat(const struct diff *d, FILE *out)
 		    d->tables[i].schema, d->tables[i].name,
 		    d->tables[i].ninserted, d->tables[i].ndeleted,
 		    d->tables[i].nupdated, d->tables[i].truncated ?
-		    " (truncated in the window: rows from before it that it "
-		    "removed are not listed)" : "");
+		    " (truncated in the window; rows only in the baseline "
+		    "are not listed)" : "");
 		if (d->tables[i].partial != NULL)
 			fprintf(out, "  captured in part (%s): its updates and "
 			    "deletes are not in the history\n",

@@ -235,6 +235,9 @@ is "$(echo "$OUT" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
 	($r) = grep { $_->{id} eq "4" } @{$t->{deleted}};
 	print join(" ", $r->{v}, length $r->{big})')" "four 10000" \
 	"a truncated row's values, the TOASTed one from before its last update"
+P --headless diff K1 K2 --table tq
+like "$OUT" 'public\.tq: 1 inserted, 4 deleted, 1 updated \(truncated in the window; rows only in the baseline are not listed\)' \
+	"as text: the counts with the truncated rows, and what is not listed"
 P --headless diff K1 K2 --table products --format sql
 like "$OUT" 'UPDATE "public"."products" SET "price" = .21. WHERE "id" = .2.;' \
 	"the SQL finds the row by its key"
