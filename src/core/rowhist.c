@@ -105,8 +105,9 @@ same(const struct buf *b, const uint8_t *id, size_t len)
 
 /*
  * The committed changes filed under id with key in [lo, hi), oldest
- * first.  A long identity is filed under a hash another row may share:
- * each change is checked to name id.
+ * first.  A short identity is the index key itself; a long one is filed
+ * under a hash another row may share, so each change is checked to name
+ * id.
  */
 static int
 collect(struct rh *h, const uint8_t *id, size_t len, struct pos lo,
@@ -117,6 +118,9 @@ collect(struct rh *h, const uint8_t *id, size_t len, struct pos lo,
 	struct pos			 at = hi, tmp;
 	size_t				 i;
 	int				 ret;
+	/* A long identity is filed under a hash that is not only its own. */
+	int				 hashed = 4 + len >
+					    JOURNAL_ROWKEY_MAX - 12;
 
 	out->v = NULL;
 	out->n = 0;
@@ -129,16 +133,18 @@ collect(struct rh *h, const uint8_t *id, size_t len, struct pos lo,
 			break;
 		if (!journal_iter_txn_exists(h->it, at.lsn))
 			continue;
-		if ((ret = read_change(h, at, &ch, &rel)) < 0)
-			return ret;
-		if (ret == 0)
-			continue;
-		if (same(&h->old_id, id, len) || same(&h->new_id, id, len)) {
-			out->v = xreallocarray(out->v, out->n + 1,
-			    sizeof *out->v);
-			out->v[out->n++] = at;
+		if (hashed) {
+			if ((ret = read_change(h, at, &ch, &rel)) < 0)
+				return ret;
+			if (ret == 0)
+				continue;
+			free(ch);
+			if (!same(&h->old_id, id, len) &&
+			    !same(&h->new_id, id, len))
+				continue;
 		}
-		free(ch);
+		out->v = xreallocarray(out->v, out->n + 1, sizeof *out->v);
+		out->v[out->n++] = at;
 	}
 	for (i = 0; i < out->n / 2; i++) {
 		tmp = out->v[i];
@@ -321,10 +327,20 @@ key_ident(const struct pgtt_relation *rel, const struct rowhist_key *keys,
 	struct buf		 names;
 	uint8_t			*flags;
 	size_t			 i, k, nflagged = 0;
-	int			 ret = 0;
+	int			 ret = 0, whole;
 
 	flags = xcalloc((size_t)rel->ncols + 1, 1);
-	relation_row_key(rel, flags);
+	/*
+	 * Without a key (no flag at all, or FULL and none in the catalog)
+	 * a row is named by every column, as record_row_ident names it.
+	 */
+	whole = !relation_row_key(rel, flags) && rel->replident == 'f';
+	for (i = 0; i < rel->ncols && !flags[i]; i++)
+		;
+	if (i == rel->ncols) {
+		whole = 1;
+		memset(flags, 1, rel->ncols);
+	}
 	t.ncols = rel->ncols;
 	t.cols = xcalloc((size_t)rel->ncols + 1, sizeof *t.cols);
 	buf_init(&names);
@@ -347,9 +363,10 @@ key_ident(const struct pgtt_relation *rel, const struct rowhist_key *keys,
 			ret = -1;
 	}
 	buf_append(&names, "", 1);
-	if (nflagged == 0)
-		ret = err_set(err, PGTT_EUSAGE, "%s.%s has no key to name a "
-		    "row by", rel->schema, rel->name);
+	if (whole && (ret != 0 || nkeys != nflagged))
+		ret = err_set(err, PGTT_EUSAGE, "%s.%s has no key: a row of it "
+		    "is named by all its columns (%s), each as COLUMN=VALUE",
+		    rel->schema, rel->name, (const char *)names.data);
 	else if (ret != 0 || nkeys != nflagged)
 		ret = err_set(err, PGTT_EUSAGE, "a row of %s.%s is named by "
 		    "its key (%s): give each of its columns as COLUMN=VALUE, "

@@ -28,7 +28,8 @@ sql src app "UPDATE acct SET bal = 12 WHERE id = 100"
 sql src app "DELETE FROM acct WHERE id = 100"
 sql src app "CREATE TABLE prices (id int PRIMARY KEY, price int);
 	ALTER TABLE prices REPLICA IDENTITY FULL;
-	INSERT INTO prices VALUES (7, 70); UPDATE prices SET price = 71 WHERE id = 7"
+	INSERT INTO prices VALUES (7, 70); UPDATE prices SET price = 71 WHERE id = 7;
+	CREATE TABLE notes (a int, b text); INSERT INTO notes VALUES (1, 'x')"
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
 
 # ops and the row after each, one line per change
@@ -65,6 +66,10 @@ like "$OUT" 'row: id=100 name=ann' "as text: each change, then the row"
 
 check_fail "not the key" 2 -c "$W/config.yaml" history acct name=ann
 like "$ERR" 'named by its key \(id\)' "says which columns name a row"
+P --json history notes a=1 b=x
+is "$(echo "$OUT" | summary)" "insert a=1,b=x" "a table without a key: its row by all its columns"
+check_fail "a table without a key, one column" 2 -c "$W/config.yaml" history notes a=1
+like "$ERR" 'has no key: a row of it is named by all its columns \(a, b\)' "says so"
 check_fail "no such table" 2 -c "$W/config.yaml" history nosuch id=1
 check_fail "no key given" 2 -c "$W/config.yaml" history acct
 P --json history acct id=999
