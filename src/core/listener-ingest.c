@@ -184,21 +184,42 @@ has_key(const struct pgtt_relation *rel)
  * key, and a later Relation message brings one.
  */
 static void
-find_row_key(struct listener *l, struct pgtt_relation *rel)
+find_row_key(struct listener *l, struct pgtt_relation *rel,
+    const struct ingest_rel *rc)
 {
-	struct pgtt_err	err;
-	PGconn		*conn;
+	struct pgtt_relation	*prev;
+	struct pgtt_err		 err;
+	PGconn			*conn;
+	uint16_t		 i, k;
 
 	err_clear(&err);
-	if ((conn = listener_plain_conn(l, &err)) == NULL ||
-	    rowkey_read(conn, rel->relid, rel->cols, rel->ncols, &err) != 0) {
-		log_msg(LOG_LEVEL_WARNING, "listener: the key of %s.%s: %s%s%s; "
-		    "its rows are named by all their columns", rel->schema,
-		    rel->name, err.msg, err.detail[0] != '\0' ? ": " : "",
-		    err.detail);
-		if (conn != NULL)
-			listener_plain_lost(l);
+	if ((conn = listener_plain_conn(l, &err)) != NULL &&
+	    rowkey_read(conn, rel->relid, rel->cols, rel->ncols, &err) == 0)
+		return;
+	if (conn != NULL)
+		listener_plain_lost(l);
+	/*
+	 * The key the version before had, column by column: a catalog out
+	 * of reach for a moment must not make a new version that names the
+	 * same rows another way.
+	 */
+	if (rc->enc != NULL && (prev = record_decode_relation(rc->enc,
+	    rc->len, &err)) != NULL) {
+		for (i = 0; i < rel->ncols; i++)
+			for (k = 0; k < prev->ncols; k++)
+				if (strcmp(rel->cols[i].name,
+				    prev->cols[k].name) == 0)
+					rel->cols[i].row_key =
+					    prev->cols[k].row_key;
+		free(prev);
+		log_msg(LOG_LEVEL_WARNING, "listener: the key of %s.%s: %s; "
+		    "kept the one it had", rel->schema, rel->name, err.msg);
+		return;
 	}
+	log_msg(LOG_LEVEL_WARNING, "listener: the key of %s.%s: %s%s%s; "
+	    "its rows are named by all their columns", rel->schema,
+	    rel->name, err.msg, err.detail[0] != '\0' ? ": " : "",
+	    err.detail);
 }
 
 /*
@@ -237,16 +258,15 @@ on_relation(struct listener *l, const struct pgo_event *ev,
 		defs[i].typmod = ev->u.relation.cols[i].typmod;
 		defs[i].is_key = ev->u.relation.cols[i].flags & 1;
 	}
-	if (rel.replident == 'f' || rel.replident == 'n' || !has_key(&rel))
-		find_row_key(l, &rel);
-	buf_reset(&l->enc);
-	record_encode_relation(&l->enc, &rel);
-
 	if ((rc = ingest_rel_get(l, rel.relid, err)) == NULL) {
 		free(defs);
 		l->fatal = 1;
 		return err->code;
 	}
+	if (rel.replident == 'f' || rel.replident == 'n' || !has_key(&rel))
+		find_row_key(l, &rel, rc);
+	buf_reset(&l->enc);
+	record_encode_relation(&l->enc, &rel);
 	ingest_rel_set_keys(rc, &rel);
 	if (rc->enc == NULL || rc->len != l->enc.len ||
 	    memcmp(rc->enc, l->enc.data, rc->len) != 0) {
