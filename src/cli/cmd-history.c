@@ -42,15 +42,35 @@ row_json(const struct rowhist_item *it, json_t **unknown)
 	return o;
 }
 
+/* The baseline's place in a history: where the row was when capture began. */
+static json_t *
+baseline_json(const struct rowhist_item *it)
+{
+	char	lsn[LSN_BUFSIZE];
+
+	return json_pack("{s:s, s:s, s:s, s:s}", "lsn", lsn_format(it->lsn,
+	    lsn), "op", "baseline", "schema", it->rel->schema, "table",
+	    it->rel->name);
+}
+
 static int
 print_item(void *arg, const struct rowhist_item *it)
 {
 	struct printer	*p = arg;
 	json_t		*o, *unknown;
 	struct pgtt_tuple t;
+	char		 lsn[LSN_BUFSIZE];
 
+	if (it->unread != NULL) {
+		/* The history goes on; what it starts from is not known. */
+		fprintf(stderr, "pgtt: warning: the row's value in the "
+		    "baseline (%s) is not known: %s\n", lsn_format(it->lsn,
+		    lsn), it->unread);
+		return 0;
+	}
 	if (p->ctx->json) {
-		o = cli_change_json(it->ch, it->txn, it->rel, NULL);
+		o = it->ch == NULL ? baseline_json(it) :
+		    cli_change_json(it->ch, it->txn, it->rel, NULL);
 		if (it->present) {
 			json_object_set_new(o, "row", row_json(it, &unknown));
 			if (json_array_size(unknown) > 0)
@@ -61,7 +81,13 @@ print_item(void *arg, const struct rowhist_item *it)
 			json_object_set_new(o, "row", json_null());
 		cli_emit_json(o);
 	} else {
-		cli_change_text(it->ch, it->txn, it->rel, NULL, &p->b, stdout);
+		if (it->ch == NULL)
+			printf("%s baseline %s.%s: the row when capture "
+			    "began\n", lsn_format(it->lsn, lsn), it->rel->schema,
+			    it->rel->name);
+		else
+			cli_change_text(it->ch, it->txn, it->rel, NULL, &p->b,
+			    stdout);
 		if (it->present) {
 			t.ncols = it->rel->ncols;
 			t.cols = (struct pgtt_col *)it->row;
@@ -88,6 +114,7 @@ cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 	const char			*from = NULL, *to = NULL;
 	struct rowhist_key		*keys = NULL;
 	struct printer			 p;
+	struct rowhist_opts		 ropts;
 	struct journal			*j;
 	pgtt_lsn			 lo = 0, hi = UINT64_MAX;
 	char				*schema = NULL, *table = NULL, *eq;
@@ -149,7 +176,11 @@ cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 	memset(&p, 0, sizeof p);
 	p.ctx = ctx;
 	buf_init(&p.b);
-	ret = rowhist_run(j, schema, table, keys, nkeys, lo, hi, print_item,
+	ropts.from = lo;
+	ropts.to = hi;
+	ropts.baseline = 1;
+	ropts.bindir = ctx->cfg.pitr.bindir;
+	ret = rowhist_run(j, &ropts, schema, table, keys, nkeys, print_item,
 	    &p, &ctx->err);
 	buf_done(&p.b);
 	/* No such table, or not its key: what was typed is wrong. */

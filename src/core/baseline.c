@@ -1,15 +1,20 @@
 /*
- * baseline.c: the restore list of a baseline dump.  pg_restore -l prints
- * one line per archive entry; a line is kept unless it names one of pgtt's
- * own objects.  The list goes to a temporary name first and is renamed
- * into place, so a reader never sees half a list.
+ * baseline.c: the restore list of a baseline dump, and a row read from
+ * it.  pg_restore -l prints one line per archive entry; a line is kept
+ * unless it names one of pgtt's own objects.  The list goes to a
+ * temporary name first and is renamed into place, so a reader never sees
+ * half a list.  A row is found in the table's data as pg_restore prints
+ * it: COPY's text format, one line per row.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/types.h>
 
 #include "baseline.h"
 #include "proc.h"
@@ -90,5 +95,255 @@ out:
 	free(raw);
 	free(tmp);
 	free(file_arg);
+	return ret;
+}
+
+/*
+ * One column name of COPY's list at *p, quoted as pg_dump quotes it;
+ * advances *p past it.  NULL if malformed.
+ */
+static char *
+copy_column(const char **p)
+{
+	const char	*s = *p;
+	char		*out = xmalloc(strlen(s) + 1), *w = out;
+
+	if (*s == '"') {
+		for (s++; *s != '\0'; s++) {
+			if (*s == '"' && s[1] != '"')
+				break;
+			if (*s == '"')
+				s++;
+			*w++ = *s;
+		}
+		if (*s++ != '"') {
+			free(out);
+			return NULL;
+		}
+	} else
+		while (*s != '\0' && *s != ',' && *s != ')')
+			*w++ = *s++;
+	*w = '\0';
+	*p = s;
+	return out;
+}
+
+/* The column list of "COPY name (a, b) FROM stdin;", or -1. */
+static int
+copy_header(const char *line, struct baseline_row *row)
+{
+	const char	*p;
+	char		*name;
+	int		 quoted = 0;
+
+	/* Past the table's name: the first '(' outside double quotes. */
+	for (p = line + 5; *p != '\0' && (quoted || *p != '('); p++)
+		if (*p == '"')
+			quoted = !quoted;
+	if (*p++ != '(')
+		return -1;
+	for (;;) {
+		if ((name = copy_column(&p)) == NULL)
+			return -1;
+		row->names = xreallocarray(row->names, row->ncols + 1,
+		    sizeof *row->names);
+		row->names[row->ncols++] = name;
+		if (*p == ')')
+			return 0;
+		if (p[0] != ',' || p[1] != ' ')
+			return -1;
+		p += 2;
+	}
+}
+
+/*
+ * Field text at s (up to a tab or the end) decoded from COPY's escapes
+ * into a malloc'd string; NULL for \N.  *end goes past the field.
+ */
+static char *
+copy_field(const char *s, const char **end)
+{
+	char	*out, *w;
+	int	 n, v;
+
+	if (s[0] == '\\' && s[1] == 'N' && (s[2] == '\t' || s[2] == '\0')) {
+		*end = s + 2;
+		return NULL;
+	}
+	out = w = xmalloc(strlen(s) + 1);
+	for (; *s != '\0' && *s != '\t'; s++) {
+		if (*s != '\\' || s[1] == '\0') {
+			*w++ = *s;
+			continue;
+		}
+		switch (*++s) {
+		case 'b': *w++ = '\b'; break;
+		case 'f': *w++ = '\f'; break;
+		case 'n': *w++ = '\n'; break;
+		case 'r': *w++ = '\r'; break;
+		case 't': *w++ = '\t'; break;
+		case 'v': *w++ = '\v'; break;
+		case 'x':
+			for (n = 0, v = 0; n < 2 && isxdigit((unsigned char)s[1]);
+			    n++, s++)
+				v = v * 16 + (isdigit((unsigned char)s[1]) ?
+				    s[1] - '0' : (tolower((unsigned char)s[1]) -
+				    'a' + 10));
+			if (n == 0)
+				*w++ = 'x';
+			else
+				*w++ = (char)v;
+			break;
+		default:
+			if (*s >= '0' && *s <= '7') {
+				for (n = 0, v = 0; n < 3 && *s >= '0' &&
+				    *s <= '7'; n++, s++)
+					v = v * 8 + (*s - '0');
+				s--;
+				*w++ = (char)v;
+			} else
+				*w++ = *s;
+		}
+	}
+	*w = '\0';
+	*end = s;
+	return out;
+}
+
+void
+baseline_row_free(struct baseline_row *row)
+{
+	size_t	i;
+
+	for (i = 0; i < row->ncols; i++) {
+		free(row->names[i]);
+		if (row->values != NULL)
+			free(row->values[i]);
+	}
+	free(row->names);
+	free(row->values);
+	memset(row, 0, sizeof *row);
+}
+
+/* Line's fields into row->values; 1 when the key columns match. */
+static int
+copy_row_matches(const char *line, struct baseline_row *row,
+    const int *keyidx, size_t nkeys, const char *const *keyvals)
+{
+	const char	*p = line;
+	size_t		 i;
+
+	for (i = 0; i < row->ncols; i++) {
+		free(row->values[i]);
+		row->values[i] = NULL;
+	}
+	for (i = 0; i < row->ncols; i++) {
+		row->values[i] = copy_field(p, &p);
+		if (*p == '\t')
+			p++;
+		else if (i + 1 < row->ncols)
+			return 0;
+	}
+	for (i = 0; i < nkeys; i++) {
+		const char	*v = row->values[keyidx[i]];
+
+		if ((v == NULL) != (keyvals[i] == NULL) ||
+		    (v != NULL && strcmp(v, keyvals[i]) != 0))
+			return 0;
+	}
+	return 1;
+}
+
+int
+baseline_find_row(const char *bindir, int major, const char *dump_path,
+    const char *schema, const char *table, size_t nkeys,
+    const char *const *keycols, const char *const *keyvals,
+    struct baseline_row *row, struct pgtt_err *err)
+{
+	const char	*tmpdir = getenv("TMPDIR");
+	char		*pg_restore, *path, *file_arg, *schema_arg, *table_arg;
+	char		*line = NULL;
+	size_t		 cap = 0, i, k;
+	ssize_t		 len;
+	FILE		*in = NULL;
+	int		*keyidx = NULL, fd, ret = 0, in_data = 0;
+
+	memset(row, 0, sizeof *row);
+	xasprintf(&path, "%s/pgtt-baseline-XXXXXX", tmpdir != NULL &&
+	    *tmpdir != '\0' ? tmpdir : "/tmp");
+	/* The rows are the source's data: mkstemp's file is ours alone. */
+	if ((fd = mkstemp(path)) == -1) {
+		ret = err_set(err, PGTT_EIO, "could not make a temporary file "
+		    "\"%s\": %s", path, strerror(errno));
+		free(path);
+		return ret;
+	}
+	close(fd);
+	pg_restore = proc_find_pgbin(bindir, major, "pg_restore");
+	xasprintf(&file_arg, "--file=%s", path);
+	xasprintf(&schema_arg, "--schema=%s", schema);
+	xasprintf(&table_arg, "--table=%s", table);
+	{
+		const char	*argv[] = { pg_restore, "--data-only",
+		    schema_arg, table_arg, file_arg, dump_path, NULL };
+
+		ret = proc_run(argv, NULL, err);
+	}
+	if (ret != 0)
+		goto out;
+	if ((in = fopen(path, "r")) == NULL) {
+		ret = err_set(err, PGTT_EIO, "could not open \"%s\": %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	while ((len = getline(&line, &cap, in)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!in_data) {
+			if (strncmp(line, "COPY ", 5) != 0)
+				continue;
+			if (copy_header(line, row) != 0) {
+				ret = err_set(err, PGTT_EIO, "pg_restore "
+				    "printed an unexpected line: %.80s", line);
+				goto out;
+			}
+			keyidx = xcalloc(nkeys + 1, sizeof *keyidx);
+			for (k = 0; k < nkeys; k++) {
+				for (i = 0; i < row->ncols &&
+				    strcmp(row->names[i], keycols[k]) != 0; i++)
+					;
+				/* The dump has not the key: not this row. */
+				if (i == row->ncols)
+					goto out;
+				keyidx[k] = (int)i;
+			}
+			row->values = xcalloc(row->ncols + 1,
+			    sizeof *row->values);
+			in_data = 1;
+			continue;
+		}
+		if (strcmp(line, "\\.") == 0)
+			break;
+		if (copy_row_matches(line, row, keyidx, nkeys, keyvals)) {
+			ret = 1;
+			break;
+		}
+	}
+	if (ret == 0 && ferror(in))
+		ret = err_set(err, PGTT_EIO, "could not read \"%s\": %s", path,
+		    strerror(errno));
+out:
+	if (ret != 1)
+		baseline_row_free(row);
+	if (in != NULL)
+		fclose(in);
+	unlink(path);
+	free(line);
+	free(keyidx);
+	free(pg_restore);
+	free(path);
+	free(file_arg);
+	free(schema_arg);
+	free(table_arg);
 	return ret;
 }

@@ -7,6 +7,8 @@
 #ifndef PGTT_BASELINE_H
 #define PGTT_BASELINE_H
 
+#include <stddef.h>
+
 #include "err.h"
 
 /*
@@ -15,5 +17,26 @@
  */
 int	baseline_write_list(const char *bindir, int major,
 	    const char *dump_path, const char *list_path, struct pgtt_err *);
+
+/* A row of a table as a baseline dump holds it, in COPY's column order. */
+struct baseline_row {
+	size_t	  ncols;
+	char	**names;
+	char	**values;	/* text form; NULL for SQL NULL */
+};
+
+/*
+ * Find in the dump the row of schema.table whose columns keycols hold
+ * keyvals (text form as PostgreSQL prints it; NULL for SQL NULL).  The
+ * table's data is read with pg_restore into a private temporary file and
+ * read up to the row, so it costs the table, not the dump.  Returns 1
+ * with *row filled (baseline_row_free it), 0 when the dump holds no such
+ * row, or an error.
+ */
+int	baseline_find_row(const char *bindir, int major, const char *dump_path,
+	    const char *schema, const char *table, size_t nkeys,
+	    const char *const *keycols, const char *const *keyvals,
+	    struct baseline_row *row, struct pgtt_err *);
+void	baseline_row_free(struct baseline_row *);
 
 #endif

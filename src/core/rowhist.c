@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "buf.h"
+#include "era.h"
 #include "rowhist.h"
 #include "walk.h"
 #include "xmalloc.h"
@@ -30,6 +32,8 @@ struct list {
 };
 
 struct rh {
+	struct journal		*j;
+	const struct rowhist_opts *opts;
 	struct journal_iter	*it;
 	struct relcache		 rels;
 	uint32_t		 relid;
@@ -43,6 +47,13 @@ struct row {
 	size_t		  n;
 	char		**names;
 	struct pgtt_col	 *cols;
+};
+
+/* The columns that name a row and their values, as text. */
+struct keyset {
+	size_t	  n;
+	char	**cols;
+	char	**vals;		/* NULL: SQL NULL */
 };
 
 static int
@@ -382,30 +393,194 @@ key_ident(const struct pgtt_relation *rel, const struct rowhist_key *keys,
 	return ret;
 }
 
+static void
+keyset_add(struct keyset *ks, const char *col, const char *val, size_t len)
+{
+	ks->cols = xreallocarray(ks->cols, ks->n + 1, sizeof *ks->cols);
+	ks->vals = xreallocarray(ks->vals, ks->n + 1, sizeof *ks->vals);
+	ks->cols[ks->n] = xstrdup(col);
+	ks->vals[ks->n] = NULL;
+	if (val != NULL) {
+		ks->vals[ks->n] = xmalloc(len + 1);
+		memcpy(ks->vals[ks->n], val, len);
+		ks->vals[ks->n][len] = '\0';
+	}
+	ks->n++;
+}
+
+static void
+keyset_free(struct keyset *ks)
+{
+	size_t	i;
+
+	for (i = 0; i < ks->n; i++) {
+		free(ks->cols[i]);
+		free(ks->vals[i]);
+	}
+	free(ks->cols);
+	free(ks->vals);
+	memset(ks, 0, sizeof *ks);
+}
+
+/*
+ * The key of the row ch found: its old row's key columns, or the new
+ * row's where an update kept its key.  A value the change did not carry
+ * (TOASTed, unchanged) is left out of the match.
+ */
+static void
+keyset_of_change(struct keyset *ks, const struct pgtt_change *ch,
+    const struct pgtt_relation *rel)
+{
+	const struct pgtt_tuple	*t = ch->old_kind != OLD_NONE ? &ch->old :
+				    &ch->new;
+	uint8_t			*flags = xcalloc((size_t)rel->ncols + 1, 1);
+	uint16_t		 i;
+
+	relation_row_key(rel, flags);
+	for (i = 0; i < rel->ncols && !flags[i]; i++)
+		;
+	if (i == rel->ncols)
+		memset(flags, 1, rel->ncols);
+	for (i = 0; i < rel->ncols && i < t->ncols; i++) {
+		if (!flags[i] || t->cols[i].kind == COL_TOAST)
+			continue;
+		keyset_add(ks, rel->cols[i].name, t->cols[i].kind == COL_TEXT ?
+		    t->cols[i].val : NULL, t->cols[i].len);
+	}
+	free(flags);
+}
+
+/* The row as the baseline dump holds it. */
+static void
+row_from_baseline(struct row *r, const struct baseline_row *b)
+{
+	size_t	i;
+
+	row_free(r);
+	r->present = 1;
+	r->n = b->ncols;
+	r->names = xcalloc(r->n + 1, sizeof *r->names);
+	r->cols = xcalloc(r->n + 1, sizeof *r->cols);
+	for (i = 0; i < r->n; i++) {
+		r->names[i] = xstrdup(b->names[i]);
+		if (b->values[i] == NULL) {
+			r->cols[i].kind = COL_NULL;
+			continue;
+		}
+		r->cols[i].kind = COL_TEXT;
+		r->cols[i].val = xstrdup(b->values[i]);
+		r->cols[i].len = (uint32_t)strlen(b->values[i]);
+	}
+}
+
+/*
+ * The row before its first change, from the baseline dump of the era
+ * that change (or, for a row without changes, the window's end) lies in;
+ * fn sees it when the baseline lies in the window.  A dump that cannot be
+ * read is said to fn, and the history goes on without it.
+ */
+static int
+baseline_start(struct rh *h, pgtt_lsn at, const struct keyset *ks,
+    const struct pgtt_relation *rel, struct row *r, rowhist_fn *fn,
+    void *arg)
+{
+	const struct rowhist_opts	*o = h->opts;
+	struct rowhist_item		 item;
+	struct baseline_row		 b;
+	struct eras			 eras;
+	const struct era		*era;
+	struct pgtt_col			*aligned = NULL;
+	const struct pgtt_col		*c;
+	char				*version = NULL;
+	uint16_t			 i;
+	int				 ret;
+
+	if (!o->baseline || ks->n == 0)
+		return 0;
+	if ((ret = eras_read(h->j, &eras, h->err)) != 0)
+		return ret;
+	era = era_at(&eras, at);
+	memset(&item, 0, sizeof item);
+	item.rel = rel;
+	/* Outside the window the row is the start, but not said. */
+	item.lsn = era->start >= o->from && era->start < o->to ? era->start :
+	    LSN_INVALID;
+	ret = journal_meta_get(h->j, "server_version", &version, h->err);
+	if (ret == 0)
+		ret = baseline_find_row(o->bindir, atoi(version) / 10000,
+		    era->dump, rel->schema, rel->name, ks->n,
+		    (const char *const *)ks->cols,
+		    (const char *const *)ks->vals, &b, h->err);
+	free(version);
+	eras_done(&eras);
+	if (ret < 0) {
+		item.unread = h->err->msg;
+		ret = item.lsn != LSN_INVALID ? fn(arg, &item) : 0;
+		err_clear(h->err);
+		return ret;
+	}
+	if (ret == 0)
+		return 0;
+	row_from_baseline(r, &b);
+	baseline_row_free(&b);
+	if (item.lsn == LSN_INVALID)
+		return 0;
+	aligned = xcalloc((size_t)rel->ncols + 1, sizeof *aligned);
+	for (i = 0; i < rel->ncols; i++) {
+		if ((c = row_col(r, rel->cols[i].name)) != NULL)
+			aligned[i] = *c;
+		else
+			aligned[i].kind = COL_TOAST;
+	}
+	item.present = 1;
+	item.row = aligned;
+	ret = fn(arg, &item);
+	free(aligned);
+	return ret;
+}
+
 /* The history of (h->relid, id), from its iterator on; frees nothing. */
 static int
-run_ident(struct rh *h, const struct buf *id, pgtt_lsn from, pgtt_lsn to,
-    rowhist_fn *fn, void *arg)
+run_ident(struct rh *h, const struct buf *id, const struct keyset *keys,
+    const struct pgtt_relation *newest, rowhist_fn *fn, void *arg)
 {
 	const struct pgtt_relation	*rel;
 	struct pgtt_change		*ch;
 	struct pgtt_txn			*txn;
 	struct rowhist_item		 item;
 	struct list			 l = { NULL, 0 };
+	struct keyset			 first = { 0, NULL, NULL };
 	struct row			 row;
-	struct pos			 lo = { from, 0 }, hi = { to, 0 };
+	struct pos			 lo = { 0, 0 }, hi = { h->opts->to, 0 };
+	struct pos			 from = { h->opts->from, 0 };
 	size_t				 i;
 	int				 ret;
 
 	memset(&row, 0, sizeof row);
 	/*
-	 * Back first: its keys are found from the first change, which going
-	 * forward may move behind a change that left this key.
+	 * From the start, whatever the window: the row before the window's
+	 * first change is the sum of the ones before it.  Back first: its
+	 * keys are found from the first change, which going forward may move
+	 * behind a change that left this key.
 	 */
 	if ((ret = collect(h, id->data, id->len, lo, hi, &l)) != 0 ||
 	    (ret = follow_back(h, &l, id, lo)) != 0 ||
 	    (ret = follow_forward(h, &l, id, hi)) != 0)
 		goto out;
+	if (l.n == 0 && keys != NULL)
+		ret = baseline_start(h, h->opts->to == UINT64_MAX ?
+		    UINT64_MAX : h->opts->to - 1, keys, newest, &row, fn, arg);
+	else if (l.n > 0) {
+		if ((ret = read_change(h, l.v[0], &ch, &rel)) < 0)
+			goto out;
+		if (ret == 1 && ch->kind != CHANGE_INSERT) {
+			keyset_of_change(&first, ch, rel);
+			ret = baseline_start(h, l.v[0].lsn, &first, rel, &row,
+			    fn, arg);
+		} else
+			ret = 0;
+		free(ch);
+	}
 	for (i = 0; i < l.n && ret == 0; i++) {
 		if ((ret = journal_iter_change_get(h->it, l.v[i].lsn,
 		    l.v[i].seq, &ch, h->err)) != 0)
@@ -418,25 +593,32 @@ run_ident(struct rh *h, const struct buf *id, pgtt_lsn from, pgtt_lsn to,
 			break;
 		}
 		row_next(&row, ch, rel);
+		memset(&item, 0, sizeof item);
 		item.ch = ch;
 		item.txn = txn;
+		item.lsn = ch->commit_lsn;
 		item.rel = rel;
 		item.present = row.present;
 		item.row = row.cols;
-		ret = fn(arg, &item);
+		if (!pos_lt(l.v[i], from))
+			ret = fn(arg, &item);
 		free(txn);
 		free(ch);
 	}
 out:
+	keyset_free(&first);
 	row_free(&row);
 	free(l.v);
 	return ret;
 }
 
 static void
-rh_init(struct rh *h, struct pgtt_err *err)
+rh_init(struct rh *h, struct journal *j, const struct rowhist_opts *opts,
+    struct pgtt_err *err)
 {
 	memset(h, 0, sizeof *h);
+	h->j = j;
+	h->opts = opts;
 	h->err = err;
 	buf_init(&h->old_id);
 	buf_init(&h->new_id);
@@ -453,16 +635,18 @@ rh_done(struct rh *h)
 }
 
 int
-rowhist_run(struct journal *j, const char *schema, const char *table,
-    const struct rowhist_key *keys, size_t nkeys, pgtt_lsn from,
-    pgtt_lsn to, rowhist_fn *fn, void *arg, struct pgtt_err *err)
+rowhist_run(struct journal *j, const struct rowhist_opts *opts,
+    const char *schema, const char *table, const struct rowhist_key *keys,
+    size_t nkeys, rowhist_fn *fn, void *arg, struct pgtt_err *err)
 {
 	struct rh		 h;
 	struct pgtt_relation	*newest = NULL;
+	struct keyset		 ks = { 0, NULL, NULL };
 	struct buf		 id;
+	size_t			 i;
 	int			 ret;
 
-	rh_init(&h, err);
+	rh_init(&h, j, opts, err);
 	buf_init(&id);
 	if ((ret = journal_relation_find(j, schema, table, &h.relid,
 	    err)) <= 0) {
@@ -477,8 +661,12 @@ rowhist_run(struct journal *j, const char *schema, const char *table,
 	    (ret = key_ident(newest, keys, nkeys, &id, err)) != 0 ||
 	    (ret = journal_iter_open(j, 0, &h.it, err)) != 0)
 		goto out;
-	ret = run_ident(&h, &id, from, to, fn, arg);
+	for (i = 0; i < nkeys; i++)
+		keyset_add(&ks, keys[i].column, keys[i].value,
+		    strlen(keys[i].value));
+	ret = run_ident(&h, &id, &ks, newest, fn, arg);
 out:
+	keyset_free(&ks);
 	rh_done(&h);
 	buf_done(&id);
 	free(newest);
@@ -486,8 +674,9 @@ out:
 }
 
 int
-rowhist_run_change(struct journal *j, pgtt_lsn lsn, uint32_t seq,
-    rowhist_fn *fn, void *arg, struct pgtt_err *err)
+rowhist_run_change(struct journal *j, const struct rowhist_opts *opts,
+    pgtt_lsn lsn, uint32_t seq, rowhist_fn *fn, void *arg,
+    struct pgtt_err *err)
 {
 	struct rh			 h;
 	const struct pgtt_relation	*rel;
@@ -496,7 +685,7 @@ rowhist_run_change(struct journal *j, pgtt_lsn lsn, uint32_t seq,
 	struct pos			 at = { lsn, seq };
 	int			 ret;
 
-	rh_init(&h, err);
+	rh_init(&h, j, opts, err);
 	buf_init(&id);
 	if ((ret = journal_iter_open(j, 0, &h.it, err)) != 0 ||
 	    (ret = journal_iter_change_get(h.it, lsn, seq, &ch, err)) != 0)
@@ -514,7 +703,7 @@ rowhist_run_change(struct journal *j, pgtt_lsn lsn, uint32_t seq,
 		buf_append(&id, h.new_id.data, h.new_id.len);
 	else
 		buf_append(&id, h.old_id.data, h.old_id.len);
-	ret = run_ident(&h, &id, 0, UINT64_MAX, fn, arg);
+	ret = run_ident(&h, &id, NULL, NULL, fn, arg);
 out:
 	free(ch);
 	rh_done(&h);

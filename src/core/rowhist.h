@@ -6,7 +6,9 @@
  * the history.  A change of key is followed both ways: the row's changes
  * under its earlier and its later keys are part of its history.  Columns
  * are carried by name across migrations; an unchanged TOASTed value is
- * carried forward from the row before it.
+ * carried forward from the row before it.  A row that predates capture
+ * (its first change is not an insert, or it has none) starts from its
+ * value in the baseline dump, read with pg_restore.
  */
 #ifndef PGTT_ROWHIST_H
 #define PGTT_ROWHIST_H
@@ -25,9 +27,28 @@ struct rowhist_key {
 	const char	*value;
 };
 
+struct rowhist_opts {
+	pgtt_lsn	 from;		/* commit LSNs in [from, to) */
+	pgtt_lsn	 to;
+	/*
+	 * Look for the row in the baseline dump where it predates capture:
+	 * that runs pg_restore (from bindir, else as proc.h finds it) over
+	 * the table's data.
+	 */
+	int		 baseline;
+	const char	*bindir;
+};
+
 struct rowhist_item {
+	/*
+	 * NULL: the row as the baseline dump at lsn shows it, before its
+	 * first change (txn NULL too); unread, when not NULL, says why the
+	 * dump could not be read (present 0, row NULL).
+	 */
 	const struct pgtt_change	*ch;
 	const struct pgtt_txn		*txn;
+	pgtt_lsn			 lsn;	/* commit LSN, or baseline's */
+	const char			*unread;
 	const struct pgtt_relation	*rel;	/* the version it is read with */
 	/*
 	 * The row after the change, one value per column of rel (COL_TOAST:
@@ -42,16 +63,18 @@ typedef int rowhist_fn(void *, const struct rowhist_item *);
 
 /*
  * The changes of the row of schema.table (schema NULL: any) whose row key
- * has the given values, with commit LSN in [from, to).  PGTT_ENOTFOUND
- * when no such table is in the journal; PGTT_EUSAGE when the keys are not
- * exactly the row key's columns.  A row without changes calls fn never.
+ * has the given values, in the window opts gives.  PGTT_ENOTFOUND when no
+ * such table is in the journal; PGTT_EUSAGE when the keys are not
+ * exactly the row key's columns.  A row with no changes and not in the
+ * baseline calls fn never.
  */
-int	rowhist_run(struct journal *, const char *schema, const char *table,
-	    const struct rowhist_key *, size_t nkeys, pgtt_lsn from,
-	    pgtt_lsn to, rowhist_fn *, void *, struct pgtt_err *);
+int	rowhist_run(struct journal *, const struct rowhist_opts *,
+	    const char *schema, const char *table,
+	    const struct rowhist_key *, size_t nkeys, rowhist_fn *, void *,
+	    struct pgtt_err *);
 
 /* The same for the row the change at (lsn, seq) touched, all of it. */
-int	rowhist_run_change(struct journal *, pgtt_lsn, uint32_t seq,
-	    rowhist_fn *, void *, struct pgtt_err *);
+int	rowhist_run_change(struct journal *, const struct rowhist_opts *,
+	    pgtt_lsn, uint32_t seq, rowhist_fn *, void *, struct pgtt_err *);
 
 #endif

@@ -178,6 +178,8 @@ int
 rowview_open(struct ui *ui, pgtt_lsn lsn, uint32_t seq)
 {
 	struct rowview	*rv = xcalloc(1, sizeof *rv);
+	/* pg_restore would hold the terminal: not on this thread. */
+	struct rowhist_opts opts = { 0, UINT64_MAX, 0, NULL };
 	struct build	 bd;
 	struct pgtt_err	 err;
 	int		 ret;
@@ -186,8 +188,8 @@ rowview_open(struct ui *ui, pgtt_lsn lsn, uint32_t seq)
 	bd.rv = rv;
 	buf_init(&bd.b);
 	err_clear(&err);
-	ret = rowhist_run_change(app_journal(ui->app), lsn, seq, add_version,
-	    &bd, &err);
+	ret = rowhist_run_change(app_journal(ui->app), &opts, lsn, seq,
+	    add_version, &bd, &err);
 	prev_free(&bd);
 	buf_done(&bd.b);
 	if (ret != 0 || rv->n == 0) {

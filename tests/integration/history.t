@@ -3,12 +3,19 @@
 # the whole row after it: an unchanged TOASTed value carried forward, a
 # column added by a migration, the key changed (followed both ways), the
 # delete; on a table loaded the pg_dump way and on one under REPLICA
-# IDENTITY FULL; and what it says when the key or the table is wrong.
+# IDENTITY FULL; a row that predates capture, from its value in the
+# baseline; and what it says when the key or the table is wrong.
 . "$(dirname "$0")/../lib/harness.sh"
 
 pg_start src 5796
 sql src postgres "CREATE DATABASE app"
 sql src app "CREATE TABLE acct (id int NOT NULL, name text, note text, bal int)"
+# Rows from before setup, in the baseline only; a quoted name, a TOASTed
+# value and one with COPY's escapes in it.
+sql src app "CREATE TABLE \"Old Items\" (\"Id\" int PRIMARY KEY, note text, v int);
+	ALTER TABLE \"Old Items\" ALTER note SET STORAGE EXTERNAL;
+	INSERT INTO \"Old Items\" VALUES (1, repeat('o', 10000), 1), (2, 'two', 2),
+		(3, 'three', 3), (4, E'tab\\there\\\\back\\nline', 4)"
 W=$TEST_ROOT/w
 mkdir -p "$W"
 write_config "$W/config.yaml" "$(pg_dsn src app)" "pitr:" "  enabled: false"
@@ -30,6 +37,9 @@ sql src app "CREATE TABLE prices (id int PRIMARY KEY, price int);
 	ALTER TABLE prices REPLICA IDENTITY FULL;
 	INSERT INTO prices VALUES (7, 70); UPDATE prices SET price = 71 WHERE id = 7;
 	CREATE TABLE notes (a int, b text); INSERT INTO notes VALUES (1, 'x')"
+sql src app "UPDATE \"Old Items\" SET v = 10 WHERE \"Id\" = 1;	-- note: TOAST, not sent
+	DELETE FROM \"Old Items\" WHERE \"Id\" = 2;
+	UPDATE \"Old Items\" SET v = 40 WHERE \"Id\" = 4"
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
 
 # ops and the row after each, one line per change
@@ -74,4 +84,32 @@ check_fail "no such table" 2 -c "$W/config.yaml" history nosuch id=1
 check_fail "no key given" 2 -c "$W/config.yaml" history acct
 P --json history acct id=999
 is "$RC:$OUT" "0:" "a row without changes: nothing, and success"
+
+# Rows that predate capture start from the baseline.
+P --json history '"Old Items"' Id=1
+is "$RC" 0 "history of a row from before setup" || diag "$ERR"
+is "$(echo "$OUT" | summary)" "baseline Id=1,note=len10000,v=1
+update Id=1,note=len10000,v=10" \
+	"it starts from the baseline, and the unchanged TOASTed note is known from it"
+P --json history '"Old Items"' Id=2
+is "$(echo "$OUT" | summary)" "baseline Id=2,note=two,v=2
+delete none" "a row deleted after capture: the baseline, then the delete"
+P --json history '"Old Items"' Id=3
+is "$(echo "$OUT" | summary)" "baseline Id=3,note=three,v=3" \
+	"a row never changed: its baseline value"
+P --json history '"Old Items"' Id=4
+is "$(echo "$OUT" | head -1 | perl -MJSON::PP -ne 'print JSON::PP->new->decode($_)->{row}{note}')" \
+	"$(printf 'tab\there\\back\nline')" "COPY's escapes read back to the value"
+P --json history '"Old Items"' Id=5
+is "$RC:$OUT" "0:" "a row in neither the journal nor the baseline: nothing"
+UPDATE_LSN=$(P --json history '"Old Items"' Id=1; echo "$OUT" | sed -n 2p | json_get lsn)
+P --json history '"Old Items"' Id=1 --from "$UPDATE_LSN"
+is "$(echo "$OUT" | summary)" "update Id=1,note=len10000,v=10" \
+	"--from after the baseline: the row is still built from it"
+P history '"Old Items"' Id=3
+like "$OUT" 'baseline public.Old Items: the row when capture began' "as text: the baseline named"
+mv "$W/data/baseline.dump" "$W/baseline.away"
+P --json history '"Old Items"' Id=1
+is "$(echo "$OUT" | summary)" "update Id=1,note=null,v=10" "without the dump the history goes on from the journal" || diag "$ERR"
+like "$ERR" "warning: the row's value in the baseline .* is not known" "and says the baseline could not be read"
 done_testing
