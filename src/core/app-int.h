@@ -18,10 +18,11 @@
 #include "history.h"
 #include "replay.h"
 #include "restore.h"
+#include "rowhist.h"
 
 enum worker_kind {
 	W_SETUP, W_DIFF, W_REPLAY, W_BACKUP, W_RESTORE, W_VERIFY, W_SEARCH,
-	W_NKINDS
+	W_ROWHIST, W_NKINDS
 };
 
 /* One kind of job, and the thread that runs it. */
@@ -93,6 +94,11 @@ struct app {
 	int			 search_ret;
 	struct history_pos	 search_found;
 	struct pgtt_err		 search_err;
+
+	struct history_pos	 rowhist_at, rowhist_job_at;
+	struct rowhist_list	*rowhist;
+	int			 rowhist_ret;
+	struct pgtt_err		 rowhist_err;
 };
 
 /* A kind of job: its name in messages, and its two halves. */

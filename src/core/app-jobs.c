@@ -661,6 +661,71 @@ app_search_result(struct app *app, struct history_pos *found,
 	return ret;
 }
 
+static void
+rowhist_take(struct app *app)
+{
+	app->rowhist_job_at = app->rowhist_at;
+}
+
+static void
+rowhist_job(struct app *app)
+{
+	struct rowhist_opts	 opts = { 0, UINT64_MAX, 1, NULL };
+	struct rowhist_list	*l = xcalloc(1, sizeof *l);
+	struct pgtt_err		 err;
+	int			 ret;
+
+	err_clear(&err);
+	opts.bindir = app->cfg->pitr.bindir;
+	ret = rowhist_collect_change(app_journal_of(app), &opts,
+	    app->rowhist_job_at.lsn, app->rowhist_job_at.seq, l, &err);
+	pthread_mutex_lock(&app->lock);
+	if (ret != 0 || app->workers[W_ROWHIST].pending) {
+		rowhist_list_free(l);
+		free(l);
+		l = NULL;
+	}
+	/* Asked for another meanwhile: that one's is the one shown. */
+	if (!app->workers[W_ROWHIST].pending) {
+		if (app->rowhist != NULL) {
+			rowhist_list_free(app->rowhist);
+			free(app->rowhist);
+		}
+		app->rowhist = l;
+		app->rowhist_ret = ret;
+		app->rowhist_err = err;
+		app_post(app, APP_EV_ROWHIST);
+	}
+	pthread_mutex_unlock(&app->lock);
+}
+
+void
+app_rowhist(struct app *app, pgtt_lsn lsn, uint32_t seq)
+{
+	pthread_mutex_lock(&app->lock);
+	if (app->j != NULL) {
+		app->rowhist_at.lsn = lsn;
+		app->rowhist_at.seq = seq;
+		(void)app_submit(app, W_ROWHIST);
+	}
+	pthread_mutex_unlock(&app->lock);
+}
+
+int
+app_rowhist_result(struct app *app, struct rowhist_list **out,
+    struct pgtt_err *err)
+{
+	int	ret;
+
+	pthread_mutex_lock(&app->lock);
+	*out = app->rowhist;
+	app->rowhist = NULL;
+	*err = app->rowhist_err;
+	ret = app->rowhist_ret;
+	pthread_mutex_unlock(&app->lock);
+	return ret;
+}
+
 const struct app_job app_jobs[W_NKINDS] = {
 	[W_SETUP] = { "setup", setup_take, setup_job },
 	[W_DIFF] = { "the diff", diff_take, diff_job },
@@ -669,4 +734,5 @@ const struct app_job app_jobs[W_NKINDS] = {
 	[W_RESTORE] = { "the restore", restore_take, restore_job },
 	[W_VERIFY] = { "the verify", verify_take, verify_job },
 	[W_SEARCH] = { "the search", search_take, search_job },
+	[W_ROWHIST] = { "the row's history", rowhist_take, rowhist_job },
 };

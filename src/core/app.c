@@ -533,6 +533,10 @@ app_close(struct app *app)
 	app_search_cancel(app);
 	stop_workers(app);
 	diff_free(app->diff);
+	if (app->rowhist != NULL) {
+		rowhist_list_free(app->rowhist);
+		free(app->rowhist);
+	}
 	free(app->search_filter.schema);
 	free(app->search_filter.table);
 	free(app->search_job_filter.schema);

@@ -29,6 +29,7 @@ enum {
 	APP_EV_BACKUP = 0x40,	/* a base backup finished */
 	APP_EV_RESTORE = 0x80,	/* a restore finished */
 	APP_EV_SEARCH = 0x100,	/* a stream search finished */
+	APP_EV_ROWHIST = 0x200,	/* a row's history was read */
 };
 
 /* Where the capture stands, as the status thread last saw it. */
@@ -159,6 +160,16 @@ void	 app_search(struct app *, const struct history_filter *,
 	    const struct history_pos *from);
 void	 app_search_cancel(struct app *);
 int	 app_search_result(struct app *, struct history_pos *found,
+	    struct pgtt_err *);
+struct rowhist_list;
+/*
+ * Read the history of the row the change at (lsn, seq) touched, from the
+ * baseline on, in a worker (the baseline is read with pg_restore);
+ * APP_EV_ROWHIST says when app_rowhist_result has it (rowhist_list_free
+ * and free it).  The newest request's is the one kept.
+ */
+void	 app_rowhist(struct app *, pgtt_lsn, uint32_t seq);
+int	 app_rowhist_result(struct app *, struct rowhist_list **,
 	    struct pgtt_err *);
 struct replay_result;
 /*

@@ -77,4 +77,32 @@ int	rowhist_run(struct journal *, const struct rowhist_opts *,
 int	rowhist_run_change(struct journal *, const struct rowhist_opts *,
 	    pgtt_lsn, uint32_t seq, rowhist_fn *, void *, struct pgtt_err *);
 
+/* One version of a row, as a list keeps it: its own copies. */
+struct rowhist_version {
+	pgtt_lsn	  lsn;
+	int64_t		  commit_time;	/* 0 for the baseline */
+	int		  baseline;	/* the row as the baseline shows it */
+	enum change_kind  kind;		/* when not the baseline */
+	int		  present;	/* a row after it */
+	size_t		  ncols;
+	char		**names;
+	struct pgtt_col	 *cols;		/* values NUL-terminated */
+};
+
+struct rowhist_list {
+	char			*schema;	/* of the newest version */
+	char			*table;
+	struct rowhist_version	*v;
+	size_t			 n;
+	char			*unread;	/* the baseline's, or NULL */
+};
+
+/*
+ * rowhist_run_change into a list that owns its values, for a reader on
+ * another thread (the TUI's worker).
+ */
+int	rowhist_collect_change(struct journal *, const struct rowhist_opts *,
+	    pgtt_lsn, uint32_t seq, struct rowhist_list *, struct pgtt_err *);
+void	rowhist_list_free(struct rowhist_list *);
+
 #endif

@@ -3,8 +3,9 @@
  * stream): its versions, oldest first, one line each with what changed;
  * Enter shows the selected version's columns, the changed ones
  * highlighted.  r and R work on the selected version as on a change in
- * the stream, to just before it.  The view copies what it shows when it
- * opens, from core's rowhist_run_change.
+ * the stream, to just before it.  A worker reads the history (core's
+ * rowhist_collect_change, with the baseline read by pg_restore); the view
+ * builds its lines from that list when it arrives.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -86,10 +87,9 @@ prev_free(struct build *bd)
 	bd->prev_n = 0;
 }
 
-static int
-add_version(void *arg, const struct rowhist_item *it)
+static void
+add_version(struct build *bd, const struct rowhist_version *it)
 {
-	struct build	*bd = arg;
 	struct rowview	*rv = bd->rv;
 	struct version	*v;
 	struct buf	 line;
@@ -101,29 +101,31 @@ add_version(void *arg, const struct rowhist_item *it)
 	rv->v = xreallocarray(rv->v, rv->n + 1, sizeof *rv->v);
 	v = &rv->v[rv->n++];
 	memset(v, 0, sizeof *v);
-	v->lsn = it->ch->commit_lsn;
+	v->lsn = it->lsn;
 	v->present = it->present;
-	pgtime_format(it->txn->commit_time, when);
-	when[10] = ' ';
-	when[19] = '\0';
-	snprintf(head, sizeof head, "%s  %-12s %-7s", when,
-	    lsn_format(v->lsn, lsn), change_kind_name(it->ch->kind));
-	if (rv->n == 1)
-		snprintf(rv->title, sizeof rv->title, "Row history: %s.%s",
-		    it->rel->schema, it->rel->name);
-	vals = xcalloc((size_t)it->rel->ncols + 1, sizeof *vals);
-	v->ncols = it->present ? it->rel->ncols : 0;
+	if (it->baseline)
+		snprintf(when, sizeof when, "%-19s", "(capture began)");
+	else {
+		pgtime_format(it->commit_time, when);
+		when[10] = ' ';
+		when[19] = '\0';
+	}
+	snprintf(head, sizeof head, "%s  %-12s %-8s", when,
+	    lsn_format(v->lsn, lsn), it->baseline ? "baseline" :
+	    change_kind_name(it->kind));
+	vals = xcalloc(it->ncols + 1, sizeof *vals);
+	v->ncols = it->ncols;
 	v->cols = xcalloc(v->ncols + 1, sizeof *v->cols);
 	v->changed = xcalloc(v->ncols + 1, 1);
 	/* The line: what changed, old -> new, as the diff view says it. */
 	buf_init(&line);
 	buf_append(&line, head, strlen(head));
-	for (i = 0; it->present && i < it->rel->ncols; i++) {
-		const char	*name = it->rel->cols[i].name;
+	for (i = 0; i < it->ncols; i++) {
+		const char	*name = it->names[i];
 		const char	*old;
 		char		*cell;
 
-		vals[i] = value_text(&bd->b, &it->row[i]);
+		vals[i] = value_text(&bd->b, &it->cols[i]);
 		old = prev_value(bd, name, &found);
 		v->changed[i] = !found || old == NULL ||
 		    strcmp(old, vals[i]) != 0;
@@ -141,6 +143,8 @@ add_version(void *arg, const struct rowhist_item *it)
 	}
 	if (!it->present)
 		buf_append(&line, " (the row is gone)", 18);
+	else if (it->baseline)
+		buf_append(&line, " (the row when capture began)", 29);
 	else if (bd->prev_n == 0)
 		buf_append(&line, " (the row as it came)", 21);
 	buf_append(&line, "", 1);
@@ -148,14 +152,13 @@ add_version(void *arg, const struct rowhist_item *it)
 	buf_done(&line);
 	prev_free(bd);
 	if (it->present) {
-		bd->prev_n = it->rel->ncols;
+		bd->prev_n = it->ncols;
 		bd->prev_names = xcalloc(bd->prev_n + 1, sizeof *bd->prev_names);
 		bd->prev_vals = vals;
 		for (i = 0; i < bd->prev_n; i++)
-			bd->prev_names[i] = xstrdup(it->rel->cols[i].name);
+			bd->prev_names[i] = xstrdup(it->names[i]);
 	} else
 		free(vals);
-	return 0;
 }
 
 static void
@@ -174,34 +177,52 @@ rowview_free(struct rowview *rv)
 	free(rv);
 }
 
-int
-rowview_open(struct ui *ui, pgtt_lsn lsn, uint32_t seq)
+void
+rowview_request(struct ui *ui, pgtt_lsn lsn, uint32_t seq)
 {
-	struct rowview	*rv = xcalloc(1, sizeof *rv);
-	/* pg_restore would hold the terminal: not on this thread. */
-	struct rowhist_opts opts = { 0, UINT64_MAX, 0, NULL };
-	struct build	 bd;
-	struct pgtt_err	 err;
-	int		 ret;
+	app_rowhist(ui->app, lsn, seq);
+	ui_message(ui, 0, "reading the row's history...");
+}
 
+void
+rowview_take(struct ui *ui)
+{
+	struct rowhist_list	*l = NULL;
+	struct rowview		*rv;
+	struct build		 bd;
+	struct pgtt_err		 err;
+	size_t			 i;
+
+	err_clear(&err);
+	if (app_rowhist_result(ui->app, &l, &err) != 0 || l == NULL ||
+	    l->n == 0) {
+		ui_message(ui, 1, "no row history: %s", l == NULL ? err.msg :
+		    "the row index has no change of it");
+		goto out;
+	}
+	rv = xcalloc(1, sizeof *rv);
+	snprintf(rv->title, sizeof rv->title, "Row history: %s.%s",
+	    l->schema, l->table);
 	memset(&bd, 0, sizeof bd);
 	bd.rv = rv;
 	buf_init(&bd.b);
-	err_clear(&err);
-	ret = rowhist_run_change(app_journal(ui->app), &opts, lsn, seq,
-	    add_version, &bd, &err);
+	for (i = 0; i < l->n; i++)
+		add_version(&bd, &l->v[i]);
 	prev_free(&bd);
 	buf_done(&bd.b);
-	if (ret != 0 || rv->n == 0) {
-		ui_message(ui, 1, "no row history: %s", ret != 0 ? err.msg :
-		    "the row index has no change of it");
-		rowview_free(rv);
-		return -1;
-	}
 	rv->sel = rv->n - 1;
 	rowview_close(ui);
 	ui->rowview = rv;
-	return 0;
+	if (l->unread != NULL)
+		ui_message(ui, 1, "the row when capture began is not known: %s",
+		    l->unread);
+	else
+		ui->message[0] = '\0';
+out:
+	if (l != NULL) {
+		rowhist_list_free(l);
+		free(l);
+	}
 }
 
 void

@@ -417,7 +417,7 @@ handle_key(struct ui *ui, int ch, int *help)
 			ui_message(ui, 1, "select a row change in the stream, "
 			    "then press h");
 		else
-			(void)rowview_open(ui, pos->lsn, pos->seq);
+			rowview_request(ui, pos->lsn, pos->seq);
 		return R_REDRAW;
 	}
 	default:
@@ -513,6 +513,8 @@ loop(struct ui *ui)
 				ui_offer_setup_done(ui);
 			if (ev & APP_EV_DIFF)
 				ui_take_diff(ui);
+			if (ev & APP_EV_ROWHIST)
+				rowview_take(ui);
 			if (ev & APP_EV_REPLAY) {
 				ui_take_replay(ui);
 				ev |= APP_EV_SETUP;	/* replayed_to moved */

@@ -201,11 +201,14 @@ int	 pane_checkpoints_marked(struct pane *, pgtt_lsn *, pgtt_lsn *);
 
 /*
  * One row's history over the panes (rowview.c), for the change at (lsn,
- * seq): -1, with a message, when there is none.  rowview_action returns
- * 1 when it closed; rowview_selected gives the selected version's commit
- * LSN, where replay and restore stop just before it.
+ * seq): rowview_request asks the worker, rowview_take opens the view on
+ * APP_EV_ROWHIST (or says why not).  rowview_action returns 1 when it
+ * closed; rowview_selected gives the selected version's commit LSN (the
+ * baseline's for the row when capture began), where replay and restore
+ * stop just before it.
  */
-int	 rowview_open(struct ui *, pgtt_lsn, uint32_t seq);
+void	 rowview_request(struct ui *, pgtt_lsn, uint32_t seq);
+void	 rowview_take(struct ui *);
 void	 rowview_draw(struct ui *);
 int	 rowview_action(struct ui *, enum action);
 void	 rowview_close(struct ui *);
