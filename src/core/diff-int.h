@@ -66,6 +66,17 @@ struct diff_fold {
 	size_t		  ncurrent;
 	struct buf	  ident;	/* scratch */
 	const char	 *schema, *table;
+	pgtt_lsn	  to;
+	/*
+	 * Per relid, the version at B: its row key names the rows of every
+	 * version in the window (relation_row_key_as), so rows loaded before
+	 * their key was made are the same rows as after.
+	 */
+	struct keyrel {
+		uint32_t		 relid;
+		struct pgtt_relation	*rel;	/* NULL: none; own keys */
+	}		 *keyrels;
+	size_t		  nkeyrels;
 };
 
 /* The relation id and the identity bytes, hashed and mixed. */

@@ -57,6 +57,27 @@ wanted(const struct pgtt_relation *rel, const char *schema,
 	    strcmp(rel->schema, schema) == 0);
 }
 
+/* The version of relid at B, whose row key names the window's rows. */
+static const struct pgtt_relation *
+key_version(struct diff_fold *f, uint32_t relid)
+{
+	struct pgtt_relation	*rel = NULL;
+	struct pgtt_err		 err;
+	size_t			 i;
+
+	for (i = 0; i < f->nkeyrels; i++)
+		if (f->keyrels[i].relid == relid)
+			return f->keyrels[i].rel;
+	err_clear(&err);
+	if (journal_relation_at(f->j, relid, f->to, 0, &rel, &err) != 0)
+		rel = NULL;
+	f->keyrels = xreallocarray(f->keyrels, f->nkeyrels + 1,
+	    sizeof *f->keyrels);
+	f->keyrels[f->nkeyrels].relid = relid;
+	f->keyrels[f->nkeyrels++].rel = rel;
+	return rel;
+}
+
 /* What the fold keeps about rel, a version from f->rels. */
 struct relv *
 fold_relv_of(struct diff_fold *f, const struct pgtt_relation *rel)
@@ -78,7 +99,8 @@ fold_relv_of(struct diff_fold *f, const struct pgtt_relation *rel)
 		rv = arena_zalloc(&f->arena, sizeof *rv);
 		rv->rel = rel;
 		rv->is_key = arena_zalloc(&f->arena, (size_t)rel->ncols + 1);
-		relation_row_key(rel, rv->is_key);
+		relation_row_key_as(rel, key_version(f, rel->relid),
+		    rv->is_key);
 		rv->wanted = wanted(rel, f->schema, f->table);
 		rv->next = f->versions;
 		f->versions = rv;
@@ -754,6 +776,7 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
 	buf_init(&d->fold->ident);
 	d->fold->era_start = era_start;
 	d->fold->j = j;
+	d->fold->to = to;
 	d->fold->schema = schema;
 	d->fold->table = table;
 	d->fold->nslots = 1024;
@@ -787,6 +810,9 @@ diff_free(struct diff *d)
 	relcache_free(&f->rels);
 	arena_free(&f->arena);
 	buf_done(&f->ident);
+	for (i = 0; i < f->nkeyrels; i++)
+		free(f->keyrels[i].rel);
+	free(f->keyrels);
 	free(f->current);
 	free(f->tbls);
 	free(f->all);

@@ -245,19 +245,20 @@ journal_iter_row_prev(struct journal_iter *it, uint32_t relid,
 }
 
 /*
- * One pass over relid's part of the row index.  Keys run by identity,
- * then by change, so a group ends where the part before the last twelve
- * bytes changes; the group's last change before the bound is handed on.
+ * One pass over relid's part of the row index, from the group after
+ * `after` (NULL: the first).  Keys run by identity, then by change, so a
+ * group ends where the part before the last twelve bytes changes; the
+ * group's last change before the bound is handed on.
  */
 int
-journal_iter_rows_before(struct journal_iter *it, uint32_t relid,
-    pgtt_lsn lsn, uint32_t seq, journal_row_fn *fn, void *arg,
-    struct pgtt_err *e)
+journal_iter_rows_after(struct journal_iter *it, uint32_t relid,
+    const uint8_t *after, size_t alen, pgtt_lsn lsn, uint32_t seq,
+    journal_row_fn *fn, void *arg, struct pgtt_err *e)
 {
 	MDB_cursor	*cur;
 	MDB_val		 k, v;
-	uint8_t		 start[4], bound[12], group[ROWKEY_MAX];
-	size_t		 glen = 0;
+	uint8_t		 start[ROWKEY_MAX], bound[12], group[ROWKEY_MAX];
+	size_t		 slen = 4, glen = 0, skip = 0;
 	pgtt_lsn	 best_lsn = 0;
 	uint32_t	 best_seq = 0;
 	int		 rc, have = 0, ret = 0;
@@ -268,9 +269,17 @@ journal_iter_rows_before(struct journal_iter *it, uint32_t relid,
 	if ((rc = mdb_cursor_open(it->txn, it->j->dbi[DB_ROWIDX], &cur)) != 0)
 		return jl_err(it->j, e, PGTT_EJOURNAL, rc, "read");
 	be32_put(start, relid);
+	if (after != NULL && alen > 4 && alen <= ROWKEY_MAX - 12) {
+		/*
+		 * That group's changes are passed over; a longer identity
+		 * that begins with its bytes sorts after them.
+		 */
+		memcpy(start, after, alen);
+		slen = skip = alen;
+	}
 	be64_put(bound, lsn);
 	be32_put(bound + 8, seq);
-	rc = jl_cursor_seek(cur, start, sizeof start, SEEK_GE, &k, &v);
+	rc = jl_cursor_seek(cur, start, slen, SEEK_GE, &k, &v);
 	for (; rc == 0 && ret == 0; rc = mdb_cursor_get(cur, &k, &v,
 	    MDB_NEXT)) {
 		const uint8_t	*key = k.mv_data;
@@ -279,6 +288,9 @@ journal_iter_rows_before(struct journal_iter *it, uint32_t relid,
 		if (k.mv_size < 4 + 12 || memcmp(key, start, 4) != 0)
 			break;
 		plen = k.mv_size - 12;
+		if (skip > 0 && plen == skip && memcmp(key, start, skip) == 0)
+			continue;
+		skip = 0;
 		if (have && (plen != glen || memcmp(key, group, plen) != 0)) {
 			ret = fn(arg, group, glen, best_lsn, best_seq);
 			have = 0;
@@ -297,6 +309,15 @@ journal_iter_rows_before(struct journal_iter *it, uint32_t relid,
 	if (ret == 0 && have)
 		ret = fn(arg, group, glen, best_lsn, best_seq);
 	return ret;
+}
+
+int
+journal_iter_rows_before(struct journal_iter *it, uint32_t relid,
+    pgtt_lsn lsn, uint32_t seq, journal_row_fn *fn, void *arg,
+    struct pgtt_err *e)
+{
+	return journal_iter_rows_after(it, relid, NULL, 0, lsn, seq, fn, arg,
+	    e);
 }
 
 size_t

@@ -203,6 +203,13 @@ int	 journal_iter_rows_before(struct journal_iter *, uint32_t relid,
 	    pgtt_lsn, uint32_t seq, journal_row_fn *, void *,
 	    struct pgtt_err *);
 /*
+ * The same from the row after the one whose key part (prefix, plen, as
+ * fn got it) is after: a pass stopped by fn goes on from there.
+ */
+int	 journal_iter_rows_after(struct journal_iter *, uint32_t relid,
+	    const uint8_t *after, size_t alen, pgtt_lsn, uint32_t seq,
+	    journal_row_fn *, void *, struct pgtt_err *);
+/*
  * The row index's key part for (relid, identity) into key, which holds
  * JOURNAL_ROWKEY_MAX bytes; returns its length.
  */

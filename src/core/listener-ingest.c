@@ -11,6 +11,7 @@
 #include "ddlrows.h"
 #include "listener-int.h"
 #include "logfile.h"
+#include "rekey.h"
 #include "rowkey.h"
 #include "xmalloc.h"
 
@@ -223,6 +224,44 @@ find_row_key(struct listener *l, struct pgtt_relation *rel,
 }
 
 /*
+ * When rel names rows by other columns than the version before it (the
+ * key added after the data, as pg_dump does), the rows the table holds
+ * are filed under their new identities before rel is stored: a reader
+ * asking by the key then finds each row's whole past.  The batch is
+ * committed first, so the rows still in it are found too; a crash before
+ * rel is stored makes the resent transaction do it again.
+ */
+static int
+rekey_if_needed(struct listener *l, const struct ingest_rel *rc,
+    const struct pgtt_relation *rel, struct pgtt_err *err)
+{
+	struct pgtt_relation	*prev;
+	size_t			 n;
+	int			 ret;
+
+	if (rc->enc == NULL)
+		return 0;
+	if ((prev = record_decode_relation(rc->enc, rc->len, err)) == NULL) {
+		l->fatal = 1;
+		return err->code;
+	}
+	ret = rekey_needed(prev, rel);
+	free(prev);
+	if (!ret)
+		return 0;
+	if ((ret = listener_flush(l, err)) != 0)
+		return ret;
+	if ((ret = rekey_rows(l->o.journal, rel, l->batch, &n, err)) != 0) {
+		l->fatal = 1;
+		return ret;
+	}
+	batch_touch(l);
+	log_msg(LOG_LEVEL_INFO, "listener: %s.%s names its rows by another "
+	    "key now: %zu rows filed under it", rel->schema, rel->name, n);
+	return 0;
+}
+
+/*
  * Store a relation version only when it differs from the newest stored
  * one: pgoutput resends Relation on every new connection.
  */
@@ -270,6 +309,10 @@ on_relation(struct listener *l, const struct pgo_event *ev,
 	ingest_rel_set_keys(rc, &rel);
 	if (rc->enc == NULL || rc->len != l->enc.len ||
 	    memcmp(rc->enc, l->enc.data, rc->len) != 0) {
+		if (rekey_if_needed(l, rc, &rel, err) != 0) {
+			free(defs);
+			return err->code;
+		}
 		jbatch_put_relation(l->batch, &rel);
 		batch_touch(l);
 		free(rc->enc);

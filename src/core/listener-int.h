@@ -87,5 +87,10 @@ int	listener_ingest(struct listener *, const struct pgo_event *,
  */
 PGconn	*listener_plain_conn(struct listener *, struct pgtt_err *);
 void	 listener_plain_lost(struct listener *);
+/*
+ * Commit the batch and confirm what it covers (inside a transaction too:
+ * a large one spans several commits).  Sets l->fatal when it fails.
+ */
+int	 listener_flush(struct listener *, struct pgtt_err *);
 
 #endif

@@ -124,10 +124,11 @@ put_state(struct listener *l, const char *state, const char *why)
 
 /*
  * Make the batch durable, then confirm what it covers.  Called at the
- * group-commit bounds, before confirming a keepalive, and on the way out.
+ * group-commit bounds, before confirming a keepalive, on the way out, and
+ * by the ingest before it reads what the journal holds.
  */
-static int
-flush_batch(struct listener *l, struct pgtt_err *err)
+int
+listener_flush(struct listener *l, struct pgtt_err *err)
 {
 	pgtt_lsn	confirm = l->batch_end;
 	int		advanced = 0;
@@ -530,7 +531,7 @@ stream(struct listener *l, struct pgtt_err *err)
 			if (jbatch_bytes(l->batch) >= l->o.batch_bytes ||
 			    (l->batch_started != 0 && listener_now_us() -
 			    l->batch_started >= (int64_t)l->o.batch_ms * 1000)) {
-				if ((ret = flush_batch(l, err)) != 0)
+				if ((ret = listener_flush(l, err)) != 0)
 					return ret;
 			}
 			continue;
@@ -549,7 +550,7 @@ stream(struct listener *l, struct pgtt_err *err)
 
 		/* The socket is dry: make what we have durable, then wait. */
 		if (!l->in_txn && (listener_now_us() - l->last_flush >= DRY_FLUSH_GAP_US ||
-		    l->o.until != LSN_INVALID) && (ret = flush_batch(l, err)) != 0)
+		    l->o.until != LSN_INVALID) && (ret = listener_flush(l, err)) != 0)
 			return ret;
 		if (reached_until(l))
 			return 1;
@@ -573,7 +574,7 @@ stream(struct listener *l, struct pgtt_err *err)
 		if (l->batch_started != 0 && (listener_now_us() - l->batch_started >=
 		    (int64_t)l->o.batch_ms * 1000 || (!l->in_txn && listener_now_us() -
 		    l->last_flush >= DRY_FLUSH_GAP_US)) &&
-		    (ret = flush_batch(l, err)) != 0)
+		    (ret = listener_flush(l, err)) != 0)
 			return ret;
 		if (PQconsumeInput(l->conn) == 0) {
 			err_set(err, PGTT_EDB, "lost the connection to the "
@@ -657,7 +658,7 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 		if (ret == 1) {
 			/* Stopped: make everything durable, confirm, leave. */
 			put_state(&l, "stopped", NULL);
-			ret = flush_batch(&l, err);
+			ret = listener_flush(&l, err);
 			if (ret == 0 && l.conn != NULL)
 				ret = send_status(&l, 0, err);
 			close_conn(&l);
@@ -676,7 +677,7 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 			struct pgtt_err	ferr;
 
 			err_clear(&ferr);
-			if (flush_batch(&l, &ferr) != 0) {
+			if (listener_flush(&l, &ferr) != 0) {
 				*err = ferr;
 				ret = ferr.code;
 				break;
@@ -685,7 +686,7 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 		if (wait_or_stop(l.o.stop_fd, backoff)) {
 			err_clear(err);
 			put_state(&l, "stopped", NULL);
-			ret = flush_batch(&l, err);
+			ret = listener_flush(&l, err);
 			break;
 		}
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :

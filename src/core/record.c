@@ -814,6 +814,37 @@ relation_row_key(const struct pgtt_relation *rel, uint8_t *keys)
 	return any;
 }
 
+void
+relation_row_key_as(const struct pgtt_relation *rel,
+    const struct pgtt_relation *keyrel, uint8_t *keys)
+{
+	uint8_t		*kflags;
+	uint16_t	 i, k, found = 0, wanted = 0;
+
+	if (keyrel == NULL || keyrel == rel) {
+		relation_row_key(rel, keys);
+		return;
+	}
+	kflags = xcalloc((size_t)keyrel->ncols + 1, 1);
+	relation_row_key(keyrel, kflags);
+	memset(keys, 0, rel->ncols);
+	for (k = 0; k < keyrel->ncols; k++) {
+		if (!kflags[k])
+			continue;
+		wanted++;
+		for (i = 0; i < rel->ncols; i++)
+			if (strcmp(rel->cols[i].name, keyrel->cols[k].name) == 0) {
+				keys[i] = 1;
+				found++;
+				break;
+			}
+	}
+	free(kflags);
+	/* Without a key in keyrel, or one rel cannot name: rel's own. */
+	if (wanted == 0 || found != wanted)
+		relation_row_key(rel, keys);
+}
+
 int
 relation_is_row_key(const struct pgtt_relation *rel, uint16_t i)
 {

@@ -186,6 +186,15 @@ void	record_row_ident(struct buf *out, const struct pgtt_tuple *,
  * an insert.  Returns 1 when the row key was used.
  */
 int	relation_row_key(const struct pgtt_relation *, uint8_t *keys);
+/*
+ * The columns of rel that name a row the way keyrel (another version of
+ * the same table) names it, by column name: a table whose key came after
+ * its data (pg_dump's order) names its early rows by the later key.
+ * rel's own row key where keyrel has none or rel lacks one of its
+ * columns.
+ */
+void	relation_row_key_as(const struct pgtt_relation *rel,
+	    const struct pgtt_relation *keyrel, uint8_t *keys);
 /* Is column i of rel among those relation_row_key flags? */
 int	relation_is_row_key(const struct pgtt_relation *, uint16_t i);
 

@@ -37,6 +37,7 @@ struct rh {
 	struct journal_iter	*it;
 	struct relcache		 rels;
 	uint32_t		 relid;
+	struct pgtt_relation	*keyrel;	/* the newest version */
 	struct buf		 old_id, new_id;
 	struct pgtt_err		*err;
 };
@@ -62,13 +63,14 @@ pos_lt(struct pos a, struct pos b)
 	return a.lsn < b.lsn || (a.lsn == b.lsn && a.seq < b.seq);
 }
 
+/* A row named as the newest version names it (rekey.h). */
 static void
 ident_of(struct buf *out, const struct pgtt_tuple *t,
-    const struct pgtt_relation *rel)
+    const struct pgtt_relation *rel, const struct pgtt_relation *keyrel)
 {
 	uint8_t	*keys = xcalloc((size_t)rel->ncols + 1, 1);
 
-	relation_row_key(rel, keys);
+	relation_row_key_as(rel, keyrel, keys);
 	buf_reset(out);
 	record_row_ident(out, t, keys, rel->ncols);
 	free(keys);
@@ -99,9 +101,9 @@ read_change(struct rh *h, struct pos p, struct pgtt_change **ch,
 		return 0;
 	}
 	if ((*ch)->old_kind != OLD_NONE)
-		ident_of(&h->old_id, &(*ch)->old, *rel);
+		ident_of(&h->old_id, &(*ch)->old, *rel, h->keyrel);
 	if ((*ch)->kind != CHANGE_DELETE)
-		ident_of(&h->new_id, &(*ch)->new, *rel);
+		ident_of(&h->new_id, &(*ch)->new, *rel, h->keyrel);
 	/* An update without an old row kept its key. */
 	if ((*ch)->kind == CHANGE_UPDATE && (*ch)->old_kind == OLD_NONE)
 		buf_append(&h->old_id, h->new_id.data, h->new_id.len);
@@ -630,6 +632,7 @@ rh_done(struct rh *h)
 {
 	journal_iter_close(h->it);
 	relcache_free(&h->rels);
+	free(h->keyrel);
 	buf_done(&h->old_id);
 	buf_done(&h->new_id);
 }
@@ -664,12 +667,14 @@ rowhist_run(struct journal *j, const struct rowhist_opts *opts,
 	for (i = 0; i < nkeys; i++)
 		keyset_add(&ks, keys[i].column, keys[i].value,
 		    strlen(keys[i].value));
+	h.keyrel = newest;
 	ret = run_ident(&h, &id, &ks, newest, fn, arg);
 out:
 	keyset_free(&ks);
+	if (h.keyrel == NULL)
+		free(newest);
 	rh_done(&h);
 	buf_done(&id);
-	free(newest);
 	return ret;
 }
 
@@ -693,6 +698,9 @@ rowhist_run_change(struct journal *j, const struct rowhist_opts *opts,
 	h.relid = ch->relid;
 	free(ch);
 	ch = NULL;
+	if ((ret = journal_relation_at(j, h.relid, UINT64_MAX, UINT32_MAX,
+	    &h.keyrel, err)) != 0)
+		goto out;
 	if ((ret = read_change(&h, at, &ch, &rel)) <= 0) {
 		if (ret == 0)
 			ret = err_set(err, PGTT_EUSAGE, "not a row change");
