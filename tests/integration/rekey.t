@@ -110,6 +110,13 @@ is "$(echo "$OUT" | perl -MJSON::PP -0ne '$d = JSON::PP->new->decode($_);
 	"accounts:bal=2;big:v=99999;big-:id=5,v=5;items:name=item 3;pairs-:a=1,b=2,v=1:2;wide:v=7;" \
 	"the values before them are known: found under the key, from the keyless load"
 
+sql src app "TRUNCATE items"
+caught_up
+check_ok "checkpoint after a truncate" -c "$W/config.yaml" --headless checkpoint create truncated
+P --json --headless diff loaded truncated
+is "$(echo "$OUT" | counts | grep items)" "items +0 -20 ~0" \
+	"a truncate lists each loaded row once, by its key"
+
 P --json --headless history accounts id=2
 is "$(echo "$OUT" | perl -MJSON::PP -ne '$o = JSON::PP->new->decode($_); print "$o->{op}:$o->{row}{bal} "')" \
 	"insert:2 update:1000 " "history of a loaded row: its insert, then its update"
