@@ -9,7 +9,7 @@ DESTDIR	?=
 
 CC	?= cc
 PKG_CONFIG ?= pkg-config
-PKGS	:= libpq lmdb yaml-0.1 jansson
+PKGS	:= libpq lmdb yaml-0.1 jansson libmicrohttpd
 
 BUILD	:= build
 ifeq ($(SAN),1)
@@ -40,9 +40,9 @@ endif
 
 # lmdb ships no .pc file on every Debian release: fall back to -llmdb.
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null || \
-	$(PKG_CONFIG) --cflags libpq yaml-0.1 jansson)
+	$(PKG_CONFIG) --cflags libpq yaml-0.1 jansson libmicrohttpd)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
-	echo "$$($(PKG_CONFIG) --libs libpq yaml-0.1 jansson) -llmdb")
+	echo "$$($(PKG_CONFIG) --libs libpq yaml-0.1 jansson libmicrohttpd) -llmdb")
 # ncursesw's .pc file brings its own -D_XOPEN_SOURCE; ours is stricter.
 CURSES_CFLAGS := $(filter-out -D_XOPEN_SOURCE%,$(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null))
 CURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || \

@@ -18,7 +18,7 @@ const struct cli_command cli_commands[] = {
 	  "create the publication, slots, baseline dump, DDL trigger and "
 	  "first base backup",
 	  1, cmd_setup },
-	{ "listen", "[--until LSN|now]",
+	{ "listen", "[--until LSN|now] [--http ADDR:PORT]",
 	  "stream changes into the journal until SIGINT or SIGTERM",
 	  1, cmd_listen },
 	{ "status", "",

@@ -61,6 +61,14 @@ int	 cli_usage_error(struct cli_ctx *, const struct cli_command *,
 	    const char *, ...) __attribute__((format(printf, 3, 4)));
 const struct cli_command *cli_find(const char *);
 
+struct journal;
+/*
+ * The object `status --json` prints, without the DSNs (for /status),
+ * reading the journal through j when it is open (NULL: opened here).
+ */
+json_t	*cli_status_json(const struct config *, struct journal *,
+	    int *source_reachable);
+
 int	 cmd_backup(struct cli_ctx *, int, char **);
 int	 cmd_checkpoint(struct cli_ctx *, int, char **);
 int	 cmd_listen(struct cli_ctx *, int, char **);

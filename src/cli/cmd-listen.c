@@ -4,7 +4,8 @@
  * byte to a pipe the listener polls, so the stop happens at a point where
  * the journal can be flushed and the position confirmed.  With PITR on,
  * capture_run keeps the WAL archive beside it (not for --until, which
- * only catches up).
+ * only catches up).  With --http (or http.listen) a monitor reads
+ * /health, /status and /metrics from it while it runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,11 +15,30 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pthread.h>
+#include <stdlib.h>
+
 #include "cli.h"
 #include "core/capture.h"
+#include "core/fsutil.h"
+#include "core/health.h"
+#include "core/httpd.h"
 #include "core/journal.h"
 #include "core/logfile.h"
 #include "core/point.h"
+#include "core/xmalloc.h"
+
+#define STATUS_CACHE_US	(5 * 1000000)	/* /status asks the source this often */
+
+/* What the HTTP server's thread reads while the listener runs. */
+struct monitor {
+	const struct cli_ctx	*ctx;
+	struct journal		*j;
+	struct health		 health;
+	pthread_mutex_t		 lock;		/* the cached /status */
+	char			*status;
+	int64_t			 status_at;
+};
 
 static int	stop_pipe[2] = { -1, -1 };
 
@@ -41,8 +61,9 @@ static void
 archiver_state(void *arg, const struct archiver_status *st)
 {
 	static char	said[sizeof st->error];
+	struct monitor	*m = arg;
 
-	(void)arg;
+	health_on_archiver(&m->health, st);
 	if (st->state != ARCHIVER_RESTARTING || st->error[0] == '\0' ||
 	    strcmp(said, st->error) == 0)
 		return;
@@ -53,14 +74,95 @@ archiver_state(void *arg, const struct archiver_status *st)
 static void
 print_progress(void *arg, const struct listener_progress *p)
 {
-	const struct cli_ctx	*ctx = arg;
+	struct monitor		*m = arg;
+	const struct cli_ctx	*ctx = m->ctx;
 	char			 lsnbuf[LSN_BUFSIZE];
 
+	health_on_listener(&m->health, p);
 	if (ctx->verbosity > 0 && !ctx->json)
 		fprintf(stderr, "journaled up to %s: %llu transactions, %llu "
 		    "changes\n", lsn_format(p->flushed, lsnbuf),
 		    (unsigned long long)p->transactions,
 		    (unsigned long long)p->changes);
+}
+
+static void
+listener_state(void *arg, const struct listener_progress *p)
+{
+	struct monitor	*m = arg;
+
+	health_on_listener(&m->health, p);
+}
+
+/* The status object, asked of the source at most every few seconds. */
+static void
+serve_status(struct monitor *m, struct httpd_reply *r)
+{
+	json_t	*o;
+	int64_t	 now = health_now_us();
+	int	 reachable;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->status == NULL || now - m->status_at >= STATUS_CACHE_US) {
+		o = cli_status_json(&m->ctx->cfg, m->j, &reachable);
+		free(m->status);
+		if ((m->status = json_dumps(o, JSON_COMPACT)) == NULL)
+			fatalx("out of memory");
+		json_decref(o);
+		m->status_at = now;
+	}
+	buf_append(&r->body, m->status, strlen(m->status));
+	pthread_mutex_unlock(&m->lock);
+	buf_append(&r->body, "\n", 1);
+	r->type = "application/json";
+}
+
+static void
+serve_metrics(struct monitor *m, struct httpd_reply *r)
+{
+	const struct config	*cfg = &m->ctx->cfg;
+	struct health_extra	 x;
+	struct journal_stats	 st;
+	struct pgtt_err		 err;
+
+	memset(&x, 0, sizeof x);
+	err_clear(&err);
+	if (journal_stats(m->j, &st, &err) == 0) {
+		x.journal_bytes = st.file_size;
+		x.journal_changes = st.changes;
+	}
+	if (cfg->pitr.enabled) {
+		x.window_known = archive_window(cfg, m->j, &x.window,
+		    &err) == 0;
+		x.archive_bytes = fs_dir_bytes(cfg->pitr.archive_dir);
+	}
+	health_metrics(&m->health, &x, &r->body);
+	r->type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+/* On the HTTP server's thread. */
+static void
+serve(void *arg, const char *path, struct httpd_reply *r)
+{
+	struct monitor	*m = arg;
+	char		 why[512];
+
+	if (strcmp(path, "/health") == 0) {
+		r->status = health_check(&m->health, m->ctx->cfg.http.max_lag,
+		    why, sizeof why) ? 200 : 503;
+		health_json(&m->health, m->ctx->cfg.http.max_lag, &r->body);
+		r->type = "application/json";
+	} else if (strcmp(path, "/status") == 0)
+		serve_status(m, r);
+	else if (strcmp(path, "/metrics") == 0)
+		serve_metrics(m, r);
+	else {
+		r->status = 404;
+		const char	*text = "not found: pgtt serves /health, "
+		    "/status and /metrics\n";
+
+		buf_append(&r->body, text, strlen(text));
+	}
 }
 
 /*
@@ -95,22 +197,37 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	struct sigaction	 sa;
 	static const struct option	 lopts[] = {
 		{ "until", required_argument, NULL, 'u' },
+		{ "http", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct monitor		 m;
+	struct httpd		*httpd = NULL;
 	struct journal		*j;
-	const char		*until = NULL;
+	const char		*until = NULL, *http;
+	char			*host, *port;
 	char			 lsnbuf[LSN_BUFSIZE];
 	int			 ch, ret;
 
 	optind = 0;
 	opterr = 0;
+	http = ctx->cfg.http.listen;
 	while ((ch = getopt_long(argc, argv, "+", lopts, NULL)) != -1) {
 		if (ch == 'u')
 			until = optarg;
+		else if (ch == 'h')
+			http = optarg;
 		else
 			return cli_usage_error(ctx, cli_find("listen"),
 			    "unknown option \"%s\" for listen",
 			    argv[optind - 1]);
+	}
+	if (http != NULL && httpd_parse_listen(http, &host, &port,
+	    &ctx->err) != 0)
+		return cli_usage_error(ctx, cli_find("listen"), "--http: %s",
+		    ctx->err.msg);
+	if (http != NULL) {
+		free(host);
+		free(port);
 	}
 	if (optind != argc)
 		return cli_usage_error(ctx, cli_find("listen"), "listen takes "
@@ -147,23 +264,43 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	memset(&m, 0, sizeof m);
+	m.ctx = ctx;
+	m.j = j;
+	health_init(&m.health, ctx->cfg.pitr.enabled && opts.until ==
+	    LSN_INVALID);
+	pthread_mutex_init(&m.lock, NULL);
 	opts.cfg = &ctx->cfg;
 	opts.journal = j;
 	opts.stop_fd = stop_pipe[0];
 	opts.on_commit = print_progress;
+	opts.on_state = listener_state;
 	opts.on_archiver = archiver_state;
-	opts.arg = ctx;
+	opts.arg = &m;
 	/* Under systemd or a pipe, the events are the output. */
 	if (!isatty(STDERR_FILENO))
 		log_to_stderr(1);
 	log_msg(LOG_LEVEL_INFO, "listen: started (pid %ld)", (long)getpid());
 	memset(&progress, 0, sizeof progress);
+	if (http != NULL) {
+		if (httpd_start(http, serve, &m, &httpd, &ctx->err) != 0) {
+			ret = ctx->err.code;
+			goto out;
+		}
+		log_msg(LOG_LEVEL_INFO, "listen: serving /health, /status and "
+		    "/metrics on %s (port %d)", http, httpd_port(httpd));
+	}
 	ret = capture_run(&opts, &progress, &ctx->err);
+	httpd_stop(httpd);
+out:
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	close(stop_pipe[0]);
 	close(stop_pipe[1]);
+	free(m.status);
+	pthread_mutex_destroy(&m.lock);
+	health_done(&m.health);
 	journal_close(j);
 	log_msg(LOG_LEVEL_INFO, "listen: stopped at %s after %llu "
 	    "transactions, %llu changes", lsn_format(progress.flushed, lsnbuf),

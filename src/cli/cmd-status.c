@@ -27,19 +27,24 @@ struct journal_view {
 	struct archiver_status	 archiver;
 };
 
+/*
+ * The journal as open already (a listener's own: LMDB must not be opened
+ * twice in one process), or opened here for the moment.
+ */
 static void
-read_journal(const struct config *cfg, struct journal_view *jv)
+read_journal(const struct config *cfg, struct journal *open,
+    struct journal_view *jv)
 {
-	struct journal	*j;
+	struct journal	*j = open;
 	struct pgtt_err	 err;
 
 	memset(jv, 0, sizeof *jv);
-	if (!journal_exists(cfg->storage.path))
+	if (j == NULL && !journal_exists(cfg->storage.path))
 		return;
 	jv->exists = 1;
 	err_clear(&err);
-	if (journal_open(&j, cfg->storage.path, cfg->storage.map_size,
-	    JOURNAL_READONLY, &err) != 0) {
+	if (j == NULL && journal_open(&j, cfg->storage.path,
+	    cfg->storage.map_size, JOURNAL_READONLY, &err) != 0) {
 		jv->error = xstrdup(err.msg);
 		return;
 	}
@@ -56,7 +61,8 @@ read_journal(const struct config *cfg, struct journal_view *jv)
 		jv->window_known = archive_window(cfg, j, &jv->window,
 		    &err) == 0;
 	}
-	journal_close(j);
+	if (open == NULL)
+		journal_close(j);
 }
 
 /*
@@ -102,13 +108,13 @@ breaks_json(const struct eras *es)
 }
 
 static json_t *
-db_json(const struct db_status *db)
+db_json(const struct db_status *db, int with_dsn)
 {
 	json_t	*o;
 
 	o = json_pack("{s:b, s:b}", "configured", db->configured,
 	    "connected", db->reachable);
-	if (db->dsn != NULL)
+	if (db->dsn != NULL && with_dsn)
 		json_object_set_new(o, "dsn", json_string(db->dsn));
 	if (db->error != NULL)
 		json_object_set_new(o, "error", json_string(db->error));
@@ -208,9 +214,9 @@ gaps_json(const struct capture_gap *g, size_t n)
 	return a;
 }
 
-static void
-print_json(const struct config *cfg, const struct source_status *st,
-    const struct journal_view *jv)
+static json_t *
+status_json(const struct config *cfg, const struct source_status *st,
+    const struct journal_view *jv, int with_dsn)
 {
 	json_t	*slot, *journal, *pub, *o;
 
@@ -259,7 +265,8 @@ print_json(const struct config *cfg, const struct source_status *st,
 		json_object_set_new(journal, "last_lsn", lsn_json(js->last_lsn));
 	}
 	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:s}", "source",
-	    db_json(&st->source), "replica", db_json(&st->replica), "slot",
+	    db_json(&st->source, with_dsn), "replica", db_json(&st->replica,
+	    with_dsn), "slot",
 	    slot, "publication", pub, "journal", journal, "listener",
 	    listener_state(st, jv));
 	if (listener_running(st, jv))
@@ -271,7 +278,7 @@ print_json(const struct config *cfg, const struct source_status *st,
 		    "partial", gaps_json(st->partial, st->npartial), "none",
 		    gaps_json(st->missing, st->nmissing)));
 	pitr_json(o, cfg, jv);
-	cli_emit_json(o);
+	return o;
 }
 
 static void
@@ -392,9 +399,9 @@ cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, cli_find("status"),
 		    "status takes no arguments");
 	source_status(&ctx->cfg, &st);
-	read_journal(&ctx->cfg, &jv);
+	read_journal(&ctx->cfg, NULL, &jv);
 	if (ctx->json)
-		print_json(&ctx->cfg, &st, &jv);
+		cli_emit_json(status_json(&ctx->cfg, &st, &jv, 1));
 	else
 		print_text(&ctx->cfg, &st, &jv);
 	if (!st.source.reachable)
@@ -405,4 +412,24 @@ cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 	listener_record_done(&jv.listener);
 	eras_done(&jv.eras);
 	return ctx->err.code;
+}
+
+json_t *
+cli_status_json(const struct config *cfg, struct journal *j,
+    int *source_reachable)
+{
+	struct source_status	st;
+	struct journal_view	jv;
+	json_t			*o;
+
+	source_status(cfg, &st);
+	read_journal(cfg, j, &jv);
+	/* Over the network: no DSN, even masked. */
+	o = status_json(cfg, &st, &jv, 0);
+	*source_reachable = st.source.reachable;
+	source_status_done(&st);
+	free(jv.error);
+	listener_record_done(&jv.listener);
+	eras_done(&jv.eras);
+	return o;
 }

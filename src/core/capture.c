@@ -53,6 +53,7 @@ capture_run(const struct capture_opts *o, struct listener_progress *progress,
 	lopts.stop_fd = o->stop_fd;
 	lopts.until = o->until;
 	lopts.on_commit = o->on_commit;
+	lopts.on_state = o->on_state;
 	lopts.arg = o->arg;
 
 	/* --until only catches up: the archive is for a running capture. */

@@ -20,6 +20,9 @@ struct capture_opts {
 	/* On the listener's thread, after each journal commit. */
 	void			(*on_commit)(void *,
 				    const struct listener_progress *);
+	/* listener_opts.on_state; may be NULL. */
+	void			(*on_state)(void *,
+				    const struct listener_progress *);
 	/* On the archiver's thread, each change of its state. */
 	void			(*on_archiver)(void *,
 				    const struct archiver_status *);

@@ -26,6 +26,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "httpd.h"
 #include "xmalloc.h"
 
 #define DEFAULT_NAME		"pgtt"
@@ -34,6 +35,7 @@
 #define DEFAULT_RESTORE_PORT	5499
 #define DEFAULT_SEQUENCE_INTERVAL	10	/* seconds */
 #define DEFAULT_LOCK_TIMEOUT		30	/* seconds */
+#define DEFAULT_MAX_LAG			60	/* seconds */
 #define CONFIG_MAX_BYTES		(1 << 20)
 #define NAME_MAX_LEN		63	/* PostgreSQL's NAMEDATALEN - 1 */
 #define SHOWN_MAX		60	/* bytes of a bad value quoted back */
@@ -52,6 +54,7 @@ struct loader {
 #define K_NAME	0x1	/* non-empty, at most NAME_MAX_LEN bytes */
 #define K_SLOT	0x2	/* a replication slot name */
 #define K_PATH	0x4	/* non-empty; made absolute */
+#define K_LISTEN 0x8	/* an address to listen on (httpd.h) */
 #define SLOT_CHARS	"abcdefghijklmnopqrstuvwxyz0123456789_"
 
 struct key;
@@ -95,6 +98,8 @@ static const struct key keys[] = {
 	KEY(pitr,	restore_data_dir,	set_string,	K_PATH),
 	KEY(pitr,	restore_port,		set_port,	0),
 	KEY(pitr,	os_user,		set_string,	K_NAME),
+	KEY(http,	listen,			set_string,	K_LISTEN),
+	KEY(http,	max_lag,		set_seconds,	0),
 	KEY(log,	file,			set_string,	K_PATH),
 	KEY(log,	level,			set_level,	0),
 };
@@ -305,6 +310,20 @@ set_string(struct loader *l, const struct key *k, yaml_node_t *n)
 		err_hint(l->e, "use lowercase letters, digits and underscores, "
 		    "at most %d characters", NAME_MAX_LEN);
 		return at(l, n);
+	}
+	if (k->flags & K_LISTEN) {
+		char	*host, *port;
+
+		if (httpd_parse_listen(v, &host, &port, l->e) != 0) {
+			char	msg[sizeof l->e->msg];
+
+			snprintf(msg, sizeof msg, "%s", l->e->msg);
+			err_set(l->e, PGTT_ECONFIG, "\"%s.%s\": %s",
+			    k->section, k->name, msg);
+			return at(l, n);
+		}
+		free(host);
+		free(port);
 	}
 	if ((k->flags & (K_NAME | K_PATH)) && v[0] == '\0') {
 		err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" must not be empty",
@@ -797,6 +816,7 @@ load(struct config *cfg, const char *text, size_t len, const char *name,
 	cfg->source.capture_ddl = 1;
 	cfg->source.sequence_interval = DEFAULT_SEQUENCE_INTERVAL;
 	cfg->replica.lock_timeout = DEFAULT_LOCK_TIMEOUT;
+	cfg->http.max_lag = DEFAULT_MAX_LAG;
 	cfg->storage.map_size = DEFAULT_MAP_SIZE;
 	cfg->pitr.enabled = 1;
 	cfg->pitr.restore_port = DEFAULT_RESTORE_PORT;
@@ -898,6 +918,7 @@ config_free(struct config *cfg)
 	free(cfg->pitr.backup_dir);
 	free(cfg->pitr.restore_data_dir);
 	free(cfg->pitr.os_user);
+	free(cfg->http.listen);
 	free(cfg->log.file);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -56,6 +56,11 @@ struct config {
 	} pitr;
 
 	struct {
+		char	*listen;	/* HOST:PORT for listen; NULL: off */
+		int	 max_lag;	/* s of lag /health allows; default 60 */
+	} http;
+
+	struct {
 		char	*file;		/* default <storage.path>/pgtt.log */
 		enum log_level level;	/* default info */
 	} log;

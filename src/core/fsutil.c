@@ -256,3 +256,21 @@ fs_dir_empty(const char *path)
 	closedir(d);
 	return empty;
 }
+
+uint64_t
+fs_dir_bytes(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 sb;
+	uint64_t	 total = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(sb.st_mode))
+			total += (uint64_t)sb.st_size;
+	closedir(d);
+	return total;
+}

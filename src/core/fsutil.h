@@ -8,6 +8,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include "err.h"
 
 /* mkdir -p with mode 0700 for what it creates. */
@@ -31,5 +33,7 @@ int	fs_write_file(const char *path, const char *text, struct pgtt_err *);
 char	*fs_read_file(const char *path);
 /* 1 if path is a directory with no entries, or does not exist. */
 int	fs_dir_empty(const char *path);
+/* Bytes of the regular files directly in dir; 0 when it cannot be read. */
+uint64_t fs_dir_bytes(const char *dir);
 
 #endif

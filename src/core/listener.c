@@ -108,16 +108,27 @@ send_status(struct listener *l, int reply_requested, struct pgtt_err *err)
  * because another holds it must not overwrite that one's state.
  */
 static void
-put_state(struct listener *l, const char *state, const char *why)
+put_state(struct listener *l, enum listener_state state, const char *why)
 {
+	static const char *const names[] = {
+		[LISTENER_STARTING] = "starting",
+		[LISTENER_STREAMING] = "streaming",
+		[LISTENER_RECONNECTING] = "reconnecting",
+		[LISTENER_STOPPED] = "stopped",
+	};
 	char	pid[16], beat[24];
 
+	l->progress.state = state;
+	snprintf(l->progress.why, sizeof l->progress.why, "%s",
+	    why != NULL ? why : "");
+	if (l->o.on_state != NULL)
+		l->o.on_state(l->o.arg, &l->progress);
 	if (!l->held)
 		return;
 	snprintf(pid, sizeof pid, "%ld", (long)getpid());
 	snprintf(beat, sizeof beat, "%lld", (long long)pgtime_now());
 	jbatch_put_meta(l->batch, "listener_pid", pid);
-	jbatch_put_meta(l->batch, "listener_state", state);
+	jbatch_put_meta(l->batch, "listener_state", names[state]);
 	jbatch_put_meta(l->batch, "listener_error", why != NULL ? why : "");
 	jbatch_put_meta(l->batch, "listener_heartbeat", beat);
 }
@@ -172,6 +183,8 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 	pgtt_lsn		wal_end;
 
 	if (len >= 25 && buf[0] == 'w') {
+		if ((wal_end = get_be64(buf + 9)) > l->progress.server_end)
+			l->progress.server_end = wal_end;
 		if (pgo_decode(l->dec, buf + 25, len - 25, &ev, err) != 0) {
 			l->fatal = 1;
 			return err->code;
@@ -180,6 +193,8 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 	}
 	if (len >= 18 && buf[0] == 'k') {
 		wal_end = get_be64(buf + 1);
+		if (wal_end > l->progress.server_end)
+			l->progress.server_end = wal_end;
 		/*
 		 * Everything received is durable: the WAL end may be confirmed,
 		 * and at once, so an idle or filtered database does not make
@@ -201,6 +216,8 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 			}
 			l->last_flush = listener_now_us();
 			l->progress.flushed = wal_end;
+			if (l->o.on_state != NULL)
+				l->o.on_state(l->o.arg, &l->progress);
 			return send_status(l, 0, err);
 		}
 		if (wal_end > l->keepalive_end)
@@ -407,7 +424,7 @@ start_stream(struct listener *l, struct pgtt_err *err)
 	log_msg(LOG_LEVEL_INFO, "streaming from slot \"%s\" at %s", l->o.slot,
 	    lsnbuf);
 	l->held = 1;
-	put_state(l, "streaming", NULL);
+	put_state(l, LISTENER_STREAMING, NULL);
 	return send_status(l, 0, err);
 }
 
@@ -657,7 +674,7 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 
 		if (ret == 1) {
 			/* Stopped: make everything durable, confirm, leave. */
-			put_state(&l, "stopped", NULL);
+			put_state(&l, LISTENER_STOPPED, NULL);
 			ret = listener_flush(&l, err);
 			if (ret == 0 && l.conn != NULL)
 				ret = send_status(&l, 0, err);
@@ -670,7 +687,8 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 		/* What was received in whole is kept; the rest comes again. */
 		log_msg(LOG_LEVEL_WARNING, "listener: %s: %s; retrying in %d ms",
 		    err->msg, err->detail, backoff);
-		put_state(&l, "reconnecting", err->detail[0] != '\0' ?
+		l.progress.restarts++;
+		put_state(&l, LISTENER_RECONNECTING, err->detail[0] != '\0' ?
 		    err->detail : err->msg);
 		l.in_txn = 0;
 		{
@@ -685,7 +703,7 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 		}
 		if (wait_or_stop(l.o.stop_fd, backoff)) {
 			err_clear(err);
-			put_state(&l, "stopped", NULL);
+			put_state(&l, LISTENER_STOPPED, NULL);
 			ret = listener_flush(&l, err);
 			break;
 		}

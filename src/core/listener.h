@@ -17,10 +17,21 @@
 #include "journal.h"
 #include "lsn.h"
 
+enum listener_state {
+	LISTENER_STARTING,
+	LISTENER_STREAMING,
+	LISTENER_RECONNECTING,	/* the connection failed: why says how */
+	LISTENER_STOPPED,
+};
+
 struct listener_progress {
 	pgtt_lsn	 flushed;	/* confirmed to the server */
 	uint64_t	 transactions;	/* journaled by this run */
 	uint64_t	 changes;
+	pgtt_lsn	 server_end;	/* the newest WAL end the server sent */
+	enum listener_state state;
+	uint64_t	 restarts;	/* connections lost and made again */
+	char		 why[256];	/* the last failure; "" for none */
 };
 
 struct listener_opts {
@@ -40,6 +51,11 @@ struct listener_opts {
 	int		 sequence_interval_ms;
 	/* Called on the listener's thread after each journal commit. */
 	void		(*on_commit)(void *, const struct listener_progress *);
+	/*
+	 * Called on the listener's thread at each change of state and each
+	 * confirmation of an idle source's WAL end.  May be NULL.
+	 */
+	void		(*on_state)(void *, const struct listener_progress *);
 	void		*arg;
 };
 

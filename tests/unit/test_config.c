@@ -45,6 +45,9 @@ static const char full[] =
     "  restore_data_dir: restore\n"
     "  restore_port: 5500\n"
     "  os_user: postgres\n"
+    "http:\n"
+    "  listen: \"[::1]:9187\"\n"
+    "  max_lag: 15s\n"
     "log:\n"
     "  file: ./pgtt-data/pgtt.log\n"
     "  level: DEBUG\n";
@@ -141,6 +144,8 @@ test_full(void **state)
 	assert_string_equal(cfg.pitr.os_user, "postgres");
 	assert_string_equal(cfg.log.file, "/srv/pgtt/pgtt-data/pgtt.log");
 	assert_int_equal(cfg.log.level, LOG_LEVEL_DEBUG);
+	assert_string_equal(cfg.http.listen, "[::1]:9187");
+	assert_int_equal(cfg.http.max_lag, 15);
 	config_free(&cfg);
 	assert_null(cfg.path);
 	assert_null(cfg.source.tables);
@@ -381,7 +386,7 @@ test_errors_keys(void **state)
 	e = load_fail("# pgtt\nsorce:\n  dsn: x\n",
 	    "unknown section \"sorce\"", "test.yaml:2:1");
 	assert_string_equal(e.hint,
-	    "valid sections are: source, replica, storage, pitr, log");
+	    "valid sections are: source, replica, storage, pitr, http, log");
 	e = load_fail("source:\n  dsn: x\n  dsn: y\n",
 	    "duplicate key \"dsn\" in section \"source\"", "test.yaml:3:3");
 	assert_string_equal(e.detail, "first given at line 2, column 3");
@@ -679,6 +684,30 @@ test_find(void **state)
 }
 
 /* The shipped example must load as it stands. */
+/* http.listen is checked when read, where its line and column are known. */
+static void
+test_http(void **state)
+{
+	struct config	cfg;
+
+	(void)state;
+	load_ok(&cfg, "source:\n  dsn: x\n", NAME);
+	assert_null(cfg.http.listen);
+	assert_int_equal(cfg.http.max_lag, 60);
+	config_free(&cfg);
+	load_ok(&cfg, "source:\n  dsn: x\nhttp:\n  listen: \":9187\"\n", NAME);
+	assert_string_equal(cfg.http.listen, ":9187");
+	config_free(&cfg);
+	load_fail("source:\n  dsn: x\nhttp:\n  listen: \"host:http\"\n",
+	    "\"http.listen\": \"host:http\" is not an address to listen on: "
+	    "give HOST:PORT, [IPV6]:PORT or :PORT (loopback)",
+	    NAME ":4:11");
+	load_fail("source:\n  dsn: x\nhttp:\n  listen: \"a:b:1\"\n",
+	    "\"http.listen\": \"a:b:1\" is not an address to listen on: "
+	    "give HOST:PORT, [IPV6]:PORT or :PORT (loopback)",
+	    NAME ":4:11");
+}
+
 static void
 test_example(void **state)
 {
@@ -742,6 +771,7 @@ main(void)
 		T(test_parse_size),
 		T(test_find),
 		T(test_example),
+		T(test_http),
 		T(test_free_zeroed),
 #undef T
 	};

@@ -1,0 +1,266 @@
+/*
+ * health.c: a capture's own view of itself (health.h).  Lag is measured
+ * against the WAL end the server last sent, so a request costs no round
+ * trip to the source: bytes between that end and what the journal has
+ * confirmed, and seconds since the listener last had confirmed all of it.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "health.h"
+#include "xmalloc.h"
+
+int64_t
+health_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+health_init(struct health *h, int archive_enabled)
+{
+	memset(h, 0, sizeof *h);
+	pthread_mutex_init(&h->lock, NULL);
+	h->archive_enabled = archive_enabled;
+	h->started_us = h->caught_up_us = health_now_us();
+}
+
+void
+health_done(struct health *h)
+{
+	pthread_mutex_destroy(&h->lock);
+}
+
+void
+health_on_listener(void *arg, const struct listener_progress *p)
+{
+	struct health	*h = arg;
+	int64_t		 now = health_now_us();
+
+	pthread_mutex_lock(&h->lock);
+	if (p->restarts > h->listener.restarts ||
+	    (p->why[0] != '\0' && strcmp(p->why, h->listener.why) != 0))
+		h->last_error_us = now;
+	h->listener = *p;
+	if (p->state == LISTENER_STREAMING && p->flushed >= p->server_end)
+		h->caught_up_us = now;
+	pthread_mutex_unlock(&h->lock);
+}
+
+void
+health_on_archiver(void *arg, const struct archiver_status *st)
+{
+	struct health	*h = arg;
+
+	pthread_mutex_lock(&h->lock);
+	if (st->error[0] != '\0' && strcmp(st->error, h->archiver.error) != 0)
+		h->last_error_us = health_now_us();
+	h->archiver = *st;
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* Lag in bytes and seconds; called with the lock held. */
+static void
+lag(const struct health *h, int64_t now, uint64_t *bytes, double *secs)
+{
+	const struct listener_progress	*p = &h->listener;
+
+	*bytes = p->server_end > p->flushed ? p->server_end - p->flushed : 0;
+	*secs = *bytes == 0 && p->state == LISTENER_STREAMING ? 0.0 :
+	    (double)(now - h->caught_up_us) / 1e6;
+}
+
+/* Called with the lock held. */
+static int
+check(const struct health *h, int max_lag, char *why, size_t size)
+{
+	uint64_t	bytes;
+	double		secs;
+
+	switch (h->listener.state) {
+	case LISTENER_STARTING:
+		snprintf(why, size, "the listener is connecting to the source");
+		return 0;
+	case LISTENER_RECONNECTING:
+		snprintf(why, size, "source unreachable: %s", h->listener.why);
+		return 0;
+	case LISTENER_STOPPED:
+		snprintf(why, size, "the listener has stopped");
+		return 0;
+	case LISTENER_STREAMING:
+		break;
+	}
+	lag(h, health_now_us(), &bytes, &secs);
+	if (secs >= max_lag) {
+		snprintf(why, size, "the listener is %.0f s behind the source "
+		    "(%" PRIu64 " bytes); http.max_lag is %d s", secs, bytes,
+		    max_lag);
+		return 0;
+	}
+	if (h->archive_enabled && h->archiver.state != ARCHIVER_STREAMING &&
+	    h->archiver.state != ARCHIVER_STARTING) {
+		snprintf(why, size, "the WAL archiver is %s%s%s",
+		    archiver_state_name(h->archiver.state),
+		    h->archiver.error[0] != '\0' ? ": " : "",
+		    h->archiver.error);
+		return 0;
+	}
+	why[0] = '\0';
+	return 1;
+}
+
+int
+health_check(struct health *h, int max_lag, char *why, size_t size)
+{
+	int	ok;
+
+	pthread_mutex_lock(&h->lock);
+	ok = check(h, max_lag, why, size);
+	pthread_mutex_unlock(&h->lock);
+	return ok;
+}
+
+static const char *
+listener_state_name(enum listener_state s)
+{
+	switch (s) {
+	case LISTENER_STARTING:
+		return "starting";
+	case LISTENER_STREAMING:
+		return "streaming";
+	case LISTENER_RECONNECTING:
+		return "reconnecting";
+	case LISTENER_STOPPED:
+		break;
+	}
+	return "stopped";
+}
+
+void
+health_json(struct health *h, int max_lag, struct buf *out)
+{
+	json_t		*o;
+	char		 why[512], *text;
+	uint64_t	 bytes;
+	double		 secs;
+	int		 ok;
+
+	pthread_mutex_lock(&h->lock);
+	ok = check(h, max_lag, why, sizeof why);
+	lag(h, health_now_us(), &bytes, &secs);
+	o = json_pack("{s:s, s:s, s:I, s:f, s:i}", "status", ok ? "ok" :
+	    "unhealthy", "listener", listener_state_name(h->listener.state),
+	    "lag_bytes", (json_int_t)bytes, "lag_seconds", secs, "max_lag",
+	    max_lag);
+	if (h->archive_enabled)
+		json_object_set_new(o, "archiver", json_string(
+		    archiver_state_name(h->archiver.state)));
+	pthread_mutex_unlock(&h->lock);
+	if (!ok)
+		json_object_set_new(o, "reason", json_string(why));
+	if ((text = json_dumps(o, JSON_COMPACT)) == NULL)
+		fatalx("out of memory");
+	buf_append(out, text, strlen(text));
+	buf_append(out, "\n", 1);
+	free(text);
+	json_decref(o);
+}
+
+static void
+metric(struct buf *out, const char *name, const char *type,
+    const char *help, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* One metric: its HELP and TYPE lines, then its sample. */
+static void
+metric(struct buf *out, const char *name, const char *type,
+    const char *help, const char *fmt, ...)
+{
+	char	line[512], value[64];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof value, fmt, ap);
+	va_end(ap);
+	n = snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s %s\n%s %s\n",
+	    name, help, name, type, name, value);
+	buf_append(out, line, (size_t)n < sizeof line ? (size_t)n :
+	    sizeof line - 1);
+}
+
+void
+health_metrics(struct health *h, const struct health_extra *x,
+    struct buf *out)
+{
+	struct health	c;
+	uint64_t	bytes;
+	double		secs;
+	char		why[512];
+	int		ok;
+
+	pthread_mutex_lock(&h->lock);
+	c = *h;
+	ok = check(h, INT32_MAX, why, sizeof why);
+	lag(h, health_now_us(), &bytes, &secs);
+	pthread_mutex_unlock(&h->lock);
+
+	metric(out, "pgtt_up", "gauge", "1 while the listener streams "
+	    "from the source.", "%d", c.listener.state == LISTENER_STREAMING);
+	metric(out, "pgtt_changes_journaled_total", "counter", "Row changes, "
+	    "DDL and messages journaled by this listener.", "%" PRIu64,
+	    c.listener.changes);
+	metric(out, "pgtt_transactions_journaled_total", "counter",
+	    "Transactions journaled by this listener.", "%" PRIu64,
+	    c.listener.transactions);
+	metric(out, "pgtt_listener_restarts_total", "counter", "Times the "
+	    "connection to the source was lost and made again.", "%" PRIu64,
+	    c.listener.restarts);
+	metric(out, "pgtt_lag_bytes", "gauge", "WAL the server has sent "
+	    "word of that the journal has not confirmed.", "%" PRIu64, bytes);
+	metric(out, "pgtt_lag_seconds", "gauge", "Seconds since the journal "
+	    "last held all the server had sent.", "%.3f", secs);
+	metric(out, "pgtt_confirmed_lsn_bytes", "gauge", "The position "
+	    "confirmed to the source, as a WAL byte offset.", "%" PRIu64,
+	    c.listener.flushed);
+	metric(out, "pgtt_journal_size_bytes", "gauge", "Size of the journal "
+	    "file.", "%" PRIu64, x->journal_bytes);
+	metric(out, "pgtt_journal_changes", "gauge", "Changes the journal "
+	    "holds.", "%" PRIu64, x->journal_changes);
+	metric(out, "pgtt_last_error_timestamp_seconds", "gauge", "When the "
+	    "listener or the archiver last failed; 0: never.", "%.3f",
+	    (double)c.last_error_us / 1e6);
+	metric(out, "pgtt_start_timestamp_seconds", "gauge", "When this "
+	    "listener started.", "%.3f", (double)c.started_us / 1e6);
+	if (c.archive_enabled) {
+		metric(out, "pgtt_archive_up", "gauge", "1 while "
+		    "pg_receivewal streams WAL into the archive.", "%d",
+		    c.archiver.state == ARCHIVER_STREAMING);
+		metric(out, "pgtt_archive_restarts_total", "counter", "Times "
+		    "pg_receivewal was started again.", "%u",
+		    c.archiver.restarts);
+		metric(out, "pgtt_archive_size_bytes", "gauge", "Bytes in the "
+		    "WAL archive directory.", "%" PRIu64, x->archive_bytes);
+		if (x->window_known) {
+			metric(out, "pgtt_backups", "gauge", "Base backups "
+			    "taken.", "%zu", x->window.backups);
+			metric(out, "pgtt_window_start_lsn_bytes", "gauge",
+			    "The oldest point a restore can reach, as a WAL "
+			    "byte offset; 0: none.", "%" PRIu64,
+			    x->window.earliest);
+			metric(out, "pgtt_window_end_lsn_bytes", "gauge", "The "
+			    "newest point a restore can reach, as a WAL byte "
+			    "offset; 0: none.", "%" PRIu64, x->window.latest);
+		}
+	}
+	metric(out, "pgtt_healthy", "gauge", "1 while /health answers 200 "
+	    "(lag aside).", "%d", ok);
+}
