@@ -54,6 +54,9 @@ const struct cli_command cli_commands[] = {
 	{ "verify", "POINT [--table T] [--session S]",
 	  "replay the replica and restore a scratch cluster to a point, "
 	  "and compare them", 1, cmd_verify },
+	{ "prune", "[--dry-run]",
+	  "remove base backups and WAL that retention no longer keeps", 1,
+	  cmd_prune },
 	{ NULL, NULL, NULL, 0, NULL }
 };
 

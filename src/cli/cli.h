@@ -76,6 +76,7 @@ int	 cmd_session(struct cli_ctx *, int, char **);
 int	 cmd_diff(struct cli_ctx *, int, char **);
 int	 cmd_history(struct cli_ctx *, int, char **);
 int	 cmd_log(struct cli_ctx *, int, char **);
+int	 cmd_prune(struct cli_ctx *, int, char **);
 int	 cmd_replay(struct cli_ctx *, int, char **);
 int	 cmd_restore(struct cli_ctx *, int, char **);
 int	 cmd_setup(struct cli_ctx *, int, char **);

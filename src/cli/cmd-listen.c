@@ -26,6 +26,7 @@
 #include "core/journal.h"
 #include "core/logfile.h"
 #include "core/point.h"
+#include "core/prune.h"
 #include "core/xmalloc.h"
 
 #define STATUS_CACHE_US	(5 * 1000000)	/* /status asks the source this often */
@@ -35,9 +36,11 @@ struct monitor {
 	const struct cli_ctx	*ctx;
 	struct journal		*j;
 	struct health		 health;
-	pthread_mutex_t		 lock;		/* the cached /status */
+	pthread_mutex_t		 lock;		/* the cached answers */
 	char			*status;
 	int64_t			 status_at;
+	struct health_extra	 extra;		/* archive_window runs */
+	int64_t			 extra_at;	/* pg_waldump: cached too */
 };
 
 static int	stop_pipe[2] = { -1, -1 };
@@ -125,16 +128,27 @@ serve_metrics(struct monitor *m, struct httpd_reply *r)
 	struct journal_stats	 st;
 	struct pgtt_err		 err;
 
-	memset(&x, 0, sizeof x);
+	int64_t			 now = health_now_us();
+
+	pthread_mutex_lock(&m->lock);
+	if (m->extra_at == 0 || now - m->extra_at >= STATUS_CACHE_US) {
+		memset(&x, 0, sizeof x);
+		if (cfg->pitr.enabled) {
+			err_clear(&err);
+			x.window_known = archive_window(cfg, m->j, &x.window,
+			    &err) == 0;
+			x.archive_bytes = fs_dir_bytes(cfg->pitr.archive_dir);
+		}
+		m->extra = x;
+		m->extra_at = now;
+	}
+	x = m->extra;
+	pthread_mutex_unlock(&m->lock);
+	/* The journal's own figures cost a read: always current. */
 	err_clear(&err);
 	if (journal_stats(m->j, &st, &err) == 0) {
 		x.journal_bytes = st.file_size;
 		x.journal_changes = st.changes;
-	}
-	if (cfg->pitr.enabled) {
-		x.window_known = archive_window(cfg, m->j, &x.window,
-		    &err) == 0;
-		x.archive_bytes = fs_dir_bytes(cfg->pitr.archive_dir);
 	}
 	health_metrics(&m->health, &x, &r->body);
 	r->type = "text/plain; version=0.0.4; charset=utf-8";
@@ -148,9 +162,18 @@ serve(void *arg, const char *path, struct httpd_reply *r)
 	char		 why[512];
 
 	if (strcmp(path, "/health") == 0) {
+		struct journal_stats	st;
+		struct pgtt_err		err;
+		char			w[PRUNE_WARN_MAX][200];
+		size_t			nw = 0;
+
+		err_clear(&err);
+		if (journal_stats(m->j, &st, &err) == 0)
+			nw = storage_warnings(&m->ctx->cfg, st.file_size, w);
 		r->status = health_check(&m->health, m->ctx->cfg.http.max_lag,
 		    why, sizeof why) ? 200 : 503;
-		health_json(&m->health, m->ctx->cfg.http.max_lag, &r->body);
+		health_json(&m->health, m->ctx->cfg.http.max_lag, w, nw,
+		    &r->body);
 		r->type = "application/json";
 	} else if (strcmp(path, "/status") == 0)
 		serve_status(m, r);

@@ -12,6 +12,7 @@
 #include "core/journal.h"
 #include "core/listener.h"
 #include "core/era.h"
+#include "core/prune.h"
 #include "core/source.h"
 #include "core/xmalloc.h"
 
@@ -278,6 +279,15 @@ status_json(const struct config *cfg, const struct source_status *st,
 		    "partial", gaps_json(st->partial, st->npartial), "none",
 		    gaps_json(st->missing, st->nmissing)));
 	pitr_json(o, cfg, jv);
+	{
+		char	 w[PRUNE_WARN_MAX][200];
+		size_t	 i, n = storage_warnings(cfg, jv->stats.file_size, w);
+		json_t	*a = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, json_string(w[i]));
+		json_object_set_new(o, "warnings", a);
+	}
 	return o;
 }
 
@@ -386,6 +396,13 @@ print_text(const struct config *cfg, const struct source_status *st,
 	else
 		printf("%-12s %s\n", "listener", listener_state(st, jv));
 	pitr_text(cfg, jv);
+	{
+		char	w[PRUNE_WARN_MAX][200];
+		size_t	n = storage_warnings(cfg, jv->stats.file_size, w);
+
+		for (i = 0; i < n; i++)
+			printf("%-12s %s\n", "warning", w[i]);
+	}
 }
 
 int

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "pitrlock.h"
 #include "dsn.h"
 #include "fsutil.h"
 #include "pgtime.h"
@@ -291,6 +292,35 @@ record_backup(struct journal *j, const struct backup_info *b,
 	return ret;
 }
 
+int
+backup_forget(struct journal *j, char (*names)[64], size_t n,
+    struct pgtt_err *err)
+{
+	struct backup_info	*bs;
+	struct jbatch		*batch;
+	struct buf		 text;
+	size_t			 nb, i, k;
+	int			 ret;
+
+	if ((ret = backup_list(j, &bs, &nb, err)) != 0)
+		return ret;
+	buf_init(&text);
+	for (i = 0; i < nb; i++) {
+		for (k = 0; k < n && strcmp(bs[i].name, names[k]) != 0; k++)
+			;
+		if (k == n)
+			format_backup(&text, &bs[i]);
+	}
+	buf_append(&text, "", 1);
+	batch = jbatch_new();
+	jbatch_put_meta(batch, "backups", (char *)text.data);
+	ret = journal_commit(j, batch, err);
+	jbatch_free(batch);
+	buf_done(&text);
+	free(bs);
+	return ret;
+}
+
 /* 1 if backup_dir already holds name, finished or not. */
 static int
 name_taken(const struct config *cfg, const char *name)
@@ -333,13 +363,16 @@ backup_take(const struct config *cfg, struct journal *j,
 	struct backup_info	 b;
 	char			*dir, *tmp, *dsn = NULL, *password = NULL;
 	char			*bin, *dir_arg, *dsn_arg;
-	int			 ret;
+	int			 ret, lock;
 
 	if (!cfg->pitr.enabled)
 		return err_set(err, PGTT_ECONFIG, "PITR is turned off "
 		    "(pitr.enabled: false)");
 	if ((ret = fs_mkdirs(cfg->pitr.backup_dir, err)) != 0)
 		return ret;
+	/* No prune while it is taken and recorded (pitrlock.h). */
+	if ((lock = pitr_lock_shared(cfg, err)) == -1)
+		return err->code;
 	memset(&b, 0, sizeof b);
 	new_name(cfg, b.name, sizeof b.name);
 	dir = backup_path(cfg, &b);
@@ -392,6 +425,7 @@ backup_take(const struct config *cfg, struct journal *j,
 		fn(arg, 100, b.bytes / 1024);
 	*out = b;
 out:
+	pitr_unlock(lock);
 	free(dir);
 	free(tmp);
 	free(dsn);

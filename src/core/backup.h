@@ -45,6 +45,13 @@ int	backup_take(const struct config *, struct journal *,
 int	backup_list(struct journal *, struct backup_info **out, size_t *n,
 	    struct pgtt_err *);
 
+/*
+ * Strike the named backups from the journal's record (prune.h: before
+ * their directories go, so no restore picks one half removed).
+ */
+int	backup_forget(struct journal *, char (*names)[64], size_t n,
+	    struct pgtt_err *);
+
 /* Directory of backup b; malloc'd. */
 char	*backup_path(const struct config *, const struct backup_info *);
 

@@ -1,10 +1,12 @@
 /*
- * capture.c: the listener and the archiver, started and stopped as one.
- * The archiver polls a pipe of its own, written once the listener has
- * returned, so it stops whether the caller stopped both or the listener
+ * capture.c: the listener and the archiver, started and stopped as one,
+ * with retention applied beside them once an hour.  The archiver and the
+ * pruner each poll a pipe of their own, written once the listener has
+ * returned, so they stop whether the caller stopped all or the listener
  * failed alone.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +14,48 @@
 #include "backup.h"
 #include "capture.h"
 #include "logfile.h"
+#include "prune.h"
+
+#define PRUNE_FIRST_MS	(60 * 1000)		/* after the start */
+#define PRUNE_EVERY_MS	(3600 * 1000)
+
+struct pruner_job {
+	const struct capture_opts	*o;
+	int				 stop_fd;
+};
+
+/* Sleep ms, or less when stop_fd becomes readable: 1 then. */
+static int
+stopped_within(int fd, int ms)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	int		ret;
+
+	while ((ret = poll(&pfd, 1, ms)) == -1 && errno == EINTR)
+		;
+	return ret > 0;
+}
+
+static void *
+pruner_main(void *arg)
+{
+	struct pruner_job	*job = arg;
+	struct prune_plan	 p;
+	struct pgtt_err		 err;
+	int			 ms = PRUNE_FIRST_MS;
+
+	while (!stopped_within(job->stop_fd, ms)) {
+		ms = PRUNE_EVERY_MS;
+		err_clear(&err);
+		/* prune.c logs what it removes. */
+		if (prune_run(job->o->cfg, job->o->journal, 0, &p, &err) != 0)
+			log_msg(err.code == PGTT_EBUSY ? LOG_LEVEL_INFO :
+			    LOG_LEVEL_WARNING, "prune: %s; trying again in an "
+			    "hour", err.msg);
+		prune_plan_free(&p);
+	}
+	return NULL;
+}
 
 struct archiver_job {
 	const struct capture_opts	*o;
@@ -40,8 +84,10 @@ capture_run(const struct capture_opts *o, struct listener_progress *progress,
 {
 	struct listener_opts	 lopts;
 	struct archiver_job	 job;
-	pthread_t		 archiver;
-	int			 stop[2] = { -1, -1 }, archiving = 0, ret;
+	struct pruner_job	 pjob;
+	pthread_t		 archiver, pruner;
+	int			 stop[2] = { -1, -1 }, pstop[2] = { -1, -1 };
+	int			 archiving = 0, pruning = 0, ret;
 	char			 c = 0;
 
 	memset(&lopts, 0, sizeof lopts);
@@ -74,7 +120,33 @@ capture_run(const struct capture_opts *o, struct listener_progress *progress,
 			log_msg(LOG_LEVEL_ERROR, "could not start the WAL "
 			    "archiver's thread");
 	}
+	if (o->cfg->pitr.enabled && o->until == LSN_INVALID &&
+	    (o->cfg->retention.backups > 0 || o->cfg->retention.archive > 0)) {
+		if (pipe(pstop) == -1) {
+			log_msg(LOG_LEVEL_ERROR, "could not create pipe: %s; "
+			    "retention is not applied", strerror(errno));
+			pstop[0] = pstop[1] = -1;
+		} else {
+			pjob.o = o;
+			pjob.stop_fd = pstop[0];
+			pruning = pthread_create(&pruner, NULL, pruner_main,
+			    &pjob) == 0;
+			if (!pruning)
+				log_msg(LOG_LEVEL_ERROR, "could not start the "
+				    "pruner's thread");
+		}
+	}
 	ret = listener_run(&lopts, progress, err);
+	if (pruning) {
+		if (write(pstop[1], &c, 1) == -1)
+			log_msg(LOG_LEVEL_WARNING, "pruner stop pipe: %s",
+			    strerror(errno));
+		pthread_join(pruner, NULL);
+	}
+	if (pstop[0] != -1) {
+		close(pstop[0]);
+		close(pstop[1]);
+	}
 	if (archiving) {
 		if (write(stop[1], &c, 1) == -1)
 			log_msg(LOG_LEVEL_WARNING, "archiver stop pipe: %s",

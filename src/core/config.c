@@ -75,6 +75,8 @@ static int	set_size(struct loader *, const struct key *, yaml_node_t *);
 static int	set_port(struct loader *, const struct key *, yaml_node_t *);
 static int	set_seconds(struct loader *, const struct key *, yaml_node_t *);
 static int	set_level(struct loader *, const struct key *, yaml_node_t *);
+static int	set_count(struct loader *, const struct key *, yaml_node_t *);
+static int	set_duration(struct loader *, const struct key *, yaml_node_t *);
 static int	set_tables(struct loader *, const struct key *, yaml_node_t *);
 
 #define KEY(sec, name, set, flags) \
@@ -98,6 +100,9 @@ static const struct key keys[] = {
 	KEY(pitr,	restore_data_dir,	set_string,	K_PATH),
 	KEY(pitr,	restore_port,		set_port,	0),
 	KEY(pitr,	os_user,		set_string,	K_NAME),
+	KEY(retention,	backups,		set_count,	0),
+	KEY(retention,	archive,		set_duration,	0),
+	KEY(retention,	journal_warn,		set_size,	0),
 	KEY(http,	listen,			set_string,	K_LISTEN),
 	KEY(http,	max_lag,		set_seconds,	0),
 	KEY(log,	file,			set_string,	K_PATH),
@@ -442,6 +447,65 @@ set_seconds(struct loader *l, const struct key *k, yaml_node_t *n)
 	if ((rc = get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
 		return rc;
 	if (decimal_in_range(v, "s", 0, 86400, field) != 0)
+		return bad_value(l, k, n, what, v);
+	return 0;
+}
+
+/* A whole number of things, 0 to a million. */
+static int
+set_count(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	static const char	*what = "a whole number from 0 (keep all)";
+	int			*field = (int *)((char *)l->cfg + k->off);
+	const char		*v;
+	int			 rc;
+
+	if ((rc = get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
+		return rc;
+	if (decimal_in_range(v, NULL, 0, 1000000, field) != 0)
+		return bad_value(l, k, n, what, v);
+	return 0;
+}
+
+int
+config_parse_duration(const char *v, int64_t *out)
+{
+	char		*end;
+	long long	 n;
+	int64_t		 unit = 1;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (strcmp(end, "d") == 0)
+		unit = 86400;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600;
+	else if (strcmp(end, "m") == 0)
+		unit = 60;
+	else if (strcmp(end, "s") != 0 && *end != '\0')
+		return -1;
+	if (n > INT64_MAX / unit)
+		return -1;
+	*out = (int64_t)n * unit;
+	return 0;
+}
+
+/* A duration: 7d, 12h, 30m, 90s or plain seconds; 0 keeps all. */
+static int
+set_duration(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	static const char	*what = "a duration like 7d, 12h, 30m or 90s";
+	int64_t			*field = (int64_t *)((char *)l->cfg + k->off);
+	const char		*v;
+	int			 rc;
+
+	if ((rc = get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
+		return rc;
+	if (config_parse_duration(v, field) != 0)
 		return bad_value(l, k, n, what, v);
 	return 0;
 }

@@ -56,6 +56,12 @@ struct config {
 	} pitr;
 
 	struct {
+		int	 backups;	/* keep the newest N; 0: all */
+		int64_t	 archive;	/* s of WAL to keep; 0: all */
+		uint64_t journal_warn;	/* bytes; 0: no warning */
+	} retention;
+
+	struct {
 		char	*listen;	/* HOST:PORT for listen; NULL: off */
 		int	 max_lag;	/* s of lag /health allows; default 60 */
 	} http;
@@ -95,5 +101,7 @@ char	*config_find(const char *explicit_path);
 
 /* Parse "1GB", "512MiB", "1048576", "64k" into bytes; -1 if malformed. */
 int	config_parse_size(const char *, uint64_t *);
+/* Parse "7d", "12h", "30m", "90s" or "90" into seconds; -1 if malformed. */
+int	config_parse_duration(const char *, int64_t *);
 
 #endif

@@ -24,6 +24,7 @@ enum {
 	PGTT_EMAPFULL = -40009,	/* journal map full and could not grow */
 	PGTT_EMISMATCH = -40010,/* a comparison found a difference */
 	PGTT_ESTOPPED = -40011,	/* stopped (a signal, Esc) before done */
+	PGTT_EBUSY = -40012,	/* another process holds what is needed */
 };
 
 struct pgtt_err {

@@ -145,9 +145,11 @@ listener_state_name(enum listener_state s)
 }
 
 void
-health_json(struct health *h, int max_lag, struct buf *out)
+health_json(struct health *h, int max_lag, char (*warnings)[200],
+    size_t nwarnings, struct buf *out)
 {
-	json_t		*o;
+	json_t		*o, *w;
+	size_t		 i;
 	char		 why[512], *text;
 	uint64_t	 bytes;
 	double		 secs;
@@ -166,6 +168,12 @@ health_json(struct health *h, int max_lag, struct buf *out)
 	pthread_mutex_unlock(&h->lock);
 	if (!ok)
 		json_object_set_new(o, "reason", json_string(why));
+	if (nwarnings > 0) {
+		w = json_array();
+		for (i = 0; i < nwarnings; i++)
+			json_array_append_new(w, json_string(warnings[i]));
+		json_object_set_new(o, "warnings", w);
+	}
 	if ((text = json_dumps(o, JSON_COMPACT)) == NULL)
 		fatalx("out of memory");
 	buf_append(out, text, strlen(text));

@@ -48,8 +48,9 @@ struct health_extra {
  * the archiver (when on) runs.  Else 0 with the reason in why.
  */
 int	health_check(struct health *, int max_lag, char *why, size_t size);
-/* The /health body (JSON, one line). */
-void	health_json(struct health *, int max_lag, struct buf *);
+/* The /health body (JSON, one line), with warnings that keep it 200. */
+void	health_json(struct health *, int max_lag, char (*warnings)[200],
+	    size_t nwarnings, struct buf *);
 /* Prometheus text exposition format, version 0.0.4. */
 void	health_metrics(struct health *, const struct health_extra *,
 	    struct buf *);

@@ -43,6 +43,7 @@
 #include "pgtime.h"
 #include "point.h"
 #include "proc.h"
+#include "pitrlock.h"
 #include "restore.h"
 #include "wal.h"
 #include "xmalloc.h"
@@ -694,7 +695,7 @@ restore_run(const struct config *cfg, struct journal *j,
 	struct restore_ctx	 rc;
 	char			*dir = NULL, *backup = NULL, *wal;
 	int64_t			 started = pgtime_elapsed_ms();
-	int			 defaulted, ret;
+	int			 defaulted, ret, lock = -1;
 	const char *const	 skip[] = { "backup_manifest", NULL };
 
 	memset(r, 0, sizeof *r);
@@ -721,6 +722,11 @@ restore_run(const struct config *cfg, struct journal *j,
 		add_note(r, "the server runs as OS user \"postgres\", since "
 		    "PostgreSQL refuses root (set pitr.os_user to choose)");
 
+	/* Until its WAL is copied, no prune may take what it uses. */
+	if ((lock = pitr_lock_shared(cfg, err)) == -1) {
+		ret = err->code;
+		goto out;
+	}
 	progress(&rc, "checking the target against the window", 0);
 	if ((ret = resolve(&rc)) != 0 || (ret = check_window(&rc)) != 0)
 		goto out;
@@ -737,6 +743,8 @@ restore_run(const struct config *cfg, struct journal *j,
 	    (ret = stage_wal(&rc, dir)) != 0 ||
 	    (ret = write_settings(&rc, dir)) != 0)
 		goto out;
+	pitr_unlock(lock);
+	lock = -1;
 	make_conninfo(&rc, dir);
 	progress(&rc, "starting the server", 65);
 	if ((ret = start_and_wait(&rc, dir)) != 0)
@@ -750,6 +758,7 @@ restore_run(const struct config *cfg, struct journal *j,
 	r->elapsed_ms = pgtime_elapsed_ms() - started;
 	progress(&rc, "done", 100);
 out:
+	pitr_unlock(lock);
 	free(dir);
 	free(backup);
 	free(rc.user);

@@ -45,6 +45,10 @@ static const char full[] =
     "  restore_data_dir: restore\n"
     "  restore_port: 5500\n"
     "  os_user: postgres\n"
+    "retention:\n"
+    "  backups: 3\n"
+    "  archive: 7d\n"
+    "  journal_warn: 2GB\n"
     "http:\n"
     "  listen: \"[::1]:9187\"\n"
     "  max_lag: 15s\n"
@@ -145,6 +149,9 @@ test_full(void **state)
 	assert_string_equal(cfg.log.file, "/srv/pgtt/pgtt-data/pgtt.log");
 	assert_int_equal(cfg.log.level, LOG_LEVEL_DEBUG);
 	assert_string_equal(cfg.http.listen, "[::1]:9187");
+	assert_int_equal(cfg.retention.backups, 3);
+	assert_true(cfg.retention.archive == 7 * 86400);
+	assert_true(cfg.retention.journal_warn == 2ULL << 30);
 	assert_int_equal(cfg.http.max_lag, 15);
 	config_free(&cfg);
 	assert_null(cfg.path);
@@ -386,7 +393,7 @@ test_errors_keys(void **state)
 	e = load_fail("# pgtt\nsorce:\n  dsn: x\n",
 	    "unknown section \"sorce\"", "test.yaml:2:1");
 	assert_string_equal(e.hint,
-	    "valid sections are: source, replica, storage, pitr, http, log");
+	    "valid sections are: source, replica, storage, pitr, retention, http, log");
 	e = load_fail("source:\n  dsn: x\n  dsn: y\n",
 	    "duplicate key \"dsn\" in section \"source\"", "test.yaml:3:3");
 	assert_string_equal(e.detail, "first given at line 2, column 3");
@@ -684,6 +691,35 @@ test_find(void **state)
 }
 
 /* The shipped example must load as it stands. */
+static void
+test_duration(void **state)
+{
+	int64_t	s;
+
+	(void)state;
+	assert_int_equal(config_parse_duration("90", &s), 0);
+	assert_true(s == 90);
+	assert_int_equal(config_parse_duration("90s", &s), 0);
+	assert_true(s == 90);
+	assert_int_equal(config_parse_duration("30m", &s), 0);
+	assert_true(s == 1800);
+	assert_int_equal(config_parse_duration("12h", &s), 0);
+	assert_true(s == 43200);
+	assert_int_equal(config_parse_duration("7d", &s), 0);
+	assert_true(s == 604800);
+	assert_int_equal(config_parse_duration("0", &s), 0);
+	assert_true(s == 0);
+	assert_int_equal(config_parse_duration("7x", &s), -1);
+	assert_int_equal(config_parse_duration("-1d", &s), -1);
+	assert_int_equal(config_parse_duration("d", &s), -1);
+	assert_int_equal(config_parse_duration("", &s), -1);
+	assert_int_equal(config_parse_duration("99999999999999999999d", &s),
+	    -1);
+	load_fail("source:\n  dsn: x\nretention:\n  backups: -1\n",
+	    "\"retention.backups\" must be a whole number from 0 (keep all), "
+	    "not \"-1\"", NAME ":4:12");
+}
+
 /* http.listen is checked when read, where its line and column are known. */
 static void
 test_http(void **state)
@@ -772,6 +808,7 @@ main(void)
 		T(test_find),
 		T(test_example),
 		T(test_http),
+		T(test_duration),
 		T(test_free_zeroed),
 #undef T
 	};
