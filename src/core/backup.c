@@ -263,12 +263,26 @@ backup_list(struct journal *j, struct backup_info **out, size_t *n,
 	return 0;
 }
 
+/* The journal's list of backups, one line each, is now text. */
+static int
+put_record(struct journal *j, struct buf *text, struct pgtt_err *err)
+{
+	struct jbatch	*batch;
+	int		 ret;
+
+	buf_append(text, "", 1);
+	batch = jbatch_new();
+	jbatch_put_meta(batch, "backups", (char *)text->data);
+	ret = journal_commit(j, batch, err);
+	jbatch_free(batch);
+	return ret;
+}
+
 /* Append b to the journal's list (only backup_take writes it). */
 static int
 record_backup(struct journal *j, const struct backup_info *b,
     struct pgtt_err *err)
 {
-	struct jbatch	*batch;
 	struct buf	 text;
 	char		*old = NULL;
 	int		 ret;
@@ -283,11 +297,7 @@ record_backup(struct journal *j, const struct backup_info *b,
 	}
 	err_clear(err);
 	format_backup(&text, b);
-	buf_append(&text, "", 1);
-	batch = jbatch_new();
-	jbatch_put_meta(batch, "backups", (char *)text.data);
-	ret = journal_commit(j, batch, err);
-	jbatch_free(batch);
+	ret = put_record(j, &text, err);
 	buf_done(&text);
 	return ret;
 }
@@ -297,7 +307,6 @@ backup_forget(struct journal *j, char (*names)[64], size_t n,
     struct pgtt_err *err)
 {
 	struct backup_info	*bs;
-	struct jbatch		*batch;
 	struct buf		 text;
 	size_t			 nb, i, k;
 	int			 ret;
@@ -311,11 +320,7 @@ backup_forget(struct journal *j, char (*names)[64], size_t n,
 		if (k == n)
 			format_backup(&text, &bs[i]);
 	}
-	buf_append(&text, "", 1);
-	batch = jbatch_new();
-	jbatch_put_meta(batch, "backups", (char *)text.data);
-	ret = journal_commit(j, batch, err);
-	jbatch_free(batch);
+	ret = put_record(j, &text, err);
 	buf_done(&text);
 	free(bs);
 	return ret;

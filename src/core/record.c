@@ -845,6 +845,18 @@ relation_row_key_as(const struct pgtt_relation *rel,
 		relation_row_key(rel, keys);
 }
 
+void
+record_row_ident_as(struct buf *out, const struct pgtt_tuple *t,
+    const struct pgtt_relation *rel, const struct pgtt_relation *keyrel)
+{
+	uint8_t	*keys = xcalloc((size_t)rel->ncols + 1, 1);
+
+	relation_row_key_as(rel, keyrel, keys);
+	buf_reset(out);
+	record_row_ident(out, t, keys, rel->ncols);
+	free(keys);
+}
+
 int
 relation_is_row_key(const struct pgtt_relation *rel, uint16_t i)
 {

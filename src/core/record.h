@@ -195,6 +195,14 @@ int	relation_row_key(const struct pgtt_relation *, uint8_t *keys);
  */
 void	relation_row_key_as(const struct pgtt_relation *rel,
 	    const struct pgtt_relation *keyrel, uint8_t *keys);
+/*
+ * record_row_ident of t, a row of rel, named as keyrel names rows
+ * (relation_row_key_as; keyrel NULL: by rel's own row key), into out
+ * (emptied first).
+ */
+void	record_row_ident_as(struct buf *out, const struct pgtt_tuple *t,
+	    const struct pgtt_relation *rel,
+	    const struct pgtt_relation *keyrel);
 /* Is column i of rel among those relation_row_key flags? */
 int	relation_is_row_key(const struct pgtt_relation *, uint16_t i);
 

@@ -36,19 +36,6 @@ struct rekey {
 
 #define ROUND_FULL	1	/* rows_after's fn: stop, go on later */
 
-/* The identity of t by rel's own row key, or by keyrel's (not NULL). */
-static void
-ident_of(struct buf *out, const struct pgtt_tuple *t,
-    const struct pgtt_relation *rel, const struct pgtt_relation *keyrel)
-{
-	uint8_t	*flags = xcalloc((size_t)rel->ncols + 1, 1);
-
-	relation_row_key_as(rel, keyrel, flags);
-	buf_reset(out);
-	record_row_ident(out, t, flags, rel->ncols);
-	free(flags);
-}
-
 static int
 same(const struct buf *a, const struct buf *b)
 {
@@ -108,12 +95,12 @@ names_own(struct rekey *r, const struct pgtt_change *ch,
     const struct pgtt_relation *rel)
 {
 	if (ch->kind != CHANGE_DELETE) {
-		ident_of(&r->tmp, &ch->new, rel, NULL);
+		record_row_ident_as(&r->tmp, &ch->new, rel, NULL);
 		if (same(&r->tmp, &r->own))
 			return 1;
 	}
 	if (ch->old_kind != OLD_NONE) {
-		ident_of(&r->tmp, &ch->old, rel, NULL);
+		record_row_ident_as(&r->tmp, &ch->old, rel, NULL);
 		if (same(&r->tmp, &r->own))
 			return 1;
 	}
@@ -156,11 +143,11 @@ one_row(void *arg, const uint8_t *prefix, size_t plen, pgtt_lsn lsn,
 	if (ch->kind == CHANGE_DELETE)
 		goto done;
 	/* Filed here, but an update that moved the row away: not here. */
-	ident_of(&r->own, &ch->new, rel, NULL);
+	record_row_ident_as(&r->own, &ch->new, rel, NULL);
 	if (journal_row_prefix(key, r->relid, r->own.data, r->own.len) !=
 	    plen || memcmp(key, prefix, plen) != 0)
 		goto done;
-	ident_of(&r->fresh, &ch->new, rel, r->next);
+	record_row_ident_as(&r->fresh, &ch->new, rel, r->next);
 	if (same(&r->fresh, &r->own) || key_unknown(ch, rel, r->next))
 		goto done;
 	r->nrows++;
@@ -170,7 +157,7 @@ one_row(void *arg, const uint8_t *prefix, size_t plen, pgtt_lsn lsn,
 		moved_in = ch->kind == CHANGE_UPDATE &&
 		    ch->old_kind != OLD_NONE;
 		if (moved_in) {
-			ident_of(&r->tmp, &ch->old, rel, NULL);
+			record_row_ident_as(&r->tmp, &ch->old, rel, NULL);
 			moved_in = !same(&r->tmp, &r->own);
 		}
 		if (ch->kind == CHANGE_INSERT || moved_in)

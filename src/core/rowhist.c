@@ -63,19 +63,6 @@ pos_lt(struct pos a, struct pos b)
 	return a.lsn < b.lsn || (a.lsn == b.lsn && a.seq < b.seq);
 }
 
-/* A row named as the newest version names it (rekey.h). */
-static void
-ident_of(struct buf *out, const struct pgtt_tuple *t,
-    const struct pgtt_relation *rel, const struct pgtt_relation *keyrel)
-{
-	uint8_t	*keys = xcalloc((size_t)rel->ncols + 1, 1);
-
-	relation_row_key_as(rel, keyrel, keys);
-	buf_reset(out);
-	record_row_ident(out, t, keys, rel->ncols);
-	free(keys);
-}
-
 /*
  * The change at p and its relation version; the identities of the row it
  * found and the row it left go to h->old_id and h->new_id (empty when it
@@ -101,9 +88,11 @@ read_change(struct rh *h, struct pos p, struct pgtt_change **ch,
 		return 0;
 	}
 	if ((*ch)->old_kind != OLD_NONE)
-		ident_of(&h->old_id, &(*ch)->old, *rel, h->keyrel);
+		record_row_ident_as(&h->old_id, &(*ch)->old, *rel,
+		    h->keyrel);
 	if ((*ch)->kind != CHANGE_DELETE)
-		ident_of(&h->new_id, &(*ch)->new, *rel, h->keyrel);
+		record_row_ident_as(&h->new_id, &(*ch)->new, *rel,
+		    h->keyrel);
 	/* An update without an old row kept its key. */
 	if ((*ch)->kind == CHANGE_UPDATE && (*ch)->old_kind == OLD_NONE)
 		buf_append(&h->old_id, h->new_id.data, h->new_id.len);
