@@ -446,6 +446,119 @@ history_page_scan(struct journal *j, const struct history_pos *from, int dir,
 	return 0;
 }
 
+struct positions {
+	struct history_pos	*v;
+	size_t			 n, cap;
+};
+
+static int
+add_position(void *arg, pgtt_lsn lsn, uint32_t seq)
+{
+	struct positions	*p = arg;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap == 0 ? 1024 : p->cap * 2;
+		p->v = xreallocarray(p->v, p->cap, sizeof *p->v);
+	}
+	p->v[p->n].lsn = lsn;
+	p->v[p->n++].seq = seq;
+	return 0;
+}
+
+/* Newest first. */
+static int
+cmp_pos_desc(const void *a, const void *b)
+{
+	const struct history_pos	*x = a, *y = b;
+
+	if (x->lsn != y->lsn)
+		return x->lsn < y->lsn ? 1 : -1;
+	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
+}
+
+/* Is the committed change at pos one the filter keeps? */
+static int
+keeps_at(struct journal *j, struct relcache *rels, struct history_pos pos,
+    const struct history_filter *f, struct pgtt_err *e)
+{
+	struct walk		*w;
+	const struct walk_item	*item;
+	int			 rc;
+
+	if (walk_open(j, LSN_INVALID, 0, UINT64_MAX, WALK_BACKWARD, rels, &w,
+	    e) != 0)
+		return e->code;
+	walk_seek(w, pos.lsn, pos.seq + 1);
+	rc = walk_next(w, &item, e);
+	if (rc == 1)
+		rc = item->ch->commit_lsn == pos.lsn &&
+		    item->ch->seq == pos.seq && wanted(f, item);
+	walk_close(w);
+	return rc;
+}
+
+/*
+ * A table filter through the row index, which from
+ * journal_truncidx_since on files every change of a table (rows, and
+ * truncates with no row): the table's changes before from, newest first,
+ * each checked against the filter as the walk reads it.  1 with *found,
+ * 0 when none is at or after since (history before it must be walked),
+ * or a negative code.
+ */
+static int
+search_table(struct journal *j, const struct history_pos *from,
+    const struct history_filter *f, pgtt_lsn since, const atomic_int *cancel,
+    void (*progress)(void *, uint64_t), void *arg, struct history_pos *found,
+    uint64_t *examined, struct pgtt_err *e)
+{
+	struct journal_iter	*it;
+	struct relcache		 rels;
+	struct positions	 p = { NULL, 0, 0 };
+	uint32_t		*relids = NULL;
+	size_t			 nrelids, i;
+	int			 ret;
+
+	if ((ret = journal_relation_find_all(j, f->schema, f->table, &relids,
+	    &nrelids, e)) != 0)
+		return ret;
+	if ((ret = journal_iter_open(j, 0, &it, e)) != 0) {
+		free(relids);
+		return ret;
+	}
+	for (i = 0; i < nrelids && ret == 0; i++)
+		ret = journal_iter_rel_changes(it, relids[i], from->lsn,
+		    from->seq, add_position, &p, e);
+	journal_iter_close(it);
+	free(relids);
+	if (ret != 0) {
+		free(p.v);
+		return ret;
+	}
+	if (p.n > 0)
+		qsort(p.v, p.n, sizeof *p.v, cmp_pos_desc);
+	relcache_init(&rels);
+	for (i = 0; i < p.n && ret == 0; i++) {
+		if (p.v[i].lsn < since)
+			break;
+		/* Filed under two rows (a key change): once is enough. */
+		if (i > 0 && cmp_pos_desc(&p.v[i], &p.v[i - 1]) == 0)
+			continue;
+		if (cancel != NULL && atomic_load(cancel)) {
+			ret = err_set(e, PGTT_ESTOPPED, "search stopped after "
+			    "%llu changes", (unsigned long long)*examined);
+			break;
+		}
+		++*examined;
+		if (progress != NULL && *examined % 1024 == 0)
+			progress(arg, *examined);
+		if ((ret = keeps_at(j, &rels, p.v[i], f, e)) == 1)
+			*found = p.v[i];
+	}
+	relcache_free(&rels);
+	free(p.v);
+	return ret;
+}
+
 int
 history_search_back(struct journal *j, const struct history_pos *from,
     const struct history_filter *f, const atomic_int *cancel,
@@ -456,9 +569,27 @@ history_search_back(struct journal *j, const struct history_pos *from,
 	struct history_row	row;
 	struct history_pos	at = *from;
 	uint64_t		examined = 0;
+	pgtt_lsn		since = journal_truncidx_since(j);
 	size_t			got;
 	int			ret;
 
+	/*
+	 * A table is found by the index back to where it files every
+	 * change of a table; the history before that is walked.
+	 */
+	if (f != NULL && f->table != NULL && since != UINT64_MAX &&
+	    from->lsn > since) {
+		ret = search_table(j, from, f, since, cancel, progress, arg,
+		    found, &examined, e);
+		if (progress != NULL)
+			progress(arg, examined);
+		if (ret != 0)
+			return ret;
+		if (since == 0)
+			return 0;
+		at.lsn = since;
+		at.seq = 0;
+	}
 	for (;;) {
 		if (cancel != NULL && atomic_load(cancel))
 			return err_set(e, PGTT_ESTOPPED, "search stopped "

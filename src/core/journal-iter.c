@@ -269,7 +269,7 @@ journal_iter_rows_after(struct journal_iter *it, uint32_t relid,
 	if ((rc = mdb_cursor_open(it->txn, it->j->dbi[DB_ROWIDX], &cur)) != 0)
 		return jl_err(it->j, e, PGTT_EJOURNAL, rc, "read");
 	be32_put(start, relid);
-	if (after != NULL && alen > 4 && alen <= ROWKEY_MAX - 12) {
+	if (after != NULL && alen >= 4 && alen <= ROWKEY_MAX - 12) {
 		/*
 		 * That group's changes are passed over; a longer identity
 		 * that begins with its bytes sorts after them.
@@ -308,6 +308,42 @@ journal_iter_rows_after(struct journal_iter *it, uint32_t relid,
 		return jl_err(it->j, e, PGTT_EJOURNAL, rc, "read");
 	if (ret == 0 && have)
 		ret = fn(arg, group, glen, best_lsn, best_seq);
+	return ret;
+}
+
+int
+journal_iter_rel_changes(struct journal_iter *it, uint32_t relid,
+    pgtt_lsn lsn, uint32_t seq, journal_change_fn *fn, void *arg,
+    struct pgtt_err *e)
+{
+	MDB_cursor	*cur;
+	MDB_val		 k, v;
+	uint8_t		 start[4], bound[12];
+	int		 rc, ret = 0;
+
+	if (!it->j->has_rowidx)
+		return 0;
+	if ((rc = mdb_cursor_open(it->txn, it->j->dbi[DB_ROWIDX], &cur)) != 0)
+		return jl_err(it->j, e, PGTT_EJOURNAL, rc, "read");
+	be32_put(start, relid);
+	be64_put(bound, lsn);
+	be32_put(bound + 8, seq);
+	rc = jl_cursor_seek(cur, start, sizeof start, SEEK_GE, &k, &v);
+	for (; rc == 0 && ret == 0; rc = mdb_cursor_get(cur, &k, &v,
+	    MDB_NEXT)) {
+		const uint8_t	*key = k.mv_data;
+		size_t		 plen;
+
+		if (k.mv_size < 4 + 12 || memcmp(key, start, 4) != 0)
+			break;
+		plen = k.mv_size - 12;
+		if (memcmp(key + plen, bound, 12) < 0)
+			ret = fn(arg, be64_get(key + plen),
+			    be32_get(key + plen + 8));
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return jl_err(it->j, e, PGTT_EJOURNAL, rc, "read");
 	return ret;
 }
 

@@ -26,6 +26,7 @@ struct journal {
 	int			 has_seqval;	/* a reader of an older journal
 						   may find no samples */
 	pgtt_lsn		 rowidx_since;
+	pgtt_lsn		 truncidx_since;	/* truncates filed too */
 };
 
 /*

@@ -137,16 +137,17 @@ jl_relation_at_in(struct journal *j, MDB_txn *txn, uint32_t relid,
 	return 0;
 }
 
-int
-journal_relation_find(struct journal *j, const char *schema,
-    const char *name, uint32_t *relid, struct pgtt_err *e)
+/* Each relation version named schema.name (schema NULL: any) to fn. */
+static int
+scan_named(struct journal *j, const char *schema, const char *name,
+    void (*fn)(void *, uint32_t relid, pgtt_lsn), void *arg,
+    struct pgtt_err *e)
 {
 	struct pgtt_relation	*rel;
 	MDB_txn			*txn;
 	MDB_cursor		*cur;
 	MDB_val			 k, v;
-	pgtt_lsn		 newest = 0;
-	int			 rc, found = 0, bad = 0;
+	int			 rc, bad = 0;
 
 	if ((rc = jl_txn_begin(j, MDB_RDONLY, &txn, e)) != 0)
 		return rc;
@@ -157,16 +158,10 @@ journal_relation_find(struct journal *j, const char *schema,
 				bad = 1;
 				break;
 			}
-			/* A name used again: the newest table that had it. */
 			if (strcmp(rel->name, name) == 0 && (schema == NULL ||
-			    strcmp(rel->schema, schema) == 0) &&
-			    (!found || be64_get((uint8_t *)k.mv_data + 4) >=
-			    newest)) {
-				found = 1;
-				newest = be64_get((uint8_t *)k.mv_data + 4);
-				if (relid != NULL)
-					*relid = be32_get(k.mv_data);
-			}
+			    strcmp(rel->schema, schema) == 0))
+				fn(arg, be32_get(k.mv_data),
+				    be64_get((uint8_t *)k.mv_data + 4));
 			free(rel);
 		}
 		mdb_cursor_close(cur);
@@ -176,7 +171,76 @@ journal_relation_find(struct journal *j, const char *schema,
 		return k.mv_size < 12 ? jl_bad_key(j, e, DB_RELATION) : e->code;
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return jl_err(j, e, PGTT_EJOURNAL, rc, "read");
-	return found;
+	return 0;
+}
+
+struct newest_named {
+	int		 found;
+	pgtt_lsn	 lsn;
+	uint32_t	 relid;
+};
+
+/* A name used again: the newest table that had it. */
+static void
+keep_newest(void *arg, uint32_t relid, pgtt_lsn lsn)
+{
+	struct newest_named	*n = arg;
+
+	if (!n->found || lsn >= n->lsn) {
+		n->found = 1;
+		n->lsn = lsn;
+		n->relid = relid;
+	}
+}
+
+int
+journal_relation_find(struct journal *j, const char *schema,
+    const char *name, uint32_t *relid, struct pgtt_err *e)
+{
+	struct newest_named	n = { 0, 0, 0 };
+	int			rc;
+
+	if ((rc = scan_named(j, schema, name, keep_newest, &n, e)) != 0)
+		return rc;
+	if (n.found && relid != NULL)
+		*relid = n.relid;
+	return n.found;
+}
+
+struct all_named {
+	uint32_t	*v;
+	size_t		 n;
+};
+
+static void
+keep_all(void *arg, uint32_t relid, pgtt_lsn lsn)
+{
+	struct all_named	*a = arg;
+	size_t			 i;
+
+	(void)lsn;
+	for (i = 0; i < a->n; i++)
+		if (a->v[i] == relid)
+			return;
+	a->v = xreallocarray(a->v, a->n + 1, sizeof *a->v);
+	a->v[a->n++] = relid;
+}
+
+int
+journal_relation_find_all(struct journal *j, const char *schema,
+    const char *name, uint32_t **relids, size_t *n, struct pgtt_err *e)
+{
+	struct all_named	a = { NULL, 0 };
+	int			rc;
+
+	if ((rc = scan_named(j, schema, name, keep_all, &a, e)) != 0) {
+		free(a.v);
+		a.v = NULL;
+		a.n = 0;
+	}
+	*relids = a.v;
+	*n = a.n;
+	return rc;
 }
 
 int

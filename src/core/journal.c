@@ -241,10 +241,64 @@ journal_exists(const char *dir)
 	return found;
 }
 
+/* Just past the newest transaction: where filing from now on starts. */
+static pgtt_lsn
+after_last_txn(struct journal *j, MDB_txn *txn, int fresh)
+{
+	MDB_val		 k, v;
+	MDB_cursor	*cur;
+	pgtt_lsn	 since = 0;
+
+	if (!fresh && mdb_cursor_open(txn, j->dbi[DB_TXN], &cur) == 0) {
+		if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 &&
+		    k.mv_size == 8)
+			since = be64_get(k.mv_data) + 1;
+		mdb_cursor_close(cur);
+	}
+	return since;
+}
+
+/*
+ * Meta key's LSN into *lsn; a writer that finds none puts dflt there
+ * first.  UINT64_MAX for a reader that finds none.
+ */
+static int
+meta_since(struct journal *j, MDB_txn *txn, const char *key, pgtt_lsn dflt,
+    pgtt_lsn *lsn)
+{
+	MDB_val	k, v;
+	char	text[LSN_BUFSIZE];
+	int	rc;
+
+	k.mv_data = (void *)key;
+	k.mv_size = strlen(key);
+	if ((rc = mdb_get(txn, j->dbi[DB_META], &k, &v)) == MDB_NOTFOUND &&
+	    !(j->flags & JOURNAL_READONLY)) {
+		v.mv_data = (void *)lsn_format(dflt, text);
+		v.mv_size = strlen(text);
+		if ((rc = mdb_put(txn, j->dbi[DB_META], &k, &v, 0)) != 0)
+			return rc;
+		*lsn = dflt;
+		return 0;
+	}
+	if (rc == MDB_NOTFOUND) {
+		*lsn = UINT64_MAX;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	snprintf(text, sizeof text, "%.*s", (int)(v.mv_size < sizeof text - 1 ?
+	    v.mv_size : sizeof text - 1), (const char *)v.mv_data);
+	return lsn_parse(text, lsn) != 0 ? MDB_CORRUPTED : 0;
+}
+
 /*
  * The row index, in the open transaction txn.  A journal of format 2 has
  * none: a writer makes it, files under it only what comes from now on, and
- * says so in meta "rowidx_since"; a reader goes on without it.
+ * says so in meta "rowidx_since"; a reader goes on without it.  Truncates
+ * are filed in it too (under an empty identity) since meta
+ * "truncidx_since", which a writer of an older journal sets on its first
+ * open.
  */
 static int
 open_rowidx(struct journal *j, MDB_txn *txn, int fresh)
@@ -294,6 +348,9 @@ open_rowidx(struct journal *j, MDB_txn *txn, int fresh)
 		if (lsn_parse(text, &since) != 0)
 			return MDB_CORRUPTED;
 	} else if (rc != MDB_NOTFOUND)
+		return rc;
+	if ((rc = meta_since(j, txn, "truncidx_since", after_last_txn(j, txn,
+	    fresh), &j->truncidx_since)) != 0)
 		return rc;
 	j->has_rowidx = 1;
 	j->rowidx_since = since;
@@ -671,4 +728,11 @@ pgtt_lsn
 journal_rowidx_since(struct journal *j)
 {
 	return j->has_rowidx ? j->rowidx_since : UINT64_MAX;
+}
+
+pgtt_lsn
+journal_truncidx_since(struct journal *j)
+{
+	return j->has_rowidx ? (j->truncidx_since > j->rowidx_since ?
+	    j->truncidx_since : j->rowidx_since) : UINT64_MAX;
 }

@@ -121,6 +121,10 @@ int	 journal_relation_named(struct journal *, const char *schema,
 /* The same, and the table's relid: the newest table that had the name. */
 int	 journal_relation_find(struct journal *, const char *schema,
 	    const char *name, uint32_t *relid, struct pgtt_err *);
+/* Every relid that had the name at some version; free(*relids). */
+int	 journal_relation_find_all(struct journal *, const char *schema,
+	    const char *name, uint32_t **relids, size_t *n,
+	    struct pgtt_err *);
 int	 journal_relation_at(struct journal *, uint32_t relid, pgtt_lsn,
 	    uint32_t seq, struct pgtt_relation **, struct pgtt_err *);
 /*
@@ -210,6 +214,16 @@ int	 journal_iter_rows_after(struct journal_iter *, uint32_t relid,
 	    const uint8_t *after, size_t alen, pgtt_lsn, uint32_t seq,
 	    journal_row_fn *, void *, struct pgtt_err *);
 /*
+ * Every change the row index files under relid with key before (lsn,
+ * seq), in index order (by row, then by change; one filed under two rows
+ * comes twice): a table's changes, rows and truncates, from
+ * journal_truncidx_since on.  A non-zero return from fn stops the pass.
+ */
+typedef int journal_change_fn(void *arg, pgtt_lsn, uint32_t seq);
+int	 journal_iter_rel_changes(struct journal_iter *, uint32_t relid,
+	    pgtt_lsn, uint32_t seq, journal_change_fn *, void *,
+	    struct pgtt_err *);
+/*
  * The row index's key part for (relid, identity) into key, which holds
  * JOURNAL_ROWKEY_MAX bytes; returns its length.
  */
@@ -224,6 +238,12 @@ void	 journal_iter_close(struct journal_iter *);
  * older pgtt wrote, UINT64_MAX when this process sees no index.
  */
 pgtt_lsn journal_rowidx_since(struct journal *);
+/*
+ * Every truncate committed at or after this LSN is in the row index too,
+ * under an empty identity for each table it names: from there on a
+ * table's part of the index lists all its changes.
+ */
+pgtt_lsn journal_truncidx_since(struct journal *);
 
 /* All checkpoints / sessions in id order; free each element, then the array. */
 int	 journal_checkpoints(struct journal *, struct pgtt_checkpoint ***,

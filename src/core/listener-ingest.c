@@ -382,6 +382,7 @@ listener_ingest(struct listener *l, const struct pgo_event *ev,
     struct pgtt_err *err)
 {
 	struct pgtt_change	ch;
+	uint32_t		i;
 
 	switch (ev->type) {
 	case PGO_BEGIN:
@@ -424,6 +425,13 @@ listener_ingest(struct listener *l, const struct pgo_event *ev,
 		ch.relids = ev->u.truncate.relids;
 		ch.truncate_flags = ev->u.truncate.options;
 		put_change(l, &ch);
+		/*
+		 * Filed under each table, with no row: a table's part of the
+		 * index then lists every change of it (a search by table).
+		 */
+		for (i = 0; i < ch.nrelids; i++)
+			jbatch_put_row(l->batch, ch.relids[i], "", 0,
+			    ch.commit_lsn, ch.seq);
 		break;
 	case PGO_MESSAGE:
 		memset(&ch, 0, sizeof ch);

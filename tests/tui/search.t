@@ -8,7 +8,8 @@
 
 pg_start src 5639
 sql src postgres "CREATE DATABASE app"
-sql src app "CREATE TABLE t (id int PRIMARY KEY, v int)"
+sql src app "CREATE TABLE t (id int PRIMARY KEY, v int);
+	CREATE TABLE other (id int PRIMARY KEY)"
 W=$TEST_ROOT/w
 mkdir -p "$W"
 write_config "$W/config.yaml" "$(pg_dsn src app)" \
@@ -18,6 +19,8 @@ check_ok "setup" -c "$W/config.yaml" --headless setup
 # 50 deletes, then 600,000 inserts: more than one key's scan budget.
 sql src app "INSERT INTO t SELECT g, 0 FROM generate_series(1, 100) g;
 	DELETE FROM t WHERE id <= 50"
+sql src app "INSERT INTO other VALUES (1), (2)"
+sql src app "TRUNCATE other"
 sql src app "INSERT INTO t SELECT g, 1 FROM generate_series(101, 600100) g"
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
 run_pgtt -c "$W/config.yaml" --json --headless log --op delete --limit 1
@@ -34,7 +37,14 @@ see 'delete public.t id=50' "the newest delete, 600,000 changes back, is found a
 is "$(screen | grep -c 'nothing matches')" "0" "and nothing was said to match nothing"
 like "$(screen)" 'newest match is [0-9]+ changes back' "the message says how far back it was"
 
-keys '/' ; keys 'truncate' Enter
+# A table's changes are found through the row index, truncate too.
+keys '/' ; keys -l 'other' ; keys Enter
+see 'filter: other' "/ with a table name"
+see 'truncate public.other' "the table's newest change, a truncate 600,000 changes back, is found"
+keys '/' ; keys -l 'insert other' ; keys Enter
+see 'insert public.other id=2' "with an op too: its newest insert"
+
+keys '/' ; keys 'update' Enter
 see 'nothing matches the filter' "a filter nothing matches says so once the search reached the start"
 keys q
 see 'EXIT=0' "q quits"

@@ -743,6 +743,83 @@ test_scan_cap(void **state)
 	done_rows(rows, 1);
 }
 
+static void
+count_examined(void *arg, uint64_t n)
+{
+	*(uint64_t *)arg = n;
+}
+
+/*
+ * A table filter goes through the row index: it examines the table's
+ * changes, not the history between them, and finds a truncate (filed
+ * under the table with no row) as well as a row.
+ */
+static void
+test_search_table(void **state)
+{
+	struct fixture		*f = *state;
+	struct pgtt_column_def	 defs[1] = { { "id", 23, -1, 1, 0 } };
+	char			 rare_name[] = "rare", nosuch[] = "nosuch";
+	struct history_filter	 flt = { NULL, rare_name, 0 };
+	struct history_pos	 found, end = { UINT64_MAX, UINT32_MAX };
+	struct pgtt_err		 e;
+	uint64_t		 examined = 0;
+	uint32_t		 k, total = 3 * HISTORY_SCAN_MAX, rare = 2;
+
+	put_rel(f->b, 1, 0x10, "busy", 'd', defs, 1);
+	put_rel(f->b, rare, 0x10, "rare", 'd', defs, 1);
+	put_txn(f->b, 0x10, 2);
+	put_row(f->b, 0x10, 0, CHANGE_INSERT, rare, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("7") }, 1);
+	/* Any identity bytes do: the search reads only the changes' keys. */
+	jbatch_put_row(f->b, rare, "row 7", 5, 0x10, 0);
+	{
+		struct pgtt_change	ch;
+
+		memset(&ch, 0, sizeof ch);
+		ch.commit_lsn = 0x10;
+		ch.seq = 1;
+		ch.kind = CHANGE_TRUNCATE;
+		ch.nrelids = 1;
+		ch.relids = &rare;
+		jbatch_put_change(f->b, &ch);
+		jbatch_put_row(f->b, rare, "", 0, 0x10, 1);
+	}
+	put_txn(f->b, 0x20, total);
+	for (k = 0; k < total; k++)
+		put_row(f->b, 0x20, k, CHANGE_INSERT, 1, OLD_NONE, NULL,
+		    (struct pgtt_col []){ text("1") }, 1);
+	commit_ok(f);
+
+	err_clear(&e);
+	assert_int_equal(history_search_back(f->j, &end, &flt, NULL,
+	    count_examined, &examined, &found, &e), 1);
+	assert_true(found.lsn == 0x10 && found.seq == 1);
+	assert_true(examined <= 2);
+
+	flt.ops = 1u << CHANGE_INSERT;
+	assert_int_equal(history_search_back(f->j, &end, &flt, NULL,
+	    count_examined, &examined, &found, &e), 1);
+	assert_true(found.lsn == 0x10 && found.seq == 0);
+	assert_true(examined <= 2);
+
+	/* Before the truncate: the insert; before that, nothing at all. */
+	flt.ops = 0;
+	found.seq = 1;
+	assert_int_equal(history_search_back(f->j, &found, &flt, NULL, NULL,
+	    NULL, &found, &e), 1);
+	assert_true(found.lsn == 0x10 && found.seq == 0);
+	assert_int_equal(history_search_back(f->j, &found, &flt, NULL, NULL,
+	    NULL, &found, &e), 0);
+
+	/* A name no version ever had: nothing, found at once. */
+	flt.table = nosuch;
+	examined = 0;
+	assert_int_equal(history_search_back(f->j, &end, &flt, NULL,
+	    count_examined, &examined, &found, &e), 0);
+	assert_true(examined == 0);
+}
+
 /* Format one column with max and compare. */
 static void
 check_value(struct pgtt_col c, size_t max, const char *want)
@@ -824,6 +901,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_empty, setup_empty,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_scan_cap, setup_empty,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_search_table, setup_empty,
 		    teardown),
 		cmocka_unit_test(test_format),
 	};
