@@ -313,8 +313,7 @@ diff_text_stat(const struct diff *d, FILE *out)
 		    d->tables[i].schema, d->tables[i].name,
 		    d->tables[i].ninserted, d->tables[i].ndeleted,
 		    d->tables[i].nupdated, d->tables[i].truncated ?
-		    " (truncated in the window; rows only in the baseline "
-		    "are not listed)" : "");
+		    " (truncated in the window)" : "");
 		if (d->tables[i].partial != NULL)
 			fprintf(out, "  captured in part (%s): its updates and "
 			    "deletes are not in the history\n",
@@ -475,9 +474,11 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if ((ret = cli_check_table(ctx, cmd, j, schema, table)) != 0 ||
-	    (ret = diff_compute(j, from, to, schema, table, &d,
-	    &ctx->err)) != 0)
+	    (ret = diff_compute(j, from, to, schema, table,
+	    ctx->cfg.pitr.bindir, &d, &ctx->err)) != 0)
 		goto out;
+	if (d->warning[0] != '\0')
+		fprintf(stderr, "pgtt: warning: %s\n", d->warning);
 	switch (format) {
 	case FORMAT_JSON:
 		put_diff_json(d, stat, stdout);

@@ -88,7 +88,7 @@ diff_job(struct app *app)
 	err_clear(&err);
 	app_slow_for_tests(app, "PGTT_TEST_DIFF_DELAY_MS");
 	ret = diff_compute(app_journal_of(app), app->diff_job_from,
-	    app->diff_job_to, NULL, NULL, &d, &err);
+	    app->diff_job_to, NULL, NULL, app->cfg->pitr.bindir, &d, &err);
 	pthread_mutex_lock(&app->lock);
 	if (app->workers[W_DIFF].pending) {
 		/* Asked for another meanwhile: this one is not wanted. */

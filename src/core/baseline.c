@@ -225,10 +225,9 @@ baseline_row_free(struct baseline_row *row)
 	memset(row, 0, sizeof *row);
 }
 
-/* Line's fields into row->values; 1 when the key columns match. */
+/* Line's fields into row->values; 0, or -1 for too few fields. */
 static int
-copy_row_matches(const char *line, struct baseline_row *row,
-    const int *keyidx, size_t nkeys, const char *const *keyvals)
+copy_row_read(const char *line, struct baseline_row *row)
 {
 	const char	*p = line;
 	size_t		 i;
@@ -242,33 +241,26 @@ copy_row_matches(const char *line, struct baseline_row *row,
 		if (*p == '\t')
 			p++;
 		else if (i + 1 < row->ncols)
-			return 0;
+			return -1;
 	}
-	for (i = 0; i < nkeys; i++) {
-		const char	*v = row->values[keyidx[i]];
-
-		if ((v == NULL) != (keyvals[i] == NULL) ||
-		    (v != NULL && strcmp(v, keyvals[i]) != 0))
-			return 0;
-	}
-	return 1;
+	return 0;
 }
 
 int
-baseline_find_row(const char *bindir, int major, const char *dump_path,
-    const char *schema, const char *table, size_t nkeys,
-    const char *const *keycols, const char *const *keyvals,
-    struct baseline_row *row, struct pgtt_err *err)
+baseline_each_row(const char *bindir, int major, const char *dump_path,
+    const char *schema, const char *table, baseline_row_fn *fn, void *arg,
+    struct pgtt_err *err)
 {
-	const char	*tmpdir = getenv("TMPDIR");
-	char		*pg_restore, *path, *file_arg, *schema_arg, *table_arg;
-	char		*line = NULL;
-	size_t		 cap = 0, i, k;
-	ssize_t		 len;
-	FILE		*in = NULL;
-	int		*keyidx = NULL, fd, ret = 0, in_data = 0;
+	struct baseline_row	 row;
+	const char		*tmpdir = getenv("TMPDIR");
+	char			*pg_restore, *path, *file_arg, *schema_arg;
+	char			*table_arg, *line = NULL;
+	size_t			 cap = 0;
+	ssize_t			 len;
+	FILE			*in = NULL;
+	int			 fd, ret = 0, in_data = 0;
 
-	memset(row, 0, sizeof *row);
+	memset(&row, 0, sizeof row);
 	xasprintf(&path, "%s/pgtt-baseline-XXXXXX", tmpdir != NULL &&
 	    *tmpdir != '\0' ? tmpdir : "/tmp");
 	/* The rows are the source's data: mkstemp's file is ours alone. */
@@ -296,54 +288,95 @@ baseline_find_row(const char *bindir, int major, const char *dump_path,
 		    strerror(errno));
 		goto out;
 	}
-	while ((len = getline(&line, &cap, in)) > 0) {
+	while (ret == 0 && (len = getline(&line, &cap, in)) > 0) {
 		if (line[len - 1] == '\n')
 			line[--len] = '\0';
 		if (!in_data) {
 			if (strncmp(line, "COPY ", 5) != 0)
 				continue;
-			if (copy_header(line, row) != 0) {
+			if (copy_header(line, &row) != 0) {
 				ret = err_set(err, PGTT_EIO, "pg_restore "
 				    "printed an unexpected line: %.80s", line);
 				goto out;
 			}
-			keyidx = xcalloc(nkeys + 1, sizeof *keyidx);
-			for (k = 0; k < nkeys; k++) {
-				for (i = 0; i < row->ncols &&
-				    strcmp(row->names[i], keycols[k]) != 0; i++)
-					;
-				/* The dump has not the key: not this row. */
-				if (i == row->ncols)
-					goto out;
-				keyidx[k] = (int)i;
-			}
-			row->values = xcalloc(row->ncols + 1,
-			    sizeof *row->values);
+			row.values = xcalloc(row.ncols + 1, sizeof *row.values);
 			in_data = 1;
 			continue;
 		}
 		if (strcmp(line, "\\.") == 0)
 			break;
-		if (copy_row_matches(line, row, keyidx, nkeys, keyvals)) {
-			ret = 1;
-			break;
+		if (copy_row_read(line, &row) != 0) {
+			ret = err_set(err, PGTT_EIO, "pg_restore printed a row "
+			    "of %s.%s with too few columns", schema, table);
+			goto out;
 		}
+		ret = fn(arg, &row);
 	}
 	if (ret == 0 && ferror(in))
 		ret = err_set(err, PGTT_EIO, "could not read \"%s\": %s", path,
 		    strerror(errno));
 out:
-	if (ret != 1)
-		baseline_row_free(row);
+	baseline_row_free(&row);
 	if (in != NULL)
 		fclose(in);
 	unlink(path);
 	free(line);
-	free(keyidx);
 	free(pg_restore);
 	free(path);
 	free(file_arg);
 	free(schema_arg);
 	free(table_arg);
 	return ret;
+}
+
+struct find {
+	size_t			  nkeys;
+	const char *const	 *keycols;
+	const char *const	 *keyvals;
+	struct baseline_row	 *out;
+};
+
+static int
+find_one(void *arg, const struct baseline_row *row)
+{
+	struct find	*f = arg;
+	const char	*v;
+	size_t		 i, k;
+
+	for (k = 0; k < f->nkeys; k++) {
+		for (i = 0; i < row->ncols &&
+		    strcmp(row->names[i], f->keycols[k]) != 0; i++)
+			;
+		/* The dump has not the key: not this row. */
+		if (i == row->ncols)
+			return -1;
+		v = row->values[i];
+		if ((v == NULL) != (f->keyvals[k] == NULL) ||
+		    (v != NULL && strcmp(v, f->keyvals[k]) != 0))
+			return 0;
+	}
+	f->out->ncols = row->ncols;
+	f->out->names = xcalloc(row->ncols + 1, sizeof *f->out->names);
+	f->out->values = xcalloc(row->ncols + 1, sizeof *f->out->values);
+	for (i = 0; i < row->ncols; i++) {
+		f->out->names[i] = xstrdup(row->names[i]);
+		if (row->values[i] != NULL)
+			f->out->values[i] = xstrdup(row->values[i]);
+	}
+	return 1;
+}
+
+int
+baseline_find_row(const char *bindir, int major, const char *dump_path,
+    const char *schema, const char *table, size_t nkeys,
+    const char *const *keycols, const char *const *keyvals,
+    struct baseline_row *row, struct pgtt_err *err)
+{
+	struct find	f = { nkeys, keycols, keyvals, row };
+	int		ret;
+
+	memset(row, 0, sizeof *row);
+	ret = baseline_each_row(bindir, major, dump_path, schema, table,
+	    find_one, &f, err);
+	return ret == -1 ? 0 : ret;
 }

@@ -39,4 +39,14 @@ int	baseline_find_row(const char *bindir, int major, const char *dump_path,
 	    struct baseline_row *row, struct pgtt_err *);
 void	baseline_row_free(struct baseline_row *);
 
+/*
+ * Each row of schema.table in the dump to fn, read as baseline_find_row
+ * reads them (the row is fn's only for the call); a non-zero return from
+ * fn stops and is returned.
+ */
+typedef int baseline_row_fn(void *arg, const struct baseline_row *);
+int	baseline_each_row(const char *bindir, int major, const char *dump_path,
+	    const char *schema, const char *table, baseline_row_fn *, void *,
+	    struct pgtt_err *);
+
 #endif

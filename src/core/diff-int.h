@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "diff.h"
+#include "era.h"
 #include "journal.h"
 #include "walk.h"
 
@@ -51,8 +52,20 @@ struct slot {
 	struct entry	*e;
 };
 
+/* The baseline of A's era, found once per diff (diff-baseline.c). */
+struct baseline_src {
+	int		 state;		/* 0 unknown, 1 usable, -1 not */
+	struct eras	 eras;
+	pgtt_lsn	 era_start;
+	const char	*dump;		/* in eras */
+	int		 major;
+	const char	*bindir;
+	char		 warning[512];	/* why a read failed; "" none */
+};
+
 struct diff_fold {
 	struct journal	 *j;
+	struct baseline_src baseline;
 	struct arena	  arena;
 	struct slot	 *slots;	/* open addressing, linear probes */
 	size_t		  nslots, nentries;
@@ -92,6 +105,19 @@ struct relv	*fold_relv_for(struct diff_fold *, struct journal_iter *,
 /* The identity of tuple t, in f->ident. */
 void		 fold_ident_of(struct diff_fold *, const struct pgtt_tuple *,
 		    const struct relv *);
+/* The entry of the identity in f->ident, made if new (*made). */
+struct entry	*fold_entry_of(struct diff_fold *, uint32_t relid, int *made);
+/* Values from a tuple; keys_only: other columns are unknown. */
+void		 fold_vals_from_tuple(struct diff_fold *, struct diff_vals *,
+		    const struct pgtt_tuple *, const struct relv *,
+		    int keys_only);
+/*
+ * A row present at A that a truncate in the window removed, with t's
+ * values, under the identity in f->ident: NULL when the window has an
+ * entry for it already.
+ */
+struct entry	*fold_truncated_row(struct diff_fold *, uint32_t relid,
+		    const struct pgtt_tuple *, const struct relv *);
 /* Fill unknown columns of v from the same-named known ones of t. */
 void		 fold_fill_from_tuple(struct diff_fold *, struct diff_vals *,
 		    const struct pgtt_tuple *, const struct relv *);
@@ -104,5 +130,14 @@ int		 fold_vals_unknown(const struct diff_vals *);
  */
 int		 diff_look_back(struct journal *, struct diff *,
 		    struct pgtt_err *);
+/*
+ * The values at A only the baseline dump holds (diff-baseline.c): the
+ * rows of relid a truncate removed that the journal never saw change
+ * (at the truncate, so a row put back after it is an update), and, after
+ * the fold, old values no look-back found.
+ */
+int		 diff_baseline_truncated(struct diff *, uint32_t relid,
+		    struct pgtt_err *);
+int		 diff_look_baseline(struct diff *, struct pgtt_err *);
 
 #endif

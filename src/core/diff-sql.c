@@ -111,6 +111,9 @@ sql_phase(FILE *out, const struct diff_table *t, enum diff_op op)
 		fputs(";\n", out);
 		return;
 	}
+	/* Put back as they were: no net change, yet truncated again. */
+	for (k = 0; op == DIFF_INSERTED && k < t->nkept; k++)
+		sql_insert(out, t, &t->kept[k]->after);
 	for (k = 0; k < t->nrows; k++) {
 		r = t->rows[k];
 		if (t->truncated) {

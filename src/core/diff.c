@@ -142,8 +142,8 @@ fold_ident_of(struct diff_fold *f, const struct pgtt_tuple *t,
  * Values from a tuple; keys_only: other columns are unknown.  Columns and
  * values take one arena block.
  */
-static void
-vals_from_tuple(struct diff_fold *f, struct diff_vals *v,
+void
+fold_vals_from_tuple(struct diff_fold *f, struct diff_vals *v,
     const struct pgtt_tuple *t, const struct relv *rv, int keys_only)
 {
 	size_t	 i, n, bytes = 0;
@@ -327,8 +327,8 @@ fold_fill_from_tuple(struct diff_fold *f, struct diff_vals *v,
 }
 
 /* The entry of the identity in f->ident, made if new. */
-static struct entry *
-entry_of(struct diff_fold *f, uint32_t relid, int *made)
+struct entry *
+fold_entry_of(struct diff_fold *f, uint32_t relid, int *made)
 {
 	struct slot	*s;
 	uint64_t	 h;
@@ -371,10 +371,10 @@ touch(struct diff_fold *f, const struct pgtt_change *ch,
 	int		 made;
 
 	fold_ident_of(f, t, rv);
-	e = entry_of(f, ch->relid, &made);
+	e = fold_entry_of(f, ch->relid, &made);
 	if (!made || inserting)
 		return e;	/* an insert: absent at A */
-	vals_from_tuple(f, &e->row.before, t, rv, ch->old_kind != OLD_FULL);
+	fold_vals_from_tuple(f, &e->row.before, t, rv, ch->old_kind != OLD_FULL);
 	e->lookback = fold_vals_unknown(&e->row.before);
 	e->lb_lsn = ch->commit_lsn;
 	e->lb_seq = ch->seq;
@@ -408,7 +408,7 @@ fold_row(struct diff_fold *f, const struct pgtt_change *ch,
 	switch (ch->kind) {
 	case CHANGE_INSERT:
 		e = touch(f, ch, rv, &ch->new, 1);
-		vals_from_tuple(f, &e->row.after, &ch->new, rv, 0);
+		fold_vals_from_tuple(f, &e->row.after, &ch->new, rv, 0);
 		e->after_set = 1;
 		e->inherit = NULL;
 		break;
@@ -420,7 +420,7 @@ fold_row(struct diff_fold *f, const struct pgtt_change *ch,
 	case CHANGE_UPDATE:
 		old = ch->old_kind != OLD_NONE ? &ch->old : &ch->new;
 		e = touch(f, ch, rv, old, 0);
-		vals_from_tuple(f, &nv, &ch->new, rv, 0);
+		fold_vals_from_tuple(f, &nv, &ch->new, rv, 0);
 		vals_fill(&nv, after_of(e));	/* unchanged TOAST */
 		if (old != &ch->new)
 			fold_ident_of(f, &ch->new, rv);
@@ -431,7 +431,7 @@ fold_row(struct diff_fold *f, const struct pgtt_change *ch,
 			break;
 		}
 		/* A new identity: a delete and an insert. */
-		e2 = entry_of(f, ch->relid, &made);
+		e2 = fold_entry_of(f, ch->relid, &made);
 		memset(&e->row.after, 0, sizeof e->row.after);
 		e->after_set = 1;
 		e2->row.after = nv;
@@ -479,6 +479,23 @@ struct present {
 	struct pgtt_err		*err;
 };
 
+struct entry *
+fold_truncated_row(struct diff_fold *f, uint32_t relid,
+    const struct pgtt_tuple *t, const struct relv *rv)
+{
+	struct entry	*e;
+	int		 made;
+
+	e = fold_entry_of(f, relid, &made);
+	if (!made)
+		return NULL;
+	fold_vals_from_tuple(f, &e->row.before, t, rv, 0);
+	e->lookback = fold_vals_unknown(&e->row.before);
+	memset(&e->row.after, 0, sizeof e->row.after);
+	e->after_set = 1;
+	return e;
+}
+
 /*
  * A row the row index knows, by its last change before A.  When that
  * change left the row in place (an insert, an update that kept its key)
@@ -495,7 +512,7 @@ present_row(void *arg, const uint8_t *prefix, size_t plen, pgtt_lsn lsn,
 	struct relv		*rv;
 	struct entry		*e;
 	uint8_t			 key[JOURNAL_ROWKEY_MAX];
-	int			 made, ret;
+	int			 ret;
 
 	/*
 	 * A transaction never committed (the listener stopped inside it)
@@ -531,14 +548,9 @@ present_row(void *arg, const uint8_t *prefix, size_t plen, pgtt_lsn lsn,
 		free(ch);
 		return 0;	/* an update that gave the row another key */
 	}
-	e = entry_of(f, p->relid, &made);
-	if (made) {
-		vals_from_tuple(f, &e->row.before, &ch->new, rv, 0);
-		e->lookback = fold_vals_unknown(&e->row.before);
+	if ((e = fold_truncated_row(f, p->relid, &ch->new, rv)) != NULL) {
 		e->lb_lsn = lsn;
 		e->lb_seq = seq;
-		memset(&e->row.after, 0, sizeof e->row.after);
-		e->after_set = 1;
 	}
 	free(ch);
 	return 0;
@@ -568,6 +580,25 @@ truncated_rows(struct diff *d, uint32_t relid, struct pgtt_err *err)
 	return ret;
 }
 
+/* A baseline that cannot be read is a warning: the diff stands. */
+static void
+baseline_failed(struct diff_fold *f, const struct pgtt_err *e)
+{
+	if (f->baseline.warning[0] == '\0')
+		snprintf(f->baseline.warning, sizeof f->baseline.warning,
+		    "%s", e->msg);
+}
+
+static void
+baseline_truncated(struct diff *d, uint32_t relid)
+{
+	struct pgtt_err	e;
+
+	err_clear(&e);
+	if (diff_baseline_truncated(d, relid, &e) != 0)
+		baseline_failed(d->fold, &e);
+}
+
 /* One change of the window. */
 static int
 fold_change(struct diff *d, const struct walk_item *item,
@@ -595,13 +626,21 @@ fold_change(struct diff *d, const struct walk_item *item,
 		break;
 	case CHANGE_TRUNCATE:
 		for (i = 0; i < ch->nrelids; i++) {
+			struct tbl	*t;
+			int		 again;
+
 			if (item->trels[i] == NULL ||
 			    !(rv = fold_relv_of(f, item->trels[i]))->wanted)
 				continue;
-			table_of(f, rv->rel)->truncated = 1;
+			t = table_of(f, rv->rel);
+			again = t->truncated;
+			t->truncated = 1;
 			fold_truncate(f, ch->relids[i]);
 			if (truncated_rows(d, ch->relids[i], err) != 0)
 				return err->code;
+			/* A second truncate finds the first one's rows. */
+			if (!again)
+				baseline_truncated(d, ch->relids[i]);
 		}
 		break;
 	case CHANGE_DDL:
@@ -702,10 +741,16 @@ classify(struct diff *d)
 			r->op = DIFF_DELETED;
 		else if (r->after.present)
 			r->op = DIFF_INSERTED;
-		if (r->op == DIFF_NONE)
-			continue;
 		for (t = d->tables; t->relid != e->relid; t++)
 			;
+		if (r->op == DIFF_NONE) {
+			if (t->truncated && r->after.present) {
+				t->kept = xreallocarray(t->kept, t->nkept + 1,
+				    sizeof *t->kept);
+				t->kept[t->nkept++] = r;
+			}
+			continue;
+		}
 		if ((t->nrows & (t->nrows - 1)) == 0)
 			t->rows = xreallocarray(t->rows, t->nrows ?
 			    t->nrows * 2 : 1, sizeof *t->rows);
@@ -719,6 +764,7 @@ classify(struct diff *d)
 		if (d->tables[i].nrows == 0 && !d->tables[i].truncated) {
 			free(d->tables[i].schema);
 			free(d->tables[i].name);
+			free(d->tables[i].kept);
 			continue;
 		}
 		d->tables[n++] = d->tables[i];
@@ -759,10 +805,11 @@ diff_sequences(struct journal *j, struct diff *d, struct pgtt_err *err)
 /* Fold the window, look back, sort into tables. */
 int
 diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
-    const char *schema, const char *table, struct diff **out,
-    struct pgtt_err *err)
+    const char *schema, const char *table, const char *bindir,
+    struct diff **out, struct pgtt_err *err)
 {
 	struct diff	*d;
+	struct pgtt_err	 berr;
 	pgtt_lsn	 era_start;
 	int		 ret;
 
@@ -777,6 +824,7 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
 	d->fold->era_start = era_start;
 	d->fold->j = j;
 	d->fold->to = to;
+	d->fold->baseline.bindir = bindir;
 	d->fold->schema = schema;
 	d->fold->table = table;
 	d->fold->nslots = 1024;
@@ -784,6 +832,15 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
 	relcache_init(&d->fold->rels);
 	if ((ret = fold_window(j, d, err)) == 0)
 		ret = diff_look_back(j, d, err);
+	/* Without the baseline the diff stands, and says what it lacks. */
+	err_clear(&berr);
+	if (ret == 0 && diff_look_baseline(d, &berr) != 0)
+		baseline_failed(d->fold, &berr);
+	if (d->fold->baseline.warning[0] != '\0')
+		snprintf(d->warning, sizeof d->warning, "the baseline could "
+		    "not be read (%s): rows unchanged since capture are not "
+		    "listed and their old values are unknown",
+		    d->fold->baseline.warning);
 	if (ret != 0) {
 		diff_free(d);
 		return ret;
@@ -813,6 +870,8 @@ diff_free(struct diff *d)
 	for (i = 0; i < f->nkeyrels; i++)
 		free(f->keyrels[i].rel);
 	free(f->keyrels);
+	if (f->baseline.state != 0)
+		eras_done(&f->baseline.eras);
 	free(f->current);
 	free(f->tbls);
 	free(f->all);
@@ -822,6 +881,7 @@ diff_free(struct diff *d)
 		free(d->tables[i].schema);
 		free(d->tables[i].name);
 		free(d->tables[i].rows);
+		free(d->tables[i].kept);
 	}
 	free(d->tables);
 	for (i = 0; i < d->nddl; i++)

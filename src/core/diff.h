@@ -87,6 +87,12 @@ struct diff_table {
 	size_t		  ninserted, ndeleted, nupdated;
 	size_t		  nrows;
 	struct diff_row	**rows;
+	/*
+	 * Truncated: the rows it holds at B that are as they were at A (put
+	 * back after the truncate), which SQL that truncates must insert.
+	 */
+	size_t		  nkept;
+	struct diff_row	**kept;
 };
 
 /* A DDL statement inside the window. */
@@ -112,6 +118,12 @@ struct diff {
 	struct diff_table *tables;
 	size_t		   nddl;
 	struct diff_ddl	  *ddl;
+	/*
+	 * Not empty: the baseline dump could not be read, so rows no change
+	 * touched since capture are missing from what a truncate removed,
+	 * and their values before an update are unknown.
+	 */
+	char		   warning[1024];
 	struct diff_fold  *fold;	/* private */
 	struct pgtt_seqsample *samples[2]; /* private */
 };
@@ -119,11 +131,13 @@ struct diff {
 /*
  * Fold the window [from, to) of commit LSNs.  schema and table, when not
  * NULL, keep only that table (ident_parse_table's parts).  Only whole
- * committed transactions count, as for `log`.
+ * committed transactions count, as for `log`.  Values at from that only
+ * the baseline holds are read from it with pg_restore (from bindir, else
+ * as proc.h finds it).
  */
 int	 diff_compute(struct journal *, pgtt_lsn from, pgtt_lsn to,
-	    const char *schema, const char *table, struct diff **,
-	    struct pgtt_err *);
+	    const char *schema, const char *table, const char *bindir,
+	    struct diff **, struct pgtt_err *);
 void	 diff_free(struct diff *);
 /* The column named name in v, or NULL. */
 const struct diff_col *diff_vals_col(const struct diff_vals *, const char *);

@@ -13,6 +13,7 @@
 
 #include "core/backup.h"
 #include "core/checkpoint.h"
+#include "core/diff.h"
 #include "core/logfile.h"
 #include "core/point.h"
 #include "core/replay.h"
@@ -239,8 +240,11 @@ ui_take_diff(struct ui *ui)
 	if (app_diff_result(ui->app, &d, &err) != 0 || d == NULL)
 		ui_message(ui, 1, "diff failed: %s", err.msg);
 	else {
+		if (d->warning[0] != '\0')
+			ui_message(ui, 1, "%s", d->warning);
+		else
+			ui_message(ui, 0, "Enter: rows of a table; Esc: back");
 		diffview_open(ui, d);
-		ui_message(ui, 0, "Enter: rows of a table; Esc: back");
 	}
 }
 

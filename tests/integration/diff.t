@@ -14,7 +14,7 @@ SCHEMA="CREATE TABLE t (id int PRIMARY KEY, v text, big text);
 	ALTER TABLE f REPLICA IDENTITY FULL;
 	CREATE TABLE \"Odd \"\"Name\" (id int PRIMARY KEY, \"V a\" text)"
 sql src app "$SCHEMA"
-# Rows from before capture: their old values are not in the journal.
+# Rows from before capture: their old values are in the baseline only.
 sql src app "INSERT INTO t VALUES (1, 'one', NULL);
 	INSERT INTO f VALUES (1, 'x'), (2, 'y')"
 W=$TEST_ROOT/w
@@ -69,8 +69,9 @@ check_ok "checkpoint C" -c "$W/config.yaml" --headless checkpoint create C
 sql src app "COPY (SELECT * FROM f ORDER BY a, b) TO STDOUT" >"$TEST_ROOT/C.f"
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
 
-# expected TABLE KEYCOLS: from the snapshots, "ins:... del:... upd:..."
-# keyed by the first KEYCOLS fields (0: the whole row).
+# expected TABLE KEYCOLS [FROM TO]: from the snapshots (A and B unless
+# named), "ins:... del:... upd:..." keyed by the first KEYCOLS fields (0:
+# the whole row).
 expected() {
 	perl -e '
 		my ($a, $b, $k) = @ARGV;
@@ -83,7 +84,7 @@ expected() {
 		my @d = sort grep { !exists $b{$_} } keys %a;
 		my @u = sort grep { exists $b{$_} && $a{$_} ne $b{$_} } keys %a;
 		print "ins:@i del:@d upd:@u";
-	' "$TEST_ROOT/A.$1" "$TEST_ROOT/B.$1" "$2"
+	' "$TEST_ROOT/${3:-A}.$1" "$TEST_ROOT/${4:-B}.$1" "$2"
 }
 # got TABLE KEYS: the same from diff's JSON on stdin; KEYS the key names.
 got() {
@@ -122,8 +123,8 @@ is "$(echo "$JSON" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
 	($t) = grep { $_->{table} eq "t" } @{$d->{tables}};
 	($u) = grep { $_->{key}{id} eq "1" } @{$t->{updated}};
 	print JSON::PP->new->canonical->encode($u)')" \
-	'{"after":{"big":null,"v":"uno"},"before":{},"before_unknown":["v","big"],"key":{"id":"1"}}' \
-	"a row from before capture: its old values are unknown, every column it sent is listed"
+	'{"after":{"v":"uno"},"before":{"v":"one"},"key":{"id":"1"}}' \
+	"a row from before capture: its old values come from the baseline"
 is "$(echo "$JSON" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
 	($t) = grep { $_->{table} eq "t" } @{$d->{tables}};
 	($r) = grep { $_->{id} eq "40" } @{$t->{inserted}};
@@ -135,7 +136,7 @@ P --headless diff A B
 is "$RC" 0 "diff A B as text"
 like "$OUT" 'public\.t: 2 inserted, 2 deleted, 4 updated' "text: counts per table first"
 like "$OUT" '~ id=2: v: two -> deux' "text: an update, old -> new"
-like "$OUT" 'values before unknown' "text: says when old values are unknown"
+unlike "$OUT" 'values before unknown' "text: no value is unknown, the baseline has them"
 
 P --headless --json diff B C
 like "$(echo "$OUT" | json_get ddl)" 'ALTER TABLE t ADD COLUMN w int' "DDL inside the window is listed"
@@ -161,6 +162,10 @@ is "$(sql src copy "COPY (SELECT * FROM \"Odd \"\"Name\" ORDER BY id) TO STDOUT"
 # A truncate inside the window: the SQL truncates, then inserts what B holds.
 P --headless --json diff B C --table f
 is "$(echo "$OUT" | json_get tables.0.truncated)" "true" "a truncate inside the window is said"
+is "$(echo "$OUT" | got f a b)" "$(expected f 0 B C)" \
+	"B to C over a truncate: rows from before capture, in the baseline only, are listed too"
+is "$(echo "$OUT" | got f a b)" "ins:21,post del:10,new 2,yy upd:" \
+	"(1, x) from before capture, truncated and put back, is no change"
 P --headless diff B C --table f --format sql
 like "$OUT" 'TRUNCATE ONLY "public"."f";' "the SQL truncates the table again"
 sql src copy "TRUNCATE f"
@@ -236,8 +241,8 @@ is "$(echo "$OUT" | perl -MJSON::PP -e '$d = JSON::PP->new->decode(<STDIN>);
 	print join(" ", $r->{v}, length $r->{big})')" "four 10000" \
 	"a truncated row's values, the TOASTed one from before its last update"
 P --headless diff K1 K2 --table tq
-like "$OUT" 'public\.tq: 1 inserted, 4 deleted, 1 updated \(truncated in the window; rows only in the baseline are not listed\)' \
-	"as text: the counts with the truncated rows, and what is not listed"
+like "$OUT" 'public\.tq: 1 inserted, 4 deleted, 1 updated \(truncated in the window\)' \
+	"as text: the counts with the truncated rows"
 P --headless diff K1 K2 --table products --format sql
 like "$OUT" 'UPDATE "public"."products" SET "price" = .21. WHERE "id" = .2.;' \
 	"the SQL finds the row by its key"
@@ -276,6 +281,14 @@ P --headless diff D E --stat
 is "$OUT" "from $FROM_TO: 1 tables changed
 public.t: 0 inserted, 1 deleted, 1 updated" "--stat as text: the counts only"
 check_fail "--stat with --format sql" 2 -c "$W/config.yaml" --headless diff D E --stat --format sql
+
+# Without the baseline dump the diff stands, and says what it lacks.
+mv "$W/data/baseline.dump" "$W/baseline.away"
+P --headless --json diff A B
+is "$RC" 0 "diff without the baseline dump"
+like "$ERR" 'warning: the baseline could not be read .*rows unchanged since capture are not listed' "says so"
+like "$OUT" '"before_unknown":\["v"' "and the old values only it held are unknown"
+mv "$W/baseline.away" "$W/data/baseline.dump"
 
 check_fail "an unknown point" 2 -c "$W/config.yaml" --headless diff A nowhere
 check_fail "points the wrong way round" 2 -c "$W/config.yaml" --headless diff B A

@@ -160,7 +160,7 @@ fold(struct fixture *f, pgtt_lsn from, pgtt_lsn to)
 	struct pgtt_err	 e;
 
 	err_clear(&e);
-	if (diff_compute(f->j, from, to, NULL, NULL, &d, &e) != 0)
+	if (diff_compute(f->j, from, to, NULL, NULL, NULL, &d, &e) != 0)
 		fail_msg("diff_compute: %s (%s)", e.msg, e.detail);
 	return d;
 }
