@@ -70,7 +70,7 @@ print_item(void *arg, const struct rowhist_item *it)
 	}
 	if (p->ctx->json) {
 		o = it->ch == NULL ? baseline_json(it) :
-		    cli_change_json(it->ch, it->txn, it->rel, NULL);
+		    cli_change_json(it->ch, it->txn, it->rel, it->trels);
 		if (it->present) {
 			json_object_set_new(o, "row", row_json(it, &unknown));
 			if (json_array_size(unknown) > 0)
@@ -86,8 +86,8 @@ print_item(void *arg, const struct rowhist_item *it)
 			    "began\n", lsn_format(it->lsn, lsn), it->rel->schema,
 			    it->rel->name);
 		else
-			cli_change_text(it->ch, it->txn, it->rel, NULL, &p->b,
-			    stdout);
+			cli_change_text(it->ch, it->txn, it->rel, it->trels,
+			    &p->b, stdout);
 		if (it->present) {
 			t.ncols = it->rel->ncols;
 			t.cols = (struct pgtt_col *)it->row;

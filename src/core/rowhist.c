@@ -539,13 +539,14 @@ run_ident(struct rh *h, const struct buf *id, const struct keyset *keys,
 	struct pgtt_change		*ch;
 	struct pgtt_txn			*txn;
 	struct rowhist_item		 item;
-	struct list			 l = { NULL, 0 };
+	struct list			 l = { NULL, 0 }, trunc = { NULL, 0 };
 	struct keyset			 first = { 0, NULL, NULL };
 	struct row			 row;
 	struct pos			 lo = { 0, 0 }, hi = { h->opts->to, 0 };
-	struct pos			 from = { h->opts->from, 0 };
-	size_t				 i;
-	int				 ret;
+	struct pos			 from = { h->opts->from, 0 }, at;
+	size_t				 i, k;
+	uint32_t			 k2;
+	int				 ret, is_trunc;
 
 	memset(&row, 0, sizeof row);
 	/*
@@ -556,7 +557,8 @@ run_ident(struct rh *h, const struct buf *id, const struct keyset *keys,
 	 */
 	if ((ret = collect(h, id->data, id->len, lo, hi, &l)) != 0 ||
 	    (ret = follow_back(h, &l, id, lo)) != 0 ||
-	    (ret = follow_forward(h, &l, id, hi)) != 0)
+	    (ret = follow_forward(h, &l, id, hi)) != 0 ||
+	    (ret = collect(h, (const uint8_t *)"", 0, lo, hi, &trunc)) != 0)
 		goto out;
 	if (l.n == 0 && keys != NULL)
 		ret = baseline_start(h, h->opts->to == UINT64_MAX ?
@@ -572,27 +574,46 @@ run_ident(struct rh *h, const struct buf *id, const struct keyset *keys,
 			ret = 0;
 		free(ch);
 	}
-	for (i = 0; i < l.n && ret == 0; i++) {
-		if ((ret = journal_iter_change_get(h->it, l.v[i].lsn,
-		    l.v[i].seq, &ch, h->err)) != 0)
+	/*
+	 * The row's changes and the table's truncates (filed with no row),
+	 * in order: a truncate ends the row where it stands.
+	 */
+	for (i = k = 0; (i < l.n || k < trunc.n) && ret == 0; ) {
+		is_trunc = k < trunc.n && (i == l.n || pos_lt(trunc.v[k],
+		    l.v[i]));
+		at = is_trunc ? trunc.v[k++] : l.v[i++];
+		if (is_trunc && !row.present)
+			continue;
+		if ((ret = journal_iter_change_get(h->it, at.lsn, at.seq, &ch,
+		    h->err)) != 0)
 			break;
-		if ((ret = relcache_at(&h->rels, h->it, h->relid, l.v[i].lsn,
-		    l.v[i].seq, &rel, h->err)) != 0 ||
-		    (ret = journal_iter_txn_get(h->it, l.v[i].lsn, &txn,
+		if ((ret = relcache_at(&h->rels, h->it, h->relid, at.lsn,
+		    at.seq, &rel, h->err)) != 0 ||
+		    (ret = journal_iter_txn_get(h->it, at.lsn, &txn,
 		    h->err)) != 0) {
 			free(ch);
 			break;
 		}
-		row_next(&row, ch, rel);
 		memset(&item, 0, sizeof item);
+		if (is_trunc) {
+			row_free(&row);
+			item.trels = xcalloc((size_t)ch->nrelids + 1,
+			    sizeof *item.trels);
+			for (k2 = 0; k2 < ch->nrelids; k2++)
+				if (relcache_at(&h->rels, h->it, ch->relids[k2],
+				    at.lsn, at.seq, &item.trels[k2], h->err) != 0)
+					err_clear(h->err);
+		} else
+			row_next(&row, ch, rel);
 		item.ch = ch;
 		item.txn = txn;
 		item.lsn = ch->commit_lsn;
 		item.rel = rel;
 		item.present = row.present;
 		item.row = row.cols;
-		if (!pos_lt(l.v[i], from))
+		if (!pos_lt(at, from))
 			ret = fn(arg, &item);
+		free(item.trels);
 		free(txn);
 		free(ch);
 	}
@@ -600,6 +621,7 @@ out:
 	keyset_free(&first);
 	row_free(&row);
 	free(l.v);
+	free(trunc.v);
 	return ret;
 }
 

@@ -50,6 +50,8 @@ struct rowhist_item {
 	pgtt_lsn			 lsn;	/* commit LSN, or baseline's */
 	const char			*unread;
 	const struct pgtt_relation	*rel;	/* the version it is read with */
+	/* A truncate: the version of each table it names (NULL unknown). */
+	const struct pgtt_relation	**trels;
 	/*
 	 * The row after the change, one value per column of rel (COL_TOAST:
 	 * not known, the row predating capture); present is 0 after a delete.

@@ -16,6 +16,7 @@ sql src app "CREATE TABLE \"Old Items\" (\"Id\" int PRIMARY KEY, note text, v in
 	ALTER TABLE \"Old Items\" ALTER note SET STORAGE EXTERNAL;
 	INSERT INTO \"Old Items\" VALUES (1, repeat('o', 10000), 1), (2, 'two', 2),
 		(3, 'three', 3), (4, E'tab\\there\\\\back\\nline', 4)"
+sql src app "CREATE TABLE tr (id int PRIMARY KEY, v text); INSERT INTO tr VALUES (1, 'a'), (2, 'b')"
 W=$TEST_ROOT/w
 mkdir -p "$W"
 write_config "$W/config.yaml" "$(pg_dsn src app)" "pitr:" "  enabled: false"
@@ -40,6 +41,9 @@ sql src app "CREATE TABLE prices (id int PRIMARY KEY, price int);
 sql src app "UPDATE \"Old Items\" SET v = 10 WHERE \"Id\" = 1;	-- note: TOAST, not sent
 	DELETE FROM \"Old Items\" WHERE \"Id\" = 2;
 	UPDATE \"Old Items\" SET v = 40 WHERE \"Id\" = 4"
+sql src app "UPDATE tr SET v = 'bb' WHERE id = 2"
+sql src app "TRUNCATE tr"
+sql src app "INSERT INTO tr VALUES (2, 'again')"
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
 
 # ops and the row after each, one line per change
@@ -108,6 +112,16 @@ is "$(echo "$OUT" | summary)" "update Id=1,note=len10000,v=10" \
 	"--from after the baseline: the row is still built from it"
 P history '"Old Items"' Id=3
 like "$OUT" 'baseline public.Old Items: the row when capture began' "as text: the baseline named"
+# A truncate ends the row where it stands.
+P --json history tr id=1
+is "$(echo "$OUT" | summary)" "baseline id=1,v=a
+truncate none" "a row the table's truncate removed: its history ends there"
+P --json history tr id=2
+is "$(echo "$OUT" | summary)" "baseline id=2,v=b
+update id=2,v=bb
+truncate none
+insert id=2,v=again" "and one put back after it goes on"
+
 mv "$W/data/baseline.dump" "$W/baseline.away"
 P --json history '"Old Items"' Id=1
 is "$(echo "$OUT" | summary)" "update Id=1,note=null,v=10" "without the dump the history goes on from the journal" || diag "$ERR"
