@@ -31,6 +31,7 @@
 /* What the child does between fork and exec; only safe calls. */
 struct child_setup {
 	const char	*password;
+	const char	*pgtz;
 	int		 switch_user;
 	uid_t		 uid;
 	gid_t		 gid;
@@ -70,6 +71,8 @@ child_exec(const char *const argv[], const struct child_setup *cs, int outfd,
 	}
 	if (cs->password != NULL)
 		setenv("PGPASSWORD", cs->password, 1);
+	if (cs->pgtz != NULL)
+		setenv("PGTZ", cs->pgtz, 1);
 	if (cs->switch_user && (setgroups(1, &cs->gid) == -1 ||
 	    setgid(cs->gid) == -1 || setuid(cs->uid) == -1 ||
 	    chdir("/") == -1)) {
@@ -92,6 +95,7 @@ prepare(const struct proc_opts *opts, struct child_setup *cs,
 	if (opts == NULL)
 		return 0;
 	cs->password = opts->password;
+	cs->pgtz = opts->pgtz;
 	if (opts->user != NULL) {
 		if (proc_user_ids(opts->user, &cs->uid, &cs->gid) != 0)
 			return err_set(err, PGTT_ECONFIG, "no OS user \"%s\"",

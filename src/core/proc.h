@@ -15,6 +15,8 @@
 
 struct proc_opts {
 	const char	*password;	/* PGPASSWORD for the child, or NULL */
+	/* libpq's PGTZ for the child (the session's time zone), or NULL. */
+	const char	*pgtz;
 	/*
 	 * Run as this OS user (pgtt must be root; PostgreSQL refuses to
 	 * run as root), in "/" so no unreadable working directory matters;

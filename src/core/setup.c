@@ -529,12 +529,22 @@ create_slot_and_baseline(struct setup_ctx *sc, const char *path)
 		    file_arg, "--no-publications", "--no-subscriptions",
 		    "--exclude-schema=pgtt", NULL, NULL };
 
+		struct proc_opts	 opts;
+
 		xasprintf(&db_arg, "--dbname=%s", dsn);
 		pgdump = proc_find_pgbin(cfg->pitr.bindir,
 		    rep->server_version / 10000, "pg_dump");
 		argv[0] = pgdump;
 		argv[7] = db_arg;
-		ret = proc_run(argv, password, sc->err);
+		memset(&opts, 0, sizeof opts);
+		opts.password = password;
+		/*
+		 * In UTC, as the listener reads: a value the baseline gives
+		 * (history's first version, diff's old values) then has the
+		 * journal's text, and no time zone makes a false change.
+		 */
+		opts.pgtz = "UTC";
+		ret = proc_exec(argv, &opts, sc->err);
 		free(pgdump);
 		free(db_arg);
 	}

@@ -7,7 +7,9 @@
 # baseline; and what it says when the key or the table is wrong.
 . "$(dirname "$0")/../lib/harness.sh"
 
-pg_start src 5796
+# A server time zone other than UTC: the baseline must read as the
+# journal does.
+pg_start src 5796 "timezone = 'Europe/Paris'"
 sql src postgres "CREATE DATABASE app"
 sql src app "CREATE TABLE acct (id int NOT NULL, name text, note text, bal int)"
 # Rows from before setup, in the baseline only; a quoted name, a TOASTed
@@ -17,6 +19,8 @@ sql src app "CREATE TABLE \"Old Items\" (\"Id\" int PRIMARY KEY, note text, v in
 	INSERT INTO \"Old Items\" VALUES (1, repeat('o', 10000), 1), (2, 'two', 2),
 		(3, 'three', 3), (4, E'tab\\there\\\\back\\nline', 4)"
 sql src app "CREATE TABLE tr (id int PRIMARY KEY, v text); INSERT INTO tr VALUES (1, 'a'), (2, 'b')"
+sql src app "CREATE TABLE ev (id int PRIMARY KEY, at timestamptz, n int);
+	INSERT INTO ev VALUES (1, '2026-01-01 10:00:00+01', 1)"
 W=$TEST_ROOT/w
 mkdir -p "$W"
 write_config "$W/config.yaml" "$(pg_dsn src app)" "pitr:" "  enabled: false"
@@ -42,6 +46,7 @@ sql src app "UPDATE \"Old Items\" SET v = 10 WHERE \"Id\" = 1;	-- note: TOAST, n
 	DELETE FROM \"Old Items\" WHERE \"Id\" = 2;
 	UPDATE \"Old Items\" SET v = 40 WHERE \"Id\" = 4"
 sql src app "UPDATE tr SET v = 'bb' WHERE id = 2"
+sql src app "UPDATE ev SET n = 2 WHERE id = 1"
 sql src app "TRUNCATE tr"
 sql src app "INSERT INTO tr VALUES (2, 'again')"
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
@@ -112,6 +117,16 @@ is "$(echo "$OUT" | summary)" "update Id=1,note=len10000,v=10" \
 	"--from after the baseline: the row is still built from it"
 P history '"Old Items"' Id=3
 like "$OUT" 'baseline public.Old Items: the row when capture began' "as text: the baseline named"
+# The baseline in the journal's form: a timestamptz in UTC, whatever the
+# server's zone, so the update changed n only.
+P --json history ev id=1
+is "$(echo "$OUT" | perl -MJSON::PP -ne '$o = JSON::PP->new->decode($_); print "$o->{op}:$o->{row}{at}:$o->{row}{n} "')" \
+	"baseline:2026-01-01 09:00:00+00:1 update:2026-01-01 09:00:00+00:2 " \
+	"a baseline value reads as the journal's, in UTC"
+P --json diff creation now --table ev
+is "$(echo "$OUT" | json_get tables.0.updated)" '[{"after":{"n":"2"},"before":{"n":"1"},"key":{"id":"1"}}]' \
+	"diff: the update changed n, and the time stamp not at all"
+
 # A truncate ends the row where it stands.
 P --json history tr id=1
 is "$(echo "$OUT" | summary)" "baseline id=1,v=a
