@@ -111,6 +111,9 @@ struct entry	*fold_entry_of(struct diff_fold *, uint32_t relid, int *made);
 void		 fold_vals_from_tuple(struct diff_fold *, struct diff_vals *,
 		    const struct pgtt_tuple *, const struct relv *,
 		    int keys_only);
+/* At a truncate of relid: the rows the index knows there were at A. */
+int		 diff_truncated_rows(struct diff *, uint32_t relid,
+		    struct pgtt_err *);
 /*
  * A row present at A that a truncate in the window removed, with t's
  * values, under the identity in f->ident: NULL when the window has an

@@ -472,114 +472,6 @@ ddl_sql(const struct pgtt_change *ch)
 	return s;
 }
 
-struct present {
-	struct diff		*d;
-	struct journal_iter	*it;
-	uint32_t		 relid;
-	struct pgtt_err		*err;
-};
-
-struct entry *
-fold_truncated_row(struct diff_fold *f, uint32_t relid,
-    const struct pgtt_tuple *t, const struct relv *rv)
-{
-	struct entry	*e;
-	int		 made;
-
-	e = fold_entry_of(f, relid, &made);
-	if (!made)
-		return NULL;
-	fold_vals_from_tuple(f, &e->row.before, t, rv, 0);
-	e->lookback = fold_vals_unknown(&e->row.before);
-	memset(&e->row.after, 0, sizeof e->row.after);
-	e->after_set = 1;
-	return e;
-}
-
-/*
- * A row the row index knows, by its last change before A.  When that
- * change left the row in place (an insert, an update that kept its key)
- * the row was there at A with that change's values, and a truncate in
- * the window removed it, unless the window has touched it already.
- */
-static int
-present_row(void *arg, const uint8_t *prefix, size_t plen, pgtt_lsn lsn,
-    uint32_t seq)
-{
-	struct present		*p = arg;
-	struct diff_fold	*f = p->d->fold;
-	struct pgtt_change	*ch = NULL;
-	struct relv		*rv;
-	struct entry		*e;
-	uint8_t			 key[JOURNAL_ROWKEY_MAX];
-	int			 ret;
-
-	/*
-	 * A transaction never committed (the listener stopped inside it)
-	 * decides nothing: the row's change before it does.  A long
-	 * identity is filed under a hash, which cannot be looked up again.
-	 */
-	while (!journal_iter_txn_exists(p->it, lsn)) {
-		if (plen <= 4 || prefix[4] == 0)
-			return 0;
-		ret = journal_iter_row_prev(p->it, p->relid, prefix + 4,
-		    plen - 4, &lsn, &seq, p->err);
-		if (ret != 1)
-			return ret;
-	}
-	/* Before a break the row's state after it is unknown. */
-	if (lsn < f->era_start)
-		return 0;
-	if ((ret = journal_iter_change_get(p->it, lsn, seq, &ch,
-	    p->err)) == PGTT_ENOTFOUND) {
-		err_clear(p->err);
-		return 0;
-	}
-	if (ret != 0)
-		return ret;
-	if ((ch->kind != CHANGE_INSERT && ch->kind != CHANGE_UPDATE) ||
-	    (rv = fold_relv_for(f, p->it, p->relid, lsn, seq)) == NULL) {
-		free(ch);
-		return 0;
-	}
-	fold_ident_of(f, &ch->new, rv);
-	if (journal_row_prefix(key, p->relid, f->ident.data, f->ident.len) !=
-	    plen || memcmp(key, prefix, plen) != 0) {
-		free(ch);
-		return 0;	/* an update that gave the row another key */
-	}
-	if ((e = fold_truncated_row(f, p->relid, &ch->new, rv)) != NULL) {
-		e->lb_lsn = lsn;
-		e->lb_seq = seq;
-	}
-	free(ch);
-	return 0;
-}
-
-/*
- * A truncate inside the window removed every row of relid there was at A,
- * the ones the window never touched too: the row index lists them.  Rows
- * no change since capture has touched are not in the journal (the
- * baseline holds them).
- */
-static int
-truncated_rows(struct diff *d, uint32_t relid, struct pgtt_err *err)
-{
-	struct present	p;
-	int		ret;
-
-	memset(&p, 0, sizeof p);
-	p.d = d;
-	p.relid = relid;
-	p.err = err;
-	if ((ret = journal_iter_open(d->fold->j, d->from, &p.it, err)) != 0)
-		return ret;
-	ret = journal_iter_rows_before(p.it, relid, d->from, 0, present_row,
-	    &p, err);
-	journal_iter_close(p.it);
-	return ret;
-}
-
 /* A baseline that cannot be read is a warning: the diff stands. */
 static void
 baseline_failed(struct diff_fold *f, const struct pgtt_err *e)
@@ -636,7 +528,7 @@ fold_change(struct diff *d, const struct walk_item *item,
 			again = t->truncated;
 			t->truncated = 1;
 			fold_truncate(f, ch->relids[i]);
-			if (truncated_rows(d, ch->relids[i], err) != 0)
+			if (diff_truncated_rows(d, ch->relids[i], err) != 0)
 				return err->code;
 			/* A second truncate finds the first one's rows. */
 			if (!again)
