@@ -14,100 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply.h"
-#include "apply-sql.h"
+#include "apply-int.h"
 #include "hash.h"
 #include "logfile.h"
 #include "ident.h"
 #include "pg.h"
 #include "xmalloc.h"
 
-#define INFLIGHT_MAX	1024	/* commands sent but not yet read */
-#define FUNC_MAX_ARGS	100	/* the server's limit on a function's */
-#define TEXTOID		25
-#define NBUCKETS	1024
-
-enum pend_kind { PEND_CMD, PEND_SYNC };
-
-struct pending {
-	enum pend_kind	 kind;
-	pgtt_lsn	 lsn;
-	uint32_t	 seq;
-	const char	*what;		/* lives in a stmt or is static */
-};
-
-struct stmt {
-	char		*key;
-	char		 name[24];
-	char		*what;		/* "update of public.t" */
-	struct stmt	*next;
-};
-
-/* Rows of three strings from the replica's catalog, sorted by two. */
-struct triples {
-	char		**v;
-	size_t		  n;
-};
-
-/* Which columns of a relation version are identity GENERATED ALWAYS. */
-struct always_cache {
-	const struct pgtt_relation *rel;
-	uint8_t		 *cols;		/* NULL: none */
-};
-
-struct applier {
-	PGconn		 *conn;
-	struct stmt	 *buckets[NBUCKETS];
-	unsigned	  nstmts;
-	int		  position_prepared;
-
-	struct pending	 *fifo;		/* ring of INFLIGHT_MAX + 2 */
-	size_t		  head, count;
-	int		  flushed;	/* a flush request follows the last send */
-
-	int		  failed;	/* an error since the last commit */
-	struct apply_failure failure;
-
-	/*
-	 * Tables whose owner is neither a superuser nor the replay role,
-	 * sorted by schema and name: their rows are routed (queue_row).
-	 * Replay itself never changes role.
-	 */
-	struct triples	  owners;	/* schema, table, owner */
-	struct triples	  always;	/* schema, table, identity column
-					   GENERATED ALWAYS */
-	struct always_cache *acache;	/* per relation version */
-	size_t		  nacache;
-	int		  owners_stale;	/* DDL ran since they were read */
-	const struct pgtt_relation *owner_rel;	/* last looked up */
-	const char	 *owner_of_rel;
-
-	int		  savepoints;
-	uint64_t	  skipped;
-	struct apply_failure first_skipped;
-
-	/*
-	 * Rows of tables not owned by a role as trusted as the replay role
-	 * go through functions of their owner (routed, see queue_row), named
-	 * pgtt.row_<nonce>_<statement>, their text written with
-	 * sql.template set.
-	 */
-	char		  nonce[24];
-	struct rowsql	  sql;
-
-	/* Scratch for one statement's parameters. */
-	char		**values;
-	Oid		 *types;
-	size_t		  cap;
-	struct buf	  key, text;
-};
-
-static const size_t FIFO_SIZE = INFLIGHT_MAX + 2;
 static const char *const op_names[] = { "insert", "update", "delete" };
-
-static const uint8_t *always_identity(struct applier *,
-    const struct pgtt_relation *);
-static const char *owner_of(struct applier *, const struct pgtt_relation *);
 
 int
 applier_new(struct applier **out, PGconn *conn, struct pgtt_err *err)
@@ -140,8 +54,8 @@ applier_new(struct applier **out, PGconn *conn, struct pgtt_err *err)
  * Forget the row statements: the server keeps them (and their functions)
  * under names that are not used again.
  */
-static void
-forget_row_statements(struct applier *a)
+void
+apply_forget_row_statements(struct applier *a)
 {
 	struct stmt	*s, *next;
 	size_t		 i;
@@ -161,35 +75,8 @@ forget_row_statements(struct applier *a)
 static void
 forget_statements(struct applier *a)
 {
-	forget_row_statements(a);
+	apply_forget_row_statements(a);
 	a->position_prepared = 0;
-}
-
-static void
-triples_free(struct triples *t)
-{
-	size_t	i;
-
-	for (i = 0; i < t->n * 3; i++)
-		free(t->v[i]);
-	free(t->v);
-	t->v = NULL;
-	t->n = 0;
-}
-
-static void
-forget_catalog(struct applier *a)
-{
-	size_t	i;
-
-	triples_free(&a->owners);
-	triples_free(&a->always);
-	for (i = 0; i < a->nacache; i++)
-		free(a->acache[i].cols);
-	free(a->acache);
-	a->acache = NULL;
-	a->nacache = 0;
-	a->owner_rel = NULL;
 }
 
 void
@@ -199,7 +86,7 @@ applier_free(struct applier *a)
 
 	if (a == NULL)
 		return;
-	forget_catalog(a);
+	apply_forget_catalog(a);
 	if (PQpipelineStatus(a->conn) != PQ_PIPELINE_OFF)
 		PQexitPipelineMode(a->conn);
 	forget_statements(a);
@@ -212,144 +99,6 @@ applier_free(struct applier *a)
 	buf_done(&a->key);
 	buf_done(&a->text);
 	free(a);
-}
-
-/* --- the pipeline --- */
-
-static void
-note_failure(struct applier *a, const struct pending *p, const PGresult *r)
-{
-	struct apply_failure	*f = &a->failure;
-	const char		*state, *msg;
-
-	if (a->failed)
-		return;
-	a->failed = 1;
-	f->lsn = p->lsn;
-	f->seq = p->seq;
-	snprintf(f->what, sizeof f->what, "%s", p->what);
-	state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	msg = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	snprintf(f->sqlstate, sizeof f->sqlstate, "%s",
-	    state != NULL ? state : "?????");
-	snprintf(f->message, sizeof f->message, "%s", msg != NULL ? msg :
-	    PQerrorMessage(a->conn));
-}
-
-static int
-lost_connection(struct applier *a, struct pgtt_err *err)
-{
-	return err_set(err, PGTT_EDB, "lost the connection to the replica: %s",
-	    PQerrorMessage(a->conn));
-}
-
-/* Read the results of the oldest pending command. */
-static int
-read_one(struct applier *a, struct pgtt_err *err)
-{
-	struct pending	*p = &a->fifo[a->head];
-	PGresult	*r;
-
-	if (!a->flushed) {
-		if (PQsendFlushRequest(a->conn) != 1 || PQflush(a->conn) != 0)
-			return lost_connection(a, err);
-		a->flushed = 1;
-	}
-	if (p->kind == PEND_SYNC) {
-		r = PQgetResult(a->conn);
-		if (r == NULL || PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
-			PQclear(r);
-			return lost_connection(a, err);
-		}
-		PQclear(r);
-	} else {
-		for (;;) {
-			r = PQgetResult(a->conn);
-			if (r == NULL)
-				break;
-			switch (PQresultStatus(r)) {
-			case PGRES_COMMAND_OK:
-			case PGRES_TUPLES_OK:
-			case PGRES_PIPELINE_ABORTED:
-				break;
-			case PGRES_FATAL_ERROR:
-				if (PQstatus(a->conn) == CONNECTION_BAD) {
-					PQclear(r);
-					return lost_connection(a, err);
-				}
-				note_failure(a, p, r);
-				break;
-			default:
-				note_failure(a, p, r);
-				break;
-			}
-			PQclear(r);
-		}
-	}
-	a->head = (a->head + 1) % FIFO_SIZE;
-	a->count--;
-	return 0;
-}
-
-static int
-drain(struct applier *a, size_t keep, struct pgtt_err *err)
-{
-	int	ret;
-
-	while (a->count > keep)
-		if ((ret = read_one(a, err)) != 0)
-			return ret;
-	return 0;
-}
-
-/* Record a command just sent; read old results when too many are out. */
-static int
-sent(struct applier *a, int ok, enum pend_kind kind, pgtt_lsn lsn,
-    uint32_t seq, const char *what, struct pgtt_err *err)
-{
-	struct pending	*p;
-	int		 ret;
-
-	if (!ok)
-		return lost_connection(a, err);
-	p = &a->fifo[(a->head + a->count) % FIFO_SIZE];
-	p->kind = kind;
-	p->lsn = lsn;
-	p->seq = seq;
-	p->what = what;
-	a->count++;
-	a->flushed = 0;
-	/* Keep half in flight so the server has work while we read. */
-	if (a->count >= INFLIGHT_MAX &&
-	    (ret = drain(a, INFLIGHT_MAX / 2, err)) != 0)
-		return ret;
-	return 0;
-}
-
-static int
-send_sql(struct applier *a, const char *sql, int nparams,
-    const char *const *values, pgtt_lsn lsn, uint32_t seq, const char *what,
-    struct pgtt_err *err)
-{
-	return sent(a, PQsendQueryParams(a->conn, sql, nparams, NULL, values,
-	    NULL, NULL, 0), PEND_CMD, lsn, seq, what, err);
-}
-
-static int
-send_sync(struct applier *a, struct pgtt_err *err)
-{
-	return sent(a, PQpipelineSync(a->conn), PEND_SYNC, 0, 0, "sync", err);
-}
-
-/* Sync, and read everything up to it. */
-static int
-sync_all(struct applier *a, struct pgtt_err *err)
-{
-	int	ret;
-
-	if ((ret = send_sync(a, err)) != 0)
-		return ret;
-	return drain(a, 0, err);
 }
 
 /* --- statements --- */
@@ -482,7 +231,7 @@ make_row_function(struct applier *a, const struct pgtt_change *ch,
 	params[2] = (const char *)a->text.data;
 	params[3] = (const char *)types.data;
 	params[4] = (const char *)cols.data;
-	ret = send_sql(a, "SELECT pgtt.replay_row_fn($1, $2::pg_catalog."
+	ret = apply_send_sql(a, "SELECT pgtt.replay_row_fn($1, $2::pg_catalog."
 	    "regclass, $3, $4::pg_catalog.oid[], $5::pg_catalog.name[])", 5,
 	    params, ch->commit_lsn, ch->seq, ns->what, err);
 	buf_done(&table);
@@ -526,14 +275,14 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 	size_t			 n = 0;
 	int			 routed;
 
-	always = op == CHANGE_UPDATE ? always_identity(a, rel) : NULL;
+	always = op == CHANGE_UPDATE ? apply_always_identity(a, rel) : NULL;
 	if (rowsql_roles(ch, rel, op, set, where, fallback, always, &roles,
 	    err) != 0)
 		return err->code;
 	if (roles == NULL)
 		return 0;	/* it sets nothing: the row stays as it is */
 
-	routed = a->owners_stale || owner_of(a, rel) != NULL;
+	routed = a->owners_stale || apply_owner_of(a, rel) != NULL;
 	snprintf(head, sizeof head, "%u/%llx/%u/%d/%c", rel->relid,
 	    (unsigned long long)rel->lsn, rel->seq, (int)op, routed ? 'f' : 'd');
 	buf_reset(&a->key);
@@ -560,7 +309,7 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 		}
 		ok = PQsendPrepare(a->conn, ns->name, (char *)a->text.data,
 		    nparams, a->types);
-		if (sent(a, ok, PEND_CMD, ch->commit_lsn, ch->seq, ns->what,
+		if (apply_sent(a, ok, PEND_CMD, ch->commit_lsn, ch->seq, ns->what,
 		    err) != 0) {
 			free(roles);
 			return err->code;
@@ -582,7 +331,7 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 		set_param(a, n++, wc);
 	}
 	free(roles);
-	return sent(a, PQsendQueryPrepared(a->conn, s->name, (int)n,
+	return apply_sent(a, PQsendQueryPrepared(a->conn, s->name, (int)n,
 	    (const char *const *)a->values, NULL, NULL, 0), PEND_CMD,
 	    ch->commit_lsn, ch->seq, s->what, err);
 }
@@ -594,7 +343,7 @@ savepoint_open(struct applier *a, struct pgtt_err *err)
 {
 	if (!a->savepoints)
 		return 0;
-	return send_sql(a, "SAVEPOINT pgtt_change", 0, NULL, 0, 0,
+	return apply_send_sql(a, "SAVEPOINT pgtt_change", 0, NULL, 0, 0,
 	    "savepoint", err);
 }
 
@@ -607,10 +356,10 @@ savepoint_close(struct applier *a, struct pgtt_err *err)
 
 	if (!a->savepoints)
 		return 0;
-	if ((ret = sync_all(a, err)) != 0)
+	if ((ret = apply_sync_all(a, err)) != 0)
 		return ret;
 	if (!a->failed)
-		return send_sql(a, "RELEASE SAVEPOINT pgtt_change", 0, NULL,
+		return apply_send_sql(a, "RELEASE SAVEPOINT pgtt_change", 0, NULL,
 		    0, 0, "savepoint", err);
 	/*
 	 * Cancelled, or a lock it could not get: not the change's fault,
@@ -627,12 +376,12 @@ savepoint_close(struct applier *a, struct pgtt_err *err)
 	a->failed = 0;
 	/* A statement prepared inside the failed part may not exist. */
 	forget_statements(a);
-	if ((ret = send_sql(a, "ROLLBACK TO SAVEPOINT pgtt_change", 0, NULL,
+	if ((ret = apply_send_sql(a, "ROLLBACK TO SAVEPOINT pgtt_change", 0, NULL,
 	    0, 0, "savepoint", err)) != 0 ||
-	    (ret = send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "savepoint",
+	    (ret = apply_send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "savepoint",
 	    err)) != 0)
 		return ret;
-	return sync_all(a, err);
+	return apply_sync_all(a, err);
 }
 
 void
@@ -654,193 +403,6 @@ apply_first_skipped(const struct applier *a)
 }
 
 /* --- the verbs --- */
-
-/* Read rows of three strings, sorted by the first two, into t. */
-static int
-triples_load(PGconn *conn, const char *sql, struct triples *t,
-    struct pgtt_err *err)
-{
-	PGresult	*res;
-	int		 i;
-
-	if ((res = pg_exec(conn, err, sql, 0, NULL)) == NULL)
-		return err->code;
-	t->n = PQntuples(res);
-	t->v = xcalloc(t->n * 3 + 1, sizeof *t->v);
-	for (i = 0; i < PQntuples(res) * 3; i++)
-		t->v[i] = xstrdup(PQgetvalue(res, i / 3, i % 3));
-	PQclear(res);
-	return 0;
-}
-
-/* The first row for (schema, name), or t->n when there is none. */
-static size_t
-triples_find(const struct triples *t, const char *schema, const char *name)
-{
-	size_t	lo = 0, hi = t->n, mid;
-	int	c;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if ((c = strcmp(t->v[mid * 3], schema)) == 0)
-			c = strcmp(t->v[mid * 3 + 1], name);
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < t->n && strcmp(t->v[lo * 3], schema) == 0 &&
-	    strcmp(t->v[lo * 3 + 1], name) == 0 ? lo : t->n;
-}
-
-/*
- * PostgreSQL's own apply has run as the table's owner since 16, and for
- * the same reason: what runs while a row is written (a trigger enabled
- * ALWAYS or REPLICA, an index expression, a check, a generated column)
- * is the owner's code, and must not run as the replay role when the
- * owner is less privileged.  The maps are read when the pipeline is
- * idle: at the start, after each DDL statement (inside its transaction),
- * and after each transaction that carried DDL, since one rolled back
- * leaves what was read inside it wrong.
- */
-static const char always_sql[] = "SELECT n.nspname, c.relname, a.attname "
-    "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = "
-    "a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE a.attidentity = 'a' AND NOT a.attisdropped AND c.relkind IN "
-    "('r', 'p') ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\"";
-
-/* Run load between the pipeline's batches: every result read first. */
-static int
-outside_pipeline(struct applier *a, int (*load)(struct applier *,
-    struct pgtt_err *), struct pgtt_err *err)
-{
-	int	ret;
-
-	if (PQexitPipelineMode(a->conn) != 1)
-		return err_set(err, PGTT_EDB, "could not leave pipeline mode on "
-		    "the replica: %s", PQerrorMessage(a->conn));
-	ret = load(a, err);
-	if (PQenterPipelineMode(a->conn) != 1 && ret == 0)
-		ret = err_set(err, PGTT_EDB, "could not enter pipeline mode on "
-		    "the replica: %s", PQerrorMessage(a->conn));
-	return ret;
-}
-
-static int
-load_catalog(struct applier *a, struct pgtt_err *err)
-{
-	int	ret;
-
-	if ((ret = triples_load(a->conn, "SELECT n.nspname, c.relname, "
-	    "r.rolname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
-	    "n ON n.oid = c.relnamespace JOIN pg_catalog.pg_roles r ON r.oid = "
-	    "c.relowner WHERE c.relkind IN ('r', 'p') AND NOT r.rolsuper AND "
-	    "r.rolname <> current_user ORDER BY n.nspname COLLATE \"C\", "
-	    "c.relname COLLATE \"C\"", &a->owners, err)) != 0)
-		return ret;
-	return triples_load(a->conn, always_sql, &a->always, err);
-}
-
-int
-apply_load_catalog(struct applier *a, struct pgtt_err *err)
-{
-	forget_catalog(a);
-	/* A routed statement's function is bound to the owner it had. */
-	forget_row_statements(a);
-	a->owners_stale = 0;
-	return outside_pipeline(a, load_catalog, err);
-}
-
-/* The owner to run as for rel, or NULL for the replay role. */
-static const char *
-owner_of(struct applier *a, const struct pgtt_relation *rel)
-{
-	size_t	i;
-
-	if (rel == a->owner_rel)
-		return a->owner_of_rel;
-	a->owner_rel = rel;
-	i = triples_find(&a->owners, rel->schema, rel->name);
-	a->owner_of_rel = i < a->owners.n ? a->owners.v[i * 3 + 2] : NULL;
-	return a->owner_of_rel;
-}
-
-/*
- * The columns of rel that are identity GENERATED ALWAYS on the replica,
- * one flag each, or NULL when none is: an UPDATE may not set them, even
- * to their own value, and on the source no UPDATE changed them.
- */
-static const uint8_t *
-always_identity(struct applier *a, const struct pgtt_relation *rel)
-{
-	struct always_cache	*c;
-	size_t			 i, k;
-	uint16_t		 col;
-
-	for (i = a->nacache; i > 0; i--)
-		if (a->acache[i - 1].rel == rel)
-			return a->acache[i - 1].cols;
-	a->acache = xreallocarray(a->acache, a->nacache + 1,
-	    sizeof *a->acache);
-	c = &a->acache[a->nacache++];
-	c->rel = rel;
-	c->cols = NULL;
-	for (k = triples_find(&a->always, rel->schema, rel->name);
-	    k < a->always.n && strcmp(a->always.v[k * 3], rel->schema) == 0 &&
-	    strcmp(a->always.v[k * 3 + 1], rel->name) == 0; k++)
-		for (col = 0; col < rel->ncols; col++)
-			if (strcmp(rel->cols[col].name,
-			    a->always.v[k * 3 + 2]) == 0) {
-				if (c->cols == NULL)
-					c->cols = xcalloc(rel->ncols, 1);
-				c->cols[col] = 1;
-			}
-	return c->cols;
-}
-
-/*
- * Did an UPDATE give a GENERATED ALWAYS identity column a new value (SET
- * col = DEFAULT)?  Only where the old image holds the column: all of it,
- * or a key column.
- */
-static int
-identity_moved(struct applier *a, const struct pgtt_relation *rel,
-    const struct pgtt_tuple *set, const struct pgtt_tuple *old, int full)
-{
-	const uint8_t	*always = always_identity(a, rel);
-	uint16_t	 i;
-
-	for (i = 0; always != NULL && i < rel->ncols; i++)
-		if (always[i] && (full || rel->cols[i].is_key) &&
-		    rowsql_col(set, i)->kind != COL_TOAST &&
-		    rowsql_col(old, i)->kind != COL_TOAST &&
-		    !rowsql_same_value(rowsql_col(set, i), rowsql_col(old, i)))
-			return 1;
-	return 0;
-}
-
-/*
- * Or did it, maybe?  An update found by a key that leaves a GENERATED
- * ALWAYS column out of it has no old value of that column to compare
- * with (the values an ADD COLUMN ... GENERATED ALWAYS AS IDENTITY gave
- * every row come that way): written whole when the new row holds every
- * value, left out of SET as before when it does not.
- */
-static int
-identity_unknown(struct applier *a, const struct pgtt_relation *rel,
-    const struct pgtt_tuple *set)
-{
-	const uint8_t	*always = always_identity(a, rel);
-	uint16_t	 i;
-	int		 any = 0;
-
-	for (i = 0; always != NULL && i < rel->ncols; i++) {
-		if (rowsql_col(set, i)->kind == COL_TOAST)
-			return 0;
-		any |= always[i] && !rel->cols[i].is_key;
-	}
-	return any;
-}
 
 /*
  * An UPDATE may set such a column only to DEFAULT, which here would
@@ -886,7 +448,7 @@ int
 apply_begin(struct applier *a, struct pgtt_err *err)
 {
 	a->failed = 0;
-	return send_sql(a, "BEGIN", 0, NULL, 0, 0, "BEGIN", err);
+	return apply_send_sql(a, "BEGIN", 0, NULL, 0, 0, "BEGIN", err);
 }
 
 int
@@ -913,18 +475,18 @@ apply_change(struct applier *a, const struct pgtt_relation *rel,
 		    err);
 		break;
 	case CHANGE_UPDATE:
-		if (inverse && identity_moved(a, rel, &ch->old, &ch->new, 1)) {
+		if (inverse && apply_identity_moved(a, rel, &ch->old, &ch->new, 1)) {
 			ret = queue_identity_move(a, ch, rel, &ch->old,
 			    &ch->new, 1, err);
 			break;
 		}
-		if (!inverse && old != NULL && identity_moved(a, rel, &ch->new,
+		if (!inverse && old != NULL && apply_identity_moved(a, rel, &ch->new,
 		    old, ch->old_kind == OLD_FULL)) {
 			ret = queue_identity_move(a, ch, rel, &ch->new, old,
 			    ch->old_kind == OLD_FULL, err);
 			break;
 		}
-		if (!inverse && old == NULL && identity_unknown(a, rel,
+		if (!inverse && old == NULL && apply_identity_unknown(a, rel,
 		    &ch->new)) {
 			ret = queue_identity_move(a, ch, rel, &ch->new,
 			    &ch->new, 0, err);
@@ -994,14 +556,14 @@ apply_truncate(struct applier *a, const struct pgtt_change *ch,
 		rowsql_add(&call, fname);
 		rowsql_add(&call, "()");
 		buf_append(&call, "", 1);
-		if ((ret = send_sql(a, "SELECT pgtt.replay_truncate_check($1::"
+		if ((ret = apply_send_sql(a, "SELECT pgtt.replay_truncate_check($1::"
 		    "pg_catalog.regclass)", 1, params + 1, ch->commit_lsn,
 		    ch->seq, "truncate", err)) == 0 &&
-		    (ret = send_sql(a, "SELECT pgtt.replay_row_fn($1, $2::"
+		    (ret = apply_send_sql(a, "SELECT pgtt.replay_row_fn($1, $2::"
 		    "pg_catalog.regclass, $3, $4::pg_catalog.oid[], $5::"
 		    "pg_catalog.name[])", 5, params, ch->commit_lsn, ch->seq,
 		    "truncate", err)) == 0)
-			ret = send_sql(a, (const char *)call.data, 0, NULL,
+			ret = apply_send_sql(a, (const char *)call.data, 0, NULL,
 			    ch->commit_lsn, ch->seq, "truncate", err);
 	}
 	buf_done(&table);
@@ -1024,7 +586,7 @@ ddl_settings(struct applier *a, const struct pgtt_change *ch,
 		params[0] = ddl_setting_names[i];
 		if ((params[1] = m->settings[i]) == NULL)
 			continue;
-		if ((ret = send_sql(a, "SELECT pg_catalog.set_config($1, $2, "
+		if ((ret = apply_send_sql(a, "SELECT pg_catalog.set_config($1, $2, "
 		    "true)", 2, params, ch->commit_lsn, ch->seq, "DDL settings",
 		    err)) != 0)
 			return ret;
@@ -1066,7 +628,7 @@ ddl_restore(struct applier *a, const struct pgtt_change *ch,
 	int	ret;
 
 	for (i = 0; i < sizeof sql / sizeof sql[0]; i++)
-		if ((ret = send_sql(a, sql[i], 0, NULL, ch->commit_lsn,
+		if ((ret = apply_send_sql(a, sql[i], 0, NULL, ch->commit_lsn,
 		    ch->seq, "DDL", err)) != 0)
 			return ret;
 	return 0;
@@ -1097,7 +659,7 @@ apply_refuse(struct applier *a, const struct pgtt_change *ch,
 		snprintf(f->message, sizeof f->message, "replay does not run "
 		    "%s", why);
 	}
-	if ((ret = send_sql(a, "SELECT 1 OPERATOR(pg_catalog./) 0", 0, NULL,
+	if ((ret = apply_send_sql(a, "SELECT 1 OPERATOR(pg_catalog./) 0", 0, NULL,
 	    ch->commit_lsn, ch->seq, "DDL", err)) != 0)
 		return ret;
 	return savepoint_close(a, err);
@@ -1138,7 +700,7 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
 			params[2] = step->after[i - 1];
 			params[3] = "pg_catalog, pg_temp";
 		}
-		if ((ret = send_sql(a, "SELECT pgtt.replay_run_as($1::"
+		if ((ret = apply_send_sql(a, "SELECT pgtt.replay_run_as($1::"
 		    "pg_catalog.name, $2::pg_catalog.bool, $3, $4)", 4, params,
 		    ch->commit_lsn, ch->seq, "DDL", err)) != 0)
 			return ret;
@@ -1146,10 +708,10 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
 	if ((ret = ddl_restore(a, ch, err)) != 0)
 		return ret;
 	/* A routed statement's function is bound to the owner it had. */
-	forget_row_statements(a);
+	apply_forget_row_statements(a);
 	a->owners_stale = 1;
 	if ((ret = savepoint_close(a, err)) != 0 ||
-	    (ret = sync_all(a, err)) != 0 || a->failed)
+	    (ret = apply_sync_all(a, err)) != 0 || a->failed)
 		return ret;
 	/*
 	 * Owners and identity columns as the statement left them, read in
@@ -1157,8 +719,7 @@ apply_ddl(struct applier *a, const struct pgtt_change *ch,
 	 * owner, an identity column it added (whose rewritten values follow
 	 * as updates) counts at once.
 	 */
-	forget_catalog(a);
-	if ((ret = outside_pipeline(a, load_catalog, err)) == 0)
+	if ((ret = apply_reload_catalog(a, err)) == 0)
 		a->owners_stale = 0;
 	return ret;
 }
@@ -1178,7 +739,7 @@ apply_position(struct applier *a, pgtt_lsn lsn, int64_t commit_time,
 	const char		*params[2];
 
 	if (!a->position_prepared) {
-		if (sent(a, PQsendPrepare(a->conn, "pgtt_position", sql, 0,
+		if (apply_sent(a, PQsendPrepare(a->conn, "pgtt_position", sql, 0,
 		    NULL), PEND_CMD, 0, 0, "position", err) != 0)
 			return err->code;
 		a->position_prepared = 1;
@@ -1186,7 +747,7 @@ apply_position(struct applier *a, pgtt_lsn lsn, int64_t commit_time,
 	snprintf(t, sizeof t, "%lld", (long long)commit_time);
 	params[0] = lsn_format(lsn, l);
 	params[1] = commit_time != 0 ? t : NULL;
-	return sent(a, PQsendQueryPrepared(a->conn, "pgtt_position", 2,
+	return apply_sent(a, PQsendQueryPrepared(a->conn, "pgtt_position", 2,
 	    params, NULL, NULL, 0), PEND_CMD, lsn, 0, "the position update",
 	    err);
 }
@@ -1198,8 +759,8 @@ apply_commit(struct applier *a, struct apply_failure *failure,
 	char	l[LSN_BUFSIZE];
 	int	ret;
 
-	if ((ret = send_sql(a, "COMMIT", 0, NULL, 0, 0, "COMMIT", err)) != 0 ||
-	    (ret = sync_all(a, err)) != 0)
+	if ((ret = apply_send_sql(a, "COMMIT", 0, NULL, 0, 0, "COMMIT", err)) != 0 ||
+	    (ret = apply_sync_all(a, err)) != 0)
 		return ret;
 	if (!a->failed)
 		return 0;
@@ -1216,9 +777,9 @@ apply_commit(struct applier *a, struct apply_failure *failure,
 	 */
 	forget_statements(a);
 	a->failed = 0;
-	if (send_sql(a, "ROLLBACK", 0, NULL, 0, 0, "ROLLBACK", err) != 0 ||
-	    send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "DEALLOCATE", err) != 0 ||
-	    sync_all(a, err) != 0)
+	if (apply_send_sql(a, "ROLLBACK", 0, NULL, 0, 0, "ROLLBACK", err) != 0 ||
+	    apply_send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "DEALLOCATE", err) != 0 ||
+	    apply_sync_all(a, err) != 0)
 		return err->code;
 	a->failed = 0;
 	return PGTT_EDB;
