@@ -91,6 +91,7 @@ struct app {
 	struct history_filter	 search_filter, search_job_filter;
 	struct history_pos	 search_from, search_job_from;
 	atomic_int		 search_cancel;
+	unsigned		 search_gen, search_job_gen, search_result_gen;
 	int			 search_ret;
 	struct history_pos	 search_found;
 	struct pgtt_err		 search_err;

@@ -587,6 +587,7 @@ search_take(struct app *app)
 {
 	filter_copy(&app->search_job_filter, &app->search_filter);
 	app->search_job_from = app->search_from;
+	app->search_job_gen = app->search_gen;
 	atomic_store(&app->search_cancel, 0);
 }
 
@@ -619,16 +620,20 @@ search_job(struct app *app)
 		app->search_ret = ret;
 		app->search_found = found;
 		app->search_err = err;
+		app->search_result_gen = app->search_job_gen;
 		app_post(app, APP_EV_SEARCH | APP_EV_STATUS);
 	}
 	pthread_mutex_unlock(&app->lock);
 }
 
-void
+unsigned
 app_search(struct app *app, const struct history_filter *f,
     const struct history_pos *from)
 {
+	unsigned	gen;
+
 	pthread_mutex_lock(&app->lock);
+	gen = ++app->search_gen;
 	if (app->j != NULL) {
 		filter_copy(&app->search_filter, f);
 		app->search_from = *from;
@@ -639,6 +644,7 @@ app_search(struct app *app, const struct history_filter *f,
 		}
 	}
 	pthread_mutex_unlock(&app->lock);
+	return gen;
 }
 
 void
@@ -649,11 +655,12 @@ app_search_cancel(struct app *app)
 
 int
 app_search_result(struct app *app, struct history_pos *found,
-    struct pgtt_err *err)
+    struct pgtt_err *err, unsigned *gen)
 {
 	int	ret;
 
 	pthread_mutex_lock(&app->lock);
+	*gen = app->search_result_gen;
 	*found = app->search_found;
 	*err = app->search_err;
 	ret = app->search_ret;

@@ -154,13 +154,15 @@ struct history_pos;
  * the start of history has said so.  The changes examined show in the
  * view; a new search stops the one running.  APP_EV_SEARCH says
  * app_search_result has the outcome: 1 with *found, 0 for none,
- * PGTT_ESTOPPED when stopped, or an error.
+ * PGTT_ESTOPPED when stopped, or an error; *gen says which search it
+ * is, as app_search numbered it (an event may come from one replaced
+ * since).
  */
-void	 app_search(struct app *, const struct history_filter *,
+unsigned app_search(struct app *, const struct history_filter *,
 	    const struct history_pos *from);
 void	 app_search_cancel(struct app *);
 int	 app_search_result(struct app *, struct history_pos *found,
-	    struct pgtt_err *);
+	    struct pgtt_err *, unsigned *gen);
 struct rowhist_list;
 /*
  * Read the history of the row the change at (lsn, seq) touched, from the

@@ -43,6 +43,7 @@ struct stream {
 	enum { SEARCH_IDLE, SEARCH_RUNNING, SEARCH_NONE, SEARCH_STOPPED }
 				 search;
 	struct history_pos	 search_from;	/* where the search started */
+	unsigned		 search_gen;	/* app_search's number for it */
 	struct history_pos	 none_until;	/* SEARCH_NONE: no match before */
 	struct pgtt_checkpoint	**cps;		/* by LSN, for marker lines */
 	size_t			 ncps;
@@ -166,7 +167,7 @@ no_rows(struct stream *s, struct ui *ui, const struct history_scan *scan)
 		return;
 	s->search = SEARCH_RUNNING;
 	s->search_from = s->follow ? scan->resume : end;
-	app_search(ui->app, &s->filter, &s->search_from);
+	s->search_gen = app_search(ui->app, &s->filter, &s->search_from);
 }
 
 /* Load a screenful: the last page when following, else from top. */
@@ -533,10 +534,14 @@ search_done(struct stream *s, struct ui *ui)
 {
 	struct history_pos	found;
 	struct pgtt_err		err;
+	unsigned		gen;
 	int			ret;
 
 	err_clear(&err);
-	ret = app_search_result(ui->app, &found, &err);
+	ret = app_search_result(ui->app, &found, &err, &gen);
+	/* A search this one replaced, stopped or done before it began. */
+	if (gen != s->search_gen)
+		return;
 	if (ret == 1) {
 		s->search = SEARCH_IDLE;
 		pane_stream_goto(ui->stream, ui, found.lsn + 1);

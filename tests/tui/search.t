@@ -42,7 +42,9 @@ keys '/' ; keys -l 'other' ; keys Enter
 see 'filter: other' "/ with a table name"
 see 'truncate public.other' "the table's newest change, a truncate 600,000 changes back, is found"
 keys '/' ; keys -l 'insert other' ; keys Enter
-see 'insert public.other id=2' "with an op too: its newest insert"
+see 'newest match is' "with an op too: the search finds it"
+see 'insert public.other id=2' "its newest insert"
+is "$(screen | grep -c 'truncate public.other')" "0" "and the truncate no longer passes"
 
 keys '/' ; keys 'update' Enter
 see 'nothing matches the filter' "a filter nothing matches says so once the search reached the start"
