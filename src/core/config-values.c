@@ -1,0 +1,414 @@
+/*
+ * config-values.c: the values of config.yaml's keys, one setter per kind
+ * (config-int.h).  Each checks its value while the node's mark is at
+ * hand, so a fault is reported at FILE:LINE:COL with the key's name.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config-int.h"
+#include "httpd.h"
+#include "xmalloc.h"
+
+/* Indexed by enum log_level. */
+static const char *const levels[] = { "error", "warning", "info", "debug" };
+
+/* The text of a scalar value, NULL for a null; fails on a collection. */
+static int
+cfg_get_scalar(struct loader *l, const struct key *k, yaml_node_t *n,
+    const char *what, const char **out)
+{
+	*out = NULL;
+	if (n->type != YAML_SCALAR_NODE) {
+		err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" must be %s, not a %s",
+		    k->section, k->name, what,
+		    n->type == YAML_MAPPING_NODE ? "mapping" : "sequence");
+		return cfg_at(l, n);
+	}
+	if (cfg_is_null(n))
+		return 0;
+	if (strlen((const char *)n->data.scalar.value) !=
+	    n->data.scalar.length) {
+		err_set(l->e, PGTT_ECONFIG,
+		    "\"%s.%s\" must not contain a NUL character",
+		    k->section, k->name);
+		return cfg_at(l, n);
+	}
+	*out = (const char *)n->data.scalar.value;
+	return 0;
+}
+
+/* Report a scalar that is not what the key takes. */
+static int
+cfg_bad_value(struct loader *l, const struct key *k, yaml_node_t *n,
+    const char *what, const char *v)
+{
+	char	buf[SHOWN_MAX + 4];
+
+	err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" must be %s, not \"%s\"",
+	    k->section, k->name, what, cfg_shown(v, buf));
+	return cfg_at(l, n);
+}
+
+/*
+ * Any string-valued key.  The flags hold the rules the server or the OS
+ * would otherwise enforce later, far from the line that broke them; DSNs
+ * are left for libpq to judge.
+ */
+int
+cfg_set_string(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	char		**field = (char **)((char *)l->cfg + k->off);
+	char		  buf[SHOWN_MAX + 4];
+	const char	 *v, *what;
+	int		  rc;
+
+	what = (k->flags & K_PATH) ? "a path" : (k->flags & K_SLOT) ?
+	    "a slot name" : (k->flags & K_NAME) ? "a name" : "a string";
+	if ((rc = cfg_get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
+		return rc;
+	if ((k->flags & K_SLOT) && (v[0] == '\0' ||
+	    strlen(v) > NAME_MAX_LEN || strspn(v, SLOT_CHARS) != strlen(v))) {
+		err_set(l->e, PGTT_ECONFIG,
+		    "\"%s.%s\" is not a valid replication slot name: \"%s\"",
+		    k->section, k->name, cfg_shown(v, buf));
+		err_hint(l->e, "use lowercase letters, digits and underscores, "
+		    "at most %d characters", NAME_MAX_LEN);
+		return cfg_at(l, n);
+	}
+	if (k->flags & K_LISTEN) {
+		char	*host, *port;
+
+		if (httpd_parse_listen(v, &host, &port, l->e) != 0) {
+			char	msg[sizeof l->e->msg];
+
+			snprintf(msg, sizeof msg, "%s", l->e->msg);
+			err_set(l->e, PGTT_ECONFIG, "\"%s.%s\": %s",
+			    k->section, k->name, msg);
+			return cfg_at(l, n);
+		}
+		free(host);
+		free(port);
+	}
+	if ((k->flags & (K_NAME | K_PATH)) && v[0] == '\0') {
+		err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" must not be empty",
+		    k->section, k->name);
+		return cfg_at(l, n);
+	}
+	if ((k->flags & K_NAME) && strlen(v) > NAME_MAX_LEN) {
+		err_set(l->e, PGTT_ECONFIG,
+		    "\"%s.%s\" is longer than %d bytes", k->section, k->name,
+		    NAME_MAX_LEN);
+		return cfg_at(l, n);
+	}
+	cfg_replace(field, (k->flags & K_PATH) ? cfg_resolve(l->base, v) : xstrdup(v));
+	return 0;
+}
+
+/* YAML 1.1's booleans, the ones people write in config files. */
+int
+cfg_set_bool(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	static const char *const words[] = {
+		"false", "true", "no", "yes", "off", "on"
+	};
+	static const char	*what = "a boolean (true or false)";
+	int			*field = (int *)((char *)l->cfg + k->off);
+	const char		*v;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = cfg_get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
+		return rc;
+	for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+		if (strcasecmp(v, words[i]) == 0) {
+			*field = (int)(i % 2);	/* odd entries are true */
+			return 0;
+		}
+	}
+	return cfg_bad_value(l, k, n, what, v);
+}
+
+/* A byte count with an optional binary suffix. */
+int
+cfg_set_size(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	uint64_t	*field = (uint64_t *)((char *)l->cfg + k->off);
+	uint64_t	 size;
+	char		 buf[SHOWN_MAX + 4];
+	const char	*v;
+	int		 rc;
+
+	if ((rc = cfg_get_scalar(l, k, n, "a size", &v)) != 0 || v == NULL)
+		return rc;
+	if (config_parse_size(v, &size) != 0)
+		err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" is not a size: \"%s\"",
+		    k->section, k->name, cfg_shown(v, buf));
+	else if (size == 0)
+		err_set(l->e, PGTT_ECONFIG,
+		    "\"%s.%s\" must be greater than zero", k->section, k->name);
+	else {
+		*field = size;
+		return 0;
+	}
+	err_hint(l->e, "use bytes or a suffix: 512MB, 1GiB");
+	return cfg_at(l, n);
+}
+
+/*
+ * v is plain decimal, then the suffix if one is given (optional), and
+ * lies in lo..hi: 0 and the number in *out, else -1.
+ */
+static int
+cfg_decimal_in_range(const char *v, const char *suffix, long lo, long hi,
+    int *out)
+{
+	const char	*p;
+	long		 num = 0;
+
+	for (p = v; *p >= '0' && *p <= '9' && num <= hi; p++)
+		num = num * 10 + (*p - '0');
+	if (p == v)
+		return -1;
+	if (suffix != NULL && strcmp(p, suffix) == 0)
+		p += strlen(suffix);
+	if (*p != '\0' || num < lo || num > hi)
+		return -1;
+	*out = (int)num;
+	return 0;
+}
+
+/* A TCP port, 1-65535, in plain decimal. */
+int
+cfg_set_port(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	static const char	*what = "a port number between 1 and 65535";
+	int			*field = (int *)((char *)l->cfg + k->off);
+	const char		*v;
+	int			 rc;
+
+	if ((rc = cfg_get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
+		return rc;
+	if (cfg_decimal_in_range(v, NULL, 1, 65535, field) != 0)
+		return cfg_bad_value(l, k, n, what, v);
+	return 0;
+}
+
+/* Whole seconds, 0 to a day, with or without an "s". */
+int
+cfg_set_seconds(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	static const char	*what = "a number of seconds between 0 and "
+	    "86400, like 10 or 10s";
+	int			*field = (int *)((char *)l->cfg + k->off);
+	const char		*v;
+	int			 rc;
+
+	if ((rc = cfg_get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
+		return rc;
+	if (cfg_decimal_in_range(v, "s", 0, 86400, field) != 0)
+		return cfg_bad_value(l, k, n, what, v);
+	return 0;
+}
+
+/* A whole number of things, 0 to a million. */
+int
+cfg_set_count(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	static const char	*what = "a whole number from 0 (keep all)";
+	int			*field = (int *)((char *)l->cfg + k->off);
+	const char		*v;
+	int			 rc;
+
+	if ((rc = cfg_get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
+		return rc;
+	if (cfg_decimal_in_range(v, NULL, 0, 1000000, field) != 0)
+		return cfg_bad_value(l, k, n, what, v);
+	return 0;
+}
+
+int
+config_parse_duration(const char *v, int64_t *out)
+{
+	char		*end;
+	long long	 n;
+	int64_t		 unit = 1;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (strcmp(end, "d") == 0)
+		unit = 86400;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600;
+	else if (strcmp(end, "m") == 0)
+		unit = 60;
+	else if (strcmp(end, "s") != 0 && *end != '\0')
+		return -1;
+	if (n > INT64_MAX / unit)
+		return -1;
+	*out = (int64_t)n * unit;
+	return 0;
+}
+
+/* A duration: 7d, 12h, 30m, 90s or plain seconds; 0 keeps all. */
+int
+cfg_set_duration(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	static const char	*what = "a duration like 7d, 12h, 30m or 90s";
+	int64_t			*field = (int64_t *)((char *)l->cfg + k->off);
+	const char		*v;
+	int			 rc;
+
+	if ((rc = cfg_get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
+		return rc;
+	if (config_parse_duration(v, field) != 0)
+		return cfg_bad_value(l, k, n, what, v);
+	return 0;
+}
+
+/* One of the level names, in any case. */
+int
+cfg_set_level(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	enum log_level	*field = (enum log_level *)((char *)l->cfg + k->off);
+	char		 buf[SHOWN_MAX + 4];
+	const char	*v;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = cfg_get_scalar(l, k, n, "a log level", &v)) != 0 || v == NULL)
+		return rc;
+	for (i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		if (strcasecmp(v, levels[i]) == 0) {
+			*field = (enum log_level)i;
+			return 0;
+		}
+	}
+	err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" is not a log level: \"%s\"",
+	    k->section, k->name, cfg_shown(v, buf));
+	err_hint(l->e, "use one of: error, warning, info, debug");
+	return cfg_at(l, n);
+}
+
+/* Free a NULL-terminated table list. */
+void
+cfg_free_tables(struct config *cfg)
+{
+	size_t	i;
+
+	if (cfg->source.tables != NULL) {
+		for (i = 0; cfg->source.tables[i] != NULL; i++)
+			free(cfg->source.tables[i]);
+	}
+	free(cfg->source.tables);
+	cfg->source.tables = NULL;
+	cfg->source.ntables = 0;
+}
+
+/*
+ * A sequence of table names, kept as written: parsing "schema.name" and its
+ * quoting belongs to whoever builds the publication.  Writes both tables and
+ * ntables; a bad item frees what was built, so nothing is left half-built.
+ */
+int
+cfg_set_tables(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	static const char	*what = "a sequence of table names";
+	yaml_node_item_t	*it;
+	yaml_node_t		*item;
+	const char		*v;
+	char		       **list;
+	size_t			 i = 0;
+	int			 rc;
+
+	if (n->type == YAML_SCALAR_NODE && !cfg_is_null(n)) {
+		v = (const char *)n->data.scalar.value;
+		rc = cfg_bad_value(l, k, n, what, v);
+		err_hint(l->e, "write [public.users, '\"Sales\".\"Order "
+		    "Items\"'], or leave it out for all tables");
+		return rc;
+	}
+	if (n->type == YAML_MAPPING_NODE)
+		return cfg_get_scalar(l, k, n, what, &v);
+	cfg_free_tables(l->cfg);
+	if (n->type != YAML_SEQUENCE_NODE ||
+	    n->data.sequence.items.top == n->data.sequence.items.start)
+		return 0;
+
+	list = xcalloc((size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start) + 1, sizeof *list);
+	for (it = n->data.sequence.items.start;
+	    it < n->data.sequence.items.top; it++) {
+		if ((item = yaml_document_get_node(l->doc, *it)) == NULL)
+			continue;
+		rc = 0;
+		if (item->type != YAML_SCALAR_NODE)
+			err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" must be a "
+			    "sequence of strings", k->section, k->name);
+		else if ((rc = cfg_get_scalar(l, k, item, what, &v)) == 0 &&
+		    (v == NULL || v[0] == '\0'))
+			err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" holds an "
+			    "empty table name", k->section, k->name);
+		else if (rc == 0) {
+			list[i++] = xstrdup(v);
+			continue;
+		}
+		l->cfg->source.tables = list;
+		cfg_free_tables(l->cfg);
+		return rc != 0 ? rc : cfg_at(l, item);
+	}
+	l->cfg->source.tables = list;
+	l->cfg->source.ntables = i;
+	return 0;
+}
+
+int
+config_parse_size(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char	*suffix;
+		unsigned	 shift;
+	} units[] = {
+		{ "", 0 }, { "b", 0 },
+		{ "k", 10 }, { "kb", 10 }, { "kib", 10 },
+		{ "m", 20 }, { "mb", 20 }, { "mib", 20 },
+		{ "g", 30 }, { "gb", 30 }, { "gib", 30 },
+		{ "t", 40 }, { "tb", 40 }, { "tib", 40 },
+	};
+	const char	*p, *digits_end;
+	uint64_t	 v = 0;
+	unsigned	 d;
+	size_t		 i;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	digits_end = p;
+	while (*p == ' ')
+		p++;
+	if (p != digits_end && *p == '\0')
+		return -1;
+	for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strcasecmp(p, units[i].suffix) == 0)
+			break;
+	}
+	if (i == sizeof units / sizeof units[0])
+		return -1;
+	if (v > (UINT64_MAX >> units[i].shift))
+		return -1;
+	*out = v << units[i].shift;
+	return 0;
+}
