@@ -12,6 +12,9 @@
 #include "setup.h"
 #include "source.h"
 
+/* How long setup waits for a table lock before it gives up. */
+#define LOCK_TIMEOUT	"5s"
+
 struct setup_ctx {
 	const struct config	*cfg;
 	int			 dry_run;
@@ -35,6 +38,11 @@ int	setup_run(struct setup_ctx *, const char *sql);
  * publication, relpersistence.
  */
 PGresult *source_tables(PGconn *, const struct config *, struct pgtt_err *);
+/*
+ * Create the publication, or bring it to the tables in scope
+ * (setup-publication.c).
+ */
+int	setup_ensure_publication(struct setup_ctx *);
 /* Install or refresh DDL capture where the role may (setup-ddl.c). */
 int	source_ddl_capture(struct setup_ctx *);
 
