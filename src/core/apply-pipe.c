@@ -126,14 +126,15 @@ apply_send_sql(struct applier *a, const char *sql, int nparams,
     const char *const *values, pgtt_lsn lsn, uint32_t seq, const char *what,
     struct pgtt_err *err)
 {
-	return apply_sent(a, PQsendQueryParams(a->conn, sql, nparams, NULL, values,
-	    NULL, NULL, 0), PEND_CMD, lsn, seq, what, err);
+	return apply_sent(a, PQsendQueryParams(a->conn, sql, nparams, NULL,
+	    values, NULL, NULL, 0), PEND_CMD, lsn, seq, what, err);
 }
 
 int
 apply_send_sync(struct applier *a, struct pgtt_err *err)
 {
-	return apply_sent(a, PQpipelineSync(a->conn), PEND_SYNC, 0, 0, "sync", err);
+	return apply_sent(a, PQpipelineSync(a->conn), PEND_SYNC, 0, 0, "sync",
+	    err);
 }
 
 /* Sync, and read everything up to it. */

@@ -309,8 +309,8 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 		}
 		ok = PQsendPrepare(a->conn, ns->name, (char *)a->text.data,
 		    nparams, a->types);
-		if (apply_sent(a, ok, PEND_CMD, ch->commit_lsn, ch->seq, ns->what,
-		    err) != 0) {
+		if (apply_sent(a, ok, PEND_CMD, ch->commit_lsn, ch->seq,
+		    ns->what, err) != 0) {
 			free(roles);
 			return err->code;
 		}
@@ -359,8 +359,8 @@ savepoint_close(struct applier *a, struct pgtt_err *err)
 	if ((ret = apply_sync_all(a, err)) != 0)
 		return ret;
 	if (!a->failed)
-		return apply_send_sql(a, "RELEASE SAVEPOINT pgtt_change", 0, NULL,
-		    0, 0, "savepoint", err);
+		return apply_send_sql(a, "RELEASE SAVEPOINT pgtt_change", 0,
+		    NULL, 0, 0, "savepoint", err);
 	/*
 	 * Cancelled, or a lock it could not get: not the change's fault,
 	 * and not one to skip.  The transaction fails whole.
@@ -376,10 +376,10 @@ savepoint_close(struct applier *a, struct pgtt_err *err)
 	a->failed = 0;
 	/* A statement prepared inside the failed part may not exist. */
 	forget_statements(a);
-	if ((ret = apply_send_sql(a, "ROLLBACK TO SAVEPOINT pgtt_change", 0, NULL,
-	    0, 0, "savepoint", err)) != 0 ||
-	    (ret = apply_send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "savepoint",
-	    err)) != 0)
+	if ((ret = apply_send_sql(a, "ROLLBACK TO SAVEPOINT pgtt_change", 0,
+	    NULL, 0, 0, "savepoint", err)) != 0 ||
+	    (ret = apply_send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0,
+	    "savepoint", err)) != 0)
 		return ret;
 	return apply_sync_all(a, err);
 }
@@ -475,13 +475,14 @@ apply_change(struct applier *a, const struct pgtt_relation *rel,
 		    err);
 		break;
 	case CHANGE_UPDATE:
-		if (inverse && apply_identity_moved(a, rel, &ch->old, &ch->new, 1)) {
+		if (inverse && apply_identity_moved(a, rel, &ch->old,
+		    &ch->new, 1)) {
 			ret = queue_identity_move(a, ch, rel, &ch->old,
 			    &ch->new, 1, err);
 			break;
 		}
-		if (!inverse && old != NULL && apply_identity_moved(a, rel, &ch->new,
-		    old, ch->old_kind == OLD_FULL)) {
+		if (!inverse && old != NULL && apply_identity_moved(a, rel,
+		    &ch->new, old, ch->old_kind == OLD_FULL)) {
 			ret = queue_identity_move(a, ch, rel, &ch->new, old,
 			    ch->old_kind == OLD_FULL, err);
 			break;
@@ -556,15 +557,17 @@ apply_truncate(struct applier *a, const struct pgtt_change *ch,
 		rowsql_add(&call, fname);
 		rowsql_add(&call, "()");
 		buf_append(&call, "", 1);
-		if ((ret = apply_send_sql(a, "SELECT pgtt.replay_truncate_check($1::"
+		if ((ret = apply_send_sql(a,
+		    "SELECT pgtt.replay_truncate_check($1::"
 		    "pg_catalog.regclass)", 1, params + 1, ch->commit_lsn,
 		    ch->seq, "truncate", err)) == 0 &&
-		    (ret = apply_send_sql(a, "SELECT pgtt.replay_row_fn($1, $2::"
+		    (ret = apply_send_sql(a,
+		    "SELECT pgtt.replay_row_fn($1, $2::"
 		    "pg_catalog.regclass, $3, $4::pg_catalog.oid[], $5::"
 		    "pg_catalog.name[])", 5, params, ch->commit_lsn, ch->seq,
 		    "truncate", err)) == 0)
-			ret = apply_send_sql(a, (const char *)call.data, 0, NULL,
-			    ch->commit_lsn, ch->seq, "truncate", err);
+			ret = apply_send_sql(a, (const char *)call.data, 0,
+			    NULL, ch->commit_lsn, ch->seq, "truncate", err);
 	}
 	buf_done(&table);
 	buf_done(&call);
@@ -586,7 +589,8 @@ ddl_settings(struct applier *a, const struct pgtt_change *ch,
 		params[0] = ddl_setting_names[i];
 		if ((params[1] = m->settings[i]) == NULL)
 			continue;
-		if ((ret = apply_send_sql(a, "SELECT pg_catalog.set_config($1, $2, "
+		if ((ret = apply_send_sql(a,
+		    "SELECT pg_catalog.set_config($1, $2, "
 		    "true)", 2, params, ch->commit_lsn, ch->seq, "DDL settings",
 		    err)) != 0)
 			return ret;
@@ -659,8 +663,8 @@ apply_refuse(struct applier *a, const struct pgtt_change *ch,
 		snprintf(f->message, sizeof f->message, "replay does not run "
 		    "%s", why);
 	}
-	if ((ret = apply_send_sql(a, "SELECT 1 OPERATOR(pg_catalog./) 0", 0, NULL,
-	    ch->commit_lsn, ch->seq, "DDL", err)) != 0)
+	if ((ret = apply_send_sql(a, "SELECT 1 OPERATOR(pg_catalog./) 0", 0,
+	    NULL, ch->commit_lsn, ch->seq, "DDL", err)) != 0)
 		return ret;
 	return savepoint_close(a, err);
 }
@@ -739,8 +743,8 @@ apply_position(struct applier *a, pgtt_lsn lsn, int64_t commit_time,
 	const char		*params[2];
 
 	if (!a->position_prepared) {
-		if (apply_sent(a, PQsendPrepare(a->conn, "pgtt_position", sql, 0,
-		    NULL), PEND_CMD, 0, 0, "position", err) != 0)
+		if (apply_sent(a, PQsendPrepare(a->conn, "pgtt_position", sql,
+		    0, NULL), PEND_CMD, 0, 0, "position", err) != 0)
 			return err->code;
 		a->position_prepared = 1;
 	}
@@ -759,7 +763,8 @@ apply_commit(struct applier *a, struct apply_failure *failure,
 	char	l[LSN_BUFSIZE];
 	int	ret;
 
-	if ((ret = apply_send_sql(a, "COMMIT", 0, NULL, 0, 0, "COMMIT", err)) != 0 ||
+	if ((ret = apply_send_sql(a, "COMMIT", 0, NULL, 0, 0, "COMMIT",
+	    err)) != 0 ||
 	    (ret = apply_sync_all(a, err)) != 0)
 		return ret;
 	if (!a->failed)
@@ -777,8 +782,10 @@ apply_commit(struct applier *a, struct apply_failure *failure,
 	 */
 	forget_statements(a);
 	a->failed = 0;
-	if (apply_send_sql(a, "ROLLBACK", 0, NULL, 0, 0, "ROLLBACK", err) != 0 ||
-	    apply_send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "DEALLOCATE", err) != 0 ||
+	if (apply_send_sql(a, "ROLLBACK", 0, NULL, 0, 0, "ROLLBACK",
+	    err) != 0 ||
+	    apply_send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "DEALLOCATE",
+	    err) != 0 ||
 	    apply_sync_all(a, err) != 0)
 		return err->code;
 	a->failed = 0;
