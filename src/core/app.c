@@ -41,6 +41,7 @@
 #include "diff.h"
 #include "listener.h"
 #include "logfile.h"
+#include "prune.h"
 #include "record.h"
 #include "replay.h"
 #include "restore.h"
@@ -379,6 +380,8 @@ fill_journal(struct app *app, uint64_t *seen_txns)
 		app->view.transactions = js.transactions;
 		app->view.changes = js.changes;
 		app->view.journal_bytes = js.file_size;
+		app->view.nwarnings = storage_warnings(app->cfg, js.file_size,
+		    app->view.warnings);
 		/* Another process may be writing: tell the stream. */
 		if (js.transactions != *seen_txns)
 			ev |= APP_EV_JOURNAL;

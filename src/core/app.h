@@ -80,6 +80,9 @@ struct app_view {
 	uint64_t	 transactions;	/* in the journal */
 	uint64_t	 changes;
 	uint64_t	 journal_bytes;
+	/* retention.journal_warn passed, a disk nearly full (prune.h). */
+	size_t		 nwarnings;
+	char		 warnings[2][200];
 	pgtt_lsn	 flushed;	/* the listener's confirmed position */
 	int		 archive_enabled;	/* pitr.enabled */
 	enum archiver_state archive;	/* pg_receivewal */

@@ -376,6 +376,7 @@ status_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 {
 	const struct app_view	*v = &ui->view;
 	char			 buf[256], lsnbuf[LSN_BUFSIZE];
+	size_t			 i;
 	int			 row = y + 1, end = y + h - 1;
 
 	(void)p;
@@ -444,6 +445,8 @@ status_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 		    lsn_format(v->flushed, lsnbuf));
 		row = status_line(ui, row, x, w, " ", buf, C_DIM);
 	}
+	for (i = 0; i < v->nwarnings && row < end; i++)
+		row = status_line(ui, row, x, w, " ", v->warnings[i], C_ERROR);
 	if (row < end && v->source.up) {
 		snprintf(buf, sizeof buf, "%d tables, DDL %s",
 		    v->publication_tables, v->ddl_capture ? "on" : "off");

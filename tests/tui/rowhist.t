@@ -16,7 +16,8 @@ sql src app "CREATE TABLE acct (id int PRIMARY KEY, name text, bal int);
 W=$TEST_ROOT/w
 mkdir -p "$W"
 write_config "$W/config.yaml" "$(pg_dsn src app)" \
-	"replica:" "  dsn: \"$(pg_dsn rep app_replica)\"" "pitr:" "  enabled: false"
+	"replica:" "  dsn: \"$(pg_dsn rep app_replica)\"" "pitr:" "  enabled: false" \
+	"retention:" "  journal_warn: 1kB"
 check_ok "setup" -c "$W/config.yaml" --headless setup
 sql src app "UPDATE acct SET bal = 71 WHERE id = 7"
 sql src app "INSERT INTO acct VALUES (1, 'ann', 10)"
@@ -29,6 +30,7 @@ check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
 trap '$T kill-server 2>/dev/null; _cleanup' EXIT
 tui_start 160 48 -c "$W/config.yaml"
 see 'update public.acct id: 1 -> 100' "the stream shows the key change, selected"
+see 'the journal holds [0-9.]+ MB' "the status pane warns of a journal past retention.journal_warn"
 keys h
 see 'Row history: public.acct, 4 versions' "h opens the row's history"
 see 'insert .*\(the row as it came\)' "the first version is the insert"
