@@ -247,20 +247,14 @@ copy_row_read(const char *line, struct baseline_row *row)
 }
 
 int
-baseline_each_row(const char *bindir, int major, const char *dump_path,
-    const char *schema, const char *table, baseline_row_fn *fn, void *arg,
-    struct pgtt_err *err)
+baseline_extract(const char *bindir, int major, const char *dump_path,
+    const char *schema, const char *table, char **out, struct pgtt_err *err)
 {
-	struct baseline_row	 row;
-	const char		*tmpdir = getenv("TMPDIR");
-	char			*pg_restore, *path, *file_arg, *schema_arg;
-	char			*table_arg, *line = NULL;
-	size_t			 cap = 0;
-	ssize_t			 len;
-	FILE			*in = NULL;
-	int			 fd, ret = 0, in_data = 0;
+	const char	*tmpdir = getenv("TMPDIR");
+	char		*pg_restore, *path, *file_arg, *schema_arg, *table_arg;
+	int		 fd, ret;
 
-	memset(&row, 0, sizeof row);
+	*out = NULL;
 	xasprintf(&path, "%s/pgtt-baseline-XXXXXX", tmpdir != NULL &&
 	    *tmpdir != '\0' ? tmpdir : "/tmp");
 	/* The rows are the source's data: mkstemp's file is ours alone. */
@@ -281,13 +275,34 @@ baseline_each_row(const char *bindir, int major, const char *dump_path,
 
 		ret = proc_run(argv, NULL, err);
 	}
-	if (ret != 0)
-		goto out;
-	if ((in = fopen(path, "r")) == NULL) {
-		ret = err_set(err, PGTT_EIO, "could not open \"%s\": %s", path,
-		    strerror(errno));
-		goto out;
+	free(pg_restore);
+	free(file_arg);
+	free(schema_arg);
+	free(table_arg);
+	if (ret != 0) {
+		unlink(path);
+		free(path);
+		return ret;
 	}
+	*out = path;
+	return 0;
+}
+
+int
+baseline_read(const char *path, baseline_row_fn *fn, void *arg,
+    struct pgtt_err *err)
+{
+	struct baseline_row	 row;
+	char			*line = NULL;
+	size_t			 cap = 0;
+	ssize_t			 len;
+	FILE			*in;
+	int			 ret = 0, in_data = 0;
+
+	memset(&row, 0, sizeof row);
+	if ((in = fopen(path, "r")) == NULL)
+		return err_set(err, PGTT_EIO, "could not open \"%s\": %s",
+		    path, strerror(errno));
 	while (ret == 0 && (len = getline(&line, &cap, in)) > 0) {
 		if (line[len - 1] == '\n')
 			line[--len] = '\0';
@@ -297,7 +312,7 @@ baseline_each_row(const char *bindir, int major, const char *dump_path,
 			if (copy_header(line, &row) != 0) {
 				ret = err_set(err, PGTT_EIO, "pg_restore "
 				    "printed an unexpected line: %.80s", line);
-				goto out;
+				break;
 			}
 			row.values = xcalloc(row.ncols + 1, sizeof *row.values);
 			in_data = 1;
@@ -307,25 +322,34 @@ baseline_each_row(const char *bindir, int major, const char *dump_path,
 			break;
 		if (copy_row_read(line, &row) != 0) {
 			ret = err_set(err, PGTT_EIO, "pg_restore printed a row "
-			    "of %s.%s with too few columns", schema, table);
-			goto out;
+			    "with too few columns: %.80s", line);
+			break;
 		}
 		ret = fn(arg, &row);
 	}
 	if (ret == 0 && ferror(in))
 		ret = err_set(err, PGTT_EIO, "could not read \"%s\": %s", path,
 		    strerror(errno));
-out:
 	baseline_row_free(&row);
-	if (in != NULL)
-		fclose(in);
-	unlink(path);
+	fclose(in);
 	free(line);
-	free(pg_restore);
+	return ret;
+}
+
+int
+baseline_each_row(const char *bindir, int major, const char *dump_path,
+    const char *schema, const char *table, baseline_row_fn *fn, void *arg,
+    struct pgtt_err *err)
+{
+	char	*path;
+	int	 ret;
+
+	if ((ret = baseline_extract(bindir, major, dump_path, schema, table,
+	    &path, err)) != 0)
+		return ret;
+	ret = baseline_read(path, fn, arg, err);
+	unlink(path);
 	free(path);
-	free(file_arg);
-	free(schema_arg);
-	free(table_arg);
 	return ret;
 }
 

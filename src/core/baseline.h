@@ -48,5 +48,16 @@ typedef int baseline_row_fn(void *arg, const struct baseline_row *);
 int	baseline_each_row(const char *bindir, int major, const char *dump_path,
 	    const char *schema, const char *table, baseline_row_fn *, void *,
 	    struct pgtt_err *);
+/*
+ * The same in two steps, for a caller that must not hold a journal read
+ * transaction while pg_restore runs (it pins the map): the table's data
+ * into a private temporary file (*path: unlink and free it), then its
+ * rows read from there.
+ */
+int	baseline_extract(const char *bindir, int major, const char *dump_path,
+	    const char *schema, const char *table, char **path,
+	    struct pgtt_err *);
+int	baseline_read(const char *path, baseline_row_fn *, void *,
+	    struct pgtt_err *);
 
 #endif

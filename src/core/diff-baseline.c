@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "baseline.h"
 #include "diff-int.h"
@@ -128,7 +129,9 @@ era_of_a(struct diff *d, struct baseline_src *src, struct pgtt_err *err)
 		return 1;
 	}
 	era = era_at(&src->eras, d->from);
-	if (journal_rowidx_since(j) > era->start)
+	/* The index must tell, over the whole era, what changed a row. */
+	if (journal_rowidx_since(j) > era->start ||
+	    journal_truncidx_since(j) > era->start)
 		return 1;
 	if ((ret = journal_meta_get(j, "server_version", &version,
 	    err)) != 0) {
@@ -143,6 +146,25 @@ era_of_a(struct diff *d, struct baseline_src *src, struct pgtt_err *err)
 	return 0;
 }
 
+/*
+ * Was the table truncated between the baseline and A?  Then none of the
+ * dump's rows was there at A: the ones it had were gone, and any row put
+ * back is the journal's.
+ */
+static int
+truncated_since_baseline(struct bl *b)
+{
+	pgtt_lsn	lsn = b->d->from;
+	uint32_t	seq = 0;
+	int		r;
+
+	r = journal_iter_row_prev(b->it, b->relid, JOURNAL_TRUNCATE_IDENT,
+	    JOURNAL_TRUNCATE_IDENT_LEN, &lsn, &seq, b->err);
+	if (r < 0)
+		return r;
+	return r == 1 && lsn >= b->era_start;
+}
+
 /* Read relid's rows from the dump into the fold, as create says. */
 static int
 read_table(struct diff *d, uint32_t relid, int create, struct pgtt_err *err)
@@ -150,6 +172,7 @@ read_table(struct diff *d, uint32_t relid, int create, struct pgtt_err *err)
 	struct diff_fold	*f = d->fold;
 	struct baseline_src	*src = &f->baseline;
 	struct bl		 b;
+	char			*path = NULL;
 	int			 ret;
 
 	if ((ret = era_of_a(d, src, err)) != 0)
@@ -162,15 +185,28 @@ read_table(struct diff *d, uint32_t relid, int create, struct pgtt_err *err)
 	b.err = err;
 	if ((ret = journal_iter_open(f->j, 0, &b.it, err)) != 0)
 		return ret;
-	if ((b.rv = fold_relv_for(f, b.it, relid, d->to, 0)) != NULL) {
+	if ((b.rv = fold_relv_for(f, b.it, relid, d->to, 0)) == NULL ||
+	    (ret = truncated_since_baseline(&b)) != 0) {
+		journal_iter_close(b.it);
+		return ret < 0 ? ret : 0;
+	}
+	/* No read transaction while pg_restore runs: it would pin the map. */
+	journal_iter_close(b.it);
+	b.it = NULL;
+	if ((ret = baseline_extract(src->bindir, src->major, src->dump,
+	    b.rv->rel->schema, b.rv->rel->name, &path, err)) != 0)
+		return ret;
+	relcache_new_snapshot(&f->rels);
+	if ((ret = journal_iter_open(f->j, 0, &b.it, err)) == 0) {
 		b.t.ncols = b.rv->rel->ncols;
 		b.t.cols = xcalloc((size_t)b.t.ncols + 1, sizeof *b.t.cols);
-		ret = baseline_each_row(src->bindir, src->major, src->dump,
-		    b.rv->rel->schema, b.rv->rel->name, one_row, &b, err);
+		ret = baseline_read(path, one_row, &b, err);
 		free(b.t.cols);
 		free(b.map);
+		journal_iter_close(b.it);
 	}
-	journal_iter_close(b.it);
+	unlink(path);
+	free(path);
 	return ret;
 }
 

@@ -15,6 +15,9 @@ struct present {
 	struct diff		*d;
 	struct journal_iter	*it;
 	uint32_t		 relid;
+	pgtt_lsn		 trunc_lsn;	/* the last truncate before A */
+	uint32_t		 trunc_seq;
+	int			 truncated;	/* there is one */
 	struct pgtt_err		*err;
 };
 
@@ -69,6 +72,10 @@ present_row(void *arg, const uint8_t *prefix, size_t plen, pgtt_lsn lsn,
 	/* Before a break the row's state after it is unknown. */
 	if (lsn < f->era_start)
 		return 0;
+	/* An earlier truncate removed it: it was not there at A. */
+	if (p->truncated && (lsn < p->trunc_lsn || (lsn == p->trunc_lsn &&
+	    seq < p->trunc_seq)))
+		return 0;
 	if ((ret = journal_iter_change_get(p->it, lsn, seq, &ch,
 	    p->err)) == PGTT_ENOTFOUND) {
 		err_clear(p->err);
@@ -113,6 +120,14 @@ diff_truncated_rows(struct diff *d, uint32_t relid, struct pgtt_err *err)
 	p.err = err;
 	if ((ret = journal_iter_open(d->fold->j, d->from, &p.it, err)) != 0)
 		return ret;
+	p.trunc_lsn = d->from;
+	if ((ret = journal_iter_row_prev(p.it, relid, JOURNAL_TRUNCATE_IDENT,
+	    JOURNAL_TRUNCATE_IDENT_LEN, &p.trunc_lsn, &p.trunc_seq,
+	    err)) < 0) {
+		journal_iter_close(p.it);
+		return ret;
+	}
+	p.truncated = ret == 1;
 	ret = journal_iter_rows_before(p.it, relid, d->from, 0, present_row,
 	    &p, err);
 	journal_iter_close(p.it);

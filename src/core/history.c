@@ -449,6 +449,7 @@ history_page_scan(struct journal *j, const struct history_pos *from, int dir,
 struct positions {
 	struct history_pos	*v;
 	size_t			 n, cap;
+	const atomic_int	*cancel;
 };
 
 static int
@@ -456,6 +457,10 @@ add_position(void *arg, pgtt_lsn lsn, uint32_t seq)
 {
 	struct positions	*p = arg;
 
+	/* A large table's pass takes a while: Esc stops it too. */
+	if ((p->n & 0xffff) == 0 && p->cancel != NULL &&
+	    atomic_load(p->cancel))
+		return PGTT_ESTOPPED;
 	if (p->n == p->cap) {
 		p->cap = p->cap == 0 ? 1024 : p->cap * 2;
 		p->v = xreallocarray(p->v, p->cap, sizeof *p->v);
@@ -513,7 +518,7 @@ search_table(struct journal *j, const struct history_pos *from,
 {
 	struct journal_iter	*it;
 	struct relcache		 rels;
-	struct positions	 p = { NULL, 0, 0 };
+	struct positions	 p = { NULL, 0, 0, cancel };
 	uint32_t		*relids = NULL;
 	size_t			 nrelids, i;
 	int			 ret;
@@ -530,6 +535,9 @@ search_table(struct journal *j, const struct history_pos *from,
 		    from->seq, add_position, &p, e);
 	journal_iter_close(it);
 	free(relids);
+	if (ret == PGTT_ESTOPPED)
+		ret = err_set(e, PGTT_ESTOPPED, "search stopped after "
+		    "%llu changes", (unsigned long long)*examined);
 	if (ret != 0) {
 		free(p.v);
 		return ret;

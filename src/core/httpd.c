@@ -1,8 +1,8 @@
 /*
  * httpd.c: libmicrohttpd on a socket bound here, so a failure to bind
- * says why in the system's words ("Address already in use").  The
- * server's own thread polls; each request is answered whole from one
- * buffer, so no state lives between requests.
+ * says why in the system's words ("Address already in use").  Each
+ * connection has a thread of its own; each request is answered whole
+ * from one buffer, so no state lives between requests.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -162,7 +162,12 @@ httpd_start(const char *text, httpd_fn *fn, void *arg, struct httpd **out,
 {
 	struct httpd	*d;
 	char		*host, *port;
-	unsigned	 flags = MHD_USE_INTERNAL_POLLING_THREAD;
+	/*
+	 * A thread per connection: /status may wait on an unreachable
+	 * source, and /health must answer meanwhile.
+	 */
+	unsigned	 flags = MHD_USE_INTERNAL_POLLING_THREAD |
+			    MHD_USE_THREAD_PER_CONNECTION;
 	int		 family = AF_INET;
 
 	*out = NULL;

@@ -1,7 +1,8 @@
 /*
- * httpd.h: a small HTTP server for monitors (libmicrohttpd, its own
- * thread).  GET and HEAD only; each request is answered by one callback,
- * on the server's thread.
+ * httpd.h: a small HTTP server for monitors (libmicrohttpd, a thread per
+ * connection).  GET and HEAD only; each request is answered by one
+ * callback, on its connection's thread: the callback must be safe to
+ * run on several at once.
  */
 #ifndef PGTT_HTTPD_H
 #define PGTT_HTTPD_H

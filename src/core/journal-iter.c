@@ -227,15 +227,6 @@ journal_iter_row_prev(struct journal_iter *it, uint32_t relid,
 		it->rowcur = NULL;
 		return jl_err(it->j, e, PGTT_EJOURNAL, rc, "read");
 	}
-	/*
-	 * The empty identity (a truncate's) sorts before every row's, whose
-	 * first byte is a column kind, only while an LSN's first byte is
-	 * zero: seek from the last such key, not past every row of relid.
-	 */
-	if (len == 0 && *lsn > ((pgtt_lsn)1 << 56) - 1) {
-		*lsn = ((pgtt_lsn)1 << 56) - 1;
-		*seq = UINT32_MAX;
-	}
 	klen = rowidx_key(key, relid, ident, len, *lsn, *seq);
 	plen = klen - 12;
 	rc = jl_cursor_seek(it->rowcur, key, klen, SEEK_LT, &k, &v);

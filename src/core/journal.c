@@ -296,7 +296,7 @@ meta_since(struct journal *j, MDB_txn *txn, const char *key, pgtt_lsn dflt,
  * The row index, in the open transaction txn.  A journal of format 2 has
  * none: a writer makes it, files under it only what comes from now on, and
  * says so in meta "rowidx_since"; a reader goes on without it.  Truncates
- * are filed in it too (under an empty identity) since meta
+ * are filed in it too (under JOURNAL_TRUNCATE_IDENT) since meta
  * "truncidx_since", which a writer of an older journal sets on its first
  * open.
  */

@@ -240,9 +240,13 @@ void	 journal_iter_close(struct journal_iter *);
 pgtt_lsn journal_rowidx_since(struct journal *);
 /*
  * Every truncate committed at or after this LSN is in the row index too,
- * under an empty identity for each table it names: from there on a
- * table's part of the index lists all its changes.
+ * under JOURNAL_TRUNCATE_IDENT for each table it names: from there on a
+ * table's part of the index lists all its changes.  The identity is one
+ * 0xff byte, which no row's begins with (a column kind), so a table's
+ * truncates sort together after all its rows.
  */
+#define JOURNAL_TRUNCATE_IDENT		"\xff"
+#define JOURNAL_TRUNCATE_IDENT_LEN	1
 pgtt_lsn journal_truncidx_since(struct journal *);
 
 /* All checkpoints / sessions in id order; free each element, then the array. */

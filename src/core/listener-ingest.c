@@ -430,7 +430,8 @@ listener_ingest(struct listener *l, const struct pgo_event *ev,
 		 * index then lists every change of it (a search by table).
 		 */
 		for (i = 0; i < ch.nrelids; i++)
-			jbatch_put_row(l->batch, ch.relids[i], "", 0,
+			jbatch_put_row(l->batch, ch.relids[i],
+			    JOURNAL_TRUNCATE_IDENT, JOURNAL_TRUNCATE_IDENT_LEN,
 			    ch.commit_lsn, ch.seq);
 		break;
 	case PGO_MESSAGE:

@@ -160,8 +160,20 @@ one_row(void *arg, const uint8_t *prefix, size_t plen, pgtt_lsn lsn,
 			record_row_ident_as(&r->tmp, &ch->old, rel, NULL);
 			moved_in = !same(&r->tmp, &r->own);
 		}
-		if (ch->kind == CHANGE_INSERT || moved_in)
+		if (ch->kind == CHANGE_INSERT)
 			break;
+		/*
+		 * Brought from another identity: by the new key, the same
+		 * row still (a row named by all its columns changes identity
+		 * at every update), whose past lies under the old one; else
+		 * another row's, which history follows by itself.
+		 */
+		if (moved_in) {
+			record_row_ident_as(&r->tmp, &ch->old, rel, r->next);
+			if (!same(&r->tmp, &r->fresh))
+				break;
+			record_row_ident_as(&r->own, &ch->old, rel, NULL);
+		}
 		/* The row's earlier changes; a hashed filing may hold others'. */
 		do {
 			free(ch);

@@ -472,8 +472,8 @@ row_from_baseline(struct row *r, const struct baseline_row *b)
  */
 static int
 baseline_start(struct rh *h, pgtt_lsn at, const struct keyset *ks,
-    const struct pgtt_relation *rel, struct row *r, rowhist_fn *fn,
-    void *arg)
+    const struct pgtt_relation *rel, struct row *r, pgtt_lsn *era_start,
+    rowhist_fn *fn, void *arg)
 {
 	const struct rowhist_opts	*o = h->opts;
 	struct rowhist_item		 item;
@@ -482,20 +482,28 @@ baseline_start(struct rh *h, pgtt_lsn at, const struct keyset *ks,
 	const struct era		*era;
 	struct pgtt_col			*aligned = NULL;
 	const struct pgtt_col		*c;
+	struct pgtt_err			 reopen;
 	char				*version = NULL;
 	uint16_t			 i;
 	int				 ret;
 
 	if (!o->baseline || ks->n == 0)
 		return 0;
-	if ((ret = eras_read(h->j, &eras, h->err)) != 0)
-		return ret;
-	era = era_at(&eras, at);
 	memset(&item, 0, sizeof item);
 	item.rel = rel;
+	if (eras_read(h->j, &eras, h->err) != 0) {
+		item.unread = h->err->msg;
+		ret = fn(arg, &item);
+		err_clear(h->err);
+		return ret;
+	}
+	era = era_at(&eras, at);
 	/* Outside the window the row is the start, but not said. */
 	item.lsn = era->start >= o->from && era->start < o->to ? era->start :
 	    LSN_INVALID;
+	/* No read transaction while pg_restore runs: it would pin the map. */
+	journal_iter_close(h->it);
+	h->it = NULL;
 	ret = journal_meta_get(h->j, "server_version", &version, h->err);
 	if (ret == 0)
 		ret = baseline_find_row(o->bindir, atoi(version) / 10000,
@@ -503,7 +511,16 @@ baseline_start(struct rh *h, pgtt_lsn at, const struct keyset *ks,
 		    (const char *const *)ks->cols,
 		    (const char *const *)ks->vals, &b, h->err);
 	free(version);
+	if (ret == 1)
+		*era_start = era->start;
 	eras_done(&eras);
+	relcache_new_snapshot(&h->rels);
+	if (journal_iter_open(h->j, 0, &h->it, &reopen) != 0) {
+		if (ret == 1)
+			baseline_row_free(&b);
+		*h->err = reopen;
+		return reopen.code;
+	}
 	if (ret < 0) {
 		item.unread = h->err->msg;
 		ret = item.lsn != LSN_INVALID ? fn(arg, &item) : 0;
@@ -544,6 +561,7 @@ run_ident(struct rh *h, const struct buf *id, const struct keyset *keys,
 	struct row			 row;
 	struct pos			 lo = { 0, 0 }, hi = { h->opts->to, 0 };
 	struct pos			 from = { h->opts->from, 0 }, at;
+	pgtt_lsn			 since = 0;	/* the row's baseline */
 	size_t				 i, k;
 	uint32_t			 k2;
 	int				 ret, is_trunc;
@@ -558,18 +576,20 @@ run_ident(struct rh *h, const struct buf *id, const struct keyset *keys,
 	if ((ret = collect(h, id->data, id->len, lo, hi, &l)) != 0 ||
 	    (ret = follow_back(h, &l, id, lo)) != 0 ||
 	    (ret = follow_forward(h, &l, id, hi)) != 0 ||
-	    (ret = collect(h, (const uint8_t *)"", 0, lo, hi, &trunc)) != 0)
+	    (ret = collect(h, (const uint8_t *)JOURNAL_TRUNCATE_IDENT,
+	    JOURNAL_TRUNCATE_IDENT_LEN, lo, hi, &trunc)) != 0)
 		goto out;
 	if (l.n == 0 && keys != NULL)
 		ret = baseline_start(h, h->opts->to == UINT64_MAX ?
-		    UINT64_MAX : h->opts->to - 1, keys, newest, &row, fn, arg);
+		    UINT64_MAX : h->opts->to - 1, keys, newest, &row, &since,
+		    fn, arg);
 	else if (l.n > 0) {
 		if ((ret = read_change(h, l.v[0], &ch, &rel)) < 0)
 			goto out;
 		if (ret == 1 && ch->kind != CHANGE_INSERT) {
 			keyset_of_change(&first, ch, rel);
 			ret = baseline_start(h, l.v[0].lsn, &first, rel, &row,
-			    fn, arg);
+			    &since, fn, arg);
 		} else
 			ret = 0;
 		free(ch);
@@ -582,7 +602,8 @@ run_ident(struct rh *h, const struct buf *id, const struct keyset *keys,
 		is_trunc = k < trunc.n && (i == l.n || pos_lt(trunc.v[k],
 		    l.v[i]));
 		at = is_trunc ? trunc.v[k++] : l.v[i++];
-		if (is_trunc && !row.present)
+		/* A row from a later era's baseline outlived those. */
+		if (is_trunc && (!row.present || at.lsn < since))
 			continue;
 		if ((ret = journal_iter_change_get(h->it, at.lsn, at.seq, &ch,
 		    h->err)) != 0)

@@ -137,6 +137,16 @@ update id=2,v=bb
 truncate none
 insert id=2,v=again" "and one put back after it goes on"
 
+# A second truncate removes only what came after the first: the baseline's
+# rows were gone already.
+check_ok "checkpoint C1" -c "$W/config.yaml" checkpoint create C1
+sql src app "TRUNCATE tr"
+check_ok "checkpoint C2" -c "$W/config.yaml" checkpoint create C2
+check_ok "listen --until now" -c "$W/config.yaml" listen --until now
+P --json diff C1 C2 --table tr
+is "$(echo "$OUT" | json_get tables.0.deleted)" '[{"id":"2","v":"again"}]' \
+	"diff over a second truncate: only the row put back after the first"
+
 mv "$W/data/baseline.dump" "$W/baseline.away"
 P --json history '"Old Items"' Id=1
 is "$(echo "$OUT" | summary)" "update Id=1,note=null,v=10" "without the dump the history goes on from the journal" || diag "$ERR"

@@ -18,6 +18,9 @@ sql src seed "CREATE TABLE accounts (id serial PRIMARY KEY, owner text, bal int)
 	CREATE TABLE wide (code text PRIMARY KEY, v int);
 	CREATE TABLE notes (msg text);
 	CREATE TABLE big (id int PRIMARY KEY, v int);
+	CREATE TABLE fulltab (id int PRIMARY KEY, v text);
+	ALTER TABLE fulltab REPLICA IDENTITY FULL;
+	INSERT INTO fulltab VALUES (1, 'a'), (2, 'b');
 	INSERT INTO accounts (owner, bal) SELECT 'o' || g, g FROM generate_series(1, 50) g;
 	INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 20) g;
 	INSERT INTO pairs SELECT a, b, a || ':' || b FROM generate_series(1, 5) a, generate_series(1, 5) b;
@@ -52,6 +55,10 @@ load pre-data && load data
 ok $? "the tables and their data load into the watched database"
 # The listener reads the data before the keys exist, as it does when it
 # keeps up with a load; when it lags, the catalog already has the keys.
+# REPLICA IDENTITY FULL names a row by all its columns until the key
+# exists: each update gives it another identity.
+sql src app "UPDATE fulltab SET v = 'a2' WHERE id = 1"
+sql src app "UPDATE fulltab SET v = 'a3' WHERE id = 1"
 caught_up
 load post-data
 ok $? "then the keys"
@@ -62,6 +69,7 @@ sql src app "UPDATE accounts SET bal = 1000 WHERE id = 2;
 	DELETE FROM pairs WHERE a = 1 AND b = 2;
 	UPDATE wide SET v = 70 WHERE code = repeat('k', 600) || 7;
 	UPDATE big SET v = -1 WHERE id = 99999;
+	UPDATE fulltab SET v = 'a4' WHERE id = 1;
 	DELETE FROM big WHERE id = 5"
 caught_up
 check_ok "checkpoint after the changes" -c "$W/config.yaml" --headless checkpoint create after
@@ -83,6 +91,7 @@ P --json --headless diff before after
 is "$RC" 0 "diff across the load" || diag "$ERR"
 is "$(echo "$OUT" | counts)" "accounts +50 -0 ~0
 big +119999 -0 ~0
+fulltab +2 -0 ~0
 items +20 -0 ~0
 notes +2 -0 ~0
 pairs +24 -0 ~0
@@ -95,6 +104,7 @@ is "$(echo "$OUT" | perl -MJSON::PP -0ne '$d = JSON::PP->new->decode($_);
 P --json --headless diff loaded after
 is "$(echo "$OUT" | counts)" "accounts +0 -0 ~1
 big +0 -1 ~1
+fulltab +0 -0 ~1
 items +0 -0 ~1
 pairs +0 -1 ~0
 wide +0 -0 ~1" "after the load: updates and deletes of loaded rows, by their key"
@@ -107,7 +117,7 @@ is "$(echo "$OUT" | perl -MJSON::PP -0ne '$d = JSON::PP->new->decode($_);
 		for $r (@{$t->{deleted}}) {
 			print "$t->{table}-:", join(",", map { "$_=$r->{$_}" } sort keys %$r), ";";
 		} }')" \
-	"accounts:bal=2;big:v=99999;big-:id=5,v=5;items:name=item 3;pairs-:a=1,b=2,v=1:2;wide:v=7;" \
+	"accounts:bal=2;big:v=99999;big-:id=5,v=5;fulltab:v=a3;items:name=item 3;pairs-:a=1,b=2,v=1:2;wide:v=7;" \
 	"the values before them are known: found under the key, from the keyless load"
 
 sql src app "TRUNCATE items"
@@ -126,6 +136,10 @@ is "$(echo "$OUT" | perl -MJSON::PP -ne '$o = JSON::PP->new->decode($_); print "
 P --json --headless history wide "code=$(printf 'k%.0s' $(seq 600))7"
 is "$(echo "$OUT" | perl -MJSON::PP -ne '$o = JSON::PP->new->decode($_); print "$o->{op}:$o->{row}{v} "')" \
 	"insert:7 update:70 " "and for a row named by a key too long for the index"
+P --json --headless history fulltab id=1
+is "$(echo "$OUT" | perl -MJSON::PP -ne '$o = JSON::PP->new->decode($_); print "$o->{op}:$o->{row}{v} "')" \
+	"insert:a update:a2 update:a3 update:a4 " \
+	"a row of a REPLICA IDENTITY FULL table, updated before its key existed: its whole history"
 P --json --headless history notes msg=hello
 is "$(echo "$OUT" | json_get op)" "insert" "a keyless table is named by its whole row, as before"
 done_testing

@@ -783,7 +783,8 @@ test_search_table(void **state)
 		ch.nrelids = 1;
 		ch.relids = &rare;
 		jbatch_put_change(f->b, &ch);
-		jbatch_put_row(f->b, rare, "", 0, 0x10, 1);
+		jbatch_put_row(f->b, rare, JOURNAL_TRUNCATE_IDENT,
+		    JOURNAL_TRUNCATE_IDENT_LEN, 0x10, 1);
 	}
 	put_txn(f->b, 0x20, total);
 	for (k = 0; k < total; k++)
