@@ -446,27 +446,67 @@ history_page_scan(struct journal *j, const struct history_pos *from, int dir,
 	return 0;
 }
 
+#define SEARCH_ROUND	4096	/* a table's positions checked per pass */
+
+/* The newest positions below bound, at most SEARCH_ROUND: a heap. */
 struct positions {
-	struct history_pos	*v;
-	size_t			 n, cap;
+	struct history_pos	 v[SEARCH_ROUND];
+	size_t			 n;
+	struct history_pos	 bound;
+	uint64_t		 seen;
 	const atomic_int	*cancel;
 };
+
+static int
+pos_before(const struct history_pos *a, const struct history_pos *b)
+{
+	return a->lsn < b->lsn || (a->lsn == b->lsn && a->seq < b->seq);
+}
+
+/* Restore the heap (oldest at the root) from slot i down. */
+static void
+sift_down(struct positions *p, size_t i)
+{
+	struct history_pos	tmp;
+	size_t			c;
+
+	while ((c = 2 * i + 1) < p->n) {
+		if (c + 1 < p->n && pos_before(&p->v[c + 1], &p->v[c]))
+			c++;
+		if (!pos_before(&p->v[c], &p->v[i]))
+			break;
+		tmp = p->v[i];
+		p->v[i] = p->v[c];
+		p->v[c] = tmp;
+		i = c;
+	}
+}
 
 static int
 add_position(void *arg, pgtt_lsn lsn, uint32_t seq)
 {
 	struct positions	*p = arg;
+	struct history_pos	 pos = { lsn, seq }, tmp;
+	size_t			 i;
 
 	/* A large table's pass takes a while: Esc stops it too. */
-	if ((p->n & 0xffff) == 0 && p->cancel != NULL &&
+	if ((++p->seen & 0xffff) == 0 && p->cancel != NULL &&
 	    atomic_load(p->cancel))
 		return PGTT_ESTOPPED;
-	if (p->n == p->cap) {
-		p->cap = p->cap == 0 ? 1024 : p->cap * 2;
-		p->v = xreallocarray(p->v, p->cap, sizeof *p->v);
+	if (!pos_before(&pos, &p->bound))
+		return 0;
+	if (p->n < SEARCH_ROUND) {
+		/* Up from the new leaf. */
+		for (i = p->n++, p->v[i] = pos; i > 0 &&
+		    pos_before(&p->v[i], &p->v[(i - 1) / 2]); i = (i - 1) / 2) {
+			tmp = p->v[i];
+			p->v[i] = p->v[(i - 1) / 2];
+			p->v[(i - 1) / 2] = tmp;
+		}
+	} else if (pos_before(&p->v[0], &pos)) {
+		p->v[0] = pos;
+		sift_down(p, 0);
 	}
-	p->v[p->n].lsn = lsn;
-	p->v[p->n++].seq = seq;
 	return 0;
 }
 
@@ -518,52 +558,63 @@ search_table(struct journal *j, const struct history_pos *from,
 {
 	struct journal_iter	*it;
 	struct relcache		 rels;
-	struct positions	 p = { NULL, 0, 0, cancel };
+	struct positions	*p = xcalloc(1, sizeof *p);
 	uint32_t		*relids = NULL;
-	size_t			 nrelids, i;
+	size_t			 nrelids, i, n;
 	int			 ret;
 
 	if ((ret = journal_relation_find_all(j, f->schema, f->table, &relids,
-	    &nrelids, e)) != 0)
-		return ret;
-	if ((ret = journal_iter_open(j, 0, &it, e)) != 0) {
-		free(relids);
+	    &nrelids, e)) != 0) {
+		free(p);
 		return ret;
 	}
-	for (i = 0; i < nrelids && ret == 0; i++)
-		ret = journal_iter_rel_changes(it, relids[i], from->lsn,
-		    from->seq, add_position, &p, e);
-	journal_iter_close(it);
-	free(relids);
+	relcache_init(&rels);
+	p->bound = *from;
+	p->cancel = cancel;
+	/*
+	 * Rounds of the newest SEARCH_ROUND positions below the bound, so
+	 * memory stays fixed however many changes the table has.
+	 */
+	for (;;) {
+		p->n = 0;
+		if ((ret = journal_iter_open(j, 0, &it, e)) != 0)
+			break;
+		for (i = 0; i < nrelids && ret == 0; i++)
+			ret = journal_iter_rel_changes(it, relids[i],
+			    p->bound.lsn, p->bound.seq, add_position, p, e);
+		journal_iter_close(it);
+		if (ret != 0)
+			break;
+		n = p->n;
+		qsort(p->v, n, sizeof *p->v, cmp_pos_desc);
+		for (i = 0; i < n && ret == 0; i++) {
+			if (p->v[i].lsn < since) {
+				n = 0;		/* nothing older counts */
+				break;
+			}
+			/* Filed under two rows (a key change): once. */
+			if (i > 0 && cmp_pos_desc(&p->v[i], &p->v[i - 1]) == 0)
+				continue;
+			if (cancel != NULL && atomic_load(cancel)) {
+				ret = PGTT_ESTOPPED;
+				break;
+			}
+			++*examined;
+			if (progress != NULL && *examined % 1024 == 0)
+				progress(arg, *examined);
+			if ((ret = keeps_at(j, &rels, p->v[i], f, e)) == 1)
+				*found = p->v[i];
+		}
+		if (ret != 0 || n < SEARCH_ROUND)
+			break;
+		p->bound = p->v[n - 1];
+	}
 	if (ret == PGTT_ESTOPPED)
 		ret = err_set(e, PGTT_ESTOPPED, "search stopped after "
 		    "%llu changes", (unsigned long long)*examined);
-	if (ret != 0) {
-		free(p.v);
-		return ret;
-	}
-	if (p.n > 0)
-		qsort(p.v, p.n, sizeof *p.v, cmp_pos_desc);
-	relcache_init(&rels);
-	for (i = 0; i < p.n && ret == 0; i++) {
-		if (p.v[i].lsn < since)
-			break;
-		/* Filed under two rows (a key change): once is enough. */
-		if (i > 0 && cmp_pos_desc(&p.v[i], &p.v[i - 1]) == 0)
-			continue;
-		if (cancel != NULL && atomic_load(cancel)) {
-			ret = err_set(e, PGTT_ESTOPPED, "search stopped after "
-			    "%llu changes", (unsigned long long)*examined);
-			break;
-		}
-		++*examined;
-		if (progress != NULL && *examined % 1024 == 0)
-			progress(arg, *examined);
-		if ((ret = keeps_at(j, &rels, p.v[i], f, e)) == 1)
-			*found = p.v[i];
-	}
 	relcache_free(&rels);
-	free(p.v);
+	free(relids);
+	free(p);
 	return ret;
 }
 

@@ -813,6 +813,34 @@ test_search_table(void **state)
 	assert_int_equal(history_search_back(f->j, &found, &flt, NULL, NULL,
 	    NULL, &found, &e), 0);
 
+	/* Past one round of positions: a delete under 5,000 inserts. */
+	{
+		char	 many[] = "many", key[16];
+		uint32_t m = 3;
+
+		put_rel(f->b, m, 0x30, "many", 'd', defs, 1);
+		put_txn(f->b, 0x30, 1);
+		put_row(f->b, 0x30, 0, CHANGE_DELETE, m, OLD_KEY,
+		    (struct pgtt_col []){ text("0") }, NULL, 1);
+		jbatch_put_row(f->b, m, "row 0", 5, 0x30, 0);
+		put_txn(f->b, 0x40, 5000);
+		for (k = 0; k < 5000; k++) {
+			snprintf(key, sizeof key, "row %u", k + 1);
+			put_row(f->b, 0x40, k, CHANGE_INSERT, m, OLD_NONE,
+			    NULL, (struct pgtt_col []){ text("1") }, 1);
+			jbatch_put_row(f->b, m, key, strlen(key), 0x40, k);
+		}
+		commit_ok(f);
+		flt.table = many;
+		flt.ops = 1u << CHANGE_DELETE;
+		examined = 0;
+		assert_int_equal(history_search_back(f->j, &end, &flt, NULL,
+		    count_examined, &examined, &found, &e), 1);
+		assert_true(found.lsn == 0x30 && found.seq == 0);
+		assert_true(examined == 5001);
+		flt.ops = 0;
+	}
+
 	/* A name no version ever had: nothing, found at once. */
 	flt.table = nosuch;
 	examined = 0;
