@@ -404,3 +404,24 @@ baseline_find_row(const char *bindir, int major, const char *dump_path,
 	    find_one, &f, err);
 	return ret == -1 ? 0 : ret;
 }
+
+int
+baseline_holds_table(const char *list_path, uint32_t relid)
+{
+	char		 line[4096];
+	unsigned	 tableoid, oid;
+	int		 off, found = 0;
+	FILE		*in;
+
+	if (list_path == NULL || (in = fopen(list_path, "r")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof line, in) != NULL) {
+		off = 0;
+		if (sscanf(line, "%*d; %u %u %n", &tableoid, &oid, &off) == 2 &&
+		    off > 0 && strncmp(line + off, "TABLE DATA ", 11) == 0 &&
+		    oid == relid)
+			found = 1;
+	}
+	fclose(in);
+	return found;
+}

@@ -8,6 +8,7 @@
 #define PGTT_BASELINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -59,5 +60,13 @@ int	baseline_extract(const char *bindir, int major, const char *dump_path,
 	    struct pgtt_err *);
 int	baseline_read(const char *path, baseline_row_fn *, void *,
 	    struct pgtt_err *);
+
+/*
+ * Does the dump hold the data of the table whose OID is relid (its
+ * restore list names each TABLE DATA entry with the table's OID)?  1 or
+ * 0; -1 when the list cannot be read.  A table dropped and made again
+ * under the same name is another table: its rows are not the dump's.
+ */
+int	baseline_holds_table(const char *list_path, uint32_t relid);
 
 #endif

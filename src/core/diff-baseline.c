@@ -142,6 +142,7 @@ era_of_a(struct diff *d, struct baseline_src *src, struct pgtt_err *err)
 	free(version);
 	src->era_start = era->start;
 	src->dump = era->dump;
+	src->list = era->list;
 	src->state = 1;
 	return 0;
 }
@@ -177,6 +178,8 @@ read_table(struct diff *d, uint32_t relid, int create, struct pgtt_err *err)
 
 	if ((ret = era_of_a(d, src, err)) != 0)
 		return ret > 0 ? 0 : ret;
+	if (baseline_holds_table(src->list, relid) == 0)
+		return 0;
 	memset(&b, 0, sizeof b);
 	b.d = d;
 	b.relid = relid;

@@ -58,6 +58,7 @@ struct baseline_src {
 	struct eras	 eras;
 	pgtt_lsn	 era_start;
 	const char	*dump;		/* in eras */
+	const char	*list;		/* its restore list, in eras */
 	int		 major;
 	const char	*bindir;
 	char		 warning[512];	/* why a read failed; "" none */

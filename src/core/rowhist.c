@@ -498,6 +498,11 @@ baseline_start(struct rh *h, pgtt_lsn at, const struct keyset *ks,
 		return ret;
 	}
 	era = era_at(&eras, at);
+	/* The same name, another table (dropped, made again): not its rows. */
+	if (baseline_holds_table(era->list, h->relid) == 0) {
+		eras_done(&eras);
+		return 0;
+	}
 	/* Outside the window the row is the start, but not said. */
 	item.lsn = era->start >= o->from && era->start < o->to ? era->start :
 	    LSN_INVALID;

@@ -19,6 +19,7 @@ sql src app "CREATE TABLE \"Old Items\" (\"Id\" int PRIMARY KEY, note text, v in
 	INSERT INTO \"Old Items\" VALUES (1, repeat('o', 10000), 1), (2, 'two', 2),
 		(3, 'three', 3), (4, E'tab\\there\\\\back\\nline', 4)"
 sql src app "CREATE TABLE tr (id int PRIMARY KEY, v text); INSERT INTO tr VALUES (1, 'a'), (2, 'b')"
+sql src app "CREATE TABLE re (id int PRIMARY KEY, v text); INSERT INTO re VALUES (1, 'old')"
 sql src app "CREATE TABLE ev (id int PRIMARY KEY, at timestamptz, n int);
 	INSERT INTO ev VALUES (1, '2026-01-01 10:00:00+01', 1)"
 W=$TEST_ROOT/w
@@ -47,6 +48,9 @@ sql src app "UPDATE \"Old Items\" SET v = 10 WHERE \"Id\" = 1;	-- note: TOAST, n
 	UPDATE \"Old Items\" SET v = 40 WHERE \"Id\" = 4"
 sql src app "UPDATE tr SET v = 'bb' WHERE id = 2"
 sql src app "UPDATE ev SET n = 2 WHERE id = 1"
+# The same name, another table: the baseline's rows are not its.
+sql src app "DROP TABLE re; CREATE TABLE re (id int PRIMARY KEY, v text);
+	INSERT INTO re VALUES (2, 'new')"
 sql src app "TRUNCATE tr"
 sql src app "INSERT INTO tr VALUES (2, 'again')"
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
@@ -140,12 +144,17 @@ insert id=2,v=again" "and one put back after it goes on"
 # A second truncate removes only what came after the first: the baseline's
 # rows were gone already.
 check_ok "checkpoint C1" -c "$W/config.yaml" checkpoint create C1
-sql src app "TRUNCATE tr"
+sql src app "TRUNCATE tr; TRUNCATE re"
 check_ok "checkpoint C2" -c "$W/config.yaml" checkpoint create C2
 check_ok "listen --until now" -c "$W/config.yaml" listen --until now
 P --json diff C1 C2 --table tr
 is "$(echo "$OUT" | json_get tables.0.deleted)" '[{"id":"2","v":"again"}]' \
 	"diff over a second truncate: only the row put back after the first"
+P --json diff C1 C2 --table re
+is "$(echo "$OUT" | json_get tables.0.deleted)" '[{"id":"2","v":"new"}]' \
+	"a table made again under a dropped one's name: the dump's rows are not its"
+P --json history re id=1
+is "$RC:$OUT" "0:" "nor is the dropped table's row in its history"
 
 mv "$W/data/baseline.dump" "$W/baseline.away"
 P --json history '"Old Items"' Id=1
