@@ -151,6 +151,10 @@ int	 history_search_back(struct journal *, const struct history_pos *from,
 	    const struct history_filter *, const atomic_int *cancel,
 	    void (*progress)(void *, uint64_t examined), void *arg,
 	    struct history_pos *found, struct pgtt_err *);
+struct walk_item;
+/* Does the change the walk gave pass the filter (NULL: any)? */
+int	 history_wanted(const struct history_filter *,
+	    const struct walk_item *);
 
 /*
  * The bounds of committed history, in two short lookups: *first is at or
