@@ -25,7 +25,9 @@ window_reaches() { lsn_ge "$(st window.latest)" "$1"; }
 cp_lsn() { "$PGTT_BIN" $C --json checkpoint list | perl -MJSON::PP -ne '$o = JSON::PP->new->decode($_); print $o->{lsn} if $o->{name} eq $n; BEGIN { $n = shift }' "$1"; }
 snap() { psql -X -q -A -t "$1" -c "COPY (SELECT * FROM t ORDER BY 1) TO STDOUT"; }
 
-bg "$PGTT_BIN" $C listen
+# Its own prune waits an hour here: the test prunes by hand first.
+PGTT_TEST_PRUNE_FIRST_MS=3600000 bg "$PGTT_BIN" $C listen
+LISTENER=$BG_PID
 wait_until 30 sh -c "[ \"\$(\"$PGTT_BIN\" $C --json status | json_get archive.receiver)\" = streaming ]"
 # Segments the first backup needs and the second does not.
 for i in 1 2 3; do
@@ -108,6 +110,19 @@ wait_until 30 window_reaches "$(cp_lsn last)"
 check_ok "restore to last" $C --json restore --to last --force
 is "$(snap "$(echo "$OUT" | json_get conninfo)")" "$SNAP_LAST" "from the backup taken during the race: exact"
 check_ok "stop it" $C restore --stop "$TEST_ROOT/restored"
+
+# listen applies retention by itself: a minute after it starts, then
+# hourly (the test's knob shortens the first wait).
+check_ok "one more backup" $C backup
+run_pgtt $C --json backup list
+is "$(echo "$OUT" | wc -l)" 2 "two backups before listen prunes"
+kill "$LISTENER" 2>/dev/null
+wait "$LISTENER" 2>/dev/null
+PGTT_TEST_PRUNE_FIRST_MS=300 bg "$PGTT_BIN" $C listen
+LISTENER=$BG_PID
+wait_until 30 sh -c "[ \"\$(\"$PGTT_BIN\" $C --json backup list | wc -l)\" = 1 ]"
+ok $? "listen pruned the older backup by itself"
+like "$(cat "$W/data/pgtt.log")" 'prune: removed base backup' "and logged what it removed"
 
 run_pgtt $C --json status
 like "$(echo "$OUT" | json_get warnings)" 'past retention.journal_warn' "status warns of a journal past journal_warn"
