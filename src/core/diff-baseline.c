@@ -219,27 +219,28 @@ diff_baseline_truncated(struct diff *d, uint32_t relid, struct pgtt_err *err)
 	return read_table(d, relid, 1, err);
 }
 
-/* Does an entry of relid still look for its values at A? */
-static int
-looking(const struct diff_fold *f, uint32_t relid)
-{
-	size_t	i;
-
-	for (i = 0; i < f->nentries; i++)
-		if (f->all[i]->relid == relid && f->all[i]->lookback)
-			return 1;
-	return 0;
-}
-
 int
 diff_look_baseline(struct diff *d, struct pgtt_err *err)
 {
 	struct diff_fold	*f = d->fold;
-	size_t			 i;
+	uint8_t			*looking;
+	size_t			 i, k;
 	int			 ret = 0;
 
+	/* One pass over the entries: which tables still look for values. */
+	looking = xcalloc(f->ntbls + 1, 1);
+	for (i = 0; i < f->nentries; i++) {
+		if (!f->all[i]->lookback)
+			continue;
+		for (k = 0; k < f->ntbls && f->tbls[k].relid !=
+		    f->all[i]->relid; k++)
+			;
+		if (k < f->ntbls)
+			looking[k] = 1;
+	}
 	for (i = 0; i < f->ntbls && ret == 0; i++)
-		if (looking(f, f->tbls[i].relid))
+		if (looking[i])
 			ret = read_table(d, f->tbls[i].relid, 0, err);
+	free(looking);
 	return ret;
 }
