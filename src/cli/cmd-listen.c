@@ -159,7 +159,6 @@ static void
 serve(void *arg, const char *path, struct httpd_reply *r)
 {
 	struct monitor	*m = arg;
-	char		 why[512];
 
 	if (strcmp(path, "/health") == 0) {
 		struct journal_stats	st;
@@ -170,10 +169,8 @@ serve(void *arg, const char *path, struct httpd_reply *r)
 		err_clear(&err);
 		if (journal_stats(m->j, &st, &err) == 0)
 			nw = storage_warnings(&m->ctx->cfg, st.file_size, w);
-		r->status = health_check(&m->health, m->ctx->cfg.http.max_lag,
-		    why, sizeof why) ? 200 : 503;
-		health_json(&m->health, m->ctx->cfg.http.max_lag, w, nw,
-		    &r->body);
+		r->status = health_json(&m->health, m->ctx->cfg.http.max_lag,
+		    w, nw, &r->body) ? 200 : 503;
 		r->type = "application/json";
 	} else if (strcmp(path, "/status") == 0)
 		serve_status(m, r);

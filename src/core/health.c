@@ -117,17 +117,6 @@ check(const struct health *h, int max_lag, char *why, size_t size)
 	return 1;
 }
 
-int
-health_check(struct health *h, int max_lag, char *why, size_t size)
-{
-	int	ok;
-
-	pthread_mutex_lock(&h->lock);
-	ok = check(h, max_lag, why, size);
-	pthread_mutex_unlock(&h->lock);
-	return ok;
-}
-
 static const char *
 listener_state_name(enum listener_state s)
 {
@@ -144,7 +133,7 @@ listener_state_name(enum listener_state s)
 	return "stopped";
 }
 
-void
+int
 health_json(struct health *h, int max_lag, char (*warnings)[200],
     size_t nwarnings, struct buf *out)
 {
@@ -180,6 +169,7 @@ health_json(struct health *h, int max_lag, char (*warnings)[200],
 	buf_append(out, "\n", 1);
 	free(text);
 	json_decref(o);
+	return ok;
 }
 
 static void

@@ -44,12 +44,12 @@ struct health_extra {
 };
 
 /*
- * Healthy: the listener streams and lags less than max_lag seconds, and
- * the archiver (when on) runs.  Else 0 with the reason in why.
+ * The /health body (JSON, one line), with warnings that keep it healthy;
+ * returns 1 when healthy: the listener streams and lags less than
+ * max_lag seconds, and the archiver (when on) runs.  Else 0, and the body
+ * holds the reason.  One look under the lock, so code and body agree.
  */
-int	health_check(struct health *, int max_lag, char *why, size_t size);
-/* The /health body (JSON, one line), with warnings that keep it 200. */
-void	health_json(struct health *, int max_lag, char (*warnings)[200],
+int	health_json(struct health *, int max_lag, char (*warnings)[200],
 	    size_t nwarnings, struct buf *);
 /* Prometheus text exposition format, version 0.0.4. */
 void	health_metrics(struct health *, const struct health_extra *,
