@@ -44,6 +44,8 @@ see 'truncate public.other' "the table's newest change, a truncate 600,000 chang
 keys '/' ; keys -l 'insert other' ; keys Enter
 see 'newest match is' "with an op too: the search finds it"
 see 'insert public.other id=2' "its newest insert"
+# tmux may catch the screen while curses still writes it: let it settle.
+wait_until 10 sh -c "! $T capture-pane -p -t pgtt | grep -q 'truncate public.other'"
 is "$(screen | grep -c 'truncate public.other')" "0" "and the truncate no longer passes"
 
 keys '/' ; keys 'update' Enter
