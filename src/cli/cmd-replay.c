@@ -96,6 +96,8 @@ result_json(const struct replay_result *r, int dry_run)
 	    "replication_role", r->replica_role,
 	    "privileges", r->privileges, "partial", partial,
 	    "sequences_raised", (json_int_t)r->sequences_raised);
+	if (r->to == LSN_INVALID)	/* stopped before the first change */
+		json_object_set_new(o, "to", json_null());
 	json_object_set_new(o, "sequences_set",
 	    json_integer((json_int_t)r->sequences_set));
 	json_object_set_new(o, "sequences_error", r->sequences_error != NULL ?
@@ -121,6 +123,10 @@ result_text(const struct replay_result *r, int dry_run, int failed,
 		    (unsigned long long)r->transactions);
 		if (r->reason != NULL)
 			printf("why: %s\n", r->reason);
+		return;
+	}
+	if (r->cancelled && r->to == LSN_INVALID) {
+		printf("stopped before it changed %s\n", r->target);
 		return;
 	}
 	if (r->direction == REPLAY_NONE) {
@@ -259,7 +265,11 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		fputs("\n", stderr);
 
 	/* Stopped short of the target is not done, whatever stopped it. */
-	if (r.cancelled && r.to != o.to) {
+	if (r.cancelled && r.to == LSN_INVALID) {
+		err_set(&ctx->err, PGTT_ESTOPPED, "replay was stopped before "
+		    "it changed the replica");
+		ret = ctx->err.code;
+	} else if (r.cancelled && r.to != o.to) {
 		char	a[LSN_BUFSIZE], b[LSN_BUFSIZE];
 
 		err_set(&ctx->err, PGTT_ESTOPPED, "replay was stopped at %s, "

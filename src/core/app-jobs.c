@@ -167,7 +167,8 @@ replay_job(struct app *app)
 	if (!app->replay_job_opts.dry_run && r.target != NULL) {
 		app->view.replay_end = r.cancelled ? APP_REPLAY_STOPPED :
 		    ret != 0 ? APP_REPLAY_FAILED : APP_REPLAY_DONE;
-		app->view.replay_at = r.to;
+		if (r.to != LSN_INVALID)	/* else it stands as it stood */
+			app->view.replay_at = r.to;
 	}
 	replay_result_done(&app->replay_res);
 	app->replay_res = r;

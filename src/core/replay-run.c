@@ -140,8 +140,7 @@ on_failure(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 	struct pgtt_err	 saved = *err;
 	int		 ret;
 	int		 locked = strcmp(f->sqlstate, "55P03") == 0;
-	int		 stopped = c->o->cancel != NULL &&
-		    atomic_load(c->o->cancel);
+	int		 stopped = replay_stop_requested(c->o);
 
 	/*
 	 * Waiting again for the same lock, change by change, or going on
@@ -248,9 +247,7 @@ replay_run_window(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to,
 		/* At a transaction boundary: maybe close the group. */
 		if (in_group && (!more || item->ch->commit_lsn != txn)) {
 			pgtt_lsn pos = !more ? end : backward ? txn : txn + 1;
-			int	 cancel = c->o->cancel != NULL &&
-			    atomic_load(c->o->cancel);
-
+			int	 cancel = replay_stop_requested(c->o);
 			int	 after_ddl = txn_ddl;
 
 			group_txns++;

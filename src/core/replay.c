@@ -470,6 +470,7 @@ replay_run(struct journal *j, const struct config *cfg,
 		}
 		/* pg_restore ran in its own session: ours is unchanged. */
 		st.lsn = era->start;
+		c.position = st.lsn;
 	}
 	if ((ret = replica_install_run_as(conn, err)) != 0 ||
 	    (ret = applier_new(&c.ap, conn, err)) != 0 ||
@@ -526,6 +527,16 @@ replay_run(struct journal *j, const struct config *cfg,
 	if ((ret != 0 || r->cancelled) && c.position != LSN_INVALID)
 		r->to = c.position;
 out:
+	/*
+	 * A stop cancels whatever statement runs, also one that reads the
+	 * replica before the first change: stopped, not failed.  The replica
+	 * stands where it stood then, known or not (LSN_INVALID).
+	 */
+	if (ret != 0 && !r->cancelled && r->failures == 0 &&
+	    replay_stop_requested(o)) {
+		r->cancelled = 1;
+		r->to = c.position;
+	}
 	replay_release_canceller(o, &canceller);
 	applier_free(c.ap);
 	ddl_matcher_done(&c.ddl);

@@ -76,7 +76,9 @@ struct replay_opts {
 };
 
 struct replay_result {
-	pgtt_lsn	 from, to;
+	pgtt_lsn	 from;
+	pgtt_lsn	 to;		/* reached; stopped: where the replica
+					   stands, LSN_INVALID if unchanged */
 	enum replay_direction direction;
 	uint64_t	 transactions;	/* applied (or planned, dry run) */
 	uint64_t	 changes;

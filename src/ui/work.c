@@ -330,6 +330,10 @@ ui_take_replay(struct ui *ui)
 		    r.direction == REPLAY_RESET ? "The reset drops everything "
 		    "in the replica database first." : "");
 		ui->message[0] = '\0';
+	} else if (r.cancelled && r.to == LSN_INVALID) {
+		ui->replay = UI_REPLAY_IDLE;
+		ui_message(ui, 0, "replay stopped before it changed the "
+		    "replica");
 	} else if (r.cancelled) {
 		/* Esc may have cancelled a statement: stopped, not failed. */
 		ui->replay = UI_REPLAY_IDLE;

@@ -81,4 +81,35 @@ is "$(sql rep app_replica "SELECT count(*) FROM t")" 11 "the replica stays at A"
 check_ok "once the lock is gone, replay goes on" -c "$W/config.yaml" --headless replay --to B
 is "$(sql rep app_replica "SELECT count(*) FROM t")" 12 "and reaches B"
 
+# --- a signal before the first change: stopped, not failed ---
+# The TUI's Esc came while replay still read the replica's state, and
+# the cancelled query was reported as a failure.  A lock on
+# pgtt.replay_state holds replay at that read.
+sql src app "INSERT INTO t VALUES (13, 'c')"
+check_ok "checkpoint C" -c "$W/config.yaml" --headless checkpoint create C
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+psql -X -q "$(pg_dsn rep app_replica)" -c "BEGIN; LOCK TABLE pgtt.replay_state IN ACCESS EXCLUSIVE MODE;
+	SELECT pg_sleep(120)" >/dev/null 2>&1 &
+HOLDER=$!
+_bg_pids="$_bg_pids $HOLDER"
+wait_until 10 sh -c "[ \"\$(psql -X -A -t '$(pg_dsn rep postgres)' -c \"SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND granted AND relation IS NOT NULL AND database = (SELECT oid FROM pg_database WHERE datname = 'app_replica')\")\" -ge 1 ]"
+ok $? "another session holds pgtt.replay_state"
+"$PGTT" -c "$W/config.yaml" --headless replay --to C >"$TEST_ROOT/r.out" 2>"$TEST_ROOT/r.err" &
+REPLAY=$!
+_bg_pids="$_bg_pids $REPLAY"
+wait_until 20 sh -c "[ \"\$(psql -X -A -t '$(pg_dsn rep postgres)' -c \"SELECT count(*) FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = 'app_replica')\")\" -ge 1 ]"
+ok $? "replay waits to read where the replica stands"
+kill -TERM "$REPLAY"
+wait_until 10 sh -c "! kill -0 $REPLAY"
+ok $? "SIGTERM stops it" || kill -9 "$REPLAY"
+wait "$REPLAY"
+is "$?" 1 "it exits 1, short of its target"
+like "$(cat "$TEST_ROOT/r.err")" 'replay was stopped before it changed the replica' "saying it was stopped before any change"
+unlike "$(cat "$TEST_ROOT/r.err")" 'query failed' "not that a query failed"
+kill "$HOLDER" 2>/dev/null
+sql rep postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()" >/dev/null
+is "$(sql rep app_replica "SELECT count(*) FROM t")" 12 "the replica stays at B"
+check_ok "replay goes on" -c "$W/config.yaml" --headless replay --to C
+is "$(sql rep app_replica "SELECT count(*) FROM t")" 13 "and reaches C"
+
 done_testing
