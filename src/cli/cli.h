@@ -7,10 +7,12 @@
 #define PGTT_CLI_H
 
 #include <jansson.h>
+#include <signal.h>
 
 #include "core/config.h"
 #include "core/err.h"
 #include "core/record.h"
+#include "core/verb.h"
 
 struct cli_ctx {
 	const char	*config_path;	/* -c, or NULL to search */
@@ -38,6 +40,23 @@ struct journal;
  * missing one gets the hint to run setup.
  */
 int	 cli_open_journal(struct cli_ctx *, int flags, struct journal **);
+/*
+ * A verb run from the command line (cli-verb.c): its context, with the
+ * journal opened as verb_table says, SIGINT and SIGTERM setting its
+ * cancel flag when it may be stopped, and a progress line on stderr for
+ * a long one when progress is wanted and stderr is a terminal.
+ */
+struct cli_verb {
+	struct verb_ctx	 vc;
+	struct journal	*j;
+	int		 bar;		/* a progress line is on stderr */
+	int		 signals;	/* ours are installed */
+	struct sigaction old_int, old_term;
+};
+int	 cli_verb_begin(struct cli_ctx *, enum verb_id, int progress,
+	    struct cli_verb *);
+/* Put back the signals, end the progress line, close the journal. */
+void	 cli_verb_end(struct cli_verb *);
 /* --table names a table the journal has seen, or a usage error says not. */
 int	 cli_check_table(struct cli_ctx *, const struct cli_command *,
 	    struct journal *, const char *schema, const char *table);

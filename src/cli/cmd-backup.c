@@ -6,21 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "core/backup.h"
 #include "core/journal.h"
 #include "core/pgtime.h"
-
-static void
-show_progress(void *arg, int percent, uint64_t kb)
-{
-	(void)arg;
-	fprintf(stderr, "\rbase backup: %3d%% (%llu MB)", percent,
-	    (unsigned long long)(kb / 1024));
-	fflush(stderr);
-}
 
 json_t *
 backup_json(const struct config *cfg, const struct backup_info *b)
@@ -80,9 +70,9 @@ cmd_backup(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct cli_command	*cmd = cli_find("backup");
 	struct backup_info		 b;
-	struct journal			*j;
+	struct cli_verb			 cv;
 	char				 s[LSN_BUFSIZE], e[LSN_BUFSIZE], *path;
-	int				 ret, tty;
+	int				 ret;
 
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "list") != 0))
 		return cli_usage_error(ctx, cmd, "unknown argument \"%s\" for "
@@ -91,19 +81,15 @@ cmd_backup(struct cli_ctx *ctx, int argc, char **argv)
 		return err_set(&ctx->err, PGTT_ECONFIG, "PITR is turned off "
 		    "(pitr.enabled: false), so there is nothing to back up "
 		    "for");
-	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
+	if ((ret = cli_verb_begin(ctx, VERB_BACKUP, argc == 1, &cv)) != 0)
 		return ret;
 	if (argc == 2) {
-		ret = list(ctx, j);
-		journal_close(j);
+		ret = list(ctx, cv.j);
+		cli_verb_end(&cv);
 		return ret;
 	}
-	tty = !ctx->json && ctx->verbosity >= 0 && isatty(STDERR_FILENO);
-	ret = backup_take(&ctx->cfg, j, tty ? show_progress : NULL, NULL, &b,
-	    &ctx->err);
-	if (tty)
-		fputc('\n', stderr);
-	journal_close(j);
+	ret = backup_take(&cv.vc, &b, &ctx->err);
+	cli_verb_end(&cv);
 	if (ret != 0)
 		return ret;
 	if (ctx->json)

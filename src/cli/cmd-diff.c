@@ -404,6 +404,7 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 	const struct cli_command	*cmd = cli_find("diff");
 	enum diff_format		 format;
 	struct journal			*j = NULL;
+	struct cli_verb			 cv = { .j = NULL };
 	struct diff			*d = NULL;
 	char				*schema = NULL, *table = NULL;
 	pgtt_lsn			 from, to;
@@ -456,8 +457,9 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 		    "with --format text or json, not sql");
 		goto out;
 	}
-	if ((ret = cli_open_journal(ctx, JOURNAL_READONLY, &j)) != 0)
+	if ((ret = cli_verb_begin(ctx, VERB_DIFF, 0, &cv)) != 0)
 		goto out;
+	j = cv.j;
 	if ((ret = point_resolve_journaled(j, ctx->cfg.source.dsn,
 	    argv[optind], &from, &ctx->err)) != 0) {
 		err_where(&ctx->err, "the first point");
@@ -496,8 +498,7 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 	fflush(stdout);
 out:
 	diff_free(d);
-	if (j != NULL)
-		journal_close(j);
+	cli_verb_end(&cv);
 	free(schema);
 	free(table);
 	return ret;

@@ -116,6 +116,7 @@ cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 	struct printer			 p;
 	struct rowhist_opts		 ropts;
 	struct journal			*j;
+	struct cli_verb			 cv;
 	pgtt_lsn			 lo = 0, hi = UINT64_MAX;
 	char				*schema = NULL, *table = NULL, *eq;
 	size_t				 nkeys = 0;
@@ -159,8 +160,9 @@ cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 		    "as COLUMN=VALUE after the table");
 		goto out_args;
 	}
-	if ((ret = cli_open_journal(ctx, JOURNAL_READONLY, &j)) != 0)
+	if ((ret = cli_verb_begin(ctx, VERB_HISTORY, 0, &cv)) != 0)
 		goto out_args;
+	j = cv.j;
 	if (from != NULL && point_resolve_journaled(j, ctx->cfg.source.dsn,
 	    from, &lo, &ctx->err) != 0) {
 		err_where(&ctx->err, "--from");
@@ -193,7 +195,7 @@ cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 	if (ret == 0)
 		ret = cli_check_output(ctx);
 out:
-	journal_close(j);
+	cli_verb_end(&cv);
 out_args:
 	free(keys);
 	free(schema);

@@ -417,14 +417,16 @@ cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct log_opts	 lo;
 	struct journal	*j;
+	struct cli_verb	 cv;
 	pgtt_lsn	 lsn;
 	uint32_t	 seq = 0;
 	long		 printed = 0;
 	int		 done = 0, ret = 0;
 
 	memset(&lo, 0, sizeof lo);
-	if ((ret = cli_open_journal(ctx, JOURNAL_READONLY, &j)) != 0)
+	if ((ret = cli_verb_begin(ctx, VERB_LOG, 0, &cv)) != 0)
 		return ret;
+	j = cv.j;
 	if ((ret = parse_args(ctx, j, argc, argv, &lo)) != 0)
 		goto out;
 	if (lo.follow) {
@@ -444,7 +446,7 @@ cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 		poll(NULL, 0, FOLLOW_MS);
 	}
 out:
-	journal_close(j);
+	cli_verb_end(&cv);
 	free(lo.schema);
 	free(lo.table);
 	return ret;

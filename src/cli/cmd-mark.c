@@ -173,6 +173,7 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 	const struct cli_command	 *cmd = cli_find("checkpoint");
 	struct mark_args		  ma;
 	struct journal			 *j;
+	struct cli_verb			  cv;
 	struct pgtt_checkpoint		 *cp, **cps;
 	struct checkpoint_report		  rep;
 	uint32_t			  sid = 0;
@@ -189,8 +190,9 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 	if (strcmp(ma.args[0], "list") != 0 && ma.nargs != 2)
 		return cli_usage_error(ctx, cmd, "checkpoint %s needs a NAME",
 		    ma.args[0]);
-	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
+	if ((ret = cli_verb_begin(ctx, VERB_CHECKPOINT, 0, &cv)) != 0)
 		return ret;
+	j = cv.j;
 	if ((ret = session_id(ctx, j, ma.session, &sid)) != 0)
 		goto out;
 
@@ -269,7 +271,7 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 		record_free_list((void **)cps, n);
 	}
 out:
-	journal_close(j);
+	cli_verb_end(&cv);
 	return ret;
 }
 
@@ -319,6 +321,7 @@ cmd_session(struct cli_ctx *ctx, int argc, char **argv)
 	const struct cli_command	 *cmd = cli_find("session");
 	struct mark_args		  ma;
 	struct journal			 *j;
+	struct cli_verb			  cv;
 	struct pgtt_session		 *s, **ss;
 	size_t				  n, i, deleted;
 	uint32_t			  active;
@@ -335,8 +338,9 @@ cmd_session(struct cli_ctx *ctx, int argc, char **argv)
 	if (strcmp(sub, "list") != 0 && ma.nargs != 2)
 		return cli_usage_error(ctx, cmd, "session %s needs a NAME",
 		    sub);
-	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
+	if ((ret = cli_verb_begin(ctx, VERB_SESSION, 0, &cv)) != 0)
 		return ret;
+	j = cv.j;
 	if (strcmp(sub, "create") == 0) {
 		ret = session_create(j, ma.args[1], ma.description, ma.replica,
 		    &s, &ctx->err);
@@ -380,6 +384,6 @@ cmd_session(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		record_free_list((void **)ss, n);
 	}
-	journal_close(j);
+	cli_verb_end(&cv);
 	return ret;
 }

@@ -74,8 +74,9 @@ cmd_prune(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	const struct cli_command	*cmd = cli_find("prune");
 	struct prune_plan		 p;
-	struct journal			*j;
-	int				 ch, dry_run = 0, ret;
+	struct cli_verb			 cv;
+	struct prune_opts		 po = { .dry_run = 0 };
+	int				 ch, ret;
 
 	optind = 0;
 	opterr = 0;
@@ -83,22 +84,22 @@ cmd_prune(struct cli_ctx *ctx, int argc, char **argv)
 		if (ch != 'n')
 			return cli_usage_error(ctx, cmd, "unknown option "
 			    "\"%s\" for prune", argv[optind - 1]);
-		dry_run = 1;
+		po.dry_run = 1;
 	}
 	if (optind != argc)
 		return cli_usage_error(ctx, cmd, "prune takes no arguments, "
 		    "got \"%s\"", argv[optind]);
-	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
+	if ((ret = cli_verb_begin(ctx, VERB_PRUNE, 0, &cv)) != 0)
 		return ret;
-	ret = prune_run(&ctx->cfg, j, dry_run, &p, &ctx->err);
-	journal_close(j);
+	ret = prune_run(&cv.vc, &po, &p, &ctx->err);
+	cli_verb_end(&cv);
 	if (ret == PGTT_EBUSY)
 		err_hint(&ctx->err, "prune again once it is done");
 	if (ret == 0) {
 		if (ctx->json)
-			print_json(&p, dry_run);
+			print_json(&p, po.dry_run);
 		else if (ctx->verbosity >= 0)
-			print_text(ctx, &p, dry_run);
+			print_text(ctx, &p, po.dry_run);
 	}
 	prune_plan_free(&p);
 	return ret;

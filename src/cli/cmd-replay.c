@@ -8,63 +8,14 @@
  * the summary names; the exit status is 1, short of the target.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <libpq-fe.h>
 
 #include "cli.h"
 #include "core/journal.h"
 #include "core/point.h"
 #include "core/replay.h"
-
-/* Lock-free, so a signal handler may set it. */
-static atomic_int		cancel_requested;
-/* Replay runs on this thread: the handler interrupts it, never races it. */
-static PGcancel *volatile	canceller;
-
-static void
-cancel_ready(void *arg, PGcancel *c)
-{
-	(void)arg;
-	canceller = c;
-}
-
-/* PQcancel() is safe in a signal handler; it is made for one. */
-static void
-on_signal(int sig)
-{
-	char	errbuf[256];
-
-	(void)sig;
-	atomic_store(&cancel_requested, 1);
-	if (canceller != NULL)
-		(void)PQcancel(canceller, errbuf, sizeof errbuf);
-}
-
-/* A bar on stderr, redrawn in place, for people watching a terminal. */
-static void
-show_progress(void *arg, const struct replay_progress *p)
-{
-	int	width = 30, filled = 0;
-	char	bar[31];
-
-	(void)arg;
-	if (p->total > 0)
-		filled = (int)(p->done * (uint64_t)width / p->total);
-	if (filled > width)
-		filled = width;
-	memset(bar, '#', filled);
-	memset(bar + filled, '.', width - filled);
-	bar[width] = '\0';
-	fprintf(stderr, "\r%-9s [%s] %llu/%llu changes",
-	    replay_phase_name(p->phase), bar, (unsigned long long)p->done,
-	    (unsigned long long)p->total);
-	fflush(stderr);
-}
 
 static json_t *
 result_json(const struct replay_result *r, int dry_run)
@@ -192,10 +143,9 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 	const struct cli_command	*cmd = cli_find("replay");
 	struct replay_opts		 o;
 	struct replay_result		 r;
-	struct journal			*j = NULL;
-	struct sigaction		 sa, old_int, old_term;
+	struct cli_verb			 cv;
 	const char			*to = NULL;
-	int				 ch, ret, bar;
+	int				 ch, ret;
 
 	memset(&o, 0, sizeof o);
 	memset(&r, 0, sizeof r);
@@ -238,31 +188,15 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, cmd, "unexpected argument \"%s\"",
 		    argv[optind]);
 
-	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
+	if ((ret = cli_verb_begin(ctx, VERB_REPLAY, !o.dry_run, &cv)) != 0)
 		return ret;
-	if ((ret = point_resolve_journaled(j, ctx->cfg.source.dsn, to, &o.to,
-	    &ctx->err)) != 0) {
+	if ((ret = point_resolve_journaled(cv.j, ctx->cfg.source.dsn, to,
+	    &o.to, &ctx->err)) != 0) {
 		err_where(&ctx->err, "--to");
 		goto out;
 	}
-
-	bar = !o.dry_run && ctx->verbosity >= 0 && isatty(STDERR_FILENO);
-	if (bar)
-		o.progress = show_progress;
-	atomic_store(&cancel_requested, 0);
-	canceller = NULL;
-	o.cancel = &cancel_requested;
-	o.cancel_ready = cancel_ready;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	ret = replay_run(j, &ctx->cfg, &o, &r, &ctx->err);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	if (bar)
-		fputs("\n", stderr);
+	ret = replay_run(&cv.vc, &o, &r, &ctx->err);
+	cli_verb_end(&cv);
 
 	/* Stopped short of the target is not done, whatever stopped it. */
 	if (r.cancelled && r.to == LSN_INVALID) {
@@ -287,7 +221,7 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		fflush(stdout);
 	}
 out:
+	cli_verb_end(&cv);
 	replay_result_done(&r);
-	journal_close(j);
 	return ret;
 }

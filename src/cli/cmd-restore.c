@@ -7,20 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "core/journal.h"
 #include "core/pgtime.h"
 #include "core/restore.h"
-
-static void
-show_progress(void *arg, const char *step, int percent)
-{
-	(void)arg;
-	fprintf(stderr, "\rrestore: %3d%% %-40s", percent, step);
-	fflush(stderr);
-}
 
 static json_t *
 result_json(const struct restore_result *r)
@@ -56,11 +47,11 @@ cmd_restore(struct cli_ctx *ctx, int argc, char **argv)
 	const struct cli_command	*cmd = cli_find("restore");
 	struct restore_opts		 o;
 	struct restore_result		 r;
-	struct journal			*j;
+	struct cli_verb			 cv;
 	const char			*stop = NULL;
 	char				*end, lsn[LSN_BUFSIZE];
 	long				 port;
-	int				 ch, ret, tty;
+	int				 ch, ret;
 
 	memset(&o, 0, sizeof o);
 	optind = 0;
@@ -100,11 +91,11 @@ cmd_restore(struct cli_ctx *ctx, int argc, char **argv)
 	if ((o.to == NULL) == (stop == NULL))
 		return cli_usage_error(ctx, cmd, "restore needs --to POINT, or "
 		    "--stop DIR");
-	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
+	if ((ret = cli_verb_begin(ctx, VERB_RESTORE, 1, &cv)) != 0)
 		return ret;
 	if (stop != NULL) {
-		ret = restore_stop(&ctx->cfg, j, stop, &ctx->err);
-		journal_close(j);
+		ret = restore_stop(&ctx->cfg, cv.j, stop, &ctx->err);
+		cli_verb_end(&cv);
 		if (ret == 0 && ctx->json)
 			cli_emit_json(json_pack("{s:s, s:b}", "data_dir", stop,
 			    "stopped", 1));
@@ -112,15 +103,8 @@ cmd_restore(struct cli_ctx *ctx, int argc, char **argv)
 			printf("stopped the restored server in %s\n", stop);
 		return ret;
 	}
-	tty = !ctx->json && ctx->verbosity >= 0 && isatty(STDERR_FILENO);
-	if (tty) {
-		o.progress = show_progress;
-		o.arg = ctx;
-	}
-	ret = restore_run(&ctx->cfg, j, &o, &r, &ctx->err);
-	if (tty)
-		fputc('\n', stderr);
-	journal_close(j);
+	ret = restore_run(&cv.vc, &o, &r, &ctx->err);
+	cli_verb_end(&cv);
 	if (ret != 0)
 		return ret;
 	if (ctx->json)

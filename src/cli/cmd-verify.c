@@ -8,19 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "core/ident.h"
 #include "core/journal.h"
 #include "core/verify.h"
-
-static void
-show_progress(void *arg, const char *step)
-{
-	(void)arg;
-	fprintf(stderr, "verify: %s...\n", step);
-}
 
 static json_t *
 result_json(const struct verify_opts *o, const struct verify_result *r)
@@ -118,7 +110,7 @@ cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
 	const struct cli_command	*cmd = cli_find("verify");
 	struct verify_opts		 o;
 	struct verify_result		 r;
-	struct journal			*j = NULL;
+	struct cli_verb			 cv;
 	char				*schema = NULL, *table = NULL;
 	const char			*table_arg = NULL;
 	int				 ch, ret;
@@ -155,11 +147,10 @@ cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
 		o.schema = schema;
 		o.table = table;
 	}
-	if (!ctx->json && ctx->verbosity >= 0 && isatty(STDERR_FILENO))
-		o.progress = show_progress;
-	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
+	if ((ret = cli_verb_begin(ctx, VERB_VERIFY, 1, &cv)) != 0)
 		goto out;
-	ret = verify_run(j, &ctx->cfg, &o, &r, &ctx->err);
+	ret = verify_run(&cv.vc, &o, &r, &ctx->err);
+	cli_verb_end(&cv);
 	if (ret != 0) {
 		if (r.replay.first_error != NULL && ctx->err.detail[0] == '\0')
 			err_detail(&ctx->err, "%s", r.replay.first_error);
@@ -182,8 +173,6 @@ cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
 	}
 out:
 	verify_result_done(&r);
-	if (j != NULL)
-		journal_close(j);
 	free(schema);
 	free(table);
 	return ret;

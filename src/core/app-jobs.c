@@ -130,18 +130,54 @@ app_diff_result(struct app *app, struct diff **out, struct pgtt_err *err)
 	return ret;
 }
 
-/* From the replaying thread: copy the figures into the view. */
+/* From a job's thread: where its verb is, into the view. */
 static void
-on_replay_progress(void *arg, const struct replay_progress *p)
+on_progress(void *arg, const struct verb_progress *p)
 {
 	struct app	*app = arg;
 
 	pthread_mutex_lock(&app->lock);
-	app->view.replay_phase = p->phase;
-	app->view.replay_done = p->done;
-	app->view.replay_total = p->total;
+	app->view.progress[p->verb] = *p;
 	app_post(app, APP_EV_STATUS);
 	pthread_mutex_unlock(&app->lock);
+}
+
+/* What the replay's thread cancels its statement with; NULL once gone. */
+static void
+on_cancel_ready(void *arg, PGcancel *canceller)
+{
+	struct app	*app = arg;
+
+	pthread_mutex_lock(&app->cancel_lock);
+	app->replay_canceller = canceller;
+	pthread_mutex_unlock(&app->cancel_lock);
+}
+
+/* The context a job's verb runs in, from the job's thread. */
+static struct verb_ctx
+job_ctx(struct app *app, enum verb_id verb)
+{
+	struct verb_ctx	vc;
+
+	memset(&vc, 0, sizeof vc);
+	vc.cfg = app->cfg;
+	vc.j = app_journal_of(app);
+	vc.progress = on_progress;
+	vc.arg = app;
+	/* Of the jobs, replay alone may be stopped: Esc (app_replay_cancel). */
+	if (verb_table[verb].flags & VERB_CANCELLABLE) {
+		vc.cancel = &app->replay_cancel;
+		vc.cancel_ready = on_cancel_ready;
+	}
+	return vc;
+}
+
+/* A job about to start shows no progress yet; the lock is held. */
+static void
+progress_reset(struct app *app, enum verb_id verb)
+{
+	memset(&app->view.progress[verb], 0, sizeof app->view.progress[verb]);
+	app->view.progress[verb].verb = verb;
 }
 
 static void
@@ -153,13 +189,13 @@ replay_take(struct app *app)
 static void
 replay_job(struct app *app)
 {
+	struct verb_ctx		 vc = job_ctx(app, VERB_REPLAY);
 	struct replay_result	 r;
 	struct pgtt_err		 err;
 	int			 ret;
 
 	err_clear(&err);
-	ret = replay_run(app_journal_of(app), app->cfg, &app->replay_job_opts, &r,
-	    &err);
+	ret = replay_run(&vc, &app->replay_job_opts, &r, &err);
 	pthread_mutex_lock(&app->lock);
 	/* A plan never set it: a replay queued behind one keeps it. */
 	if (!app->replay_job_opts.dry_run)
@@ -178,17 +214,6 @@ replay_job(struct app *app)
 	pthread_mutex_unlock(&app->lock);
 }
 
-/* What stops the replay's running statement; NULL once it is gone. */
-static void
-on_replay_cancel_ready(void *arg, PGcancel *canceller)
-{
-	struct app	*app = arg;
-
-	pthread_mutex_lock(&app->cancel_lock);
-	app->replay_canceller = canceller;
-	pthread_mutex_unlock(&app->cancel_lock);
-}
-
 int
 app_replay(struct app *app, pgtt_lsn to, int dry_run)
 {
@@ -202,16 +227,11 @@ app_replay(struct app *app, pgtt_lsn to, int dry_run)
 	memset(&app->replay_opts, 0, sizeof app->replay_opts);
 	app->replay_opts.to = to;
 	app->replay_opts.dry_run = dry_run;
-	app->replay_opts.progress = on_replay_progress;
-	app->replay_opts.arg = app;
 	atomic_store(&app->replay_cancel, 0);
-	app->replay_opts.cancel = &app->replay_cancel;
-	app->replay_opts.cancel_ready = on_replay_cancel_ready;
 	if ((ret = app_submit(app, W_REPLAY)) != 0)
 		goto out;
 	app->view.replay_active = !dry_run;
-	app->view.replay_done = app->view.replay_total = 0;
-	app->view.replay_phase = REPLAY_PHASE_STARTING;
+	progress_reset(app, VERB_REPLAY);
 out:
 	pthread_mutex_unlock(&app->lock);
 	return ret;
@@ -249,30 +269,17 @@ app_replay_result(struct app *app, struct replay_result *out,
 	return ret;
 }
 
-/* From pg_basebackup's progress lines, in the backup's thread. */
-static void
-on_backup_progress(void *arg, int percent, uint64_t kb)
-{
-	struct app	*app = arg;
-
-	pthread_mutex_lock(&app->lock);
-	app->view.backup_percent = percent;
-	app->view.backup_kb = kb;
-	app_post(app, APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
 static void
 backup_job(struct app *app)
 {
+	struct verb_ctx		 vc = job_ctx(app, VERB_BACKUP);
 	struct backup_info	 b;
 	struct pgtt_err		 err;
 	int			 ret;
 
 	err_clear(&err);
 	memset(&b, 0, sizeof b);
-	ret = backup_take(app->cfg, app_journal_of(app), on_backup_progress, app,
-	    &b, &err);
+	ret = backup_take(&vc, &b, &err);
 	/* The new backup may move the window: show it with the result. */
 	if (ret == 0)
 		app_read_window(app);
@@ -292,10 +299,8 @@ app_backup(struct app *app)
 
 	pthread_mutex_lock(&app->lock);
 	if (app->j != NULL && (ret = app_claim_and_submit(app,
-	    &app->view.backup_active, W_BACKUP)) == 0) {
-		app->view.backup_percent = 0;
-		app->view.backup_kb = 0;
-	}
+	    &app->view.backup_active, W_BACKUP)) == 0)
+		progress_reset(app, VERB_BACKUP);
 	pthread_mutex_unlock(&app->lock);
 	return ret;
 }
@@ -386,20 +391,6 @@ app_restore_check(struct app *app, pgtt_lsn to, struct app_restore_plan *plan,
 	return 0;
 }
 
-/* From the restoring thread: its step and percent into the view. */
-static void
-on_restore_progress(void *arg, const char *step, int percent)
-{
-	struct app	*app = arg;
-
-	pthread_mutex_lock(&app->lock);
-	app_set_text(app->view.restore_step, sizeof app->view.restore_step, "%s",
-	    step);
-	app->view.restore_percent = percent;
-	app_post(app, APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
 static void
 restore_take(struct app *app)
 {
@@ -412,13 +403,13 @@ restore_take(struct app *app)
 static void
 restore_job(struct app *app)
 {
+	struct verb_ctx		 vc = job_ctx(app, VERB_RESTORE);
 	struct restore_result	 r;
 	struct pgtt_err		 err;
 	int			 ret;
 
 	err_clear(&err);
-	ret = restore_run(app->cfg, app_journal_of(app), &app->restore_job_opts,
-	    &r, &err);
+	ret = restore_run(&vc, &app->restore_job_opts, &r, &err);
 	if (ret == 0 && r.note[0] != '\0')
 		log_msg(LOG_LEVEL_INFO, "restore: %s", r.note);
 	pthread_mutex_lock(&app->lock);
@@ -447,14 +438,10 @@ app_restore(struct app *app, pgtt_lsn to, int force)
 	lsn_format(to, app->restore_to);
 	memset(&app->restore_opts, 0, sizeof app->restore_opts);
 	app->restore_opts.force = force;
-	app->restore_opts.progress = on_restore_progress;
-	app->restore_opts.arg = app;
 	if ((ret = app_claim_and_submit(app, &app->view.restore_active,
 	    W_RESTORE)) != 0)
 		goto out;
-	app->view.restore_percent = 0;
-	app_set_text(app->view.restore_step, sizeof app->view.restore_step,
-	    "starting");
+	progress_reset(app, VERB_RESTORE);
 out:
 	pthread_mutex_unlock(&app->lock);
 	return ret;
@@ -474,19 +461,6 @@ app_restore_result(struct app *app, struct restore_result *out,
 	return ret;
 }
 
-/* From the verifying thread: its step into the view. */
-static void
-on_verify_step(void *arg, const char *step)
-{
-	struct app	*app = arg;
-
-	pthread_mutex_lock(&app->lock);
-	app_set_text(app->view.verify_step, sizeof app->view.verify_step, "%s",
-	    step);
-	app_post(app, APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
 static void
 verify_take(struct app *app)
 {
@@ -496,6 +470,7 @@ verify_take(struct app *app)
 static void
 verify_job(struct app *app)
 {
+	struct verb_ctx		 vc = job_ctx(app, VERB_VERIFY);
 	struct verify_opts	 o;
 	struct verify_result	 r;
 	struct pgtt_err		 err;
@@ -503,10 +478,8 @@ verify_job(struct app *app)
 
 	memset(&o, 0, sizeof o);
 	o.point = app->verify_job_to;
-	o.progress = on_verify_step;
-	o.arg = app;
 	err_clear(&err);
-	ret = verify_run(app_journal_of(app), app->cfg, &o, &r, &err);
+	ret = verify_run(&vc, &o, &r, &err);
 	if (ret != 0)
 		app_post_message(app, 1, "verify failed at %s: %s%s%s", o.point,
 		    err.msg, err.detail[0] != '\0' ? ": " : "", err.detail);
@@ -541,8 +514,7 @@ app_verify(struct app *app, pgtt_lsn to)
 	if ((ret = app_claim_and_submit(app, &app->view.verify_active,
 	    W_VERIFY)) != 0)
 		goto out;
-	app_set_text(app->view.verify_step, sizeof app->view.verify_step,
-	    "starting");
+	progress_reset(app, VERB_VERIFY);
 out:
 	pthread_mutex_unlock(&app->lock);
 	return ret;

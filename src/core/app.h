@@ -18,6 +18,7 @@
 #include "archive.h"
 #include "lsn.h"
 #include "replay.h"
+#include "verb.h"
 
 enum {
 	APP_EV_JOURNAL = 0x01,	/* new transactions were journaled */
@@ -92,24 +93,19 @@ struct app_view {
 	pgtt_lsn	 window_to;
 	char		 window_note[128];	/* why it is empty */
 	int		 status_known;	/* the first probe has come back */
+	/* Where each running verb is; the UI puts it in words. */
+	struct verb_progress progress[VERB_COUNT];
 	int		 replay_active;	/* a replay is running */
-	enum replay_phase replay_phase;
-	uint64_t	 replay_done, replay_total;	/* changes */
 	enum app_replay_end replay_end;	/* the last one, stopped at: */
 	pgtt_lsn	 replay_at;
 	int		 backup_active;	/* a base backup is being taken */
-	int		 backup_percent;
-	uint64_t	 backup_kb;	/* copied so far */
 	int		 restore_active;	/* a restore is running */
-	char		 restore_step[48];	/* what it does now, in words */
-	int		 restore_percent;
 	pgtt_lsn	 restored_lsn;	/* the last restore; 0: none */
 	int		 restored_port;
 	char		 restored_conninfo[256];	/* how to reach it */
 	int		 search_active;	/* a stream search is running */
 	uint64_t	 search_examined;	/* changes looked at so far */
 	int		 verify_active;	/* a verify is running */
-	char		 verify_step[48];
 };
 
 /* A line for the message line; error says how to show it. */

@@ -31,23 +31,15 @@
 #include "wal.h"
 #include "xmalloc.h"
 
-struct progress {
-	backup_progress_fn	 fn;
-	void			*arg;
-};
-
 /* "  1234/56789 kB (2%), 0/1 tablespace": pg_basebackup --progress. */
 static void
 on_line(void *arg, const char *line)
 {
-	struct progress		*p = arg;
+	const struct verb_ctx	*vc = arg;
 	unsigned long long	 done, total;
-	int			 pct;
 
-	if (p->fn == NULL)
-		return;
-	if (sscanf(line, " %llu/%llu kB (%d%%)", &done, &total, &pct) == 3)
-		p->fn(p->arg, pct, done);
+	if (sscanf(line, " %llu/%llu kB", &done, &total) == 2)
+		verb_progress_to(vc, VERB_BACKUP, 0, done, total);
 }
 
 int
@@ -359,12 +351,13 @@ new_name(const struct config *cfg, char *name, size_t size)
 }
 
 int
-backup_take(const struct config *cfg, struct journal *j,
-    backup_progress_fn fn, void *arg, struct backup_info *out,
+backup_take(const struct verb_ctx *vc, struct backup_info *out,
     struct pgtt_err *err)
 {
+	const struct config	*cfg = vc->cfg;
+	struct journal		*j = vc->j;
 	struct proc_opts	 opts;
-	struct progress		 prog;
+	struct verb_ctx		 prog = *vc;	/* on_line's argument */
 	struct backup_info	 b;
 	char			*dir, *tmp, *dsn = NULL, *password = NULL;
 	char			*bin, *dir_arg, *dsn_arg;
@@ -397,8 +390,6 @@ backup_take(const struct config *cfg, struct journal *j,
 		    "--label=pgtt", NULL };
 
 		memset(&opts, 0, sizeof opts);
-		prog.fn = fn;
-		prog.arg = arg;
 		opts.password = password;
 		opts.on_line = on_line;
 		opts.arg = &prog;
@@ -426,8 +417,7 @@ backup_take(const struct config *cfg, struct journal *j,
 	}
 	if ((ret = record_backup(j, &b, err)) != 0)
 		goto out;
-	if (fn != NULL)
-		fn(arg, 100, b.bytes / 1024);
+	verb_progress_to(vc, VERB_BACKUP, 0, b.bytes / 1024, b.bytes / 1024);
 	*out = b;
 out:
 	pitr_unlock(lock);

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "journal.h"
 #include "lsn.h"
+#include "verb.h"
 
 struct backup_info {
 	char		name[64];	/* its directory under backup_dir */
@@ -28,17 +29,14 @@ struct backup_info {
 	uint64_t	bytes;		/* size on disk */
 };
 
-/* Progress: percent done (0-100) and kB copied so far. */
-typedef void (*backup_progress_fn)(void *arg, int percent, uint64_t kb);
-
 /*
  * Take a base backup of the source into a new directory under
  * pitr.backup_dir (written as NAME.partial and renamed when complete),
  * record it in the journal, and describe it in *out.  The connection is
- * cfg's source DSN; a password travels in PGPASSWORD.
+ * cfg's source DSN; a password travels in PGPASSWORD.  Its progress
+ * counts kB copied of the total pg_basebackup estimates (phase 0).
  */
-int	backup_take(const struct config *, struct journal *,
-	    backup_progress_fn, void *arg, struct backup_info *out,
+int	backup_take(const struct verb_ctx *, struct backup_info *out,
 	    struct pgtt_err *);
 
 /* The recorded backups, oldest end LSN first; free(*out). */

@@ -41,6 +41,9 @@ static void *
 pruner_main(void *arg)
 {
 	struct pruner_job	*job = arg;
+	struct verb_ctx		 vc = { .cfg = job->o->cfg,
+				        .j = job->o->journal };
+	struct prune_opts	 po = { .dry_run = 0 };
 	struct prune_plan	 p;
 	struct pgtt_err		 err;
 	const char		*first = getenv("PGTT_TEST_PRUNE_FIRST_MS");
@@ -53,7 +56,7 @@ pruner_main(void *arg)
 		ms = PRUNE_EVERY_MS;
 		err_clear(&err);
 		/* prune.c logs what it removes. */
-		if (prune_run(job->o->cfg, job->o->journal, 0, &p, &err) != 0)
+		if (prune_run(&vc, &po, &p, &err) != 0)
 			log_msg(err.code == PGTT_EBUSY ? LOG_LEVEL_INFO :
 			    LOG_LEVEL_WARNING, "prune: %s; trying again in an "
 			    "hour", err.msg);

@@ -169,19 +169,21 @@ apply(const struct config *cfg, struct journal *j,
 }
 
 int
-prune_run(const struct config *cfg, struct journal *j, int dry_run,
+prune_run(const struct verb_ctx *vc, const struct prune_opts *o,
     struct prune_plan *p, struct pgtt_err *err)
 {
-	int	lock = -1, ret;
+	const struct config	*cfg = vc->cfg;
+	struct journal		*j = vc->j;
+	int			 lock = -1, ret;
 
 	memset(p, 0, sizeof *p);
 	p->configured = cfg->retention.backups > 0 ||
 	    cfg->retention.archive > 0;
 	if (!cfg->pitr.enabled || !p->configured)
 		return 0;
-	if (!dry_run && (lock = pitr_lock_alone(cfg, err)) == -1)
+	if (!o->dry_run && (lock = pitr_lock_alone(cfg, err)) == -1)
 		return err->code;
-	if ((ret = plan(cfg, j, p, err)) == 0 && !dry_run)
+	if ((ret = plan(cfg, j, p, err)) == 0 && !o->dry_run)
 		ret = apply(cfg, j, p, err);
 	pitr_unlock(lock);
 	return ret;

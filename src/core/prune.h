@@ -17,6 +17,7 @@
 #include "err.h"
 #include "journal.h"
 #include "lsn.h"
+#include "verb.h"
 
 struct prune_plan {
 	char		(*backups)[64];	/* names of the backups to remove */
@@ -35,7 +36,11 @@ struct prune_plan {
  * then WAL segments, oldest first.  PGTT_EBUSY, removing nothing, while
  * a base backup or a restore runs.  prune_plan_free the plan.
  */
-int	prune_run(const struct config *, struct journal *, int dry_run,
+struct prune_opts {
+	int		 dry_run;	/* plan only */
+};
+
+int	prune_run(const struct verb_ctx *, const struct prune_opts *,
 	    struct prune_plan *, struct pgtt_err *);
 void	prune_plan_free(struct prune_plan *);
 

@@ -15,6 +15,7 @@
 #define GROUP_CHANGES	20000	/* source changes per replica transaction */
 
 struct replay_ctx {
+	const struct verb_ctx	 *vc;
 	struct journal		 *j;
 	const struct replay_opts *o;
 	struct replay_result	 *r;
@@ -41,14 +42,7 @@ int	replay_run_window(struct replay_ctx *, pgtt_lsn from, pgtt_lsn to,
 	    int backward, enum window_mode, struct pgtt_err *);
 /* The replica's lock_timeout for the replay's session, in seconds. */
 int	replay_set_lock_timeout(PGconn *, int seconds, struct pgtt_err *);
-/* Whether the user asked the replay to stop (Esc, a signal). */
-static inline int
-replay_stop_requested(const struct replay_opts *o)
-{
-	return o->cancel != NULL && atomic_load(o->cancel);
-}
-
 /* Hand back the replay's cancel handle (opts' canceller), freed. */
-void	replay_release_canceller(const struct replay_opts *, PGcancel **);
+void	replay_release_canceller(const struct verb_ctx *, PGcancel **);
 
 #endif

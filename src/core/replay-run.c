@@ -31,10 +31,7 @@ void
 replay_progress_to(struct replay_ctx *c, enum replay_phase phase,
     uint64_t done)
 {
-	struct replay_progress	p = { phase, done, c->total };
-
-	if (c->o->progress != NULL)
-		c->o->progress(c->o->arg, &p);
+	verb_progress_to(c->vc, VERB_REPLAY, phase, done, c->total);
 }
 
 /*
@@ -140,7 +137,7 @@ on_failure(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 	struct pgtt_err	 saved = *err;
 	int		 ret;
 	int		 locked = strcmp(f->sqlstate, "55P03") == 0;
-	int		 stopped = replay_stop_requested(c->o);
+	int		 stopped = verb_stop_requested(c->vc);
 
 	/*
 	 * Waiting again for the same lock, change by change, or going on
@@ -176,11 +173,11 @@ on_failure(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int backward,
 
 /* Take back what cancels the running statement, then free it. */
 void
-replay_release_canceller(const struct replay_opts *o, PGcancel **canceller)
+replay_release_canceller(const struct verb_ctx *vc, PGcancel **canceller)
 {
 	if (*canceller == NULL)
 		return;
-	o->cancel_ready(o->arg, NULL);
+	vc->cancel_ready(vc->arg, NULL);
 	PQfreeCancel(*canceller);
 	*canceller = NULL;
 }
@@ -247,7 +244,7 @@ replay_run_window(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to,
 		/* At a transaction boundary: maybe close the group. */
 		if (in_group && (!more || item->ch->commit_lsn != txn)) {
 			pgtt_lsn pos = !more ? end : backward ? txn : txn + 1;
-			int	 cancel = replay_stop_requested(c->o);
+			int	 cancel = verb_stop_requested(c->vc);
 			int	 after_ddl = txn_ddl;
 
 			group_txns++;

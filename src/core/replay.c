@@ -372,10 +372,11 @@ set_sequences(struct journal *j, PGconn *conn, pgtt_lsn at,
 }
 
 int
-replay_run(struct journal *j, const struct config *cfg,
-    const struct replay_opts *o, struct replay_result *r,
-    struct pgtt_err *err)
+replay_run(const struct verb_ctx *vc, const struct replay_opts *o,
+    struct replay_result *r, struct pgtt_err *err)
 {
+	struct journal		*j = vc->j;
+	const struct config	*cfg = vc->cfg;
 	struct replay_ctx	 c;
 	struct source_facts	 sf;
 	struct replica_state	 st;
@@ -391,6 +392,7 @@ replay_run(struct journal *j, const struct config *cfg,
 
 	memset(r, 0, sizeof *r);
 	memset(&c, 0, sizeof c);
+	c.vc = vc;
 	c.j = j;
 	c.o = o;
 	c.r = r;
@@ -425,8 +427,9 @@ replay_run(struct journal *j, const struct config *cfg,
 		ret = err->code;
 		goto out;
 	}
-	if (o->cancel_ready != NULL && (canceller = PQgetCancel(conn)) != NULL)
-		o->cancel_ready(o->arg, canceller);
+	if (vc->cancel_ready != NULL &&
+	    (canceller = PQgetCancel(conn)) != NULL)
+		vc->cancel_ready(vc->arg, canceller);
 	if ((ret = replay_set_lock_timeout(conn, cfg->replica.lock_timeout,
 	    err)) != 0)
 		goto out;
@@ -488,7 +491,7 @@ replay_run(struct journal *j, const struct config *cfg,
 		ret = replay_run_window(&c, st.lsn, o->to, 0, MODE_GROUPED,
 		    err);
 	/* What follows must not be cut short by a second signal. */
-	replay_release_canceller(o, &canceller);
+	replay_release_canceller(vc, &canceller);
 	/*
 	 * The row functions go (they are made again as needed), and wherever
 	 * the replica now stands, its sequences take the source's values
@@ -533,11 +536,11 @@ out:
 	 * stands where it stood then, known or not (LSN_INVALID).
 	 */
 	if (ret != 0 && !r->cancelled && r->failures == 0 &&
-	    replay_stop_requested(o)) {
+	    verb_stop_requested(vc)) {
 		r->cancelled = 1;
 		r->to = c.position;
 	}
-	replay_release_canceller(o, &canceller);
+	replay_release_canceller(vc, &canceller);
 	applier_free(c.ap);
 	ddl_matcher_done(&c.ddl);
 	free(c.partial_relids);

@@ -17,8 +17,6 @@
 #ifndef PGTT_REPLAY_H
 #define PGTT_REPLAY_H
 
-#include <stdatomic.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,8 +24,7 @@
 #include "err.h"
 #include "journal.h"
 #include "lsn.h"
-
-struct pg_cancel;
+#include "verb.h"
 
 enum replay_direction {
 	REPLAY_NONE = 0,	/* already there */
@@ -47,12 +44,6 @@ enum replay_phase {
 	REPLAY_PHASE_APPLYING,
 };
 
-struct replay_progress {
-	enum replay_phase phase;
-	uint64_t	 done;		/* changes applied so far */
-	uint64_t	 total;		/* changes planned */
-};
-
 struct replay_opts {
 	pgtt_lsn	 to;
 	const char	*target_dsn;	/* NULL: the session's, else config */
@@ -61,18 +52,6 @@ struct replay_opts {
 	int		 dry_run;
 	int		 reset;		/* reset first; also takes over a
 					   replica of another source */
-	/* Called from the replaying thread; may be NULL. */
-	void		(*progress)(void *, const struct replay_progress *);
-	void		*arg;
-	/* Set to stop at the next transaction boundary; may be NULL. */
-	atomic_int	*cancel;	/* set from a signal or another thread */
-	/*
-	 * May be NULL.  Called from the replaying thread with what
-	 * PQcancel() needs to stop the statement running on the replica
-	 * (one waiting for a lock), once connected, and with NULL before
-	 * replay frees it: from then on it must not be used.
-	 */
-	void		(*cancel_ready)(void *, struct pg_cancel *);
 };
 
 struct replay_result {
@@ -103,9 +82,13 @@ struct replay_result {
 					   replica: worth a summary on failure */
 };
 
-int	replay_run(struct journal *, const struct config *,
-	    const struct replay_opts *, struct replay_result *,
-	    struct pgtt_err *);
+/*
+ * Replay to o->to.  vc's cancel stops it at the next transaction boundary,
+ * its cancel_ready gets what stops the statement running on the replica;
+ * progress phases are enum replay_phase, counting changes.
+ */
+int	replay_run(const struct verb_ctx *, const struct replay_opts *,
+	    struct replay_result *, struct pgtt_err *);
 void	replay_result_done(struct replay_result *);
 /* The DSN replay_run would write to with these options; malloc'd. */
 char	*replay_target_dsn(struct journal *, const struct config *,

@@ -54,6 +54,7 @@
 #define START_TIMEOUT_S	3600
 
 struct restore_ctx {
+	const struct verb_ctx		*vc;
 	const struct config		*cfg;
 	struct journal			*j;
 	const struct restore_opts	*o;
@@ -64,6 +65,7 @@ struct restore_ctx {
 	uid_t				 uid;
 	gid_t				 gid;
 	int				 major;
+	int				 phase_logged;	/* -1: none yet */
 };
 
 /* Add to what the result tells about choices pgtt made. */
@@ -75,12 +77,38 @@ add_note(struct restore_result *r, const char *text)
 	snprintf(r->note + len, sizeof r->note - len, "%s%s", len > 0 ?
 	    "; " : "", text);
 }
-static void
-progress(struct restore_ctx *rc, const char *step, int percent)
+const char *
+restore_phase_name(enum restore_phase phase)
 {
-	log_msg(LOG_LEVEL_INFO, "restore: %s", step);
-	if (rc->o->progress != NULL)
-		rc->o->progress(rc->o->arg, step, percent);
+	switch (phase) {
+	case RESTORE_PHASE_CHECKING:
+		return "checking the target against the window";
+	case RESTORE_PHASE_STOPPING:
+		return "stopping the previous restore";
+	case RESTORE_PHASE_COPYING_BACKUP:
+		return "copying the base backup";
+	case RESTORE_PHASE_COPYING_WAL:
+		return "copying WAL";
+	case RESTORE_PHASE_STARTING:
+		return "starting the server";
+	case RESTORE_PHASE_RECOVERING:
+		return "replaying WAL";
+	case RESTORE_PHASE_DONE:
+		return "done";
+	}
+	return "?";
+}
+
+static void
+progress(struct restore_ctx *rc, enum restore_phase phase, int percent)
+{
+	/* The log says each step once, not each segment copied. */
+	if ((int)phase != rc->phase_logged) {
+		log_msg(LOG_LEVEL_INFO, "restore: %s",
+		    restore_phase_name(phase));
+		rc->phase_logged = (int)phase;
+	}
+	verb_progress_to(rc->vc, VERB_RESTORE, phase, (uint64_t)percent, 100);
 }
 
 /* "restore to any point from X to Y", for messages. */
@@ -366,7 +394,7 @@ prepare_dir(struct restore_ctx *rc, const char *dir)
 			err_where(rc->err, "--data-dir");
 			return rc->err->code;
 		}
-		progress(rc, "stopping the previous restore", 0);
+		progress(rc, RESTORE_PHASE_STOPPING, 0);
 		if ((ret = pg_ctl_stop(rc, dir)) != 0 ||
 		    (ret = fs_remove_tree(dir, rc->err)) != 0)
 			return ret;
@@ -450,7 +478,7 @@ stage_wal(struct restore_ctx *rc, const char *dir)
 		last = want;
 	for (s = first; s <= last && ret == 0; s++) {
 		ret = copy_segment(rc, wal, s);
-		progress(rc, "copying WAL", 40 + (int)(20 * (s - first + 1) /
+		progress(rc, RESTORE_PHASE_COPYING_WAL, 40 + (int)(20 * (s - first + 1) /
 		    (last - first + 1)));
 	}
 	free(wal);
@@ -632,7 +660,7 @@ start_and_wait(struct restore_ctx *rc, const char *dir)
 		log_tail(dir, rc->err);
 		return ret;
 	}
-	progress(rc, "replaying WAL", 70);
+	progress(rc, RESTORE_PHASE_RECOVERING, 70);
 	deadline = pgtime_elapsed_ms() + (int64_t)START_TIMEOUT_S * 1000;
 	while (!done) {
 		if ((pid = postmaster_pid(dir)) > 0)
@@ -688,10 +716,11 @@ make_conninfo(struct restore_ctx *rc, const char *dir)
 }
 
 int
-restore_run(const struct config *cfg, struct journal *j,
-    const struct restore_opts *o, struct restore_result *r,
-    struct pgtt_err *err)
+restore_run(const struct verb_ctx *vc, const struct restore_opts *o,
+    struct restore_result *r, struct pgtt_err *err)
 {
+	const struct config	*cfg = vc->cfg;
+	struct journal		*j = vc->j;
 	struct restore_ctx	 rc;
 	char			*dir = NULL, *backup = NULL, *wal;
 	int64_t			 started = pgtime_elapsed_ms();
@@ -700,9 +729,11 @@ restore_run(const struct config *cfg, struct journal *j,
 
 	memset(r, 0, sizeof *r);
 	memset(&rc, 0, sizeof rc);
+	rc.vc = vc;
 	rc.cfg = cfg;
 	rc.j = j;
 	rc.o = o;
+	rc.phase_logged = -1;
 	rc.r = r;
 	rc.err = err;
 	rc.major = backup_server_major(j);
@@ -727,7 +758,7 @@ restore_run(const struct config *cfg, struct journal *j,
 		ret = err->code;
 		goto out;
 	}
-	progress(&rc, "checking the target against the window", 0);
+	progress(&rc, RESTORE_PHASE_CHECKING, 0);
 	if ((ret = resolve(&rc)) != 0 || (ret = check_window(&rc)) != 0)
 		goto out;
 	dir = absolute(o->data_dir != NULL ? o->data_dir :
@@ -736,7 +767,7 @@ restore_run(const struct config *cfg, struct journal *j,
 	if ((ret = prepare_dir(&rc, dir)) != 0)
 		goto out;
 
-	progress(&rc, "copying the base backup", 5);
+	progress(&rc, RESTORE_PHASE_COPYING_BACKUP, 5);
 	backup = backup_path(cfg, &rc.backup);
 	if ((ret = fs_copy_tree(backup, dir, rc.user != NULL ? rc.uid :
 	    (uid_t)-1, rc.gid, skip, err)) != 0 ||
@@ -746,7 +777,7 @@ restore_run(const struct config *cfg, struct journal *j,
 	pitr_unlock(lock);
 	lock = -1;
 	make_conninfo(&rc, dir);
-	progress(&rc, "starting the server", 65);
+	progress(&rc, RESTORE_PHASE_STARTING, 65);
 	if ((ret = start_and_wait(&rc, dir)) != 0)
 		goto out;
 
@@ -756,7 +787,7 @@ restore_run(const struct config *cfg, struct journal *j,
 	free(wal);
 	err_clear(err);
 	r->elapsed_ms = pgtime_elapsed_ms() - started;
-	progress(&rc, "done", 100);
+	progress(&rc, RESTORE_PHASE_DONE, 100);
 out:
 	pitr_unlock(lock);
 	free(dir);

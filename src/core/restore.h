@@ -12,18 +12,27 @@
 #include "err.h"
 #include "journal.h"
 #include "lsn.h"
+#include "verb.h"
 
 /* The file that marks a data directory as a pgtt restore. */
 #define RESTORE_MARKER	"pgtt_restore.json"
+
+/* Its progress: the phase, and percent done of the whole restore. */
+enum restore_phase {
+	RESTORE_PHASE_CHECKING,		/* the target against the window */
+	RESTORE_PHASE_STOPPING,		/* the previous restore there */
+	RESTORE_PHASE_COPYING_BACKUP,
+	RESTORE_PHASE_COPYING_WAL,
+	RESTORE_PHASE_STARTING,
+	RESTORE_PHASE_RECOVERING,	/* the server replays WAL */
+	RESTORE_PHASE_DONE,
+};
 
 struct restore_opts {
 	const char	*to;		/* a POINT (CLI.md) */
 	const char	*data_dir;	/* NULL: pitr.restore_data_dir */
 	int		 port;		/* 0: pitr.restore_port */
 	int		 force;		/* replace a previous pgtt restore */
-	/* Progress, from the calling thread: what it does, percent 0-100. */
-	void		(*progress)(void *arg, const char *step, int percent);
-	void		*arg;
 };
 
 struct restore_result {
@@ -48,9 +57,10 @@ struct restore_result {
  * recovery_target_time for a timestamp, inclusive off, action promote),
  * start it as the server's OS user and wait until it accepts writes.
  */
-int	restore_run(const struct config *, struct journal *,
-	    const struct restore_opts *, struct restore_result *,
-	    struct pgtt_err *);
+int	restore_run(const struct verb_ctx *, const struct restore_opts *,
+	    struct restore_result *, struct pgtt_err *);
+/* "copying WAL", ...: a phase in words. */
+const char *restore_phase_name(enum restore_phase);
 
 /* What a data directory holds, as far as a restore into it goes. */
 enum restore_dir {

@@ -608,6 +608,7 @@ out:
 static int
 ensure_backup(struct setup_ctx *sc, struct journal *j, int no_backup)
 {
+	struct verb_ctx		 vc = { .cfg = sc->cfg, .j = j };
 	struct backup_info	*bs = NULL, b;
 	size_t			 n = 0;
 	char			 lsnbuf[LSN_BUFSIZE], note[256];
@@ -635,7 +636,7 @@ ensure_backup(struct setup_ctx *sc, struct journal *j, int no_backup)
 		    "pitr.backup_dir", "base backup");
 		return 0;
 	}
-	if ((ret = backup_take(sc->cfg, j, NULL, NULL, &b, sc->err)) != 0)
+	if ((ret = backup_take(&vc, &b, sc->err)) != 0)
 		return ret;
 	snprintf(note, sizeof note, "restores from %s on",
 	    lsn_format(b.end_lsn, lsnbuf));

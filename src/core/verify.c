@@ -78,11 +78,18 @@ struct side {
 	PGresult	*tables;
 };
 
-static void
-step(const struct verify_opts *o, const char *what)
+const char *
+verify_phase_name(enum verify_phase phase)
 {
-	if (o->progress != NULL)
-		o->progress(o->arg, what);
+	switch (phase) {
+	case VERIFY_PHASE_REPLAYING:
+		return "replaying the replica";
+	case VERIFY_PHASE_RESTORING:
+		return "restoring a scratch cluster";
+	case VERIFY_PHASE_COMPARING:
+		return "comparing";
+	}
+	return "?";
 }
 
 static void
@@ -371,10 +378,13 @@ open_side(const char *dsn, const char *what, struct pgtt_err *err)
 }
 
 int
-verify_run(struct journal *j, const struct config *cfg,
-    const struct verify_opts *o, struct verify_result *r,
-    struct pgtt_err *err)
+verify_run(const struct verb_ctx *vc, const struct verify_opts *o,
+    struct verify_result *r, struct pgtt_err *err)
 {
+	/* Its replay and restore report as verify's phases, not their own. */
+	struct verb_ctx		 inner = verb_ctx_quiet(vc);
+	struct journal		*j = vc->j;
+	const struct config	*cfg = vc->cfg;
 	struct replay_opts	 ro;
 	struct restore_opts	 so;
 	struct restore_result	 rr;
@@ -400,8 +410,8 @@ verify_run(struct journal *j, const struct config *cfg,
 	ro.session = o->session;
 	if ((dsn = replay_target_dsn(j, cfg, &ro, err)) == NULL)
 		return err->code;
-	step(o, "replaying the replica");
-	if ((ret = replay_run(j, cfg, &ro, &r->replay, err)) != 0)
+	verb_progress_to(vc, VERB_VERIFY, VERIFY_PHASE_REPLAYING, 0, 0);
+	if ((ret = replay_run(&inner, &ro, &r->replay, err)) != 0)
 		goto out;
 
 	/* Our own scratch directory: a leftover of a killed run is ours. */
@@ -410,15 +420,15 @@ verify_run(struct journal *j, const struct config *cfg,
 	so.to = lsn;
 	so.data_dir = dir;
 	so.force = restore_dir_state(dir) == RESTORE_DIR_PREVIOUS;
-	step(o, "restoring a scratch cluster");
-	ret = restore_run(cfg, j, &so, &rr, err);
+	verb_progress_to(vc, VERB_VERIFY, VERIFY_PHASE_RESTORING, 0, 0);
+	ret = restore_run(&inner, &so, &rr, err);
 	/* A restore that failed after it started a server leaves it ours. */
 	restored = ret == 0 || restore_dir_state(dir) == RESTORE_DIR_PREVIOUS;
 	if (ret != 0)
 		goto out;
 	snprintf(r->base_backup, sizeof r->base_backup, "%s", rr.base_backup);
 
-	step(o, "comparing");
+	verb_progress_to(vc, VERB_VERIFY, VERIFY_PHASE_COMPARING, 0, 0);
 	if ((rep.conn = open_side(dsn, "replica", err)) == NULL ||
 	    (res.conn = open_side(rr.conninfo, "restored cluster", err)) ==
 	    NULL) {

@@ -23,6 +23,7 @@
 #include "journal.h"
 #include "lsn.h"
 #include "replay.h"
+#include "verb.h"
 
 #define VERIFY_SEQ_SLACK	32	/* PostgreSQL's SEQ_LOG_VALS */
 
@@ -31,10 +32,13 @@ struct verify_opts {
 	const char	*schema;	/* with table: compare only that one */
 	const char	*table;
 	const char	*session;	/* NULL: the active one */
+};
 
-	/* What it is doing, from the calling thread; may be NULL. */
-	void		(*progress)(void *, const char *step);
-	void		*arg;
+/* Its progress: the phase alone (done and total are 0). */
+enum verify_phase {
+	VERIFY_PHASE_REPLAYING,
+	VERIFY_PHASE_RESTORING,
+	VERIFY_PHASE_COMPARING,
 };
 
 struct verify_table {
@@ -72,9 +76,10 @@ struct verify_result {
  * cluster whatever happened.  0 when the comparison ran (equal or not:
  * see r->equal); otherwise the failure of a step.
  */
-int	verify_run(struct journal *, const struct config *,
-	    const struct verify_opts *, struct verify_result *,
-	    struct pgtt_err *);
+int	verify_run(const struct verb_ctx *, const struct verify_opts *,
+	    struct verify_result *, struct pgtt_err *);
+/* "replaying the replica", ...: a phase in words. */
+const char *verify_phase_name(enum verify_phase);
 void	verify_result_done(struct verify_result *);
 
 #endif

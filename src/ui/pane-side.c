@@ -349,16 +349,15 @@ status_pitr_work(struct ui *ui, int row, int end, int x, int w)
 	char			 buf[128], lsnbuf[LSN_BUFSIZE];
 
 	if (row < end && v->backup_active) {
-		snprintf(buf, sizeof buf, "%d%%, %llu MB", v->backup_percent,
-		    (unsigned long long)(v->backup_kb / 1024));
+		verb_progress_words(&v->progress[VERB_BACKUP], buf, sizeof buf);
 		row = status_line(ui, row, x, w, " backup ", buf, C_UPDATE);
 	}
-	if (row < end && v->verify_active)
-		row = status_line(ui, row, x, w, " verifying ", v->verify_step,
-		    C_UPDATE);
+	if (row < end && v->verify_active) {
+		verb_progress_words(&v->progress[VERB_VERIFY], buf, sizeof buf);
+		row = status_line(ui, row, x, w, " verifying ", buf, C_UPDATE);
+	}
 	if (row < end && v->restore_active) {
-		snprintf(buf, sizeof buf, "%d%% %s", v->restore_percent,
-		    v->restore_step);
+		verb_progress_words(&v->progress[VERB_RESTORE], buf, sizeof buf);
 		row = status_line(ui, row, x, w, " restoring ", buf, C_UPDATE);
 	} else if (row < end && v->restored_lsn != LSN_INVALID) {
 		snprintf(buf, sizeof buf, "%s on :%d",
@@ -401,10 +400,7 @@ status_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 		row = status_line(ui, row, x, w, " ", v->replica.error,
 		    C_ERROR);
 	if (row < end && v->replay_active) {
-		snprintf(buf, sizeof buf, "%s %llu/%llu",
-		    replay_phase_name(v->replay_phase),
-		    (unsigned long long)v->replay_done,
-		    (unsigned long long)v->replay_total);
+		verb_progress_words(&v->progress[VERB_REPLAY], buf, sizeof buf);
 		row = status_line(ui, row, x, w, " replay ", buf, C_UPDATE);
 	} else if (row < end && v->replay_end != APP_REPLAY_NONE) {
 		snprintf(buf, sizeof buf, "%s %s",

@@ -566,6 +566,7 @@ void
 ui_draw_work(struct ui *ui)
 {
 	const struct app_view	*v = &ui->view;
+	const struct verb_progress *p;
 	char			 label[64], tail[128];
 	int			 row = LINES - 1;
 
@@ -575,26 +576,22 @@ ui_draw_work(struct ui *ui)
 		draw_dialog(ui, "Restore", "y: restore   any other key: "
 		    "cancel");
 	if (ui->replay == UI_REPLAY_RUNNING && v->replay_active) {
+		p = &v->progress[VERB_REPLAY];
 		snprintf(label, sizeof label, "replay %s",
-		    replay_phase_name(v->replay_phase));
+		    replay_phase_name((enum replay_phase)p->phase));
 		snprintf(tail, sizeof tail, "%llu/%llu changes  Esc stops",
-		    (unsigned long long)v->replay_done,
-		    (unsigned long long)v->replay_total);
-		draw_progress(ui, row--, label, v->replay_done,
-		    v->replay_total, tail);
+		    (unsigned long long)p->done, (unsigned long long)p->total);
+		draw_progress(ui, row--, label, p->done, p->total, tail);
 	}
 	if (ui->restore == UI_RESTORE_RUNNING && v->restore_active) {
-		snprintf(tail, sizeof tail, "%d%% %s", v->restore_percent,
-		    v->restore_step);
-		draw_progress(ui, row--, "restore", (uint64_t)
-		    v->restore_percent, 100, tail);
+		p = &v->progress[VERB_RESTORE];
+		verb_progress_words(p, tail, sizeof tail);
+		draw_progress(ui, row--, "restore", p->done, p->total, tail);
 	}
 	if (v->backup_active) {
-		snprintf(tail, sizeof tail, "%d%% (%llu MB)",
-		    v->backup_percent,
-		    (unsigned long long)(v->backup_kb / 1024));
-		draw_progress(ui, row, "base backup", (uint64_t)
-		    v->backup_percent, 100, tail);
+		p = &v->progress[VERB_BACKUP];
+		verb_progress_words(p, tail, sizeof tail);
+		draw_progress(ui, row, "base backup", p->done, p->total, tail);
 	}
 }
 

@@ -112,4 +112,13 @@ is "$(sql rep app_replica "SELECT count(*) FROM t")" 12 "the replica stays at B"
 check_ok "replay goes on" -c "$W/config.yaml" --headless replay --to C
 is "$(sql rep app_replica "SELECT count(*) FROM t")" 13 "and reaches C"
 
+# On a terminal, a long verb shows one progress line on stderr; script(1)
+# gives it one.
+sql src app "INSERT INTO t VALUES (14, 'd')"
+check_ok "checkpoint D" -c "$W/config.yaml" --headless checkpoint create D
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+script -qec "$PGTT -c '$W/config.yaml' --headless replay --to D" /dev/null >"$TEST_ROOT/tty.out" 2>&1
+is "$?" 0 "replay on a terminal"
+like "$(tr '\r' '\n' <"$TEST_ROOT/tty.out")" 'replay \[#+\] applying 1/1' "shows its progress line, full at the end"
+
 done_testing
