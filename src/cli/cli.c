@@ -13,51 +13,63 @@
 #include "core/logfile.h"
 #include "core/xmalloc.h"
 
-const struct cli_command cli_commands[] = {
-	{ "setup", "[--dry-run] [--no-backup] [--new-baseline]",
+const struct cli_command cli_commands[VERB_COUNT] = {
+	[VERB_SETUP] = {
+	  "[--dry-run] [--no-backup] [--new-baseline]",
 	  "create the publication, slots, baseline dump, DDL trigger and "
 	  "first base backup",
 	  1, cmd_setup },
-	{ "listen", "[--until LSN|now] [--http ADDR:PORT]",
+	[VERB_LISTEN] = {
+	  "[--until LSN|now] [--http ADDR:PORT]",
 	  "stream changes into the journal until SIGINT or SIGTERM",
 	  1, cmd_listen },
-	{ "status", "",
+	[VERB_STATUS] = {
+	  "",
 	  "show source, replica, slot and journal", 1, cmd_status },
-	{ "checkpoint", "create NAME [--at POINT] [--description TEXT] "
+	[VERB_CHECKPOINT] = {
+	  "create NAME [--at POINT] [--description TEXT] "
 	  "[--session S] | list [--session S] [--all] | delete NAME",
 	  "mark a point in history, list or delete marks", 1,
 	  cmd_checkpoint },
-	{ "session", "create NAME [--description TEXT] [--replica DSN] | "
+	[VERB_SESSION] = {
+	  "create NAME [--description TEXT] [--replica DSN] | "
 	  "list | switch NAME | delete NAME",
 	  "lines of investigation, each with its checkpoints", 1,
 	  cmd_session },
-	{ "log", "[--from POINT] [--to POINT] [--table T] [--op OPS] "
+	[VERB_LOG] = {
+	  "[--from POINT] [--to POINT] [--table T] [--op OPS] "
 	  "[--limit N] [--follow]",
 	  "print journaled changes in commit order", 1, cmd_log },
-	{ "diff", "POINT POINT [--table T] [--format text|json|sql] [--stat]",
+	[VERB_DIFF] = {
+	  "POINT POINT [--table T] [--format text|json|sql] [--stat]",
 	  "net per-row difference between two points", 1, cmd_diff },
-	{ "history", "TABLE COLUMN=VALUE... [--from POINT] [--to POINT]",
+	[VERB_HISTORY] = {
+	  "TABLE COLUMN=VALUE... [--from POINT] [--to POINT]",
 	  "every change of one row, named by its key, with the row after "
 	  "each", 1, cmd_history },
-	{ "replay", "--to POINT [--session S] [--target DSN] "
+	[VERB_REPLAY] = {
+	  "--to POINT [--session S] [--target DSN] "
 	  "[--on-error stop|skip] [--dry-run] [--reset]",
 	  "bring the replica to a point; DDL only as reported, as its role",
 	  1,
 	  cmd_replay },
-	{ "backup", "[list]",
+	[VERB_BACKUP] = {
+	  "[list]",
 	  "take a base backup for PITR, or list the ones taken", 1,
 	  cmd_backup },
-	{ "restore", "--to POINT [--data-dir DIR] [--port N] [--force] | "
+	[VERB_RESTORE] = {
+	  "--to POINT [--data-dir DIR] [--port N] [--force] | "
 	  "--stop DIR",
 	  "restore a new cluster to a point and leave it running, or stop "
 	  "one", 1, cmd_restore },
-	{ "verify", "POINT [--table T] [--session S]",
+	[VERB_VERIFY] = {
+	  "POINT [--table T] [--session S]",
 	  "replay the replica and restore a scratch cluster to a point, "
 	  "and compare them", 1, cmd_verify },
-	{ "prune", "[--dry-run]",
+	[VERB_PRUNE] = {
+	  "[--dry-run]",
 	  "remove base backups and WAL that retention no longer keeps", 1,
 	  cmd_prune },
-	{ NULL, NULL, NULL, 0, NULL }
 };
 
 const struct cli_command *
@@ -65,8 +77,8 @@ cli_find(const char *name)
 {
 	const struct cli_command	*c;
 
-	for (c = cli_commands; c->name != NULL; c++)
-		if (strcmp(c->name, name) == 0)
+	for (c = cli_commands; c < cli_commands + VERB_COUNT; c++)
+		if (strcmp(cli_command_name(c), name) == 0)
 			return c;
 	return NULL;
 }
@@ -77,8 +89,9 @@ cli_print_commands(FILE *f)
 	const struct cli_command	*c;
 	char				 head[160];
 
-	for (c = cli_commands; c->name != NULL; c++) {
-		snprintf(head, sizeof head, "%s %s", c->name, c->args);
+	for (c = cli_commands; c < cli_commands + VERB_COUNT; c++) {
+		snprintf(head, sizeof head, "%s %s", cli_command_name(c),
+		    c->args);
 		if (strlen(head) <= 22)
 			fprintf(f, "  %-22s %s\n", head, c->summary);
 		else
@@ -126,7 +139,7 @@ cli_usage_error(struct cli_ctx *ctx, const struct cli_command *cmd,
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	err_set(&ctx->err, PGTT_EUSAGE, "%s", msg);
-	err_hint(&ctx->err, "usage: pgtt %s %s", cmd->name,
+	err_hint(&ctx->err, "usage: pgtt %s %s", cli_command_name(cmd),
 	    cmd->args);
 	return PGTT_EUSAGE;
 }
@@ -348,7 +361,7 @@ cli_run(struct cli_ctx *ctx, int argc, char **argv)
 		ret = cli_check_output(ctx);
 	if (ret != 0) {
 		cli_print_error(ctx);
-		log_msg(LOG_LEVEL_ERROR, "%s: %s%s%s", cmd->name, ctx->err.msg,
+		log_msg(LOG_LEVEL_ERROR, "%s: %s%s%s", cli_command_name(cmd), ctx->err.msg,
 		    ctx->err.detail[0] != '\0' ? ": " : "", ctx->err.detail);
 	}
 	log_close();

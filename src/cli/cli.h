@@ -22,15 +22,21 @@ struct cli_ctx {
 	struct pgtt_err	 err;
 };
 
+/* One per verb, in --help's order: its name and flags are verb_table's. */
 struct cli_command {
-	const char	*name;
 	const char	*args;		/* usage after the name */
 	const char	*summary;	/* one line for --help */
 	int		 needs_config;
 	int		(*run)(struct cli_ctx *, int, char **);
 };
 
-extern const struct cli_command cli_commands[];
+extern const struct cli_command cli_commands[VERB_COUNT];
+
+static inline const char *
+cli_command_name(const struct cli_command *c)
+{
+	return verb_table[c - cli_commands].name;
+}
 
 /* Find and load the config (CLI.md's search); an exit status on failure. */
 int	 cli_load_config(struct cli_ctx *);

@@ -68,7 +68,7 @@ list(struct cli_ctx *ctx, struct journal *j)
 int
 cmd_backup(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const struct cli_command	*cmd = cli_find("backup");
+	const struct cli_command	*cmd = &cli_commands[VERB_BACKUP];
 	struct backup_info		 b;
 	struct cli_verb			 cv;
 	char				 s[LSN_BUFSIZE], e[LSN_BUFSIZE], *path;

@@ -401,10 +401,11 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 		{ "stat", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct cli_command	*cmd = cli_find("diff");
+	const struct cli_command	*cmd = &cli_commands[VERB_DIFF];
 	enum diff_format		 format;
 	struct journal			*j = NULL;
 	struct cli_verb			 cv = { .j = NULL };
+	struct diff_opts		 o;
 	struct diff			*d = NULL;
 	char				*schema = NULL, *table = NULL;
 	pgtt_lsn			 from, to;
@@ -475,9 +476,12 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 		    "before the first (%s)", argv[optind + 1], argv[optind]);
 		goto out;
 	}
+	o.from = from;
+	o.to = to;
+	o.schema = schema;
+	o.table = table;
 	if ((ret = cli_check_table(ctx, cmd, j, schema, table)) != 0 ||
-	    (ret = diff_compute(j, from, to, schema, table,
-	    ctx->cfg.pitr.bindir, &d, &ctx->err)) != 0)
+	    (ret = diff_run(&cv.vc, &o, &d, &ctx->err)) != 0)
 		goto out;
 	if (d->warning[0] != '\0')
 		fprintf(stderr, "pgtt: warning: %s\n", d->warning);

@@ -110,7 +110,7 @@ cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct cli_command	*cmd = cli_find("history");
+	const struct cli_command	*cmd = &cli_commands[VERB_HISTORY];
 	const char			*from = NULL, *to = NULL;
 	struct rowhist_key		*keys = NULL;
 	struct printer			 p;

@@ -237,20 +237,20 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 		else if (ch == 'h')
 			http = optarg;
 		else
-			return cli_usage_error(ctx, cli_find("listen"),
+			return cli_usage_error(ctx, &cli_commands[VERB_LISTEN],
 			    "unknown option \"%s\" for listen",
 			    argv[optind - 1]);
 	}
 	if (http != NULL && httpd_parse_listen(http, &host, &port,
 	    &ctx->err) != 0)
-		return cli_usage_error(ctx, cli_find("listen"), "--http: %s",
+		return cli_usage_error(ctx, &cli_commands[VERB_LISTEN], "--http: %s",
 		    ctx->err.msg);
 	if (http != NULL) {
 		free(host);
 		free(port);
 	}
 	if (optind != argc)
-		return cli_usage_error(ctx, cli_find("listen"), "listen takes "
+		return cli_usage_error(ctx, &cli_commands[VERB_LISTEN], "listen takes "
 		    "no arguments, got \"%s\"", argv[optind]);
 	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
 		return ret;
@@ -262,7 +262,7 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	if (until != NULL && strcmp(until, "now") != 0 &&
 	    lsn_parse(until, &opts.until) != 0) {
 		journal_close(j);
-		return cli_usage_error(ctx, cli_find("listen"), "--until "
+		return cli_usage_error(ctx, &cli_commands[VERB_LISTEN], "--until "
 		    "takes an LSN or now, not \"%s\"", until);
 	}
 	if (until != NULL && (strcmp(until, "now") == 0 ?

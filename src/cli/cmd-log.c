@@ -351,7 +351,7 @@ parse_args(struct cli_ctx *ctx, struct journal *j, int argc, char **argv,
 		{ "follow", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct cli_command	*cmd = cli_find("log");
+	const struct cli_command	*cmd = &cli_commands[VERB_LOG];
 	const char			*from = "creation", *to = NULL;
 	char				*end;
 	int				 ch;

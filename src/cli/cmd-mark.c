@@ -71,12 +71,12 @@ parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc,
 			break;
 		default:
 			return cli_usage_error(ctx, cmd, "unknown option "
-			    "\"%s\" for %s", argv[optind - 1], cmd->name);
+			    "\"%s\" for %s", argv[optind - 1], cli_command_name(cmd));
 		}
 	}
 	if (ma->nargs == 0)
 		return cli_usage_error(ctx, cmd, "%s needs a subcommand",
-		    cmd->name);
+		    cli_command_name(cmd));
 	return 0;
 }
 
@@ -170,7 +170,7 @@ checkpoint_text(struct journal *j, const struct pgtt_checkpoint *cp,
 int
 cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const struct cli_command	 *cmd = cli_find("checkpoint");
+	const struct cli_command	 *cmd = &cli_commands[VERB_CHECKPOINT];
 	struct mark_args		  ma;
 	struct journal			 *j;
 	struct cli_verb			  cv;
@@ -318,7 +318,7 @@ shell_quoted(const char *s)
 int
 cmd_session(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const struct cli_command	 *cmd = cli_find("session");
+	const struct cli_command	 *cmd = &cli_commands[VERB_SESSION];
 	struct mark_args		  ma;
 	struct journal			 *j;
 	struct cli_verb			  cv;

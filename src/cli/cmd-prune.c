@@ -72,7 +72,7 @@ cmd_prune(struct cli_ctx *ctx, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct cli_command	*cmd = cli_find("prune");
+	const struct cli_command	*cmd = &cli_commands[VERB_PRUNE];
 	struct prune_plan		 p;
 	struct cli_verb			 cv;
 	struct prune_opts		 po = { .dry_run = 0 };

@@ -140,7 +140,7 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		{ "reset", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct cli_command	*cmd = cli_find("replay");
+	const struct cli_command	*cmd = &cli_commands[VERB_REPLAY];
 	struct replay_opts		 o;
 	struct replay_result		 r;
 	struct cli_verb			 cv;

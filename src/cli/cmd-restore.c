@@ -44,7 +44,7 @@ cmd_restore(struct cli_ctx *ctx, int argc, char **argv)
 		{ "stop", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct cli_command	*cmd = cli_find("restore");
+	const struct cli_command	*cmd = &cli_commands[VERB_RESTORE];
 	struct restore_opts		 o;
 	struct restore_result		 r;
 	struct cli_verb			 cv;

@@ -98,12 +98,12 @@ cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
 		else if (ch == 'N')
 			flags |= SETUP_NEW_BASELINE;
 		else
-			return cli_usage_error(ctx, cli_find("setup"),
+			return cli_usage_error(ctx, &cli_commands[VERB_SETUP],
 			    "unknown option \"%s\" for setup",
 			    argv[optind - 1]);
 	}
 	if (optind != argc)
-		return cli_usage_error(ctx, cli_find("setup"),
+		return cli_usage_error(ctx, &cli_commands[VERB_SETUP],
 		    "setup takes no arguments, got \"%s\"", argv[optind]);
 
 	if (dry_run)

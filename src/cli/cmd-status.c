@@ -413,7 +413,7 @@ cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 
 	(void)argv;
 	if (argc > 1)
-		return cli_usage_error(ctx, cli_find("status"),
+		return cli_usage_error(ctx, &cli_commands[VERB_STATUS],
 		    "status takes no arguments");
 	source_status(&ctx->cfg, &st);
 	read_journal(&ctx->cfg, NULL, &jv);

@@ -107,7 +107,7 @@ cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
 		{ "session", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct cli_command	*cmd = cli_find("verify");
+	const struct cli_command	*cmd = &cli_commands[VERB_VERIFY];
 	struct verify_opts		 o;
 	struct verify_result		 r;
 	struct cli_verb			 cv;

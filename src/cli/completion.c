@@ -91,7 +91,8 @@ put_command(FILE *out, const struct cli_command *c)
 			add_word(words, sizeof words, w);
 	}
 	fprintf(out, "\t%s)\n\t\tcase $prev in\n%s\t\tesac\n"
-	    "\t\twords=\"%s\"\n", c->name, values, words + (words[0] == ' '));
+	    "\t\twords=\"%s\"\n", cli_command_name(c), values,
+	    words + (words[0] == ' '));
 	/* Bare points: diff A B, verify A. */
 	if (strncmp(c->args, "POINT", 5) == 0)
 		fputs("\t\t[[ $cur != -* ]] && _pgtt_value POINT && return\n",
@@ -149,10 +150,10 @@ cli_print_bash_completion(FILE *out)
 	    "\tcase $cmd in\n"
 	    "\t\"\")\n"
 	    "\t\twords=\"", out);
-	for (c = cli_commands; c->name != NULL; c++)
-		fprintf(out, "%s%s", c == cli_commands ? "" : " ", c->name);
+	for (c = cli_commands; c < cli_commands + VERB_COUNT; c++)
+		fprintf(out, "%s%s", c == cli_commands ? "" : " ", cli_command_name(c));
 	fputs("\"\n\t\t;;\n", out);
-	for (c = cli_commands; c->name != NULL; c++)
+	for (c = cli_commands; c < cli_commands + VERB_COUNT; c++)
 		put_command(out, c);
 	fputs("\tesac\n"
 	    "\t[[ -n ${COMPREPLY[*]} ]] && return\n"

@@ -35,6 +35,7 @@ struct worker {
 	int		 started;
 	pthread_cond_t	 cond;
 	int		 pending;		/* under the lock */
+	atomic_int	 cancel;		/* asks its job to stop */
 };
 
 struct app {
@@ -62,7 +63,6 @@ struct app {
 	struct pgtt_err		 setup_err;
 
 	struct replay_opts	 replay_opts, replay_job_opts;
-	atomic_int		 replay_cancel;
 	PGcancel		*replay_canceller;	/* under cancel_lock */
 	pthread_mutex_t		 cancel_lock;
 	struct replay_result	 replay_res;
@@ -90,7 +90,6 @@ struct app {
 
 	struct history_filter	 search_filter, search_job_filter;
 	struct history_pos	 search_from, search_job_from;
-	atomic_int		 search_cancel;
 	unsigned		 search_gen, search_job_gen, search_result_gen;
 	int			 search_ret;
 	struct history_pos	 search_found;
@@ -104,6 +103,7 @@ struct app {
 
 /* A kind of job: its name in messages, and its two halves. */
 struct app_job {
+	enum verb_id	 verb;			/* what it runs: verb_table */
 	const char	*what;			/* "the diff" */
 	void		(*take)(struct app *);	/* with the lock: inputs */
 	void		(*run)(struct app *);	/* without it */

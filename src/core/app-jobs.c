@@ -16,6 +16,57 @@
 #include "verify.h"
 #include "xmalloc.h"
 
+/* From a job's thread: where its verb is, into the view. */
+static void
+on_progress(void *arg, const struct verb_progress *p)
+{
+	struct app	*app = arg;
+
+	pthread_mutex_lock(&app->lock);
+	app->view.progress[p->verb] = *p;
+	app_post(app, APP_EV_STATUS);
+	pthread_mutex_unlock(&app->lock);
+}
+
+/* What the replay's thread cancels its statement with; NULL once gone. */
+static void
+on_cancel_ready(void *arg, PGcancel *canceller)
+{
+	struct app	*app = arg;
+
+	pthread_mutex_lock(&app->cancel_lock);
+	app->replay_canceller = canceller;
+	pthread_mutex_unlock(&app->cancel_lock);
+}
+
+/* The context a job's verb runs in, from the job's thread. */
+static struct verb_ctx
+job_ctx(struct app *app, enum worker_kind k)
+{
+	enum verb_id	verb = app_jobs[k].verb;
+	struct verb_ctx	vc;
+
+	memset(&vc, 0, sizeof vc);
+	vc.cfg = app->cfg;
+	vc.j = app_journal_of(app);
+	vc.progress = on_progress;
+	vc.arg = app;
+	if (verb_table[verb].flags & VERB_CANCELLABLE)
+		vc.cancel = &app->workers[k].cancel;
+	/* Replay alone runs a statement Esc cancels (app_replay_cancel). */
+	if (k == W_REPLAY)
+		vc.cancel_ready = on_cancel_ready;
+	return vc;
+}
+
+/* A job about to start shows no progress yet; the lock is held. */
+static void
+progress_reset(struct app *app, enum verb_id verb)
+{
+	memset(&app->view.progress[verb], 0, sizeof app->view.progress[verb]);
+	app->view.progress[verb].verb = verb;
+}
+
 /* Setup's report as text lines, the way `setup` prints them. */
 static char *
 report_text(const struct setup_report *rep)
@@ -76,19 +127,22 @@ diff_take(struct app *app)
 {
 	app->diff_job_from = app->diff_from;
 	app->diff_job_to = app->diff_to;
+	atomic_store(&app->workers[W_DIFF].cancel, 0);
 }
 
 static void
 diff_job(struct app *app)
 {
-	struct diff	*d = NULL;
-	struct pgtt_err	 err;
-	int		 ret;
+	struct verb_ctx		 vc = job_ctx(app, W_DIFF);
+	struct diff_opts	 o = { app->diff_job_from, app->diff_job_to,
+				       NULL, NULL };
+	struct diff		*d = NULL;
+	struct pgtt_err		 err;
+	int			 ret;
 
 	err_clear(&err);
 	app_slow_for_tests(app, "PGTT_TEST_DIFF_DELAY_MS");
-	ret = diff_compute(app_journal_of(app), app->diff_job_from,
-	    app->diff_job_to, NULL, NULL, app->cfg->pitr.bindir, &d, &err);
+	ret = diff_run(&vc, &o, &d, &err);
 	pthread_mutex_lock(&app->lock);
 	if (app->workers[W_DIFF].pending) {
 		/* Asked for another meanwhile: this one is not wanted. */
@@ -107,10 +161,11 @@ void
 app_diff(struct app *app, pgtt_lsn from, pgtt_lsn to)
 {
 	pthread_mutex_lock(&app->lock);
-	/* A diff still running finishes unseen: the newest one is shown. */
+	/* A diff still running stops unseen: the newest one is shown. */
 	if (app->j != NULL) {
 		app->diff_from = from;
 		app->diff_to = to;
+		atomic_store(&app->workers[W_DIFF].cancel, 1);
 		(void)app_submit(app, W_DIFF);
 	}
 	pthread_mutex_unlock(&app->lock);
@@ -130,56 +185,6 @@ app_diff_result(struct app *app, struct diff **out, struct pgtt_err *err)
 	return ret;
 }
 
-/* From a job's thread: where its verb is, into the view. */
-static void
-on_progress(void *arg, const struct verb_progress *p)
-{
-	struct app	*app = arg;
-
-	pthread_mutex_lock(&app->lock);
-	app->view.progress[p->verb] = *p;
-	app_post(app, APP_EV_STATUS);
-	pthread_mutex_unlock(&app->lock);
-}
-
-/* What the replay's thread cancels its statement with; NULL once gone. */
-static void
-on_cancel_ready(void *arg, PGcancel *canceller)
-{
-	struct app	*app = arg;
-
-	pthread_mutex_lock(&app->cancel_lock);
-	app->replay_canceller = canceller;
-	pthread_mutex_unlock(&app->cancel_lock);
-}
-
-/* The context a job's verb runs in, from the job's thread. */
-static struct verb_ctx
-job_ctx(struct app *app, enum verb_id verb)
-{
-	struct verb_ctx	vc;
-
-	memset(&vc, 0, sizeof vc);
-	vc.cfg = app->cfg;
-	vc.j = app_journal_of(app);
-	vc.progress = on_progress;
-	vc.arg = app;
-	/* Of the jobs, replay alone may be stopped: Esc (app_replay_cancel). */
-	if (verb_table[verb].flags & VERB_CANCELLABLE) {
-		vc.cancel = &app->replay_cancel;
-		vc.cancel_ready = on_cancel_ready;
-	}
-	return vc;
-}
-
-/* A job about to start shows no progress yet; the lock is held. */
-static void
-progress_reset(struct app *app, enum verb_id verb)
-{
-	memset(&app->view.progress[verb], 0, sizeof app->view.progress[verb]);
-	app->view.progress[verb].verb = verb;
-}
-
 static void
 replay_take(struct app *app)
 {
@@ -189,7 +194,7 @@ replay_take(struct app *app)
 static void
 replay_job(struct app *app)
 {
-	struct verb_ctx		 vc = job_ctx(app, VERB_REPLAY);
+	struct verb_ctx		 vc = job_ctx(app, W_REPLAY);
 	struct replay_result	 r;
 	struct pgtt_err		 err;
 	int			 ret;
@@ -227,7 +232,7 @@ app_replay(struct app *app, pgtt_lsn to, int dry_run)
 	memset(&app->replay_opts, 0, sizeof app->replay_opts);
 	app->replay_opts.to = to;
 	app->replay_opts.dry_run = dry_run;
-	atomic_store(&app->replay_cancel, 0);
+	atomic_store(&app->workers[W_REPLAY].cancel, 0);
 	if ((ret = app_submit(app, W_REPLAY)) != 0)
 		goto out;
 	app->view.replay_active = !dry_run;
@@ -246,7 +251,7 @@ app_replay_cancel(struct app *app)
 {
 	char	errbuf[256];
 
-	atomic_store(&app->replay_cancel, 1);
+	atomic_store(&app->workers[W_REPLAY].cancel, 1);
 	/* Its own lock: PQcancel connects, and may take its time. */
 	pthread_mutex_lock(&app->cancel_lock);
 	if (app->replay_canceller != NULL)
@@ -272,7 +277,7 @@ app_replay_result(struct app *app, struct replay_result *out,
 static void
 backup_job(struct app *app)
 {
-	struct verb_ctx		 vc = job_ctx(app, VERB_BACKUP);
+	struct verb_ctx		 vc = job_ctx(app, W_BACKUP);
 	struct backup_info	 b;
 	struct pgtt_err		 err;
 	int			 ret;
@@ -403,7 +408,7 @@ restore_take(struct app *app)
 static void
 restore_job(struct app *app)
 {
-	struct verb_ctx		 vc = job_ctx(app, VERB_RESTORE);
+	struct verb_ctx		 vc = job_ctx(app, W_RESTORE);
 	struct restore_result	 r;
 	struct pgtt_err		 err;
 	int			 ret;
@@ -470,7 +475,7 @@ verify_take(struct app *app)
 static void
 verify_job(struct app *app)
 {
-	struct verb_ctx		 vc = job_ctx(app, VERB_VERIFY);
+	struct verb_ctx		 vc = job_ctx(app, W_VERIFY);
 	struct verify_opts	 o;
 	struct verify_result	 r;
 	struct pgtt_err		 err;
@@ -561,7 +566,7 @@ search_take(struct app *app)
 	filter_copy(&app->search_job_filter, &app->search_filter);
 	app->search_job_from = app->search_from;
 	app->search_job_gen = app->search_gen;
-	atomic_store(&app->search_cancel, 0);
+	atomic_store(&app->workers[W_SEARCH].cancel, 0);
 }
 
 static void
@@ -584,7 +589,7 @@ search_job(struct app *app)
 
 	err_clear(&err);
 	ret = history_search_back(app_journal_of(app), &app->search_job_from,
-	    &app->search_job_filter, &app->search_cancel, on_search_progress,
+	    &app->search_job_filter, &app->workers[W_SEARCH].cancel, on_search_progress,
 	    app, &found, &err);
 	pthread_mutex_lock(&app->lock);
 	/* Asked for another meanwhile: that one's outcome is the one shown. */
@@ -610,7 +615,7 @@ app_search(struct app *app, const struct history_filter *f,
 	if (app->j != NULL) {
 		filter_copy(&app->search_filter, f);
 		app->search_from = *from;
-		atomic_store(&app->search_cancel, 1);	/* the one running */
+		atomic_store(&app->workers[W_SEARCH].cancel, 1);	/* the one running */
 		if (app_submit(app, W_SEARCH) == 0) {
 			app->view.search_active = 1;
 			app->view.search_examined = 0;
@@ -623,7 +628,7 @@ app_search(struct app *app, const struct history_filter *f,
 void
 app_search_cancel(struct app *app)
 {
-	atomic_store(&app->search_cancel, 1);
+	atomic_store(&app->workers[W_SEARCH].cancel, 1);
 }
 
 int
@@ -707,12 +712,15 @@ app_rowhist_result(struct app *app, struct rowhist_list **out,
 }
 
 const struct app_job app_jobs[W_NKINDS] = {
-	[W_SETUP] = { "setup", setup_take, setup_job },
-	[W_DIFF] = { "the diff", diff_take, diff_job },
-	[W_REPLAY] = { "the replay", replay_take, replay_job },
-	[W_BACKUP] = { "the base backup", NULL, backup_job },
-	[W_RESTORE] = { "the restore", restore_take, restore_job },
-	[W_VERIFY] = { "the verify", verify_take, verify_job },
-	[W_SEARCH] = { "the search", search_take, search_job },
-	[W_ROWHIST] = { "the row's history", rowhist_take, rowhist_job },
+	[W_SETUP] = { VERB_SETUP, "setup", setup_take, setup_job },
+	[W_DIFF] = { VERB_DIFF, "the diff", diff_take, diff_job },
+	[W_REPLAY] = { VERB_REPLAY, "the replay", replay_take, replay_job },
+	[W_BACKUP] = { VERB_BACKUP, "the base backup", NULL, backup_job },
+	[W_RESTORE] = { VERB_RESTORE, "the restore", restore_take,
+	    restore_job },
+	[W_VERIFY] = { VERB_VERIFY, "the verify", verify_take, verify_job },
+	/* The stream's filter searches what log prints. */
+	[W_SEARCH] = { VERB_LOG, "the search", search_take, search_job },
+	[W_ROWHIST] = { VERB_HISTORY, "the row's history", rowhist_take,
+	    rowhist_job },
 };

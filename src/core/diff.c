@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "arena.h"
+#include "config.h"
 #include "ddl.h"
 #include "diff-int.h"
 #include "diff.h"
@@ -548,19 +549,31 @@ fold_change(struct diff *d, const struct walk_item *item,
 	return 0;
 }
 
-/* Fold every committed change of the window. */
+/* The fold looks at the stop flag first, then every STOP_EVERY changes. */
+#define STOP_EVERY	4096	/* a power of two */
+
+/* Fold every committed change of the window, unless asked to stop. */
 static int
-fold_window(struct journal *j, struct diff *d, struct pgtt_err *err)
+fold_window(const struct verb_ctx *vc, struct diff *d, struct pgtt_err *err)
 {
 	struct walk		*w;
 	const struct walk_item	*item;
+	uint64_t		 n = 0;
 	int			 ret;
 
-	if (walk_open(j, d->from, 0, d->to, 0, &d->fold->rels, &w, err) != 0)
+	if (walk_open(vc->j, d->from, 0, d->to, 0, &d->fold->rels, &w,
+	    err) != 0)
 		return err->code;
-	while ((ret = walk_next(w, &item, err)) == 1)
+	while ((ret = walk_next(w, &item, err)) == 1) {
+		if ((n++ & (STOP_EVERY - 1)) == 0 &&
+		    verb_stop_requested(vc)) {
+			ret = err_set(err, PGTT_ESTOPPED, "the diff was "
+			    "stopped");
+			break;
+		}
 		if ((ret = fold_change(d, item, err)) != 0)
 			break;
+	}
 	walk_close(w);
 	return ret;
 }
@@ -696,10 +709,12 @@ diff_sequences(struct journal *j, struct diff *d, struct pgtt_err *err)
 
 /* Fold the window, look back, sort into tables. */
 int
-diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
-    const char *schema, const char *table, const char *bindir,
+diff_run(const struct verb_ctx *vc, const struct diff_opts *o,
     struct diff **out, struct pgtt_err *err)
 {
+	struct journal	*j = vc->j;
+	pgtt_lsn	 from = o->from, to = o->to;
+	const char	*table = o->table;
 	struct diff	*d;
 	struct pgtt_err	 berr;
 	pgtt_lsn	 era_start;
@@ -716,13 +731,13 @@ diff_compute(struct journal *j, pgtt_lsn from, pgtt_lsn to,
 	d->fold->era_start = era_start;
 	d->fold->j = j;
 	d->fold->to = to;
-	d->fold->baseline.bindir = bindir;
-	d->fold->schema = schema;
+	d->fold->baseline.bindir = vc->cfg->pitr.bindir;
+	d->fold->schema = o->schema;
 	d->fold->table = table;
 	d->fold->nslots = 1024;
 	d->fold->slots = xcalloc(d->fold->nslots, sizeof *d->fold->slots);
 	relcache_init(&d->fold->rels);
-	if ((ret = fold_window(j, d, err)) == 0)
+	if ((ret = fold_window(vc, d, err)) == 0)
 		ret = diff_look_back(j, d, err);
 	/* Without the baseline the diff stands, and says what it lacks. */
 	err_clear(&berr);

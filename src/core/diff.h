@@ -34,6 +34,7 @@
 #include "lsn.h"
 #include "record.h"
 #include "seqsample.h"
+#include "verb.h"
 
 #define DIFF_LOOKBACK_MAX	100000	/* without the row index */
 
@@ -128,15 +129,19 @@ struct diff {
 	struct pgtt_seqsample *samples[2]; /* private */
 };
 
+struct diff_opts {
+	pgtt_lsn	 from, to;	/* the window [from, to) */
+	const char	*schema;	/* with table, keep only that one */
+	const char	*table;		/* (ident_parse_table's parts) */
+};
+
 /*
- * Fold the window [from, to) of commit LSNs.  schema and table, when not
- * NULL, keep only that table (ident_parse_table's parts).  Only whole
- * committed transactions count, as for `log`.  Values at from that only
- * the baseline holds are read from it with pg_restore (from bindir, else
- * as proc.h finds it).
+ * Fold the window of commit LSNs.  Only whole committed transactions
+ * count, as for `log`.  Values at from that only the baseline holds are
+ * read from it with pg_restore (from pitr.bindir, else as proc.h finds
+ * it).  vc's cancel stops the fold: PGTT_ESTOPPED.
  */
-int	 diff_compute(struct journal *, pgtt_lsn from, pgtt_lsn to,
-	    const char *schema, const char *table, const char *bindir,
+int	 diff_run(const struct verb_ctx *, const struct diff_opts *,
 	    struct diff **, struct pgtt_err *);
 void	 diff_free(struct diff *);
 /* The column named name in v, or NULL. */

@@ -20,7 +20,7 @@ const struct verb_info verb_table[VERB_COUNT] = {
 				  VERB_NEEDS_SOURCE | VERB_WRITES_JOURNAL },
 	[VERB_SESSION] =	{ "session", VERB_WRITES_JOURNAL },
 	[VERB_LOG] =		{ "log", 0 },
-	[VERB_DIFF] =		{ "diff", 0 },
+	[VERB_DIFF] =		{ "diff", VERB_CANCELLABLE },
 	[VERB_HISTORY] =	{ "history", 0 },
 	[VERB_REPLAY] =		{ "replay", VERB_LONG | VERB_CANCELLABLE |
 				  VERB_WRITES_JOURNAL },

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/diff.h"
 #include "core/xmalloc.h"
 
@@ -156,12 +157,16 @@ teardown(void **state)
 static struct diff *
 fold(struct fixture *f, pgtt_lsn from, pgtt_lsn to)
 {
-	struct diff	*d = NULL;
-	struct pgtt_err	 e;
+	struct config		 cfg;
+	struct verb_ctx		 vc = { .cfg = &cfg, .j = f->j };
+	struct diff_opts	 o = { .from = from, .to = to };
+	struct diff		*d = NULL;
+	struct pgtt_err		 e;
 
+	memset(&cfg, 0, sizeof cfg);	/* pitr.bindir: none */
 	err_clear(&e);
-	if (diff_compute(f->j, from, to, NULL, NULL, NULL, &d, &e) != 0)
-		fail_msg("diff_compute: %s (%s)", e.msg, e.detail);
+	if (diff_run(&vc, &o, &d, &e) != 0)
+		fail_msg("diff_run: %s (%s)", e.msg, e.detail);
 	return d;
 }
 
@@ -310,11 +315,36 @@ test_empty_and_truncate(void **state)
 	diff_free(d);
 }
 
+/* A diff asked to stop (the TUI's d again, SIGINT) says it stopped. */
+static void
+test_stopped(void **state)
+{
+	struct fixture		*f = *state;
+	struct config		 cfg;
+	atomic_int		 cancel = 1;
+	struct verb_ctx		 vc = { .cfg = &cfg, .j = f->j,
+				        .cancel = &cancel };
+	struct diff_opts	 o = { .from = 0x200, .to = 0x500 };
+	struct diff		*d = NULL;
+	struct pgtt_err		 e;
+
+	memset(&cfg, 0, sizeof cfg);
+	err_clear(&e);
+	assert_int_equal(diff_run(&vc, &o, &d, &e), PGTT_ESTOPPED);
+	assert_null(d);
+	assert_string_equal(e.msg, "the diff was stopped");
+	atomic_store(&cancel, 0);
+	assert_int_equal(diff_run(&vc, &o, &d, &e), 0);
+	assert_non_null(d);
+	diff_free(d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_net_effect),
+		cmocka_unit_test(test_stopped),
 		cmocka_unit_test(test_look_back),
 		cmocka_unit_test(test_empty_and_truncate),
 	};
