@@ -86,17 +86,19 @@ cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct setup_report		 rep;
-	int				 ch, dry_run = 0, flags = 0, ret;
+	struct setup_opts		 o = { 0, 0, 0 };
+	struct verb_ctx			 vc = { .cfg = &ctx->cfg };
+	int				 ch, ret;
 
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (ch == 'n')
-			dry_run = 1;
+			o.dry_run = 1;
 		else if (ch == 'B')
-			flags |= SETUP_NO_BACKUP;
+			o.no_backup = 1;
 		else if (ch == 'N')
-			flags |= SETUP_NEW_BASELINE;
+			o.new_baseline = 1;
 		else
 			return cli_usage_error(ctx, &cli_commands[VERB_SETUP],
 			    "unknown option \"%s\" for setup",
@@ -106,19 +108,18 @@ cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, &cli_commands[VERB_SETUP],
 		    "setup takes no arguments, got \"%s\"", argv[optind]);
 
-	if (dry_run)
-		flags |= SETUP_DRY_RUN;
-	ret = source_setup(&ctx->cfg, flags, &rep, &ctx->err);
-	for (size_t i = 0; i < rep.nsteps && !dry_run; i++)
+	/* No cli_verb_begin: the journal is setup's to make. */
+	ret = setup_run(&vc, &o, &rep, &ctx->err);
+	for (size_t i = 0; i < rep.nsteps && !o.dry_run; i++)
 		log_msg(LOG_LEVEL_INFO, "setup: %s %s%s%s",
 		    setup_state_name(rep.steps[i].state), rep.steps[i].object,
 		    rep.steps[i].note != NULL ? ": " : "",
 		    rep.steps[i].note != NULL ? rep.steps[i].note : "");
 	/* Even a failed setup says what it did before it failed. */
 	if (ctx->json)
-		print_json(&rep, dry_run, ret == 0);
+		print_json(&rep, o.dry_run, ret == 0);
 	else if (!ctx->json && (ctx->verbosity >= 0 || ret != 0))
-		print_text(&rep, dry_run, ret == 0);
+		print_text(&rep, o.dry_run, ret == 0);
 	setup_report_done(&rep);
 	return ret;
 }

@@ -96,6 +96,8 @@ setup_take(struct app *app)
 static void
 setup_job(struct app *app)
 {
+	struct verb_ctx		 vc = { .cfg = app->cfg };
+	struct setup_opts	 o = { .dry_run = app->setup_job_dry };
 	struct setup_report	 rep;
 	struct journal		*j = NULL;
 	struct pgtt_err		 err;
@@ -103,7 +105,7 @@ setup_job(struct app *app)
 	int			 ret;
 
 	err_clear(&err);
-	ret = source_setup(app->cfg, app->setup_job_dry, &rep, &err);
+	ret = setup_run(&vc, &o, &rep, &err);
 	text = report_text(&rep);
 	setup_report_done(&rep);
 	if (ret == 0 && !app->setup_job_dry)
@@ -589,8 +591,8 @@ search_job(struct app *app)
 
 	err_clear(&err);
 	ret = history_search_back(app_journal_of(app), &app->search_job_from,
-	    &app->search_job_filter, &app->workers[W_SEARCH].cancel, on_search_progress,
-	    app, &found, &err);
+	    &app->search_job_filter, &app->workers[W_SEARCH].cancel,
+	    on_search_progress, app, &found, &err);
 	pthread_mutex_lock(&app->lock);
 	/* Asked for another meanwhile: that one's outcome is the one shown. */
 	if (!app->workers[W_SEARCH].pending) {

@@ -535,14 +535,15 @@ ddl_capture_refresh(struct setup_ctx *sc, const char *inserts)
 		return read_ddl_prefix(sc);
 	}
 
-	if ((ret = setup_run(sc, "BEGIN")) != 0 || (ret = setup_run(sc, ddl_objects_sql)))
+	if ((ret = setup_sql(sc, "BEGIN")) != 0 ||
+	    (ret = setup_sql(sc, ddl_objects_sql)) != 0)
 		goto fail;
 	for (i = 0; i < sizeof ddl_triggers / sizeof ddl_triggers[0]; i++) {
 		xasprintf(&sql, "DROP EVENT TRIGGER IF EXISTS %s;"
 		    " CREATE EVENT TRIGGER %s ON %s"
 		    " EXECUTE PROCEDURE pgtt.ddl_capture()", ddl_triggers[i][0],
 		    ddl_triggers[i][0], ddl_triggers[i][1]);
-		ret = setup_run(sc, sql);
+		ret = setup_sql(sc, sql);
 		free(sql);
 		if (ret != 0)
 			goto fail;
@@ -563,7 +564,7 @@ ddl_capture_refresh(struct setup_ctx *sc, const char *inserts)
 			goto fail;
 		PQclear(res);
 	}
-	if ((ret = setup_run(sc, "COMMIT")) != 0 ||
+	if ((ret = setup_sql(sc, "COMMIT")) != 0 ||
 	    (!sc->dry_run && (ret = read_ddl_prefix(sc)) != 0))
 		goto fail;
 	setup_step(sc, objects_same ? SETUP_CHANGED : SETUP_CREATED, "schema "

@@ -31,7 +31,7 @@ struct setup_ctx {
 void	setup_step(struct setup_ctx *, enum setup_state, const char *note,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Run a statement whose result is not needed; does nothing in a dry run. */
-int	setup_run(struct setup_ctx *, const char *sql);
+int	setup_sql(struct setup_ctx *, const char *sql);
 /*
  * The tables in scope, one row each: schema, name, quoted name,
  * relreplident, usable identity, in the publication, in the insert-only

@@ -128,7 +128,7 @@ alter_publication(struct setup_ctx *sc, const char *qpub, const char *verb,
 		return 0;
 	xasprintf(&sql, "ALTER PUBLICATION %s %s TABLE %s", qpub, verb,
 	    (char *)list->data);
-	ret = setup_run(sc, sql);
+	ret = setup_sql(sc, sql);
 	free(sql);
 	return ret;
 }
@@ -165,8 +165,8 @@ setup_ensure_publication(struct setup_ctx *sc)
 
 	if ((ret = check_tables_exist(sc)) != 0)
 		return ret;
-	if ((ret = setup_run(sc, "BEGIN")) != 0 ||
-	    (ret = setup_run(sc, "SET LOCAL lock_timeout = '" LOCK_TIMEOUT "'")) != 0)
+	if ((ret = setup_sql(sc, "BEGIN")) != 0 ||
+	    (ret = setup_sql(sc, "SET LOCAL lock_timeout = '" LOCK_TIMEOUT "'")) != 0)
 		return ret;
 	inserts = source_inserts_publication(cfg->source.publication);
 	params[0] = cfg->source.publication;
@@ -204,7 +204,7 @@ setup_ensure_publication(struct setup_ctx *sc)
 		if (cfg->source.full_row_images && replident != 'f') {
 			xasprintf(&sql, "ALTER TABLE %s REPLICA IDENTITY FULL",
 			    qname);
-			ret = setup_run(sc, sql);
+			ret = setup_sql(sc, sql);
 			free(sql);
 			if (ret != 0)
 				goto fail_free;
@@ -243,7 +243,7 @@ setup_ensure_publication(struct setup_ctx *sc)
 			    qpub, (char *)add.data);
 		else
 			xasprintf(&sql, "CREATE PUBLICATION %s", qpub);
-		ret = setup_run(sc, sql);
+		ret = setup_sql(sc, sql);
 		free(sql);
 		if (ret == 0)
 			setup_step(sc, SETUP_CREATED, nadd > 0 ? (char *)add.data :
@@ -271,7 +271,7 @@ setup_ensure_publication(struct setup_ctx *sc)
 		else
 			xasprintf(&sql, "CREATE PUBLICATION %s WITH (publish = "
 			    "'insert, truncate')", qins);
-		ret = setup_run(sc, sql);
+		ret = setup_sql(sc, sql);
 		free(sql);
 		if (ret == 0)
 			setup_step(sc, SETUP_CREATED, nins > 0 ? (char *)ins.data :
@@ -298,7 +298,7 @@ setup_ensure_publication(struct setup_ctx *sc)
 	free(qins);
 	PQclear(tables);
 	PQclear(pub);
-	return setup_run(sc, "COMMIT");
+	return setup_sql(sc, "COMMIT");
 
 fail_free:
 	buf_done(&add);

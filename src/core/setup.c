@@ -108,7 +108,7 @@ setup_report_done(struct setup_report *rep)
 }
 
 int
-setup_run(struct setup_ctx *sc, const char *sql)
+setup_sql(struct setup_ctx *sc, const char *sql)
 {
 	PGresult	*res;
 
@@ -645,11 +645,12 @@ ensure_backup(struct setup_ctx *sc, struct journal *j, int no_backup)
 }
 
 int
-source_setup(const struct config *cfg, int flags, struct setup_report *rep,
-    struct pgtt_err *err)
+setup_run(const struct verb_ctx *vc, const struct setup_opts *o,
+    struct setup_report *rep, struct pgtt_err *err)
 {
-	int			 dry_run = flags & SETUP_DRY_RUN;
-	int			 new_baseline = flags & SETUP_NEW_BASELINE;
+	const struct config	*cfg = vc->cfg;
+	int			 dry_run = o->dry_run;
+	int			 new_baseline = o->new_baseline;
 	struct setup_ctx	 sc;
 	struct slot_seen	 seen;
 	struct eras		 es = { NULL, 0 };
@@ -826,7 +827,7 @@ source_setup(const struct config *cfg, int flags, struct setup_report *rep,
 	}
 
 	if (cfg->pitr.enabled && ((ret = ensure_wal_slot(&sc)) != 0 ||
-	    (ret = ensure_backup(&sc, j, flags & SETUP_NO_BACKUP)) != 0))
+	    (ret = ensure_backup(&sc, j, o->no_backup)) != 0))
 		goto out;
 
 out:

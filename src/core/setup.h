@@ -10,6 +10,7 @@
 #include "config.h"
 #include "err.h"
 #include "lsn.h"
+#include "verb.h"
 
 enum setup_state {
 	SETUP_EXISTS,	/* already as wanted: nothing done */
@@ -42,10 +43,11 @@ struct setup_report {
 	pgtt_lsn		 baseline_lsn;	/* the newest baseline's point */
 };
 
-enum {
-	SETUP_DRY_RUN = 0x01,	/* report what would be done; change nothing */
-	SETUP_NO_BACKUP = 0x02,	/* do not take the first base backup */
-	SETUP_NEW_BASELINE = 0x04, /* go on after a break (era.h) */
+struct setup_opts {
+	int		 dry_run;	/* report what it would do; change
+					   nothing */
+	int		 no_backup;	/* no first base backup */
+	int		 new_baseline;	/* go on after a break (era.h) */
 };
 
 /* The one way on when the slot a history streams from is lost. */
@@ -58,11 +60,12 @@ enum {
  * with an exported snapshot and the baseline dump taken under it, and the
  * journal with its `creation` checkpoint; with PITR on (pitr.enabled), the
  * physical slot the WAL archive streams from and the first base backup.
- * Idempotent.  flags are SETUP_*; with SETUP_DRY_RUN, fills the report
- * with what it would do and changes nothing.
+ * Idempotent.  With dry_run, fills the report with what it would do and
+ * changes nothing.  Setup opens the journal it may have to make: vc->j
+ * is not used.
  */
-int	source_setup(const struct config *, int flags, struct setup_report *,
-	    struct pgtt_err *);
+int	setup_run(const struct verb_ctx *, const struct setup_opts *,
+	    struct setup_report *, struct pgtt_err *);
 void	setup_report_done(struct setup_report *);
 const char *setup_state_name(enum setup_state);
 
