@@ -6,7 +6,7 @@ set -eu
 PACKAGES="build-essential pkg-config libpq-dev liblmdb-dev libyaml-dev libpg-query-dev
 libncurses-dev libjansson-dev libcmocka-dev postgresql postgresql-client
 postgresql-contrib tmux perl util-linux procps lmdb-utils time clang
-libclang-rt-dev libmicrohttpd-dev"
+libclang-rt-dev libmicrohttpd-dev pgbackrest"
 
 missing=""
 for p in $PACKAGES; do

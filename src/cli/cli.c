@@ -54,7 +54,7 @@ const struct cli_command cli_commands[VERB_COUNT] = {
 	  1,
 	  cmd_replay },
 	[VERB_BACKUP] = {
-	  "[list]",
+	  "[--type full|diff|incr] | list",
 	  "take a base backup for PITR, or list the ones taken", 1,
 	  cmd_backup },
 	[VERB_RESTORE] = {

@@ -1,8 +1,10 @@
 /*
- * cmd-backup.c: `pgtt --headless backup` takes a base backup for PITR;
- * `backup list` shows the ones recorded.  Progress goes to stderr, and
- * only to a terminal, so scripts reading stdout get the result alone.
+ * cmd-backup.c: `pgtt --headless backup [--type T]` takes a base backup
+ * for PITR; `backup list` shows the ones a restore may start from.
+ * Progress goes to stderr, and only to a terminal, so scripts reading
+ * stdout get the result alone.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "core/backup.h"
 #include "core/journal.h"
 #include "core/pgtime.h"
+#include "core/xmalloc.h"
 
 json_t *
 backup_json(const struct config *cfg, const struct backup_info *b)
@@ -19,9 +22,13 @@ backup_json(const struct config *cfg, const struct backup_info *b)
 	char	 te[PGTIME_BUFSIZE], *path;
 	json_t	*o;
 
-	path = backup_path(cfg, b);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I}", "name",
-	    b->name, "path", path, "start_lsn", lsn_format(b->start_lsn, s),
+	/* pgBackRest's backups live in its repository, not in a path. */
+	path = cfg->pitr.engine == PITR_ENGINE_PGTT ? backup_path(cfg, b) :
+	    NULL;
+	o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:I}",
+	    "name", b->name, "engine", cfg->pitr.engine == PITR_ENGINE_PGTT ?
+	    "pgtt" : "pgbackrest", "path", path != NULL ? json_string(path) :
+	    json_null(), "start_lsn", lsn_format(b->start_lsn, s),
 	    "end_lsn", lsn_format(b->end_lsn, e), "start_time",
 	    pgtime_format(b->start_time, ts), "end_time",
 	    pgtime_format(b->end_time, te), "timeline", (int)b->timeline,
@@ -47,7 +54,7 @@ list(struct cli_ctx *ctx, struct journal *j)
 	size_t			 n, i;
 	int			 ret;
 
-	if ((ret = backup_list(j, &bs, &n, &ctx->err)) != 0)
+	if ((ret = backup_list(&ctx->cfg, j, &bs, &n, &ctx->err)) != 0)
 		return ret;
 	if (!ctx->json && n > 0 && ctx->verbosity >= 0)
 		printf("%-20s %-14s %-14s %-27s %11s\n", "name", "start",
@@ -68,34 +75,68 @@ list(struct cli_ctx *ctx, struct journal *j)
 int
 cmd_backup(struct cli_ctx *ctx, int argc, char **argv)
 {
+	static const struct option	 opts[] = {
+		{ "type", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const struct cli_command	*cmd = &cli_commands[VERB_BACKUP];
+	struct backup_opts		 o = { NULL };
 	struct backup_info		 b;
 	struct cli_verb			 cv;
 	char				 s[LSN_BUFSIZE], e[LSN_BUFSIZE], *path;
-	int				 ret;
+	int				 ch, ret, listing;
 
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "list") != 0))
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (ch != 't')
+			return cli_usage_error(ctx, cmd, "unknown option "
+			    "\"%s\" for backup", argv[optind - 1]);
+		if (strcmp(optarg, "full") != 0 && strcmp(optarg, "diff") !=
+		    0 && strcmp(optarg, "incr") != 0) {
+			ret = cli_usage_error(ctx, cmd, "--type: \"%s\" is not "
+			    "full, diff or incr", optarg);
+			err_where(&ctx->err, "--type");
+			return ret;
+		}
+		o.type = optarg;
+	}
+	listing = optind < argc && strcmp(argv[optind], "list") == 0;
+	if (argc - optind > 1 || (optind < argc && !listing))
 		return cli_usage_error(ctx, cmd, "unknown argument \"%s\" for "
-		    "backup", argv[1]);
-	if (!ctx->cfg.pitr.enabled && argc == 1)
+		    "backup", argv[argc - 1]);
+	if (listing && o.type != NULL)
+		return cli_usage_error(ctx, cmd, "--type is for taking a "
+		    "backup, not for listing them");
+	if (o.type != NULL && ctx->cfg.pitr.engine != PITR_ENGINE_PGBACKREST) {
+		ret = cli_usage_error(ctx, cmd, "--type is pgBackRest's, and "
+		    "pitr.engine is pgtt, whose backups are all full");
+		err_where(&ctx->err, "--type");
+		return ret;
+	}
+	if (!ctx->cfg.pitr.enabled && !listing)
 		return err_set(&ctx->err, PGTT_ECONFIG, "PITR is turned off "
 		    "(pitr.enabled: false), so there is nothing to back up "
 		    "for");
-	if ((ret = cli_verb_begin(ctx, VERB_BACKUP, argc == 1, &cv)) != 0)
+	if ((ret = cli_verb_begin(ctx, VERB_BACKUP, !listing, &cv)) != 0)
 		return ret;
-	if (argc == 2) {
+	if (listing) {
 		ret = list(ctx, cv.j);
 		cli_verb_end(&cv);
 		return ret;
 	}
-	ret = backup_take(&cv.vc, &b, &ctx->err);
+	ret = backup_take(&cv.vc, &o, &b, &ctx->err);
 	cli_verb_end(&cv);
 	if (ret != 0)
 		return ret;
 	if (ctx->json)
 		cli_emit_json(backup_json(&ctx->cfg, &b));
 	else if (ctx->verbosity >= 0) {
-		path = backup_path(&ctx->cfg, &b);
+		if (ctx->cfg.pitr.engine == PITR_ENGINE_PGTT)
+			path = backup_path(&ctx->cfg, &b);
+		else
+			xasprintf(&path, "pgBackRest stanza \"%s\"",
+			    ctx->cfg.pitr.pgbackrest.stanza);
 		printf("base backup \"%s\" in %s: WAL %s .. %s, %.1f MB, "
 		    "%.1f s; restores to any point from %s on\n", b.name, path,
 		    lsn_format(b.start_lsn, s), lsn_format(b.end_lsn, e),

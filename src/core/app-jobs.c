@@ -286,7 +286,7 @@ backup_job(struct app *app)
 
 	err_clear(&err);
 	memset(&b, 0, sizeof b);
-	ret = backup_take(&vc, &b, &err);
+	ret = backup_take(&vc, &(struct backup_opts){ NULL }, &b, &err);
 	/* The new backup may move the window: show it with the result. */
 	if (ret == 0)
 		app_read_window(app);
@@ -367,7 +367,7 @@ app_restore_check(struct app *app, pgtt_lsn to, struct app_restore_plan *plan,
 	if ((ret = check_in_window(app, to, err)) != 0)
 		return ret;
 	/* As restore_run chooses: the newest backup ending before it. */
-	if ((ret = backup_list(app->j, &bs, &n, err)) != 0)
+	if ((ret = backup_list(cfg, app->j, &bs, &n, err)) != 0)
 		return ret;
 	for (i = 0; i < n; i++)
 		if (bs[i].end_lsn <= to)

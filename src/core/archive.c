@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "pgbackrest.h"
 #include "pgtime.h"
 #include "backup.h"
 #include "dsn.h"
@@ -503,18 +504,125 @@ archive_probe_done(char *dir)
 	free(dir);
 }
 
+/*
+ * The start of the last complete WAL record in the archive's run of
+ * segments first..last of timeline tli, at or after floor: found with
+ * pg_waldump over the last two segments.  PGTT_ENOTFOUND when none is.
+ */
+static int
+last_record(const struct config *cfg, int major, uint32_t tli,
+    uint32_t seg_size, uint64_t first, uint64_t last, pgtt_lsn floor,
+    pgtt_lsn *latest, struct pgtt_err *err)
+{
+	char		*tmp = NULL;
+	uint64_t	 from = last > first ? last - 1 : first;
+	pgtt_lsn	 lo, hi, mid, found;
+	int		 ret;
+
+	if ((ret = archive_probe_dir(cfg, tli, seg_size, from, &tmp,
+	    err)) != 0)
+		return ret;
+	lo = wal_seg_start(from, seg_size);
+	if (lo < floor)
+		lo = floor;
+	hi = wal_seg_start(last + 1, seg_size);
+	if (archive_record_after(cfg, major, tmp, tli, seg_size, lo, &found,
+	    err) != 0) {
+		archive_probe_done(tmp);
+		err_clear(err);
+		return err_set(err, PGTT_ENOTFOUND, "no complete record");
+	}
+	/* found(lo) holds; find the last record start below hi. */
+	lo = found;
+	while (lo + 1 < hi) {
+		mid = lo + 1 + (hi - lo - 1) / 2;
+		if (archive_record_after(cfg, major, tmp, tli, seg_size, mid,
+		    &found, err) == 0)
+			lo = found;
+		else
+			hi = mid;
+	}
+	err_clear(err);
+	archive_probe_done(tmp);
+	*latest = lo;
+	return 0;
+}
+
+/*
+ * Under pgBackRest: its archive up to its newest segment, then pgtt's
+ * own streamed WAL where it goes on from the next one without a gap.
+ * Recovery to a point in pgBackRest's newest segment may need a record
+ * that ends in the next, so its part of the window ends where that
+ * segment starts.
+ */
+static int
+window_pgbackrest(const struct config *cfg, struct journal *j,
+    struct pitr_window *w, struct pgtt_err *err)
+{
+	struct pgbr_info	 in;
+	const struct backup_info *b;
+	uint64_t		 max, last, segno;
+	uint32_t		 tli;
+	pgtt_lsn		 local;
+	int			 partial, ret;
+
+	if ((ret = pgbr_info(cfg, &in, err)) != 0)
+		return ret;
+	w->backups = in.nbackups;
+	if (in.nbackups == 0) {
+		snprintf(w->note, sizeof w->note, "pgBackRest holds no backup "
+		    "(take one with: pgtt --headless backup)");
+		goto out;
+	}
+	b = &in.backups[0];
+	w->earliest = b->end_lsn;
+	w->timeline = b->timeline;
+	if (in.archive_max[0] == '\0' || wal_parse_name(in.archive_max,
+	    b->seg_size, &tli, &max, &partial) != 0 ||
+	    wal_seg_start(max, b->seg_size) < w->earliest) {
+		snprintf(w->note, sizeof w->note, "pgBackRest's archive holds "
+		    "no WAL past its oldest backup yet");
+		goto out;
+	}
+	w->latest = wal_seg_start(max, b->seg_size);
+	w->segments = max - wal_segno(w->earliest, b->seg_size) + 1;
+	snprintf(w->newest_segment, sizeof w->newest_segment, "%s",
+	    in.archive_max);
+	err_clear(err);
+	if (wal_scan(cfg->pitr.archive_dir, w->timeline, b->seg_size, max + 1,
+	    &last, &partial, err) != 0 || last < max + 1) {
+		err_clear(err);
+		goto out;
+	}
+	if (last_record(cfg, backup_server_major(j), w->timeline, b->seg_size,
+	    max + 1, last, w->latest, &local, err) == 0 &&
+	    local > w->latest) {
+		w->latest = local;
+		w->segments += last - max;
+		segno = last;
+		wal_seg_name(w->timeline, segno, b->seg_size,
+		    w->newest_segment);
+		if (partial)
+			strcat(w->newest_segment, ".partial");
+	}
+	err_clear(err);
+out:
+	pgbr_info_done(&in);
+	return 0;
+}
+
 int
 archive_window(const struct config *cfg, struct journal *j,
     struct pitr_window *w, struct pgtt_err *err)
 {
 	struct backup_info	*bs = NULL;
-	char			*tmp = NULL;
-	uint64_t		 first, last, from;
-	pgtt_lsn		 lo, hi, mid, found;
-	int			 partial, ret, major;
+	uint64_t		 first, last;
+	int			 partial, ret;
 
 	memset(w, 0, sizeof *w);
-	if ((ret = backup_list(j, &bs, &w->backups, err)) != 0)
+	if (cfg->pitr.engine == PITR_ENGINE_PGBACKREST)
+		return window_pgbackrest(cfg, j, w, err);
+	if ((ret = backup_list(cfg, j, &bs, &w->backups, err)) != 0)
 		return ret;
 	if (w->backups == 0) {
 		snprintf(w->note, sizeof w->note, "no base backup (take one "
@@ -536,37 +644,15 @@ archive_window(const struct config *cfg, struct journal *j,
 	wal_seg_name(w->timeline, last, bs[0].seg_size, w->newest_segment);
 	if (partial)
 		strcat(w->newest_segment, ".partial");
-
-	from = last > first ? last - 1 : first;
-	if ((ret = archive_probe_dir(cfg, w->timeline, bs[0].seg_size, from,
-	    &tmp, err)) != 0)
-		goto out;
-	major = backup_server_major(j);
-	lo = wal_seg_start(from, bs[0].seg_size);
-	if (lo < w->earliest)
-		lo = w->earliest;
-	hi = wal_seg_start(last + 1, bs[0].seg_size);
-	if (archive_record_after(cfg, major, tmp, w->timeline,
-	    bs[0].seg_size, lo, &found, err) != 0) {
+	ret = last_record(cfg, backup_server_major(j), w->timeline,
+	    bs[0].seg_size, first, last, w->earliest, &w->latest, err);
+	if (ret == PGTT_ENOTFOUND) {
 		err_clear(err);
 		snprintf(w->note, sizeof w->note, "the WAL archive holds no "
 		    "complete record after the oldest backup yet");
-		goto out;
+		ret = 0;
 	}
-	/* found(lo) holds; find the last record start below hi. */
-	lo = found;
-	while (lo + 1 < hi) {
-		mid = lo + 1 + (hi - lo - 1) / 2;
-		if (archive_record_after(cfg, major, tmp, w->timeline,
-		    bs[0].seg_size, mid, &found, err) == 0)
-			lo = found;
-		else
-			hi = mid;
-	}
-	err_clear(err);
-	w->latest = lo;
 out:
-	archive_probe_done(tmp);
 	free(bs);
 	return ret;
 }

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "logfile.h"
+#include "pgbackrest.h"
 #include "pitrlock.h"
 #include "dsn.h"
 #include "fsutil.h"
@@ -39,7 +41,8 @@ on_line(void *arg, const char *line)
 	unsigned long long	 done, total;
 
 	if (sscanf(line, " %llu/%llu kB", &done, &total) == 2)
-		verb_progress_to(vc, VERB_BACKUP, 0, done, total);
+		verb_progress_to(vc, VERB_BACKUP, BACKUP_PHASE_COPYING, done,
+		    total);
 }
 
 int
@@ -216,8 +219,9 @@ cmp_end(const void *a, const void *b)
 	return x->end_lsn < y->end_lsn ? -1 : x->end_lsn > y->end_lsn;
 }
 
-int
-backup_list(struct journal *j, struct backup_info **out, size_t *n,
+/* The journal's record of the pgtt engine's backups. */
+static int
+list_recorded(struct journal *j, struct backup_info **out, size_t *n,
     struct pgtt_err *err)
 {
 	char	*text, *line, *save = NULL;
@@ -252,6 +256,25 @@ backup_list(struct journal *j, struct backup_info **out, size_t *n,
 	free(text);
 	if (*n > 0)
 		qsort(*out, *n, sizeof **out, cmp_end);
+	return 0;
+}
+
+int
+backup_list(const struct config *cfg, struct journal *j,
+    struct backup_info **out, size_t *n, struct pgtt_err *err)
+{
+	struct pgbr_info	in;
+	int			ret;
+
+	if (cfg->pitr.engine != PITR_ENGINE_PGBACKREST)
+		return list_recorded(j, out, n, err);
+	if ((ret = pgbr_info(cfg, &in, err)) != 0) {
+		*out = NULL;
+		*n = 0;
+		return ret;
+	}
+	*out = in.backups;
+	*n = in.nbackups;
 	return 0;
 }
 
@@ -303,7 +326,7 @@ backup_forget(struct journal *j, char (*names)[64], size_t n,
 	size_t			 nb, i, k;
 	int			 ret;
 
-	if ((ret = backup_list(j, &bs, &nb, err)) != 0)
+	if ((ret = list_recorded(j, &bs, &nb, err)) != 0)
 		return ret;
 	buf_init(&text);
 	for (i = 0; i < nb; i++) {
@@ -350,9 +373,44 @@ new_name(const struct config *cfg, char *name, size_t size)
 		snprintf(name, size, "%s-%d", base, i);
 }
 
+/* pgBackRest's log line, for pgtt's log. */
+static void
+on_pgbr_line(void *arg, const char *line)
+{
+	(void)arg;
+	if (strstr(line, "INFO:") != NULL || strstr(line, "WARN:") != NULL)
+		log_msg(LOG_LEVEL_INFO, "pgbackrest: %s", line);
+}
+
+/* pgbackrest backup, then its newest backup as pgtt describes one. */
+static int
+take_pgbackrest(const struct verb_ctx *vc, const struct backup_opts *o,
+    struct backup_info *out, struct pgtt_err *err)
+{
+	struct pgbr_info	in;
+	int			ret;
+
+	verb_progress_to(vc, VERB_BACKUP, BACKUP_PHASE_PGBACKREST, 0, 0);
+	if ((ret = pgbr_backup(vc->cfg, o->type, on_pgbr_line, NULL,
+	    err)) != 0 || (ret = pgbr_info(vc->cfg, &in, err)) != 0)
+		return ret;
+	if (in.nbackups == 0)
+		ret = err_set(err, PGTT_EIO, "pgbackrest backup ended, and its "
+		    "info lists no backup");
+	else {
+		*out = in.backups[in.nbackups - 1];
+		/* The newest is last in end LSN order, as it ended last. */
+		for (size_t i = 0; i < in.nbackups; i++)
+			if (in.backups[i].end_time > out->end_time)
+				*out = in.backups[i];
+	}
+	pgbr_info_done(&in);
+	return ret;
+}
+
 int
-backup_take(const struct verb_ctx *vc, struct backup_info *out,
-    struct pgtt_err *err)
+backup_take(const struct verb_ctx *vc, const struct backup_opts *o,
+    struct backup_info *out, struct pgtt_err *err)
 {
 	const struct config	*cfg = vc->cfg;
 	struct journal		*j = vc->j;
@@ -366,6 +424,12 @@ backup_take(const struct verb_ctx *vc, struct backup_info *out,
 	if (!cfg->pitr.enabled)
 		return err_set(err, PGTT_ECONFIG, "PITR is turned off "
 		    "(pitr.enabled: false)");
+	if (cfg->pitr.engine == PITR_ENGINE_PGBACKREST)
+		return take_pgbackrest(vc, o, out, err);
+	if (o->type != NULL)
+		return err_set(err, PGTT_EUSAGE, "a backup type is "
+		    "pgBackRest's to choose, and pitr.engine is pgtt, whose "
+		    "backups are all full");
 	if ((ret = fs_mkdirs(cfg->pitr.backup_dir, err)) != 0)
 		return ret;
 	/* No prune while it is taken and recorded (pitrlock.h). */
@@ -417,7 +481,8 @@ backup_take(const struct verb_ctx *vc, struct backup_info *out,
 	}
 	if ((ret = record_backup(j, &b, err)) != 0)
 		goto out;
-	verb_progress_to(vc, VERB_BACKUP, 0, b.bytes / 1024, b.bytes / 1024);
+	verb_progress_to(vc, VERB_BACKUP, BACKUP_PHASE_COPYING, b.bytes / 1024,
+	    b.bytes / 1024);
 	*out = b;
 out:
 	pitr_unlock(lock);

@@ -29,19 +29,34 @@ struct backup_info {
 	uint64_t	bytes;		/* size on disk */
 };
 
-/*
- * Take a base backup of the source into a new directory under
- * pitr.backup_dir (written as NAME.partial and renamed when complete),
- * record it in the journal, and describe it in *out.  The connection is
- * cfg's source DSN; a password travels in PGPASSWORD.  Its progress
- * counts kB copied of the total pg_basebackup estimates (phase 0).
- */
-int	backup_take(const struct verb_ctx *, struct backup_info *out,
-	    struct pgtt_err *);
+/* Its progress. */
+enum backup_phase {
+	BACKUP_PHASE_COPYING,	/* pg_basebackup: kB copied of its total */
+	BACKUP_PHASE_PGBACKREST, /* pgbackrest backup runs: no count */
+};
 
-/* The recorded backups, oldest end LSN first; free(*out). */
-int	backup_list(struct journal *, struct backup_info **out, size_t *n,
-	    struct pgtt_err *);
+struct backup_opts {
+	/* pgBackRest's backup type: "full", "diff", "incr"; NULL: its
+	   choice.  The pgtt engine takes only NULL. */
+	const char	*type;
+};
+
+/*
+ * Take a base backup and describe it in *out.  The pgtt engine runs
+ * pg_basebackup into a new directory under pitr.backup_dir (written as
+ * NAME.partial and renamed when complete) and records it in the journal;
+ * the connection is cfg's source DSN, a password travels in PGPASSWORD.
+ * The pgbackrest engine runs pgbackrest backup, which records its own.
+ */
+int	backup_take(const struct verb_ctx *, const struct backup_opts *,
+	    struct backup_info *out, struct pgtt_err *);
+
+/*
+ * The backups a restore may start from, oldest end LSN first: those the
+ * journal records, or pgBackRest's; free(*out).
+ */
+int	backup_list(const struct config *, struct journal *,
+	    struct backup_info **out, size_t *n, struct pgtt_err *);
 
 /*
  * Strike the named backups from the journal's record (prune.h: before

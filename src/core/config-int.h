@@ -23,6 +23,7 @@ struct loader {
 	const char		*text;	/* the input, to place reader errors */
 	size_t			 len;
 	yaml_document_t		*doc;
+	const yaml_node_t	*engine;	/* pitr.engine, for its checks */
 };
 
 /* Rules for string keys, checked by set_string. */
@@ -62,6 +63,9 @@ int	cfg_set_size(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_port(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_seconds(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_level(struct loader *, const struct key *, yaml_node_t *);
+int	cfg_set_engine(struct loader *, const struct key *, yaml_node_t *);
+/* A key whose value is a section of its own, "pitr.pgbackrest". */
+int	cfg_set_section(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_count(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_duration(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_tables(struct loader *, const struct key *, yaml_node_t *);

@@ -298,6 +298,34 @@ cfg_set_level(struct loader *l, const struct key *k, yaml_node_t *n)
 	return cfg_at(l, n);
 }
 
+static const char *const engines[] = { "pgtt", "pgbackrest" };
+
+int
+cfg_set_engine(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	enum pitr_engine *field = (enum pitr_engine *)((char *)l->cfg + k->off);
+	char		 buf[SHOWN_MAX + 4];
+	const char	*v;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = cfg_get_scalar(l, k, n, "a PITR engine", &v)) != 0 ||
+	    v == NULL)
+		return rc;
+	for (i = 0; i < sizeof engines / sizeof engines[0]; i++) {
+		if (strcmp(v, engines[i]) == 0) {
+			*field = (enum pitr_engine)i;
+			l->engine = n;
+			return 0;
+		}
+	}
+	err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" is not a PITR engine: \"%s\"",
+	    k->section, k->name, cfg_shown(v, buf));
+	err_hint(l->e, "use pgtt (pg_basebackup and pg_receivewal) or "
+	    "pgbackrest");
+	return cfg_at(l, n);
+}
+
 /* Free a NULL-terminated table list. */
 void
 cfg_free_tables(struct config *cfg)

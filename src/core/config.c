@@ -57,6 +57,10 @@ static const struct key keys[] = {
 	KEY(pitr,	restore_data_dir,	cfg_set_string,	K_PATH),
 	KEY(pitr,	restore_port,		cfg_set_port,	0),
 	KEY(pitr,	os_user,		cfg_set_string,	K_NAME),
+	KEY(pitr,	engine,			cfg_set_engine,	0),
+	{ "pitr", "pgbackrest", cfg_set_section, 0, 0 },
+	KEY(pitr.pgbackrest, stanza,		cfg_set_string,	K_NAME),
+	KEY(pitr.pgbackrest, config,		cfg_set_string,	K_PATH),
 	KEY(retention,	backups,		cfg_set_count,	0),
 	KEY(retention,	archive,		cfg_set_duration,	0),
 	KEY(retention,	journal_warn,		cfg_set_size,	0),
@@ -208,6 +212,13 @@ base_dir(const char *file, char **out, struct pgtt_err *e)
 	return 0;
 }
 
+/* A row of a section inside another ("pitr.pgbackrest"): not a root. */
+static int
+subsection(const struct key *k)
+{
+	return strchr(k->section, '.') != NULL;
+}
+
 /* The valid sections (section NULL) or the valid keys of one, for a hint. */
 static void
 list_names(char *buf, size_t size, const char *section)
@@ -218,7 +229,7 @@ list_names(char *buf, size_t size, const char *section)
 	buf[0] = '\0';
 	for (i = 0; i < NKEYS; i++) {
 		if (section == NULL ? (i > 0 && strcmp(keys[i].section,
-		    keys[i - 1].section) == 0) :
+		    keys[i - 1].section) == 0) || subsection(&keys[i]) :
 		    strcmp(keys[i].section, section) != 0)
 			continue;
 		n = snprintf(buf + off, size - off, "%s%s", off == 0 ? "" :
@@ -239,7 +250,8 @@ find_key(const char *section, const yaml_node_t *key)
 	size_t	i;
 
 	for (i = 0; i < NKEYS; i++) {
-		if (section == NULL ? cfg_scalar_is(key, keys[i].section) :
+		if (section == NULL ? !subsection(&keys[i]) &&
+		    cfg_scalar_is(key, keys[i].section) :
 		    (strcmp(keys[i].section, section) == 0 &&
 		    cfg_scalar_is(key, keys[i].name)))
 			return &keys[i];
@@ -336,6 +348,15 @@ load_map(struct loader *l, const char *section, yaml_node_t *m)
 			return rc;
 	}
 	return 0;
+}
+
+int
+cfg_set_section(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	char	section[64];
+
+	snprintf(section, sizeof section, "%s.%s", k->section, k->name);
+	return load_map(l, section, n);
 }
 
 /* Turn libyaml's failure into ours, with the place it names. */
@@ -447,6 +468,15 @@ finish(struct loader *l, int have_file)
 	if (cfg->replica.dsn != NULL && cfg->replica.dsn[0] == '\0')
 		cfg_replace(&cfg->replica.dsn, NULL);
 
+	if (cfg->pitr.engine == PITR_ENGINE_PGBACKREST &&
+	    cfg->pitr.pgbackrest.stanza == NULL) {
+		err_set(l->e, PGTT_ECONFIG, "pitr.engine is pgbackrest, and "
+		    "no pitr.pgbackrest.stanza names its stanza");
+		err_hint(l->e, "add \"pgbackrest: {stanza: NAME}\" under "
+		    "pitr: the stanza of the source cluster in "
+		    "pgbackrest.conf");
+		return cfg_at(l, l->engine);
+	}
 	if (cfg->source.dsn == NULL || cfg->source.dsn[0] == '\0') {
 		err_set(l->e, PGTT_ECONFIG, "no source database configured");
 		if (have_file) {
@@ -584,6 +614,8 @@ config_free(struct config *cfg)
 	free(cfg->pitr.backup_dir);
 	free(cfg->pitr.restore_data_dir);
 	free(cfg->pitr.os_user);
+	free(cfg->pitr.pgbackrest.stanza);
+	free(cfg->pitr.pgbackrest.config);
 	free(cfg->http.listen);
 	free(cfg->log.file);
 	memset(cfg, 0, sizeof *cfg);

@@ -19,6 +19,13 @@ enum log_level {
 	LOG_LEVEL_DEBUG,
 };
 
+/* Who keeps the base backups and the WAL archive (config.yaml pitr.engine). */
+enum pitr_engine {
+	PITR_ENGINE_PGTT,	/* pg_basebackup and pg_receivewal, on disk */
+	PITR_ENGINE_PGBACKREST,	/* a pgBackRest stanza; pgtt streams the
+				   newest WAL beside it */
+};
+
 struct config {
 	char		*path;		/* the file read, or NULL if none */
 
@@ -53,6 +60,12 @@ struct config {
 		char	*restore_data_dir; /* default <storage.path>/restore */
 		int	 restore_port;	/* default 5499 */
 		char	*os_user;	/* user to run servers as; NULL = auto */
+		enum pitr_engine engine;	/* default PITR_ENGINE_PGTT */
+		struct {
+			char	*stanza;	/* needed with that engine */
+			char	*config;	/* pgbackrest.conf; NULL: its
+						   default */
+		} pgbackrest;
 	} pitr;
 
 	struct {

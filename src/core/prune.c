@@ -116,9 +116,13 @@ plan(const struct config *cfg, struct journal *j, struct prune_plan *p,
 	size_t			 nb;
 	int			 ret;
 
-	if ((ret = backup_list(j, &bs, &nb, err)) != 0)
+	if ((ret = backup_list(cfg, j, &bs, &nb, err)) != 0)
 		return ret;
-	plan_backups(cfg, bs, nb, p);
+	/* pgBackRest expires its own (repo1-retention-*); WAL is ours. */
+	if (cfg->pitr.engine == PITR_ENGINE_PGBACKREST)
+		p->backups_kept = nb;
+	else
+		plan_backups(cfg, bs, nb, p);
 	ret = plan_wal(cfg, p->backups_kept > 0 ? &bs[p->nbackups] : NULL, p,
 	    err);
 	free(bs);

@@ -44,6 +44,7 @@
 #include "point.h"
 #include "proc.h"
 #include "pitrlock.h"
+#include "pgbackrest.h"
 #include "restore.h"
 #include "wal.h"
 #include "xmalloc.h"
@@ -169,6 +170,30 @@ resolve(struct restore_ctx *rc)
 }
 
 /*
+ * Under pgBackRest the window says how far its archive and pgtt's own
+ * streamed WAL reach together (archive_window).
+ */
+static int
+check_reach_pgbackrest(struct restore_ctx *rc)
+{
+	struct pitr_window	 w;
+	char			 a[LSN_BUFSIZE];
+
+	if (archive_window(rc->cfg, rc->j, &w, rc->err) != 0)
+		return rc->err->code;
+	if (w.latest != LSN_INVALID && rc->r->target_lsn <= w.latest)
+		return 0;
+	err_set(rc->err, PGTT_ENOTFOUND, "point %s is past the end of the WAL "
+	    "pgBackRest and pgtt's own archive hold",
+	    lsn_format(rc->r->target_lsn, a));
+	err_detail(rc->err, "recovery must read the first WAL record at or "
+	    "after its target to stop there");
+	err_where(rc->err, "--to");
+	window_hint(rc);
+	return rc->err->code;
+}
+
+/*
  * Pick the newest backup ending at or before the target and check the
  * archive holds an unbroken run from it to a complete record at or after
  * the target.
@@ -184,7 +209,7 @@ check_window(struct restore_ctx *rc)
 	char			 a[LSN_BUFSIZE], b[LSN_BUFSIZE], *probe = NULL;
 	int			 partial, ret, chosen = -1;
 
-	if ((ret = backup_list(rc->j, &bs, &n, rc->err)) != 0)
+	if ((ret = backup_list(rc->cfg, rc->j, &bs, &n, rc->err)) != 0)
 		return ret;
 	for (i = 0; i < n; i++)
 		if (bs[i].end_lsn <= target)
@@ -210,6 +235,8 @@ check_window(struct restore_ctx *rc)
 	free(bs);
 	snprintf(rc->r->base_backup, sizeof rc->r->base_backup, "%s",
 	    rc->backup.name);
+	if (rc->cfg->pitr.engine == PITR_ENGINE_PGBACKREST)
+		return check_reach_pgbackrest(rc);
 
 	err_clear(&e);
 	if (wal_scan(rc->cfg->pitr.archive_dir, rc->backup.timeline,
@@ -445,6 +472,44 @@ copy_segment(struct restore_ctx *rc, const char *wal, uint64_t segno)
 	return ret;
 }
 
+/* Whether the local archive holds segment segno, whole or .partial. */
+static int
+local_has(struct restore_ctx *rc, uint64_t segno)
+{
+	char	 name[WAL_NAME_LEN + 1], *path;
+	int	 has;
+
+	wal_seg_name(rc->backup.timeline, segno, rc->backup.seg_size, name);
+	xasprintf(&path, "%s/%s", rc->cfg->pitr.archive_dir, name);
+	has = access(path, F_OK) == 0;
+	free(path);
+	xasprintf(&path, "%s/%s.partial", rc->cfg->pitr.archive_dir, name);
+	has |= access(path, F_OK) == 0;
+	free(path);
+	return has;
+}
+
+/*
+ * Under pgBackRest, recovery asks its repository first and falls back
+ * on the segments staged here: those of first..want the local archive
+ * holds, which reach past what pgBackRest has archived yet.
+ */
+static int
+stage_local_wal(struct restore_ctx *rc, const char *wal, uint64_t first,
+    uint64_t want)
+{
+	uint64_t	s;
+	int		ret = 0;
+
+	for (s = first; s <= want && ret == 0; s++) {
+		if (local_has(rc, s))
+			ret = copy_segment(rc, wal, s);
+		progress(rc, RESTORE_PHASE_COPYING_WAL, 40 + (int)(20 *
+		    (s - first + 1) / (want - first + 1)));
+	}
+	return ret;
+}
+
 /*
  * The WAL recovery needs beyond what the backup holds: from the segment
  * of its end LSN to the one after the target's (the first record at or
@@ -468,6 +533,11 @@ stage_wal(struct restore_ctx *rc, const char *dir)
 	}
 	first = wal_segno(rc->backup.end_lsn, rc->backup.seg_size);
 	want = wal_segno(rc->r->target_lsn, rc->backup.seg_size) + 1;
+	if (rc->cfg->pitr.engine == PITR_ENGINE_PGBACKREST) {
+		ret = stage_local_wal(rc, wal, first, want);
+		free(wal);
+		return ret;
+	}
 	err_clear(&e);
 	if ((ret = wal_scan(rc->cfg->pitr.archive_dir, rc->backup.timeline,
 	    rc->backup.seg_size, first, &last, &partial, rc->err)) != 0) {
@@ -523,7 +593,7 @@ write_settings(struct restore_ctx *rc, const char *dir)
 {
 	struct restore_result	*r = rc->r;
 	char			*path, *text, target[128], lsn[LSN_BUFSIZE];
-	char			 when[PGTIME_BUFSIZE], *marker;
+	char			 when[PGTIME_BUFSIZE], *marker, *command;
 	int			 ret;
 
 	if (r->is_time)
@@ -532,9 +602,20 @@ write_settings(struct restore_ctx *rc, const char *dir)
 	else
 		snprintf(target, sizeof target, "recovery_target_lsn = '%s'",
 		    lsn_format(r->target_lsn, lsn));
+	if (rc->cfg->pitr.engine == PITR_ENGINE_PGBACKREST)
+		command = pgbr_restore_command(rc->cfg, dir, WAL_SUBDIR);
+	else
+		xasprintf(&command, "cp \"%s/" WAL_SUBDIR "/%%f\" \"%%p\"",
+		    dir);
+	if (strchr(command, '\'') != NULL) {
+		ret = err_set(rc->err, PGTT_ECONFIG, "restore_command would "
+		    "hold a quote: %s", command);
+		free(command);
+		return ret;
+	}
 	/* Later lines win: these override what the source's config says. */
 	xasprintf(&text, "\n# written by pgtt restore\n"
-	    "restore_command = 'cp \"%s/" WAL_SUBDIR "/%%f\" \"%%p\"'\n"
+	    "restore_command = '%s'\n"
 	    "%s\n"
 	    "recovery_target_inclusive = off\n"
 	    "recovery_target_action = 'promote'\n"
@@ -545,7 +626,8 @@ write_settings(struct restore_ctx *rc, const char *dir)
 	    "primary_conninfo = ''\n"
 	    "primary_slot_name = ''\n"
 	    "archive_mode = off\n"
-	    "hot_standby = on\n", dir, target, r->port, dir);
+	    "hot_standby = on\n", command, target, r->port, dir);
+	free(command);
 	xasprintf(&path, "%s/postgresql.auto.conf", dir);
 	ret = append_text(path, text, rc->err);
 	free(path);
@@ -768,10 +850,14 @@ restore_run(const struct verb_ctx *vc, const struct restore_opts *o,
 		goto out;
 
 	progress(&rc, RESTORE_PHASE_COPYING_BACKUP, 5);
-	backup = backup_path(cfg, &rc.backup);
-	if ((ret = fs_copy_tree(backup, dir, rc.user != NULL ? rc.uid :
-	    (uid_t)-1, rc.gid, skip, err)) != 0 ||
-	    (ret = stage_wal(&rc, dir)) != 0 ||
+	if (cfg->pitr.engine == PITR_ENGINE_PGBACKREST)
+		ret = pgbr_restore(cfg, rc.backup.name, dir, err);
+	else {
+		backup = backup_path(cfg, &rc.backup);
+		ret = fs_copy_tree(backup, dir, rc.user != NULL ? rc.uid :
+		    (uid_t)-1, rc.gid, skip, err);
+	}
+	if (ret != 0 || (ret = stage_wal(&rc, dir)) != 0 ||
 	    (ret = write_settings(&rc, dir)) != 0)
 		goto out;
 	pitr_unlock(lock);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "pgbackrest.h"
 #include "baseline.h"
 #include "dsn.h"
 #include "era.h"
@@ -604,6 +605,34 @@ out:
 	return ret;
 }
 
+/*
+ * Under pgBackRest, its stanza must be there and archiving, and the base
+ * backups are its own: setup checks and takes none.
+ */
+static int
+check_pgbackrest(struct setup_ctx *sc)
+{
+	const char	*stanza = sc->cfg->pitr.pgbackrest.stanza;
+	int		 ret;
+
+	if (sc->dry_run) {
+		setup_step(sc, SETUP_PLANNED, "pgbackrest check", "pgBackRest "
+		    "stanza \"%s\"", stanza);
+		return 0;
+	}
+	if ((ret = pgbr_check(sc->cfg, sc->err)) != 0) {
+		err_hint(sc->err, "make the stanza with pgbackrest "
+		    "stanza-create, and set archive_command to pgbackrest "
+		    "archive-push on the source; then run setup again");
+		return ret;
+	}
+	setup_step(sc, SETUP_EXISTS, "checked: the stanza exists and WAL "
+	    "reaches its repository; base backups are pgBackRest's (pgtt "
+	    "--headless backup runs pgbackrest backup)", "pgBackRest stanza "
+	    "\"%s\"", stanza);
+	return 0;
+}
+
 /* The first base backup, unless one is recorded or none is wanted. */
 static int
 ensure_backup(struct setup_ctx *sc, struct journal *j, int no_backup)
@@ -614,7 +643,7 @@ ensure_backup(struct setup_ctx *sc, struct journal *j, int no_backup)
 	char			 lsnbuf[LSN_BUFSIZE], note[256];
 	int			 ret;
 
-	if (j != NULL && (ret = backup_list(j, &bs, &n, sc->err)) != 0)
+	if (j != NULL && (ret = backup_list(sc->cfg, j, &bs, &n, sc->err)) != 0)
 		return ret;
 	if (n > 0) {
 		snprintf(note, sizeof note, "restores from %s on",
@@ -636,7 +665,7 @@ ensure_backup(struct setup_ctx *sc, struct journal *j, int no_backup)
 		    "pitr.backup_dir", "base backup");
 		return 0;
 	}
-	if ((ret = backup_take(&vc, &b, sc->err)) != 0)
+	if ((ret = backup_take(&vc, &(struct backup_opts){ NULL }, &b, sc->err)) != 0)
 		return ret;
 	snprintf(note, sizeof note, "restores from %s on",
 	    lsn_format(b.end_lsn, lsnbuf));
@@ -759,6 +788,10 @@ setup_run(const struct verb_ctx *vc, const struct setup_opts *o,
 		goto out;
 	}
 
+	/* Before anything is made: a stanza that does not work stops it. */
+	if (cfg->pitr.enabled && cfg->pitr.engine == PITR_ENGINE_PGBACKREST &&
+	    (ret = check_pgbackrest(&sc)) != 0)
+		goto out;
 	if ((ret = setup_ensure_publication(&sc)) != 0 ||
 	    (ret = source_ddl_capture(&sc)) != 0)
 		goto out;
@@ -827,7 +860,8 @@ setup_run(const struct verb_ctx *vc, const struct setup_opts *o,
 	}
 
 	if (cfg->pitr.enabled && ((ret = ensure_wal_slot(&sc)) != 0 ||
-	    (ret = ensure_backup(&sc, j, o->no_backup)) != 0))
+	    (cfg->pitr.engine == PITR_ENGINE_PGTT &&
+	    (ret = ensure_backup(&sc, j, o->no_backup)) != 0)))
 		goto out;
 
 out:

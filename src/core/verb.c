@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backup.h"
 #include "replay.h"
 #include "restore.h"
 #include "verb.h"
@@ -62,8 +63,11 @@ verb_progress_words(const struct verb_progress *p, char *buf, size_t size)
 		    (unsigned long long)p->total);
 		break;
 	case VERB_BACKUP:
-		snprintf(buf, size, "%d%%, %llu MB", verb_percent(p),
-		    (unsigned long long)(p->done / 1024));
+		if (p->phase == BACKUP_PHASE_PGBACKREST)
+			snprintf(buf, size, "pgbackrest backup runs");
+		else
+			snprintf(buf, size, "%d%%, %llu MB", verb_percent(p),
+			    (unsigned long long)(p->done / 1024));
 		break;
 	case VERB_RESTORE:
 		snprintf(buf, size, "%d%% %s", verb_percent(p),

@@ -744,6 +744,38 @@ test_http(void **state)
 	    NAME ":4:11");
 }
 
+/* pitr.engine, and the pgbackrest section inside pitr. */
+static void
+test_pgbackrest(void **state)
+{
+	struct config	cfg;
+
+	(void)state;
+	load_ok(&cfg, "source:\n  dsn: x\n", NAME);
+	assert_int_equal(cfg.pitr.engine, PITR_ENGINE_PGTT);
+	assert_null(cfg.pitr.pgbackrest.stanza);
+	config_free(&cfg);
+	load_ok(&cfg, "source:\n  dsn: x\npitr:\n  engine: pgbackrest\n"
+	    "  pgbackrest:\n    stanza: main\n"
+	    "    config: /etc/pgbackrest/pgbackrest.conf\n", NAME);
+	assert_int_equal(cfg.pitr.engine, PITR_ENGINE_PGBACKREST);
+	assert_string_equal(cfg.pitr.pgbackrest.stanza, "main");
+	assert_string_equal(cfg.pitr.pgbackrest.config,
+	    "/etc/pgbackrest/pgbackrest.conf");
+	config_free(&cfg);
+	load_fail("source:\n  dsn: x\npitr:\n  engine: pgbackrest\n",
+	    "pitr.engine is pgbackrest, and no pitr.pgbackrest.stanza names "
+	    "its stanza", NAME ":4:11");
+	load_fail("source:\n  dsn: x\npitr:\n  engine: barman\n",
+	    "\"pitr.engine\" is not a PITR engine: \"barman\"", NAME ":4:11");
+	load_fail("source:\n  dsn: x\npitr:\n  pgbackrest:\n    stanz: a\n",
+	    "unknown key \"stanz\" in section \"pitr.pgbackrest\"",
+	    NAME ":5:5");
+	/* The inner section is pitr's, not one of its own at the root. */
+	load_fail("source:\n  dsn: x\npitr.pgbackrest:\n  stanza: a\n",
+	    "unknown section \"pitr.pgbackrest\"", NAME ":3:1");
+}
+
 static void
 test_example(void **state)
 {
@@ -792,6 +824,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f)	cmocka_unit_test_setup_teardown(f, clean_env, clean_env)
 		T(test_full),
+		T(test_pgbackrest),
 		T(test_defaults),
 		T(test_empty_file),
 		T(test_relative_paths),
