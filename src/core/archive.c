@@ -579,12 +579,14 @@ window_pgbackrest(const struct config *cfg, struct journal *j,
 	w->timeline = b->timeline;
 	if (in.archive_max[0] == '\0' || wal_parse_name(in.archive_max,
 	    b->seg_size, &tli, &max, &partial) != 0 ||
-	    wal_seg_start(max, b->seg_size) < w->earliest) {
+	    max < wal_segno(w->earliest, b->seg_size)) {
 		snprintf(w->note, sizeof w->note, "pgBackRest's archive holds "
 		    "no WAL past its oldest backup yet");
 		goto out;
 	}
 	w->latest = wal_seg_start(max, b->seg_size);
+	if (w->latest < w->earliest)
+		w->latest = w->earliest;
 	w->segments = max - wal_segno(w->earliest, b->seg_size) + 1;
 	snprintf(w->newest_segment, sizeof w->newest_segment, "%s",
 	    in.archive_max);

@@ -78,6 +78,10 @@ st() { "$PGTT" $C --json --headless status | json_get "$1"; }
 window_reaches() { lsn_ge "$(st window.latest)" "$1"; }
 cp_lsn() { "$PGTT" $C --json --headless checkpoint list | perl -MJSON::PP -ne '$o = JSON::PP->new->decode($_); print $o->{lsn} if $o->{name} eq $n; BEGIN { $n = shift }' "$1"; }
 
+# Right after the backup, before any other WAL: a restore to its end.
+is "$(st window.earliest)" "$FULL_END" "the window opens at the backup's end at once"
+ok "$(lsn_ge "$(st window.latest)" "$FULL_END"; echo $?)" "and is not empty"
+
 bg "$PGTT" $C --headless listen
 sql src app "UPDATE t SET v = 'a' || id WHERE id <= 50"
 check_ok "checkpoint A" $C --headless checkpoint create cp-a

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# PITR on pgBackRest from the terminal UI: B runs pgbackrest backup and
+# says what it covers; R on a checkpoint names pgBackRest's backup, and y
+# restores a new cluster with the checkpoint's rows from the repository
+# and the WAL pgtt streamed itself.
+. "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/tmux.sh"
+
+command -v pgbackrest >/dev/null || bail "pgbackrest is not installed (make deps)"
+
+PGBR=$TEST_ROOT/pgbr
+mkdir -p "$PGBR/repo" "$PGBR/log"
+[ -n "$PG_OS_USER" ] && chown -R "$PG_OS_USER" "$PGBR"
+cat >"$PGBR/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$PGBR/repo
+log-path=$PGBR/log
+lock-path=$PGBR/log
+log-level-console=warn
+start-fast=y
+
+[app]
+pg1-path=$TEST_ROOT/src/data
+pg1-port=5816
+pg1-socket-path=$TEST_ROOT/src
+CONF
+pg_start src 5816 "autovacuum = off" "archive_mode = on" \
+	"archive_command = 'pgbackrest --config=$PGBR/pgbackrest.conf --stanza=app archive-push %p'"
+as_pg pgbackrest --config="$PGBR/pgbackrest.conf" --stanza=app stanza-create >"$PGBR/stanza.log" 2>&1 ||
+	bail "pgbackrest stanza-create failed: $(cat "$PGBR/stanza.log")"
+sql src postgres "CREATE DATABASE app"
+sql src app "CREATE TABLE items (id int PRIMARY KEY, name text)"
+W=$TEST_ROOT/w
+mkdir -p "$W"
+write_config "$W/config.yaml" "$(pg_dsn src app)" \
+	"pitr:" "  engine: pgbackrest" "  restore_data_dir: $TEST_ROOT/restored" \
+	"  restore_port: 5817" "  pgbackrest:" "    stanza: app" \
+	"    config: $PGBR/pgbackrest.conf"
+C="-c $W/config.yaml"
+check_ok "setup checks the stanza" $C --headless setup
+
+window_covers() {
+	lsn_ge "$(screen | grep -oE 'restore +[0-9A-F]+/[0-9A-F]+ \.\. [0-9A-F]+/[0-9A-F]+' |
+	    grep -oE '[0-9A-F]+/[0-9A-F]+$' | tail -n 1)" "$1"
+}
+shown_dsn() { screen | grep -oE 'connect: psql "[^"]+"' | tail -n 1 | sed 's/^connect: psql "//; s/"$//'; }
+stop_restored() { "$PGTT" $C --headless restore --stop "$TEST_ROOT/restored"; }
+
+tui_start 160 40 $C
+trap 'stop_restored >/dev/null 2>&1; $T kill-server 2>/dev/null; _cleanup' EXIT
+
+see 'archive +streaming' "the TUI's listener streams the newest WAL itself"
+keys B
+see 'base backup "[0-9]{8}-[0-9]{6}F": [0-9.]+ MB in [0-9.]+ s; it restores to any point from [0-9A-F]+/' \
+	"B runs pgbackrest backup: a full one, named by its label"
+LABEL=$("$PGTT" $C --json --headless backup list | json_get name)
+
+sql src app "INSERT INTO items SELECT g, 'one' FROM generate_series(1, 10) g"
+check_ok "checkpoint one" $C --headless checkpoint create one
+sql src app "INSERT INTO items SELECT g, 'two' FROM generate_series(11, 25) g"
+HEAD=$(sql src app "SELECT pg_current_wal_lsn()")
+wait_until 40 window_covers "$HEAD"
+ok $? "the status pane's window reaches past checkpoint one"
+
+# To the checkpoints pane: the stream, detail, sessions, then checkpoints.
+keys Tab Tab Tab
+keys G R
+see 'Restore a new cluster to checkpoint one\?' "R on a checkpoint asks"
+see "from base backup \"$LABEL\"" "naming pgBackRest's backup"
+keys y
+see 'restored to checkpoint one in [0-9.]+ s; connect: psql "host=' "y restores, and says how to connect"
+is "$(psql -X -A -t "$(shown_dsn)" -c "SELECT count(*) FROM items")" 10 \
+	"the restored cluster holds the source's rows at checkpoint one"
+
+keys q
+see 'EXIT=0' "q exits with status 0"
+done_testing
