@@ -181,8 +181,7 @@ cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 	ropts.from = lo;
 	ropts.to = hi;
 	ropts.baseline = 1;
-	ropts.bindir = ctx->cfg.pitr.bindir;
-	ret = rowhist_run(j, &ropts, schema, table, keys, nkeys, print_item,
+	ret = rowhist_run(&cv.vc, &ropts, schema, table, keys, nkeys, print_item,
 	    &p, &ctx->err);
 	buf_done(&p.b);
 	/* No such table, or not its key: what was typed is wrong. */

@@ -1,9 +1,11 @@
 /*
  * app-jobs.c: the jobs the UI starts: setup, diff, replay, base backup,
- * restore and verify.  Each has a take half, run by the UI thread with
- * the lock held, that copies its inputs, and a run half, run by its
- * worker without the lock, that calls core and posts the outcome with
- * its event.  The app_* functions are the UI's side (app.h).
+ * restore, verify, the stream's search and a row's history.  Each has a
+ * take half, run by the UI thread with the lock held, that copies its
+ * inputs, and a run half, run by its worker without the lock, that calls
+ * its verb with the context job_ctx gives (the worker's stop flag, one
+ * progress callback into the view) and posts the outcome with its event.
+ * The app_* functions are the UI's side (app.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -657,14 +659,14 @@ rowhist_take(struct app *app)
 static void
 rowhist_job(struct app *app)
 {
-	struct rowhist_opts	 opts = { 0, UINT64_MAX, 1, NULL };
+	struct verb_ctx		 vc = job_ctx(app, W_ROWHIST);
+	struct rowhist_opts	 opts = { 0, UINT64_MAX, 1 };
 	struct rowhist_list	*l = xcalloc(1, sizeof *l);
 	struct pgtt_err		 err;
 	int			 ret;
 
 	err_clear(&err);
-	opts.bindir = app->cfg->pitr.bindir;
-	ret = rowhist_collect_change(app_journal_of(app), &opts,
+	ret = rowhist_collect_change(&vc, &opts,
 	    app->rowhist_job_at.lsn, app->rowhist_job_at.seq, l, &err);
 	pthread_mutex_lock(&app->lock);
 	if (ret != 0 || app->workers[W_ROWHIST].pending) {

@@ -211,8 +211,8 @@ parse_backup(const char *line, struct backup_info *b)
 	return 0;
 }
 
-static int
-cmp_end(const void *a, const void *b)
+int
+backup_cmp_end(const void *a, const void *b)
 {
 	const struct backup_info *x = a, *y = b;
 
@@ -255,7 +255,7 @@ list_recorded(struct journal *j, struct backup_info **out, size_t *n,
 	}
 	free(text);
 	if (*n > 0)
-		qsort(*out, *n, sizeof **out, cmp_end);
+		qsort(*out, *n, sizeof **out, backup_cmp_end);
 	return 0;
 }
 

@@ -65,6 +65,9 @@ int	backup_list(const struct config *, struct journal *,
 int	backup_forget(struct journal *, char (*names)[64], size_t n,
 	    struct pgtt_err *);
 
+/* qsort's order of backups: by end LSN, oldest first. */
+int	backup_cmp_end(const void *, const void *);
+
 /* Directory of backup b; malloc'd. */
 char	*backup_path(const struct config *, const struct backup_info *);
 

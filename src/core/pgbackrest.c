@@ -233,14 +233,6 @@ read_backup(json_t *jb, struct backup_info *b)
 	return 0;
 }
 
-static int
-cmp_end(const void *a, const void *b)
-{
-	const struct backup_info	*x = a, *y = b;
-
-	return x->end_lsn < y->end_lsn ? -1 : x->end_lsn > y->end_lsn;
-}
-
 /* info's object for our stanza, from the array it prints. */
 static int
 read_info(const struct config *cfg, json_t *root, struct pgbr_info *in,
@@ -280,7 +272,7 @@ read_info(const struct config *cfg, json_t *root, struct pgbr_info *in,
 		in->seg_size = in->backups[in->nbackups].seg_size;
 		in->nbackups++;
 	}
-	qsort(in->backups, in->nbackups, sizeof *in->backups, cmp_end);
+	qsort(in->backups, in->nbackups, sizeof *in->backups, backup_cmp_end);
 	/* The archive of the cluster as it is now: the last one listed. */
 	archive = json_object_get(st, "archive");
 	if ((v = json_array_get(archive, json_array_size(archive) - 1)) !=

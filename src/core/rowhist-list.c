@@ -58,13 +58,14 @@ collect_version(void *arg, const struct rowhist_item *it)
 }
 
 int
-rowhist_collect_change(struct journal *j, const struct rowhist_opts *opts,
-    pgtt_lsn lsn, uint32_t seq, struct rowhist_list *l, struct pgtt_err *err)
+rowhist_collect_change(const struct verb_ctx *vc,
+    const struct rowhist_opts *opts, pgtt_lsn lsn, uint32_t seq,
+    struct rowhist_list *l, struct pgtt_err *err)
 {
 	int	ret;
 
 	memset(l, 0, sizeof *l);
-	if ((ret = rowhist_run_change(j, opts, lsn, seq, collect_version, l,
+	if ((ret = rowhist_run_change(vc, opts, lsn, seq, collect_version, l,
 	    err)) != 0)
 		rowhist_list_free(l);
 	return ret;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "baseline.h"
+#include "config.h"
 #include "buf.h"
 #include "era.h"
 #include "rowhist.h"
@@ -33,6 +34,7 @@ struct list {
 
 struct rh {
 	struct journal		*j;
+	const char		*bindir;	/* pitr.bindir */
 	const struct rowhist_opts *opts;
 	struct journal_iter	*it;
 	struct relcache		 rels;
@@ -511,7 +513,7 @@ baseline_start(struct rh *h, pgtt_lsn at, const struct keyset *ks,
 	h->it = NULL;
 	ret = journal_meta_get(h->j, "server_version", &version, h->err);
 	if (ret == 0)
-		ret = baseline_find_row(o->bindir, atoi(version) / 10000,
+		ret = baseline_find_row(h->bindir, atoi(version) / 10000,
 		    era->dump, rel->schema, rel->name, ks->n,
 		    (const char *const *)ks->cols,
 		    (const char *const *)ks->vals, &b, h->err);
@@ -652,11 +654,12 @@ out:
 }
 
 static void
-rh_init(struct rh *h, struct journal *j, const struct rowhist_opts *opts,
-    struct pgtt_err *err)
+rh_init(struct rh *h, const struct verb_ctx *vc,
+    const struct rowhist_opts *opts, struct pgtt_err *err)
 {
 	memset(h, 0, sizeof *h);
-	h->j = j;
+	h->j = vc->j;
+	h->bindir = vc->cfg->pitr.bindir;
 	h->opts = opts;
 	h->err = err;
 	buf_init(&h->old_id);
@@ -675,10 +678,11 @@ rh_done(struct rh *h)
 }
 
 int
-rowhist_run(struct journal *j, const struct rowhist_opts *opts,
+rowhist_run(const struct verb_ctx *vc, const struct rowhist_opts *opts,
     const char *schema, const char *table, const struct rowhist_key *keys,
     size_t nkeys, rowhist_fn *fn, void *arg, struct pgtt_err *err)
 {
+	struct journal		*j = vc->j;
 	struct rh		 h;
 	struct pgtt_relation	*newest = NULL;
 	struct keyset		 ks = { 0, NULL, NULL };
@@ -686,7 +690,7 @@ rowhist_run(struct journal *j, const struct rowhist_opts *opts,
 	size_t			 i;
 	int			 ret;
 
-	rh_init(&h, j, opts, err);
+	rh_init(&h, vc, opts, err);
 	buf_init(&id);
 	if ((ret = journal_relation_find(j, schema, table, &h.relid,
 	    err)) <= 0) {
@@ -716,10 +720,11 @@ out:
 }
 
 int
-rowhist_run_change(struct journal *j, const struct rowhist_opts *opts,
-    pgtt_lsn lsn, uint32_t seq, rowhist_fn *fn, void *arg,
-    struct pgtt_err *err)
+rowhist_run_change(const struct verb_ctx *vc,
+    const struct rowhist_opts *opts, pgtt_lsn lsn, uint32_t seq,
+    rowhist_fn *fn, void *arg, struct pgtt_err *err)
 {
+	struct journal			*j = vc->j;
 	struct rh			 h;
 	const struct pgtt_relation	*rel;
 	struct pgtt_change		*ch = NULL;
@@ -727,7 +732,7 @@ rowhist_run_change(struct journal *j, const struct rowhist_opts *opts,
 	struct pos			 at = { lsn, seq };
 	int			 ret;
 
-	rh_init(&h, j, opts, err);
+	rh_init(&h, vc, opts, err);
 	buf_init(&id);
 	if ((ret = journal_iter_open(j, 0, &h.it, err)) != 0 ||
 	    (ret = journal_iter_change_get(h.it, lsn, seq, &ch, err)) != 0)

@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "lsn.h"
 #include "record.h"
+#include "verb.h"
 
 /* COLUMN=VALUE as the user typed it: the value in PostgreSQL's text form. */
 struct rowhist_key {
@@ -32,11 +33,10 @@ struct rowhist_opts {
 	pgtt_lsn	 to;
 	/*
 	 * Look for the row in the baseline dump where it predates capture:
-	 * that runs pg_restore (from bindir, else as proc.h finds it) over
-	 * the table's data.
+	 * that runs pg_restore (from pitr.bindir, else as proc.h finds it)
+	 * over the table's data.
 	 */
 	int		 baseline;
-	const char	*bindir;
 };
 
 struct rowhist_item {
@@ -70,14 +70,15 @@ typedef int rowhist_fn(void *, const struct rowhist_item *);
  * exactly the row key's columns.  A row with no changes and not in the
  * baseline calls fn never.
  */
-int	rowhist_run(struct journal *, const struct rowhist_opts *,
+int	rowhist_run(const struct verb_ctx *, const struct rowhist_opts *,
 	    const char *schema, const char *table,
 	    const struct rowhist_key *, size_t nkeys, rowhist_fn *, void *,
 	    struct pgtt_err *);
 
 /* The same for the row the change at (lsn, seq) touched, all of it. */
-int	rowhist_run_change(struct journal *, const struct rowhist_opts *,
-	    pgtt_lsn, uint32_t seq, rowhist_fn *, void *, struct pgtt_err *);
+int	rowhist_run_change(const struct verb_ctx *,
+	    const struct rowhist_opts *, pgtt_lsn, uint32_t seq, rowhist_fn *,
+	    void *, struct pgtt_err *);
 
 /* One version of a row, as a list keeps it: its own copies. */
 struct rowhist_version {
@@ -103,7 +104,8 @@ struct rowhist_list {
  * rowhist_run_change into a list that owns its values, for a reader on
  * another thread (the TUI's worker).
  */
-int	rowhist_collect_change(struct journal *, const struct rowhist_opts *,
+int	rowhist_collect_change(const struct verb_ctx *,
+	    const struct rowhist_opts *,
 	    pgtt_lsn, uint32_t seq, struct rowhist_list *, struct pgtt_err *);
 void	rowhist_list_free(struct rowhist_list *);
 

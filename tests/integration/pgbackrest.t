@@ -9,30 +9,9 @@
 # and to a time, each equal to the source's snapshot; a point before the
 # oldest backup refused before anything is copied.
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/pgbackrest.sh"
 
-command -v pgbackrest >/dev/null || bail "pgbackrest is not installed (make deps)"
-
-PGBR=$TEST_ROOT/pgbr
-mkdir -p "$PGBR/repo" "$PGBR/log"
-[ -n "$PG_OS_USER" ] && chown -R "$PG_OS_USER" "$PGBR"
-cat >"$PGBR/pgbackrest.conf" <<EOF
-[global]
-repo1-path=$PGBR/repo
-repo1-retention-full=2
-log-path=$PGBR/log
-lock-path=$PGBR/log
-log-level-console=warn
-start-fast=y
-
-[app]
-pg1-path=$TEST_ROOT/src/data
-pg1-port=5811
-pg1-socket-path=$TEST_ROOT/src
-EOF
-pg_start src 5811 "autovacuum = off" "archive_mode = on" \
-	"archive_command = 'pgbackrest --config=$PGBR/pgbackrest.conf --stanza=app archive-push %p'"
-as_pg pgbackrest --config="$PGBR/pgbackrest.conf" --stanza=app stanza-create >"$PGBR/stanza.log" 2>&1 ||
-	bail "pgbackrest stanza-create failed: $(cat "$PGBR/stanza.log")"
+pgbr_source 5811
 sql src postgres "CREATE DATABASE app"
 sql src app "CREATE TABLE t (id int PRIMARY KEY, v text)"
 

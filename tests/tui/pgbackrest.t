@@ -5,29 +5,10 @@
 # and the WAL pgtt streamed itself.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
+. "$(dirname "$0")/../lib/tui-pitr.sh"
+. "$(dirname "$0")/../lib/pgbackrest.sh"
 
-command -v pgbackrest >/dev/null || bail "pgbackrest is not installed (make deps)"
-
-PGBR=$TEST_ROOT/pgbr
-mkdir -p "$PGBR/repo" "$PGBR/log"
-[ -n "$PG_OS_USER" ] && chown -R "$PG_OS_USER" "$PGBR"
-cat >"$PGBR/pgbackrest.conf" <<CONF
-[global]
-repo1-path=$PGBR/repo
-log-path=$PGBR/log
-lock-path=$PGBR/log
-log-level-console=warn
-start-fast=y
-
-[app]
-pg1-path=$TEST_ROOT/src/data
-pg1-port=5816
-pg1-socket-path=$TEST_ROOT/src
-CONF
-pg_start src 5816 "autovacuum = off" "archive_mode = on" \
-	"archive_command = 'pgbackrest --config=$PGBR/pgbackrest.conf --stanza=app archive-push %p'"
-as_pg pgbackrest --config="$PGBR/pgbackrest.conf" --stanza=app stanza-create >"$PGBR/stanza.log" 2>&1 ||
-	bail "pgbackrest stanza-create failed: $(cat "$PGBR/stanza.log")"
+pgbr_source 5816
 sql src postgres "CREATE DATABASE app"
 sql src app "CREATE TABLE items (id int PRIMARY KEY, name text)"
 W=$TEST_ROOT/w
@@ -38,13 +19,6 @@ write_config "$W/config.yaml" "$(pg_dsn src app)" \
 	"    config: $PGBR/pgbackrest.conf"
 C="-c $W/config.yaml"
 check_ok "setup checks the stanza" $C --headless setup
-
-window_covers() {
-	lsn_ge "$(screen | grep -oE 'restore +[0-9A-F]+/[0-9A-F]+ \.\. [0-9A-F]+/[0-9A-F]+' |
-	    grep -oE '[0-9A-F]+/[0-9A-F]+$' | tail -n 1)" "$1"
-}
-shown_dsn() { screen | grep -oE 'connect: psql "[^"]+"' | tail -n 1 | sed 's/^connect: psql "//; s/"$//'; }
-stop_restored() { "$PGTT" $C --headless restore --stop "$TEST_ROOT/restored"; }
 
 tui_start 160 40 $C
 trap 'stop_restored >/dev/null 2>&1; $T kill-server 2>/dev/null; _cleanup' EXIT

@@ -8,6 +8,7 @@
 # replica differs in.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
+. "$(dirname "$0")/../lib/tui-pitr.sh"
 
 pg_start src 5636 "autovacuum = off"
 pg_start rep 5638
@@ -21,15 +22,6 @@ write_config "$W/config.yaml" "$(pg_dsn src app)" \
 	"pitr:" "  restore_data_dir: $TEST_ROOT/restored" "  restore_port: 5637"
 C="-c $W/config.yaml"
 check_ok "setup: the first base backup and the WAL slot" $C --headless setup
-
-# The window's end as the status pane shows it: "restore A .. B".
-window_covers() {
-	lsn_ge "$(screen | grep -oE 'restore +[0-9A-F]+/[0-9A-F]+ \.\. [0-9A-F]+/[0-9A-F]+' |
-	    grep -oE '[0-9A-F]+/[0-9A-F]+$' | tail -n 1)" "$1"
-}
-# The connection string the message line gives.
-shown_dsn() { screen | grep -oE 'connect: psql "[^"]+"' | tail -n 1 | sed 's/^connect: psql "//; s/"$//'; }
-stop_restored() { "$PGTT" $C --headless restore --stop "$TEST_ROOT/restored"; }
 
 tui_start 160 40 $C
 trap 'stop_restored >/dev/null 2>&1; $T kill-server 2>/dev/null; _cleanup' EXIT
