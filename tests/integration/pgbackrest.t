@@ -17,11 +17,14 @@ sql src app "CREATE TABLE t (id int PRIMARY KEY, v text)"
 
 W=$TEST_ROOT/w
 mkdir -p "$W"
+# config STANZA [LINE...]
 config() {
+	local stanza=$1
+	shift
 	write_config "$W/config.yaml" "$(pg_dsn src app)" \
 		"pitr:" "  engine: pgbackrest" "  restore_data_dir: $TEST_ROOT/restored" \
-		"  restore_port: 5812" "  pgbackrest:" "    stanza: $1" \
-		"    config: $PGBR/pgbackrest.conf"
+		"  restore_port: 5812" "  pgbackrest:" "    stanza: $stanza" \
+		"    config: $PGBR/pgbackrest.conf" "$@"
 }
 C="-c $W/config.yaml"
 
@@ -88,6 +91,16 @@ is "$(snap "$(echo "$OUT" | json_get conninfo)")" "$SNAP_A" "to the time of the 
 check_fail "a point before the oldest backup" 1 $C --headless restore --to creation --data-dir "$TEST_ROOT/r-x"
 like "$ERR" 'is before the oldest base backup' "says so"
 ok "$([ ! -e "$TEST_ROOT/r-x" ]; echo $?)" "and copies nothing"
+
+# --- pgBackRest's choice of type, and its own retention ---
+check_ok "backup, type left to pgBackRest" $C --json --headless backup
+like "$(echo "$OUT" | json_get name)" "^${FULL}_[0-9]{8}-[0-9]{6}I$" "an incremental one on the full"
+config app "retention:" "  backups: 1"
+check_ok "prune --dry-run with retention.backups: 1" $C --json --headless prune --dry-run
+is "$(echo "$OUT" | json_get backups)" "[]" "removes none of pgBackRest's backups: they are its to expire"
+is "$(echo "$OUT" | json_get backups_kept)" 2 "and keeps both"
+is "$(as_pg pgbackrest --config="$PGBR/pgbackrest.conf" --stanza=app info --output=json | perl -MJSON::PP -e 'print scalar @{JSON::PP->new->decode(do { local $/; <STDIN> })->[0]{backup}}')" 2 \
+	"pgBackRest still lists both"
 
 for d in restored r-a r-t; do
 	check_ok "stop the restore in $d" $C --headless restore --stop "$TEST_ROOT/$d"
