@@ -23,7 +23,9 @@ struct loader {
 	const char		*text;	/* the input, to place reader errors */
 	size_t			 len;
 	yaml_document_t		*doc;
-	const yaml_node_t	*engine;	/* pitr.engine, for its checks */
+	/* Where pitr.engine was set (0: not), for checks after the
+	   document is gone. */
+	size_t			 engine_line, engine_col;
 };
 
 /* Rules for string keys, checked by set_string. */
@@ -31,6 +33,11 @@ struct loader {
 #define K_SLOT	0x2	/* a replication slot name */
 #define K_PATH	0x4	/* non-empty; made absolute */
 #define K_LISTEN 0x8	/* an address to listen on (httpd.h) */
+#define K_SHELL	0x10	/* goes into a shell command: SHELL_CHARS only */
+
+/* What a value written unquoted into restore_command may hold. */
+#define SHELL_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+			"0123456789_.,/+:=@-"
 #define SLOT_CHARS	"abcdefghijklmnopqrstuvwxyz0123456789_"
 
 struct key;

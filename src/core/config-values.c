@@ -63,7 +63,7 @@ int
 cfg_set_string(struct loader *l, const struct key *k, yaml_node_t *n)
 {
 	char		**field = (char **)((char *)l->cfg + k->off);
-	char		  buf[SHOWN_MAX + 4];
+	char		  buf[SHOWN_MAX + 4], *value;
 	const char	 *v, *what;
 	int		  rc;
 
@@ -105,7 +105,18 @@ cfg_set_string(struct loader *l, const struct key *k, yaml_node_t *n)
 		    NAME_MAX_LEN);
 		return cfg_at(l, n);
 	}
-	cfg_replace(field, (k->flags & K_PATH) ? cfg_resolve(l->base, v) : xstrdup(v));
+	value = (k->flags & K_PATH) ? cfg_resolve(l->base, v) : xstrdup(v);
+	/* A relative path counts with the directory it is made absolute in. */
+	if ((k->flags & K_SHELL) && strspn(value, SHELL_CHARS) !=
+	    strlen(value)) {
+		err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" holds a character a "
+		    "restore_command cannot carry safely: \"%s\"", k->section,
+		    k->name, cfg_shown(value, buf));
+		err_hint(l->e, "use letters, digits and _ . , / + : = @ -");
+		free(value);
+		return cfg_at(l, n);
+	}
+	cfg_replace(field, value);
 	return 0;
 }
 
@@ -315,7 +326,8 @@ cfg_set_engine(struct loader *l, const struct key *k, yaml_node_t *n)
 	for (i = 0; i < sizeof engines / sizeof engines[0]; i++) {
 		if (strcmp(v, engines[i]) == 0) {
 			*field = (enum pitr_engine)i;
-			l->engine = n;
+			l->engine_line = n->start_mark.line + 1;
+			l->engine_col = n->start_mark.column + 1;
 			return 0;
 		}
 	}

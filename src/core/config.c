@@ -59,8 +59,9 @@ static const struct key keys[] = {
 	KEY(pitr,	os_user,		cfg_set_string,	K_NAME),
 	KEY(pitr,	engine,			cfg_set_engine,	0),
 	{ "pitr", "pgbackrest", cfg_set_section, 0, 0 },
-	KEY(pitr.pgbackrest, stanza,		cfg_set_string,	K_NAME),
-	KEY(pitr.pgbackrest, config,		cfg_set_string,	K_PATH),
+	/* Both go into the restore_command a restored server runs. */
+	KEY(pitr.pgbackrest, stanza,		cfg_set_string,	K_NAME | K_SHELL),
+	KEY(pitr.pgbackrest, config,		cfg_set_string,	K_PATH | K_SHELL),
 	KEY(retention,	backups,		cfg_set_count,	0),
 	KEY(retention,	archive,		cfg_set_duration,	0),
 	KEY(retention,	journal_warn,		cfg_set_size,	0),
@@ -475,7 +476,9 @@ finish(struct loader *l, int have_file)
 		err_hint(l->e, "add \"pgbackrest: {stanza: NAME}\" under "
 		    "pitr: the stanza of the source cluster in "
 		    "pgbackrest.conf");
-		return cfg_at(l, l->engine);
+		err_where(l->e, "%s:%zu:%zu", l->name, l->engine_line,
+		    l->engine_col);
+		return l->e->code;
 	}
 	if (cfg->source.dsn == NULL || cfg->source.dsn[0] == '\0') {
 		err_set(l->e, PGTT_ECONFIG, "no source database configured");

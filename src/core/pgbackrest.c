@@ -160,11 +160,17 @@ pgbr_restore_command(const struct config *cfg, const char *dir,
 {
 	char	*cmd;
 
-	xasprintf(&cmd, "pgbackrest --stanza=%s%s%s archive-get %%f \"%%p\" "
-	    "|| cp \"%s/%s/%%f\" \"%%p\"", cfg->pitr.pgbackrest.stanza,
+	/*
+	 * PostgreSQL gives %p relative to the data directory, which
+	 * pgBackRest reads against pg1-path: that of the restored cluster,
+	 * not the source's that its config names.
+	 */
+	xasprintf(&cmd, "pgbackrest --stanza=%s%s%s --pg1-path=\"%s\" "
+	    "archive-get %%f \"%%p\" || cp \"%s/%s/%%f\" \"%%p\"",
+	    cfg->pitr.pgbackrest.stanza,
 	    cfg->pitr.pgbackrest.config != NULL ? " --config=" : "",
 	    cfg->pitr.pgbackrest.config != NULL ?
-	    cfg->pitr.pgbackrest.config : "", dir, subdir);
+	    cfg->pitr.pgbackrest.config : "", dir, dir, subdir);
 	return cmd;
 }
 

@@ -46,8 +46,9 @@ int	pgbr_backup(const struct config *, const char *type,
 
 /*
  * `pgbackrest restore` of the backup labelled label into dir (absent or
- * empty, owned by the OS user).  It writes its own restore_command;
- * restore.c appends the recovery target after it.
+ * empty, owned by the OS user).  The restore_command it writes is
+ * overridden by the one restore.c appends (pgbr_restore_command), with
+ * the recovery target.
  */
 int	pgbr_restore(const struct config *, const char *label,
 	    const char *dir, struct pgtt_err *);

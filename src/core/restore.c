@@ -396,10 +396,10 @@ prepare_dir(struct restore_ctx *rc, const char *dir)
 	struct stat	 st;
 	int		 ret;
 
-	if (strpbrk(dir, "'\"\\%\n") != NULL) {
+	if (strpbrk(dir, "'\"\\%\n$`") != NULL) {
 		err_set(rc->err, PGTT_EUSAGE, "data directory \"%s\" holds a "
-		    "quote, backslash, %% or newline, which a restore_command "
-		    "cannot carry", dir);
+		    "quote, backslash, %%, $, ` or newline, which a "
+		    "restore_command cannot carry", dir);
 		err_where(rc->err, "--data-dir");
 		return rc->err->code;
 	}

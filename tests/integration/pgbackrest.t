@@ -92,6 +92,19 @@ check_fail "a point before the oldest backup" 1 $C --headless restore --to creat
 like "$ERR" 'is before the oldest base backup' "says so"
 ok "$([ ! -e "$TEST_ROOT/r-x" ]; echo $?)" "and copies nothing"
 
+# --- WAL only pgBackRest holds ---
+# pgbackrest check switches WAL and waits until it is archived: twice,
+# so pgBackRest's newest segment lies past B.  An empty local archive
+# leaves the restore only the repository to read WAL from.
+as_pg pgbackrest --config="$PGBR/pgbackrest.conf" --stanza=app check >/dev/null 2>&1
+as_pg pgbackrest --config="$PGBR/pgbackrest.conf" --stanza=app check >/dev/null 2>&1
+mkdir -p "$TEST_ROOT/no-wal"
+config app "  archive_dir: $TEST_ROOT/no-wal"
+check_ok "restore --to cp-b from the repository alone" $C --json --headless restore --to cp-b --data-dir "$TEST_ROOT/r-repo" --port 5815
+is "$(snap "$(echo "$OUT" | json_get conninfo)")" "$SNAP_B" "equal to the source at B: recovery read pgBackRest's archive"
+check_ok "stop it" $C --headless restore --stop "$TEST_ROOT/r-repo"
+config app
+
 # --- pgBackRest's choice of type, and its own retention ---
 check_ok "backup, type left to pgBackRest" $C --json --headless backup
 like "$(echo "$OUT" | json_get name)" "^${FULL}_[0-9]{8}-[0-9]{6}I$" "an incremental one on the full"

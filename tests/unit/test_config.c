@@ -771,6 +771,16 @@ test_pgbackrest(void **state)
 	load_fail("source:\n  dsn: x\npitr:\n  pgbackrest:\n    stanz: a\n",
 	    "unknown key \"stanz\" in section \"pitr.pgbackrest\"",
 	    NAME ":5:5");
+	/* Both go into a restore_command: nothing a shell would read. */
+	load_fail("source:\n  dsn: x\npitr:\n  pgbackrest:\n"
+	    "    stanza: \"a;touch /tmp/x\"\n",
+	    "\"pitr.pgbackrest.stanza\" holds a character a restore_command "
+	    "cannot carry safely: \"a;touch /tmp/x\"", NAME ":5:13");
+	load_fail("source:\n  dsn: x\npitr:\n  pgbackrest:\n"
+	    "    config: \"/etc/$(id)/pgbackrest.conf\"\n",
+	    "\"pitr.pgbackrest.config\" holds a character a restore_command "
+	    "cannot carry safely: \"/etc/$(id)/pgbackrest.conf\"",
+	    NAME ":5:13");
 	/* The inner section is pitr's, not one of its own at the root. */
 	load_fail("source:\n  dsn: x\npitr.pgbackrest:\n  stanza: a\n",
 	    "unknown section \"pitr.pgbackrest\"", NAME ":3:1");
