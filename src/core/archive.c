@@ -566,7 +566,7 @@ window_pgbackrest(const struct config *cfg, struct journal *j,
 	pgtt_lsn		 local;
 	int			 partial, ret;
 
-	if ((ret = pgbr_info(cfg, &in, err)) != 0)
+	if ((ret = pgbr_info(cfg, backup_seg_size(j), &in, err)) != 0)
 		return ret;
 	w->backups = in.nbackups;
 	if (in.nbackups == 0) {

@@ -60,6 +60,21 @@ backup_server_major(struct journal *j)
 	return major;
 }
 
+uint32_t
+backup_seg_size(struct journal *j)
+{
+	struct pgtt_err	 err;
+	char		*v;
+	uint32_t	 size;
+
+	err_clear(&err);
+	if (j == NULL || journal_meta_get(j, "wal_segment_size", &v, &err) != 0)
+		return 0;
+	size = (uint32_t)strtoul(v, NULL, 10);
+	free(v);
+	return size;
+}
+
 char *
 backup_path(const struct config *cfg, const struct backup_info *b)
 {
@@ -268,7 +283,7 @@ backup_list(const struct config *cfg, struct journal *j,
 
 	if (cfg->pitr.engine != PITR_ENGINE_PGBACKREST)
 		return list_recorded(j, out, n, err);
-	if ((ret = pgbr_info(cfg, &in, err)) != 0) {
+	if ((ret = pgbr_info(cfg, backup_seg_size(j), &in, err)) != 0) {
 		*out = NULL;
 		*n = 0;
 		return ret;
@@ -392,15 +407,16 @@ take_pgbackrest(const struct verb_ctx *vc, const struct backup_opts *o,
 
 	verb_progress_to(vc, VERB_BACKUP, BACKUP_PHASE_PGBACKREST, 0, 0);
 	if ((ret = pgbr_backup(vc->cfg, o->type, on_pgbr_line, NULL,
-	    err)) != 0 || (ret = pgbr_info(vc->cfg, &in, err)) != 0)
+	    err)) != 0 || (ret = pgbr_info(vc->cfg, backup_seg_size(vc->j),
+	    &in, err)) != 0)
 		return ret;
 	if (in.nbackups == 0)
 		ret = err_set(err, PGTT_EIO, "pgbackrest backup ended, and its "
 		    "info lists no backup");
 	else {
-		*out = in.backups[in.nbackups - 1];
-		/* The newest is last in end LSN order, as it ended last. */
-		for (size_t i = 0; i < in.nbackups; i++)
+		/* The one just taken: the one that ended last. */
+		*out = in.backups[0];
+		for (size_t i = 1; i < in.nbackups; i++)
 			if (in.backups[i].end_time > out->end_time)
 				*out = in.backups[i];
 	}

@@ -71,6 +71,9 @@ int	backup_cmp_end(const void *, const void *);
 /* Directory of backup b; malloc'd. */
 char	*backup_path(const struct config *, const struct backup_info *);
 
+/* The source's WAL segment size as setup recorded it; 0 if unknown. */
+uint32_t backup_seg_size(struct journal *);
+
 /* The source's major version as setup recorded it; 0 if unknown. */
 int	backup_server_major(struct journal *);
 

@@ -174,23 +174,41 @@ pgbr_restore_command(const struct config *cfg, const char *dir,
 	return cmd;
 }
 
-/* The segment size that makes lsn fall in the segment named name. */
-static uint32_t
-guess_seg_size(pgtt_lsn lsn, const char *name)
+/* Whether lsn falls in the segment named name, with segments of size. */
+static int
+in_segment(pgtt_lsn lsn, const char *name, uint32_t size)
 {
 	char		 seg[WAL_NAME_LEN + 1];
-	uint32_t	 size, tli;
+	uint32_t	 tli;
 	uint64_t	 segno;
 	int		 partial;
 
+	if (wal_parse_name(name, size, &tli, &segno, &partial) != 0)
+		return 0;
+	wal_seg_name(tli, wal_segno(lsn, size), size, seg);
+	return strcmp(seg, name) == 0;
+}
+
+/*
+ * The segment size: the source's, when setup recorded it and it fits;
+ * else the one size (1 MB to 1 GB) for which lsn falls in the segment
+ * named name.  An LSN early in its 4 GB range fits several: 0, unknown.
+ */
+static uint32_t
+seg_size_of(uint32_t known, pgtt_lsn lsn, const char *name)
+{
+	uint32_t	size, found = 0;
+
+	if (known != 0)
+		return in_segment(lsn, name, known) ? known : 0;
 	for (size = 1u << 20; size != 0 && size <= 1u << 30; size <<= 1) {
-		if (wal_parse_name(name, size, &tli, &segno, &partial) != 0)
+		if (!in_segment(lsn, name, size))
+			continue;
+		if (found != 0)
 			return 0;
-		wal_seg_name(tli, wal_segno(lsn, size), size, seg);
-		if (strcmp(seg, name) == 0)
-			return size;
+		found = size;
 	}
-	return 0;
+	return found;
 }
 
 static const char *
@@ -214,7 +232,7 @@ unix_at(json_t *o, const char *a, const char *b)
 
 /* One backup of pgBackRest's info as the record pgtt keeps of its own. */
 static int
-read_backup(json_t *jb, struct backup_info *b)
+read_backup(json_t *jb, uint32_t seg_size, struct backup_info *b)
 {
 	const char	*label = str_at(jb, "label", NULL);
 	const char	*start = str_at(jb, "lsn", "start");
@@ -227,7 +245,7 @@ read_backup(json_t *jb, struct backup_info *b)
 	if (label == NULL || start == NULL || stop == NULL || wal == NULL ||
 	    lsn_parse(start, &b->start_lsn) != 0 ||
 	    lsn_parse(stop, &b->end_lsn) != 0 ||
-	    (b->seg_size = guess_seg_size(b->end_lsn, wal)) == 0 ||
+	    (b->seg_size = seg_size_of(seg_size, b->end_lsn, wal)) == 0 ||
 	    wal_parse_name(wal, b->seg_size, &b->timeline, &segno,
 	    &partial) != 0)
 		return -1;
@@ -239,12 +257,52 @@ read_backup(json_t *jb, struct backup_info *b)
 	return 0;
 }
 
-/* info's object for our stanza, from the array it prints. */
-static int
-read_info(const struct config *cfg, json_t *root, struct pgbr_info *in,
-    struct pgtt_err *err)
+/* The database id (pgBackRest's db-id) an info entry belongs to. */
+static json_int_t
+db_id(json_t *o)
 {
-	json_t		*st = NULL, *v, *backups, *archive;
+	json_t	*v = json_object_get(json_object_get(o, "database"), "id");
+
+	return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+/*
+ * A backup restores only with the WAL from its start on: those whose
+ * start segment the archive no longer holds (repo1-retention-archive
+ * expired it) are not offered.
+ */
+static void
+drop_unarchived(struct pgbr_info *in)
+{
+	uint64_t	 min, segno;
+	uint32_t	 tli;
+	size_t		 i, kept = 0;
+	int		 partial;
+
+	if (in->nbackups == 0 || in->archive_min[0] == '\0' ||
+	    wal_parse_name(in->archive_min, in->seg_size, &tli, &min,
+	    &partial) != 0)
+		return;
+	for (i = 0; i < in->nbackups; i++) {
+		segno = wal_segno(in->backups[i].start_lsn, in->seg_size);
+		if (segno >= min)
+			in->backups[kept++] = in->backups[i];
+	}
+	in->nbackups = kept;
+}
+
+/*
+ * info's object for our stanza, from the array it prints: the backups
+ * and the archive of the cluster as it is now (its newest db-id; a
+ * stanza-upgrade starts another), and of the backups only those the
+ * archive still reaches back to.
+ */
+static int
+read_info(const struct config *cfg, uint32_t seg_size, json_t *root,
+    struct pgbr_info *in, struct pgtt_err *err)
+{
+	json_t		*st = NULL, *v, *backups, *archive, *code;
+	json_int_t	 db = -1;
 	size_t		 i;
 	const char	*name, *msg;
 
@@ -256,44 +314,57 @@ read_info(const struct config *cfg, json_t *root, struct pgbr_info *in,
 	if (st == NULL)
 		return err_set(err, PGTT_ECONFIG, "pgBackRest knows no stanza "
 		    "\"%s\"", cfg->pitr.pgbackrest.stanza);
-	v = json_object_get(json_object_get(st, "status"), "code");
+	code = json_object_get(json_object_get(st, "status"), "code");
 	/* 2: no valid backups yet, which is a stanza still. */
-	if (json_integer_value(v) != 0 && json_integer_value(v) != 2) {
+	if (!json_is_integer(code) || (json_integer_value(code) != 0 &&
+	    json_integer_value(code) != 2)) {
 		msg = str_at(json_object_get(st, "status"), "message", NULL);
 		return err_set(err, PGTT_ECONFIG, "pgBackRest's stanza \"%s\": "
 		    "%s", cfg->pitr.pgbackrest.stanza, msg != NULL ? msg :
 		    "not usable");
 	}
+	json_array_foreach(json_object_get(st, "db"), i, v) {
+		json_t	*id = json_object_get(v, "id");
+
+		if (json_is_integer(id) && json_integer_value(id) > db)
+			db = json_integer_value(id);
+	}
 	backups = json_object_get(st, "backup");
 	in->backups = xcalloc(json_array_size(backups) + 1,
 	    sizeof *in->backups);
 	json_array_foreach(backups, i, v) {
-		if (json_is_true(json_object_get(v, "error")))
+		if (json_is_true(json_object_get(v, "error")) || db_id(v) != db)
 			continue;
-		if (read_backup(v, &in->backups[in->nbackups]) != 0)
-			return err_set(err, PGTT_EIO, "pgBackRest's info "
-			    "holds a backup pgtt cannot read (%s)",
+		if (read_backup(v, seg_size, &in->backups[in->nbackups]) != 0) {
+			err_set(err, PGTT_EIO, "pgBackRest's info holds a "
+			    "backup pgtt cannot read (%s)",
 			    str_at(v, "label", NULL) != NULL ?
 			    str_at(v, "label", NULL) : "no label");
+			if (seg_size == 0)
+				err_hint(err, "run pgtt setup again: it records "
+				    "the source's WAL segment size");
+			return err->code;
+		}
 		in->seg_size = in->backups[in->nbackups].seg_size;
 		in->nbackups++;
 	}
 	qsort(in->backups, in->nbackups, sizeof *in->backups, backup_cmp_end);
-	/* The archive of the cluster as it is now: the last one listed. */
 	archive = json_object_get(st, "archive");
-	if ((v = json_array_get(archive, json_array_size(archive) - 1)) !=
-	    NULL && str_at(v, "min", NULL) != NULL &&
-	    str_at(v, "max", NULL) != NULL) {
+	json_array_foreach(archive, i, v) {
+		if (db_id(v) != db || str_at(v, "min", NULL) == NULL ||
+		    str_at(v, "max", NULL) == NULL)
+			continue;
 		snprintf(in->archive_min, sizeof in->archive_min, "%s",
 		    str_at(v, "min", NULL));
 		snprintf(in->archive_max, sizeof in->archive_max, "%s",
 		    str_at(v, "max", NULL));
 	}
+	drop_unarchived(in);
 	return 0;
 }
 
 int
-pgbr_info(const struct config *cfg, struct pgbr_info *in,
+pgbr_info(const struct config *cfg, uint32_t seg_size, struct pgbr_info *in,
     struct pgtt_err *err)
 {
 	struct pgbr_cmd	 c;
@@ -320,7 +391,7 @@ pgbr_info(const struct config *cfg, struct pgbr_info *in,
 		return err_set(err, PGTT_EIO, "pgbackrest info printed no JSON "
 		    "array: %s", jerr.text);
 	}
-	ret = read_info(cfg, root, in, err);
+	ret = read_info(cfg, seg_size, root, in, err);
 	json_decref(root);
 	if (ret != 0)
 		pgbr_info_done(in);

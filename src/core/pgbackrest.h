@@ -30,9 +30,14 @@ struct pgbr_info {
 /* `pgbackrest check`: the stanza exists and archiving works. */
 int	pgbr_check(const struct config *, struct pgtt_err *);
 
-/* `pgbackrest info --output=json` for the stanza. */
-int	pgbr_info(const struct config *, struct pgbr_info *,
-	    struct pgtt_err *);
+/*
+ * `pgbackrest info --output=json` for the stanza: the backups of the
+ * cluster as it is now (its newest database id).  seg_size is the
+ * source's WAL segment size (backup_seg_size); 0, unknown, lets the
+ * segment names tell it where only one size fits.
+ */
+int	pgbr_info(const struct config *, uint32_t seg_size,
+	    struct pgbr_info *, struct pgtt_err *);
 void	pgbr_info_done(struct pgbr_info *);
 
 /*

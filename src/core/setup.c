@@ -303,6 +303,29 @@ remember_ddl_prefix(struct setup_ctx *sc, struct journal *j)
 	return ret;
 }
 
+/*
+ * The source's WAL segment size, for what reads segment names pgtt did
+ * not write itself (pgBackRest's info).
+ */
+static int
+remember_seg_size(struct setup_ctx *sc, struct journal *j)
+{
+	struct jbatch	*b;
+	PGresult	*res;
+	int		 ret;
+
+	if ((res = pg_exec(sc->conn, sc->err, "SELECT pg_catalog.pg_size_bytes("
+	    "pg_catalog.current_setting('wal_segment_size'))", 0, NULL)) ==
+	    NULL)
+		return sc->err->code;
+	b = jbatch_new();
+	jbatch_put_meta(b, "wal_segment_size", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	ret = journal_commit(j, b, sc->err);
+	jbatch_free(b);
+	return ret;
+}
+
 /* Record the new history's identity and its `creation` checkpoint. */
 static int
 record_creation(struct setup_ctx *sc, struct journal *j)
@@ -859,6 +882,8 @@ setup_run(const struct verb_ctx *vc, const struct setup_opts *o,
 		    "checkpoint \"creation\"");
 	}
 
+	if (!dry_run && j != NULL && (ret = remember_seg_size(&sc, j)) != 0)
+		goto out;
 	if (cfg->pitr.enabled && ((ret = ensure_wal_slot(&sc)) != 0 ||
 	    (cfg->pitr.engine == PITR_ENGINE_PGTT &&
 	    (ret = ensure_backup(&sc, j, o->no_backup)) != 0)))
