@@ -4,6 +4,7 @@
  * SIGTERM stopping a verb that may be stopped, and one progress line on
  * a terminal for a long one.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,11 +32,13 @@ static void
 on_signal(int sig)
 {
 	char	errbuf[256];
+	int	saved = errno;
 
 	(void)sig;
 	atomic_store(&cancel_requested, 1);
 	if (canceller != NULL)
 		(void)PQcancel(canceller, errbuf, sizeof errbuf);
+	errno = saved;
 }
 
 /* A bar on stderr, redrawn in place, for people watching a terminal. */

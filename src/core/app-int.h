@@ -70,6 +70,13 @@ struct app {
 	struct pgtt_err		 replay_err;
 
 	struct backup_info	 backup_res;
+	/*
+	 * The backups as the window was last read (under the lock): the
+	 * restore dialog picks from them without running pgbackrest info
+	 * on the UI thread.
+	 */
+	struct backup_info	*window_backups;
+	size_t			 window_nbackups;
 	int			 backup_ret;
 	struct pgtt_err		 backup_err;
 

@@ -209,11 +209,12 @@ replay_job(struct app *app)
 	/* A plan never set it: a replay queued behind one keeps it. */
 	if (!app->replay_job_opts.dry_run)
 		app->view.replay_active = 0;
-	if (!app->replay_job_opts.dry_run && r.target != NULL) {
+	/* Stopped before any change: the replica stands as it stood. */
+	if (!app->replay_job_opts.dry_run && r.target != NULL &&
+	    !(r.cancelled && r.to == LSN_INVALID)) {
 		app->view.replay_end = r.cancelled ? APP_REPLAY_STOPPED :
 		    ret != 0 ? APP_REPLAY_FAILED : APP_REPLAY_DONE;
-		if (r.to != LSN_INVALID)	/* else it stands as it stood */
-			app->view.replay_at = r.to;
+		app->view.replay_at = r.to;
 	}
 	replay_result_done(&app->replay_res);
 	app->replay_res = r;
@@ -355,8 +356,7 @@ app_restore_check(struct app *app, pgtt_lsn to, struct app_restore_plan *plan,
     struct pgtt_err *err)
 {
 	const struct config	*cfg = app->cfg;
-	struct backup_info	*bs;
-	size_t			 n, i;
+	size_t			 i;
 	int			 ret, chosen = -1;
 
 	memset(plan, 0, sizeof *plan);
@@ -368,18 +368,20 @@ app_restore_check(struct app *app, pgtt_lsn to, struct app_restore_plan *plan,
 		    "first");
 	if ((ret = check_in_window(app, to, err)) != 0)
 		return ret;
-	/* As restore_run chooses: the newest backup ending before it. */
-	if ((ret = backup_list(cfg, app->j, &bs, &n, err)) != 0)
-		return ret;
-	for (i = 0; i < n; i++)
-		if (bs[i].end_lsn <= to)
+	/*
+	 * As restore_run chooses: the newest backup ending before it, from
+	 * the list the window was read with (app_read_window).
+	 */
+	pthread_mutex_lock(&app->lock);
+	for (i = 0; i < app->window_nbackups; i++)
+		if (app->window_backups[i].end_lsn <= to)
 			chosen = (int)i;
 	if (chosen >= 0) {
 		snprintf(plan->base_backup, sizeof plan->base_backup, "%s",
-		    bs[chosen].name);
-		plan->backup_end = bs[chosen].end_lsn;
+		    app->window_backups[chosen].name);
+		plan->backup_end = app->window_backups[chosen].end_lsn;
 	}
-	free(bs);
+	pthread_mutex_unlock(&app->lock);
 	if (chosen < 0)
 		return err_set(err, PGTT_ENOTFOUND, "no base backup ends before "
 		    "that point");

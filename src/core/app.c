@@ -255,20 +255,31 @@ capture_main(void *arg)
 	return NULL;
 }
 
-/* The recoverable window, read without the lock (it runs pg_waldump). */
+/*
+ * The recoverable window and the backups, read without the lock (it runs
+ * pg_waldump, and pgbackrest info under that engine).
+ */
 void
 app_read_window(struct app *app)
 {
-	struct pitr_window	w;
-	struct pgtt_err		err;
+	struct pitr_window	 w;
+	struct pgtt_err		 err;
 	struct journal		*j = app_journal_of(app);
+	struct backup_info	*bs = NULL;
+	size_t			 n = 0;
 
 	if (!app->cfg->pitr.enabled || j == NULL)
 		return;
 	err_clear(&err);
 	if (archive_window(app->cfg, j, &w, &err) != 0)
 		app_set_text(w.note, sizeof w.note, "%s", err.msg);
+	err_clear(&err);
+	if (backup_list(app->cfg, j, &bs, &n, &err) != 0)
+		n = 0;
 	pthread_mutex_lock(&app->lock);
+	free(app->window_backups);
+	app->window_backups = bs;
+	app->window_nbackups = n;
 	app->view.window_from = w.latest != LSN_INVALID ? w.earliest : 0;
 	app->view.window_to = w.latest;
 	app_set_text(app->view.window_note, sizeof app->view.window_note, "%s",
@@ -536,6 +547,7 @@ app_close(struct app *app)
 	app_search_cancel(app);
 	stop_workers(app);
 	diff_free(app->diff);
+	free(app->window_backups);
 	if (app->rowhist != NULL) {
 		rowhist_list_free(app->rowhist);
 		free(app->rowhist);

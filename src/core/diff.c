@@ -743,6 +743,12 @@ diff_run(const struct verb_ctx *vc, const struct diff_opts *o,
 	err_clear(&berr);
 	if (ret == 0 && diff_look_baseline(d, &berr) != 0)
 		baseline_failed(d->fold, &berr);
+	/*
+	 * A stop during the look-back or the baseline read (SIGINT reaches
+	 * pg_restore too, whose failure would pass for a missing dump).
+	 */
+	if (ret == 0 && verb_stop_requested(vc))
+		ret = err_set(err, PGTT_ESTOPPED, "the diff was stopped");
 	if (d->fold->baseline.warning[0] != '\0')
 		snprintf(d->warning, sizeof d->warning, "the baseline could "
 		    "not be read (%s): rows unchanged since capture are not "
