@@ -547,7 +547,6 @@ app_close(struct app *app)
 	app_search_cancel(app);
 	stop_workers(app);
 	diff_free(app->diff);
-	free(app->window_backups);
 	if (app->rowhist != NULL) {
 		rowhist_list_free(app->rowhist);
 		free(app->rowhist);
@@ -559,6 +558,8 @@ app_close(struct app *app)
 	replay_result_done(&app->replay_res);
 	if (app->status_running)
 		pthread_join(app->status_thread, NULL);
+	/* The status thread reads the window until it stops. */
+	free(app->window_backups);
 	/* Only the status thread starts the listener: no race here. */
 	if (app->listener_running)
 		pthread_join(app->capture_thread, NULL);
