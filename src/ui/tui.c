@@ -16,6 +16,7 @@
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,12 @@
 #define SIDE_WIDTH	34
 
 static int			signal_pipe[2] = { -1, -1 };
-static volatile sig_atomic_t	got_resize, got_quit;
+/*
+ * Set by the handler, which may run on any thread (a worker waiting for
+ * a child, say): atomics, lock-free and so safe in a handler, not
+ * sig_atomic_t, which orders nothing between threads.
+ */
+static atomic_int		got_resize, got_quit;
 
 static int			curses_on;
 
@@ -44,9 +50,9 @@ on_signal(int sig)
 	char	c = 1;
 
 	if (sig == SIGWINCH)
-		got_resize = 1;
+		atomic_store(&got_resize, 1);
 	else
-		got_quit = 1;
+		atomic_store(&got_quit, 1);
 	(void)write(signal_pipe[1], &c, 1);
 	errno = saved;
 }
@@ -491,15 +497,14 @@ loop(struct ui *ui)
 			while (read(signal_pipe[0], buf, sizeof buf) > 0)
 				;
 		}
-		if (got_quit || ui->quit) {
+		if (atomic_load(&got_quit) || ui->quit) {
 			/* Stopped before setup was done: not a success. */
 			if (ui->offer == UI_OFFER_ASKING ||
 			    ui->offer == UI_OFFER_RUNNING)
 				ui->exit_status = 1;
 			break;
 		}
-		if (got_resize) {
-			got_resize = 0;
+		if (atomic_exchange(&got_resize, 0)) {
 			resize();
 			dirty = 1;
 		}
