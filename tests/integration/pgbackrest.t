@@ -34,6 +34,18 @@ check_fail "setup with a stanza pgBackRest does not know" 1 $C --headless setup
 like "$ERR" 'pgbackrest' "says pgBackRest failed"
 like "$ERR" 'nope' "in its own words, naming the stanza"
 is "$(sql src app "SELECT count(*) FROM pg_replication_slots")" 0 "and makes nothing on the source"
+# A cluster that does not archive: setup says so in pgBackRest's words.
+pg_start bare 5818
+printf '\n[bare]\npg1-path=%s\npg1-port=5818\npg1-socket-path=%s\n' \
+	"$TEST_ROOT/bare/data" "$TEST_ROOT/bare" >>"$PGBR/pgbackrest.conf"
+as_pg pgbackrest --config="$PGBR/pgbackrest.conf" --stanza=bare stanza-create >"$PGBR/bare.log" 2>&1
+write_config "$W/bare.yaml" "$(pg_dsn bare postgres)" \
+	"pitr:" "  engine: pgbackrest" "  pgbackrest:" "    stanza: bare" \
+	"    config: $PGBR/pgbackrest.conf"
+check_fail "setup on a cluster that does not archive" 1 -c "$W/bare.yaml" --headless setup
+like "$ERR" 'archive_mode|archive_command' "says what is wrong, in pgBackRest's words"
+is "$(sql bare postgres "SELECT count(*) FROM pg_replication_slots")" 0 "and makes nothing there"
+
 config app
 check_ok "setup" $C --headless setup
 like "$OUT" 'pgBackRest stanza "app"' "checks the stanza"
