@@ -271,11 +271,8 @@ app_read_window(struct app *app)
 	if (!app->cfg->pitr.enabled || j == NULL)
 		return;
 	err_clear(&err);
-	if (archive_window(app->cfg, j, &w, &err) != 0)
+	if (archive_window_list(app->cfg, j, &w, &bs, &n, &err) != 0)
 		app_set_text(w.note, sizeof w.note, "%s", err.msg);
-	err_clear(&err);
-	if (backup_list(app->cfg, j, &bs, &n, &err) != 0)
-		n = 0;
 	pthread_mutex_lock(&app->lock);
 	free(app->window_backups);
 	app->window_backups = bs;

@@ -557,7 +557,8 @@ last_record(const struct config *cfg, int major, uint32_t tli,
  */
 static int
 window_pgbackrest(const struct config *cfg, struct journal *j,
-    struct pitr_window *w, struct pgtt_err *err)
+    struct pitr_window *w, struct backup_info **bs, size_t *n,
+    struct pgtt_err *err)
 {
 	struct pgbr_info	 in;
 	const struct backup_info *b;
@@ -609,6 +610,11 @@ window_pgbackrest(const struct config *cfg, struct journal *j,
 	}
 	err_clear(err);
 out:
+	if (bs != NULL) {
+		*bs = in.backups;
+		*n = in.nbackups;
+		in.backups = NULL;
+	}
 	pgbr_info_done(&in);
 	return 0;
 }
@@ -617,13 +623,25 @@ int
 archive_window(const struct config *cfg, struct journal *j,
     struct pitr_window *w, struct pgtt_err *err)
 {
+	return archive_window_list(cfg, j, w, NULL, NULL, err);
+}
+
+int
+archive_window_list(const struct config *cfg, struct journal *j,
+    struct pitr_window *w, struct backup_info **bsp, size_t *np,
+    struct pgtt_err *err)
+{
 	struct backup_info	*bs = NULL;
 	uint64_t		 first, last;
 	int			 partial, ret;
 
 	memset(w, 0, sizeof *w);
+	if (bsp != NULL) {
+		*bsp = NULL;
+		*np = 0;
+	}
 	if (cfg->pitr.engine == PITR_ENGINE_PGBACKREST)
-		return window_pgbackrest(cfg, j, w, err);
+		return window_pgbackrest(cfg, j, w, bsp, np, err);
 	if ((ret = backup_list(cfg, j, &bs, &w->backups, err)) != 0)
 		return ret;
 	if (w->backups == 0) {
@@ -655,6 +673,10 @@ archive_window(const struct config *cfg, struct journal *j,
 		ret = 0;
 	}
 out:
-	free(bs);
+	if (bsp != NULL && ret == 0) {
+		*bsp = bs;
+		*np = w->backups;
+	} else
+		free(bs);
 	return ret;
 }

@@ -74,6 +74,15 @@ struct pitr_window {
  */
 int	archive_window(const struct config *, struct journal *,
 	    struct pitr_window *, struct pgtt_err *);
+struct backup_info;
+/*
+ * The same, handing over the backups it was read from (oldest end LSN
+ * first, as backup_list gives them; free(*bs)): one look at pgBackRest
+ * for both.
+ */
+int	archive_window_list(const struct config *, struct journal *,
+	    struct pitr_window *, struct backup_info **bs, size_t *n,
+	    struct pgtt_err *);
 
 /*
  * A scratch directory (under storage.path) in which pg_waldump sees the

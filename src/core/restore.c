@@ -174,14 +174,11 @@ resolve(struct restore_ctx *rc)
  * streamed WAL reach together (archive_window).
  */
 static int
-check_reach_pgbackrest(struct restore_ctx *rc)
+check_reach_pgbackrest(struct restore_ctx *rc, const struct pitr_window *w)
 {
-	struct pitr_window	 w;
-	char			 a[LSN_BUFSIZE];
+	char	a[LSN_BUFSIZE];
 
-	if (archive_window(rc->cfg, rc->j, &w, rc->err) != 0)
-		return rc->err->code;
-	if (w.latest != LSN_INVALID && rc->r->target_lsn <= w.latest)
+	if (w->latest != LSN_INVALID && rc->r->target_lsn <= w->latest)
 		return 0;
 	err_set(rc->err, PGTT_ENOTFOUND, "point %s is past the end of the WAL "
 	    "pgBackRest and pgtt's own archive hold",
@@ -202,14 +199,19 @@ static int
 check_window(struct restore_ctx *rc)
 {
 	struct backup_info	*bs;
+	struct pitr_window	 w;
 	struct pgtt_err		 e;
 	size_t			 n, i;
 	uint64_t		 last;
 	pgtt_lsn		 found, target = rc->r->target_lsn;
 	char			 a[LSN_BUFSIZE], b[LSN_BUFSIZE], *probe = NULL;
 	int			 partial, ret, chosen = -1;
+	int			 pgbr = rc->cfg->pitr.engine ==
+				    PITR_ENGINE_PGBACKREST;
 
-	if ((ret = backup_list(rc->cfg, rc->j, &bs, &n, rc->err)) != 0)
+	/* Under pgBackRest, one look at it gives the backups and the reach. */
+	if ((ret = pgbr ? archive_window_list(rc->cfg, rc->j, &w, &bs, &n,
+	    rc->err) : backup_list(rc->cfg, rc->j, &bs, &n, rc->err)) != 0)
 		return ret;
 	for (i = 0; i < n; i++)
 		if (bs[i].end_lsn <= target)
@@ -235,8 +237,8 @@ check_window(struct restore_ctx *rc)
 	free(bs);
 	snprintf(rc->r->base_backup, sizeof rc->r->base_backup, "%s",
 	    rc->backup.name);
-	if (rc->cfg->pitr.engine == PITR_ENGINE_PGBACKREST)
-		return check_reach_pgbackrest(rc);
+	if (pgbr)
+		return check_reach_pgbackrest(rc, &w);
 
 	err_clear(&e);
 	if (wal_scan(rc->cfg->pitr.archive_dir, rc->backup.timeline,
@@ -444,6 +446,27 @@ prepare_dir(struct restore_ctx *rc, const char *dir)
 	return check_reachable(rc, dir);
 }
 
+/*
+ * Segment segno in the local archive: whole, else the .partial one
+ * pg_receivewal still writes; NULL when it holds neither.
+ */
+static char *
+archived_segment(struct restore_ctx *rc, uint64_t segno)
+{
+	char	 name[WAL_NAME_LEN + 1], *path;
+
+	wal_seg_name(rc->backup.timeline, segno, rc->backup.seg_size, name);
+	xasprintf(&path, "%s/%s", rc->cfg->pitr.archive_dir, name);
+	if (access(path, F_OK) == 0)
+		return path;
+	free(path);
+	xasprintf(&path, "%s/%s.partial", rc->cfg->pitr.archive_dir, name);
+	if (access(path, F_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
 /* Copy segment segno into wal/, the .partial one under its final name. */
 static int
 copy_segment(struct restore_ctx *rc, const char *wal, uint64_t segno)
@@ -454,39 +477,13 @@ copy_segment(struct restore_ctx *rc, const char *wal, uint64_t segno)
 
 	wal_seg_name(rc->backup.timeline, segno, rc->backup.seg_size, name);
 	xasprintf(&dst, "%s/%s", wal, name);
-	xasprintf(&src, "%s/%s", rc->cfg->pitr.archive_dir, name);
-	if (access(src, F_OK) != 0) {
-		/* Maybe completed (renamed) by pg_receivewal meanwhile. */
-		free(src);
-		xasprintf(&src, "%s/%s.partial", rc->cfg->pitr.archive_dir,
-		    name);
-		if (access(src, F_OK) != 0) {
-			free(src);
-			xasprintf(&src, "%s/%s", rc->cfg->pitr.archive_dir,
-			    name);
-		}
-	}
+	/* Missing: the copy fails naming the whole segment. */
+	if ((src = archived_segment(rc, segno)) == NULL)
+		xasprintf(&src, "%s/%s", rc->cfg->pitr.archive_dir, name);
 	ret = fs_copy_file(src, dst, uid, rc->gid, rc->err);
 	free(src);
 	free(dst);
 	return ret;
-}
-
-/* Whether the local archive holds segment segno, whole or .partial. */
-static int
-local_has(struct restore_ctx *rc, uint64_t segno)
-{
-	char	 name[WAL_NAME_LEN + 1], *path;
-	int	 has;
-
-	wal_seg_name(rc->backup.timeline, segno, rc->backup.seg_size, name);
-	xasprintf(&path, "%s/%s", rc->cfg->pitr.archive_dir, name);
-	has = access(path, F_OK) == 0;
-	free(path);
-	xasprintf(&path, "%s/%s.partial", rc->cfg->pitr.archive_dir, name);
-	has |= access(path, F_OK) == 0;
-	free(path);
-	return has;
 }
 
 /*
@@ -498,12 +495,15 @@ static int
 stage_local_wal(struct restore_ctx *rc, const char *wal, uint64_t first,
     uint64_t want)
 {
-	uint64_t	s;
-	int		ret = 0;
+	uint64_t	 s;
+	char		*src;
+	int		 ret = 0;
 
 	for (s = first; s <= want && ret == 0; s++) {
-		if (local_has(rc, s))
+		if ((src = archived_segment(rc, s)) != NULL) {
+			free(src);
 			ret = copy_segment(rc, wal, s);
+		}
 		progress(rc, RESTORE_PHASE_COPYING_WAL, 40 + (int)(20 *
 		    (s - first + 1) / (want - first + 1)));
 	}
