@@ -11,22 +11,18 @@
 #include "verify.h"
 
 const struct verb_info verb_table[VERB_COUNT] = {
-	[VERB_SETUP] =		{ "setup",
-				  VERB_NEEDS_SOURCE | VERB_WRITES_JOURNAL },
+	[VERB_SETUP] =		{ "setup", VERB_WRITES_JOURNAL },
 	/* listen stops on its own pipe (capture.h), not verb_ctx.cancel. */
-	[VERB_LISTEN] =		{ "listen",
-				  VERB_NEEDS_SOURCE | VERB_WRITES_JOURNAL },
-	[VERB_STATUS] =		{ "status", VERB_NEEDS_SOURCE },
-	[VERB_CHECKPOINT] =	{ "checkpoint",
-				  VERB_NEEDS_SOURCE | VERB_WRITES_JOURNAL },
+	[VERB_LISTEN] =		{ "listen", VERB_WRITES_JOURNAL },
+	[VERB_STATUS] =		{ "status", 0 },
+	[VERB_CHECKPOINT] =	{ "checkpoint", VERB_WRITES_JOURNAL },
 	[VERB_SESSION] =	{ "session", VERB_WRITES_JOURNAL },
 	[VERB_LOG] =		{ "log", 0 },
 	[VERB_DIFF] =		{ "diff", VERB_CANCELLABLE },
 	[VERB_HISTORY] =	{ "history", 0 },
 	[VERB_REPLAY] =		{ "replay", VERB_LONG | VERB_CANCELLABLE |
 				  VERB_WRITES_JOURNAL },
-	[VERB_BACKUP] =		{ "backup", VERB_NEEDS_SOURCE | VERB_LONG |
-				  VERB_WRITES_JOURNAL },
+	[VERB_BACKUP] =		{ "backup", VERB_LONG | VERB_WRITES_JOURNAL },
 	[VERB_RESTORE] =	{ "restore", VERB_LONG | VERB_WRITES_JOURNAL },
 	[VERB_VERIFY] =		{ "verify", VERB_LONG | VERB_WRITES_JOURNAL },
 	[VERB_PRUNE] =		{ "prune", VERB_WRITES_JOURNAL },

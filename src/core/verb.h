@@ -44,7 +44,6 @@ enum verb_id {
 };
 
 enum verb_flag {
-	VERB_NEEDS_SOURCE	= 1 << 0,	/* connects to the source */
 	VERB_LONG		= 1 << 1,	/* reports progress; a worker */
 	VERB_CANCELLABLE	= 1 << 2,	/* honours verb_ctx.cancel */
 	VERB_WRITES_JOURNAL	= 1 << 3,	/* opens the journal to write */

@@ -31,7 +31,7 @@ table_names_are_unique(void **state)
 	assert_true(verb_table[VERB_REPLAY].flags & VERB_CANCELLABLE);
 	assert_false(verb_table[VERB_RESTORE].flags & VERB_CANCELLABLE);
 	assert_false(verb_table[VERB_DIFF].flags & VERB_WRITES_JOURNAL);
-	assert_true(verb_table[VERB_BACKUP].flags & VERB_NEEDS_SOURCE);
+	assert_true(verb_table[VERB_BACKUP].flags & VERB_LONG);
 }
 
 struct seen {
