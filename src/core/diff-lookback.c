@@ -62,6 +62,8 @@ iter_refresh(struct journal *j, struct journal_iter **it, size_t *steps,
 		return 0;
 	journal_iter_close(*it);
 	*it = NULL;
+	/* Rows far apart in the journal: each read maps pages of its own. */
+	journal_forget_pages(j);
 	relcache_new_snapshot(rels);
 	return journal_iter_open(j, 0, it, err);
 }

@@ -27,10 +27,13 @@
  * one read transaction and a cursor on change that walks both ways from a
  * position key; lookups made through it share its snapshot.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,6 +522,52 @@ const char *
 journal_dir(const struct journal *j)
 {
 	return j->dir;
+}
+
+/*
+ * Where the journal's map lies, from /proc/self/maps: LMDB tells the
+ * address of a fixed map only.  The map is the one of data.mdb's device
+ * and inode.  0, or -1 when not found.
+ */
+static int
+map_range(struct journal *j, uintptr_t *start, uintptr_t *end)
+{
+	struct stat	 st;
+	FILE		*f;
+	char		 line[512];
+	unsigned long	 lo, hi, ino;
+	unsigned int	 maj, mnr;
+	int		 fd, found = -1;
+
+	if (mdb_env_get_fd(j->env, &fd) != 0 || fstat(fd, &st) != 0 ||
+	    (f = fopen("/proc/self/maps", "r")) == NULL)
+		return -1;
+	while (found != 0 && fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &lo, &hi, &maj,
+		    &mnr, &ino) == 5 && ino == (unsigned long)st.st_ino &&
+		    maj == major(st.st_dev) && mnr == minor(st.st_dev)) {
+			*start = lo;
+			*end = hi;
+			found = 0;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Counted like a transaction, so no resize moves the map meanwhile.  The
+ * map is read-only and shared (no MDB_WRITEMAP): dropping it loses nothing.
+ */
+void
+journal_forget_pages(struct journal *j)
+{
+	uintptr_t	start, end;
+
+	map_enter(j);
+	if (map_range(j, &start, &end) == 0)
+		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+	map_leave(j);
 }
 
 /* A copy of one meta value as a C string. */

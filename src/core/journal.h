@@ -44,6 +44,14 @@ int	 journal_open(struct journal **, const char *dir, uint64_t map_size,
 	    int flags, struct pgtt_err *);
 void	 journal_close(struct journal *);
 const char *journal_dir(const struct journal *);
+/*
+ * Unmap the journal pages this process has read, which stay in the page
+ * cache: a walk over a million changes maps hundreds of MB that count as
+ * its memory until then.  Readers copy values out before their transaction
+ * ends (see below), so nothing points into those pages; the next read maps
+ * them again from the cache.
+ */
+void	 journal_forget_pages(struct journal *);
 /* 1 if dir holds a journal (data.mdb exists), else 0. */
 int	 journal_exists(const char *dir);
 

@@ -336,6 +336,9 @@ fill(struct walk *w, struct pgtt_err *err)
 			break;
 	}
 	journal_iter_close(it);
+	/* A long walk keeps nothing of the pages it has read. */
+	if (w->chunk == WALK_CHUNK_MAX)
+		journal_forget_pages(w->j);
 	if (w->chunk < WALK_CHUNK_MAX)
 		w->chunk *= 2;
 	return rc < 0 ? rc : 0;
