@@ -105,18 +105,18 @@ updated_json(const struct diff_row *r)
 	return u;
 }
 
-/* The rows of t with net change op, as a JSON array. */
+/* The rows of t with net change op, as a JSON array; r is room. */
 static void
-put_rows_json(FILE *out, const struct diff_table *t, enum diff_op op)
+put_rows_json(FILE *out, const struct diff *d, const struct diff_table *t,
+    enum diff_op op, struct diff_row *r)
 {
-	const struct diff_row	*r;
-	size_t			 k, n = 0;
+	size_t	k, n = 0;
 
 	fputc('[', out);
 	for (k = 0; k < t->nrows; k++) {
-		r = t->rows[k];
-		if (r->op != op)
+		if (diff_entry_op(t->rows[k]) != op)
 			continue;
+		diff_row_load(d, t->rows[k], r);
 		if (n++ > 0)
 			fputc(',', out);
 		if (op == DIFF_INSERTED)
@@ -177,6 +177,7 @@ put_diff_json(const struct diff *d, int stat, FILE *out)
 		{ "updated", DIFF_UPDATED },
 	};
 	const struct diff_table	*t;
+	struct diff_row		 r = { .op = DIFF_NONE };
 	char			 lsnbuf[LSN_BUFSIZE];
 	size_t			 i, g, count;
 	json_t			*ddl;
@@ -212,7 +213,7 @@ put_diff_json(const struct diff *d, int stat, FILE *out)
 			if (stat)
 				put_json(out, json_integer((json_int_t)count));
 			else
-				put_rows_json(out, t, groups[g].op);
+				put_rows_json(out, d, t, groups[g].op, &r);
 		}
 		if (t->truncated) {
 			fputc(',', out);
@@ -245,6 +246,7 @@ put_diff_json(const struct diff *d, int stat, FILE *out)
 		put_json(out, sequences_json(d));
 	}
 	fputs("}\n", out);
+	diff_row_done(&r);
 }
 
 /* One value as history shows it. */
@@ -331,6 +333,7 @@ static void
 diff_text(const struct diff *d, FILE *out)
 {
 	const struct diff_col	*bc;
+	struct diff_row		 row = { .op = DIFF_NONE }, *r = &row;
 	struct buf		 b;
 	char			 lsnbuf[LSN_BUFSIZE];
 	size_t			 i, k, c;
@@ -341,7 +344,7 @@ diff_text(const struct diff *d, FILE *out)
 		fprintf(out, "\n%s.%s\n", d->tables[i].schema,
 		    d->tables[i].name);
 		for (k = 0; k < d->tables[i].nrows; k++) {
-			const struct diff_row	*r = d->tables[i].rows[k];
+			diff_row_load(d, d->tables[i].rows[k], r);
 
 			switch (r->op) {
 			case DIFF_INSERTED:
@@ -388,6 +391,7 @@ diff_text(const struct diff *d, FILE *out)
 		cli_put_buf(out, &b);
 		fputc('\n', out);
 	}
+	diff_row_done(&row);
 	buf_done(&b);
 }
 

@@ -87,7 +87,7 @@ one_row(void *arg, const struct baseline_row *row)
 {
 	struct bl		*b = arg;
 	struct diff_fold	*f = b->d->fold;
-	struct entry		*e;
+	struct diff_entry		*e;
 	int			 r;
 
 	to_tuple(b, row);
@@ -102,8 +102,7 @@ one_row(void *arg, const struct baseline_row *row)
 	if (e == NULL)
 		(void)fold_truncated_row(f, b->relid, &b->t, b->rv);
 	else {
-		fold_fill_from_tuple(f, &e->row.before, &b->t, b->rv);
-		e->lookback = fold_vals_unknown(&e->row.before);
+		fold_fill_before(f, e, &b->t, b->rv);
 	}
 	return 0;
 }

@@ -21,19 +21,28 @@ struct relv {
 	const struct pgtt_relation *rel;
 	uint8_t			*is_key;	/* row key columns (relation_row_key) */
 	int			 wanted;	/* passes the table filter */
+	uint32_t		 idx;		/* in diff_fold.relvs */
 };
 
-struct entry {
-	struct entry	*inherit;	/* unknown values at B come from its A */
-	uint64_t	 hash;
-	uint32_t	 relid;
-	uint32_t	 idlen;
-	const uint8_t	*id;
-	int		 after_set;	/* else the row at B is the row at A */
-	int		 lookback;	/* values at A still to look for */
+/*
+ * One row the window touched.  Its values are packed (diff.c, pack()):
+ * the version's index, then each column's kind and text, a third of what
+ * struct diff_vals with its column array takes, since a window of a
+ * million rows keeps two rows of values each.  NULL: no row.
+ */
+struct diff_entry {
+	struct diff_entry *inherit;	/* unknown values at B come from its A */
+	const uint8_t	*before;	/* at A */
+	const uint8_t	*after;		/* at B, once after_set */
 	pgtt_lsn	 lb_lsn;	/* looking back before this change */
 	uint32_t	 lb_seq;
-	struct diff_row	 row;
+	uint32_t	 relid;
+	uint32_t	 idlen;
+	uint8_t		 after_set;	/* else the row at B is the row at A */
+	uint8_t		 lookback;	/* values at A still to look for */
+	uint8_t		 op;		/* enum diff_op, once classified */
+	uint8_t		 before_unknown;
+	uint8_t		 id[];		/* the row key's identity bytes */
 };
 
 struct tbl {
@@ -44,12 +53,13 @@ struct tbl {
 };
 
 /*
- * A slot of the hash table: the hash beside the entry, so a probe that
- * misses reads one cache line and not the entry.
+ * A slot of the hash table: the high half of the hash beside the entry's
+ * place in all[] (0: empty), so a probe that misses reads one cache line
+ * and not the entry, in half the room of a hash and a pointer.
  */
 struct slot {
-	uint64_t	 hash;
-	struct entry	*e;
+	uint32_t	 tag;
+	uint32_t	 idx;		/* in all[], plus one */
 };
 
 /* The baseline of A's era, found once per diff (diff-baseline.c). */
@@ -70,7 +80,10 @@ struct diff_fold {
 	struct arena	  arena;
 	struct slot	 *slots;	/* open addressing, linear probes */
 	size_t		  nslots, nentries;
-	struct entry	**all;		/* in first-touch order */
+	struct diff_entry	**all;		/* in first-touch order */
+	struct relv	**relvs;	/* every version read, by idx */
+	size_t		  nrelvs;
+	struct diff_colbuf scratch[3];	/* unpacked values */
 	struct tbl	 *tbls;
 	size_t		  ntbls;
 	struct relcache	  rels;		/* the versions themselves */
@@ -96,7 +109,7 @@ struct diff_fold {
 /* The relation id and the identity bytes, hashed and mixed. */
 uint64_t	 fold_hash_id(uint32_t relid, const uint8_t *id, size_t len);
 /* The entry of (relid, identity) whose hash is h, or NULL. */
-struct entry	*fold_lookup(struct diff_fold *, uint32_t relid,
+struct diff_entry	*fold_lookup(struct diff_fold *, uint32_t relid,
 		    const uint8_t *id, size_t len, uint64_t h);
 /* What the fold keeps about rel, a version from f->rels. */
 struct relv	*fold_relv_of(struct diff_fold *, const struct pgtt_relation *);
@@ -107,11 +120,18 @@ struct relv	*fold_relv_for(struct diff_fold *, struct journal_iter *,
 void		 fold_ident_of(struct diff_fold *, const struct pgtt_tuple *,
 		    const struct relv *);
 /* The entry of the identity in f->ident, made if new (*made). */
-struct entry	*fold_entry_of(struct diff_fold *, uint32_t relid, int *made);
-/* Values from a tuple; keys_only: other columns are unknown. */
-void		 fold_vals_from_tuple(struct diff_fold *, struct diff_vals *,
-		    const struct pgtt_tuple *, const struct relv *,
-		    int keys_only);
+struct diff_entry	*fold_entry_of(struct diff_fold *, uint32_t relid, int *made);
+/* Tuple t's values, packed; keys_only: other columns are unknown. */
+const uint8_t	*fold_pack_tuple(struct diff_fold *, const struct pgtt_tuple *,
+		    const struct relv *, int keys_only);
+/*
+ * Fill e's unknown values at A from the same-named known ones of tuple t
+ * (a look-back, the baseline); e->lookback says whether some are left.
+ */
+void		 fold_fill_before(struct diff_fold *, struct diff_entry *,
+		    const struct pgtt_tuple *, const struct relv *);
+/* Does packed p hold an unknown value? */
+int		 fold_packed_unknown(const uint8_t *p);
 /* At a truncate of relid: the rows the index knows there were at A. */
 int		 diff_truncated_rows(struct diff *, uint32_t relid,
 		    struct pgtt_err *);
@@ -120,13 +140,8 @@ int		 diff_truncated_rows(struct diff *, uint32_t relid,
  * values, under the identity in f->ident: NULL when the window has an
  * entry for it already.
  */
-struct entry	*fold_truncated_row(struct diff_fold *, uint32_t relid,
+struct diff_entry	*fold_truncated_row(struct diff_fold *, uint32_t relid,
 		    const struct pgtt_tuple *, const struct relv *);
-/* Fill unknown columns of v from the same-named known ones of t. */
-void		 fold_fill_from_tuple(struct diff_fold *, struct diff_vals *,
-		    const struct pgtt_tuple *, const struct relv *);
-/* Does v hold an unknown value? */
-int		 fold_vals_unknown(const struct diff_vals *);
 /*
  * Fill the values at A the window did not hold, from each row's last
  * change before A: through the row index, and by walking back over the

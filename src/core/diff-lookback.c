@@ -15,7 +15,7 @@
 
 /* Same identity as e's, in f->ident? */
 static int
-same_id(const struct diff_fold *f, const struct entry *e)
+same_id(const struct diff_fold *f, const struct diff_entry *e)
 {
 	return f->ident.len == e->idlen &&
 	    memcmp(f->ident.data, e->id, e->idlen) == 0;
@@ -27,14 +27,13 @@ same_id(const struct diff_fold *f, const struct entry *e)
  * 0 to look further back.
  */
 static int
-lookback_take(struct diff_fold *f, struct entry *e,
+lookback_take(struct diff_fold *f, struct diff_entry *e,
     const struct pgtt_change *ch, const struct relv *rv)
 {
 	if (ch->kind == CHANGE_INSERT || ch->kind == CHANGE_UPDATE) {
 		fold_ident_of(f, &ch->new, rv);
 		if (same_id(f, e)) {
-			fold_fill_from_tuple(f, &e->row.before, &ch->new, rv);
-			e->lookback = fold_vals_unknown(&e->row.before);
+			fold_fill_before(f, e, &ch->new, rv);
 			return !e->lookback;
 		}
 	}
@@ -78,13 +77,13 @@ iter_refresh(struct journal *j, struct journal_iter **it, size_t *steps,
  */
 static int
 look_back_indexed(struct journal *j, struct diff *d, pgtt_lsn floor,
-    struct entry **p, size_t n, struct pgtt_err *err)
+    struct diff_entry **p, size_t n, struct pgtt_err *err)
 {
 	struct diff_fold	*f = d->fold;
 	struct journal_iter	*it = NULL;
 	struct pgtt_change	*ch;
 	struct relv		*rv;
-	struct entry		*e;
+	struct diff_entry		*e;
 	size_t			 i, k, steps = 0;
 	pgtt_lsn		 known_lsn = LSN_INVALID;
 	int			 r;
@@ -155,7 +154,7 @@ look_back_walk(struct journal *j, struct diff *d, pgtt_lsn floor,
 	const struct walk_item	*item;
 	const struct pgtt_change *ch;
 	struct relv		*rv;
-	struct entry		*e;
+	struct diff_entry		*e;
 	const struct pgtt_tuple	*t[2];
 	size_t			 scanned = 0, i;
 	int			 ret = 0;
@@ -192,7 +191,7 @@ int
 diff_look_back(struct journal *j, struct diff *d, struct pgtt_err *err)
 {
 	struct diff_fold	*f = d->fold;
-	struct entry		**p;
+	struct diff_entry		**p;
 	pgtt_lsn		 since = journal_rowidx_since(j);
 	pgtt_lsn		 floor = f->era_start;
 	size_t			 i, n = 0;

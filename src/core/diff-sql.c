@@ -97,13 +97,13 @@ sql_insert(FILE *out, const struct diff_table *t, const struct diff_vals *v)
 	fputs(");\n", out);
 }
 
-/* One phase (deletes, updates or inserts) of one table. */
+/* One phase (deletes, updates or inserts) of one table; r is room. */
 static void
-sql_phase(FILE *out, const struct diff_table *t, enum diff_op op)
+sql_phase(FILE *out, const struct diff *d, const struct diff_table *t,
+    enum diff_op op, struct diff_row *r)
 {
-	const struct diff_row	*r;
-	size_t			 k, c;
-	int			 first;
+	size_t	k, c;
+	int	first;
 
 	if (op == DIFF_DELETED && t->truncated) {
 		fputs("TRUNCATE ONLY ", out);
@@ -112,18 +112,22 @@ sql_phase(FILE *out, const struct diff_table *t, enum diff_op op)
 		return;
 	}
 	/* Put back as they were: no net change, yet truncated again. */
-	for (k = 0; op == DIFF_INSERTED && k < t->nkept; k++)
-		sql_insert(out, t, &t->kept[k]->after);
+	for (k = 0; op == DIFF_INSERTED && k < t->nkept; k++) {
+		diff_row_load(d, t->kept[k], r);
+		sql_insert(out, t, &r->after);
+	}
 	for (k = 0; k < t->nrows; k++) {
-		r = t->rows[k];
+		if (!t->truncated && diff_entry_op(t->rows[k]) != op)
+			continue;
+		if (t->truncated && op != DIFF_INSERTED)
+			continue;
+		diff_row_load(d, t->rows[k], r);
 		if (t->truncated) {
 			/* Every row it holds at B came after the truncate. */
-			if (op == DIFF_INSERTED && r->after.present)
+			if (r->after.present)
 				sql_insert(out, t, &r->after);
 			continue;
 		}
-		if (r->op != op)
-			continue;
 		switch (op) {
 		case DIFF_DELETED:
 			fputs("DELETE FROM ", out);
@@ -192,6 +196,7 @@ diff_write_sql(const struct diff *d, FILE *out)
 {
 	static const enum diff_op	 phases[] = { DIFF_DELETED,
 	    DIFF_UPDATED, DIFF_INSERTED };
+	struct diff_row			 r = { .op = DIFF_NONE };
 	struct buf			 b;
 	char				 lsnbuf[LSN_BUFSIZE];
 	size_t				 i, p;
@@ -211,9 +216,10 @@ diff_write_sql(const struct diff *d, FILE *out)
 	fputs("BEGIN;\n", out);
 	for (p = 0; p < sizeof phases / sizeof phases[0]; p++)
 		for (i = 0; i < d->ntables; i++)
-			sql_phase(out, &d->tables[i], phases[p]);
+			sql_phase(out, d, &d->tables[i], phases[p], &r);
 	for (i = 0; i < d->nseqs; i++)
 		sql_setval(out, &d->seqs[i]);
 	fputs("COMMIT;\n", out);
+	diff_row_done(&r);
 	buf_done(&b);
 }

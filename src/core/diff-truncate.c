@@ -21,19 +21,19 @@ struct present {
 	struct pgtt_err		*err;
 };
 
-struct entry *
+struct diff_entry *
 fold_truncated_row(struct diff_fold *f, uint32_t relid,
     const struct pgtt_tuple *t, const struct relv *rv)
 {
-	struct entry	*e;
+	struct diff_entry	*e;
 	int		 made;
 
 	e = fold_entry_of(f, relid, &made);
 	if (!made)
 		return NULL;
-	fold_vals_from_tuple(f, &e->row.before, t, rv, 0);
-	e->lookback = fold_vals_unknown(&e->row.before);
-	memset(&e->row.after, 0, sizeof e->row.after);
+	e->before = fold_pack_tuple(f, t, rv, 0);
+	e->lookback = fold_packed_unknown(e->before);
+	e->after = NULL;
 	e->after_set = 1;
 	return e;
 }
@@ -52,7 +52,7 @@ present_row(void *arg, const uint8_t *prefix, size_t plen, pgtt_lsn lsn,
 	struct diff_fold	*f = p->d->fold;
 	struct pgtt_change	*ch = NULL;
 	struct relv		*rv;
-	struct entry		*e;
+	struct diff_entry		*e;
 	uint8_t			 key[JOURNAL_ROWKEY_MAX];
 	int			 ret;
 

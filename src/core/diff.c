@@ -105,6 +105,10 @@ fold_relv_of(struct diff_fold *f, const struct pgtt_relation *rel)
 		rv->wanted = wanted(rel, f->schema, f->table);
 		rv->next = f->versions;
 		f->versions = rv;
+		rv->idx = (uint32_t)f->nrelvs;
+		f->relvs = xreallocarray(f->relvs, f->nrelvs + 1,
+		    sizeof *f->relvs);
+		f->relvs[f->nrelvs++] = rv;
 	}
 	if (i == f->ncurrent)
 		f->current = xreallocarray(f->current, ++f->ncurrent,
@@ -139,25 +143,31 @@ fold_ident_of(struct diff_fold *f, const struct pgtt_tuple *t,
 	record_row_ident(&f->ident, t, rv->is_key, rv->rel->ncols);
 }
 
+/* Room for n columns in cb. */
+static struct diff_col *
+colbuf_reserve(struct diff_colbuf *cb, size_t n)
+{
+	if (cb->cap < n) {
+		cb->cols = xreallocarray(cb->cols, n, sizeof *cb->cols);
+		cb->cap = n;
+	}
+	return cb->cols;
+}
+
 /*
- * Values from a tuple; keys_only: other columns are unknown.  Columns and
- * values take one arena block.
+ * Tuple t's values as read with rv, in cb, pointing into t; keys_only:
+ * other columns are unknown.
  */
-void
-fold_vals_from_tuple(struct diff_fold *f, struct diff_vals *v,
+static void
+tuple_vals(struct diff_vals *v, struct diff_colbuf *cb,
     const struct pgtt_tuple *t, const struct relv *rv, int keys_only)
 {
-	size_t	 i, n, bytes = 0;
-	char	*p;
+	size_t	i, n;
 
 	n = t->ncols < rv->rel->ncols ? t->ncols : rv->rel->ncols;
-	for (i = 0; i < n; i++)
-		if (t->cols[i].kind == COL_TEXT)
-			bytes += (size_t)t->cols[i].len + 1;
 	v->present = 1;
 	v->ncols = n;
-	v->cols = arena_alloc(&f->arena, n * sizeof *v->cols + bytes);
-	p = (char *)(v->cols + n);
+	v->cols = colbuf_reserve(cb, n);
 	for (i = 0; i < n; i++) {
 		const struct pgtt_col	*c = &t->cols[i];
 		struct diff_col		*d = &v->cols[i];
@@ -165,18 +175,134 @@ fold_vals_from_tuple(struct diff_fold *f, struct diff_vals *v,
 		d->name = rv->rel->cols[i].name;
 		d->is_key = rv->is_key[i];
 		d->kind = keys_only && !d->is_key ? COL_TOAST : c->kind;
-		d->len = 0;
-		d->val = NULL;
+		d->len = d->kind == COL_TEXT ? c->len : 0;
+		d->val = d->kind == COL_TEXT ? c->val : NULL;
+	}
+}
+
+/* Base-128, low bits first: most lengths take one byte. */
+static uint8_t *
+put_varint(uint8_t *p, uint32_t n)
+{
+	while (n >= 0x80) {
+		*p++ = (uint8_t)(n | 0x80);
+		n >>= 7;
+	}
+	*p++ = (uint8_t)n;
+	return p;
+}
+
+static size_t
+varint_size(uint32_t n)
+{
+	size_t	bytes = 1;
+
+	while (n >= 0x80) {
+		n >>= 7;
+		bytes++;
+	}
+	return bytes;
+}
+
+static const uint8_t *
+get_varint(const uint8_t *p, uint32_t *n)
+{
+	uint32_t	v = 0;
+	int		shift = 0;
+
+	while (*p & 0x80) {
+		v |= (uint32_t)(*p++ & 0x7f) << shift;
+		shift += 7;
+	}
+	*n = v | (uint32_t)*p++ << shift;
+	return p;
+}
+
+/*
+ * v, read with rv, packed in one arena block: rv's index and the number
+ * of columns, then each column's kind and, for text, its length, its
+ * bytes and a NUL (diff_col.val is a C string too).  Names and key flags
+ * are rv's, so they are not kept per row.
+ */
+static const uint8_t *
+pack(struct diff_fold *f, const struct relv *rv, const struct diff_vals *v)
+{
+	size_t	 i, bytes;
+	uint8_t	*block, *p;
+
+	bytes = varint_size(rv->idx) + varint_size((uint32_t)v->ncols);
+	for (i = 0; i < v->ncols; i++)
+		bytes += 1 + (v->cols[i].kind == COL_TEXT ?
+		    varint_size(v->cols[i].len) + v->cols[i].len + 1 : 0);
+	p = block = arena_alloc(&f->arena, bytes);
+	p = put_varint(p, rv->idx);
+	p = put_varint(p, (uint32_t)v->ncols);
+	for (i = 0; i < v->ncols; i++) {
+		const struct diff_col	*c = &v->cols[i];
+
+		*p++ = c->kind;
+		if (c->kind != COL_TEXT)
+			continue;
+		p = put_varint(p, c->len);
+		memcpy(p, c->val, c->len);
+		p += c->len;
+		*p++ = '\0';
+	}
+	return block;
+}
+
+/* Packed p's version. */
+static const struct relv *
+packed_relv(const struct diff_fold *f, const uint8_t *p)
+{
+	uint32_t	idx;
+
+	(void)get_varint(p, &idx);
+	return f->relvs[idx];
+}
+
+/* Packed values p into v, columns in cb; NULL p: no row. */
+static void
+unpack(const struct diff_fold *f, const uint8_t *p, struct diff_vals *v,
+    struct diff_colbuf *cb)
+{
+	const struct relv	*rv;
+	uint32_t		 idx, n, i;
+
+	memset(v, 0, sizeof *v);
+	if (p == NULL)
+		return;
+	p = get_varint(p, &idx);
+	p = get_varint(p, &n);
+	rv = f->relvs[idx];
+	v->present = 1;
+	v->ncols = n;
+	v->cols = colbuf_reserve(cb, n);
+	for (i = 0; i < n; i++) {
+		struct diff_col	*c = &v->cols[i];
+
+		c->name = rv->rel->cols[i].name;
+		c->is_key = rv->is_key[i];
+		c->kind = *p++;
+		c->len = 0;
+		c->val = NULL;
 		if (c->kind == COL_TEXT) {
-			memcpy(p, c->val, c->len);
-			p[c->len] = '\0';
-			if (d->kind == COL_TEXT) {
-				d->val = p;
-				d->len = c->len;
-			}
+			p = get_varint(p, &c->len);
+			c->val = (const char *)p;
 			p += c->len + 1;
 		}
 	}
+}
+
+/* Tuple t's values, packed; keys_only: other columns are unknown. */
+const uint8_t *
+fold_pack_tuple(struct diff_fold *f, const struct pgtt_tuple *t,
+    const struct relv *rv, int keys_only)
+{
+	struct diff_vals	v;
+
+	tuple_vals(&v, &f->scratch[0], t, rv, keys_only);
+	return pack(f, rv, &v);
 }
 
 /* The column named name in v, or NULL. */
@@ -192,8 +318,8 @@ diff_vals_col(const struct diff_vals *v, const char *name)
 }
 
 /* Does v hold an unknown value? */
-int
-fold_vals_unknown(const struct diff_vals *v)
+static int
+vals_unknown(const struct diff_vals *v)
 {
 	size_t	i;
 
@@ -203,16 +329,36 @@ fold_vals_unknown(const struct diff_vals *v)
 	return 0;
 }
 
+/* Does packed p hold an unknown value? */
+int
+fold_packed_unknown(const uint8_t *p)
+{
+	uint32_t	n, i, len;
+
+	p = get_varint(p, &n);		/* the version */
+	p = get_varint(p, &n);
+	for (i = 0; i < n; i++) {
+		if (*p == COL_TOAST)
+			return 1;
+		if (*p++ == COL_TEXT) {
+			p = get_varint(p, &len);
+			p += len + 1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Fill unknown columns of v from the same-named known ones of from.  The
- * values are shared, not copied: both live in the arena to the end.
+ * values are shared, not copied: v is packed before from goes.  The
+ * number filled.
  */
-static void
+static size_t
 vals_fill(struct diff_vals *v, const struct diff_vals *from)
 {
 	const struct diff_col	*f;
 	struct diff_col		*c;
-	size_t			 i;
+	size_t			 i, n = 0;
 
 	for (i = 0; i < v->ncols; i++) {
 		c = &v->cols[i];
@@ -226,7 +372,25 @@ vals_fill(struct diff_vals *v, const struct diff_vals *from)
 		c->kind = f->kind;
 		c->len = f->len;
 		c->val = f->val;
+		n++;
 	}
+	return n;
+}
+
+/*
+ * Packed p with its unknown values filled from the same-named known ones
+ * of from: p itself when none is.
+ */
+static const uint8_t *
+packed_fill(struct diff_fold *f, const uint8_t *p,
+    const struct diff_vals *from)
+{
+	struct diff_vals	v;
+
+	unpack(f, p, &v, &f->scratch[2]);
+	if (vals_fill(&v, from) == 0)
+		return p;
+	return pack(f, packed_relv(f, p), &v);
 }
 
 /* The slot of (relid, identity): its entry, or the empty one to fill. */
@@ -234,101 +398,100 @@ static struct slot *
 probe(struct diff_fold *f, uint32_t relid, const uint8_t *id, size_t len,
     uint64_t h)
 {
-	struct slot	*s;
-	size_t		 i;
+	const struct diff_entry	*e;
+	struct slot		*s;
+	uint32_t		 tag = (uint32_t)(h >> 32);
+	size_t			 i;
 
 	for (i = h & (f->nslots - 1);; i = (i + 1) & (f->nslots - 1)) {
 		s = &f->slots[i];
-		if (s->e == NULL || (s->hash == h && s->e->relid == relid &&
-		    s->e->idlen == len && memcmp(s->e->id, id, len) == 0))
+		if (s->idx == 0)
+			return s;
+		if (s->tag != tag)
+			continue;
+		e = f->all[s->idx - 1];
+		if (e->relid == relid && e->idlen == len &&
+		    memcmp(e->id, id, len) == 0)
 			return s;
 	}
 }
 
 /* The entry of (relid, identity), or NULL. */
-struct entry *
+struct diff_entry *
 fold_lookup(struct diff_fold *f, uint32_t relid, const uint8_t *id, size_t len,
     uint64_t h)
 {
-	return probe(f, relid, id, len, h)->e;
+	struct slot	*s = probe(f, relid, id, len, h);
+
+	return s->idx == 0 ? NULL : f->all[s->idx - 1];
 }
 
-/* Double the table, keeping it at most half full. */
+/*
+ * Double the table, keeping it at most half full.  Slots keep half the
+ * hash only, so each entry's is made again.
+ */
 static void
 grow(struct diff_fold *f)
 {
-	struct slot	*old = f->slots;
-	size_t		 n = f->nslots, i, k;
+	const struct diff_entry	*e;
+	uint64_t		 h;
+	size_t			 i, k;
 
-	f->nslots = n * 2;
+	free(f->slots);
+	f->nslots *= 2;
 	f->slots = xcalloc(f->nslots, sizeof *f->slots);
-	for (i = 0; i < n; i++) {
-		if (old[i].e == NULL)
-			continue;
-		for (k = old[i].hash & (f->nslots - 1); f->slots[k].e != NULL;
+	for (i = 0; i < f->nentries; i++) {
+		e = f->all[i];
+		h = fold_hash_id(e->relid, e->id, e->idlen);
+		for (k = h & (f->nslots - 1); f->slots[k].idx != 0;
 		    k = (k + 1) & (f->nslots - 1))
 			;
-		f->slots[k] = old[i];
+		f->slots[k].tag = (uint32_t)(h >> 32);
+		f->slots[k].idx = (uint32_t)(i + 1);
 	}
-	free(old);
 }
 
 /* A new entry for a row first touched now, in its empty slot s. */
-static struct entry *
+static struct diff_entry *
 add(struct diff_fold *f, struct slot *s, uint32_t relid, const uint8_t *id,
     size_t len, uint64_t h)
 {
-	struct entry	*e;
+	struct diff_entry	*e;
 
-	e = arena_zalloc(&f->arena, sizeof *e);
+	if (f->nentries == UINT32_MAX - 1)
+		fatalx("diff: more than %u rows", UINT32_MAX - 1);
+	e = arena_zalloc(&f->arena, sizeof *e + len);
 	e->relid = relid;
-	e->id = arena_memdup(&f->arena, id, len);
+	memcpy(e->id, id, len);
 	e->idlen = (uint32_t)len;
-	s->hash = h;
-	s->e = e;
 	if ((f->nentries & (f->nentries - 1)) == 0)
 		f->all = xreallocarray(f->all, f->nentries ? f->nentries * 2 :
 		    1, sizeof *f->all);
 	f->all[f->nentries++] = e;
+	s->tag = (uint32_t)(h >> 32);
+	s->idx = (uint32_t)f->nentries;
 	if (f->nentries * 2 > f->nslots)
 		grow(f);
 	return e;
 }
 
-/* Fill unknown columns of v from the same-named known ones of tuple t. */
+/*
+ * Fill e's unknown values at A from the same-named known ones of tuple t
+ * (a look-back, the baseline); e->lookback says whether some are left.
+ */
 void
-fold_fill_from_tuple(struct diff_fold *f, struct diff_vals *v,
+fold_fill_before(struct diff_fold *f, struct diff_entry *e,
     const struct pgtt_tuple *t, const struct relv *rv)
 {
-	const struct pgtt_col	*c;
-	struct diff_col		*d;
-	size_t			 i, k;
-	char			*p;
+	struct diff_vals	from;
 
-	for (i = 0; i < v->ncols; i++) {
-		d = &v->cols[i];
-		if (d->kind != COL_TOAST)
-			continue;
-		for (k = 0; k < t->ncols && k < rv->rel->ncols; k++)
-			if (rv->rel->cols[k].name == d->name ||
-			    strcmp(rv->rel->cols[k].name, d->name) == 0)
-				break;
-		if (k == t->ncols || k == rv->rel->ncols ||
-		    (c = &t->cols[k])->kind == COL_TOAST)
-			continue;
-		d->kind = c->kind;
-		if (c->kind == COL_TEXT) {
-			p = arena_alloc(&f->arena, (size_t)c->len + 1);
-			memcpy(p, c->val, c->len);
-			p[c->len] = '\0';
-			d->val = p;
-			d->len = c->len;
-		}
-	}
+	tuple_vals(&from, &f->scratch[0], t, rv, 0);
+	e->before = packed_fill(f, e->before, &from);
+	e->lookback = fold_packed_unknown(e->before);
 }
 
 /* The entry of the identity in f->ident, made if new. */
-struct entry *
+struct diff_entry *
 fold_entry_of(struct diff_fold *f, uint32_t relid, int *made)
 {
 	struct slot	*s;
@@ -336,9 +499,9 @@ fold_entry_of(struct diff_fold *f, uint32_t relid, int *made)
 
 	h = fold_hash_id(relid, f->ident.data, f->ident.len);
 	s = probe(f, relid, f->ident.data, f->ident.len, h);
-	if ((*made = s->e == NULL))
+	if ((*made = s->idx == 0))
 		return add(f, s, relid, f->ident.data, f->ident.len, h);
-	return s->e;
+	return f->all[s->idx - 1];
 }
 
 /* The table record of relid, made or renamed after rel. */
@@ -364,36 +527,54 @@ table_of(struct diff_fold *f, const struct pgtt_relation *rel)
 }
 
 /* The entry of the row a change found (old row, or new for an insert). */
-static struct entry *
+static struct diff_entry *
 touch(struct diff_fold *f, const struct pgtt_change *ch,
     const struct relv *rv, const struct pgtt_tuple *t, int inserting)
 {
-	struct entry	*e;
-	int		 made;
+	struct diff_entry	*e;
+	int			 made;
 
 	fold_ident_of(f, t, rv);
 	e = fold_entry_of(f, ch->relid, &made);
 	if (!made || inserting)
 		return e;	/* an insert: absent at A */
-	fold_vals_from_tuple(f, &e->row.before, t, rv, ch->old_kind != OLD_FULL);
-	e->lookback = fold_vals_unknown(&e->row.before);
+	e->before = fold_pack_tuple(f, t, rv, ch->old_kind != OLD_FULL);
+	e->lookback = fold_packed_unknown(e->before);
 	e->lb_lsn = ch->commit_lsn;
 	e->lb_seq = ch->seq;
 	return e;
 }
 
-/* The row at B as the fold stands. */
-static const struct diff_vals *
-after_of(const struct entry *e)
+/* The row at B as the fold stands, packed. */
+static const uint8_t *
+after_of(const struct diff_entry *e)
 {
-	return e->after_set ? &e->row.after : &e->row.before;
+	return e->after_set ? e->after : e->before;
 }
 
 /* The entry whose unknown values stand for those of e at B. */
-static struct entry *
-source_of(struct entry *e)
+static struct diff_entry *
+source_of(struct diff_entry *e)
 {
 	return e->inherit != NULL ? e->inherit : e;
+}
+
+/*
+ * The new row of an update, packed, with its unchanged TOASTed values
+ * from e's row at B so far.
+ */
+static const uint8_t *
+updated_row(struct diff_fold *f, const struct diff_entry *e,
+    const struct pgtt_tuple *t, const struct relv *rv)
+{
+	struct diff_vals	nv, prev;
+
+	tuple_vals(&nv, &f->scratch[0], t, rv, 0);
+	if (vals_unknown(&nv) && after_of(e) != NULL) {
+		unpack(f, after_of(e), &prev, &f->scratch[1]);
+		vals_fill(&nv, &prev);
+	}
+	return pack(f, rv, &nv);
 }
 
 /* Fold one row change of rel. */
@@ -401,41 +582,40 @@ static void
 fold_row(struct diff_fold *f, const struct pgtt_change *ch,
     const struct relv *rv)
 {
-	struct entry		*e, *e2;
-	struct diff_vals	 nv;
+	struct diff_entry	*e, *e2;
 	const struct pgtt_tuple	*old;
+	const uint8_t		*nv;
 	int			 made;
 
 	switch (ch->kind) {
 	case CHANGE_INSERT:
 		e = touch(f, ch, rv, &ch->new, 1);
-		fold_vals_from_tuple(f, &e->row.after, &ch->new, rv, 0);
+		e->after = fold_pack_tuple(f, &ch->new, rv, 0);
 		e->after_set = 1;
 		e->inherit = NULL;
 		break;
 	case CHANGE_DELETE:
 		e = touch(f, ch, rv, &ch->old, 0);
-		memset(&e->row.after, 0, sizeof e->row.after);
+		e->after = NULL;
 		e->after_set = 1;
 		break;
 	case CHANGE_UPDATE:
 		old = ch->old_kind != OLD_NONE ? &ch->old : &ch->new;
 		e = touch(f, ch, rv, old, 0);
-		fold_vals_from_tuple(f, &nv, &ch->new, rv, 0);
-		vals_fill(&nv, after_of(e));	/* unchanged TOAST */
+		nv = updated_row(f, e, &ch->new, rv);
 		if (old != &ch->new)
 			fold_ident_of(f, &ch->new, rv);
 		if (f->ident.len == e->idlen &&
 		    memcmp(f->ident.data, e->id, e->idlen) == 0) {
-			e->row.after = nv;
+			e->after = nv;
 			e->after_set = 1;
 			break;
 		}
 		/* A new identity: a delete and an insert. */
 		e2 = fold_entry_of(f, ch->relid, &made);
-		memset(&e->row.after, 0, sizeof e->row.after);
+		e->after = NULL;
 		e->after_set = 1;
-		e2->row.after = nv;
+		e2->after = nv;
 		e2->after_set = 1;
 		e2->inherit = source_of(e);
 		break;
@@ -452,8 +632,7 @@ fold_truncate(struct diff_fold *f, uint32_t relid)
 
 	for (i = 0; i < f->nentries; i++)
 		if (f->all[i]->relid == relid) {
-			memset(&f->all[i]->row.after, 0,
-			    sizeof f->all[i]->row.after);
+			f->all[i]->after = NULL;
 			f->all[i]->after_set = 1;
 			f->all[i]->inherit = NULL;
 		}
@@ -590,26 +769,69 @@ table_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Mark the columns of r's row at B that differ from its row at A. */
+/*
+ * The columns of after that differ from the row before (or whose old
+ * value is unknown), marked in changed[] unless it is NULL; how many.
+ */
 static size_t
-mark_changed(struct diff_fold *f, struct diff_row *r)
+mark_changed(const struct diff_vals *before, const struct diff_vals *after,
+    uint8_t *changed)
 {
 	const struct diff_col	*a, *b;
 	size_t			 k, n = 0;
+	int			 differs;
 
-	r->changed = arena_zalloc(&f->arena, r->after.ncols + 1);
-	for (k = 0; k < r->after.ncols; k++) {
-		a = &r->after.cols[k];
+	for (k = 0; k < after->ncols; k++) {
+		a = &after->cols[k];
 		if (a->kind == COL_TOAST)
 			continue;
-		b = k < r->before.ncols && r->before.cols[k].name == a->name ?
-		    &r->before.cols[k] : diff_vals_col(&r->before, a->name);
-		r->changed[k] = b == NULL || b->kind != a->kind ||
+		b = k < before->ncols && before->cols[k].name == a->name ?
+		    &before->cols[k] : diff_vals_col(before, a->name);
+		differs = b == NULL || b->kind != a->kind ||
 		    b->len != a->len || (a->len > 0 && (a->val != b->val &&
 		    memcmp(a->val, b->val, a->len) != 0));
-		n += r->changed[k];
+		if (changed != NULL)
+			changed[k] = (uint8_t)differs;
+		n += differs;
 	}
 	return n;
+}
+
+/* Append e to a table's list of n rows. */
+static void
+push_row(struct diff_entry ***rows, size_t *n, struct diff_entry *e)
+{
+	if ((*n & (*n - 1)) == 0)
+		*rows = xreallocarray(*rows, *n ? *n * 2 : 1, sizeof **rows);
+	(*rows)[(*n)++] = e;
+}
+
+/*
+ * e's values at B once the look-back is done, and its net change.
+ * The fold's scratch holds both rows meanwhile.
+ */
+static enum diff_op
+settle(struct diff_fold *f, struct diff_entry *e)
+{
+	struct diff_vals	before, after, src;
+
+	if (!e->after_set)
+		e->after = e->before;
+	if (e->after != NULL && e->after != e->before &&
+	    fold_packed_unknown(e->after) &&
+	    source_of(e)->before != NULL) {
+		unpack(f, source_of(e)->before, &src, &f->scratch[0]);
+		e->after = packed_fill(f, e->after, &src);
+	}
+	unpack(f, e->before, &before, &f->scratch[0]);
+	unpack(f, e->after, &after, &f->scratch[1]);
+	e->before_unknown = (uint8_t)vals_unknown(&before);
+	if (before.present && after.present)
+		return mark_changed(&before, &after, NULL) > 0 ?
+		    DIFF_UPDATED : DIFF_NONE;
+	if (before.present)
+		return DIFF_DELETED;
+	return after.present ? DIFF_INSERTED : DIFF_NONE;
 }
 
 /* Decide each entry's net change and hand it to its table. */
@@ -618,8 +840,7 @@ classify(struct diff *d)
 {
 	struct diff_fold	*f = d->fold;
 	struct diff_table	*t;
-	struct diff_row		*r;
-	struct entry		*e;
+	struct diff_entry	*e;
 	size_t			 i, n;
 
 	d->tables = xcalloc(f->ntbls + 1, sizeof *d->tables);
@@ -633,36 +854,18 @@ classify(struct diff *d)
 	d->ntables = f->ntbls;
 	for (i = 0; i < f->nentries; i++) {
 		e = f->all[i];
-		r = &e->row;
-		if (!e->after_set)
-			r->after = r->before;
-		if (r->after.present && r->after.cols != r->before.cols)
-			vals_fill(&r->after, &source_of(e)->row.before);
-		r->before_unknown = fold_vals_unknown(&r->before);
-		if (r->before.present && r->after.present)
-			r->op = mark_changed(f, r) > 0 ? DIFF_UPDATED :
-			    DIFF_NONE;
-		else if (r->before.present)
-			r->op = DIFF_DELETED;
-		else if (r->after.present)
-			r->op = DIFF_INSERTED;
+		e->op = (uint8_t)settle(f, e);
 		for (t = d->tables; t->relid != e->relid; t++)
 			;
-		if (r->op == DIFF_NONE) {
-			if (t->truncated && r->after.present) {
-				t->kept = xreallocarray(t->kept, t->nkept + 1,
-				    sizeof *t->kept);
-				t->kept[t->nkept++] = r;
-			}
+		if (e->op == DIFF_NONE) {
+			if (t->truncated && e->after != NULL)
+				push_row(&t->kept, &t->nkept, e);
 			continue;
 		}
-		if ((t->nrows & (t->nrows - 1)) == 0)
-			t->rows = xreallocarray(t->rows, t->nrows ?
-			    t->nrows * 2 : 1, sizeof *t->rows);
-		t->rows[t->nrows++] = r;
-		t->ninserted += r->op == DIFF_INSERTED;
-		t->ndeleted += r->op == DIFF_DELETED;
-		t->nupdated += r->op == DIFF_UPDATED;
+		push_row(&t->rows, &t->nrows, e);
+		t->ninserted += e->op == DIFF_INSERTED;
+		t->ndeleted += e->op == DIFF_DELETED;
+		t->nupdated += e->op == DIFF_UPDATED;
 	}
 	/* Keep tables with something to show. */
 	for (i = n = 0; i < d->ntables; i++) {
@@ -676,6 +879,41 @@ classify(struct diff *d)
 	}
 	d->ntables = n;
 	qsort(d->tables, d->ntables, sizeof *d->tables, table_cmp);
+}
+
+/* A row's net change, without unpacking it. */
+enum diff_op
+diff_entry_op(const struct diff_entry *e)
+{
+	return (enum diff_op)e->op;
+}
+
+void
+diff_row_load(const struct diff *d, const struct diff_entry *e,
+    struct diff_row *r)
+{
+	const struct diff_fold	*f = d->fold;
+
+	r->op = (enum diff_op)e->op;
+	r->before_unknown = e->before_unknown;
+	unpack(f, e->before, &r->before, &r->bcols);
+	unpack(f, e->after, &r->after, &r->acols);
+	if (r->changed_cap < r->after.ncols + 1) {
+		r->changed_cap = r->after.ncols + 1;
+		r->changed = xreallocarray(r->changed, r->changed_cap, 1);
+	}
+	memset(r->changed, 0, r->after.ncols + 1);
+	if (r->before.present && r->after.present)
+		(void)mark_changed(&r->before, &r->after, r->changed);
+}
+
+void
+diff_row_done(struct diff_row *r)
+{
+	free(r->bcols.cols);
+	free(r->acols.cols);
+	free(r->changed);
+	memset(r, 0, sizeof *r);
 }
 
 /* The newest sample at or before lsn into *smp; none is no failure. */
@@ -786,6 +1024,9 @@ diff_free(struct diff *d)
 	if (f->baseline.state != 0)
 		eras_done(&f->baseline.eras);
 	free(f->current);
+	free(f->relvs);
+	for (i = 0; i < sizeof f->scratch / sizeof f->scratch[0]; i++)
+		free(f->scratch[i].cols);
 	free(f->tbls);
 	free(f->all);
 	free(f->slots);

@@ -19,8 +19,8 @@
  * predates capture) stays unknown.
  *
  * Memory: one entry per row touched in the window, holding its values at A
- * and at B, plus one line per DDL statement; the cost follows the window,
- * not the history.  No libpq, ncurses or LMDB here.
+ * and at B packed, plus one line per DDL statement; the cost follows the
+ * window, not the history.  No libpq, ncurses or LMDB here.
  */
 #ifndef PGTT_DIFF_H
 #define PGTT_DIFF_H
@@ -64,10 +64,17 @@ enum diff_op {
 	DIFF_UPDATED,
 };
 
+/* Room for unpacked values, reused from row to row. */
+struct diff_colbuf {
+	struct diff_col	*cols;
+	size_t		 cap;
+};
+
 /*
- * A row with a net change.  For DIFF_UPDATED, changed[i] says whether
- * after.cols[i] differs from the row at A (or its old value is unknown).
- * before_unknown: some of the row's values at A are not known.
+ * A row with a net change, as diff_row_load unpacks it.  For
+ * DIFF_UPDATED, changed[i] says whether after.cols[i] differs from the
+ * row at A (or its old value is unknown).  before_unknown: some of the
+ * row's values at A are not known.
  */
 struct diff_row {
 	enum diff_op	 op;
@@ -75,9 +82,17 @@ struct diff_row {
 	struct diff_vals after;		/* at B */
 	uint8_t		*changed;
 	int		 before_unknown;
+	/* private: where the values above are unpacked */
+	struct diff_colbuf bcols, acols;
+	size_t		 changed_cap;
 };
 
-/* One table's net change; rows in the order the window first touched them. */
+struct diff_entry;
+
+/*
+ * One table's net change; rows in the order the window first touched
+ * them.  A row is read with diff_row_load.
+ */
 struct diff_table {
 	uint32_t	  relid;
 	char		 *schema, *name;	/* as of its last change */
@@ -87,13 +102,13 @@ struct diff_table {
 						   not captured */
 	size_t		  ninserted, ndeleted, nupdated;
 	size_t		  nrows;
-	struct diff_row	**rows;
+	struct diff_entry **rows;
 	/*
 	 * Truncated: the rows it holds at B that are as they were at A (put
 	 * back after the truncate), which SQL that truncates must insert.
 	 */
 	size_t		  nkept;
-	struct diff_row	**kept;
+	struct diff_entry **kept;
 };
 
 /* A DDL statement inside the window. */
@@ -146,6 +161,17 @@ int	 diff_run(const struct verb_ctx *, const struct diff_opts *,
 void	 diff_free(struct diff *);
 /* The column named name in v, or NULL. */
 const struct diff_col *diff_vals_col(const struct diff_vals *, const char *);
+
+/*
+ * The fold keeps each row's values packed; they are unpacked a row at a
+ * time, into r, valid until r is loaded again or diff_row_done.  r starts
+ * zeroed (or from diff_row_done).
+ */
+void	 diff_row_load(const struct diff *, const struct diff_entry *,
+	    struct diff_row *r);
+void	 diff_row_done(struct diff_row *);
+/* A row's net change, without unpacking it. */
+enum diff_op diff_entry_op(const struct diff_entry *);
 
 /*
  * Write d as SQL to out (diff-sql.c): run on a database in the state at

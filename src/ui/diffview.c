@@ -81,6 +81,7 @@ static void
 expand(struct diffview *v)
 {
 	const struct diff_table	*t = &v->d->tables[v->sel];
+	struct diff_row		 row = { .op = DIFF_NONE }, *r = &row;
 	struct pgtt_col		 c;
 	struct buf		 b;
 	size_t			 i, k;
@@ -88,7 +89,7 @@ expand(struct diffview *v)
 	clear_rows(v);
 	buf_init(&b);
 	for (i = 0; i < t->nrows; i++) {
-		const struct diff_row	*r = t->rows[i];
+		diff_row_load(v->d, t->rows[i], r);
 
 		switch (r->op) {
 		case DIFF_INSERTED:
@@ -135,6 +136,7 @@ expand(struct diffview *v)
 			break;
 		}
 	}
+	diff_row_done(&row);
 	buf_done(&b);
 	v->scroll = 0;
 }

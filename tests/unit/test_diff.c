@@ -181,23 +181,33 @@ value(const struct diff_vals *v, const char *name)
 	    c->val;
 }
 
+/* Where row() unpacks a row: one at a time, freed by done(). */
+static struct diff_row	loaded;
+
 /* The row whose identity at A (deleted, updated) or B (inserted) is id. */
 static const struct diff_row *
-row(const struct diff_table *t, enum diff_op op, const char *id)
+row(const struct diff *d, const struct diff_table *t, enum diff_op op,
+    const char *id)
 {
-	size_t	i;
+	const struct diff_vals	*v;
+	size_t			 i;
 
 	for (i = 0; i < t->nrows; i++) {
-		const struct diff_row	*r = t->rows[i];
-		const struct diff_vals	*v = op == DIFF_INSERTED ? &r->after :
-					    &r->before;
-
-		if (r->op == op && v->present &&
+		diff_row_load(d, t->rows[i], &loaded);
+		v = op == DIFF_INSERTED ? &loaded.after : &loaded.before;
+		if (loaded.op == op && v->present &&
 		    strcmp(value(v, "id"), id) == 0)
-			return r;
+			return &loaded;
 	}
 	fail_msg("no row with id %s and op %d", id, (int)op);
 	return NULL;
+}
+
+static void
+done(struct diff *d)
+{
+	diff_row_done(&loaded);
+	diff_free(d);
 }
 
 static void
@@ -220,7 +230,7 @@ test_net_effect(void **state)
 	assert_int_equal(d->changes, 10);
 
 	/* Two updates merge; the TOASTed note is the value from before. */
-	r = row(t, DIFF_UPDATED, "1");
+	r = row(d, t, DIFF_UPDATED, "1");
 	assert_string_equal(value(&r->before, "name"), "a");
 	assert_string_equal(value(&r->after, "name"), "a3");
 	assert_string_equal(value(&r->after, "note"), "long note");
@@ -230,18 +240,18 @@ test_net_effect(void **state)
 	assert_false(r->before_unknown);
 
 	/* A delete sends the key; the rest is found before the window. */
-	r = row(t, DIFF_DELETED, "2");
+	r = row(d, t, DIFF_DELETED, "2");
 	assert_string_equal(value(&r->before, "name"), "b");
 	assert_false(r->after.present);
 
 	/* A new key is another row: 3 is gone, 30 is new. */
-	r = row(t, DIFF_DELETED, "3");
+	r = row(d, t, DIFF_DELETED, "3");
 	assert_string_equal(value(&r->before, "name"), "c");
-	r = row(t, DIFF_INSERTED, "30");
+	r = row(d, t, DIFF_INSERTED, "30");
 	assert_string_equal(value(&r->after, "name"), "c");
 
 	/* Inserted then updated: one insert with the last values. */
-	r = row(t, DIFF_INSERTED, "6");
+	r = row(d, t, DIFF_INSERTED, "6");
 	assert_false(r->before.present);
 	assert_string_equal(value(&r->after, "name"), "f2");
 	assert_string_equal(value(&r->after, "note"), "new");
@@ -249,7 +259,7 @@ test_net_effect(void **state)
 	assert_int_equal(d->nddl, 1);
 	assert_int_equal(d->ddl[0].lsn, 0x300);
 	assert_non_null(strstr(d->ddl[0].sql, "SET STORAGE EXTERNAL"));
-	diff_free(d);
+	done(d);
 }
 
 /*
@@ -268,15 +278,17 @@ test_look_back(void **state)
 
 	assert_int_equal(d->ntables, 1);
 	t = &d->tables[0];
-	r = row(t, DIFF_UPDATED, "1");
+	r = row(d, t, DIFF_UPDATED, "1");
 	assert_string_equal(value(&r->before, "name"), "a2");
 	assert_string_equal(value(&r->after, "name"), "a3");
 	assert_string_equal(value(&r->after, "note"), "long note");
-	for (i = 0; i < t->nrows; i++)
-		if (t->rows[i]->before.present)
-			assert_string_not_equal(value(&t->rows[i]->before,
-			    "id"), "4");
-	diff_free(d);
+	for (i = 0; i < t->nrows; i++) {
+		diff_row_load(d, t->rows[i], &loaded);
+		if (loaded.before.present)
+			assert_string_not_equal(value(&loaded.before, "id"),
+			    "4");
+	}
+	done(d);
 }
 
 /*
@@ -306,13 +318,13 @@ test_empty_and_truncate(void **state)
 	assert_true(t->truncated);
 	assert_int_equal(t->ndeleted, 4);
 	assert_int_equal(t->ninserted + t->nupdated, 0);
-	r = row(t, DIFF_DELETED, "1");
+	r = row(d, t, DIFF_DELETED, "1");
 	assert_string_equal(value(&r->before, "name"), "a3");
 	assert_string_equal(value(&r->before, "note"), "long note");
-	(void)row(t, DIFF_DELETED, "4");
-	(void)row(t, DIFF_DELETED, "6");
-	(void)row(t, DIFF_DELETED, "30");
-	diff_free(d);
+	(void)row(d, t, DIFF_DELETED, "4");
+	(void)row(d, t, DIFF_DELETED, "6");
+	(void)row(d, t, DIFF_DELETED, "30");
+	done(d);
 }
 
 /* A diff asked to stop (the TUI's d again, SIGINT) says it stopped. */
