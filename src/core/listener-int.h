@@ -25,11 +25,24 @@ struct ingest_rel {
 	uint16_t	 ncols;
 };
 
+struct committer;
+
 struct listener {
 	struct listener_opts	 o;
 	PGconn			*conn;
 	struct pgo_decoder	*dec;
 	struct jbatch		*batch;
+	/*
+	 * The commit in flight on the committer's thread: what it confirms
+	 * once durable, and the counts it adds.  spare: the other batch,
+	 * NULL while it is in flight.
+	 */
+	struct committer	*committer;
+	struct jbatch		*spare;
+	int			 in_flight;
+	int			 flight_confirms;
+	pgtt_lsn		 flight_confirm;
+	uint64_t		 flight_txns, flight_changes;
 	struct listener_progress progress;
 	int			 fatal;		/* no reconnect can help */
 	int			 held;		/* has streamed from the slot */
@@ -92,5 +105,16 @@ void	 listener_plain_lost(struct listener *);
  * a large one spans several commits).  Sets l->fatal when it fails.
  */
 int	 listener_flush(struct listener *, struct pgtt_err *);
+
+/*
+ * The journal commits, on a thread of their own (listener-commit.c): one
+ * batch in flight at most; committer_wait returns once it is durable (0)
+ * or failed, and gives the batch back.
+ */
+struct committer *committer_new(struct journal *, struct pgtt_err *);
+void	 committer_start(struct committer *, struct jbatch *);
+int	 committer_wait(struct committer *, struct jbatch **,
+	    struct pgtt_err *);
+void	 committer_free(struct committer *);
 
 #endif

@@ -134,44 +134,79 @@ put_state(struct listener *l, enum listener_state state, const char *why)
 }
 
 /*
- * Make the batch durable, then confirm what it covers.  Called at the
- * group-commit bounds, before confirming a keepalive, on the way out, and
- * by the ingest before it reads what the journal holds.
+ * Wait for the commit in flight, if any, then confirm what it made
+ * durable.
  */
-int
-listener_flush(struct listener *l, struct pgtt_err *err)
+static int
+flush_finish(struct listener *l, struct pgtt_err *err)
 {
-	pgtt_lsn	confirm = l->batch_end;
-	int		advanced = 0;
-
-	if (jbatch_count(l->batch) == 0)
+	if (!l->in_flight)
 		return 0;
-	/* A keepalive that came while work was pending: its turn now. */
-	if (!l->in_txn && l->keepalive_end > confirm)
-		confirm = l->keepalive_end;
-	/* The journal must say it covers what the server is told. */
-	if (confirm > l->progress.flushed) {
-		jbatch_put_meta_lsn(l->batch, "confirmed_lsn", confirm);
-		advanced = 1;
-	}
-	if (journal_commit(l->o.journal, l->batch, err) != 0 ||
-	    journal_check_on_disk(l->o.journal, err) != 0) {
+	l->in_flight = 0;
+	if (committer_wait(l->committer, &l->spare, err) != 0) {
 		l->fatal = 1;
 		return err->code;
 	}
 	l->last_flush = listener_now_us();
-	l->progress.transactions += l->batch_txns;
-	l->progress.changes += l->batch_changes;
-	l->batch_txns = l->batch_changes = 0;
-	l->batch_started = 0;
-	if (advanced) {
-		l->progress.flushed = confirm;
+	l->progress.transactions += l->flight_txns;
+	l->progress.changes += l->flight_changes;
+	if (l->flight_confirms) {
+		l->progress.flushed = l->flight_confirm;
 		if (l->conn != NULL && send_status(l, 0, err) != 0)
 			return err->code;
 	}
 	if (l->o.on_commit != NULL)
 		l->o.on_commit(l->o.arg, &l->progress);
 	return 0;
+}
+
+/*
+ * Hand the batch to the committer, once the one before it is durable and
+ * confirmed, and go on with the spare batch: the connection reads and
+ * decodes while the commit waits for the disk.
+ */
+static int
+flush_start(struct listener *l, struct pgtt_err *err)
+{
+	struct jbatch	*b;
+	pgtt_lsn	 confirm;
+
+	if (flush_finish(l, err) != 0)
+		return err->code;
+	if (jbatch_count(l->batch) == 0)
+		return 0;
+	confirm = l->batch_end;
+	/* A keepalive that came while work was pending: its turn now. */
+	if (!l->in_txn && l->keepalive_end > confirm)
+		confirm = l->keepalive_end;
+	/* The journal must say it covers what the server is told. */
+	l->flight_confirms = confirm > l->progress.flushed;
+	if (l->flight_confirms)
+		jbatch_put_meta_lsn(l->batch, "confirmed_lsn", confirm);
+	l->flight_confirm = confirm;
+	l->flight_txns = l->batch_txns;
+	l->flight_changes = l->batch_changes;
+	l->batch_txns = l->batch_changes = 0;
+	l->batch_started = 0;
+	b = l->batch;
+	l->batch = l->spare;
+	l->spare = NULL;
+	l->in_flight = 1;
+	committer_start(l->committer, b);
+	return 0;
+}
+
+/*
+ * Make the batch durable, then confirm what it covers.  Called before
+ * confirming a keepalive, on the way out, and by the ingest before it
+ * reads what the journal holds; the group-commit bounds only start one.
+ */
+int
+listener_flush(struct listener *l, struct pgtt_err *err)
+{
+	if (flush_start(l, err) != 0)
+		return err->code;
+	return flush_finish(l, err);
 }
 
 /* One CopyData message from the walsender. */
@@ -192,6 +227,9 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 		return listener_ingest(l, &ev, err);
 	}
 	if (len >= 18 && buf[0] == 'k') {
+		/* What is in flight first: it may be all there is to confirm. */
+		if (flush_finish(l, err) != 0)
+			return err->code;
 		wal_end = get_be64(buf + 1);
 		if (wal_end > l->progress.server_end)
 			l->progress.server_end = wal_end;
@@ -505,6 +543,11 @@ sample_sequences(struct listener *l, struct pgtt_err *fatal)
 		free(smp);
 		return 0;
 	}
+	/* One writer at a time, in order. */
+	if (flush_finish(l, fatal) != 0) {
+		free(smp);
+		return fatal->code;
+	}
 	b = jbatch_new();
 	jbatch_put_seqsample(b, smp);
 	if (journal_commit(l->o.journal, b, fatal) != 0) {
@@ -548,7 +591,7 @@ stream(struct listener *l, struct pgtt_err *err)
 			if (jbatch_bytes(l->batch) >= l->o.batch_bytes ||
 			    (l->batch_started != 0 && listener_now_us() -
 			    l->batch_started >= (int64_t)l->o.batch_ms * 1000)) {
-				if ((ret = listener_flush(l, err)) != 0)
+				if ((ret = flush_start(l, err)) != 0)
 					return ret;
 			}
 			continue;
@@ -566,6 +609,8 @@ stream(struct listener *l, struct pgtt_err *err)
 		}
 
 		/* The socket is dry: make what we have durable, then wait. */
+		if ((ret = flush_finish(l, err)) != 0)
+			return ret;
 		if (!l->in_txn && (listener_now_us() - l->last_flush >= DRY_FLUSH_GAP_US ||
 		    l->o.until != LSN_INVALID) && (ret = listener_flush(l, err)) != 0)
 			return ret;
@@ -658,7 +703,12 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 			    "sample: %s", err->msg);
 		err_clear(err);
 	}
+	if ((l.committer = committer_new(l.o.journal, err)) == NULL) {
+		free(l.last_sample);
+		return err->code;
+	}
 	l.batch = jbatch_new();
+	l.spare = jbatch_new();
 	buf_init(&l.enc);
 	buf_init(&l.ident);
 
@@ -724,7 +774,15 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 	listener_plain_lost(&l);
 	buf_done(&l.enc);
 	buf_done(&l.ident);
+	/* A failure may leave a commit in flight: its outcome is moot. */
+	if (l.in_flight) {
+		struct pgtt_err	ferr;
+
+		(void)committer_wait(l.committer, &l.spare, &ferr);
+	}
+	committer_free(l.committer);
 	jbatch_free(l.batch);
+	jbatch_free(l.spare);
 	return ret;
 }
 

@@ -1,0 +1,128 @@
+/*
+ * listener-commit.c: the listener's journal commits, on a thread of their
+ * own.  A durable LMDB commit waits for fsync; meanwhile the connection
+ * thread goes on reading and decoding the next batch instead of waiting
+ * with it.  One batch at most is in flight, and listener.c confirms
+ * nothing to the server before committer_wait has returned its commit, so
+ * the durability contract is the one of a commit made in place.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "listener-int.h"
+#include "xmalloc.h"
+
+struct committer {
+	pthread_t	 thread;
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cond;
+	struct journal	*journal;
+	struct jbatch	*batch;		/* handed over, not yet committed */
+	int		 busy;		/* a batch is handed over or in commit */
+	int		 quit;
+	int		 ret;		/* of the last commit */
+	struct pgtt_err	 err;
+};
+
+static void *
+committer_main(void *arg)
+{
+	struct committer	*cm = arg;
+	struct pgtt_err		 err;
+	int			 ret;
+
+	pthread_mutex_lock(&cm->mtx);
+	for (;;) {
+		while (!cm->busy && !cm->quit)
+			pthread_cond_wait(&cm->cond, &cm->mtx);
+		if (!cm->busy)
+			break;
+		pthread_mutex_unlock(&cm->mtx);
+
+		err_clear(&err);
+		if ((ret = journal_commit(cm->journal, cm->batch, &err)) == 0)
+			ret = journal_check_on_disk(cm->journal, &err);
+
+		pthread_mutex_lock(&cm->mtx);
+		cm->ret = ret;
+		cm->err = err;
+		cm->busy = 0;
+		pthread_cond_broadcast(&cm->cond);
+	}
+	pthread_mutex_unlock(&cm->mtx);
+	return NULL;
+}
+
+/* A committer for j, its thread started; NULL with err if it cannot be. */
+struct committer *
+committer_new(struct journal *j, struct pgtt_err *err)
+{
+	struct committer	*cm;
+	int			 rc;
+
+	cm = xcalloc(1, sizeof *cm);
+	cm->journal = j;
+	pthread_mutex_init(&cm->mtx, NULL);
+	pthread_cond_init(&cm->cond, NULL);
+	if ((rc = pthread_create(&cm->thread, NULL, committer_main, cm)) != 0) {
+		pthread_mutex_destroy(&cm->mtx);
+		pthread_cond_destroy(&cm->cond);
+		free(cm);
+		err_set(err, PGTT_EIO, "could not start the journal writer "
+		    "thread: %s", strerror(rc));
+		return NULL;
+	}
+	return cm;
+}
+
+/* Commit b on the committer's thread; the caller waits before reusing b. */
+void
+committer_start(struct committer *cm, struct jbatch *b)
+{
+	pthread_mutex_lock(&cm->mtx);
+	cm->batch = b;
+	cm->busy = 1;
+	pthread_cond_broadcast(&cm->cond);
+	pthread_mutex_unlock(&cm->mtx);
+}
+
+/*
+ * Wait for the commit committer_start began: 0 once it is durable, else
+ * its error.  *b is the batch given back, emptied by a commit that went
+ * through.
+ */
+int
+committer_wait(struct committer *cm, struct jbatch **b, struct pgtt_err *err)
+{
+	int	ret;
+
+	pthread_mutex_lock(&cm->mtx);
+	while (cm->busy)
+		pthread_cond_wait(&cm->cond, &cm->mtx);
+	*b = cm->batch;
+	cm->batch = NULL;
+	ret = cm->ret;
+	if (ret != 0)
+		*err = cm->err;
+	pthread_mutex_unlock(&cm->mtx);
+	return ret;
+}
+
+/* Stop the thread; a commit in flight is waited for first. */
+void
+committer_free(struct committer *cm)
+{
+	if (cm == NULL)
+		return;
+	pthread_mutex_lock(&cm->mtx);
+	while (cm->busy)
+		pthread_cond_wait(&cm->cond, &cm->mtx);
+	cm->quit = 1;
+	pthread_cond_broadcast(&cm->cond);
+	pthread_mutex_unlock(&cm->mtx);
+	pthread_join(cm->thread, NULL);
+	pthread_mutex_destroy(&cm->mtx);
+	pthread_cond_destroy(&cm->cond);
+	free(cm);
+}
