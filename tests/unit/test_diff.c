@@ -60,6 +60,20 @@ put_indexed(struct fixture *f, pgtt_lsn lsn, uint32_t seq,
 	}
 }
 
+/* "0123456789012..." of n characters, the same each call for one n. */
+static const char *
+long_value(size_t n)
+{
+	static char	v[2][20001];
+	char		*p = v[n > 200];
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (char)('0' + i % 10);
+	p[n] = '\0';
+	return p;
+}
+
 /*
  * items (id key, name, note): four rows before the window at 0x200; in
  * it, row 1 updated twice (its note unchanged and TOASTed), row 2
@@ -132,6 +146,17 @@ setup(void **state)
 	tr.nrelids = 1;
 	tr.relids = relids;
 	jbatch_put_change(f->b, &tr);
+
+	/*
+	 * After every other window: values of each size a packed row keeps
+	 * its length in (1, 2 and 3 bytes), an empty one and a NULL.
+	 */
+	put_txn(f->b, 0x900, 2);
+	put_indexed(f, 0x900, 0, CHANGE_INSERT, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("7"), text(long_value(200)),
+	    text(long_value(20000)) });
+	put_indexed(f, 0x900, 1, CHANGE_INSERT, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("8"), text(""), SQLNULL });
 
 	err_clear(&e);
 	if (journal_commit(f->j, f->b, &e) != 0)
@@ -351,6 +376,31 @@ test_stopped(void **state)
 	diff_free(d);
 }
 
+/* Long, empty and NULL values come back as they went in. */
+static void
+test_values(void **state)
+{
+	struct fixture		*f = *state;
+	struct diff		*d = fold(f, 0x800, 0xa00);
+	const struct diff_table	*t;
+	const struct diff_row	*r;
+
+	assert_int_equal(d->ntables, 1);
+	t = &d->tables[0];
+	assert_int_equal(t->ninserted, 2);
+	r = row(d, t, DIFF_INSERTED, "7");
+	assert_string_equal(value(&r->after, "name"), long_value(200));
+	assert_int_equal(diff_vals_col(&r->after, "note")->len, 20000);
+	assert_string_equal(value(&r->after, "note"), long_value(20000));
+	assert_true(diff_vals_col(&r->after, "id")->is_key);
+	assert_false(diff_vals_col(&r->after, "note")->is_key);
+	r = row(d, t, DIFF_INSERTED, "8");
+	assert_string_equal(value(&r->after, "name"), "");
+	assert_int_equal(diff_vals_col(&r->after, "name")->kind, COL_TEXT);
+	assert_string_equal(value(&r->after, "note"), "NULL");
+	done(d);
+}
+
 int
 main(void)
 {
@@ -359,6 +409,7 @@ main(void)
 		cmocka_unit_test(test_stopped),
 		cmocka_unit_test(test_look_back),
 		cmocka_unit_test(test_empty_and_truncate),
+		cmocka_unit_test(test_values),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
