@@ -173,7 +173,9 @@ flush_start(struct listener *l, struct pgtt_err *err)
 
 	if (flush_finish(l, err) != 0)
 		return err->code;
-	if (jbatch_count(l->batch) == 0)
+	/* An empty batch still carries a keepalive's WAL end to confirm. */
+	if (jbatch_count(l->batch) == 0 && (l->in_txn ||
+	    l->keepalive_end <= l->progress.flushed))
 		return 0;
 	confirm = l->batch_end;
 	/* A keepalive that came while work was pending: its turn now. */
@@ -239,6 +241,21 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 		 * the slot hold WAL back.  The walsender sends such keepalives
 		 * only while our position lags, so this cannot chatter.
 		 */
+		/*
+		 * While a backlog drains, a keepalive follows nearly every
+		 * commit, and a commit of its own for each would double the
+		 * fsyncs: one that comes soon after a commit waits for the
+		 * next flush, at most DRY_FLUSH_GAP_US away.
+		 */
+		if (!l->in_txn && jbatch_count(l->batch) == 0 &&
+		    wal_end > l->progress.flushed &&
+		    listener_now_us() - l->last_flush < DRY_FLUSH_GAP_US) {
+			if (wal_end > l->keepalive_end)
+				l->keepalive_end = wal_end;
+			if (l->batch_started == 0)
+				l->batch_started = listener_now_us();
+			return buf[17] ? send_status(l, 0, err) : 0;
+		}
 		if (!l->in_txn && jbatch_count(l->batch) == 0 &&
 		    wal_end > l->progress.flushed) {
 			/*
@@ -472,6 +489,9 @@ next_timeout(const struct listener *l)
 {
 	int64_t	now = listener_now_us(), wait, b;
 
+	/* A commit in flight is confirmed soon after it returns. */
+	if (l->in_flight)
+		return 1;
 	wait = l->last_status + (int64_t)l->o.status_interval_ms * 1000 - now;
 	if (l->o.sequence_interval_ms > 0 && !l->in_txn) {
 		b = l->last_seq_try + (int64_t)l->o.sequence_interval_ms *
@@ -608,11 +628,16 @@ stream(struct listener *l, struct pgtt_err *err)
 			return err->code;
 		}
 
-		/* The socket is dry: make what we have durable, then wait. */
+		/*
+		 * The socket is dry: confirm what is durable, and start making
+		 * the rest durable while we wait; at once when it reaches the
+		 * end --until asked for.
+		 */
 		if ((ret = flush_finish(l, err)) != 0)
 			return ret;
 		if (!l->in_txn && (listener_now_us() - l->last_flush >= DRY_FLUSH_GAP_US ||
-		    l->o.until != LSN_INVALID) && (ret = listener_flush(l, err)) != 0)
+		    (l->o.until != LSN_INVALID && l->batch_end >= l->o.until)) &&
+		    (ret = flush_start(l, err)) != 0)
 			return ret;
 		if (reached_until(l))
 			return 1;
