@@ -409,7 +409,7 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 	enum diff_format		 format;
 	struct journal			*j = NULL;
 	struct cli_verb			 cv = { .j = NULL };
-	struct diff_opts		 o;
+	struct diff_opts		 o = { .keys_only = 0 };
 	struct diff			*d = NULL;
 	char				*schema = NULL, *table = NULL;
 	pgtt_lsn			 from, to;

@@ -138,8 +138,8 @@ static void
 diff_job(struct app *app)
 {
 	struct verb_ctx		 vc = job_ctx(app, W_DIFF);
-	struct diff_opts	 o = { app->diff_job_from, app->diff_job_to,
-				       NULL, NULL };
+	struct diff_opts	 o = { .from = app->diff_job_from,
+				       .to = app->diff_job_to };
 	struct diff		*d = NULL;
 	struct pgtt_err		 err;
 	int			 ret;

@@ -16,6 +16,7 @@
 #define FIFO_SIZE	(INFLIGHT_MAX + 2)
 #define FUNC_MAX_ARGS	100	/* the server's limit on a function's */
 #define TEXTOID		25
+#define JSONOID		114
 #define NBUCKETS	1024
 
 enum pend_kind { PEND_CMD, PEND_SYNC };

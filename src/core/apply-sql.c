@@ -222,6 +222,105 @@ rowsql_statement(struct rowsql *t, struct buf *b, enum change_kind op,
 	buf_append(b, "", 1);
 }
 
+/* "pgtt_r.c1, pgtt_r.c2" or "c1, c2": the columns of rel that sets[] marks. */
+static void
+set_column_list(struct rowsql *t, struct buf *b,
+    const struct pgtt_relation *rel, const uint8_t *sets, const char *alias)
+{
+	uint16_t	i;
+	int		first = 1;
+
+	for (i = 0; i < rel->ncols; i++) {
+		if (!sets[i])
+			continue;
+		rowsql_add(b, first ? "" : ", ");
+		if (alias != NULL) {
+			rowsql_add(b, alias);
+			rowsql_add(b, ".");
+		}
+		rowsql_ident(t, b, rel->cols[i].name);
+		first = 0;
+	}
+}
+
+/*
+ * The rows as the server reads them from $1.  Values are text each type
+ * parses, as for one row's parameters; net mode leaves user types to
+ * the row statements.
+ */
+static void
+rows_source(struct rowsql *t, struct buf *b, const struct pgtt_relation *rel)
+{
+	rowsql_add(b, "pg_catalog.json_populate_recordset(NULL::");
+	rowsql_table(t, b, rel);
+	rowsql_add(b, ", $1::pg_catalog.json) AS pgtt_r");
+}
+
+int
+rowsql_set_statement(struct rowsql *t, struct buf *b, enum change_kind op,
+    const struct pgtt_relation *rel, const uint8_t *is_key,
+    const uint8_t *always)
+{
+	uint8_t		*sets;
+	uint16_t	 i;
+	int		 n = 0, first = 1;
+
+	sets = xcalloc((size_t)rel->ncols + 1, 1);
+	for (i = 0; i < rel->ncols; i++) {
+		sets[i] = op == CHANGE_INSERT || (op == CHANGE_UPDATE &&
+		    !is_key[i] && (always == NULL || !always[i]));
+		n += sets[i];
+	}
+	buf_reset(b);
+	if (op == CHANGE_INSERT) {
+		rowsql_add(b, "INSERT INTO ");
+		rowsql_table(t, b, rel);
+		rowsql_add(b, " (");
+		set_column_list(t, b, rel, sets, NULL);
+		rowsql_add(b, ") OVERRIDING SYSTEM VALUE SELECT ");
+		set_column_list(t, b, rel, sets, "pgtt_r");
+		rowsql_add(b, " FROM ");
+		rows_source(t, b, rel);
+	} else if (op == CHANGE_UPDATE && n == 0) {
+		free(sets);
+		return 0;
+	} else {
+		/* ONLY, as for one row: the table the change named. */
+		rowsql_add(b, op == CHANGE_UPDATE ? "UPDATE ONLY " :
+		    "DELETE FROM ONLY ");
+		rowsql_table(t, b, rel);
+		rowsql_add(b, " AS pgtt_t ");
+		if (op == CHANGE_UPDATE) {
+			rowsql_add(b, "SET ");
+			for (i = 0; i < rel->ncols; i++) {
+				if (!sets[i])
+					continue;
+				rowsql_add(b, first ? "" : ", ");
+				rowsql_ident(t, b, rel->cols[i].name);
+				rowsql_add(b, " = pgtt_r.");
+				rowsql_ident(t, b, rel->cols[i].name);
+				first = 0;
+			}
+			rowsql_add(b, " FROM ");
+		} else
+			rowsql_add(b, "USING ");
+		rows_source(t, b, rel);
+		rowsql_add(b, " WHERE ");
+		for (i = 0, first = 1; i < rel->ncols; i++) {
+			if (!is_key[i])
+				continue;
+			rowsql_add(b, first ? "pgtt_t." : " AND pgtt_t.");
+			rowsql_ident(t, b, rel->cols[i].name);
+			rowsql_add(b, " OPERATOR(pg_catalog.=) pgtt_r.");
+			rowsql_ident(t, b, rel->cols[i].name);
+			first = 0;
+		}
+	}
+	buf_append(b, "", 1);
+	free(sets);
+	return op == CHANGE_UPDATE ? n : 1;
+}
+
 const struct pgtt_col *
 rowsql_col(const struct pgtt_tuple *t, uint16_t i)
 {

@@ -72,6 +72,18 @@ int	rowsql_roles(const struct pgtt_change *, const struct pgtt_relation *,
 /* The statement for op on rel with these roles, NUL-terminated in b. */
 void	rowsql_statement(struct rowsql *, struct buf *b, enum change_kind op,
 	    const struct pgtt_relation *, const char *roles);
+/*
+ * A statement for many rows at once (replay's net mode): op on rel for
+ * every row of the JSON array of objects in $1, each holding the row's
+ * columns by name as json_populate_recordset reads them.  An insert sets
+ * every column; an update finds rows by the key columns and sets the
+ * others but those always flags (identity GENERATED ALWAYS); a delete
+ * finds rows by the key columns.  NUL-terminated in b; the number of
+ * columns it sets, 0 for an update with nothing to set.
+ */
+int	rowsql_set_statement(struct rowsql *, struct buf *b, enum change_kind op,
+	    const struct pgtt_relation *, const uint8_t *is_key,
+	    const uint8_t *always);
 /* TRUNCATE of rel, CASCADE (apply-sql.c says why); NUL-terminated in b. */
 void	rowsql_truncate(struct rowsql *, struct buf *b,
 	    const struct pgtt_relation *, int restart_identity);

@@ -336,6 +336,74 @@ queue_row(struct applier *a, const struct pgtt_change *ch,
 	    ch->commit_lsn, ch->seq, s->what, err);
 }
 
+int
+apply_rows(struct applier *a, const struct pgtt_relation *rel,
+    enum change_kind op, const uint8_t *is_key, const char *json,
+    pgtt_lsn lsn, struct pgtt_err *err)
+{
+	struct pgtt_change	 ch;
+	const struct stmt	*s;
+	const uint8_t		*always;
+	const char		*params[1] = { json };
+	char			 head[96];
+	uint16_t		 i;
+	int			 routed;
+
+	memset(&ch, 0, sizeof ch);
+	ch.commit_lsn = lsn;
+	ch.kind = op;
+	always = op == CHANGE_UPDATE ? apply_always_identity(a, rel) : NULL;
+	routed = a->owners_stale || apply_owner_of(a, rel) != NULL;
+	snprintf(head, sizeof head, "%u/%llx/%u/%d/%c/rows/", rel->relid,
+	    (unsigned long long)rel->lsn, rel->seq, (int)op, routed ? 'f' : 'd');
+	buf_reset(&a->key);
+	rowsql_add(&a->key, head);
+	for (i = 0; i < rel->ncols; i++)
+		buf_append(&a->key, is_key[i] ? "k" : "-", 1);
+	if ((s = stmt_find(a)) == NULL) {
+		struct stmt	*ns;
+		char		 what[160];
+
+		ensure_params(a, 1);
+		a->sql.template = routed;
+		a->sql.ntypecols = 0;
+		if (rowsql_set_statement(&a->sql, &a->text, op, rel, is_key,
+		    always) == 0) {
+			a->sql.template = 0;
+			return 0;	/* an update with nothing to set */
+		}
+		a->sql.template = 0;
+		snprintf(what, sizeof what, "%ss of %s.%s",
+		    op_names[op - CHANGE_INSERT], rel->schema, rel->name);
+		ns = stmt_add(a, what);
+		a->types[0] = JSONOID;
+		if (routed && make_row_function(a, &ch, rel, ns, 1, err) != 0)
+			return err->code;
+		if (apply_sent(a, PQsendPrepare(a->conn, ns->name,
+		    (char *)a->text.data, 1, a->types), PEND_CMD, lsn, 0,
+		    ns->what, err) != 0)
+			return err->code;
+		s = ns;
+	}
+	return apply_sent(a, PQsendQueryPrepared(a->conn, s->name, 1, params,
+	    NULL, NULL, 0), PEND_CMD, lsn, 0, s->what, err);
+}
+
+int
+apply_rollback(struct applier *a, struct pgtt_err *err)
+{
+	/* Statements and row functions made inside are gone with it. */
+	forget_statements(a);
+	if (apply_send_sql(a, "ROLLBACK", 0, NULL, 0, 0, "ROLLBACK",
+	    err) != 0 ||
+	    apply_send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "DEALLOCATE",
+	    err) != 0 ||
+	    apply_sync_all(a, err) != 0)
+		return err->code;
+	a->failed = 0;
+	return 0;
+}
+
 /* --- savepoint mode --- */
 
 static int

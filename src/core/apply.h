@@ -57,6 +57,16 @@ int	 apply_begin(struct applier *, struct pgtt_err *);
  */
 int	 apply_change(struct applier *, const struct pgtt_relation *,
 	    const struct pgtt_change *, int inverse, struct pgtt_err *);
+/*
+ * Queue op (insert, update, delete) for many rows of rel at once: json is
+ * a JSON array of objects, one per row, its columns by name (an insert
+ * or update: every column; a delete: the key columns).  Rows are found
+ * by the columns is_key flags.  Written as the owner, as apply_change
+ * does; lsn names the window in a failure.
+ */
+int	 apply_rows(struct applier *, const struct pgtt_relation *,
+	    enum change_kind op, const uint8_t *is_key, const char *json,
+	    pgtt_lsn lsn, struct pgtt_err *);
 /* Queue a truncate of rels (as the change's flags say). */
 int	 apply_truncate(struct applier *, const struct pgtt_change *,
 	    const struct pgtt_relation *const *rels, uint32_t nrels,
@@ -79,6 +89,8 @@ int	 apply_position(struct applier *, pgtt_lsn, int64_t commit_time,
  */
 int	 apply_commit(struct applier *, struct apply_failure *,
 	    struct pgtt_err *);
+/* Roll the replica transaction back, whatever it holds. */
+int	 apply_rollback(struct applier *, struct pgtt_err *);
 /*
  * Savepoint mode, for --on-error skip: each change queued from now on
  * runs under its own savepoint and a failing one is rolled back alone,

@@ -42,6 +42,7 @@ struct diff_entry {
 	uint8_t		 lookback;	/* values at A still to look for */
 	uint8_t		 op;		/* enum diff_op, once classified */
 	uint8_t		 before_unknown;
+	uint8_t		 after_unknown;
 	uint8_t		 id[];		/* the row key's identity bytes */
 };
 
@@ -92,6 +93,7 @@ struct diff_fold {
 	struct relv	**current;	/* per relid, the last one used */
 	size_t		  ncurrent;
 	struct buf	  ident;	/* scratch */
+	pgtt_lsn	  last_txn;	/* commit LSN of the last change */
 	const char	 *schema, *table;
 	pgtt_lsn	  to;
 	/*

@@ -682,6 +682,11 @@ fold_change(struct diff *d, const struct walk_item *item,
 	size_t			 i;
 
 	d->changes++;
+	if (d->transactions == 0 || ch->commit_lsn != f->last_txn) {
+		d->transactions++;
+		d->last_commit_time = item->txn.commit_time;
+		f->last_txn = ch->commit_lsn;
+	}
 	switch (ch->kind) {
 	case CHANGE_INSERT:
 	case CHANGE_UPDATE:
@@ -826,6 +831,7 @@ settle(struct diff_fold *f, struct diff_entry *e)
 	unpack(f, e->before, &before, &f->scratch[0]);
 	unpack(f, e->after, &after, &f->scratch[1]);
 	e->before_unknown = (uint8_t)vals_unknown(&before);
+	e->after_unknown = (uint8_t)vals_unknown(&after);
 	if (before.present && after.present)
 		return mark_changed(&before, &after, NULL) > 0 ?
 		    DIFF_UPDATED : DIFF_NONE;
@@ -866,6 +872,7 @@ classify(struct diff *d)
 		t->ninserted += e->op == DIFF_INSERTED;
 		t->ndeleted += e->op == DIFF_DELETED;
 		t->nupdated += e->op == DIFF_UPDATED;
+		t->nafter_unknown += e->after_unknown;
 	}
 	/* Keep tables with something to show. */
 	for (i = n = 0; i < d->ntables; i++) {
@@ -975,11 +982,11 @@ diff_run(const struct verb_ctx *vc, const struct diff_opts *o,
 	d->fold->nslots = 1024;
 	d->fold->slots = xcalloc(d->fold->nslots, sizeof *d->fold->slots);
 	relcache_init(&d->fold->rels);
-	if ((ret = fold_window(vc, d, err)) == 0)
+	if ((ret = fold_window(vc, d, err)) == 0 && !o->keys_only)
 		ret = diff_look_back(j, d, err);
 	/* Without the baseline the diff stands, and says what it lacks. */
 	err_clear(&berr);
-	if (ret == 0 && diff_look_baseline(d, &berr) != 0)
+	if (ret == 0 && !o->keys_only && diff_look_baseline(d, &berr) != 0)
 		baseline_failed(d->fold, &berr);
 	/*
 	 * A stop during the look-back or the baseline read (SIGINT reaches

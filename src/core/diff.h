@@ -101,6 +101,8 @@ struct diff_table {
 						   updates and deletes are
 						   not captured */
 	size_t		  ninserted, ndeleted, nupdated;
+	size_t		  nafter_unknown;	/* rows with values at B not
+						   all known */
 	size_t		  nrows;
 	struct diff_entry **rows;
 	/*
@@ -129,6 +131,8 @@ struct diff {
 	size_t		   nseqs;
 	struct seq_move	  *seqs;
 	uint64_t	   changes;	/* changes folded */
+	uint64_t	   transactions;	/* they came in */
+	int64_t		   last_commit_time;	/* of the newest, µs since 2000 */
 	uint64_t	   skipped;	/* row changes with no identity */
 	size_t		   ntables;	/* tables with a net change, by name */
 	struct diff_table *tables;
@@ -148,6 +152,11 @@ struct diff_opts {
 	pgtt_lsn	 from, to;	/* the window [from, to) */
 	const char	*schema;	/* with table, keep only that one */
 	const char	*table;		/* (ident_parse_table's parts) */
+	/*
+	 * Only the rows' keys at from are wanted (replay's net mode): no
+	 * look-back, no baseline; other old values may stay unknown.
+	 */
+	int		 keys_only;
 };
 
 /*
