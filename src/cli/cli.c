@@ -49,7 +49,8 @@ const struct cli_command cli_commands[VERB_COUNT] = {
 	  "each", 1, cmd_history },
 	[VERB_REPLAY] = {
 	  "--to POINT [--session S] [--target DSN] "
-	  "[--on-error stop|skip] [--dry-run] [--reset]",
+	  "[--on-error stop|skip] [--mode auto|txn|net] [--dry-run] "
+	  "[--reset]",
 	  "bring the replica to a point; DDL only as reported, as its role",
 	  1,
 	  cmd_replay },

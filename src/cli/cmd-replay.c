@@ -1,6 +1,6 @@
 /*
  * cmd-replay.c: replay --to POINT [--session S] [--target DSN]
- * [--on-error stop|skip] [--dry-run] [--reset]
+ * [--on-error stop|skip] [--mode auto|txn|net] [--dry-run] [--reset]
  *
  * SIGINT and SIGTERM stop the replay: the statement running on the
  * replica is cancelled (it may be waiting for a lock) and its transaction
@@ -49,6 +49,10 @@ result_json(const struct replay_result *r, int dry_run)
 	    "sequences_raised", (json_int_t)r->sequences_raised);
 	if (r->to == LSN_INVALID)	/* stopped before the first change */
 		json_object_set_new(o, "to", json_null());
+	json_object_set_new(o, "mode", r->mode != REPLAY_MODE_AUTO ?
+	    json_string(replay_mode_name(r->mode)) : json_null());
+	json_object_set_new(o, "mode_reason", r->mode_reason != NULL ?
+	    json_string(r->mode_reason) : json_null());
 	json_object_set_new(o, "sequences_set",
 	    json_integer((json_int_t)r->sequences_set));
 	json_object_set_new(o, "sequences_error", r->sequences_error != NULL ?
@@ -102,6 +106,9 @@ result_text(const struct replay_result *r, int dry_run, int failed,
 	    lsn_format(r->from, a), lsn_format(r->to, b),
 	    (unsigned long long)r->changes,
 	    (unsigned long long)r->transactions, r->elapsed_ms / 1000.0);
+	if (r->mode == REPLAY_MODE_NET)
+		printf("applied by net effect: each row's net change, in one "
+		    "transaction\n");
 	if (r->failures > 0 && on_error == REPLAY_ON_ERROR_SKIP &&
 	    !failed)
 		printf("skipped %llu failing change%s; the first: %s\n",
@@ -138,6 +145,7 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		{ "on-error", required_argument, NULL, 'e' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "reset", no_argument, NULL, 'r' },
+		{ "mode", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_command	*cmd = &cli_commands[VERB_REPLAY];
@@ -176,6 +184,17 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'r':
 			o.reset = 1;
+			break;
+		case 'm':
+			if (strcmp(optarg, "auto") == 0)
+				o.mode = REPLAY_MODE_AUTO;
+			else if (strcmp(optarg, "txn") == 0)
+				o.mode = REPLAY_MODE_TXN;
+			else if (strcmp(optarg, "net") == 0)
+				o.mode = REPLAY_MODE_NET;
+			else
+				return cli_usage_error(ctx, cmd, "--mode: \"%s\" "
+				    "is not auto, txn or net", optarg);
 			break;
 		default:
 			return cli_usage_error(ctx, cmd, "unknown option \"%s\" "

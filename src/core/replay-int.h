@@ -40,6 +40,16 @@ void	replay_progress_to(struct replay_ctx *, enum replay_phase,
 /* Apply [from, to) (backward: its inverse, newest first) in mode. */
 int	replay_run_window(struct replay_ctx *, pgtt_lsn from, pgtt_lsn to,
 	    int backward, enum window_mode, struct pgtt_err *);
+/*
+ * Apply [from, to) by its net effect (replay-net.c): 0 with why empty
+ * when done; 0 with why saying why the window is not for it, nothing
+ * done, and the commit LSNs of its DDL transactions in *ddl when that is
+ * why (malloc'd, *nddl of them); else the error, the replica transaction
+ * rolled back.
+ */
+int	replay_run_net(struct replay_ctx *, pgtt_lsn from, pgtt_lsn to,
+	    char *why, size_t whysize, pgtt_lsn **ddl, size_t *nddl,
+	    struct pgtt_err *);
 /* The replica's lock_timeout for the replay's session, in seconds. */
 int	replay_set_lock_timeout(PGconn *, int seconds, struct pgtt_err *);
 /* Hand back the replay's cancel handle (opts' canceller), freed. */

@@ -110,12 +110,161 @@ replay_direction_name(enum replay_direction d)
 	}
 }
 
+const char *
+replay_mode_name(enum replay_mode m)
+{
+	switch (m) {
+	case REPLAY_MODE_TXN:
+		return "txn";
+	case REPLAY_MODE_NET:
+		return "net";
+	default:
+		return "auto";
+	}
+}
+
+/* Below this many changes, auto goes a transaction at a time. */
+static uint64_t
+net_min(void)
+{
+	const char	*v = getenv("PGTT_TEST_REPLAY_NET_MIN");
+
+	/* Tests run every replay they can by net effect. */
+	return v != NULL ? strtoull(v, NULL, 10) : REPLAY_NET_MIN;
+}
+
+/*
+ * Net effect did not apply [from, to): ret 0 and why, it was not for it;
+ * else the error its statements met, rolled back.  --mode net says so;
+ * auto goes a transaction at a time and keeps the reason.
+ */
+static int
+net_refused(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int ret,
+    const char *why, struct pgtt_err *err)
+{
+	const struct replay_opts *o = c->o;
+	struct replay_result	*r = c->r;
+
+	if (ret == 0 && o->mode == REPLAY_MODE_NET) {
+		err_set(err, PGTT_EUSAGE, "replay --mode net cannot apply this "
+		    "window: %s", why);
+		err_hint(err, "use --mode txn, or auto, which goes a "
+		    "transaction at a time where it must");
+		return err->code;
+	}
+	if (ret != 0 && (r->cancelled || o->mode == REPLAY_MODE_NET))
+		return ret;
+	free(r->mode_reason);
+	if (ret == 0)
+		r->mode_reason = xstrdup(why);
+	else {
+		xasprintf(&r->mode_reason, "by net effect it failed (%s%s%s)",
+		    err->msg, err->detail[0] != '\0' ? ": " : "",
+		    err->detail);
+		log_msg(LOG_LEVEL_INFO, "replay: %s; going a transaction at "
+		    "a time", r->mode_reason);
+		err_clear(err);
+	}
+	return replay_run_window(c, from, to, 0, MODE_GROUPED, err);
+}
+
+/* [from, to), which holds no DDL; *net says whether net effect did it. */
+static int
+net_segment(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to, int *net,
+    struct pgtt_err *err)
+{
+	pgtt_lsn	*ddl;
+	size_t		 nddl;
+	char		 why[512];
+	int		 ret;
+
+	ret = replay_run_net(c, from, to, why, sizeof why, &ddl, &nddl, err);
+	free(ddl);
+	if ((*net = ret == 0 && why[0] == '\0'))
+		return 0;
+	return net_refused(c, from, to, ret, why, err);
+}
+
+/*
+ * Forward over [from, to): by net effect or a transaction at a time, as
+ * o->mode says.  A window with DDL goes by net effect up to each DDL
+ * transaction, which is applied alone, and on from there.  Auto goes a
+ * transaction at a time for a window net effect cannot take, and for one
+ * whose net statements failed: change by change, the replay then stops
+ * at the change that fails, and says which.
+ */
+static int
+run_forward(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to,
+    struct pgtt_err *err)
+{
+	const struct replay_opts *o = c->o;
+	struct replay_result	*r = c->r;
+	pgtt_lsn		*ddl = NULL, pos = from;
+	size_t			 nddl = 0, i;
+	char			 why[512];
+	int			 ret, net, any_net = 0;
+
+	r->mode = REPLAY_MODE_TXN;
+	if (o->mode == REPLAY_MODE_TXN)
+		return replay_run_window(c, from, to, 0, MODE_GROUPED, err);
+	if (o->mode == REPLAY_MODE_AUTO) {
+		if (o->on_error == REPLAY_ON_ERROR_SKIP)
+			r->mode_reason = xstrdup("--on-error skip goes change "
+			    "by change");
+		else if (c->total < net_min())
+			xasprintf(&r->mode_reason, "%llu changes: fewer than "
+			    "%llu", (unsigned long long)c->total,
+			    (unsigned long long)net_min());
+		if (r->mode_reason != NULL)
+			return replay_run_window(c, from, to, 0, MODE_GROUPED,
+			    err);
+	}
+	ret = replay_run_net(c, from, to, why, sizeof why, &ddl, &nddl, err);
+	if (ret == 0 && why[0] == '\0') {
+		free(ddl);
+		r->mode = REPLAY_MODE_NET;
+		return 0;
+	}
+	if (ret != 0 || nddl == 0) {
+		/* Not for DDL: the whole window as one segment decides. */
+		free(ddl);
+		return net_refused(c, from, to, ret, why, err);
+	}
+	/* Up to each DDL transaction by net effect, then it alone. */
+	for (i = 0, ret = 0; i <= nddl && ret == 0 && !r->cancelled; i++) {
+		pgtt_lsn end = i < nddl ? ddl[i] : to;
+
+		if (end > pos) {
+			uint64_t before = r->changes;
+
+			ret = net_segment(c, pos, end, &net, err);
+			/* A segment of no row change proves nothing. */
+			any_net |= net && r->changes > before;
+		}
+		if (ret != 0 || r->cancelled || i == nddl)
+			break;
+		ret = replay_run_window(c, ddl[i], ddl[i] + 1, 0, MODE_GROUPED,
+		    err);
+		pos = ddl[i] + 1;
+	}
+	free(ddl);
+	if (any_net) {
+		r->mode = REPLAY_MODE_NET;
+		if (r->mode_reason == NULL)
+			xasprintf(&r->mode_reason, "%zu DDL transaction%s went "
+			    "one at a time", nddl, nddl == 1 ? "" : "s");
+	} else if (r->mode_reason == NULL)
+		r->mode_reason = xstrdup(why);
+	return ret;
+}
+
 void
 replay_result_done(struct replay_result *r)
 {
 	size_t	i;
 
 	free(r->first_error);
+	free(r->mode_reason);
 	free(r->target);
 	free(r->reason);
 	for (i = 0; i < r->ndropped; i++)
@@ -488,8 +637,7 @@ replay_run(const struct verb_ctx *vc, const struct replay_opts *o,
 		ret = replay_run_window(&c, o->to, st.lsn, 1, MODE_GROUPED,
 		    err);
 	else if (r->direction != REPLAY_NONE)
-		ret = replay_run_window(&c, st.lsn, o->to, 0, MODE_GROUPED,
-		    err);
+		ret = run_forward(&c, st.lsn, o->to, err);
 	/* What follows must not be cut short by a second signal. */
 	replay_release_canceller(vc, &canceller);
 	/*

@@ -38,6 +38,20 @@ enum replay_on_error {
 	REPLAY_ON_ERROR_SKIP,		/* leave the change out, go on */
 };
 
+/*
+ * How a forward window is applied: a source transaction at a time, by
+ * its net effect (replay-net.c), or as replay sees fit (auto): net
+ * effect for a window of at least REPLAY_NET_MIN changes that it can
+ * take, else a transaction at a time.
+ */
+enum replay_mode {
+	REPLAY_MODE_AUTO = 0,
+	REPLAY_MODE_TXN,
+	REPLAY_MODE_NET,
+};
+
+#define REPLAY_NET_MIN	10000
+
 enum replay_phase {
 	REPLAY_PHASE_STARTING,
 	REPLAY_PHASE_RESETTING,	/* to the baseline */
@@ -52,6 +66,7 @@ struct replay_opts {
 	int		 dry_run;
 	int		 reset;		/* reset first; also takes over a
 					   replica of another source */
+	enum replay_mode mode;
 };
 
 struct replay_result {
@@ -80,6 +95,9 @@ struct replay_result {
 	int		 privileges;	/* owners and grants follow the source */
 	int		 started;	/* it changed, or began to change, the
 					   replica: worth a summary on failure */
+	enum replay_mode mode;		/* how it went forward: TXN or NET;
+					   AUTO: it did not */
+	char		*mode_reason;	/* why not NET, when not; NULL */
 };
 
 /*
@@ -94,6 +112,8 @@ void	replay_result_done(struct replay_result *);
 char	*replay_target_dsn(struct journal *, const struct config *,
 	    const struct replay_opts *, struct pgtt_err *);
 const char *replay_direction_name(enum replay_direction);
+/* "auto", "txn", "net". */
+const char *replay_mode_name(enum replay_mode);
 
 /* "starting", "resetting", "applying": for progress printed in words. */
 const char *replay_phase_name(enum replay_phase);

@@ -347,9 +347,10 @@ ui_take_replay(struct ui *ui)
 	} else {
 		ui->replay = UI_REPLAY_IDLE;
 		ui_message(ui, r.failures > 0, "replayed %s to %s: "
-		    "%llu changes in %.1f s%s", replay_direction_name(
+		    "%llu changes in %.1f s%s%s", replay_direction_name(
 		    r.direction), ui->replay_label,
 		    (unsigned long long)r.changes, r.elapsed_ms / 1000.0,
+		    r.mode == REPLAY_MODE_NET ? ", by net effect" : "",
 		    r.failures > 0 ? ", some failed" : "");
 	}
 	replay_result_done(&r);

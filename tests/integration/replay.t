@@ -134,7 +134,9 @@ done | psql -X -q "$(pg_dsn src app)"
 mark E
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
 D_LSN=$(sql rep app_replica "SELECT lsn FROM pgtt.replay_state")
-"$PGTT" -c "$W/config.yaml" --headless replay --to E >"$TEST_ROOT/bg.out" 2>&1 &
+# A transaction at a time: by net effect the window commits whole
+# (replay-net.t kills that one).
+"$PGTT" -c "$W/config.yaml" --headless replay --to E --mode txn >"$TEST_ROOT/bg.out" 2>&1 &
 RPID=$!
 moved() { [ "$(sql rep app_replica "SELECT lsn <> '$D_LSN' FROM pgtt.replay_state")" = t ]; }
 wait_until 30 moved

@@ -5,6 +5,9 @@
 # replica ends up with the checkpoint's rows.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
+# A transaction at a time, whose stop this test watches part way; by net
+# effect a window commits whole (replay-net.t).
+export PGTT_TEST_REPLAY_NET_MIN=1000000000
 
 pg_start src 5633
 pg_start rep 5634

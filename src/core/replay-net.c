@@ -1,0 +1,322 @@
+/*
+ * replay-net.c: replay forward by net effect.  A replica on its way to a
+ * point need not pass through every state in between, only arrive there
+ * exactly: the window is folded into its net change per row (diff.h),
+ * and each table's deletes, then updates, then inserts go as a few
+ * set-based statements of up to NET_ROWS rows (apply_rows), in one
+ * replica transaction that also moves pgtt.replay_state.  Deletes first,
+ * so a key that left one row and came to another is free when the
+ * insert comes; foreign keys are not checked under the replay's
+ * session_replication_role, as in transaction mode.
+ *
+ * Some windows are not for it (net_refusal says which, and replay.c
+ * runs them a transaction at a time): DDL, a truncate, a table captured
+ * in part or without a key, user types, values the journal never held.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply-sql.h"
+#include "diff.h"
+#include "logfile.h"
+#include "replay-int.h"
+#include "xmalloc.h"
+
+#define NET_ROWS	5000	/* rows per statement */
+
+/* json and jsonb values go into the JSON as they are, not as strings. */
+static int
+json_type(uint32_t oid)
+{
+	return oid == 114 || oid == 3802;
+}
+
+/* The version of each table at the window's end, and its key. */
+struct net_table {
+	const struct diff_table	*t;
+	struct pgtt_relation	*rel;
+	uint8_t			*is_key;
+};
+
+/*
+ * Why this window is not applied by net effect, in words (static or in
+ * why[]), or NULL.  Fills tables[] with each table's version and key.
+ */
+static const char *
+net_refusal(struct replay_ctx *c, const struct diff *d,
+    struct net_table *tables, char *why, size_t whysize)
+{
+	const struct pgtt_relation	*rel;
+	struct pgtt_err			 err;
+	size_t				 i;
+	uint16_t			 k;
+	int				 keys;
+
+	if (d->nddl > 0)
+		return "the window holds DDL";
+	for (i = 0; i < d->ntables; i++) {
+		const struct diff_table	*t = &d->tables[i];
+
+		tables[i].t = t;
+		if (t->truncated)
+			snprintf(why, whysize, "%s.%s is truncated in the "
+			    "window", t->schema, t->name);
+		else if (t->partial != NULL)
+			snprintf(why, whysize, "%s.%s is captured in part "
+			    "(%s)", t->schema, t->name, t->partial);
+		else if (t->nafter_unknown > 0)
+			snprintf(why, whysize, "values of %s.%s the journal "
+			    "never held", t->schema, t->name);
+		else {
+			err_clear(&err);
+			if (journal_relation_at(c->j, t->relid, d->to, 0,
+			    &tables[i].rel, &err) != 0) {
+				snprintf(why, whysize, "%s.%s: %s", t->schema,
+				    t->name, err.msg);
+				return why;
+			}
+			rel = tables[i].rel;
+			tables[i].is_key = xcalloc((size_t)rel->ncols + 1, 1);
+			keys = relation_row_key(rel, tables[i].is_key);
+			for (k = 0; k < rel->ncols; k++)
+				if (rel->cols[k].type_oid >=
+				    ROWSQL_FIRST_USER_OID)
+					break;
+			if (k < rel->ncols)
+				snprintf(why, whysize, "%s.%s has a column of "
+				    "a user type", t->schema, t->name);
+			/* FULL without a key: rows may repeat. */
+			else if (!keys && rel->replident == 'f')
+				snprintf(why, whysize, "%s.%s has no key",
+				    t->schema, t->name);
+			else
+				continue;
+		}
+		return why;
+	}
+	return NULL;
+}
+
+/* s as a JSON string. */
+static void
+json_string_put(struct buf *b, const char *s, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i, run = 0;
+	char			 esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+
+	buf_append(b, "\"", 1);
+	for (i = 0; i < len; i++) {
+		unsigned char	ch = (unsigned char)s[i];
+
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		buf_append(b, s + run, i - run);
+		run = i + 1;
+		if (ch == '"' || ch == '\\') {
+			esc[1] = (char)ch;
+			buf_append(b, esc, 2);
+			esc[1] = 'u';
+		} else {
+			esc[4] = hex[ch >> 4];
+			esc[5] = hex[ch & 0xf];
+			buf_append(b, esc, 6);
+		}
+	}
+	buf_append(b, s + run, len - run);
+	buf_append(b, "\"", 1);
+}
+
+/*
+ * One row as a JSON object: every column of rel (keys_only: the key
+ * columns), from v by name.
+ */
+static void
+row_json(struct buf *b, const struct net_table *nt, const struct diff_vals *v,
+    int keys_only)
+{
+	const struct pgtt_relation	*rel = nt->rel;
+	const struct diff_col		*dc;
+	uint16_t			 i;
+	int				 first = 1;
+
+	buf_append(b, "{", 1);
+	for (i = 0; i < rel->ncols; i++) {
+		if (keys_only && !nt->is_key[i])
+			continue;
+		dc = i < v->ncols && strcmp(v->cols[i].name,
+		    rel->cols[i].name) == 0 ? &v->cols[i] :
+		    diff_vals_col(v, rel->cols[i].name);
+		/* A column added by no change: not in the row at all. */
+		if (dc == NULL)
+			continue;
+		if (!first)
+			buf_append(b, ",", 1);
+		first = 0;
+		json_string_put(b, rel->cols[i].name,
+		    strlen(rel->cols[i].name));
+		buf_append(b, ":", 1);
+		if (dc->kind != COL_TEXT)
+			buf_append(b, "null", 4);
+		else if (json_type(rel->cols[i].type_oid))
+			buf_append(b, dc->val, dc->len);
+		else
+			json_string_put(b, dc->val, dc->len);
+	}
+	buf_append(b, "}", 1);
+}
+
+/* Sending the rows: where, and how far it has come. */
+struct net_send {
+	struct replay_ctx	*c;
+	const struct diff	*d;
+	struct diff_row		 r;
+	struct buf		 json;
+	size_t			 sent, total;	/* rows */
+};
+
+/* Send the rows of nt whose net change is op, NET_ROWS a statement. */
+static int
+send_table(struct net_send *ns, const struct net_table *nt, enum diff_op op,
+    struct pgtt_err *err)
+{
+	static const enum change_kind	 kinds[] = {
+		[DIFF_INSERTED] = CHANGE_INSERT,
+		[DIFF_DELETED] = CHANGE_DELETE,
+		[DIFF_UPDATED] = CHANGE_UPDATE,
+	};
+	const struct diff_table		*t = nt->t;
+	struct buf			*json = &ns->json;
+	size_t				 k, n = 0;
+	int				 ret;
+
+	buf_reset(json);
+	for (k = 0; k <= t->nrows; k++) {
+		if (k < t->nrows) {
+			if (diff_entry_op(t->rows[k]) != op)
+				continue;
+			diff_row_load(ns->d, t->rows[k], &ns->r);
+			buf_append(json, n == 0 ? "[" : ",", 1);
+			row_json(json, nt, op == DIFF_DELETED ? &ns->r.before :
+			    &ns->r.after, op == DIFF_DELETED);
+			n++;
+		}
+		if (n == 0 || (n < NET_ROWS && k < t->nrows))
+			continue;
+		buf_append(json, "]", 2);	/* and a NUL */
+		if ((ret = apply_rows(ns->c->ap, nt->rel, kinds[op],
+		    nt->is_key, (const char *)json->data, ns->d->from,
+		    err)) != 0)
+			return ret;
+		ns->sent += n;
+		replay_progress_to(ns->c, REPLAY_PHASE_APPLYING,
+		    ns->c->r->changes + ns->d->changes * ns->sent / ns->total);
+		buf_reset(json);
+		n = 0;
+		if (verb_stop_requested(ns->c->vc))
+			return err_set(err, PGTT_ESTOPPED, "replay was "
+			    "stopped");
+	}
+	return 0;
+}
+
+/* Every table's rows with net change op. */
+static int
+send_op(struct net_send *ns, const struct net_table *tables, enum diff_op op,
+    struct pgtt_err *err)
+{
+	size_t	i;
+	int	ret = 0;
+
+	for (i = 0; i < ns->d->ntables && ret == 0; i++)
+		ret = send_table(ns, &tables[i], op, err);
+	return ret;
+}
+
+/*
+ * Apply [from, to) by net effect, leaving the replica at to: 0, with why
+ * empty.  A window net effect is not for: 0, nothing done, why says why,
+ * and *ddl the commit LSNs of its DDL transactions (*nddl of them, 0 when
+ * it was for another reason; the caller frees it).  A failure rolls back
+ * everything, as if never tried.
+ */
+int
+replay_run_net(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to,
+    char *why, size_t whysize, pgtt_lsn **ddl, size_t *nddl,
+    struct pgtt_err *err)
+{
+	struct diff_opts	 o = { .from = from, .to = to, .keys_only = 1 };
+	struct apply_failure	 f;
+	struct net_table	*tables;
+	struct diff		*d = NULL;
+	struct net_send		 ns;
+	const char		*refused;
+	size_t			 i;
+	int			 ret;
+
+	why[0] = '\0';
+	*ddl = NULL;
+	*nddl = 0;
+	if ((ret = diff_run(c->vc, &o, &d, err)) != 0) {
+		if (ret == PGTT_ESTOPPED)
+			c->r->cancelled = 1;
+		return ret;
+	}
+	tables = xcalloc(d->ntables + 1, sizeof *tables);
+	if ((refused = net_refusal(c, d, tables, why, whysize)) != NULL) {
+		if (refused != why)
+			snprintf(why, whysize, "%s", refused);
+		/* The transactions of its DDL, each once, oldest first. */
+		*ddl = xcalloc(d->nddl + 1, sizeof **ddl);
+		for (i = 0; i < d->nddl; i++)
+			if (*nddl == 0 || (*ddl)[*nddl - 1] != d->ddl[i].lsn)
+				(*ddl)[(*nddl)++] = d->ddl[i].lsn;
+		ret = 0;
+		goto out;
+	}
+	memset(&ns, 0, sizeof ns);
+	ns.c = c;
+	ns.d = d;
+	buf_init(&ns.json);
+	for (i = 0; i < d->ntables; i++)
+		ns.total += d->tables[i].nrows;
+	ns.total += ns.total == 0;
+	if ((ret = apply_begin(c->ap, err)) == 0 &&
+	    (ret = send_op(&ns, tables, DIFF_DELETED, err)) == 0 &&
+	    (ret = send_op(&ns, tables, DIFF_UPDATED, err)) == 0 &&
+	    (ret = send_op(&ns, tables, DIFF_INSERTED, err)) == 0)
+		ret = apply_position(c->ap, to, d->last_commit_time, err);
+	buf_done(&ns.json);
+	diff_row_done(&ns.r);
+	if (ret != 0) {
+		struct pgtt_err	rerr;
+
+		/* Never half a window: it is no state the source was in. */
+		err_clear(&rerr);
+		if (apply_rollback(c->ap, &rerr) != 0)
+			log_msg(LOG_LEVEL_WARNING, "replay: rolling back: %s",
+			    rerr.msg);
+		if (ret == PGTT_ESTOPPED)
+			c->r->cancelled = 1;
+		goto out;
+	}
+	memset(&f, 0, sizeof f);
+	if ((ret = apply_commit(c->ap, &f, err)) != 0) {
+		if (verb_stop_requested(c->vc))
+			c->r->cancelled = 1;
+		goto out;
+	}
+	c->position = to;
+	c->r->changes += d->changes;
+	c->r->transactions += d->transactions;
+	replay_progress_to(c, REPLAY_PHASE_APPLYING, c->r->changes);
+out:
+	for (i = 0; i < d->ntables; i++) {
+		free(tables[i].rel);
+		free(tables[i].is_key);
+	}
+	free(tables);
+	diff_free(d);
+	return ret;
+}
