@@ -37,6 +37,7 @@ sql src app "SELECT pg_drop_replication_slot('recv')" >/dev/null
 pg_start rep 5782
 sql rep postgres "CREATE DATABASE native"
 sql rep postgres "CREATE DATABASE replica"
+sql rep postgres "CREATE DATABASE replica_txn"
 sql rep native "$BENCH_DDL; $HIST_DDL"
 write_config "$W/config.yaml" "$(pg_dsn src app)" \
 	"replica:" "  dsn: \"$(pg_dsn rep replica)\""
@@ -49,6 +50,7 @@ sql src app "SELECT 1 FROM pg_create_logical_replication_slot('native', 'pgoutpu
 # `replay --to end` below is pure forward apply.  (Not a checkpoint made
 # here: with no transaction since setup the journal does not reach it.)
 P replay --to creation >/dev/null || exit 1
+P replay --to creation --target "$(pg_dsn rep replica_txn)" >/dev/null || exit 1
 
 echo "backlog: $TXNS transactions x 10 changes (8 inserts, 1 update, 1 delete) = $CHANGES changes"
 T0=$(now_ms)
@@ -100,7 +102,16 @@ NATIVE_STATE=$(state rep native)
 # Dropping the subscription drops its slot on the source too.
 PGOPTIONS="-c client_min_messages=warning" sql rep native "DROP SUBSCRIPTION native"
 
-# --- pgtt: `replay --to end` from creation, pure forward.
+# --- pgtt: `replay --to end` from creation, pure forward, a transaction
+# at a time onto replica_txn, then as auto chooses (by net effect) onto
+# replica.
+sql rep postgres "CHECKPOINT"
+T0=$(now_ms)
+"$PGTT" -q -c "$W/config.yaml" --json --headless replay --to end --mode txn \
+	--target "$(pg_dsn rep replica_txn)" >"$TEST_ROOT/txn.json" 2>"$TEST_ROOT/txn.err" ||
+	{ cat "$TEST_ROOT/txn.json" "$TEST_ROOT/txn.err"; exit 1; }
+TXN_MS=$(( $(now_ms) - T0 ))
+TXN_STATE=$(state rep replica_txn)
 sql rep postgres "CHECKPOINT"
 T0=$(now_ms)
 /usr/bin/time -f "%U %S %M" -o "$TEST_ROOT/pgtt.time" \
@@ -114,7 +125,8 @@ read -r PU PS PRSS <"$TEST_ROOT/pgtt.time"
 J() { json_get "$2" <"$TEST_ROOT/$1.json"; }
 
 perl -e '
-	my ($n, $nms, $pms, $dir, $pch, $ptx, $pel, $pu, $ps, $prss, $src, $nat, $pg) = @ARGV;
+	my ($n, $nms, $pms, $dir, $pch, $ptx, $pel, $pu, $ps, $prss, $src, $nat, $pg,
+	    $mode, $tms, $txs) = @ARGV;
 	printf "native state matches source:   %s\n", $nat eq $src ? "yes" : "NO ($nat vs $src)";
 	printf "pgtt state matches source:     %s\n", $pg eq $src ? "yes" : "NO ($pg vs $src)";
 	printf "pgtt replay:                   %s, %d changes in %d transactions, elapsed_ms %d\n",
@@ -122,10 +134,14 @@ perl -e '
 	printf "native (CREATE SUBSCRIPTION):  %8.0f changes/s  (%d ms)\n", $n / $nms * 1000, $nms;
 	printf "pgtt replay --to end:          %8.0f changes/s  (%d ms, cpu %.2f s, %.2f us/change, rss %d MB)\n",
 	    $n / $pms * 1000, $pms, $pu + $ps, ($pu + $ps) * 1e6 / $n, $prss / 1024;
-	printf "ratio pgtt/native:             %.2f  (target >= 1.0)\n", $nms / $pms;
+	printf "ratio pgtt/native:             %.2f  (target >= 2.0)\n", $nms / $pms;
+	printf "pgtt mode:                     %s\n", $mode;
+	printf "pgtt --mode txn state matches: %s\n", $txs eq $src ? "yes" : "NO ($txs vs $src)";
+	printf "pgtt replay --mode txn:        %8.0f changes/s  (%d ms), ratio to native %.2f\n",
+	    $n / $tms * 1000, $tms, $nms / $tms;
 ' "$CHANGES" "$NATIVE_MS" "$PGTT_MS" "$(J fwd direction)" "$(J fwd changes)" \
 	"$(J fwd transactions)" "$(J fwd elapsed_ms)" "$PU" "$PS" "$PRSS" \
-	"$SRC_STATE" "$NATIVE_STATE" "$PGTT_STATE"
+	"$SRC_STATE" "$NATIVE_STATE" "$PGTT_STATE" "$(J fwd mode)" "$TXN_MS" "$TXN_STATE"
 
 # --- backward: 1,000 changes on hist (100 transactions of 6 updates,
 # 2 deletes, 2 inserts) between X and Y, after the whole backlog.

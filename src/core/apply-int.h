@@ -59,6 +59,8 @@ struct applier {
 
 	int		  failed;	/* an error since the last commit */
 	struct apply_failure failure;
+	pgtt_lsn	  copy_lsn;	/* the COPY running, for a failure */
+	char		  copy_what[200];
 
 	/*
 	 * Tables whose owner is neither a superuser nor the replay role,
@@ -107,6 +109,12 @@ int		 apply_send_sql(struct applier *, const char *sql, int nparams,
 		    const char *what, struct pgtt_err *);
 int		 apply_send_sync(struct applier *, struct pgtt_err *);
 int		 apply_sync_all(struct applier *, struct pgtt_err *);
+/*
+ * COPY sql (FROM STDIN), outside pipeline mode: *copying when the server
+ * takes data; else a failure is pending, for the commit to report.
+ */
+int		 apply_copy_begin(struct applier *, const char *sql, pgtt_lsn,
+		    const char *what, int *copying, struct pgtt_err *);
 
 /* Forget the row statements; the server keeps them under unused names. */
 void		 apply_forget_row_statements(struct applier *);

@@ -31,6 +31,18 @@ note_failure(struct applier *a, const struct pending *p, const PGresult *r)
 	    PQerrorMessage(a->conn));
 }
 
+/* A failure of what is not in the ring: a COPY. */
+static void
+note_copy_failure(struct applier *a, const PGresult *r)
+{
+	struct pending	p;
+
+	memset(&p, 0, sizeof p);
+	p.lsn = a->copy_lsn;
+	p.what = a->copy_what;
+	note_failure(a, &p, r);
+}
+
 static int
 lost_connection(struct applier *a, struct pgtt_err *err)
 {
@@ -146,4 +158,64 @@ apply_sync_all(struct applier *a, struct pgtt_err *err)
 	if ((ret = apply_send_sync(a, err)) != 0)
 		return ret;
 	return drain(a, 0, err);
+}
+
+/*
+ * COPY runs outside pipeline mode: everything sent is read first.  0 and
+ * *copying when the server takes the data; 0 and not *copying when a
+ * failure is already pending or COPY itself failed (noted: the commit
+ * reports it).
+ */
+int
+apply_copy_begin(struct applier *a, const char *sql, pgtt_lsn lsn,
+    const char *what, int *copying, struct pgtt_err *err)
+{
+	PGresult	*r;
+	int		 ret;
+
+	*copying = 0;
+	if ((ret = apply_sync_all(a, err)) != 0)
+		return ret;
+	if (a->failed)
+		return 0;
+	if (PQexitPipelineMode(a->conn) != 1)
+		return lost_connection(a, err);
+	a->copy_lsn = lsn;
+	snprintf(a->copy_what, sizeof a->copy_what, "%s", what);
+	r = PQexec(a->conn, sql);
+	if (PQresultStatus(r) == PGRES_COPY_IN)
+		*copying = 1;
+	else
+		note_copy_failure(a, r);
+	PQclear(r);
+	if (!*copying && PQenterPipelineMode(a->conn) != 1)
+		return lost_connection(a, err);
+	return 0;
+}
+
+int
+apply_copy_data(struct applier *a, const void *data, size_t len,
+    struct pgtt_err *err)
+{
+	if (PQputCopyData(a->conn, data, (int)len) != 1)
+		return lost_connection(a, err);
+	return 0;
+}
+
+int
+apply_copy_end(struct applier *a, struct pgtt_err *err)
+{
+	PGresult	*r;
+
+	if (PQputCopyEnd(a->conn, NULL) != 1)
+		return lost_connection(a, err);
+	while ((r = PQgetResult(a->conn)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			note_copy_failure(a, r);
+		PQclear(r);
+	}
+	if (PQstatus(a->conn) == CONNECTION_BAD ||
+	    PQenterPipelineMode(a->conn) != 1)
+		return lost_connection(a, err);
+	return 0;
 }

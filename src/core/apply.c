@@ -390,6 +390,33 @@ apply_rows(struct applier *a, const struct pgtt_relation *rel,
 }
 
 int
+apply_copy_rows(struct applier *a, const struct pgtt_relation *rel,
+    pgtt_lsn lsn, int *copying, struct pgtt_err *err)
+{
+	char		what[200];
+	uint16_t	i;
+
+	*copying = 0;
+	/* COPY cannot run as the owner: such rows go as statements. */
+	if (a->owners_stale || apply_owner_of(a, rel) != NULL)
+		return 0;
+	buf_reset(&a->text);
+	rowsql_add(&a->text, "COPY ");
+	rowsql_table(&a->sql, &a->text, rel);
+	rowsql_add(&a->text, " (");
+	for (i = 0; i < rel->ncols; i++) {
+		rowsql_add(&a->text, i > 0 ? ", " : "");
+		rowsql_ident(&a->sql, &a->text, rel->cols[i].name);
+	}
+	rowsql_add(&a->text, ") FROM STDIN");
+	buf_append(&a->text, "", 1);
+	snprintf(what, sizeof what, "inserts of %s.%s", rel->schema,
+	    rel->name);
+	return apply_copy_begin(a, (const char *)a->text.data, lsn, what,
+	    copying, err);
+}
+
+int
 apply_rollback(struct applier *a, struct pgtt_err *err)
 {
 	/* Statements and row functions made inside are gone with it. */

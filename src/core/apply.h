@@ -67,6 +67,18 @@ int	 apply_change(struct applier *, const struct pgtt_relation *,
 int	 apply_rows(struct applier *, const struct pgtt_relation *,
 	    enum change_kind op, const uint8_t *is_key, const char *json,
 	    pgtt_lsn lsn, struct pgtt_err *);
+/*
+ * Insert many rows of rel by COPY, every column of rel in its order, in
+ * COPY's text format (apply_copy_data, then apply_copy_end).  *copying
+ * is 0 when the rows must go by apply_rows instead: rel's owner is not
+ * trusted (COPY cannot run as the owner), or a failure is pending.
+ */
+int	 apply_copy_rows(struct applier *, const struct pgtt_relation *,
+	    pgtt_lsn lsn, int *copying, struct pgtt_err *);
+int	 apply_copy_data(struct applier *, const void *, size_t,
+	    struct pgtt_err *);
+/* End the COPY, note how it went, and go back to pipeline mode. */
+int	 apply_copy_end(struct applier *, struct pgtt_err *);
 /* Queue a truncate of rels (as the change's flags say). */
 int	 apply_truncate(struct applier *, const struct pgtt_change *,
 	    const struct pgtt_relation *const *rels, uint32_t nrels,
