@@ -200,7 +200,7 @@ mark F
 check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
 P --json --headless replay --to F
 is "$RC/$(echo "$OUT" | json_get mode)" "0/txn" "a small window: transactions"
-like "$(echo "$OUT" | json_get mode_reason)" 'fewer than 10000' "and says why"
+like "$(echo "$OUT" | json_get mode_reason)" 'fewer than 2000' "and says why"
 same F
 
 # --- kill -9 during a net replay: the replica is at the start or the end ---
