@@ -244,6 +244,30 @@ set_column_list(struct rowsql *t, struct buf *b,
 }
 
 /*
+ * "<left>c <op> pgtt_r.c" for each column c mask[] marks, joined by sep:
+ * what an update sets, how rows are matched.
+ */
+static void
+column_pairs(struct rowsql *t, struct buf *b, const struct pgtt_relation *rel,
+    const uint8_t *mask, const char *left, const char *op, const char *sep)
+{
+	uint16_t	i;
+	int		first = 1;
+
+	for (i = 0; i < rel->ncols; i++) {
+		if (!mask[i])
+			continue;
+		rowsql_add(b, first ? "" : sep);
+		rowsql_add(b, left);
+		rowsql_ident(t, b, rel->cols[i].name);
+		rowsql_add(b, op);
+		rowsql_add(b, "pgtt_r.");
+		rowsql_ident(t, b, rel->cols[i].name);
+		first = 0;
+	}
+}
+
+/*
  * The rows as the server reads them from $1.  Values are text each type
  * parses, as for one row's parameters; net mode leaves user types to
  * the row statements.
@@ -263,7 +287,7 @@ rowsql_set_statement(struct rowsql *t, struct buf *b, enum change_kind op,
 {
 	uint8_t		*sets;
 	uint16_t	 i;
-	int		 n = 0, first = 1;
+	int		 n = 0;
 
 	sets = xcalloc((size_t)rel->ncols + 1, 1);
 	for (i = 0; i < rel->ncols; i++) {
@@ -292,29 +316,14 @@ rowsql_set_statement(struct rowsql *t, struct buf *b, enum change_kind op,
 		rowsql_add(b, " AS pgtt_t ");
 		if (op == CHANGE_UPDATE) {
 			rowsql_add(b, "SET ");
-			for (i = 0; i < rel->ncols; i++) {
-				if (!sets[i])
-					continue;
-				rowsql_add(b, first ? "" : ", ");
-				rowsql_ident(t, b, rel->cols[i].name);
-				rowsql_add(b, " = pgtt_r.");
-				rowsql_ident(t, b, rel->cols[i].name);
-				first = 0;
-			}
+			column_pairs(t, b, rel, sets, "", " = ", ", ");
 			rowsql_add(b, " FROM ");
 		} else
 			rowsql_add(b, "USING ");
 		rows_source(t, b, rel);
 		rowsql_add(b, " WHERE ");
-		for (i = 0, first = 1; i < rel->ncols; i++) {
-			if (!is_key[i])
-				continue;
-			rowsql_add(b, first ? "pgtt_t." : " AND pgtt_t.");
-			rowsql_ident(t, b, rel->cols[i].name);
-			rowsql_add(b, " OPERATOR(pg_catalog.=) pgtt_r.");
-			rowsql_ident(t, b, rel->cols[i].name);
-			first = 0;
-		}
+		column_pairs(t, b, rel, is_key, "pgtt_t.",
+		    " OPERATOR(pg_catalog.=) ", " AND ");
 	}
 	buf_append(b, "", 1);
 	free(sets);

@@ -875,14 +875,7 @@ apply_commit(struct applier *a, struct apply_failure *failure,
 	 * The transaction block is in error: roll it back.  Statements
 	 * prepared in the failed part may not exist, so start afresh.
 	 */
-	forget_statements(a);
-	a->failed = 0;
-	if (apply_send_sql(a, "ROLLBACK", 0, NULL, 0, 0, "ROLLBACK",
-	    err) != 0 ||
-	    apply_send_sql(a, "DEALLOCATE ALL", 0, NULL, 0, 0, "DEALLOCATE",
-	    err) != 0 ||
-	    apply_sync_all(a, err) != 0)
+	if (apply_rollback(a, err) != 0)
 		return err->code;
-	a->failed = 0;
 	return PGTT_EDB;
 }
