@@ -124,9 +124,6 @@ void		 apply_forget_catalog(struct applier *);
 int		 apply_reload_catalog(struct applier *, struct pgtt_err *);
 /* The owner to run as for rel, or NULL for the replay role. */
 const char	*apply_owner_of(struct applier *, const struct pgtt_relation *);
-/* rel's identity columns GENERATED ALWAYS, a flag each; NULL: none. */
-const uint8_t	*apply_always_identity(struct applier *,
-		    const struct pgtt_relation *);
 /* Did an UPDATE give such a column a new value (set against old)? */
 int		 apply_identity_moved(struct applier *,
 		    const struct pgtt_relation *, const struct pgtt_tuple *set,

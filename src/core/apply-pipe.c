@@ -203,11 +203,11 @@ apply_copy_data(struct applier *a, const void *data, size_t len,
 }
 
 int
-apply_copy_end(struct applier *a, struct pgtt_err *err)
+apply_copy_end(struct applier *a, const char *abort_why, struct pgtt_err *err)
 {
 	PGresult	*r;
 
-	if (PQputCopyEnd(a->conn, NULL) != 1)
+	if (PQputCopyEnd(a->conn, abort_why) != 1)
 		return lost_connection(a, err);
 	while ((r = PQgetResult(a->conn)) != NULL) {
 		if (PQresultStatus(r) != PGRES_COMMAND_OK)

@@ -419,7 +419,13 @@ apply_copy_rows(struct applier *a, const struct pgtt_relation *rel,
 int
 apply_rollback(struct applier *a, struct pgtt_err *err)
 {
-	/* Statements and row functions made inside are gone with it. */
+	/*
+	 * A statement that failed aborts the pipeline up to a sync, which
+	 * would skip a ROLLBACK sent before it.  Statements and row
+	 * functions made inside are gone with the transaction.
+	 */
+	if (apply_sync_all(a, err) != 0)
+		return err->code;
 	forget_statements(a);
 	if (apply_send_sql(a, "ROLLBACK", 0, NULL, 0, 0, "ROLLBACK",
 	    err) != 0 ||

@@ -77,8 +77,18 @@ int	 apply_copy_rows(struct applier *, const struct pgtt_relation *,
 	    pgtt_lsn lsn, int *copying, struct pgtt_err *);
 int	 apply_copy_data(struct applier *, const void *, size_t,
 	    struct pgtt_err *);
-/* End the COPY, note how it went, and go back to pipeline mode. */
-int	 apply_copy_end(struct applier *, struct pgtt_err *);
+/*
+ * End the COPY (abort_why not NULL: abort it, the rows sent are not
+ * loaded), note how it went, and go back to pipeline mode.
+ */
+int	 apply_copy_end(struct applier *, const char *abort_why,
+	    struct pgtt_err *);
+/*
+ * The columns of rel that are identity GENERATED ALWAYS on the replica,
+ * one flag each, or NULL when none is.
+ */
+const uint8_t *apply_always_identity(struct applier *,
+	    const struct pgtt_relation *);
 /* Queue a truncate of rels (as the change's flags say). */
 int	 apply_truncate(struct applier *, const struct pgtt_change *,
 	    const struct pgtt_relation *const *rels, uint32_t nrels,

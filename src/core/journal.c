@@ -526,32 +526,43 @@ journal_dir(const struct journal *j)
 
 /*
  * Where the journal's map lies, from /proc/self/maps: LMDB tells the
- * address of a fixed map only.  The map is the one of data.mdb's device
- * and inode.  0, or -1 when not found.
+ * address of a fixed map only.  The map is the one of data.mdb's inode
+ * and device, or (btrfs, overlayfs show another device there) of its
+ * path.  0, or -1 when not found.
  */
 static int
 map_range(struct journal *j, uintptr_t *start, uintptr_t *end)
 {
 	struct stat	 st;
 	FILE		*f;
-	char		 line[512];
+	char		 line[4096 + 128], path[4096], *real, *name;
 	unsigned long	 lo, hi, ino;
 	unsigned int	 maj, mnr;
-	int		 fd, found = -1;
+	int		 fd, at = 0, found = -1;
 
+	snprintf(path, sizeof path, "%s/data.mdb", j->dir);
 	if (mdb_env_get_fd(j->env, &fd) != 0 || fstat(fd, &st) != 0 ||
-	    (f = fopen("/proc/self/maps", "r")) == NULL)
+	    (real = realpath(path, NULL)) == NULL)
 		return -1;
+	if ((f = fopen("/proc/self/maps", "r")) == NULL) {
+		free(real);
+		return -1;
+	}
 	while (found != 0 && fgets(line, sizeof line, f) != NULL) {
-		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &lo, &hi, &maj,
-		    &mnr, &ino) == 5 && ino == (unsigned long)st.st_ino &&
-		    maj == major(st.st_dev) && mnr == minor(st.st_dev)) {
+		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu %n", &lo, &hi, &maj,
+		    &mnr, &ino, &at) < 5 || ino != (unsigned long)st.st_ino)
+			continue;
+		name = line + at;
+		name[strcspn(name, "\n")] = '\0';
+		if ((maj == major(st.st_dev) && mnr == minor(st.st_dev)) ||
+		    strcmp(name, real) == 0) {
 			*start = lo;
 			*end = hi;
 			found = 0;
 		}
 	}
 	fclose(f);
+	free(real);
 	return found;
 }
 

@@ -175,8 +175,10 @@ flush_start(struct listener *l, struct pgtt_err *err)
 		return err->code;
 	/* An empty batch still carries a keepalive's WAL end to confirm. */
 	if (jbatch_count(l->batch) == 0 && (l->in_txn ||
-	    l->keepalive_end <= l->progress.flushed))
+	    l->keepalive_end <= l->progress.flushed)) {
+		l->batch_started = 0;	/* nothing pending to wake up for */
 		return 0;
+	}
 	confirm = l->batch_end;
 	/* A keepalive that came while work was pending: its turn now. */
 	if (!l->in_txn && l->keepalive_end > confirm)
@@ -271,6 +273,7 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 			}
 			l->last_flush = listener_now_us();
 			l->progress.flushed = wal_end;
+			l->batch_started = 0;	/* a deferred keepalive too */
 			if (l->o.on_state != NULL)
 				l->o.on_state(l->o.arg, &l->progress);
 			return send_status(l, 0, err);

@@ -26,6 +26,12 @@ struct replay_ctx {
 	uint32_t		 *partial_relids;	/* beside r->partial */
 	uint64_t		  total;
 	pgtt_lsn		  position;	/* what the replica holds now */
+	/*
+	 * Relation versions net effect read: kept to the end, as the
+	 * applier's caches know versions by their address.
+	 */
+	struct pgtt_relation	**net_rels;
+	size_t			  nnet_rels;
 };
 
 enum window_mode {

@@ -24,7 +24,8 @@
 #include "replay-int.h"
 #include "xmalloc.h"
 
-#define NET_ROWS	5000	/* rows per statement */
+#define NET_ROWS	5000		/* rows per statement */
+#define NET_BYTES	(8 << 20)	/* and at most about this much */
 
 /* json and jsonb values go into the JSON as they are, not as strings. */
 static int
@@ -39,6 +40,23 @@ struct net_table {
 	struct pgtt_relation	*rel;
 	uint8_t			*is_key;
 };
+
+/*
+ * Has nt an identity column GENERATED ALWAYS that is not a key column?
+ * A net update cannot give it a new value; a transaction at a time
+ * moves such a row (delete and insert) when it changed.
+ */
+static int
+always_outside_key(struct replay_ctx *c, const struct net_table *nt)
+{
+	const uint8_t	*always = apply_always_identity(c->ap, nt->rel);
+	uint16_t	 k;
+
+	for (k = 0; always != NULL && k < nt->rel->ncols; k++)
+		if (always[k] && !nt->is_key[k])
+			return 1;
+	return 0;
+}
 
 /*
  * Why this window is not applied by net effect, in words (static or in
@@ -56,6 +74,11 @@ net_refusal(struct replay_ctx *c, const struct diff *d,
 
 	if (d->nddl > 0)
 		return "the window holds DDL";
+	if (d->skipped > 0) {
+		snprintf(why, whysize, "%llu row changes name no row the "
+		    "journal knows", (unsigned long long)d->skipped);
+		return why;
+	}
 	for (i = 0; i < d->ntables; i++) {
 		const struct diff_table	*t = &d->tables[i];
 
@@ -91,6 +114,12 @@ net_refusal(struct replay_ctx *c, const struct diff *d,
 			else if (!keys && rel->replident == 'f')
 				snprintf(why, whysize, "%s.%s has no key",
 				    t->schema, t->name);
+			else if (t->nupdated > 0 &&
+			    always_outside_key(c, &tables[i]))
+				snprintf(why, whysize, "%s.%s has an identity "
+				    "column GENERATED ALWAYS outside its key, "
+				    "which an update cannot set", t->schema,
+				    t->name);
 			else
 				continue;
 		}
@@ -211,6 +240,23 @@ row_copy(struct buf *b, const struct net_table *nt, const struct diff_vals *v)
 	buf_append(b, "\n", 1);
 }
 
+/* Are v's key columns known?  A row cannot be found by an unknown one. */
+static int
+keys_known(const struct net_table *nt, const struct diff_vals *v)
+{
+	const struct diff_col	*dc;
+	uint16_t		 i;
+
+	for (i = 0; i < nt->rel->ncols; i++) {
+		if (!nt->is_key[i])
+			continue;
+		dc = diff_vals_col(v, nt->rel->cols[i].name);
+		if (dc == NULL || dc->kind != COL_TEXT)
+			return 0;
+	}
+	return 1;
+}
+
 /* Sending the rows: where, and how far it has come. */
 struct net_send {
 	struct replay_ctx	*c;
@@ -256,7 +302,8 @@ copy_table(struct net_send *ns, const struct net_table *nt, int *copied,
 		replay_progress_to(ns->c, REPLAY_PHASE_APPLYING,
 		    ns->c->r->changes + ns->d->changes * ns->sent / ns->total);
 		if (verb_stop_requested(ns->c->vc)) {
-			(void)apply_copy_end(ns->c->ap, err);
+			(void)apply_copy_end(ns->c->ap, "replay was stopped",
+			    err);
 			return err_set(err, PGTT_ESTOPPED, "replay was "
 			    "stopped");
 		}
@@ -265,7 +312,7 @@ copy_table(struct net_send *ns, const struct net_table *nt, int *copied,
 	if (data->len > 0 && (ret = apply_copy_data(ns->c->ap, data->data,
 	    data->len, err)) != 0)
 		return ret;
-	return apply_copy_end(ns->c->ap, err);
+	return apply_copy_end(ns->c->ap, NULL, err);
 }
 
 /* Send the rows of nt whose net change is op, NET_ROWS a statement. */
@@ -280,6 +327,7 @@ send_table(struct net_send *ns, const struct net_table *nt, enum diff_op op,
 	};
 	const struct diff_table		*t = nt->t;
 	struct buf			*json = &ns->out;
+	const struct diff_vals		*v;
 	size_t				 k, n = 0;
 	int				 ret, copied;
 
@@ -293,12 +341,17 @@ send_table(struct net_send *ns, const struct net_table *nt, enum diff_op op,
 			if (diff_entry_op(t->rows[k]) != op)
 				continue;
 			diff_row_load(ns->d, t->rows[k], &ns->r);
+			v = op == DIFF_DELETED ? &ns->r.before : &ns->r.after;
+			if (!keys_known(nt, v))
+				return err_set(err, PGTT_EUSAGE, "a key value "
+				    "of %s.%s the journal never held",
+				    t->schema, t->name);
 			buf_append(json, n == 0 ? "[" : ",", 1);
-			row_json(json, nt, op == DIFF_DELETED ? &ns->r.before :
-			    &ns->r.after, op == DIFF_DELETED);
+			row_json(json, nt, v, op == DIFF_DELETED);
 			n++;
 		}
-		if (n == 0 || (n < NET_ROWS && k < t->nrows))
+		if (n == 0 || (n < NET_ROWS && json->len < NET_BYTES &&
+		    k < t->nrows))
 			continue;
 		buf_append(json, "]", 2);	/* and a NUL */
 		if ((ret = apply_rows(ns->c->ap, nt->rel, kinds[op],
@@ -409,7 +462,11 @@ replay_run_net(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to,
 	replay_progress_to(c, REPLAY_PHASE_APPLYING, c->r->changes);
 out:
 	for (i = 0; i < d->ntables; i++) {
-		free(tables[i].rel);
+		if (tables[i].rel != NULL) {
+			c->net_rels = xreallocarray(c->net_rels,
+			    c->nnet_rels + 1, sizeof *c->net_rels);
+			c->net_rels[c->nnet_rels++] = tables[i].rel;
+		}
 		free(tables[i].is_key);
 	}
 	free(tables);

@@ -537,6 +537,7 @@ replay_run(const struct verb_ctx *vc, const struct replay_opts *o,
 	char			*sysid = NULL, *db = NULL, a[LSN_BUFSIZE],
 				 b[LSN_BUFSIZE];
 	int64_t			 started = pgtime_elapsed_ms();
+	size_t			 i;
 	int			 ret;
 
 	memset(r, 0, sizeof *r);
@@ -690,6 +691,9 @@ out:
 	}
 	replay_release_canceller(vc, &canceller);
 	applier_free(c.ap);
+	for (i = 0; i < c.nnet_rels; i++)
+		free(c.net_rels[i]);
+	free(c.net_rels);
 	ddl_matcher_done(&c.ddl);
 	free(c.partial_relids);
 	if (conn != NULL)

@@ -46,7 +46,9 @@ sql src app "CREATE TABLE accounts (id integer NOT NULL, name text,
 	CREATE TABLE moods (id int PRIMARY KEY, m mood);
 	INSERT INTO moods VALUES (1, 'ok');
 	CREATE TABLE owned (id int PRIMARY KEY, v text);
-	ALTER TABLE owned OWNER TO alice"
+	ALTER TABLE owned OWNER TO alice;
+	CREATE TABLE codes (code text PRIMARY KEY, id int GENERATED ALWAYS AS IDENTITY, v text);
+	INSERT INTO codes (code, v) VALUES ('a', 'first'), ('b', 'first')"
 W=$TEST_ROOT/w
 mkdir -p "$W"
 write_config "$W/config.yaml" "$(pg_dsn src app)" \
@@ -54,7 +56,7 @@ write_config "$W/config.yaml" "$(pg_dsn src app)" \
 check_ok "setup" -c "$W/config.yaml" --headless setup
 P() { run_pgtt -c "$W/config.yaml" "$@"; }
 
-TABLES="accounts ident_always ident_default events_eu events_other nokey moods owned"
+TABLES="accounts ident_always ident_default events_eu events_other nokey moods owned codes"
 snap() {
 	local t
 	for t in $TABLES; do
@@ -247,6 +249,38 @@ is "$RC/$(echo "$OUT" | json_get mode)" "0/net" "a window with DDL goes by net e
 [ "$RC" = 0 ] || diag "$OUT" "$ERR"
 is "$(echo "$OUT" | json_get mode_reason)" "1 DDL transaction went one at a time" "and says what did not"
 same H
+
+# --- an identity GENERATED ALWAYS outside the key, given anew ---
+sql src app "DELETE FROM codes WHERE code = 'a'; INSERT INTO codes (code, v) VALUES ('a', 'again');
+	UPDATE codes SET v = 'second' WHERE code = 'b'"
+mark I
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+P --json --headless replay --to I --mode net
+is "$RC" 2 "--mode net cannot give an identity ALWAYS column a new value by update"
+like "$ERR" 'public\.codes has an identity column GENERATED ALWAYS outside its key' "and says so"
+PGTT_TEST_REPLAY_NET_MIN=0 P --json --headless replay --to I
+is "$RC/$(echo "$OUT" | json_get mode)" "0/txn" "auto goes a transaction at a time"
+same I
+
+# --- SIGINT during a net replay: stopped, nothing of the window applied ---
+for i in $(seq 1 300); do
+	echo "INSERT INTO ident_default (v) SELECT md5(g::text) FROM generate_series(1, 1000) g;"
+done | psql -X -q "$(pg_dsn src app)"
+mark J
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+I_AT=$(at)
+"$PGTT" -c "$W/config.yaml" --headless replay --to J --mode net >"$TEST_ROOT/int.out" 2>&1 &
+RPID=$!
+wait_until 30 writing
+kill -INT $RPID
+wait $RPID
+is "$?" 1 "SIGINT stops the net replay: exit 1"
+like "$(cat "$TEST_ROOT/int.out")" 'stopped' "and says it stopped"
+is "$(at)" "$I_AT" "the replica stands where it stood"
+same I
+P --json --headless replay --to J
+is "$RC/$(echo "$OUT" | json_get mode)" "0/net" "a replay after the stop goes through"
+same J
 
 # --- bad input ---
 check_fail "--mode of another word" 2 -c "$W/config.yaml" --headless replay --to F --mode fast
