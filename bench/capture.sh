@@ -51,5 +51,5 @@ perl -e '
 	    $n / $rms * 1000, $rms, $ru + $rs, ($ru + $rs) * 1e6 / $n, $rrss / 1024;
 	printf "pgtt listen:            %8.0f changes/s  (%d ms, cpu %.2f s, %.2f us/change, rss %d MB)\n",
 	    $n / $pms * 1000, $pms, $pu + $ps, ($pu + $ps) * 1e6 / $n, $prss / 1024;
-	printf "ratio pgtt/recvlogical: %.2f  (target >= 0.90)\n", $rms / $pms;
+	printf "ratio pgtt/recvlogical: %.2f  (target >= 1.0, cpu <= 1.5 us/change)\n", $rms / $pms;
 ' "$CHANGES" "$RECV_MS" "$PGTT_MS" "$RU" "$RS" "$PU" "$PS" "$RRSS" "$PRSS" "$JOURNALED"
