@@ -5,14 +5,16 @@
  * and each table's deletes, then updates, then inserts go as a few
  * set-based statements of up to NET_ROWS rows (apply_rows), inserts by
  * COPY where the table's owner is trusted, in one replica transaction
- * that also moves pgtt.replay_state.  Deletes first,
- * so a key that left one row and came to another is free when the
- * insert comes; foreign keys are not checked under the replay's
- * session_replication_role, as in transaction mode.
+ * that also moves pgtt.replay_state.  Deletes first, so a key that left
+ * one row and came to another is free when the insert comes; foreign
+ * keys are not checked under the replay's session_replication_role, as
+ * in transaction mode.
  *
  * Some windows are not for it (net_refusal says which, and replay.c
- * runs them a transaction at a time): DDL, a truncate, a table captured
- * in part or without a key, user types, values the journal never held.
+ * runs them a transaction at a time, DDL alone): a truncate, a table
+ * captured in part or without a key, user types, an identity ALWAYS
+ * outside the key that updates would have to set, values the journal
+ * never held.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +160,16 @@ json_string_put(struct buf *b, const char *s, size_t len)
 	buf_append(b, "\"", 1);
 }
 
+/* rel's column i in v, which was read with rel or an older version. */
+static const struct diff_col *
+row_col(const struct pgtt_relation *rel, const struct diff_vals *v,
+    uint16_t i)
+{
+	if (i < v->ncols && strcmp(v->cols[i].name, rel->cols[i].name) == 0)
+		return &v->cols[i];
+	return diff_vals_col(v, rel->cols[i].name);
+}
+
 /*
  * One row as a JSON object: every column of rel (keys_only: the key
  * columns), from v by name.
@@ -175,9 +187,7 @@ row_json(struct buf *b, const struct net_table *nt, const struct diff_vals *v,
 	for (i = 0; i < rel->ncols; i++) {
 		if (keys_only && !nt->is_key[i])
 			continue;
-		dc = i < v->ncols && strcmp(v->cols[i].name,
-		    rel->cols[i].name) == 0 ? &v->cols[i] :
-		    diff_vals_col(v, rel->cols[i].name);
+		dc = row_col(rel, v, i);
 		/* A column added by no change: not in the row at all. */
 		if (dc == NULL)
 			continue;
@@ -233,9 +243,7 @@ row_copy(struct buf *b, const struct net_table *nt, const struct diff_vals *v)
 	for (i = 0; i < rel->ncols; i++) {
 		if (i > 0)
 			buf_append(b, "\t", 1);
-		copy_value_put(b, i < v->ncols && strcmp(v->cols[i].name,
-		    rel->cols[i].name) == 0 ? &v->cols[i] :
-		    diff_vals_col(v, rel->cols[i].name));
+		copy_value_put(b, row_col(rel, v, i));
 	}
 	buf_append(b, "\n", 1);
 }
@@ -250,7 +258,7 @@ keys_known(const struct net_table *nt, const struct diff_vals *v)
 	for (i = 0; i < nt->rel->ncols; i++) {
 		if (!nt->is_key[i])
 			continue;
-		dc = diff_vals_col(v, nt->rel->cols[i].name);
+		dc = row_col(nt->rel, v, i);
 		if (dc == NULL || dc->kind != COL_TEXT)
 			return 0;
 	}
