@@ -858,6 +858,9 @@ classify(struct diff *d)
 		d->tables[i].partial = f->tbls[i].partial;
 	}
 	d->ntables = f->ntbls;
+	d->touched = xcalloc(f->ntbls + 1, sizeof *d->touched);
+	for (i = 0; i < f->ntbls; i++)
+		d->touched[d->ntouched++] = f->tbls[i].relid;
 	for (i = 0; i < f->nentries; i++) {
 		e = f->all[i];
 		e->op = (uint8_t)settle(f, e);
@@ -1045,6 +1048,7 @@ diff_free(struct diff *d)
 		free(d->tables[i].kept);
 	}
 	free(d->tables);
+	free(d->touched);
 	for (i = 0; i < d->nddl; i++)
 		free(d->ddl[i].sql);
 	free(d->ddl);

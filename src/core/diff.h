@@ -136,6 +136,8 @@ struct diff {
 	uint64_t	   skipped;	/* row changes with no identity */
 	size_t		   ntables;	/* tables with a net change, by name */
 	struct diff_table *tables;
+	size_t		   ntouched;	/* every table a row change of the */
+	uint32_t	  *touched;	/* window touched, net change or not */
 	size_t		   nddl;
 	struct diff_ddl	  *ddl;
 	/*

@@ -43,6 +43,9 @@ enum window_mode {
 /* Tell opts' progress callback where the replay is. */
 void	replay_progress_to(struct replay_ctx *, enum replay_phase,
 	    uint64_t done);
+/* Queue one change of the window (inverse: what undoes it). */
+int	replay_apply_item(struct replay_ctx *, const struct walk_item *,
+	    int inverse, struct pgtt_err *);
 /* Apply [from, to) (backward: its inverse, newest first) in mode. */
 int	replay_run_window(struct replay_ctx *, pgtt_lsn from, pgtt_lsn to,
 	    int backward, enum window_mode, struct pgtt_err *);

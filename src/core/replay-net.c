@@ -10,11 +10,11 @@
  * keys are not checked under the replay's session_replication_role, as
  * in transaction mode.
  *
- * Some windows are not for it (net_refusal says which, and replay.c
- * runs them a transaction at a time, DDL alone): a truncate, a table
- * captured in part or without a key, user types, an identity ALWAYS
- * outside the key that updates would have to set, values the journal
- * never held.
+ * Tables whose rows a fold cannot stand for (captured in part, FULL
+ * without a key, user types, an identity ALWAYS outside the key) go
+ * change by change inside the same transaction.  Some windows are not for
+ * it at all (net_refusal says which, and replay.c runs them a transaction
+ * at a time, DDL alone): a truncate, values the journal never held.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,9 +38,12 @@ json_type(uint32_t oid)
 
 /* The version of each table at the window's end, and its key. */
 struct net_table {
-	const struct diff_table	*t;
+	uint32_t		 relid;
+	const struct diff_table	*t;		/* NULL: no net change */
 	struct pgtt_relation	*rel;
 	uint8_t			*is_key;
+	const char		*ordered;	/* why it goes change by change,
+						   or NULL */
 };
 
 /*
@@ -61,18 +64,42 @@ always_outside_key(struct replay_ctx *c, const struct net_table *nt)
 }
 
 /*
+ * Why rel's rows cannot go by net effect, so that its changes go change
+ * by change inside the window's transaction, or NULL.
+ */
+static const char *
+ordered_why(struct replay_ctx *c, const struct net_table *nt, int keys)
+{
+	const struct pgtt_relation	*rel = nt->rel;
+	uint16_t			 k;
+
+	if (relation_identity_gap(rel) != NULL)
+		return "captured in part";
+	/* FULL without a key: rows may repeat, which a fold merges. */
+	if (!keys && rel->replident == 'f')
+		return "no key";
+	for (k = 0; k < rel->ncols; k++)
+		if (rel->cols[k].type_oid >= ROWSQL_FIRST_USER_OID)
+			return "a column of a user type";
+	if (always_outside_key(c, nt))
+		return "an identity GENERATED ALWAYS outside its key";
+	return NULL;
+}
+
+/*
  * Why this window is not applied by net effect, in words (static or in
- * why[]), or NULL.  Fills tables[] with each table's version and key.
+ * why[]), or NULL.  Fills tables[] with every table the window touched:
+ * its version at the end, its key, its net change, and whether it goes
+ * change by change instead.
  */
 static const char *
 net_refusal(struct replay_ctx *c, const struct diff *d,
     struct net_table *tables, char *why, size_t whysize)
 {
-	const struct pgtt_relation	*rel;
-	struct pgtt_err			 err;
-	size_t				 i;
-	uint16_t			 k;
-	int				 keys;
+	struct net_table	*nt;
+	struct pgtt_err		 err;
+	size_t			 i, k;
+	int			 keys;
 
 	if (d->nddl > 0)
 		return "the window holds DDL";
@@ -81,50 +108,34 @@ net_refusal(struct replay_ctx *c, const struct diff *d,
 		    "journal knows", (unsigned long long)d->skipped);
 		return why;
 	}
-	for (i = 0; i < d->ntables; i++) {
-		const struct diff_table	*t = &d->tables[i];
-
-		tables[i].t = t;
-		if (t->truncated)
-			snprintf(why, whysize, "%s.%s is truncated in the "
-			    "window", t->schema, t->name);
-		else if (t->partial != NULL)
-			snprintf(why, whysize, "%s.%s is captured in part "
-			    "(%s)", t->schema, t->name, t->partial);
-		else if (t->nafter_unknown > 0)
-			snprintf(why, whysize, "values of %s.%s the journal "
-			    "never held", t->schema, t->name);
-		else {
-			err_clear(&err);
-			if (journal_relation_at(c->j, t->relid, d->to, 0,
-			    &tables[i].rel, &err) != 0) {
-				snprintf(why, whysize, "%s.%s: %s", t->schema,
-				    t->name, err.msg);
-				return why;
-			}
-			rel = tables[i].rel;
-			tables[i].is_key = xcalloc((size_t)rel->ncols + 1, 1);
-			keys = relation_row_key(rel, tables[i].is_key);
-			for (k = 0; k < rel->ncols; k++)
-				if (rel->cols[k].type_oid >=
-				    ROWSQL_FIRST_USER_OID)
-					break;
-			if (k < rel->ncols)
-				snprintf(why, whysize, "%s.%s has a column of "
-				    "a user type", t->schema, t->name);
-			/* FULL without a key: rows may repeat. */
-			else if (!keys && rel->replident == 'f')
-				snprintf(why, whysize, "%s.%s has no key",
-				    t->schema, t->name);
-			else if (t->nupdated > 0 &&
-			    always_outside_key(c, &tables[i]))
-				snprintf(why, whysize, "%s.%s has an identity "
-				    "column GENERATED ALWAYS outside its key, "
-				    "which an update cannot set", t->schema,
-				    t->name);
-			else
-				continue;
+	for (i = 0; i < d->ntouched; i++) {
+		nt = &tables[i];
+		nt->relid = d->touched[i];
+		err_clear(&err);
+		if (journal_relation_at(c->j, nt->relid, d->to, 0, &nt->rel,
+		    &err) != 0) {
+			nt->rel = NULL;
+			snprintf(why, whysize, "relation %u: %s",
+			    (unsigned)nt->relid, err.msg);
+			return why;
 		}
+		nt->is_key = xcalloc((size_t)nt->rel->ncols + 1, 1);
+		keys = relation_row_key(nt->rel, nt->is_key);
+		nt->ordered = ordered_why(c, nt, keys);
+		for (k = 0; k < d->ntables; k++)
+			if (d->tables[k].relid == nt->relid)
+				nt->t = &d->tables[k];
+		if (nt->t == NULL)
+			continue;
+		/* A truncate may cascade to other tables: order matters. */
+		if (nt->t->truncated)
+			snprintf(why, whysize, "%s.%s is truncated in the "
+			    "window", nt->t->schema, nt->t->name);
+		else if (nt->ordered == NULL && nt->t->nafter_unknown > 0)
+			snprintf(why, whysize, "values of %s.%s the journal "
+			    "never held", nt->t->schema, nt->t->name);
+		else
+			continue;
 		return why;
 	}
 	return NULL;
@@ -386,9 +397,85 @@ send_op(struct net_send *ns, const struct net_table *tables, enum diff_op op,
 	size_t	i;
 	int	ret = 0;
 
-	for (i = 0; i < ns->d->ntables && ret == 0; i++)
-		ret = send_table(ns, &tables[i], op, err);
+	for (i = 0; i < ns->d->ntouched && ret == 0; i++)
+		if (tables[i].t != NULL && tables[i].ordered == NULL)
+			ret = send_table(ns, &tables[i], op, err);
 	return ret;
+}
+
+/* Does t go change by change? */
+static int
+is_ordered(const struct net_table *tables, size_t n, uint32_t relid)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (tables[i].relid == relid)
+			return tables[i].ordered != NULL;
+	return 0;
+}
+
+/*
+ * The changes of the tables net effect cannot take, change by change in
+ * commit order, as a transaction at a time would apply them: no other
+ * table's rows bear on theirs (foreign keys and triggers are off under
+ * the replay's session_replication_role, and no truncate is here).
+ */
+static int
+send_ordered(struct net_send *ns, const struct net_table *tables,
+    struct pgtt_err *err)
+{
+	struct replay_ctx	*c = ns->c;
+	const struct diff	*d = ns->d;
+	const struct walk_item	*item;
+	struct walk		*w;
+	uint64_t		 n = 0;
+	int			 ret;
+
+	if (walk_open(c->j, d->from, 0, d->to, 0, &c->rels, &w, err) != 0)
+		return err->code;
+	while ((ret = walk_next(w, &item, err)) == 1) {
+		if ((++n & 4095) == 0 && verb_stop_requested(c->vc)) {
+			ret = err_set(err, PGTT_ESTOPPED, "replay was stopped");
+			break;
+		}
+		if ((item->ch->kind != CHANGE_INSERT &&
+		    item->ch->kind != CHANGE_UPDATE &&
+		    item->ch->kind != CHANGE_DELETE) ||
+		    !is_ordered(tables, d->ntouched, item->ch->relid))
+			continue;
+		if ((ret = replay_apply_item(c, item, 0, err)) != 0)
+			break;
+	}
+	walk_close(w);
+	return ret < 0 ? ret : 0;
+}
+
+/* Say which tables went change by change, and why, in mode_reason. */
+static void
+note_ordered(struct replay_ctx *c, const struct net_table *tables, size_t n)
+{
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b);
+	for (i = 0; i < n; i++) {
+		if (tables[i].ordered == NULL)
+			continue;
+		rowsql_add(&b, b.len > 0 ? "; " : "change by change: ");
+		rowsql_add(&b, tables[i].rel->schema);
+		rowsql_add(&b, ".");
+		rowsql_add(&b, tables[i].rel->name);
+		rowsql_add(&b, " (");
+		rowsql_add(&b, tables[i].ordered);
+		rowsql_add(&b, ")");
+	}
+	if (b.len > 0) {
+		buf_append(&b, "", 1);
+		free(c->r->mode_reason);
+		c->r->mode_reason = xstrdup((const char *)b.data);
+	}
+	buf_done(&b);
 }
 
 /*
@@ -420,7 +507,7 @@ replay_run_net(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to,
 			c->r->cancelled = 1;
 		return ret;
 	}
-	tables = xcalloc(d->ntables + 1, sizeof *tables);
+	tables = xcalloc(d->ntouched + 1, sizeof *tables);
 	if ((refused = net_refusal(c, d, tables, why, whysize)) != NULL) {
 		if (refused != why)
 			snprintf(why, whysize, "%s", refused);
@@ -442,7 +529,8 @@ replay_run_net(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to,
 	if ((ret = apply_begin(c->ap, err)) == 0 &&
 	    (ret = send_op(&ns, tables, DIFF_DELETED, err)) == 0 &&
 	    (ret = send_op(&ns, tables, DIFF_UPDATED, err)) == 0 &&
-	    (ret = send_op(&ns, tables, DIFF_INSERTED, err)) == 0)
+	    (ret = send_op(&ns, tables, DIFF_INSERTED, err)) == 0 &&
+	    (ret = send_ordered(&ns, tables, err)) == 0)
 		ret = apply_position(c->ap, to, d->last_commit_time, err);
 	buf_done(&ns.out);
 	diff_row_done(&ns.r);
@@ -467,9 +555,10 @@ replay_run_net(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to,
 	c->position = to;
 	c->r->changes += d->changes;
 	c->r->transactions += d->transactions;
+	note_ordered(c, tables, d->ntouched);
 	replay_progress_to(c, REPLAY_PHASE_APPLYING, c->r->changes);
 out:
-	for (i = 0; i < d->ntables; i++) {
+	for (i = 0; i < d->ntouched; i++) {
 		if (tables[i].rel != NULL) {
 			c->net_rels = xreallocarray(c->net_rels,
 			    c->nnet_rels + 1, sizeof *c->net_rels);

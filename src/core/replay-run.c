@@ -87,9 +87,9 @@ missing_relation(const struct pgtt_change *ch, uint32_t relid,
 	    lsn_format(ch->commit_lsn, lsn));
 }
 
-static int
-apply_item(struct replay_ctx *c, const struct walk_item *item, int inverse,
-    struct pgtt_err *err)
+int
+replay_apply_item(struct replay_ctx *c, const struct walk_item *item,
+    int inverse, struct pgtt_err *err)
 {
 	struct ddl_message	 m;
 	struct ddl_step		 step;
@@ -303,7 +303,7 @@ next:
 			txn_ddl = 1;
 		if (item->ch->kind != CHANGE_MESSAGE)
 			group_changes++;
-		if ((ret = apply_item(c, item, backward, err)) != 0)
+		if ((ret = replay_apply_item(c, item, backward, err)) != 0)
 			break;
 	}
 	walk_close(w);
