@@ -430,8 +430,14 @@ send_ordered(struct net_send *ns, const struct net_table *tables,
 	const struct walk_item	*item;
 	struct walk		*w;
 	uint64_t		 n = 0;
+	size_t			 i;
 	int			 ret;
 
+	/* No such table: no second pass over the window. */
+	for (i = 0; i < d->ntouched && tables[i].ordered == NULL; i++)
+		;
+	if (i == d->ntouched)
+		return 0;
 	if (walk_open(c->j, d->from, 0, d->to, 0, &c->rels, &w, err) != 0)
 		return err->code;
 	while ((ret = walk_next(w, &item, err)) == 1) {
