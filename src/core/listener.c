@@ -220,6 +220,7 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 {
 	struct pgo_event	ev;
 	pgtt_lsn		wal_end;
+	int			confirmable;
 
 	if (len >= 25 && buf[0] == 'w') {
 		if ((wal_end = get_be64(buf + 9)) > l->progress.server_end)
@@ -231,39 +232,41 @@ on_copy_data(struct listener *l, const uint8_t *buf, size_t len,
 		return listener_ingest(l, &ev, err);
 	}
 	if (len >= 18 && buf[0] == 'k') {
-		/* What is in flight first: it may be all there is to confirm. */
-		if (flush_finish(l, err) != 0)
+		/*
+		 * Only a keepalive that may be confirmed, everything received
+		 * being durable, waits for the commit in flight (all there is
+		 * to confirm may be in it); inside a transaction or beside
+		 * pending rows it just records its end, so a backlog's
+		 * keepalives do not undo the overlap.
+		 */
+		confirmable = !l->in_txn && jbatch_count(l->batch) == 0;
+		if (confirmable && flush_finish(l, err) != 0)
 			return err->code;
 		wal_end = get_be64(buf + 1);
 		if (wal_end > l->progress.server_end)
 			l->progress.server_end = wal_end;
-		/*
-		 * Everything received is durable: the WAL end may be confirmed,
-		 * and at once, so an idle or filtered database does not make
-		 * the slot hold WAL back.  The walsender sends such keepalives
-		 * only while our position lags, so this cannot chatter.
-		 */
-		/*
-		 * While a backlog drains, a keepalive follows nearly every
-		 * commit, and a commit of its own for each would double the
-		 * fsyncs: one that comes soon after a commit waits for the
-		 * next flush, at most DRY_FLUSH_GAP_US away.
-		 */
-		if (!l->in_txn && jbatch_count(l->batch) == 0 &&
-		    wal_end > l->progress.flushed &&
-		    listener_now_us() - l->last_flush < DRY_FLUSH_GAP_US) {
-			if (wal_end > l->keepalive_end)
-				l->keepalive_end = wal_end;
-			if (l->batch_started == 0)
-				l->batch_started = listener_now_us();
-			return buf[17] ? send_status(l, 0, err) : 0;
-		}
-		if (!l->in_txn && jbatch_count(l->batch) == 0 &&
-		    wal_end > l->progress.flushed) {
+		if (confirmable && wal_end > l->progress.flushed) {
 			/*
-			 * The journal says how far it covers too: a point
-			 * taken while the source was idle is replayable
-			 * once the listener has confirmed past it.
+			 * While a backlog drains, a keepalive follows nearly
+			 * every commit, and a commit of its own for each would
+			 * double the fsyncs: one that comes soon after a commit
+			 * waits for the next flush, DRY_FLUSH_GAP_US away.
+			 */
+			if (listener_now_us() - l->last_flush <
+			    DRY_FLUSH_GAP_US) {
+				if (wal_end > l->keepalive_end)
+					l->keepalive_end = wal_end;
+				if (l->batch_started == 0)
+					l->batch_started = listener_now_us();
+				return buf[17] ? send_status(l, 0, err) : 0;
+			}
+			/*
+			 * Else at once, so an idle or filtered database does
+			 * not make the slot hold WAL back; the walsender sends
+			 * such keepalives only while our position lags.  The
+			 * journal says how far it covers too: a point taken
+			 * while the source was idle is replayable once the
+			 * listener has confirmed past it.
 			 */
 			jbatch_put_meta_lsn(l->batch, "confirmed_lsn", wal_end);
 			if (journal_commit(l->o.journal, l->batch, err) != 0 ||
