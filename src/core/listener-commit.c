@@ -4,11 +4,17 @@
  * thread goes on reading and decoding the next batch instead of waiting
  * with it.  One batch at most is in flight, and listener.c confirms
  * nothing to the server before committer_wait has returned its commit, so
- * the durability contract is the one of a commit made in place.
+ * the durability contract is the one of a commit made in place.  The end
+ * of each commit is also a byte on a pipe, so the connection thread can
+ * wait for the socket and the commit in one poll instead of blocking on
+ * either.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "listener-int.h"
 #include "xmalloc.h"
@@ -23,6 +29,7 @@ struct committer {
 	int		 quit;
 	int		 ret;		/* of the last commit */
 	struct pgtt_err	 err;
+	int		 done_pipe[2];	/* a byte per commit ended */
 };
 
 static void *
@@ -45,6 +52,15 @@ committer_main(void *arg)
 			ret = journal_check_on_disk(cm->journal, &err);
 
 		pthread_mutex_lock(&cm->mtx);
+		/*
+		 * Written before busy drops, under the lock: committer_wait,
+		 * which drains the pipe once busy is 0, then finds every byte.
+		 * The pipe cannot fill (a byte per commit, drained at each
+		 * wait); were a byte lost, the confirm would wait for the
+		 * listener's next timeout, and the commit is durable anyway.
+		 */
+		if (write(cm->done_pipe[1], "", 1) == -1)
+			errno = 0;
 		cm->ret = ret;
 		cm->err = err;
 		cm->busy = 0;
@@ -63,17 +79,48 @@ committer_new(struct journal *j, struct pgtt_err *err)
 
 	cm = xcalloc(1, sizeof *cm);
 	cm->journal = j;
+	if (pipe(cm->done_pipe) == -1) {
+		err_set(err, PGTT_EIO, "could not make the journal writer's "
+		    "pipe: %s", strerror(errno));
+		free(cm);
+		return NULL;
+	}
+	fcntl(cm->done_pipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(cm->done_pipe[1], F_SETFL, O_NONBLOCK);
+	fcntl(cm->done_pipe[0], F_SETFD, FD_CLOEXEC);
+	fcntl(cm->done_pipe[1], F_SETFD, FD_CLOEXEC);
 	pthread_mutex_init(&cm->mtx, NULL);
 	pthread_cond_init(&cm->cond, NULL);
 	if ((rc = pthread_create(&cm->thread, NULL, committer_main, cm)) != 0) {
 		pthread_mutex_destroy(&cm->mtx);
 		pthread_cond_destroy(&cm->cond);
+		close(cm->done_pipe[0]);
+		close(cm->done_pipe[1]);
 		free(cm);
 		err_set(err, PGTT_EIO, "could not start the journal writer "
 		    "thread: %s", strerror(rc));
 		return NULL;
 	}
 	return cm;
+}
+
+/* Readable once a commit has ended; committer_wait empties it. */
+int
+committer_fd(const struct committer *cm)
+{
+	return cm->done_pipe[0];
+}
+
+/* Has the commit committer_start began ended, so committer_wait won't block? */
+int
+committer_done(struct committer *cm)
+{
+	int	done;
+
+	pthread_mutex_lock(&cm->mtx);
+	done = !cm->busy;
+	pthread_mutex_unlock(&cm->mtx);
+	return done;
 }
 
 /* Commit b on the committer's thread; the caller waits before reusing b. */
@@ -95,11 +142,14 @@ committer_start(struct committer *cm, struct jbatch *b)
 int
 committer_wait(struct committer *cm, struct jbatch **b, struct pgtt_err *err)
 {
+	char	drain[64];
 	int	ret;
 
 	pthread_mutex_lock(&cm->mtx);
 	while (cm->busy)
 		pthread_cond_wait(&cm->cond, &cm->mtx);
+	while (read(cm->done_pipe[0], drain, sizeof drain) > 0)
+		;
 	*b = cm->batch;
 	cm->batch = NULL;
 	ret = cm->ret;
@@ -124,5 +174,7 @@ committer_free(struct committer *cm)
 	pthread_join(cm->thread, NULL);
 	pthread_mutex_destroy(&cm->mtx);
 	pthread_cond_destroy(&cm->cond);
+	close(cm->done_pipe[0]);
+	close(cm->done_pipe[1]);
 	free(cm);
 }

@@ -113,6 +113,8 @@ int	 listener_flush(struct listener *, struct pgtt_err *);
  */
 struct committer *committer_new(struct journal *, struct pgtt_err *);
 void	 committer_start(struct committer *, struct jbatch *);
+int	 committer_fd(const struct committer *);
+int	 committer_done(struct committer *);
 int	 committer_wait(struct committer *, struct jbatch **,
 	    struct pgtt_err *);
 void	 committer_free(struct committer *);

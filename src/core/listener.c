@@ -495,9 +495,6 @@ next_timeout(const struct listener *l)
 {
 	int64_t	now = listener_now_us(), wait, b;
 
-	/* A commit in flight is confirmed soon after it returns. */
-	if (l->in_flight)
-		return 1;
 	wait = l->last_status + (int64_t)l->o.status_interval_ms * 1000 - now;
 	if (l->o.sequence_interval_ms > 0 && !l->in_txn) {
 		b = l->last_seq_try + (int64_t)l->o.sequence_interval_ms *
@@ -505,7 +502,8 @@ next_timeout(const struct listener *l)
 		if (b < wait)
 			wait = b;
 	}
-	if (l->batch_started != 0) {
+	/* A commit in flight wakes the poll when it ends; the bounds wait. */
+	if (l->batch_started != 0 && !l->in_flight) {
 		b = l->batch_started + (int64_t)l->o.batch_ms * 1000 - now;
 		if (b < wait)
 			wait = b;
@@ -592,6 +590,14 @@ failed:
 	return 0;
 }
 
+static int
+lost_connection(struct listener *l, struct pgtt_err *err)
+{
+	err_set(err, PGTT_EDB, "lost the connection to the source");
+	err_detail(err, "%s", PQerrorMessage(l->conn));
+	return err->code;
+}
+
 /*
  * Stream until stopped (1), or the connection fails (negative).  Drains
  * everything the socket has before sleeping, and flushes the batch when
@@ -600,7 +606,7 @@ failed:
 static int
 stream(struct listener *l, struct pgtt_err *err)
 {
-	struct pollfd	 pfd[2];
+	struct pollfd	 pfd[3];
 	char		*buf;
 	int		 n, ret;
 
@@ -635,13 +641,17 @@ stream(struct listener *l, struct pgtt_err *err)
 		}
 
 		/*
-		 * The socket is dry: confirm what is durable, and start making
-		 * the rest durable while we wait; at once when it reaches the
-		 * end --until asked for.
+		 * The socket is dry: confirm a commit that has ended, and
+		 * start making the rest durable while we wait; at once when it
+		 * reaches the end --until asked for.  A commit still running
+		 * is not waited for: the walsender may be a message away, and
+		 * the commit's end wakes the poll below.
 		 */
-		if ((ret = flush_finish(l, err)) != 0)
+		if (l->in_flight && committer_done(l->committer) &&
+		    (ret = flush_finish(l, err)) != 0)
 			return ret;
-		if (!l->in_txn && (listener_now_us() - l->last_flush >= DRY_FLUSH_GAP_US ||
+		if (!l->in_txn && !l->in_flight &&
+		    (listener_now_us() - l->last_flush >= DRY_FLUSH_GAP_US ||
 		    (l->o.until != LSN_INVALID && l->batch_end >= l->o.until)) &&
 		    (ret = flush_start(l, err)) != 0)
 			return ret;
@@ -658,23 +668,25 @@ stream(struct listener *l, struct pgtt_err *err)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = l->o.stop_fd;
 		pfd[1].events = POLLIN;
-		pfd[0].revents = pfd[1].revents = 0;
-		if (poll(pfd, 2, next_timeout(l)) == -1 && errno != EINTR)
+		pfd[2].fd = l->in_flight ? committer_fd(l->committer) : -1;
+		pfd[2].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+		if (poll(pfd, 3, next_timeout(l)) == -1 && errno != EINTR)
 			return err_set(err, PGTT_EIO, "poll: %s",
 			    strerror(errno));
 		if (pfd[1].revents & (POLLIN | POLLHUP))
 			return 1;
-		if (l->batch_started != 0 && (listener_now_us() - l->batch_started >=
-		    (int64_t)l->o.batch_ms * 1000 || (!l->in_txn && listener_now_us() -
-		    l->last_flush >= DRY_FLUSH_GAP_US)) &&
-		    (ret = listener_flush(l, err)) != 0)
+		if (l->in_flight && committer_done(l->committer) &&
+		    (ret = flush_finish(l, err)) != 0)
 			return ret;
-		if (PQconsumeInput(l->conn) == 0) {
-			err_set(err, PGTT_EDB, "lost the connection to the "
-			    "source");
-			err_detail(err, "%s", PQerrorMessage(l->conn));
-			return err->code;
-		}
+		if (!l->in_flight && l->batch_started != 0 &&
+		    (listener_now_us() - l->batch_started >=
+		    (int64_t)l->o.batch_ms * 1000 || (!l->in_txn &&
+		    listener_now_us() - l->last_flush >= DRY_FLUSH_GAP_US)) &&
+		    (ret = flush_start(l, err)) != 0)
+			return ret;
+		if (PQconsumeInput(l->conn) == 0)
+			return lost_connection(l, err);
 	}
 }
 
