@@ -61,7 +61,6 @@ int		 cfg_is_null(const yaml_node_t *);
 void		 cfg_replace(char **field, char *value);
 /* path made absolute against base, tidied; malloc'd. */
 char		*cfg_resolve(const char *base, const char *path);
-void		 cfg_free_tables(struct config *);
 
 /* The setters the key table names (config-values.c). */
 int	cfg_set_string(struct loader *, const struct key *, yaml_node_t *);
@@ -76,5 +75,7 @@ int	cfg_set_section(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_count(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_duration(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_tables(struct loader *, const struct key *, yaml_node_t *);
+int	cfg_set_databases(struct loader *, const struct key *, yaml_node_t *);
+void	cfg_free_list(char ***, size_t *);
 
 #endif

@@ -338,47 +338,47 @@ cfg_set_engine(struct loader *l, const struct key *k, yaml_node_t *n)
 	return cfg_at(l, n);
 }
 
-/* Free a NULL-terminated table list. */
+/* Free a NULL-terminated list of strings and zero its count. */
 void
-cfg_free_tables(struct config *cfg)
+cfg_free_list(char ***list, size_t *n)
 {
 	size_t	i;
 
-	if (cfg->source.tables != NULL) {
-		for (i = 0; cfg->source.tables[i] != NULL; i++)
-			free(cfg->source.tables[i]);
+	if (*list != NULL) {
+		for (i = 0; (*list)[i] != NULL; i++)
+			free((*list)[i]);
 	}
-	free(cfg->source.tables);
-	cfg->source.tables = NULL;
-	cfg->source.ntables = 0;
+	free(*list);
+	*list = NULL;
+	*n = 0;
 }
 
 /*
- * A sequence of table names, kept as written: parsing "schema.name" and its
- * quoting belongs to whoever builds the publication.  Writes both tables and
- * ntables; a bad item frees what was built, so nothing is left half-built.
+ * A sequence of names, kept as written, into *out and *nout; a bad item
+ * frees what was built, so nothing is left half-built; with unique, so
+ * does a name given twice.  what, item and example go into the errors.
  */
-int
-cfg_set_tables(struct loader *l, const struct key *k, yaml_node_t *n)
+static int
+set_list(struct loader *l, const struct key *k, yaml_node_t *n,
+    const char *what, const char *item, const char *example, int unique,
+    char ***out, size_t *nout)
 {
-	static const char	*what = "a sequence of table names";
 	yaml_node_item_t	*it;
-	yaml_node_t		*item;
+	yaml_node_t		*node;
 	const char		*v;
 	char		       **list;
-	size_t			 i = 0;
+	size_t			 i = 0, j;
 	int			 rc;
 
 	if (n->type == YAML_SCALAR_NODE && !cfg_is_null(n)) {
 		v = (const char *)n->data.scalar.value;
 		rc = cfg_bad_value(l, k, n, what, v);
-		err_hint(l->e, "write [public.users, '\"Sales\".\"Order "
-		    "Items\"'], or leave it out for all tables");
+		err_hint(l->e, "write %s", example);
 		return rc;
 	}
 	if (n->type == YAML_MAPPING_NODE)
 		return cfg_get_scalar(l, k, n, what, &v);
-	cfg_free_tables(l->cfg);
+	cfg_free_list(out, nout);
 	if (n->type != YAML_SEQUENCE_NODE ||
 	    n->data.sequence.items.top == n->data.sequence.items.start)
 		return 0;
@@ -387,27 +387,74 @@ cfg_set_tables(struct loader *l, const struct key *k, yaml_node_t *n)
 	    n->data.sequence.items.start) + 1, sizeof *list);
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++) {
-		if ((item = yaml_document_get_node(l->doc, *it)) == NULL)
+		if ((node = yaml_document_get_node(l->doc, *it)) == NULL)
 			continue;
 		rc = 0;
-		if (item->type != YAML_SCALAR_NODE)
+		if (node->type != YAML_SCALAR_NODE)
 			err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" must be a "
 			    "sequence of strings", k->section, k->name);
-		else if ((rc = cfg_get_scalar(l, k, item, what, &v)) == 0 &&
+		else if ((rc = cfg_get_scalar(l, k, node, what, &v)) == 0 &&
 		    (v == NULL || v[0] == '\0'))
 			err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" holds an "
-			    "empty table name", k->section, k->name);
+			    "empty %s", k->section, k->name, item);
 		else if (rc == 0) {
-			list[i++] = xstrdup(v);
-			continue;
+			for (j = 0; unique && j < i &&
+			    strcmp(list[j], v) != 0; j++)
+				;
+			if (!unique)
+				j = i;
+			if (j == i) {
+				list[i++] = xstrdup(v);
+				continue;
+			}
+			err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" lists \"%s\" "
+			    "twice", k->section, k->name, v);
 		}
-		l->cfg->source.tables = list;
-		cfg_free_tables(l->cfg);
-		return rc != 0 ? rc : cfg_at(l, item);
+		*out = list;
+		cfg_free_list(out, nout);
+		return rc != 0 ? rc : cfg_at(l, node);
 	}
-	l->cfg->source.tables = list;
-	l->cfg->source.ntables = i;
+	*out = list;
+	*nout = i;
 	return 0;
+}
+
+/*
+ * Table names, kept as written: parsing "schema.name" and its quoting
+ * belongs to whoever builds the publication.
+ */
+int
+cfg_set_tables(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	return set_list(l, k, n, "a sequence of table names", "table name",
+	    "[public.users, '\"Sales\".\"Order Items\"'], or leave it out "
+	    "for all tables", 0, &l->cfg->source.tables,
+	    &l->cfg->source.ntables);
+}
+
+/* Database names of the cluster source.dsn names. */
+int
+cfg_set_databases(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	char	buf[SHOWN_MAX + 4];
+	size_t	i;
+	int	rc;
+
+	rc = set_list(l, k, n, "a sequence of database names",
+	    "database name", "[app, billing], or leave it out for the "
+	    "database source.dsn names", 1, &l->cfg->source.databases,
+	    &l->cfg->source.ndatabases);
+	for (i = 0; rc == 0 && i < l->cfg->source.ndatabases; i++) {
+		if (strlen(l->cfg->source.databases[i]) <= NAME_MAX_LEN)
+			continue;
+		err_set(l->e, PGTT_ECONFIG, "\"%s.%s\" names database \"%s\", "
+		    "longer than %d bytes", k->section, k->name,
+		    cfg_shown(l->cfg->source.databases[i], buf), NAME_MAX_LEN);
+		cfg_free_list(&l->cfg->source.databases,
+		    &l->cfg->source.ndatabases);
+		rc = cfg_at(l, n);
+	}
+	return rc;
 }
 
 int

@@ -26,6 +26,9 @@
 #include <yaml.h>
 
 #include "config-int.h"
+#include "dsn.h"
+#include "hash.h"
+#include "record.h"
 #include "xmalloc.h"
 
 #define DEFAULT_NAME		"pgtt"
@@ -46,6 +49,7 @@ static const struct key keys[] = {
 	KEY(source,	capture_ddl,		cfg_set_bool,	0),
 	KEY(source,	full_row_images,	cfg_set_bool,	0),
 	KEY(source,	sequence_interval,	cfg_set_seconds,	0),
+	KEY(source,	databases,		cfg_set_databases,	0),
 	KEY(replica,	dsn,			cfg_set_string,	0),
 	KEY(replica,	lock_timeout,		cfg_set_seconds,	0),
 	KEY(storage,	path,			cfg_set_string,	K_PATH),
@@ -468,6 +472,16 @@ finish(struct loader *l, int have_file)
 		cfg_replace(&cfg->replica.dsn, xstrdup(env));
 	if (cfg->replica.dsn != NULL && cfg->replica.dsn[0] == '\0')
 		cfg_replace(&cfg->replica.dsn, NULL);
+	/* Two databases replayed onto one would undo each other. */
+	if (cfg->source.ndatabases > 1 && cfg->replica.dsn != NULL &&
+	    strstr(cfg->replica.dsn, "{database}") == NULL) {
+		err_set(l->e, PGTT_ECONFIG, "replica.dsn names one database, "
+		    "and source.databases lists %zu", cfg->source.ndatabases);
+		err_hint(l->e, "write \"{database}\" where each database's "
+		    "replica is named, as in \"dbname={database}_replica\"");
+		err_where(l->e, "%s", l->name);
+		return l->e->code;
+	}
 
 	if (cfg->pitr.engine == PITR_ENGINE_PGBACKREST &&
 	    cfg->pitr.pgbackrest.stanza == NULL) {
@@ -609,7 +623,9 @@ config_free(struct config *cfg)
 	free(cfg->source.dsn);
 	free(cfg->source.slot);
 	free(cfg->source.publication);
-	cfg_free_tables(cfg);
+	cfg_free_list(&cfg->source.tables, &cfg->source.ntables);
+	cfg_free_list(&cfg->source.databases, &cfg->source.ndatabases);
+	free(cfg->source.database);
 	free(cfg->replica.dsn);
 	free(cfg->storage.path);
 	free(cfg->pitr.bindir);
@@ -647,4 +663,134 @@ config_find(const char *explicit_path)
 		return path;
 	free(path);
 	return NULL;
+}
+
+/*
+ * name as it may go into a slot name and a directory name: lowercase
+ * letters, digits and underscores, else those and a hash of the name, so
+ * two names never share a token.
+ */
+static void
+database_token(const char *name, struct buf *out)
+{
+	const char	*p;
+	char		 c, hex[16];
+	int		 changed = 0;
+
+	buf_reset(out);
+	for (p = name; *p != '\0'; p++) {
+		c = *p;
+		if (strchr(SLOT_CHARS, c) == NULL) {
+			changed = 1;
+			c = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : '_';
+		}
+		buf_append(out, &c, 1);
+	}
+	if (changed) {
+		snprintf(hex, sizeof hex, "_%08x",
+		    (unsigned)hash_bytes(HASH_INIT, name, strlen(name)));
+		buf_append(out, hex, strlen(hex));
+	}
+	buf_append(out, "", 1);
+}
+
+char *
+config_expand_database(const char *dsn, const char *name)
+{
+	static const char	 mark[] = "{database}";
+	const char		*p, *hit;
+	struct buf		 b;
+	char			*out;
+
+	buf_init(&b);
+	for (p = dsn; (hit = strstr(p, mark)) != NULL; p = hit + strlen(mark)) {
+		buf_append(&b, p, (size_t)(hit - p));
+		buf_append(&b, name, strlen(name));
+	}
+	buf_append(&b, p, strlen(p) + 1);
+	out = xstrdup((const char *)b.data);
+	buf_done(&b);
+	return out;
+}
+
+/* "a, b and c", for the errors that list the databases. */
+static void
+list_databases(const struct config *cfg, char *out, size_t size)
+{
+	size_t	i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < cfg->source.ndatabases && len < size; i++) {
+		len += (size_t)snprintf(out + len, size - len, "%s%s",
+		    i == 0 ? "" : i + 1 == cfg->source.ndatabases ? " and " :
+		    ", ", cfg->source.databases[i]);
+	}
+}
+
+const char *
+config_pick_database(const struct config *cfg, const char *name,
+    struct pgtt_err *err)
+{
+	char	names[512];
+	size_t	i;
+
+	list_databases(cfg, names, sizeof names);
+	if (name == NULL && cfg->source.ndatabases == 1)
+		return cfg->source.databases[0];
+	if (name == NULL) {
+		err_set(err, PGTT_EUSAGE, "%zu databases are configured: %s",
+		    cfg->source.ndatabases, names);
+		err_hint(err, "name the one to act on with -d NAME");
+		return NULL;
+	}
+	for (i = 0; i < cfg->source.ndatabases; i++) {
+		if (strcmp(cfg->source.databases[i], name) == 0)
+			return cfg->source.databases[i];
+	}
+	if (cfg->source.ndatabases == 0)
+		err_set(err, PGTT_EUSAGE, "-d %s: source.databases is not set; "
+		    "pgtt records the one database source.dsn names", name);
+	else
+		err_set(err, PGTT_EUSAGE, "-d %s: no such database in "
+		    "source.databases (%s)", name, names);
+	return NULL;
+}
+
+int
+config_select_database(struct config *cfg, const char *name,
+    struct pgtt_err *err)
+{
+	struct buf	 token;
+	char		*dsn, *v;
+	const char	*db;
+
+	if ((db = config_pick_database(cfg, name, err)) == NULL)
+		return err->code;
+	if ((dsn = dsn_with_dbname(cfg->source.dsn, db, err)) == NULL) {
+		err_where(err, "source.dsn");
+		return err->code;
+	}
+	buf_init(&token);
+	database_token(db, &token);
+	cfg_replace(&cfg->source.database, xstrdup(db));
+	cfg_replace(&cfg->source.dsn, dsn);
+	/*
+	 * A slot name is PostgreSQL's NAMEDATALEN - 1 at most: a longer one
+	 * ends in a hash of the name instead, so two stay two.
+	 */
+	xasprintf(&v, "%s_%s", cfg->source.slot, (const char *)token.data);
+	if (strlen(v) > NAME_MAX_LEN)
+		snprintf(v + NAME_MAX_LEN - 9, 10, "_%08x",
+		    (unsigned)hash_bytes(HASH_INIT, db, strlen(db)));
+	cfg_replace(&cfg->source.slot, v);
+	xasprintf(&v, "%s/%s", cfg->storage.path, (const char *)token.data);
+	cfg_replace(&cfg->storage.path, v);
+	if (cfg->replica.dsn != NULL)
+		cfg_replace(&cfg->replica.dsn, config_expand_database(cfg->replica.dsn,
+		    db));
+	/* The archive and backups are the cluster's, kept with the first. */
+	if (strcmp(db, cfg->source.databases[0]) != 0)
+		cfg->pitr.enabled = 0;
+	buf_done(&token);
+	return 0;
 }

@@ -39,6 +39,14 @@ struct config {
 		int	 full_row_images; /* default 0: REPLICA IDENTITY FULL */
 		int	 sequence_interval; /* s between samples; 0 = only
 					     at checkpoints; default 10 */
+		/*
+		 * Several databases of the cluster the DSN names, each with
+		 * its slot and journal (config_select_database).  NULL: the
+		 * DSN's own database, as with one.
+		 */
+		char   **databases;	/* NULL-terminated */
+		size_t	 ndatabases;
+		char	*database;	/* the one selected; NULL: none */
 	} source;
 
 	struct {
@@ -111,6 +119,29 @@ void	config_free(struct config *);
  * are returned even if missing, so the loader reports them).
  */
 char	*config_find(const char *explicit_path);
+
+/*
+ * Make cfg the view of one of source.databases: its DSN names that
+ * database, its slot is "<slot>_<name>", its journal lives in
+ * "<storage.path>/<name>", and "{database}" in replica.dsn becomes the
+ * name (a name that is not lowercase letters, digits and underscores is
+ * written with those and a hash of it).  The PITR directories and the
+ * log stay the cluster's, and PITR is the first database's: the others
+ * have pitr.enabled off.  PGTT_EUSAGE, listing the names, when name is
+ * not one of them.
+ */
+int	config_select_database(struct config *, const char *name,
+	    struct pgtt_err *);
+/*
+ * The database a command on one acts on: name when given (checked),
+ * else the only one configured.  NULL, with err listing the names, when
+ * several are configured and none is named.
+ */
+const char *config_pick_database(const struct config *, const char *name,
+	    struct pgtt_err *);
+
+/* dsn with "{database}" replaced by name wherever it appears; malloc'd. */
+char	*config_expand_database(const char *dsn, const char *name);
 
 /* Parse "1GB", "512MiB", "1048576", "64k" into bytes; -1 if malformed. */
 int	config_parse_size(const char *, uint64_t *);

@@ -29,7 +29,10 @@ append_quoted(struct buf *b, const char *key, const char *val)
 	buf_append(b, "'", 1);
 }
 
-/* Rebuild dsn without its password; *password gets it (or NULL). */
+/*
+ * Rebuild dsn: with mask, the password shown as stars; else without it
+ * and *password gets it (or NULL), or with it when password is NULL.
+ */
 static char *
 rebuild(PQconninfoOption *opts, int mask, char **password)
 {
@@ -48,6 +51,8 @@ rebuild(PQconninfoOption *opts, int mask, char **password)
 				append_quoted(&b, o->keyword, "********");
 			else if (password != NULL)
 				*password = xstrdup(o->val);
+			else
+				append_quoted(&b, o->keyword, o->val);
 			continue;
 		}
 		append_quoted(&b, o->keyword, o->val);
@@ -89,4 +94,34 @@ dsn_split_password(const char *dsn, char **without, char **password,
 	*without = rebuild(opts, 0, password);
 	PQconninfoFree(opts);
 	return 0;
+}
+
+char *
+dsn_with_dbname(const char *dsn, const char *dbname, struct pgtt_err *err)
+{
+	PQconninfoOption	*opts, *o;
+	char			*why = NULL, *saved = NULL, *out;
+
+	if ((opts = PQconninfoParse(dsn, &why)) == NULL) {
+		err_set(err, PGTT_ECONFIG, "invalid connection string");
+		if (why != NULL) {
+			err_detail(err, "%s", why);
+			PQfreemem(why);
+		}
+		return NULL;
+	}
+	for (o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "dbname") == 0) {
+			saved = o->val;
+			o->val = (char *)dbname;
+		}
+	}
+	out = rebuild(opts, 0, NULL);
+	/* libpq frees what it allocated, not our name. */
+	for (o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "dbname") == 0)
+			o->val = saved;
+	}
+	PQconninfoFree(opts);
+	return out;
 }

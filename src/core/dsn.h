@@ -24,4 +24,12 @@ char	*dsn_mask(const char *dsn);
 int	 dsn_split_password(const char *dsn, char **without, char **password,
 	    struct pgtt_err *);
 
+/*
+ * dsn naming dbname instead of its own database, every other option kept
+ * (the password too: this is for connecting, not for showing).  NULL,
+ * with PGTT_ECONFIG and libpq's reason, when dsn does not parse.
+ */
+char	*dsn_with_dbname(const char *dsn, const char *dbname,
+	    struct pgtt_err *);
+
 #endif

@@ -389,7 +389,8 @@ test_errors_keys(void **state)
 	e = load_fail("source:\n  dsn: x\n  foo: 1\n",
 	    "unknown key \"foo\" in section \"source\"", "test.yaml:3:3");
 	assert_string_equal(e.hint, "valid keys are: dsn, slot, publication, "
-	    "tables, capture_ddl, full_row_images, sequence_interval");
+	    "tables, capture_ddl, full_row_images, sequence_interval, "
+	    "databases");
 	e = load_fail("# pgtt\nsorce:\n  dsn: x\n",
 	    "unknown section \"sorce\"", "test.yaml:2:1");
 	assert_string_equal(e.hint,
@@ -463,6 +464,68 @@ test_errors_tables(void **state)
 	    "\"source.tables\" holds an empty table name", "test.yaml:3:15");
 	load_fail("source:\n  dsn: x\n  tables:\n    - a\n    -\n",
 	    "\"source.tables\" holds an empty table name", "test.yaml:5:6");
+}
+
+/* source.databases, and the view of one of them. */
+static void
+test_databases(void **state)
+{
+	struct config	cfg;
+	struct pgtt_err	e;
+
+	(void)state;
+	load_fail("source:\n  dsn: x\n  databases: app\n",
+	    "\"source.databases\" must be a sequence of database names, "
+	    "not \"app\"", "test.yaml:3:14");
+	load_fail("source:\n  dsn: x\n  databases: [app, \"\"]\n",
+	    "\"source.databases\" holds an empty database name",
+	    "test.yaml:3:20");
+	load_fail("source:\n  dsn: x\n  databases: [a, b, a]\n",
+	    "\"source.databases\" lists \"a\" twice", "test.yaml:3:21");
+	e = load_fail("source:\n  dsn: x\n  databases: [a, b]\n"
+	    "replica:\n  dsn: dbname=r\n",
+	    "replica.dsn names one database, and source.databases lists 2",
+	    "test.yaml");
+	assert_non_null(strstr(e.hint, "{database}"));
+
+	load_ok(&cfg, "source:\n  dsn: \"host=h user=u dbname=postgres\"\n"
+	    "  databases: [app, Billing-EU]\nreplica:\n"
+	    "  dsn: \"host=r dbname={database}_replica\"\n"
+	    "storage:\n  path: /d\n", NAME);
+	assert_int_equal(cfg.source.ndatabases, 2);
+	assert_null(cfg.source.database);
+	assert_null(config_pick_database(&cfg, NULL, &e));
+	assert_string_equal(e.msg, "2 databases are configured: app and "
+	    "Billing-EU");
+	assert_null(config_pick_database(&cfg, "nope", &e));
+	assert_int_equal(e.code, PGTT_EUSAGE);
+
+	assert_int_equal(config_select_database(&cfg, "app", &e), 0);
+	assert_string_equal(cfg.source.database, "app");
+	assert_string_equal(cfg.source.dsn,
+	    "user='u' dbname='app' host='h'");
+	assert_string_equal(cfg.source.slot, "pgtt_app");
+	assert_string_equal(cfg.storage.path, "/d/app");
+	assert_string_equal(cfg.replica.dsn, "host=r dbname=app_replica");
+	/* The cluster's directories stay where they were. */
+	assert_string_equal(cfg.pitr.archive_dir, "/d/wal");
+	config_free(&cfg);
+
+	/* A name slots and directories cannot hold gets a hash as well. */
+	load_ok(&cfg, "source:\n  dsn: \"postgresql://u@h/x\"\n"
+	    "  databases: [Billing-EU]\nstorage:\n  path: /d\n", NAME);
+	assert_int_equal(config_select_database(&cfg, NULL, &e), 0);
+	assert_true(strncmp(cfg.source.slot, "pgtt_billing_eu_", 16) == 0);
+	assert_int_equal(strlen(cfg.source.slot), 16 + 8);
+	assert_true(strncmp(cfg.storage.path, "/d/billing_eu_", 14) == 0);
+	assert_non_null(strstr(cfg.source.dsn, "dbname='Billing-EU'"));
+	config_free(&cfg);
+
+	/* One database named by the DSN alone: -d has nothing to pick. */
+	load_ok(&cfg, "source:\n  dsn: x\n", NAME);
+	assert_null(config_pick_database(&cfg, "app", &e));
+	assert_non_null(strstr(e.msg, "source.databases is not set"));
+	config_free(&cfg);
 }
 
 static void
@@ -844,6 +907,7 @@ main(void)
 		T(test_errors_keys),
 		T(test_errors_types),
 		T(test_errors_tables),
+		T(test_databases),
 		T(test_errors_values),
 		T(test_ok_values),
 		T(test_errors_syntax),
