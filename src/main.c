@@ -19,9 +19,9 @@ usage(FILE *f)
 	fprintf(f,
 	    "pgtt " PGTT_VERSION ": a time-travel debugger for PostgreSQL\n"
 	    "\n"
-	    "usage: pgtt [-c FILE] [--json] [-v|-q]                 "
+	    "usage: pgtt [-c FILE] [-d DB] [--json] [-v|-q]              "
 	    "start the terminal UI\n"
-	    "       pgtt [-c FILE] [--json] [-v|-q] COMMAND [ARGS]    "
+	    "       pgtt [-c FILE] [-d DB] [--json] [-v|-q] COMMAND [ARGS] "
 	    "run one command and exit\n"
 	    "       pgtt --version | --help\n"
 	    "\n"
@@ -29,6 +29,11 @@ usage(FILE *f)
 	    "  -c, --config FILE  configuration file (default: $PGTT_CONFIG,\n"
 	    "                     ./config.yaml, "
 	    "$XDG_CONFIG_HOME/pgtt/config.yaml)\n"
+	    "  -d, --database DB  with source.databases: the database a "
+	    "command\n"
+	    "                     acts on (default: the only one; setup, "
+	    "listen,\n"
+	    "                     status and checkpoint go over all)\n"
 	    "      --json         JSON output: one object per result\n"
 	    "  -v, --verbose      log at debug level\n"
 	    "  -q, --quiet        print only errors and requested data\n"
@@ -66,6 +71,14 @@ run_tui(struct cli_ctx *ctx)
 
 	if ((ret = cli_load_config(ctx)) != 0)
 		return ret;
+	/* One database at a time: -d's, else the first. */
+	if ((ctx->cfg.source.ndatabases > 0 || ctx->database != NULL) &&
+	    config_select_database(&ctx->cfg, ctx->database != NULL ?
+	    ctx->database : ctx->cfg.source.databases[0], &ctx->err) != 0) {
+		cli_print_error(ctx);
+		config_free(&ctx->cfg);
+		return err_exit_status(&ctx->err);
+	}
 	log_open(ctx->cfg.log.file, ctx->verbosity > 0 ? LOG_LEVEL_DEBUG :
 	    ctx->cfg.log.level);
 	ret = tui_run(&ctx->cfg);
@@ -79,6 +92,7 @@ main(int argc, char **argv)
 {
 	static const struct option	 opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "database", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -93,10 +107,13 @@ main(int argc, char **argv)
 	int				 ch, headless = 0;
 
 	memset(&ctx, 0, sizeof ctx);
-	while ((ch = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:d:vqhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			ctx.config_path = optarg;
+			break;
+		case 'd':
+			ctx.database = optarg;
 			break;
 		case 'j':
 			ctx.json = 1;

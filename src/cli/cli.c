@@ -18,58 +18,58 @@ const struct cli_command cli_commands[VERB_COUNT] = {
 	  "[--dry-run] [--no-backup] [--new-baseline]",
 	  "create the publication, slots, baseline dump, DDL trigger and "
 	  "first base backup",
-	  1, cmd_setup },
+	  CLI_CLUSTER, cmd_setup },
 	[VERB_LISTEN] = {
 	  "[--until LSN|now] [--http ADDR:PORT]",
 	  "stream changes into the journal until SIGINT or SIGTERM",
-	  1, cmd_listen },
+	  CLI_CLUSTER, cmd_listen },
 	[VERB_STATUS] = {
 	  "",
-	  "show source, replica, slot and journal", 1, cmd_status },
+	  "show source, replica, slot and journal", CLI_CLUSTER, cmd_status },
 	[VERB_CHECKPOINT] = {
 	  "create NAME [--at POINT] [--description TEXT] "
 	  "[--session S] | list [--session S] [--all] | delete NAME",
-	  "mark a point in history, list or delete marks", 1,
+	  "mark a point in history, list or delete marks", CLI_CLUSTER,
 	  cmd_checkpoint },
 	[VERB_SESSION] = {
 	  "create NAME [--description TEXT] [--replica DSN] | "
 	  "list | switch NAME | delete NAME",
-	  "lines of investigation, each with its checkpoints", 1,
+	  "lines of investigation, each with its checkpoints", CLI_DATABASE,
 	  cmd_session },
 	[VERB_LOG] = {
 	  "[--from POINT] [--to POINT] [--table T] [--op OPS] "
 	  "[--limit N] [--follow]",
-	  "print journaled changes in commit order", 1, cmd_log },
+	  "print journaled changes in commit order", CLI_DATABASE, cmd_log },
 	[VERB_DIFF] = {
 	  "POINT POINT [--table T] [--format text|json|sql] [--stat]",
-	  "net per-row difference between two points", 1, cmd_diff },
+	  "net per-row difference between two points", CLI_DATABASE, cmd_diff },
 	[VERB_HISTORY] = {
 	  "TABLE COLUMN=VALUE... [--from POINT] [--to POINT]",
 	  "every change of one row, named by its key, with the row after "
-	  "each", 1, cmd_history },
+	  "each", CLI_DATABASE, cmd_history },
 	[VERB_REPLAY] = {
 	  "--to POINT [--session S] [--target DSN] "
 	  "[--on-error stop|skip] [--mode auto|txn|net] [--dry-run] "
-	  "[--reset]",
+	  "[--reset] [--all]",
 	  "bring the replica to a point; DDL only as reported, as its role",
-	  1,
+	  CLI_CLUSTER,
 	  cmd_replay },
 	[VERB_BACKUP] = {
 	  "[--type full|diff|incr] | list",
-	  "take a base backup for PITR, or list the ones taken", 1,
+	  "take a base backup for PITR, or list the ones taken", CLI_PITR,
 	  cmd_backup },
 	[VERB_RESTORE] = {
 	  "--to POINT [--data-dir DIR] [--port N] [--force] | "
 	  "--stop DIR",
 	  "restore a new cluster to a point and leave it running, or stop "
-	  "one", 1, cmd_restore },
+	  "one", CLI_PITR, cmd_restore },
 	[VERB_VERIFY] = {
 	  "POINT [--table T] [--session S]",
 	  "replay the replica and restore a scratch cluster to a point, "
-	  "and compare them", 1, cmd_verify },
+	  "and compare them", CLI_DATABASE, cmd_verify },
 	[VERB_PRUNE] = {
 	  "[--dry-run]",
-	  "remove base backups and WAL that retention no longer keeps", 1,
+	  "remove base backups and WAL that retention no longer keeps", CLI_PITR,
 	  cmd_prune },
 };
 
@@ -241,6 +241,62 @@ cli_load_config(struct cli_ctx *ctx)
 }
 
 int
+cli_database_config(struct cli_ctx *ctx, const char *name, struct config *cfg)
+{
+	char	*path;
+	int	 ret;
+
+	path = config_find(ctx->config_path);
+	ret = config_load(cfg, path, &ctx->err);
+	free(path);
+	if (ret == 0 && (ret = config_select_database(cfg, name,
+	    &ctx->err)) != 0)
+		config_free(cfg);
+	return ret;
+}
+
+int
+cli_all_databases(const struct cli_ctx *ctx)
+{
+	return ctx->cfg.source.ndatabases > 0 &&
+	    ctx->cfg.source.database == NULL;
+}
+
+/* Make ctx->cfg the view the command's scope asks for. */
+static int
+select_database(struct cli_ctx *ctx, const struct cli_command *cmd)
+{
+	const struct config	*cfg = &ctx->cfg;
+	const char		*name = ctx->database;
+
+	if (cfg->source.ndatabases == 0 || cmd->scope == CLI_NO_CONFIG) {
+		/* config_pick_database says what is wrong with -d. */
+		if (name != NULL && cmd->scope != CLI_NO_CONFIG)
+			return config_pick_database(cfg, name, &ctx->err) ==
+			    NULL ? ctx->err.code : 0;
+		return 0;
+	}
+	if (cmd->scope == CLI_PITR) {
+		if (name != NULL)
+			return cli_usage_error(ctx, cmd, "-d %s: %s acts on the "
+			    "cluster, whose backups are kept with its first "
+			    "database (%s)", name, cli_command_name(cmd),
+			    cfg->source.databases[0]);
+		name = cfg->source.databases[0];
+	}
+	if (cmd->scope == CLI_CLUSTER && name == NULL &&
+	    cfg->source.ndatabases > 1)
+		return 0;
+	if (config_select_database(&ctx->cfg, name, &ctx->err) != 0) {
+		if (ctx->err.code == PGTT_EUSAGE && name == NULL)
+			err_hint(&ctx->err, "%s acts on one database: name it "
+			    "with -d NAME", cli_command_name(cmd));
+		return ctx->err.code;
+	}
+	return 0;
+}
+
+int
 cli_check_output(struct cli_ctx *ctx)
 {
 	int	saved;
@@ -316,6 +372,14 @@ take_global_options(struct cli_ctx *ctx, const struct cli_command *cmd,
 			ctx->verbosity = -1;
 		else if (strncmp(a, "--config=", 9) == 0)
 			ctx->config_path = a + 9;
+		else if (strncmp(a, "--database=", 11) == 0)
+			ctx->database = a + 11;
+		else if (strcmp(a, "-d") == 0 || strcmp(a, "--database") == 0) {
+			if (i + 1 == argc)
+				return cli_usage_error(ctx, cmd, "%s needs a "
+				    "database name", a);
+			ctx->database = argv[++i];
+		}
 		else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
 			if (i + 1 == argc)
 				return cli_usage_error(ctx, cmd, "%s needs a "
@@ -352,9 +416,15 @@ cli_run(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_error(ctx);
 		return 2;
 	}
-	if (cmd->needs_config && (ret = cli_load_config(ctx)) != 0)
+	if (cmd->scope != CLI_NO_CONFIG && (ret = cli_load_config(ctx)) != 0)
 		return ret;
-	if (cmd->needs_config)
+	if (cmd->scope != CLI_NO_CONFIG &&
+	    select_database(ctx, cmd) != 0) {
+		cli_print_error(ctx);
+		config_free(&ctx->cfg);
+		return err_exit_status(&ctx->err);
+	}
+	if (cmd->scope != CLI_NO_CONFIG)
 		log_open(ctx->cfg.log.file, ctx->verbosity > 0 ?
 		    LOG_LEVEL_DEBUG : ctx->cfg.log.level);
 	ret = cmd->run(ctx, argc, argv);

@@ -18,15 +18,29 @@ struct cli_ctx {
 	const char	*config_path;	/* -c, or NULL to search */
 	int		 json;		/* --json */
 	int		 verbosity;	/* -q: -1, default 0, -v: 1 */
+	const char	*database;	/* -d, or NULL */
 	struct config	 cfg;		/* loaded by cli_run when needed */
 	struct pgtt_err	 err;
+};
+
+/*
+ * What a command's config is a view of when source.databases lists
+ * several (config_select_database).
+ */
+enum cli_scope {
+	CLI_NO_CONFIG,
+	CLI_DATABASE,	/* the one -d names, or the only one */
+	CLI_CLUSTER,	/* every database unless -d names one: the command
+			   goes over them itself */
+	CLI_PITR,	/* the first database, which keeps the cluster's
+			   backups and restores */
 };
 
 /* One per verb, in --help's order: its name and flags are verb_table's. */
 struct cli_command {
 	const char	*args;		/* usage after the name */
 	const char	*summary;	/* one line for --help */
-	int		 needs_config;
+	enum cli_scope	 scope;
 	int		(*run)(struct cli_ctx *, int, char **);
 };
 
@@ -40,6 +54,14 @@ cli_command_name(const struct cli_command *c)
 
 /* Find and load the config (CLI.md's search); an exit status on failure. */
 int	 cli_load_config(struct cli_ctx *);
+/*
+ * Load the config again as the view of database name, into cfg (for a
+ * command that goes over every database); 0 or an error in ctx->err.
+ */
+int	 cli_database_config(struct cli_ctx *, const char *name,
+	    struct config *cfg);
+/* Is ctx->cfg one database of several, none selected (CLI_CLUSTER)? */
+int	 cli_all_databases(const struct cli_ctx *);
 struct journal;
 /*
  * Open the configured journal (flags as journal_open takes them); a

@@ -191,14 +191,14 @@ serve(void *arg, const char *path, struct httpd_reply *r)
  * current position (it would wait for WAL that may never come).
  */
 static int
-until_reachable(struct journal *j, struct cli_ctx *ctx, const char *text,
-    pgtt_lsn until)
+until_reachable(struct journal *j, struct cli_ctx *ctx,
+    const struct config *cfg, const char *text, pgtt_lsn until)
 {
 	pgtt_lsn	first, last, now;
 	char		a[LSN_BUFSIZE], b[LSN_BUFSIZE];
 
 	if (point_range(j, &first, &last, &ctx->err) != 0 ||
-	    point_resolve(j, ctx->cfg.source.dsn, "now", &now,
+	    point_resolve(j, cfg->source.dsn, "now", &now,
 	    &ctx->err) != 0)
 		return ctx->err.code;
 	if (until >= first && until <= now)
@@ -209,12 +209,190 @@ until_reachable(struct journal *j, struct cli_ctx *ctx, const char *text,
 	return ctx->err.code;
 }
 
+/* --until for the journal j of cfg's database: "now" or a reachable LSN. */
+static int
+resolve_until(struct cli_ctx *ctx, const struct config *cfg,
+    struct journal *j, const char *text, pgtt_lsn *until)
+{
+	if ((strcmp(text, "now") == 0 ? point_resolve(j, cfg->source.dsn,
+	    text, until, &ctx->err) : until_reachable(j, ctx, cfg, text,
+	    *until)) != 0) {
+		err_where(&ctx->err, "--until");
+		return ctx->err.code;
+	}
+	return 0;
+}
+
+/* SIGINT and SIGTERM write to stop_pipe, which every listener polls. */
+static int
+catch_stop_signals(struct cli_ctx *ctx)
+{
+	struct sigaction	sa;
+
+	if (pipe(stop_pipe) == -1)
+		return err_set(&ctx->err, PGTT_EIO, "could not create pipe: %s",
+		    strerror(errno));
+	fcntl(stop_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return 0;
+}
+
+/* One database's listener when listen goes over several. */
+struct db_listen {
+	struct config		 cfg;
+	struct journal		*j;
+	struct capture_opts	 opts;
+	struct listener_progress progress;
+	struct pgtt_err		 err;
+	int			 ret;
+	const struct cli_ctx	*ctx;
+	pthread_t		 thread;
+	int			 started;
+};
+
+static void
+db_progress(void *arg, const struct listener_progress *p)
+{
+	struct db_listen	*d = arg;
+	char			 lsnbuf[LSN_BUFSIZE];
+
+	if (d->ctx->verbosity > 0 && !d->ctx->json)
+		fprintf(stderr, "%s: journaled up to %s: %llu transactions, "
+		    "%llu changes\n", d->cfg.source.database,
+		    lsn_format(p->flushed, lsnbuf),
+		    (unsigned long long)p->transactions,
+		    (unsigned long long)p->changes);
+}
+
+static void *
+db_listen_main(void *arg)
+{
+	struct db_listen	*d = arg;
+	char			 c = 0;
+
+	err_clear(&d->err);
+	d->ret = capture_run(&d->opts, &d->progress, &d->err);
+	/* One that fails stops the others: a part-time capture misleads. */
+	if (d->ret != 0 && write(stop_pipe[1], &c, 1) == -1)
+		log_msg(LOG_LEVEL_WARNING, "listen: stop pipe: %s",
+		    strerror(errno));
+	return NULL;
+}
+
+/*
+ * Every database of source.databases, one listener thread each, in one
+ * process; each keeps the durability contract of its own slot.  The
+ * first database's capture keeps the cluster's WAL archive.
+ */
+static int
+listen_every_database(struct cli_ctx *ctx, const char *until)
+{
+	struct db_listen	*dbs;
+	size_t			 i, n = ctx->cfg.source.ndatabases;
+	char			 lsnbuf[LSN_BUFSIZE];
+	int			 ret = 0;
+
+	dbs = xcalloc(n, sizeof *dbs);
+	for (i = 0; ret == 0 && i < n; i++) {
+		struct db_listen	*d = &dbs[i];
+
+		d->ctx = ctx;
+		if ((ret = cli_database_config(ctx,
+		    ctx->cfg.source.databases[i], &d->cfg)) != 0)
+			break;
+		ret = journal_open(&d->j, d->cfg.storage.path,
+		    d->cfg.storage.map_size, 0, &ctx->err);
+		if (ret == PGTT_ENOTFOUND)
+			err_hint(&ctx->err, "run setup first");
+		if (ret == 0 && until != NULL && strcmp(until, "now") != 0)
+			(void)lsn_parse(until, &d->opts.until);
+		if (ret == 0 && until != NULL)
+			ret = resolve_until(ctx, &d->cfg, d->j, until,
+			    &d->opts.until);
+		if (ret != 0)
+			err_detail(&ctx->err, "database \"%s\"",
+			    ctx->cfg.source.databases[i]);
+		d->opts.cfg = &d->cfg;
+		d->opts.journal = d->j;
+		d->opts.on_commit = db_progress;
+		d->opts.arg = d;
+	}
+	if (ret == 0)
+		ret = catch_stop_signals(ctx);
+	if (ret == 0) {
+		if (!isatty(STDERR_FILENO))
+			log_to_stderr(1);
+		log_msg(LOG_LEVEL_INFO, "listen: started (pid %ld), %zu "
+		    "databases", (long)getpid(), n);
+		for (i = 0; i < n; i++) {
+			dbs[i].opts.stop_fd = stop_pipe[0];
+			if (pthread_create(&dbs[i].thread, NULL, db_listen_main,
+			    &dbs[i]) != 0) {
+				ret = err_set(&ctx->err, PGTT_EIO, "could not "
+				    "start the listener of database \"%s\"",
+				    dbs[i].cfg.source.database);
+				on_stop_signal(SIGTERM);
+				break;
+			}
+			dbs[i].started = 1;
+		}
+		for (i = 0; i < n; i++) {
+			if (dbs[i].started)
+				pthread_join(dbs[i].thread, NULL);
+		}
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		close(stop_pipe[0]);
+		close(stop_pipe[1]);
+	}
+	for (i = 0; i < n; i++) {
+		struct db_listen	*d = &dbs[i];
+
+		if (d->started) {
+			log_msg(LOG_LEVEL_INFO, "listen: %s: stopped at %s "
+			    "after %llu transactions, %llu changes",
+			    d->cfg.source.database,
+			    lsn_format(d->progress.flushed, lsnbuf),
+			    (unsigned long long)d->progress.transactions,
+			    (unsigned long long)d->progress.changes);
+		}
+		if (d->started && d->ret != 0 && ret == 0) {
+			ctx->err = d->err;
+			err_detail(&ctx->err, "%s%sdatabase \"%s\"",
+			    d->err.detail, d->err.detail[0] != '\0' ? "; " :
+			    "", d->cfg.source.database);
+			ret = d->ret;
+		} else if (d->started && ret == 0 && ctx->json)
+			cli_emit_json(json_pack("{s:s, s:s, s:I, s:I}",
+			    "database", d->cfg.source.database, "flushed_lsn",
+			    lsn_format(d->progress.flushed, lsnbuf),
+			    "transactions",
+			    (json_int_t)d->progress.transactions, "changes",
+			    (json_int_t)d->progress.changes));
+		else if (d->started && ret == 0 && ctx->verbosity >= 0)
+			printf("%s: stopped at %s: %llu transactions, %llu "
+			    "changes journaled\n", d->cfg.source.database,
+			    lsn_format(d->progress.flushed, lsnbuf),
+			    (unsigned long long)d->progress.transactions,
+			    (unsigned long long)d->progress.changes);
+		if (d->j != NULL)
+			journal_close(d->j);
+		config_free(&d->cfg);
+	}
+	log_to_stderr(0);
+	free(dbs);
+	return ret;
+}
+
 int
 cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct capture_opts	 opts;
 	struct listener_progress progress;
-	struct sigaction	 sa;
 	static const struct option	 lopts[] = {
 		{ "until", required_argument, NULL, 'u' },
 		{ "http", required_argument, NULL, 'h' },
@@ -227,6 +405,8 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	char			*host, *port;
 	char			 lsnbuf[LSN_BUFSIZE];
 	int			 ch, ret;
+
+	memset(&opts, 0, sizeof opts);
 
 	optind = 0;
 	opterr = 0;
@@ -252,37 +432,34 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(ctx, &cli_commands[VERB_LISTEN], "listen takes "
 		    "no arguments, got \"%s\"", argv[optind]);
-	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
-		return ret;
-	memset(&opts, 0, sizeof opts);
 	/*
 	 * Only positions known now: a time or a name could lie beyond what
 	 * the journal holds yet, and would resolve to "already there".
 	 */
 	if (until != NULL && strcmp(until, "now") != 0 &&
-	    lsn_parse(until, &opts.until) != 0) {
-		journal_close(j);
+	    lsn_parse(until, &opts.until) != 0)
 		return cli_usage_error(ctx, &cli_commands[VERB_LISTEN], "--until "
 		    "takes an LSN or now, not \"%s\"", until);
+	if (cli_all_databases(ctx)) {
+		if (http != NULL)
+			return cli_usage_error(ctx,
+			    &cli_commands[VERB_LISTEN], "--http serves one "
+			    "database's listener; with several, run listen "
+			    "without it");
+		return listen_every_database(ctx, until);
 	}
-	if (until != NULL && (strcmp(until, "now") == 0 ?
-	    point_resolve(j, ctx->cfg.source.dsn, until, &opts.until,
-	    &ctx->err) : until_reachable(j, ctx, until, opts.until)) != 0) {
-		err_where(&ctx->err, "--until");
+	if ((ret = cli_open_journal(ctx, 0, &j)) != 0)
+		return ret;
+	memset(&opts, 0, sizeof opts);
+	if (until != NULL && resolve_until(ctx, &ctx->cfg, j, until,
+	    &opts.until) != 0) {
 		journal_close(j);
 		return ctx->err.code;
 	}
-	if (pipe(stop_pipe) == -1) {
+	if (catch_stop_signals(ctx) != 0) {
 		journal_close(j);
-		return err_set(&ctx->err, PGTT_EIO, "could not create pipe: %s",
-		    strerror(errno));
+		return ctx->err.code;
 	}
-	fcntl(stop_pipe[1], F_SETFL, O_NONBLOCK);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 
 	memset(&m, 0, sizeof m);
 	m.ctx = ctx;

@@ -167,6 +167,158 @@ checkpoint_text(struct journal *j, const struct pgtt_checkpoint *cp,
 	free(sess);
 }
 
+/* What checkpoint create made; dbs lists the databases when several. */
+static void
+print_created(struct cli_ctx *ctx, struct journal *j,
+    const struct pgtt_checkpoint *cp, const struct checkpoint_report *rep,
+    const struct config *dbs)
+{
+	char	lsnbuf[LSN_BUFSIZE];
+	size_t	i;
+
+	if (ctx->json) {
+		json_t	*o = checkpoint_json(j, cp);
+
+		json_object_set_new(o, "restore_point",
+		    json_boolean(rep->restore_point));
+		if (rep->sequences >= 0)
+			json_object_set_new(o, "sequences",
+			    json_integer(rep->sequences));
+		if (rep->unreadable > 0)
+			json_object_set_new(o, "sequences_unreadable",
+			    json_integer(rep->unreadable));
+		if (dbs != NULL) {
+			json_t	*a = json_array();
+
+			for (i = 0; i < dbs->source.ndatabases; i++)
+				json_array_append_new(a, json_string(
+				    dbs->source.databases[i]));
+			json_object_set_new(o, "databases", a);
+		}
+		cli_emit_json(o);
+		return;
+	}
+	if (ctx->verbosity < 0)
+		return;
+	printf("created checkpoint \"%s\" at %s%s\n", cp->name,
+	    lsn_format(cp->lsn, lsnbuf), rep->restore_point ?
+	    ", with a restore point of that name on the source" : "");
+	if (dbs != NULL) {
+		printf("in databases");
+		for (i = 0; i < dbs->source.ndatabases; i++)
+			printf("%s %s", i == 0 ? "" : ",",
+			    dbs->source.databases[i]);
+		putchar('\n');
+	}
+	if (rep->sequences > 0)
+		printf("with the values of %d sequence%s\n",
+		    rep->sequences, rep->sequences == 1 ? "" : "s");
+	if (rep->unreadable > 0)
+		printf("note: %d sequence%s the source role may not "
+		    "read (SELECT) kept no value\n", rep->unreadable,
+		    rep->unreadable == 1 ? "" : "s");
+	if (rep->note[0] != '\0')
+		printf("%s\n", rep->note);
+}
+
+/*
+ * checkpoint over every database of source.databases: one LSN for all
+ * (create), removed from each (delete), each database's listed in turn.
+ */
+static int
+checkpoint_every_database(struct cli_ctx *ctx, const struct mark_args *ma)
+{
+	const struct config	 *cfg = &ctx->cfg;
+	size_t			  n = cfg->source.ndatabases, i, k, deleted = 0;
+	struct config		 *views;
+	const struct config	**vp;
+	struct journal		**js;
+	struct pgtt_checkpoint	 *cp, **cps;
+	struct checkpoint_report  rep;
+	int			  ret = 0;
+
+	views = xcalloc(n, sizeof *views);
+	vp = xcalloc(n, sizeof *vp);
+	js = xcalloc(n, sizeof *js);
+	for (i = 0; ret == 0 && i < n; i++) {
+		vp[i] = &views[i];
+		if ((ret = cli_database_config(ctx, cfg->source.databases[i],
+		    &views[i])) != 0)
+			break;
+		if ((ret = journal_open(&js[i], views[i].storage.path,
+		    views[i].storage.map_size, 0, &ctx->err)) != 0) {
+			if (ret == PGTT_ENOTFOUND)
+				err_hint(&ctx->err, "run setup first");
+			err_detail(&ctx->err, "database \"%s\"",
+			    cfg->source.databases[i]);
+		}
+	}
+	if (ret == 0 && strcmp(ma->args[0], "create") == 0) {
+		ret = checkpoint_create_all(js, vp, n, ma->args[1], ma->at,
+		    ma->description, &cp, &rep, &ctx->err);
+		if (ret != 0 && ma->at != NULL &&
+		    ctx->err.code == PGTT_EUSAGE &&
+		    strstr(ctx->err.msg, "point") != NULL)
+			err_where(&ctx->err, "--at");
+		if (ret == 0) {
+			print_created(ctx, js[0], cp, &rep, cfg);
+			free(cp);
+		}
+	} else if (ret == 0 && strcmp(ma->args[0], "delete") == 0) {
+		for (i = 0; ret == 0 && i < n; i++) {
+			if (checkpoint_delete(js[i], ma->args[1], 0,
+			    &ctx->err) == 0)
+				deleted++;
+			else if (strncmp(ctx->err.msg, "no checkpoint", 13) == 0)
+				/* Made before this database was added. */
+				err_clear(&ctx->err);
+			else
+				ret = ctx->err.code;
+		}
+		if (ret == 0 && deleted == 0)
+			ret = err_set(&ctx->err, PGTT_EUSAGE, "no checkpoint "
+			    "\"%s\" in any database", ma->args[1]);
+		else if (ret == 0 && ctx->json)
+			cli_emit_json(json_pack("{s:s, s:b, s:i}", "name",
+			    ma->args[1], "deleted", 1, "databases",
+			    (int)deleted));
+		else if (ret == 0 && ctx->verbosity >= 0)
+			printf("deleted checkpoint \"%s\" in %zu database%s\n",
+			    ma->args[1], deleted, deleted == 1 ? "" : "s");
+	} else if (ret == 0) {
+		for (i = 0; ret == 0 && i < n; i++) {
+			if ((ret = checkpoint_list(js[i], 0, ma->all, &cps, &k,
+			    &ctx->err)) != 0)
+				break;
+			if (!ctx->json)
+				printf("%sdatabase %s:\n", i > 0 ? "\n" : "",
+				    cfg->source.databases[i]);
+			for (size_t c = 0; c < k; c++) {
+				if (ctx->json) {
+					json_t	*o = checkpoint_json(js[i],
+					    cps[c]);
+
+					json_object_set_new(o, "database",
+					    json_string(
+					    cfg->source.databases[i]));
+					cli_emit_json(o);
+				} else
+					checkpoint_text(js[i], cps[c], -1);
+			}
+			record_free_list((void **)cps, k);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (js[i] != NULL)
+			journal_close(js[i]);
+		config_free(&views[i]);
+	}
+	free(js);
+	free(vp);
+	free(views);
+	return ret;
+}
+
 int
 cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -178,7 +330,6 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 	struct checkpoint_report		  rep;
 	uint32_t			  sid = 0;
 	size_t				  n, i;
-	char				  lsnbuf[LSN_BUFSIZE];
 	int				  ret;
 
 	if ((ret = parse(ctx, cmd, argc, argv, &ma)) != 0)
@@ -190,6 +341,13 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 	if (strcmp(ma.args[0], "list") != 0 && ma.nargs != 2)
 		return cli_usage_error(ctx, cmd, "checkpoint %s needs a NAME",
 		    ma.args[0]);
+	if (cli_all_databases(ctx)) {
+		if (ma.session != NULL)
+			return cli_usage_error(ctx, cmd, "a session's "
+			    "checkpoints are in its database's journal: name "
+			    "the database with -d");
+		return checkpoint_every_database(ctx, &ma);
+	}
 	if ((ret = cli_verb_begin(ctx, VERB_CHECKPOINT, 0, &cv)) != 0)
 		return ret;
 	j = cv.j;
@@ -204,33 +362,7 @@ cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 				err_where(&ctx->err, "--at");
 			goto out;
 		}
-		if (ctx->json) {
-			json_t	*o = checkpoint_json(j, cp);
-
-			json_object_set_new(o, "restore_point",
-			    json_boolean(rep.restore_point));
-			if (rep.sequences >= 0)
-				json_object_set_new(o, "sequences",
-				    json_integer(rep.sequences));
-			if (rep.unreadable > 0)
-				json_object_set_new(o, "sequences_unreadable",
-				    json_integer(rep.unreadable));
-			cli_emit_json(o);
-		} else if (ctx->verbosity >= 0) {
-			printf("created checkpoint \"%s\" at %s%s\n", cp->name,
-			    lsn_format(cp->lsn, lsnbuf), rep.restore_point ?
-			    ", with a restore point of that name on the source" :
-			    "");
-			if (rep.sequences > 0)
-				printf("with the values of %d sequence%s\n",
-				    rep.sequences, rep.sequences == 1 ? "" : "s");
-			if (rep.unreadable > 0)
-				printf("note: %d sequence%s the source role may not "
-				    "read (SELECT) kept no value\n", rep.unreadable,
-				    rep.unreadable == 1 ? "" : "s");
-			if (rep.note[0] != '\0')
-				printf("%s\n", rep.note);
-		}
+		print_created(ctx, j, cp, &rep, NULL);
 		free(cp);
 	} else if (strcmp(ma.args[0], "delete") == 0) {
 		if ((ret = checkpoint_delete(j, ma.args[1], sid,

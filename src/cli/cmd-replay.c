@@ -135,6 +135,11 @@ result_text(const struct replay_result *r, int dry_run, int failed,
 		    "columns' largest values\n", r->sequences_raised);
 }
 
+static int	replay_one(struct cli_ctx *, const struct replay_opts *,
+		    const char *);
+static int	replay_every_database(struct cli_ctx *,
+		    const struct replay_opts *, const char *);
+
 int
 cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -146,17 +151,15 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "reset", no_argument, NULL, 'r' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "all", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_command	*cmd = &cli_commands[VERB_REPLAY];
 	struct replay_opts		 o;
-	struct replay_result		 r;
-	struct cli_verb			 cv;
 	const char			*to = NULL;
-	int				 ch, ret;
+	int				 ch, all = 0;
 
 	memset(&o, 0, sizeof o);
-	memset(&r, 0, sizeof r);
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -185,6 +188,9 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		case 'r':
 			o.reset = 1;
 			break;
+		case 'A':
+			all = 1;
+			break;
 		case 'm':
 			if (strcmp(optarg, "auto") == 0)
 				o.mode = REPLAY_MODE_AUTO;
@@ -207,6 +213,99 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, cmd, "unexpected argument \"%s\"",
 		    argv[optind]);
 
+	if (all)
+		return replay_every_database(ctx, &o, to);
+	if (cli_all_databases(ctx))
+		return cli_usage_error(ctx, cmd, "replay brings one database's "
+		    "replica: name the database with -d, or give --all");
+	return replay_one(ctx, &o, to);
+}
+
+/*
+ * replay --all: each database of source.databases onto its replica,
+ * replica.dsn (or --target) naming it with "{database}", to the one LSN
+ * --to names in the first database's journal.  Stops at the first that
+ * fails.
+ */
+static int
+replay_every_database(struct cli_ctx *ctx, const struct replay_opts *op,
+    const char *to)
+{
+	const struct cli_command	*cmd = &cli_commands[VERB_REPLAY];
+	struct config			 saved = ctx->cfg, view;
+	struct replay_opts		 o = *op;
+	struct journal			*j;
+	char				*target = NULL, lsn[LSN_BUFSIZE];
+	const char			*dsn;
+	pgtt_lsn			 at;
+	size_t				 i;
+	int				 ret = 0;
+
+	if (saved.source.ndatabases == 0)
+		return cli_usage_error(ctx, cmd, "--all: source.databases is "
+		    "not set; pgtt records the one database source.dsn names");
+	if (saved.source.database != NULL)
+		return cli_usage_error(ctx, cmd, "--all goes over every "
+		    "database: leave out -d %s", saved.source.database);
+	if (o.session != NULL)
+		return cli_usage_error(ctx, cmd, "--all: a session belongs to "
+		    "one database; name it with -d instead");
+	dsn = o.target_dsn != NULL ? o.target_dsn : saved.replica.dsn;
+	if (dsn != NULL && strstr(dsn, "{database}") == NULL)
+		return cli_usage_error(ctx, cmd, "--all needs a replica per "
+		    "database: write \"{database}\" in %s (\"dbname="
+		    "{database}_replica\")", o.target_dsn != NULL ? "--target" :
+		    "replica.dsn");
+	/* One instant for all: --to as the first database reads it. */
+	if ((ret = cli_database_config(ctx, saved.source.databases[0],
+	    &view)) != 0)
+		return ret;
+	ret = journal_open(&j, view.storage.path, view.storage.map_size,
+	    JOURNAL_READONLY, &ctx->err);
+	if (ret == 0) {
+		ret = point_resolve_journaled(j, view.source.dsn, to, &at,
+		    &ctx->err);
+		if (ret != 0)
+			err_where(&ctx->err, "--to");
+		journal_close(j);
+	}
+	config_free(&view);
+	if (ret != 0)
+		return ret;
+	lsn_format(at, lsn);
+	for (i = 0; ret == 0 && i < saved.source.ndatabases; i++) {
+		if ((ret = cli_database_config(ctx, saved.source.databases[i],
+		    &view)) != 0)
+			break;
+		if (op->target_dsn != NULL) {
+			target = config_expand_database(op->target_dsn,
+			    saved.source.databases[i]);
+			o.target_dsn = target;
+		}
+		ctx->cfg = view;
+		ret = replay_one(ctx, &o, lsn);
+		if (ret != 0)
+			err_detail(&ctx->err, "%s%sdatabase \"%s\"",
+			    ctx->err.detail, ctx->err.detail[0] != '\0' ?
+			    "; " : "", saved.source.databases[i]);
+		ctx->cfg = saved;
+		config_free(&view);
+		free(target);
+		target = NULL;
+	}
+	return ret;
+}
+
+/* Replay ctx->cfg's database to to, and say how it went. */
+static int
+replay_one(struct cli_ctx *ctx, const struct replay_opts *op, const char *to)
+{
+	struct replay_opts		 o = *op;
+	struct replay_result		 r;
+	struct cli_verb			 cv;
+	int				 ret;
+
+	memset(&r, 0, sizeof r);
 	if ((ret = cli_verb_begin(ctx, VERB_REPLAY, !o.dry_run, &cv)) != 0)
 		return ret;
 	if ((ret = point_resolve_journaled(cv.j, ctx->cfg.source.dsn, to,
@@ -233,10 +332,19 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	/* A replay that ran and failed still says how far it got. */
 	if (ret == 0 || (ret == PGTT_EDB && r.target != NULL) || r.started) {
-		if (ctx->json)
-			cli_emit_json(result_json(&r, o.dry_run));
-		else
+		if (ctx->json) {
+			json_t	*res = result_json(&r, o.dry_run);
+
+			if (ctx->cfg.source.database != NULL)
+				json_object_set_new(res, "database",
+				    json_string(ctx->cfg.source.database));
+			cli_emit_json(res);
+		} else {
+			if (ctx->cfg.source.database != NULL)
+				printf("database %s: ",
+				    ctx->cfg.source.database);
 			result_text(&r, o.dry_run, ret != 0, o.on_error);
+		}
 		fflush(stdout);
 	}
 out:

@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "core/dsn.h"
@@ -76,6 +77,11 @@ print_json(const struct setup_report *rep, int dry_run, int finished)
 	cli_emit_json(o);
 }
 
+static int	setup_one(struct cli_ctx *, const struct verb_ctx *,
+		    const struct setup_opts *);
+static int	setup_every_database(struct cli_ctx *,
+		    const struct setup_opts *);
+
 int
 cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -85,10 +91,9 @@ cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
 		{ "new-baseline", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct setup_report		 rep;
 	struct setup_opts		 o = { 0, 0, 0 };
 	struct verb_ctx			 vc = { .cfg = &ctx->cfg };
-	int				 ch, ret;
+	int				 ch;
 
 	optind = 0;
 	opterr = 0;
@@ -107,6 +112,45 @@ cmd_setup(struct cli_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(ctx, &cli_commands[VERB_SETUP],
 		    "setup takes no arguments, got \"%s\"", argv[optind]);
+
+	if (cli_all_databases(ctx))
+		return setup_every_database(ctx, &o);
+	return setup_one(ctx, &vc, &o);
+}
+
+/*
+ * Each database of source.databases in turn, stopping at the first that
+ * fails.  The cluster's WAL slot and first base backup come with the
+ * first database (config_select_database).
+ */
+static int
+setup_every_database(struct cli_ctx *ctx, const struct setup_opts *o)
+{
+	struct config	 view;
+	struct verb_ctx	 vc;
+	size_t		 i;
+	int		 ret = 0;
+
+	for (i = 0; ret == 0 && i < ctx->cfg.source.ndatabases; i++) {
+		if ((ret = cli_database_config(ctx,
+		    ctx->cfg.source.databases[i], &view)) != 0)
+			break;
+		memset(&vc, 0, sizeof vc);
+		vc.cfg = &view;
+		ret = setup_one(ctx, &vc, o);
+		config_free(&view);
+	}
+	return ret;
+}
+
+static int
+setup_one(struct cli_ctx *ctx, const struct verb_ctx *vcp,
+    const struct setup_opts *op)
+{
+	struct setup_report	 rep;
+	struct setup_opts	 o = *op;
+	struct verb_ctx		 vc = *vcp;
+	int			 ret;
 
 	/* No cli_verb_begin: the journal is setup's to make. */
 	ret = setup_run(&vc, &o, &rep, &ctx->err);

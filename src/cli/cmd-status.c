@@ -177,6 +177,12 @@ pitr_text(const struct config *cfg, const struct journal_view *jv)
 	const struct pitr_window	*w = &jv->window;
 	char				 x[LSN_BUFSIZE], y[LSN_BUFSIZE];
 
+	if (!cfg->pitr.enabled && cfg->source.database != NULL &&
+	    strcmp(cfg->source.database, cfg->source.databases[0]) != 0) {
+		printf("%-12s the cluster's: see database %s\n", "archive",
+		    cfg->source.databases[0]);
+		return;
+	}
 	if (!cfg->pitr.enabled) {
 		printf("%-12s off (pitr.enabled: false)\n", "archive");
 		return;
@@ -288,6 +294,10 @@ status_json(const struct config *cfg, const struct source_status *st,
 			json_array_append_new(a, json_string(w[i]));
 		json_object_set_new(o, "warnings", a);
 	}
+	/* One of source.databases: status gives one object per database. */
+	if (cfg->source.database != NULL)
+		json_object_set_new(o, "database",
+		    json_string(cfg->source.database));
 	return o;
 }
 
@@ -405,30 +415,65 @@ print_text(const struct config *cfg, const struct source_status *st,
 	}
 }
 
-int
-cmd_status(struct cli_ctx *ctx, int argc, char **argv)
+/* The status of cfg's database; an error when its source is unreachable. */
+static int
+status_one(struct cli_ctx *ctx, const struct config *cfg)
 {
 	struct source_status	st;
 	struct journal_view	jv;
 
-	(void)argv;
-	if (argc > 1)
-		return cli_usage_error(ctx, &cli_commands[VERB_STATUS],
-		    "status takes no arguments");
-	source_status(&ctx->cfg, &st);
-	read_journal(&ctx->cfg, NULL, &jv);
+	source_status(cfg, &st);
+	read_journal(cfg, NULL, &jv);
 	if (ctx->json)
-		cli_emit_json(status_json(&ctx->cfg, &st, &jv, 1));
-	else
-		print_text(&ctx->cfg, &st, &jv);
+		cli_emit_json(status_json(cfg, &st, &jv, 1));
+	else {
+		if (cfg->source.database != NULL)
+			printf("%-12s %s\n", "database", cfg->source.database);
+		print_text(cfg, &st, &jv);
+	}
 	if (!st.source.reachable)
-		err_set(&ctx->err, PGTT_EDB, "the source database is "
-		    "unreachable");
+		err_set(&ctx->err, PGTT_EDB, "the source database%s%s%s is "
+		    "unreachable", cfg->source.database != NULL ? " \"" : "",
+		    cfg->source.database != NULL ? cfg->source.database : "",
+		    cfg->source.database != NULL ? "\"" : "");
 	source_status_done(&st);
 	free(jv.error);
 	listener_record_done(&jv.listener);
 	eras_done(&jv.eras);
 	return ctx->err.code;
+}
+
+int
+cmd_status(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct config	view;
+	size_t		i;
+	int		ret = 0;
+
+	(void)argv;
+	if (argc > 1)
+		return cli_usage_error(ctx, &cli_commands[VERB_STATUS],
+		    "status takes no arguments");
+	if (!cli_all_databases(ctx))
+		return status_one(ctx, &ctx->cfg);
+	/* Each database; the first failure is the one reported. */
+	for (i = 0; i < ctx->cfg.source.ndatabases; i++) {
+		struct pgtt_err	saved = ctx->err;
+
+		if (cli_database_config(ctx, ctx->cfg.source.databases[i],
+		    &view) != 0)
+			return ctx->err.code;
+		if (i > 0 && !ctx->json)
+			putchar('\n');
+		err_clear(&ctx->err);
+		if (status_one(ctx, &view) != 0 && ret == 0) {
+			ret = ctx->err.code;
+			saved = ctx->err;
+		}
+		ctx->err = saved;
+		config_free(&view);
+	}
+	return ret;
 }
 
 json_t *

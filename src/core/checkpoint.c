@@ -20,7 +20,7 @@
 
 /*
  * The source's position now with its sequences, read in one statement,
- * and a restore point there if we may.
+ * and a restore point named name there if we may.
  */
 static int
 mark_source(const struct config *cfg, const char *name, pgtt_lsn *lsn,
@@ -51,8 +51,12 @@ mark_source(const struct config *cfg, const char *name, pgtt_lsn *lsn,
 	/*
 	 * The restore point is a target for physical restore: only ever
 	 * useful at "now", and a convenience, so a refusal is reported, not
-	 * fatal.
+	 * fatal.  A cluster needs one (name NULL for the others).
 	 */
+	if (name == NULL) {
+		PQfinish(conn);
+		return 0;
+	}
 	err_clear(&rp_err);
 	res = pg_exec(conn, &rp_err, "SELECT pg_create_restore_point($1)", 1,
 	    &name);
@@ -130,19 +134,14 @@ find_checkpoint(struct journal *j, const char *name, uint32_t session_id,
 	return hit;
 }
 
-int
-checkpoint_create(struct journal *j, const struct config *cfg,
-    const char *name, const char *at, const char *description,
-    uint32_t session_id, struct pgtt_checkpoint **out,
-    struct checkpoint_report *rep, struct pgtt_err *err)
+/* PGTT_EUSAGE when name cannot be a new checkpoint in the session. */
+static int
+check_new_name(struct journal *j, const char *name, uint32_t session_id,
+    struct pgtt_err *err)
 {
-	struct pgtt_checkpoint	 cp, *old;
-	struct pgtt_seqsample	*smp = NULL;
-	struct jbatch		*b;
+	struct pgtt_checkpoint	*old;
 	int			 ret;
 
-	memset(rep, 0, sizeof *rep);
-	rep->sequences = -1;
 	if ((ret = point_check_name("checkpoint", name, err)) != 0)
 		return ret;
 	if ((old = find_checkpoint(j, name, session_id, err)) != NULL) {
@@ -151,8 +150,51 @@ checkpoint_create(struct journal *j, const struct config *cfg,
 		    "already%s", name, session_id != 0 ? " in this session" :
 		    "");
 	}
-	if (err->code != 0)
-		return err->code;
+	return err->code;
+}
+
+/* The checkpoint, with the sample when there is one, in one commit. */
+static int
+store(struct journal *j, struct pgtt_checkpoint *cp,
+    const struct pgtt_seqsample *smp, struct checkpoint_report *rep,
+    struct pgtt_checkpoint **out, struct pgtt_err *err)
+{
+	struct jbatch	*b;
+	int		 ret;
+
+	cp->created_at = pgtime_now();
+	b = jbatch_new();
+	jbatch_put_checkpoint(b, cp);
+	if (smp != NULL) {
+		jbatch_put_seqsample(b, smp);
+		rep->sequences = (int)seqsample_known(smp);
+		rep->unreadable = (int)smp->n - rep->sequences;
+	}
+	ret = journal_commit(j, b, err);
+	jbatch_free(b);
+	if (ret != 0)
+		return ret;
+	/* The id is chosen inside the commit: read the record back. */
+	if ((*out = find_checkpoint(j, cp->name, cp->session_id, err)) == NULL)
+		return err->code != 0 ? err->code : err_set(err,
+		    PGTT_EJOURNAL, "checkpoint \"%s\" vanished", cp->name);
+	return 0;
+}
+
+int
+checkpoint_create(struct journal *j, const struct config *cfg,
+    const char *name, const char *at, const char *description,
+    uint32_t session_id, struct pgtt_checkpoint **out,
+    struct checkpoint_report *rep, struct pgtt_err *err)
+{
+	struct pgtt_checkpoint	 cp;
+	struct pgtt_seqsample	*smp = NULL;
+	int			 ret;
+
+	memset(rep, 0, sizeof *rep);
+	rep->sequences = -1;
+	if ((ret = check_new_name(j, name, session_id, err)) != 0)
+		return ret;
 	memset(&cp, 0, sizeof cp);
 	if (at == NULL || strcmp(at, "now") == 0)
 		ret = mark_source(cfg, name, &cp.lsn, &smp, rep, err);
@@ -163,25 +205,79 @@ checkpoint_create(struct journal *j, const struct config *cfg,
 		return ret;
 	cp.name = name;
 	cp.description = description != NULL ? description : "";
-	cp.created_at = pgtime_now();
 	cp.session_id = session_id;
-	b = jbatch_new();
-	jbatch_put_checkpoint(b, &cp);
-	if (smp != NULL) {
-		jbatch_put_seqsample(b, smp);
-		rep->sequences = (int)seqsample_known(smp);
-		rep->unreadable = (int)smp->n - rep->sequences;
-	}
-	ret = journal_commit(j, b, err);
-	jbatch_free(b);
+	ret = store(j, &cp, smp, rep, out, err);
 	free(smp);
-	if (ret != 0)
-		return ret;
-	/* The id is chosen inside the commit: read the record back. */
-	if ((*out = find_checkpoint(j, name, session_id, err)) == NULL)
-		return err->code != 0 ? err->code : err_set(err,
-		    PGTT_EJOURNAL, "checkpoint \"%s\" vanished", name);
-	return 0;
+	return ret;
+}
+
+int
+checkpoint_create_all(struct journal *const *js, const struct config *const *cfgs,
+    size_t n, const char *name, const char *at, const char *description,
+    struct pgtt_checkpoint **out, struct checkpoint_report *rep,
+    struct pgtt_err *err)
+{
+	struct pgtt_checkpoint	  cp, *made;
+	struct pgtt_seqsample	**smps;
+	struct checkpoint_report  first;
+	pgtt_lsn		  lsn;
+	size_t			  i;
+	int			  ret = 0;
+
+	memset(rep, 0, sizeof *rep);
+	rep->sequences = -1;
+	*out = NULL;
+	for (i = 0; i < n; i++) {
+		if ((ret = check_new_name(js[i], name, 0, err)) != 0) {
+			err_detail(err, "database \"%s\"",
+			    cfgs[i]->source.database);
+			return ret;
+		}
+	}
+	smps = xcalloc(n, sizeof *smps);
+	if (at != NULL && strcmp(at, "now") != 0) {
+		/* A time or a name is read in the first database's journal. */
+		ret = point_resolve_journaled(js[0], cfgs[0]->source.dsn, at,
+		    &lsn, err);
+	} else {
+		/*
+		 * Each database's sequences, the restore point with the
+		 * first, and the position read after them all: every sample
+		 * is at or before the one LSN, the newest each database has.
+		 */
+		for (i = n; ret == 0 && i-- > 0;) {
+			memset(&first, 0, sizeof first);
+			ret = mark_source(cfgs[i], i == 0 ? name : NULL, &lsn,
+			    &smps[i], &first, err);
+			if (ret != 0)
+				err_detail(err, "database \"%s\"",
+				    cfgs[i]->source.database);
+		}
+		*rep = first;
+		rep->sequences = -1;
+	}
+	memset(&cp, 0, sizeof cp);
+	cp.lsn = lsn;
+	cp.name = name;
+	cp.description = description != NULL ? description : "";
+	for (i = 0; ret == 0 && i < n; i++) {
+		struct checkpoint_report	r = *rep;
+
+		if ((ret = store(js[i], &cp, smps[i], &r, &made, err)) != 0) {
+			err_detail(err, "database \"%s\"",
+			    cfgs[i]->source.database);
+			break;
+		}
+		if (i == 0) {
+			*out = made;
+			*rep = r;
+		} else
+			free(made);
+	}
+	for (i = 0; i < n; i++)
+		free(smps[i]);
+	free(smps);
+	return ret;
 }
 
 int
