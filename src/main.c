@@ -63,25 +63,49 @@ output_status(struct cli_ctx *ctx)
 	return 1;
 }
 
-/* The TUI needs the config too; errors are printed before curses starts. */
+/*
+ * The TUI needs the config too; errors are printed before curses starts.
+ * With source.databases it shows one database at a time, -d's or the
+ * first, and D in it comes back here for the next.
+ */
 static int
 run_tui(struct cli_ctx *ctx)
 {
-	int	 ret;
+	struct config	 view;
+	const char	*name;
+	size_t		 i = 0;
+	int		 ret;
 
 	if ((ret = cli_load_config(ctx)) != 0)
 		return ret;
-	/* One database at a time: -d's, else the first. */
-	if ((ctx->cfg.source.ndatabases > 0 || ctx->database != NULL) &&
-	    config_select_database(&ctx->cfg, ctx->database != NULL ?
-	    ctx->database : ctx->cfg.source.databases[0], &ctx->err) != 0) {
-		cli_print_error(ctx);
-		config_free(&ctx->cfg);
-		return err_exit_status(&ctx->err);
-	}
 	log_open(ctx->cfg.log.file, ctx->verbosity > 0 ? LOG_LEVEL_DEBUG :
 	    ctx->cfg.log.level);
-	ret = tui_run(&ctx->cfg);
+	if (ctx->cfg.source.ndatabases == 0 && ctx->database == NULL) {
+		ret = tui_run(&ctx->cfg);
+		goto out;
+	}
+	if ((name = config_pick_database(&ctx->cfg, ctx->database != NULL ?
+	    ctx->database : ctx->cfg.source.databases[0], &ctx->err)) == NULL) {
+		cli_print_error(ctx);
+		ret = err_exit_status(&ctx->err);
+		goto out;
+	}
+	while (strcmp(ctx->cfg.source.databases[i], name) != 0)
+		i++;
+	for (;;) {
+		if (cli_database_config(ctx, ctx->cfg.source.databases[i],
+		    &view) != 0) {
+			cli_print_error(ctx);
+			ret = err_exit_status(&ctx->err);
+			break;
+		}
+		ret = tui_run(&view);
+		config_free(&view);
+		if (ret != TUI_NEXT_DATABASE)
+			break;
+		i = (i + 1) % ctx->cfg.source.ndatabases;
+	}
+out:
 	log_close();
 	config_free(&ctx->cfg);
 	return ret;

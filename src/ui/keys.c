@@ -15,6 +15,8 @@
 const struct key_binding key_table[] = {
 	{ '?', "?", "global", ACT_HELP, "show this help; any key closes it" },
 	{ 'q', "q", "global", ACT_QUIT, "quit (the listener flushes first)" },
+	{ 'D', "D", "global", ACT_NEXT_DATABASE,
+	  "with source.databases: open the next database" },
 	{ '\t', "Tab", "global", ACT_NEXT_PANE,
 	  "focus the next or the previous pane" },
 	{ KEY_BTAB, "Shift-Tab", "global", ACT_PREV_PANE,

@@ -204,7 +204,10 @@ draw_title(struct ui *ui)
 	mvhline(0, 0, ' ', COLS);
 	attroff(A_REVERSE);
 	ui_db_text(db, sizeof db, &v->source);
-	snprintf(buf, sizeof buf, " pgtt  %s  listener %s  %llu changes",
+	snprintf(buf, sizeof buf, " pgtt%s%s%s  %s  listener %s  %llu changes",
+	    ui->cfg->source.database != NULL ? "  [" : "",
+	    ui->cfg->source.database != NULL ? ui->cfg->source.database : "",
+	    ui->cfg->source.database != NULL ? "; D next]" : "",
 	    v->source.up ? db : "source unreachable",
 	    ui_listener_word(v->listener), (unsigned long long)v->changes);
 	used = ui_text(0, 0, COLS - 20, buf, A_REVERSE | A_BOLD);
@@ -364,6 +367,14 @@ handle_key(struct ui *ui, int ch, int *help)
 	}
 	switch (a) {
 	case ACT_QUIT:
+		return R_QUIT;
+	case ACT_NEXT_DATABASE:
+		if (ui->cfg->source.ndatabases < 2) {
+			ui_message(ui, 0, "one database is configured; "
+			    "source.databases lists several");
+			return R_REDRAW;
+		}
+		ui->next_database = 1;
 		return R_QUIT;
 	case ACT_HELP:
 		*help = 1;
@@ -629,5 +640,5 @@ tui_run(const struct config *cfg)
 	if (ui.message_error && status != 0)
 		fprintf(stderr, "pgtt: %s\n", ui.message);
 	log_msg(LOG_LEVEL_INFO, "terminal UI closed");
-	return status;
+	return ui.next_database && status == 0 ? TUI_NEXT_DATABASE : status;
 }

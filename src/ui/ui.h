@@ -42,6 +42,7 @@ enum action {
 	ACT_RESTORE,
 	ACT_WRITE_SQL,
 	ACT_ROW_HISTORY,
+	ACT_NEXT_DATABASE,
 };
 
 /* Reactions an action returns; the loop acts on them once. */
@@ -127,6 +128,7 @@ struct ui {
 	struct rowview		*rowview;	/* open over the panes */
 	struct prompt		 prompt;	/* takes the keys while active */
 	int			 exit_status;
+	int			 next_database;	/* D: leave for the next one */
 	int			 quit;		/* end the loop at its next turn */
 
 	/*
@@ -234,6 +236,11 @@ void	 ui_prompt_draw(struct ui *);
 
 /* Entry: the TUI on cfg; returns the process exit status. */
 int	 tui_run(const struct config *);
+/*
+ * What tui_run returns when the user asked for the next database of
+ * source.databases: the caller runs it again on that database's view.
+ */
+#define TUI_NEXT_DATABASE	(-1)
 
 /* The app's facts in the UI's words (draw.c). */
 const char *ui_listener_word(enum app_listener);

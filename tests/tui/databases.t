@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# With source.databases the terminal UI shows one database at a time:
+# the one -d names, else the first, named in the title bar; D opens the
+# next, and its stream shows that database's changes.
+. "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/tmux.sh"
+
+pg_start src 5641
+for db in app billing; do
+	sql src postgres "CREATE DATABASE $db"
+	sql src "$db" "CREATE TABLE ${db}_rows (id int PRIMARY KEY, t text)"
+done
+W=$TEST_ROOT/w
+mkdir -p "$W"
+cat >"$W/config.yaml" <<EOC
+source:
+  dsn: "host=$TEST_ROOT/src port=5641 user=postgres"
+  databases: [app, billing]
+storage:
+  path: $W/data
+pitr:
+  enabled: false
+EOC
+check_ok "setup of both" -c "$W/config.yaml" --headless setup
+sql src app "INSERT INTO app_rows VALUES (1, 'in app')"
+sql src billing "INSERT INTO billing_rows VALUES (1, 'in billing')"
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+
+tui_start 120 30 -c "$W/config.yaml"
+trap '$T kill-server 2>/dev/null; _cleanup' EXIT
+see 'pgtt  \[app; D next\]' "the title names the first database"
+see 'app_rows' "the stream shows app's changes"
+keys D
+see 'pgtt  \[billing; D next\]' "D opens the next database"
+see 'billing_rows' "whose stream shows its changes"
+unlike "$(screen)" 'app_rows' "and not app's"
+keys D
+see 'pgtt  \[app; D next\]' "D goes round to the first again"
+keys q
+see 'EXIT=0' "q quits"
+
+$T kill-server 2>/dev/null
+tui_start 120 30 -c "$W/config.yaml" -d billing
+see 'pgtt  \[billing; D next\]' "-d opens the database it names"
+keys q
+see 'EXIT=0' "q quits"
+done_testing
