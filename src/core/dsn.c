@@ -63,6 +63,32 @@ rebuild(PQconninfoOption *opts, int mask, char **password)
 	return out;
 }
 
+int
+dsn_may_hold_password(const char *dsn)
+{
+	const char	*at, *rest;
+
+	if (strstr(dsn, "password") != NULL)
+		return 1;
+	if ((rest = strstr(dsn, "://")) == NULL)
+		return 0;
+	rest += 3;
+	if ((at = strchr(rest, '@')) == NULL)
+		return 0;
+	return memchr(rest, ':', (size_t)(at - rest)) != NULL;
+}
+
+/* libpq's reason a DSN does not parse, unless it could quote a password. */
+static void
+parse_error(const char *dsn, char *why, struct pgtt_err *err)
+{
+	err_set(err, PGTT_ECONFIG, "invalid connection string");
+	if (why != NULL && !dsn_may_hold_password(dsn))
+		err_detail(err, "%s", why);
+	if (why != NULL)
+		PQfreemem(why);
+}
+
 char *
 dsn_mask(const char *dsn)
 {
@@ -84,11 +110,7 @@ dsn_split_password(const char *dsn, char **without, char **password,
 	char			*why = NULL;
 
 	if ((opts = PQconninfoParse(dsn, &why)) == NULL) {
-		err_set(err, PGTT_ECONFIG, "invalid connection string");
-		if (why != NULL) {
-			err_detail(err, "%s", why);
-			PQfreemem(why);
-		}
+		parse_error(dsn, why, err);
 		return err->code;
 	}
 	*without = rebuild(opts, 0, password);
@@ -103,11 +125,7 @@ dsn_with_dbname(const char *dsn, const char *dbname, struct pgtt_err *err)
 	char			*why = NULL, *saved = NULL, *out;
 
 	if ((opts = PQconninfoParse(dsn, &why)) == NULL) {
-		err_set(err, PGTT_ECONFIG, "invalid connection string");
-		if (why != NULL) {
-			err_detail(err, "%s", why);
-			PQfreemem(why);
-		}
+		parse_error(dsn, why, err);
 		return NULL;
 	}
 	for (o = opts; o->keyword != NULL; o++) {

@@ -16,6 +16,9 @@
  */
 char	*dsn_mask(const char *dsn);
 
+/* Could dsn hold a password: a password key, or user:pass@ in a URI? */
+int	 dsn_may_hold_password(const char *dsn);
+
 /*
  * Split dsn into a key=value string without the password (for a child's
  * command line) and the password (NULL if none), both malloc'd.  Fails with

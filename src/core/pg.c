@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "logfile.h"
+#include "dsn.h"
 #include "pg.h"
 #include "xmalloc.h"
 
@@ -18,21 +19,6 @@ log_notice(void *arg, const char *message)
 	    message);
 }
 
-/* Could the string hold a password: a password key, or user:pass@ in a URI? */
-static int
-may_hold_password(const char *dsn)
-{
-	const char	*at, *rest;
-
-	if (strstr(dsn, "password") != NULL)
-		return 1;
-	if ((rest = strstr(dsn, "://")) == NULL)
-		return 0;
-	rest += 3;
-	if ((at = strchr(rest, '@')) == NULL)
-		return 0;
-	return memchr(rest, ':', (size_t)(at - rest)) != NULL;
-}
 
 PGconn *
 pg_connect(const char *dsn, const char *what, int replication,
@@ -55,7 +41,7 @@ pg_connect(const char *dsn, const char *what, int replication,
 		err_set(err, PGTT_ECONFIG, "the %s database's connection "
 		    "string is malformed", what);
 		/* libpq's reason may quote the string, password and all. */
-		if (why != NULL && !may_hold_password(dsn))
+		if (why != NULL && !dsn_may_hold_password(dsn))
 			err_detail(err, "%s", why);
 		PQfreemem(why);
 		return NULL;

@@ -521,6 +521,15 @@ test_databases(void **state)
 	assert_non_null(strstr(cfg.source.dsn, "dbname='Billing-EU'"));
 	config_free(&cfg);
 
+	/* libpq's reason a URI does not parse quotes it, password and all. */
+	load_ok(&cfg, "source:\n  dsn: \"postgresql://u:s3cret@[::1/x\"\n"
+	    "  databases: [app]\n", NAME);
+	assert_int_equal(config_select_database(&cfg, "app", &e),
+	    PGTT_ECONFIG);
+	assert_null(strstr(e.detail, "s3cret"));
+	assert_null(strstr(e.msg, "s3cret"));
+	config_free(&cfg);
+
 	/* One database named by the DSN alone: -d has nothing to pick. */
 	load_ok(&cfg, "source:\n  dsn: x\n", NAME);
 	assert_null(config_pick_database(&cfg, "app", &e));
