@@ -233,6 +233,7 @@ checkpoint_every_database(struct cli_ctx *ctx, const struct mark_args *ma)
 	struct config		 *views;
 	const struct config	**vp;
 	struct journal		**js;
+	uint32_t		 *sids;
 	struct pgtt_checkpoint	 *cp, **cps;
 	struct checkpoint_report  rep;
 	int			  ret = 0;
@@ -240,6 +241,7 @@ checkpoint_every_database(struct cli_ctx *ctx, const struct mark_args *ma)
 	views = xcalloc(n, sizeof *views);
 	vp = xcalloc(n, sizeof *vp);
 	js = xcalloc(n, sizeof *js);
+	sids = xcalloc(n, sizeof *sids);
 	for (i = 0; ret == 0 && i < n; i++) {
 		vp[i] = &views[i];
 		if ((ret = cli_database_config(ctx, cfg->source.databases[i],
@@ -249,12 +251,15 @@ checkpoint_every_database(struct cli_ctx *ctx, const struct mark_args *ma)
 		    views[i].storage.map_size, 0, &ctx->err)) != 0) {
 			if (ret == PGTT_ENOTFOUND)
 				err_hint(&ctx->err, "run setup first");
-			err_detail(&ctx->err, "database \"%s\"",
+			err_detail_add(&ctx->err, "database \"%s\"",
 			    cfg->source.databases[i]);
 		}
 	}
+	/* Each database's checkpoints go where -d would put them. */
+	for (i = 0; ret == 0 && i < n; i++)
+		sids[i] = journal_active_session(js[i]);
 	if (ret == 0 && strcmp(ma->args[0], "create") == 0) {
-		ret = checkpoint_create_all(js, vp, n, ma->args[1], ma->at,
+		ret = checkpoint_create_all(js, vp, sids, n, ma->args[1], ma->at,
 		    ma->description, &cp, &rep, &ctx->err);
 		if (ret != 0 && ma->at != NULL &&
 		    ctx->err.code == PGTT_EUSAGE &&
@@ -266,7 +271,7 @@ checkpoint_every_database(struct cli_ctx *ctx, const struct mark_args *ma)
 		}
 	} else if (ret == 0 && strcmp(ma->args[0], "delete") == 0) {
 		for (i = 0; ret == 0 && i < n; i++) {
-			if (checkpoint_delete(js[i], ma->args[1], 0,
+			if (checkpoint_delete(js[i], ma->args[1], sids[i],
 			    &ctx->err) == 0)
 				deleted++;
 			else if (strncmp(ctx->err.msg, "no checkpoint", 13) == 0)
@@ -287,8 +292,8 @@ checkpoint_every_database(struct cli_ctx *ctx, const struct mark_args *ma)
 			    ma->args[1], deleted, deleted == 1 ? "" : "s");
 	} else if (ret == 0) {
 		for (i = 0; ret == 0 && i < n; i++) {
-			if ((ret = checkpoint_list(js[i], 0, ma->all, &cps, &k,
-			    &ctx->err)) != 0)
+			if ((ret = checkpoint_list(js[i], sids[i], ma->all, &cps,
+			    &k, &ctx->err)) != 0)
 				break;
 			if (!ctx->json)
 				printf("%sdatabase %s:\n", i > 0 ? "\n" : "",
@@ -314,6 +319,7 @@ checkpoint_every_database(struct cli_ctx *ctx, const struct mark_args *ma)
 		config_free(&views[i]);
 	}
 	free(js);
+	free(sids);
 	free(vp);
 	free(views);
 	return ret;

@@ -244,14 +244,15 @@ replay_every_database(struct cli_ctx *ctx, const struct replay_opts *op,
 	if (saved.source.ndatabases == 0)
 		return cli_usage_error(ctx, cmd, "--all: source.databases is "
 		    "not set; pgtt records the one database source.dsn names");
-	if (saved.source.database != NULL)
+	if (ctx->database != NULL)
 		return cli_usage_error(ctx, cmd, "--all goes over every "
-		    "database: leave out -d %s", saved.source.database);
+		    "database: leave out -d %s", ctx->database);
 	if (o.session != NULL)
 		return cli_usage_error(ctx, cmd, "--all: a session belongs to "
 		    "one database; name it with -d instead");
 	dsn = o.target_dsn != NULL ? o.target_dsn : saved.replica.dsn;
-	if (dsn != NULL && strstr(dsn, "{database}") == NULL)
+	if (saved.source.ndatabases > 1 && dsn != NULL &&
+	    strstr(dsn, "{database}") == NULL)
 		return cli_usage_error(ctx, cmd, "--all needs a replica per "
 		    "database: write \"{database}\" in %s (\"dbname="
 		    "{database}_replica\")", o.target_dsn != NULL ? "--target" :
@@ -285,9 +286,8 @@ replay_every_database(struct cli_ctx *ctx, const struct replay_opts *op,
 		ctx->cfg = view;
 		ret = replay_one(ctx, &o, lsn);
 		if (ret != 0)
-			err_detail(&ctx->err, "%s%sdatabase \"%s\"",
-			    ctx->err.detail, ctx->err.detail[0] != '\0' ?
-			    "; " : "", saved.source.databases[i]);
+			err_detail_add(&ctx->err, "database \"%s\"",
+			    saved.source.databases[i]);
 		ctx->cfg = saved;
 		config_free(&view);
 		free(target);

@@ -212,67 +212,93 @@ checkpoint_create(struct journal *j, const struct config *cfg,
 }
 
 int
-checkpoint_create_all(struct journal *const *js, const struct config *const *cfgs,
-    size_t n, const char *name, const char *at, const char *description,
+checkpoint_create_all(struct journal *const *js,
+    const struct config *const *cfgs, const uint32_t *sids, size_t n,
+    const char *name, const char *at, const char *description,
     struct pgtt_checkpoint **out, struct checkpoint_report *rep,
     struct pgtt_err *err)
 {
 	struct pgtt_checkpoint	  cp, *made;
 	struct pgtt_seqsample	**smps;
-	struct checkpoint_report  first;
-	pgtt_lsn		  lsn;
-	size_t			  i;
+	struct checkpoint_report  r;
+	char			  text[LSN_BUFSIZE];
+	pgtt_lsn		  lsn = LSN_INVALID, same;
+	size_t			  i, len;
 	int			  ret = 0;
 
 	memset(rep, 0, sizeof *rep);
 	rep->sequences = -1;
 	*out = NULL;
 	for (i = 0; i < n; i++) {
-		if ((ret = check_new_name(js[i], name, 0, err)) != 0) {
-			err_detail(err, "database \"%s\"",
+		if ((ret = check_new_name(js[i], name, sids[i], err)) != 0) {
+			err_detail_add(err, "database \"%s\"",
 			    cfgs[i]->source.database);
 			return ret;
 		}
 	}
 	smps = xcalloc(n, sizeof *smps);
 	if (at != NULL && strcmp(at, "now") != 0) {
-		/* A time or a name is read in the first database's journal. */
+		/*
+		 * A time or a name is read in the first database's journal;
+		 * every other must hold that LSN's history too.
+		 */
 		ret = point_resolve_journaled(js[0], cfgs[0]->source.dsn, at,
 		    &lsn, err);
+		lsn_format(lsn, text);
+		for (i = 1; ret == 0 && i < n; i++) {
+			if ((ret = point_resolve_journaled(js[i],
+			    cfgs[i]->source.dsn, text, &same, err)) != 0)
+				err_detail_add(err, "database \"%s\"",
+				    cfgs[i]->source.database);
+		}
 	} else {
 		/*
 		 * Each database's sequences, the restore point with the
 		 * first, and the position read after them all: every sample
 		 * is at or before the one LSN, the newest each database has.
+		 * What a database could not sample is said with its name.
 		 */
 		for (i = n; ret == 0 && i-- > 0;) {
-			memset(&first, 0, sizeof first);
+			memset(&r, 0, sizeof r);
 			ret = mark_source(cfgs[i], i == 0 ? name : NULL, &lsn,
-			    &smps[i], &first, err);
+			    &smps[i], &r, err);
 			if (ret != 0)
-				err_detail(err, "database \"%s\"",
+				err_detail_add(err, "database \"%s\"",
 				    cfgs[i]->source.database);
+			if (i == 0)
+				rep->restore_point = r.restore_point;
+			if (r.note[0] == '\0')
+				continue;
+			len = strlen(rep->note);
+			snprintf(rep->note + len, sizeof rep->note - len,
+			    "%s%s: %s", len > 0 ? "; " : "",
+			    cfgs[i]->source.database, r.note);
 		}
-		*rep = first;
-		rep->sequences = -1;
 	}
 	memset(&cp, 0, sizeof cp);
 	cp.lsn = lsn;
 	cp.name = name;
 	cp.description = description != NULL ? description : "";
 	for (i = 0; ret == 0 && i < n; i++) {
-		struct checkpoint_report	r = *rep;
-
+		r = *rep;
+		cp.session_id = sids[i];
 		if ((ret = store(js[i], &cp, smps[i], &r, &made, err)) != 0) {
-			err_detail(err, "database \"%s\"",
-			    cfgs[i]->source.database);
+			err_detail_add(err, "database \"%s\"%s",
+			    cfgs[i]->source.database, i > 0 ? "; the "
+			    "databases before it have the checkpoint: "
+			    "checkpoint delete removes it from them" : "");
 			break;
 		}
 		if (i == 0) {
 			*out = made;
-			*rep = r;
+			rep->sequences = r.sequences;
+			rep->unreadable = r.unreadable;
 		} else
 			free(made);
+	}
+	if (ret != 0) {
+		free(*out);
+		*out = NULL;
 	}
 	for (i = 0; i < n; i++)
 		free(smps[i]);

@@ -35,16 +35,17 @@ int	checkpoint_create(struct journal *, const struct config *,
 	    struct checkpoint_report *, struct pgtt_err *);
 /*
  * The same checkpoint in the journals of several databases of one
- * cluster (js[i] of cfgs[i]), at one LSN: for "now" each database's
- * sequences are sampled, then the position is read, later than every
- * sample; another point is resolved in the first journal.  The restore
- * point is made once.  *out and report are the first database's.  A
- * journal that fails leaves the checkpoint in the ones before it, and
- * the error names the database.
+ * cluster (js[i] of cfgs[i], in session sids[i]), at one LSN: for "now"
+ * each database's sequences are sampled, then the position is read,
+ * later than every sample; another point is resolved in the first
+ * journal, and every journal must hold its history.  The restore point
+ * is made once.  *out and report are the first database's, with the
+ * notes of every database, each named.  A journal that fails leaves the
+ * checkpoint in the ones before it, and the error says so.
  */
 int	checkpoint_create_all(struct journal *const *,
-	    const struct config *const *, size_t n, const char *name,
-	    const char *at, const char *description,
+	    const struct config *const *, const uint32_t *sids, size_t n,
+	    const char *name, const char *at, const char *description,
 	    struct pgtt_checkpoint **out, struct checkpoint_report *,
 	    struct pgtt_err *);
 /* Delete a custom checkpoint; fixed ones (creation) are refused. */

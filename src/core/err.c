@@ -68,6 +68,21 @@ err_detail(struct pgtt_err *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Written after what detail holds, "; " between, so neither is lost. */
+void
+err_detail_add(struct pgtt_err *e, const char *fmt, ...)
+{
+	char	more[sizeof e->detail];
+	size_t	len = strlen(e->detail);
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vfill(more, sizeof more, fmt, ap);
+	va_end(ap);
+	snprintf(e->detail + len, sizeof e->detail - len, "%s%s",
+	    len > 0 ? "; " : "", more);
+}
+
 void
 err_hint(struct pgtt_err *e, const char *fmt, ...)
 {

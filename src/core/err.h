@@ -41,6 +41,8 @@ int	err_set(struct pgtt_err *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	err_detail(struct pgtt_err *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	err_detail_add(struct pgtt_err *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 void	err_hint(struct pgtt_err *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	err_where(struct pgtt_err *, const char *, ...)

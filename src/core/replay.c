@@ -440,15 +440,22 @@ plan(struct replay_ctx *c, const struct source_facts *sf,
 }
 
 static int
-check_target(const struct source_facts *sf, const char *sysid,
-    const char *db, const struct replica_state *st,
+check_target(const struct config *cfg, const struct source_facts *sf,
+    const char *sysid, const char *db, const struct replica_state *st,
     const struct replay_opts *o, struct pgtt_err *err)
 {
-	if (strcmp(sysid, sf->system_id) == 0 &&
-	    strcmp(db, sf->database) == 0) {
-		err_set(err, PGTT_EUSAGE, "refusing to replay onto the source "
-		    "itself: the target is database \"%s\" of the server with "
-		    "system identifier %s, which pgtt records", db, sysid);
+	size_t	i;
+	int	itself = strcmp(db, sf->database) == 0, recorded = itself;
+
+	/* Another database pgtt records on that cluster is a source too. */
+	for (i = 0; i < cfg->source.ndatabases && !recorded; i++)
+		recorded = strcmp(db, cfg->source.databases[i]) == 0;
+	if (strcmp(sysid, sf->system_id) == 0 && recorded) {
+		err_set(err, PGTT_EUSAGE, "refusing to replay onto the source"
+		    "%s: the target is database \"%s\" of the server with "
+		    "system identifier %s, which pgtt records%s",
+		    itself ? " itself" : "", db, sysid, itself ? "" :
+		    " (source.databases)");
 		err_hint(err, "replay rewrites its target; point replica.dsn, "
 		    "--target or the session's replica at another database");
 		return PGTT_EUSAGE;
@@ -585,7 +592,7 @@ replay_run(const struct verb_ctx *vc, const struct replay_opts *o,
 		goto out;
 	if ((ret = replica_identify(conn, &sysid, &db, err)) != 0 ||
 	    (ret = replica_state_read(conn, &st, err)) != 0 ||
-	    (ret = check_target(&sf, sysid, db, &st, o, err)) != 0 ||
+	    (ret = check_target(cfg, &sf, sysid, db, &st, o, err)) != 0 ||
 	    (ret = plan(&c, &sf, &st, &ws, err)) != 0)
 		goto out;
 	c.total = ws.changes;
