@@ -172,15 +172,27 @@ health_json(struct health *h, int max_lag, char (*warnings)[200],
 	return ok;
 }
 
+/* A metric family's HELP and TYPE lines, before its samples. */
 static void
-metric(struct buf *out, const char *name, const char *type,
-    const char *help, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+family(struct buf *out, const char *name, const char *type, const char *help)
+{
+	char	line[512];
+	int	n;
 
-/* One metric: its HELP and TYPE lines, then its sample. */
+	n = snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s %s\n", name,
+	    help, name, type);
+	buf_append(out, line, (size_t)n < sizeof line ? (size_t)n :
+	    sizeof line - 1);
+}
+
 static void
-metric(struct buf *out, const char *name, const char *type,
-    const char *help, const char *fmt, ...)
+sample(struct buf *out, const char *name, const char *database,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* One sample, labelled with its database when there are several. */
+static void
+sample(struct buf *out, const char *name, const char *database,
+    const char *fmt, ...)
 {
 	char	line[512], value[64];
 	va_list	ap;
@@ -189,76 +201,124 @@ metric(struct buf *out, const char *name, const char *type,
 	va_start(ap, fmt);
 	vsnprintf(value, sizeof value, fmt, ap);
 	va_end(ap);
-	n = snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s %s\n%s %s\n",
-	    name, help, name, type, name, value);
+	if (database != NULL)
+		n = snprintf(line, sizeof line, "%s{database=\"%s\"} %s\n",
+		    name, database, value);
+	else
+		n = snprintf(line, sizeof line, "%s %s\n", name, value);
 	buf_append(out, line, (size_t)n < sizeof line ? (size_t)n :
 	    sizeof line - 1);
 }
+
+/* What one capture's metrics say, read under its lock once. */
+struct reading {
+	struct health			 c;
+	const struct health_extra	*x;
+	const char			*database;
+	uint64_t			 bytes;
+	double				 secs;
+	int				 ok;
+};
+
+/* A family, then a sample from each reading (e: one of its values). */
+#define EACH(name, type, help, fmt, e) do {				\
+	family(out, name, type, help);					\
+	for (i = 0; i < n; i++) {					\
+		const struct reading	*r = &rs[i];			\
+		sample(out, name, r->database, fmt, e);			\
+	}								\
+} while (0)
+
+void
+health_metrics_n(struct health *const *hs, const struct health_extra *xs,
+    const char *const *databases, size_t n, struct buf *out)
+{
+	struct reading	*rs;
+	char		 why[512];
+	size_t		 i, archives = 0, windows = 0;
+
+	rs = xcalloc(n, sizeof *rs);
+	for (i = 0; i < n; i++) {
+		pthread_mutex_lock(&hs[i]->lock);
+		rs[i].c = *hs[i];
+		rs[i].ok = check(hs[i], INT32_MAX, why, sizeof why);
+		lag(hs[i], health_now_us(), &rs[i].bytes, &rs[i].secs);
+		pthread_mutex_unlock(&hs[i]->lock);
+		rs[i].x = &xs[i];
+		rs[i].database = databases != NULL ? databases[i] : NULL;
+		archives += rs[i].c.archive_enabled;
+		windows += rs[i].c.archive_enabled && xs[i].window_known;
+	}
+
+	EACH("pgtt_up", "gauge", "1 while the listener streams from the "
+	    "source.", "%d", r->c.listener.state == LISTENER_STREAMING);
+	EACH("pgtt_changes_journaled_total", "counter", "Row changes, DDL "
+	    "and messages journaled by this listener.", "%" PRIu64,
+	    r->c.listener.changes);
+	EACH("pgtt_transactions_journaled_total", "counter", "Transactions "
+	    "journaled by this listener.", "%" PRIu64,
+	    r->c.listener.transactions);
+	EACH("pgtt_listener_restarts_total", "counter", "Times the "
+	    "connection to the source was lost and made again.", "%" PRIu64,
+	    r->c.listener.restarts);
+	EACH("pgtt_lag_bytes", "gauge", "WAL the server has sent word of "
+	    "that the journal has not confirmed.", "%" PRIu64, r->bytes);
+	EACH("pgtt_lag_seconds", "gauge", "Seconds since the journal last "
+	    "held all the server had sent.", "%.3f", r->secs);
+	EACH("pgtt_confirmed_lsn_bytes", "gauge", "The position confirmed "
+	    "to the source, as a WAL byte offset.", "%" PRIu64,
+	    r->c.listener.flushed);
+	EACH("pgtt_journal_size_bytes", "gauge", "Size of the journal file.",
+	    "%" PRIu64, r->x->journal_bytes);
+	EACH("pgtt_journal_changes", "gauge", "Changes the journal holds.",
+	    "%" PRIu64, r->x->journal_changes);
+	EACH("pgtt_last_error_timestamp_seconds", "gauge", "When the "
+	    "listener or the archiver last failed; 0: never.", "%.3f",
+	    (double)r->c.last_error_us / 1e6);
+	EACH("pgtt_start_timestamp_seconds", "gauge", "When this listener "
+	    "started.", "%.3f", (double)r->c.started_us / 1e6);
+	/* The archive is the cluster's: only the capture that keeps it. */
+	for (i = 0; i < n && archives > 0; i++) {
+		const struct reading	*r = &rs[i];
+
+		if (!r->c.archive_enabled)
+			continue;
+		family(out, "pgtt_archive_up", "gauge", "1 while pg_receivewal "
+		    "streams WAL into the archive.");
+		sample(out, "pgtt_archive_up", NULL, "%d",
+		    r->c.archiver.state == ARCHIVER_STREAMING);
+		family(out, "pgtt_archive_restarts_total", "counter", "Times "
+		    "pg_receivewal was started again.");
+		sample(out, "pgtt_archive_restarts_total", NULL, "%u",
+		    r->c.archiver.restarts);
+		family(out, "pgtt_archive_size_bytes", "gauge", "Bytes in the "
+		    "WAL archive directory.");
+		sample(out, "pgtt_archive_size_bytes", NULL, "%" PRIu64,
+		    r->x->archive_bytes);
+		if (windows == 0)
+			break;
+		family(out, "pgtt_backups", "gauge", "Base backups taken.");
+		sample(out, "pgtt_backups", NULL, "%zu", r->x->window.backups);
+		family(out, "pgtt_window_start_lsn_bytes", "gauge", "The oldest "
+		    "point a restore can reach, as a WAL byte offset; 0: none.");
+		sample(out, "pgtt_window_start_lsn_bytes", NULL, "%" PRIu64,
+		    r->x->window.earliest);
+		family(out, "pgtt_window_end_lsn_bytes", "gauge", "The newest "
+		    "point a restore can reach, as a WAL byte offset; 0: none.");
+		sample(out, "pgtt_window_end_lsn_bytes", NULL, "%" PRIu64,
+		    r->x->window.latest);
+		break;
+	}
+	EACH("pgtt_healthy", "gauge", "1 while /health answers 200 (lag "
+	    "aside).", "%d", r->ok);
+	free(rs);
+}
+
+#undef EACH
 
 void
 health_metrics(struct health *h, const struct health_extra *x,
     struct buf *out)
 {
-	struct health	c;
-	uint64_t	bytes;
-	double		secs;
-	char		why[512];
-	int		ok;
-
-	pthread_mutex_lock(&h->lock);
-	c = *h;
-	ok = check(h, INT32_MAX, why, sizeof why);
-	lag(h, health_now_us(), &bytes, &secs);
-	pthread_mutex_unlock(&h->lock);
-
-	metric(out, "pgtt_up", "gauge", "1 while the listener streams "
-	    "from the source.", "%d", c.listener.state == LISTENER_STREAMING);
-	metric(out, "pgtt_changes_journaled_total", "counter", "Row changes, "
-	    "DDL and messages journaled by this listener.", "%" PRIu64,
-	    c.listener.changes);
-	metric(out, "pgtt_transactions_journaled_total", "counter",
-	    "Transactions journaled by this listener.", "%" PRIu64,
-	    c.listener.transactions);
-	metric(out, "pgtt_listener_restarts_total", "counter", "Times the "
-	    "connection to the source was lost and made again.", "%" PRIu64,
-	    c.listener.restarts);
-	metric(out, "pgtt_lag_bytes", "gauge", "WAL the server has sent "
-	    "word of that the journal has not confirmed.", "%" PRIu64, bytes);
-	metric(out, "pgtt_lag_seconds", "gauge", "Seconds since the journal "
-	    "last held all the server had sent.", "%.3f", secs);
-	metric(out, "pgtt_confirmed_lsn_bytes", "gauge", "The position "
-	    "confirmed to the source, as a WAL byte offset.", "%" PRIu64,
-	    c.listener.flushed);
-	metric(out, "pgtt_journal_size_bytes", "gauge", "Size of the journal "
-	    "file.", "%" PRIu64, x->journal_bytes);
-	metric(out, "pgtt_journal_changes", "gauge", "Changes the journal "
-	    "holds.", "%" PRIu64, x->journal_changes);
-	metric(out, "pgtt_last_error_timestamp_seconds", "gauge", "When the "
-	    "listener or the archiver last failed; 0: never.", "%.3f",
-	    (double)c.last_error_us / 1e6);
-	metric(out, "pgtt_start_timestamp_seconds", "gauge", "When this "
-	    "listener started.", "%.3f", (double)c.started_us / 1e6);
-	if (c.archive_enabled) {
-		metric(out, "pgtt_archive_up", "gauge", "1 while "
-		    "pg_receivewal streams WAL into the archive.", "%d",
-		    c.archiver.state == ARCHIVER_STREAMING);
-		metric(out, "pgtt_archive_restarts_total", "counter", "Times "
-		    "pg_receivewal was started again.", "%u",
-		    c.archiver.restarts);
-		metric(out, "pgtt_archive_size_bytes", "gauge", "Bytes in the "
-		    "WAL archive directory.", "%" PRIu64, x->archive_bytes);
-		if (x->window_known) {
-			metric(out, "pgtt_backups", "gauge", "Base backups "
-			    "taken.", "%zu", x->window.backups);
-			metric(out, "pgtt_window_start_lsn_bytes", "gauge",
-			    "The oldest point a restore can reach, as a WAL "
-			    "byte offset; 0: none.", "%" PRIu64,
-			    x->window.earliest);
-			metric(out, "pgtt_window_end_lsn_bytes", "gauge", "The "
-			    "newest point a restore can reach, as a WAL byte "
-			    "offset; 0: none.", "%" PRIu64, x->window.latest);
-		}
-	}
-	metric(out, "pgtt_healthy", "gauge", "1 while /health answers 200 "
-	    "(lag aside).", "%d", ok);
+	health_metrics_n(&h, x, NULL, 1, out);
 }

@@ -54,5 +54,12 @@ int	health_json(struct health *, int max_lag, char (*warnings)[200],
 /* Prometheus text exposition format, version 0.0.4. */
 void	health_metrics(struct health *, const struct health_extra *,
 	    struct buf *);
+/*
+ * The same for the captures of several databases in one listener: each
+ * sample labelled database="NAME" (databases NULL: unlabelled), the
+ * archive's once, from the capture that keeps it.
+ */
+void	health_metrics_n(struct health *const *, const struct health_extra *,
+	    const char *const *databases, size_t n, struct buf *);
 
 #endif

@@ -222,6 +222,10 @@ ok "$(! lsn_ge "$HEAD" "$CONF"; echo $?)" \
 sql src app "INSERT INTO marker VALUES (300)"
 check_ok "listen --until now catches up and exits 0" -c "$W/config.yaml" --headless listen --until now
 like "$(log_json --table marker | tail -n 1)" '"id":"300"' "the row committed before 'now' is journaled"
+sql src app "INSERT INTO marker VALUES (900)"
+UNTIL=$(sql src app "SELECT pg_current_wal_lsn()")
+check_ok "listen --until an LSN it can reach exits 0" -c "$W/config.yaml" --headless listen --until "$UNTIL"
+like "$(log_json --table marker | tail -n 1)" '"id":"900"' "and so is the row committed before that LSN"
 check_fail "listen --until with something that is not a position" 2 -c "$W/config.yaml" --headless listen --until creation
 like "$ERR" '^pgtt: --until takes an LSN or now, not "creation"' "the message names the option and what it takes"
 
