@@ -556,6 +556,8 @@ loop(struct ui *ui)
 	}
 }
 
+static int	screen_made;
+
 int
 tui_run(const struct config *cfg)
 {
@@ -593,7 +595,15 @@ tui_run(const struct config *cfg)
 	if (getenv("ESCDELAY") == NULL)
 		set_escdelay(25);
 	xmalloc_set_fatal_hook(restore_terminal);
-	initscr();
+	/*
+	 * initscr() once per process: the next database's app (D) comes
+	 * back to the screen endwin() left with a refresh.
+	 */
+	if (!screen_made) {
+		initscr();
+		screen_made = 1;
+	} else
+		refresh();
 	curses_on = 1;
 	cbreak();
 	noecho();

@@ -104,8 +104,29 @@ write_billing() {
 		COMMIT; PERFORM pg_sleep(0.001); END LOOP; END \$\$"
 }
 
-bg "$PGTT" $C --headless listen
+bg "$PGTT" $C --headless listen --http :0
 LISTENER=$BG_PID
+wait_until 20 grep -q 'serving /health' "$W/data/pgtt.log"
+PORT=$(sed -n 's/.*serving .* (port \([0-9]*\)).*/\1/p' "$W/data/pgtt.log" | tail -1)
+# get PATH: the body in OUT, the status in CODE.
+get() {
+	OUT=$(perl -MHTTP::Tiny -e '$r = HTTP::Tiny->new(timeout => 10)->get($ARGV[0]);
+		print $r->{status}, "\n", $r->{content}' "http://127.0.0.1:$PORT$1")
+	CODE=$(echo "$OUT" | head -1)
+	OUT=$(echo "$OUT" | tail -n +2)
+}
+healthy() { get /health; [ "$CODE" = 200 ]; }
+wait_until 30 healthy
+is "$CODE" 200 "/health is 200 once both listeners stream"
+is "$(echo "$OUT" | json_get databases.app.listener) $(echo "$OUT" | json_get databases.billing.listener)" \
+    "streaming streaming" "/health names each database's listener"
+get /status
+is "$(echo "$OUT" | json_get databases.0.database) $(echo "$OUT" | json_get databases.1.slot.name)" \
+    "app pgtt_billing" "/status lists each database"
+get /metrics
+like "$OUT" 'pgtt_up\{database="app"\} 1' "/metrics labels app's samples"
+like "$OUT" 'pgtt_up\{database="billing"\} 1' "and billing's"
+is "$(echo "$OUT" | grep -c '^# TYPE pgtt_up ')" 1 "each family is declared once"
 write_app 300 & WA=$!
 write_billing 300 & WB=$!
 wait $WA $WB
@@ -191,6 +212,19 @@ like "$ERR" 'name the database with -d, or give --all' "replay says how to choos
 check_fail "--all with a --target naming one database" 2 $C --headless replay --all --to c1 \
     --target "$(pg_dsn rep app_replica)"
 like "$ERR" '\{database\}' "the message asks for {database}"
+
+check_fail "replay onto another database pgtt records is refused" 2 $C -d app --headless \
+    replay --to c1 --target "$(pg_dsn src billing)"
+like "$ERR" 'refusing to replay onto the source: the target is database "billing".*\(source.databases\)' \
+    "the message names the database"
+is "$(sql src billing "SELECT count(*) FROM invoices")" "$(sql src billing "SELECT count(*) FROM invoices")" \
+    "billing is untouched"
+check_fail "replay --all onto the sources themselves is refused" 2 $C --headless replay --all \
+    --to c1 --target "$SRC_CLUSTER dbname={database}"
+like "$ERR" 'refusing to replay onto the source itself' "for the first database already"
+sed 's/databases: \[app, billing\]/databases: [app]/' "$W/config.yaml" >"$W/one.yaml"
+check_ok "replay --all with one database listed" -c "$W/one.yaml" --json --headless replay --all --to c1
+is "$(echo "$OUT" | json_get database)" "app" "replays that one"
 
 check_ok "checkpoint delete removes it from both" $C --headless checkpoint delete c2
 like "$OUT" 'in 2 databases' "deleted in both"

@@ -40,6 +40,8 @@ keys q
 see 'EXIT=0' "q quits"
 
 $T kill-server 2>/dev/null
+# A server of its own: the old one may still be going away.
+T="tmux -S $TEST_ROOT/tmux2"
 tui_start 120 30 -c "$W/config.yaml" -d billing
 see 'pgtt  \[billing; D next\]' "-d opens the database it names"
 keys q
