@@ -446,6 +446,104 @@ history_page_scan(struct journal *j, const struct history_pos *from, int dir,
 	return 0;
 }
 
+static int
+pos_cmp(const struct history_pos *a, const struct history_pos *b)
+{
+	if (a->lsn != b->lsn)
+		return a->lsn < b->lsn ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	return pos_cmp(&((const struct history_row *)a)->pos,
+	    &((const struct history_row *)b)->pos);
+}
+
+int
+history_page_merged(struct journal *const *js, size_t nj,
+    const struct history_pos *from, int dir, size_t n,
+    const struct history_filter *f, struct history_row *rows, size_t *got,
+    struct history_scan *sc, struct pgtt_err *e)
+{
+	struct history_scan	 local, one;
+	struct history_row	*all;
+	struct history_pos	 start = *from, cut;	/* from may be in sc */
+	size_t			 nall = 0, k, i, first, last, g;
+	int			 bounded = 0, rc = 0;
+
+	if (sc == NULL)
+		sc = &local;
+	*got = 0;
+	memset(sc, 0, sizeof *sc);
+	sc->resume = start;
+	all = xcalloc(nj * n + 1, sizeof *all);
+	/*
+	 * Each journal's page holds what it examined, up to its resume: the
+	 * merged rows are those every journal has looked at.  Going forward
+	 * that ends at the nearest resume; going back it starts at the
+	 * farthest one.
+	 */
+	for (k = 0; k < nj; k++) {
+		if ((rc = history_page_scan(js[k], &start, dir, n, f,
+		    all + nall, &g, &one, e)) != 0)
+			break;
+		for (i = 0; i < g; i++)
+			all[nall + i].source = (uint32_t)k;
+		nall += g;
+		sc->examined += one.examined;
+		if (one.edge)
+			continue;
+		if (!bounded || (dir > 0 ? pos_cmp(&one.resume, &cut) < 0 :
+		    pos_cmp(&one.resume, &cut) > 0))
+			cut = one.resume;
+		bounded = 1;
+	}
+	if (rc != 0) {
+		for (i = 0; i < nall; i++)
+			history_row_done(&all[i]);
+		free(all);
+		return rc;
+	}
+	qsort(all, nall, sizeof *all, row_cmp);
+	/* The rows [first, last) lie where every journal has looked. */
+	first = 0;
+	last = nall;
+	while (bounded && dir > 0 && last > 0 &&
+	    pos_cmp(&all[last - 1].pos, &cut) >= 0)
+		last--;
+	while (bounded && dir < 0 && first < nall &&
+	    pos_cmp(&all[first].pos, &cut) < 0)
+		first++;
+	if (last - first > n) {
+		/* Full: go on from the rows kept, as for one journal. */
+		if (dir > 0)
+			last = first + n;
+		else
+			first = last - n;
+		sc->edge = 0;
+		sc->resume = dir > 0 ? all[last - 1].pos : all[first].pos;
+		if (dir > 0 && ++sc->resume.seq == 0)
+			sc->resume.lsn++;
+	} else {
+		sc->edge = !bounded;
+		if (bounded)
+			sc->resume = cut;
+		else if (last > first)
+			sc->resume = dir > 0 ? all[last - 1].pos :
+			    all[first].pos;
+	}
+	for (i = 0; i < nall; i++) {
+		if (i >= first && i < last)
+			rows[(*got)++] = all[i];
+		else
+			history_row_done(&all[i]);
+	}
+	free(all);
+	return 0;
+}
+
 /* The window walk, for callers that need not know where it stopped. */
 int
 history_page(struct journal *j, const struct history_pos *from, int dir,

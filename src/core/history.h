@@ -99,6 +99,7 @@ struct history_row {
 	char			*table;
 	char			*key;
 	char			*summary;
+	uint32_t		 source;	/* its journal, in a merged page */
 };
 
 /*
@@ -139,6 +140,18 @@ int	 history_page_scan(struct journal *, const struct history_pos *from,
 	    int dir, size_t n, const struct history_filter *,
 	    struct history_row *rows, size_t *got, struct history_scan *,
 	    struct pgtt_err *);
+
+/*
+ * history_page_scan over the journals of several databases of one
+ * cluster, in one key order (an LSN is the cluster's: keys of two
+ * databases never tie); each row's source is the index of its journal.
+ * The rows are the ones every journal has examined up to, so resume and
+ * edge mean what they mean for one journal.
+ */
+int	 history_page_merged(struct journal *const *, size_t njournals,
+	    const struct history_pos *from, int dir, size_t n,
+	    const struct history_filter *, struct history_row *rows,
+	    size_t *got, struct history_scan *, struct pgtt_err *);
 
 /*
  * The newest change before from that the filter keeps, however far back:

@@ -743,6 +743,92 @@ test_scan_cap(void **state)
 	done_rows(rows, 1);
 }
 
+/*
+ * Two databases' journals, merged in LSN order: f->j holds messages at
+ * 0x10, 0x30, 0x50 (a 0x30 transaction of many rows, past the scan cap)
+ * and the second journal at 0x20, 0x40, 0x60.
+ */
+static void
+test_merged(void **state)
+{
+	struct fixture		*f = *state;
+	struct journal		*other, *js[2];
+	struct jbatch		*b = jbatch_new();
+	struct history_filter	 msgs = { NULL, NULL, 1u << CHANGE_MESSAGE };
+	struct history_row	 rows[8];
+	struct history_scan	 sc;
+	struct pgtt_err		 e;
+	char			 tmp[64];
+	size_t			 got, i;
+	uint32_t		 k, many = HISTORY_SCAN_MAX + 10;
+	static const pgtt_lsn	 want[] = { 0x10, 0x20, 0x40, 0x50, 0x60 };
+
+	assert_int_equal(jfixture_open(tmp, "merged", &other), 0);
+	put_txn(f->b, 0x10, 1);
+	put_text(f->b, 0x10, 0, CHANGE_MESSAGE, "a", "1");
+	put_txn(f->b, 0x30, many);
+	for (k = 0; k < many; k++)
+		put_row(f->b, 0x30, k, CHANGE_INSERT, 1, OLD_NONE, NULL,
+		    (struct pgtt_col []){ text("1") }, 1);
+	put_txn(f->b, 0x50, 1);
+	put_text(f->b, 0x50, 0, CHANGE_MESSAGE, "a", "5");
+	commit_ok(f);
+	for (k = 2; k <= 6; k += 2) {
+		put_txn(b, k * 0x10, 1);
+		put_text(b, k * 0x10, 0, CHANGE_MESSAGE, "b", "x");
+	}
+	err_clear(&e);
+	assert_int_equal(journal_commit(other, b, &e), 0);
+	js[0] = f->j;
+	js[1] = other;
+
+	/* Forward, messages only: the cap in the first journal stops the
+	   page at 0x30, and the second journal's 0x40 waits for it. */
+	assert_int_equal(history_page_merged(js, 2, &START, 1, 8, &msgs, rows,
+	    &got, &sc, &e), 0);
+	assert_int_equal(got, 2);
+	assert_true(rows[0].pos.lsn == 0x10 && rows[0].source == 0);
+	assert_true(rows[1].pos.lsn == 0x20 && rows[1].source == 1);
+	assert_int_equal(sc.edge, 0);
+	assert_int_equal(sc.resume.lsn, 0x30);
+	done_rows(rows, got);
+	assert_int_equal(history_page_merged(js, 2, &sc.resume, 1, 8, &msgs,
+	    rows, &got, &sc, &e), 0);
+	assert_int_equal(got, 3);
+	for (i = 0; i < got; i++)
+		assert_int_equal(rows[i].pos.lsn, want[i + 2]);
+	assert_int_equal(rows[0].source, 1);
+	assert_int_equal(rows[1].source, 0);
+	assert_int_equal(sc.edge, 1);
+	done_rows(rows, got);
+
+	/* Backward from the end, a full page of two: the newest two. */
+	assert_int_equal(history_page_merged(js, 2, &END, -1, 2, &msgs, rows,
+	    &got, &sc, &e), 0);
+	assert_int_equal(got, 2);
+	assert_true(rows[0].pos.lsn == 0x50 && rows[1].pos.lsn == 0x60);
+	assert_int_equal(sc.edge, 0);
+	assert_int_equal(sc.resume.lsn, 0x50);
+	done_rows(rows, got);
+	/* On back: 0x40 at once, then past the first journal's cap. */
+	assert_int_equal(history_page_merged(js, 2, &sc.resume, -1, 8, &msgs,
+	    rows, &got, &sc, &e), 0);
+	assert_int_equal(got, 1);
+	assert_int_equal(rows[0].pos.lsn, 0x40);
+	assert_int_equal(sc.edge, 0);
+	done_rows(rows, got);
+	assert_int_equal(history_page_merged(js, 2, &sc.resume, -1, 8, &msgs,
+	    rows, &got, &sc, &e), 0);
+	assert_int_equal(got, 2);
+	assert_true(rows[0].pos.lsn == 0x10 && rows[1].pos.lsn == 0x20);
+	assert_int_equal(sc.edge, 1);
+	done_rows(rows, got);
+
+	jbatch_free(b);
+	journal_close(other);
+	assert_int_equal(tmpdir_remove(tmp), 0);
+}
+
 static void
 count_examined(void *arg, uint64_t n)
 {
@@ -930,6 +1016,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_empty, setup_empty,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_scan_cap, setup_empty,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_merged, setup_empty,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_search_table, setup_empty,
 		    teardown),
