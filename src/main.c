@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "core/logfile.h"
+#include "core/xmalloc.h"
 #include "ui/ui.h"
 
 #define PGTT_VERSION	"0.1.0"
@@ -71,9 +72,10 @@ output_status(struct cli_ctx *ctx)
 static int
 run_tui(struct cli_ctx *ctx)
 {
-	struct config	 view;
+	struct config	*views = NULL;
+	const struct config **vp = NULL;
 	const char	*name;
-	size_t		 i = 0;
+	size_t		 i = 0, k, n;
 	int		 ret;
 
 	if ((ret = cli_load_config(ctx)) != 0)
@@ -81,7 +83,7 @@ run_tui(struct cli_ctx *ctx)
 	log_open(ctx->cfg.log.file, ctx->verbosity > 0 ? LOG_LEVEL_DEBUG :
 	    ctx->cfg.log.level);
 	if (ctx->cfg.source.ndatabases == 0 && ctx->database == NULL) {
-		ret = tui_run(&ctx->cfg);
+		ret = tui_run(&ctx->cfg, NULL, 0, 0);
 		goto out;
 	}
 	if ((name = config_pick_database(&ctx->cfg, ctx->database != NULL ?
@@ -90,22 +92,28 @@ run_tui(struct cli_ctx *ctx)
 		ret = err_exit_status(&ctx->err);
 		goto out;
 	}
-	while (strcmp(ctx->cfg.source.databases[i], name) != 0)
-		i++;
-	for (;;) {
-		if (cli_database_config(ctx, ctx->cfg.source.databases[i],
-		    &view) != 0) {
+	n = ctx->cfg.source.ndatabases;
+	views = xcalloc(n, sizeof *views);
+	vp = xcalloc(n, sizeof *vp);
+	for (k = 0; k < n; k++) {
+		vp[k] = &views[k];
+		if (cli_database_config(ctx, ctx->cfg.source.databases[k],
+		    &views[k]) != 0) {
 			cli_print_error(ctx);
 			ret = err_exit_status(&ctx->err);
-			break;
+			goto out;
 		}
-		ret = tui_run(&view);
-		config_free(&view);
-		if (ret != TUI_NEXT_DATABASE)
-			break;
-		i = (i + 1) % ctx->cfg.source.ndatabases;
 	}
+	while (strcmp(ctx->cfg.source.databases[i], name) != 0)
+		i++;
+	/* D comes back here for the next database. */
+	while ((ret = tui_run(&views[i], vp, n, i)) == TUI_NEXT_DATABASE)
+		i = (i + 1) % n;
 out:
+	for (k = 0; views != NULL && k < ctx->cfg.source.ndatabases; k++)
+		config_free(&views[k]);
+	free(views);
+	free(vp);
 	log_close();
 	config_free(&ctx->cfg);
 	return ret;

@@ -41,6 +41,14 @@ struct worker {
 struct app {
 	const struct config	*cfg;
 	struct journal		*j;
+	/*
+	 * With source.databases, every database's journal for a stream of
+	 * them all: this app's is j (its slot here stays NULL), the others
+	 * open read-only (NULL when they could not be).
+	 */
+	struct journal		**cluster;
+	char			**cluster_names;
+	size_t			 ncluster, cluster_self;
 	int			 wake[2];
 	int			 stop[2];
 

@@ -529,6 +529,7 @@ void
 app_close(struct app *app)
 {
 	char	c = 1;
+	size_t	k;
 	int	i;
 
 	if (app == NULL)
@@ -562,6 +563,13 @@ app_close(struct app *app)
 		pthread_join(app->capture_thread, NULL);
 	if (app->j != NULL)
 		journal_close(app->j);
+	for (k = 0; k < app->ncluster; k++) {
+		if (app->cluster[k] != NULL)
+			journal_close(app->cluster[k]);
+		free(app->cluster_names[k]);
+	}
+	free(app->cluster);
+	free(app->cluster_names);
 	for (i = 0; i < 2; i++) {
 		if (app->wake[i] != -1)
 			close(app->wake[i]);
@@ -572,6 +580,51 @@ app_close(struct app *app)
 	pthread_mutex_destroy(&app->cancel_lock);
 	free(app->setup_report);
 	free(app);
+}
+
+void
+app_open_cluster(struct app *app, const struct config *const *views,
+    size_t n, size_t self)
+{
+	struct pgtt_err	err;
+	size_t		k;
+
+	app->cluster = xcalloc(n, sizeof *app->cluster);
+	app->cluster_names = xcalloc(n, sizeof *app->cluster_names);
+	app->ncluster = n;
+	app->cluster_self = self;
+	for (k = 0; k < n; k++) {
+		app->cluster_names[k] = xstrdup(views[k]->source.database);
+		if (k == self)
+			continue;
+		err_clear(&err);
+		if (journal_open(&app->cluster[k], views[k]->storage.path,
+		    views[k]->storage.map_size, JOURNAL_READONLY, &err) != 0) {
+			app->cluster[k] = NULL;
+			log_msg(LOG_LEVEL_INFO, "the stream of all databases "
+			    "leaves out %s: %s", views[k]->source.database,
+			    err.msg);
+		}
+	}
+}
+
+size_t
+app_cluster(struct app *app, struct journal **js, const char **names,
+    size_t max, size_t *self)
+{
+	size_t	k, n = 0;
+
+	*self = 0;
+	for (k = 0; k < app->ncluster && n < max; k++) {
+		js[n] = k == app->cluster_self ? app_journal_of(app) :
+		    app->cluster[k];
+		if (js[n] == NULL)
+			continue;
+		if (k == app->cluster_self)
+			*self = n;
+		names[n++] = app->cluster_names[k];
+	}
+	return n;
 }
 
 int

@@ -130,6 +130,21 @@ unsigned app_take_events(struct app *, struct app_view *,
 	    struct app_message *);
 /* The journal, for core read functions (history, checkpoints). */
 struct journal *app_journal(struct app *);
+/*
+ * With source.databases: the journals of every database (views[i], this
+ * app's at self), the others opened read-only, for a stream that shows
+ * them all.  One that cannot be opened is left out.  Once, after
+ * app_open.
+ */
+void	 app_open_cluster(struct app *, const struct config *const *views,
+	    size_t n, size_t self);
+/*
+ * Up to max journals of app_open_cluster that are open, in the config's
+ * order, with their databases' names; *self is this app's index.  0
+ * without app_open_cluster.
+ */
+size_t	 app_cluster(struct app *, struct journal **, const char **names,
+	    size_t max, size_t *self);
 
 /*
  * Run setup in a worker: dry_run lists what it would create (text lines

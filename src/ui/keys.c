@@ -40,6 +40,9 @@ const struct key_binding key_table[] = {
 	{ KEY_ENTER, "Enter", "stream", ACT_ENTER, NULL },
 	{ 'h', "h", "stream", ACT_ROW_HISTORY,
 	  "the selected change's row: its every version, oldest first" },
+	{ 'A', "A", "stream", ACT_ALL_DATABASES,
+	  "with source.databases: every database's changes in one commit "
+	  "order, each named; again: this database's" },
 	{ '\r', "Enter", "history", ACT_ENTER,
 	  "show the selected version's columns, the changed ones "
 	  "highlighted" },

@@ -5,7 +5,9 @@
  * top row; scrolling asks core for the rows just after the bottom or just
  * before the top, so millions of changes cost no more than a screenful.
  * In follow mode the window is the last page and moves as changes arrive;
- * moving up stops following, G or End resumes it.
+ * moving up stops following, G or End resumes it.  With
+ * source.databases, A shows every database's changes in one commit order,
+ * each named; a change of another database is only shown (D opens it).
  */
 #include <curses.h>
 #include <stdint.h>
@@ -21,6 +23,7 @@
 #include "ui.h"
 
 #define MAX_ROWS	256
+#define MAX_DATABASES	32	/* shown together by A */
 /* Scan calls one key may cost when a filter rarely matches (x 10,000). */
 #define MAX_SCANS	50
 
@@ -47,6 +50,14 @@ struct stream {
 	struct history_pos	 none_until;	/* SEARCH_NONE: no match before */
 	struct pgtt_checkpoint	**cps;		/* by LSN, for marker lines */
 	size_t			 ncps;
+	/*
+	 * The journals a page reads: this database's, or with all (A) every
+	 * database's, js[self] this one's.  Rows name theirs by index.
+	 */
+	int			 all;
+	struct journal		*js[MAX_DATABASES];
+	const char		*names[MAX_DATABASES];
+	size_t			 njs, self;
 };
 
 static int
@@ -85,6 +96,12 @@ clear_rows(struct stream *s)
 	s->nrows = 0;
 }
 
+static int
+pos_before(const struct history_pos *a, const struct history_pos *b)
+{
+	return a->lsn < b->lsn || (a->lsn == b->lsn && a->seq < b->seq);
+}
+
 /* The key just after pos: where the rows after it start. */
 static struct history_pos
 after(const struct history_pos *pos)
@@ -105,9 +122,9 @@ after(const struct history_pos *pos)
  * NULL) says where the last call stopped and whether at the edge.
  */
 static int
-page(struct journal *j, const struct history_pos *from, int dir, size_t n,
-    const struct history_filter *filter, struct history_row *rows,
-    size_t *got, struct history_scan *scan, struct pgtt_err *err)
+page(struct stream *s, const struct history_pos *from, int dir, size_t n,
+    struct history_row *rows, size_t *got, struct history_scan *scan,
+    struct pgtt_err *err)
 {
 	struct history_scan	local;
 	struct history_pos	at = *from;
@@ -116,8 +133,10 @@ page(struct journal *j, const struct history_pos *from, int dir, size_t n,
 	if (scan == NULL)
 		scan = &local;
 	for (calls = 0; calls < MAX_SCANS; calls++) {
-		ret = history_page_scan(j, &at, dir, n, filter, rows, got,
-		    scan, err);
+		ret = s->njs > 1 ? history_page_merged(s->js, s->njs, &at, dir,
+		    n, &s->filter, rows, got, scan, err) :
+		    history_page_scan(s->js[0], &at, dir, n, &s->filter, rows,
+		    got, scan, err);
 		if (ret != 0 || *got > 0 || scan->edge)
 			return ret;
 		at = scan->resume;
@@ -125,9 +144,54 @@ page(struct journal *j, const struct history_pos *from, int dir, size_t n,
 	return 0;
 }
 
+/*
+ * The journals pages read now: 0 when there is none.  This database's
+ * may appear (setup) or another's go, so it is asked before each page.
+ */
+static size_t
+journals(struct stream *s, struct ui *ui)
+{
+	s->njs = 0;
+	s->self = 0;
+	if (s->all)
+		s->njs = app_cluster(ui->app, s->js, s->names, MAX_DATABASES,
+		    &s->self);
+	if (s->njs <= 1 && (s->js[0] = app_journal(ui->app)) != NULL)
+		s->njs = 1;
+	if (s->njs <= 1)
+		s->self = 0;
+	return s->njs;
+}
+
+/* The bounds of every journal shown: the first first, the last end. */
+static int
+bounds(struct stream *s, struct history_pos *first, struct history_pos *end,
+    struct pgtt_err *err)
+{
+	struct history_pos	f, e;
+	size_t			k;
+
+	for (k = 0; k < s->njs; k++) {
+		if (history_bounds(s->js[k], &f, &e, err) != 0)
+			return err->code;
+		if (k == 0 || pos_before(&f, first))
+			*first = f;
+		if (k == 0 || pos_before(end, &e))
+			*end = e;
+	}
+	return 0;
+}
+
+/* Is this row another database's, shown with A? */
+static int
+foreign(const struct stream *s, const struct history_row *r)
+{
+	return s->njs > 1 && r->source != s->self;
+}
+
 /* Is the window's last row the newest committed change? */
 static int
-is_at_end(const struct stream *s, struct journal *j)
+is_at_end(struct stream *s)
 {
 	struct history_pos	first, end;
 	struct pgtt_err		err;
@@ -135,7 +199,7 @@ is_at_end(const struct stream *s, struct journal *j)
 	if (s->nrows == 0)
 		return 0;
 	err_clear(&err);
-	if (history_bounds(j, &first, &end, &err) != 0)
+	if (bounds(s, &first, &end, &err) != 0)
 		return 0;
 	return s->rows[s->nrows - 1].pos.lsn + 1 >= end.lsn;
 }
@@ -165,6 +229,11 @@ no_rows(struct stream *s, struct ui *ui, const struct history_scan *scan)
 	if (s->search == SEARCH_RUNNING || (s->follow && s->search ==
 	    SEARCH_NONE && pos_le(&scan->resume, &s->none_until)))
 		return;
+	/* The search worker reads this database's journal alone. */
+	if (s->njs > 1) {
+		s->search = SEARCH_IDLE;
+		return;
+	}
 	s->search = SEARCH_RUNNING;
 	s->search_from = s->follow ? scan->resume : end;
 	s->search_gen = app_search(ui->app, &s->filter, &s->search_from);
@@ -174,7 +243,6 @@ no_rows(struct stream *s, struct ui *ui, const struct history_scan *scan)
 static void
 load(struct stream *s, struct ui *ui)
 {
-	struct journal		*j = app_journal(ui->app);
 	struct history_pos	 end = { UINT64_MAX, UINT32_MAX };
 	struct history_scan	 scan;
 	struct pgtt_err		 err;
@@ -184,21 +252,19 @@ load(struct stream *s, struct ui *ui)
 	if (n > MAX_ROWS)
 		n = MAX_ROWS;
 	clear_rows(s);
-	s->journal = j != NULL;
+	s->journal = journals(s, ui) > 0;
 	s->at_end = 0;
-	if (j == NULL)
+	if (!s->journal)
 		return;
 	err_clear(&err);
 	if (s->follow) {
-		ret = page(j, &end, -1, n, &s->filter, s->rows, &s->nrows,
-		    &scan, &err);
+		ret = page(s, &end, -1, n, s->rows, &s->nrows, &scan, &err);
 		if (ret == 0 && s->nrows > 0) {
 			s->top = s->rows[0].pos;
 			s->sel = s->nrows - 1;
 		}
 	} else
-		ret = page(j, &s->top, 1, n, &s->filter, s->rows, &s->nrows,
-		    &scan, &err);
+		ret = page(s, &s->top, 1, n, s->rows, &s->nrows, &scan, &err);
 	if (ret != 0)
 		ui_message(ui, 1, "%s", err.msg);
 	else if (s->nrows > 0) {
@@ -209,20 +275,19 @@ load(struct stream *s, struct ui *ui)
 		no_rows(s, ui, &scan);
 	if (s->sel >= s->nrows)
 		s->sel = s->nrows > 0 ? s->nrows - 1 : 0;
-	s->at_end = is_at_end(s, j);
+	s->at_end = is_at_end(s);
 }
 
 /* Move the window by up to n rows; returns rows moved. */
 static size_t
 shift(struct stream *s, struct ui *ui, int dir, size_t n)
 {
-	struct journal		*j = app_journal(ui->app);
 	struct history_row	 got[MAX_ROWS];
 	struct history_pos	 from;
 	struct pgtt_err		 err;
 	size_t			 ngot = 0, i;
 
-	if (j == NULL || s->nrows == 0)
+	if (journals(s, ui) == 0 || s->nrows == 0)
 		return 0;
 	if (n > MAX_ROWS)
 		n = MAX_ROWS;
@@ -231,7 +296,7 @@ shift(struct stream *s, struct ui *ui, int dir, size_t n)
 		from = s->top;
 	else
 		from = after(&s->rows[s->nrows - 1].pos);
-	if (page(j, &from, dir, n, &s->filter, got, &ngot, NULL, &err) != 0) {
+	if (page(s, &from, dir, n, got, &ngot, NULL, &err) != 0) {
 		ui_message(ui, 1, "%s", err.msg);
 		return 0;
 	}
@@ -268,8 +333,8 @@ static void	draw_lines(struct stream *, struct ui *, int, int, int, int,
 		    int);
 static void	draw_marker(const struct pgtt_checkpoint *, struct ui *, int,
 		    int, int);
-static void	draw_row(const struct history_row *, struct ui *, int, int,
-		    int, int, int);
+static void	draw_row(const struct history_row *, const char *, struct ui *,
+		    int, int, int, int, int);
 
 /* Why there is no row: only a search that reached the start says none. */
 static void
@@ -303,9 +368,9 @@ stream_draw(struct pane *p, struct ui *ui, int y, int x, int h, int w,
 	struct stream	*s = p->data;
 	char		 title[256];
 
-	snprintf(title, sizeof title, "Stream%s%s%s", s->follow ?
-	    " (following)" : "", s->filter_text[0] != '\0' ? " filter: " : "",
-	    s->filter_text);
+	snprintf(title, sizeof title, "Stream%s%s%s%s", s->all ?
+	    " of all databases" : "", s->follow ? " (following)" : "",
+	    s->filter_text[0] != '\0' ? " filter: " : "", s->filter_text);
 	ui_box(y, x, h, w, title, focused, ui);
 	if (!s->journal) {
 		ui_text(y + 1, x + 2, w - 4, "no journal yet", A_DIM);
@@ -355,8 +420,9 @@ draw_lines(struct stream *s, struct ui *ui, int y, int x, int h, int w,
 		if (lines[i].mark)
 			draw_marker(s->cps[lines[i].idx], ui, row, x, w);
 		else
-			draw_row(&s->rows[lines[i].idx], ui, row, x, w,
-			    lines[i].idx == s->sel, focused);
+			draw_row(&s->rows[lines[i].idx], s->njs > 1 ?
+			    s->names[s->rows[lines[i].idx].source] : NULL, ui,
+			    row, x, w, lines[i].idx == s->sel, focused);
 	}
 }
 
@@ -374,9 +440,10 @@ draw_marker(const struct pgtt_checkpoint *cp, struct ui *ui, int row, int x,
 	ui_text(row, x + 3, w - 6, label, ui_attr(ui, C_TITLE));
 }
 
+/* One change; database names its database when several are shown. */
 static void
-draw_row(const struct history_row *r, struct ui *ui, int row, int x, int w,
-    int sel, int focused)
+draw_row(const struct history_row *r, const char *database, struct ui *ui,
+    int row, int x, int w, int sel, int focused)
 {
 	char	lsnbuf[LSN_BUFSIZE], when[PGTIME_BUFSIZE];
 	attr_t	attr;
@@ -391,7 +458,11 @@ draw_row(const struct history_row *r, struct ui *ui, int row, int x, int w,
 	pgtime_format(r->commit_time, when);
 	when[19] = '\0';	/* "2026-11-20T10:00:01" */
 	cx = x + 1;
-	cx += ui_text(row, cx, w - 2, when + 11, attr);
+	if (database != NULL) {
+		cx += ui_text(row, cx, w - 2, database, attr | A_BOLD);
+		cx += ui_text(row, cx, x + w - 1 - cx, " ", attr);
+	}
+	cx += ui_text(row, cx, x + w - 1 - cx, when + 11, attr);
 	cx += ui_text(row, cx, x + w - 1 - cx, " ", attr);
 	cx += ui_text(row, cx, x + w - 1 - cx, lsn_format(r->pos.lsn, lsnbuf),
 	    attr);
@@ -504,9 +575,7 @@ stream_action(struct pane *p, struct ui *ui, enum action a)
 	case ACT_TOP:
 		s->follow = 0;
 		err_clear(&err);
-		if (app_journal(ui->app) != NULL &&
-		    history_bounds(app_journal(ui->app), &first, &end,
-		    &err) == 0) {
+		if (journals(s, ui) > 0 && bounds(s, &first, &end, &err) == 0) {
 			s->top = first;
 			s->sel = 0;
 			load(s, ui);
@@ -518,7 +587,23 @@ stream_action(struct pane *p, struct ui *ui, enum action a)
 		load(s, ui);
 		return R_REDRAW;
 	case ACT_ENTER:
+		if (s->nrows > 0 && foreign(s, &s->rows[s->sel])) {
+			ui_message(ui, 0, "a change of database %s: D opens it",
+			    s->names[s->rows[s->sel].source]);
+			return R_REDRAW;
+		}
 		return R_REDRAW | R_FOCUS_DETAIL;
+	case ACT_ALL_DATABASES:
+		if (app_cluster(ui->app, s->js, s->names, MAX_DATABASES,
+		    &s->self) < 2) {
+			ui_message(ui, 0, "one database is recorded; "
+			    "source.databases lists several");
+			return R_REDRAW;
+		}
+		s->all = !s->all;
+		s->follow = 1;
+		load(s, ui);
+		return R_REDRAW;
 	case ACT_FILTER:
 		ui_prompt(ui, "filter (table and/or insert,update,delete,"
 		    "truncate,ddl): ", NULL, filter_typed);
@@ -579,11 +664,14 @@ stream_event(struct pane *p, struct ui *ui, unsigned ev)
 		load_marks(s, ui);
 	if ((ev & APP_EV_SEARCH) && s->search == SEARCH_RUNNING)
 		search_done(s, ui);
+	/* Another database's journal says nothing: look each status. */
+	if (s->all)
+		ev |= (ev & APP_EV_STATUS) ? APP_EV_JOURNAL : 0;
 	if ((ev & (APP_EV_JOURNAL | APP_EV_SETUP)) && (s->follow ||
 	    s->nrows < (size_t)s->height))
 		load(s, ui);
 	else if ((ev & APP_EV_JOURNAL) && s->journal)
-		s->at_end = is_at_end(s, app_journal(ui->app));
+		s->at_end = is_at_end(s);
 }
 
 static void
@@ -614,7 +702,8 @@ pane_stream_selected(struct pane *p)
 {
 	struct stream	*s = p->data;
 
-	return s->nrows > 0 ? &s->rows[s->sel].pos : NULL;
+	return s->nrows > 0 && !foreign(s, &s->rows[s->sel]) ?
+	    &s->rows[s->sel].pos : NULL;
 }
 
 void
@@ -628,20 +717,18 @@ pane_stream_goto(struct pane *p, struct ui *ui, pgtt_lsn lsn)
 	s->follow = 0;
 	clear_rows(s);
 	err_clear(&err);
-	if (app_journal(ui->app) == NULL)
+	if (journals(s, ui) == 0)
 		return;
 	if (n > MAX_ROWS)
 		n = MAX_ROWS;
-	if (page(app_journal(ui->app), &at, -1, n, &s->filter, s->rows,
-	    &s->nrows, NULL, &err) != 0) {
+	if (page(s, &at, -1, n, s->rows, &s->nrows, NULL, &err) != 0) {
 		ui_message(ui, 1, "%s", err.msg);
 		return;
 	}
 	if (s->nrows > 0) {
 		s->top = s->rows[0].pos;
 		s->sel = s->nrows - 1;
-	} else if (history_bounds(app_journal(ui->app), &first, &end,
-	    &err) == 0) {
+	} else if (bounds(s, &first, &end, &err) == 0) {
 		s->top = first;
 		s->sel = 0;
 	}
@@ -657,7 +744,7 @@ pane_stream_selected_end(struct pane *p, pgtt_lsn *end)
 {
 	struct stream	*s = p->data;
 
-	if (s->nrows == 0)
+	if (s->nrows == 0 || foreign(s, &s->rows[s->sel]))
 		return -1;
 	*end = s->rows[s->sel].end_lsn;
 	return 0;

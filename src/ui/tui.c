@@ -559,7 +559,8 @@ loop(struct ui *ui)
 static int	screen_made;
 
 int
-tui_run(const struct config *cfg)
+tui_run(const struct config *cfg, const struct config *const *views,
+    size_t nviews, size_t self)
 {
 	struct ui		 ui;
 	struct sigaction	 sa;
@@ -630,6 +631,8 @@ tui_run(const struct config *cfg)
 	ui.npanes = 5;
 	ui.focus = 3;
 
+	if (nviews > 1)
+		app_open_cluster(ui.app, views, nviews, self);
 	if (ret == PGTT_ENOTFOUND) {
 		ui.offer = UI_OFFER_ASKING;
 		app_setup(ui.app, 1);

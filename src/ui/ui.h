@@ -43,6 +43,7 @@ enum action {
 	ACT_WRITE_SQL,
 	ACT_ROW_HISTORY,
 	ACT_NEXT_DATABASE,
+	ACT_ALL_DATABASES,
 };
 
 /* Reactions an action returns; the loop acts on them once. */
@@ -235,7 +236,12 @@ int	 ui_prompt_key(struct ui *, int ch);
 void	 ui_prompt_draw(struct ui *);
 
 /* Entry: the TUI on cfg; returns the process exit status. */
-int	 tui_run(const struct config *);
+/*
+ * The TUI on cfg.  With source.databases, views holds every database's
+ * config (cfg is views[self]), for the stream of them all; else NULL.
+ */
+int	 tui_run(const struct config *, const struct config *const *views,
+	    size_t nviews, size_t self);
 /*
  * What tui_run returns when the user asked for the next database of
  * source.databases: the caller runs it again on that database's view.

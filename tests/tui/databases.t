@@ -30,6 +30,15 @@ tui_start 120 30 -c "$W/config.yaml"
 trap '$T kill-server 2>/dev/null; _cleanup' EXIT
 see 'pgtt  \[app; D next\]' "the title names the first database"
 see 'app_rows' "the stream shows app's changes"
+keys A
+see 'Stream of all databases' "A shows every database's stream"
+see 'app +[0-9:]+ [0-9A-F]+/[0-9A-F]+ insert public.app_rows' "app's change, named"
+see 'billing +[0-9:]+ [0-9A-F]+/[0-9A-F]+ insert public.billing_rows' "billing's, in commit order after it"
+keys Enter
+see 'a change of database billing: D opens it' "another database's change says how to open it"
+keys A
+see 'Stream \(following\)' "A again: this database's stream"
+unlike "$(screen)" 'billing_rows' "without billing's changes"
 keys D
 see 'pgtt  \[billing; D next\]' "D opens the next database"
 see 'billing_rows' "whose stream shows its changes"
