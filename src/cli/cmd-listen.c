@@ -397,13 +397,15 @@ db_prepare(struct cli_ctx *ctx, struct db_listen *d, const char *until,
 	return 0;
 }
 
-/* How each listener ended, and the first failure as the command's. */
+/*
+ * How each listener that ran ended, in the log whatever happened; the
+ * first failure becomes the command's unless ret already is one.
+ */
 static int
-report(struct cli_ctx *ctx, struct db_listen *dbs, size_t n)
+report(struct cli_ctx *ctx, struct db_listen *dbs, size_t n, int ret)
 {
 	char	lsnbuf[LSN_BUFSIZE], who[200];
 	size_t	i;
-	int	ret = 0;
 
 	for (i = 0; i < n; i++) {
 		struct db_listen	*d = &dbs[i];
@@ -557,8 +559,7 @@ cmd_listen(struct cli_ctx *ctx, int argc, char **argv)
 	signal(SIGTERM, SIG_DFL);
 	close(stop_pipe[0]);
 	close(stop_pipe[1]);
-	if (ret == 0)
-		ret = report(ctx, dbs, n);
+	ret = report(ctx, dbs, n, ret);
 	log_to_stderr(0);
 	free(m.status);
 	pthread_mutex_destroy(&m.lock);

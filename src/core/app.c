@@ -28,6 +28,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -614,7 +615,7 @@ app_cluster(struct app *app, struct journal **js, const char **names,
 {
 	size_t	k, n = 0;
 
-	*self = 0;
+	*self = SIZE_MAX;	/* none of them, while this one has no journal */
 	for (k = 0; k < app->ncluster && n < max; k++) {
 		js[n] = k == app->cluster_self ? app_journal_of(app) :
 		    app->cluster[k];

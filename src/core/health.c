@@ -201,10 +201,21 @@ sample(struct buf *out, const char *name, const char *database,
 	va_start(ap, fmt);
 	vsnprintf(value, sizeof value, fmt, ap);
 	va_end(ap);
-	if (database != NULL)
+	if (database != NULL) {
+		char		 label[200];
+		const char	*p;
+		size_t		 k = 0;
+
+		/* The exposition format's escapes: backslash, quote, newline. */
+		for (p = database; *p != '\0' && k + 3 < sizeof label; p++) {
+			if (*p == '\\' || *p == '"' || *p == '\n')
+				label[k++] = '\\';
+			label[k++] = *p == '\n' ? 'n' : *p;
+		}
+		label[k] = '\0';
 		n = snprintf(line, sizeof line, "%s{database=\"%s\"} %s\n",
-		    name, database, value);
-	else
+		    name, label, value);
+	} else
 		n = snprintf(line, sizeof line, "%s %s\n", name, value);
 	buf_append(out, line, (size_t)n < sizeof line ? (size_t)n :
 	    sizeof line - 1);

@@ -530,9 +530,14 @@ history_page_merged(struct journal *const *js, size_t nj,
 		sc->edge = !bounded;
 		if (bounded)
 			sc->resume = cut;
-		else if (last > first)
-			sc->resume = dir > 0 ? all[last - 1].pos :
-			    all[first].pos;
+		else if (last > first && dir < 0)
+			sc->resume = all[first].pos;
+		else if (last > first) {
+			/* Just after the last row, as one journal says it. */
+			sc->resume = all[last - 1].pos;
+			if (++sc->resume.seq == 0)
+				sc->resume.lsn++;
+		}
 	}
 	for (i = 0; i < nall; i++) {
 		if (i >= first && i < last)

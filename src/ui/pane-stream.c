@@ -43,8 +43,8 @@ struct stream {
 	 * none before the end (the only time "nothing matches" is said), or
 	 * stopped with Esc.
 	 */
-	enum { SEARCH_IDLE, SEARCH_RUNNING, SEARCH_NONE, SEARCH_STOPPED }
-				 search;
+	enum { SEARCH_IDLE, SEARCH_RUNNING, SEARCH_NONE, SEARCH_STOPPED,
+	    SEARCH_NEARBY }	 search;	/* NEARBY: all databases, none */
 	struct history_pos	 search_from;	/* where the search started */
 	unsigned		 search_gen;	/* app_search's number for it */
 	struct history_pos	 none_until;	/* SEARCH_NONE: no match before */
@@ -156,10 +156,10 @@ journals(struct stream *s, struct ui *ui)
 	if (s->all)
 		s->njs = app_cluster(ui->app, s->js, s->names, MAX_DATABASES,
 		    &s->self);
-	if (s->njs <= 1 && (s->js[0] = app_journal(ui->app)) != NULL)
-		s->njs = 1;
-	if (s->njs <= 1)
+	if (s->njs <= 1) {
 		s->self = 0;
+		s->njs = (s->js[0] = app_journal(ui->app)) != NULL;
+	}
 	return s->njs;
 }
 
@@ -231,7 +231,7 @@ no_rows(struct stream *s, struct ui *ui, const struct history_scan *scan)
 		return;
 	/* The search worker reads this database's journal alone. */
 	if (s->njs > 1) {
-		s->search = SEARCH_IDLE;
+		s->search = SEARCH_NEARBY;
 		return;
 	}
 	s->search = SEARCH_RUNNING;
@@ -352,6 +352,11 @@ draw_empty(const struct stream *s, struct ui *ui, int y, int x, int w)
 		snprintf(text, sizeof text, "search stopped: no match in the "
 		    "newest %llu changes",
 		    (unsigned long long)ui->view.search_examined);
+		break;
+	case SEARCH_NEARBY:
+		snprintf(text, sizeof text, "nothing matches the filter in "
+		    "the %d changes nearest in each database (A: search this "
+		    "database's whole history)", MAX_SCANS * HISTORY_SCAN_MAX);
 		break;
 	default:
 		snprintf(text, sizeof text, "%s", s->filter_text[0] != '\0' ?
@@ -593,17 +598,25 @@ stream_action(struct pane *p, struct ui *ui, enum action a)
 			return R_REDRAW;
 		}
 		return R_REDRAW | R_FOCUS_DETAIL;
-	case ACT_ALL_DATABASES:
-		if (app_cluster(ui->app, s->js, s->names, MAX_DATABASES,
-		    &s->self) < 2) {
+	case ACT_ALL_DATABASES: {
+		struct journal	*js[MAX_DATABASES];
+		const char	*names[MAX_DATABASES];
+		size_t		 self;
+
+		if (app_cluster(ui->app, js, names, MAX_DATABASES, &self) < 2) {
 			ui_message(ui, 0, "one database is recorded; "
 			    "source.databases lists several");
 			return R_REDRAW;
 		}
+		/* A search found its answer in this database's journal. */
+		if (s->search == SEARCH_RUNNING)
+			app_search_cancel(ui->app);
+		s->search = SEARCH_IDLE;
 		s->all = !s->all;
 		s->follow = 1;
 		load(s, ui);
 		return R_REDRAW;
+	}
 	case ACT_FILTER:
 		ui_prompt(ui, "filter (table and/or insert,update,delete,"
 		    "truncate,ddl): ", NULL, filter_typed);

@@ -800,6 +800,8 @@ test_merged(void **state)
 	assert_int_equal(rows[0].source, 1);
 	assert_int_equal(rows[1].source, 0);
 	assert_int_equal(sc.edge, 1);
+	/* At the end, resume is just after the last row, as for one. */
+	assert_true(sc.resume.lsn == 0x60 && sc.resume.seq == 1);
 	done_rows(rows, got);
 
 	/* Backward from the end, a full page of two: the newest two. */
