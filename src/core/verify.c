@@ -397,6 +397,15 @@ verify_run(const struct verb_ctx *vc, const struct verify_opts *o,
 	size_t			 i;
 
 	memset(r, 0, sizeof *r);
+	if (!cfg->pitr.enabled && cfg->source.database != NULL &&
+	    strcmp(cfg->source.database, cfg->source.databases[0]) != 0) {
+		err_set(err, PGTT_EUSAGE, "verify compares with a restore, and "
+		    "the cluster's backups are kept with database %s",
+		    cfg->source.databases[0]);
+		err_hint(err, "verify the first database: -d %s",
+		    cfg->source.databases[0]);
+		return err->code;
+	}
 	if (!cfg->pitr.enabled)
 		return err_set(err, PGTT_ECONFIG, "verify compares with a "
 		    "restore, and pitr.enabled is off");

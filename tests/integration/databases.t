@@ -241,6 +241,8 @@ like "$OUT" 'archive +the cluster.s: see database app' \
 check_fail "backup -d billing is refused" 2 -c "$W/pitr.yaml" -d billing --headless backup
 like "$ERR" 'backup acts on the cluster, whose backups are kept with its first database \(app\)' \
     "and says where backups are kept"
+check_fail "verify -d billing says where the backups are" 2 -c "$W/pitr.yaml" -d billing --headless verify c1
+like "$ERR" 'the cluster.s backups are kept with database app' "and which database to verify"
 check_ok "backup list" -c "$W/pitr.yaml" --json --headless backup list
 like "$OUT" '"end_lsn"' "the first base backup is listed"
 
