@@ -31,7 +31,7 @@ comp() {
 		echo "${COMPREPLY[*]}"' _ "$TEST_ROOT/pgtt.bash" "$@"
 }
 is "$(comp pgtt che)" "checkpoint" "a command by its start"
-is "$(comp pgtt "")" "$("$PGTT" --help | sed -n '/^commands:/,/^$/p' | awk '/^  [a-z]/ { printf "%s%s", sep, $1; sep = " " }') -c --config --json -v --verbose -q --quiet --headless --help --version" \
+is "$(comp pgtt "")" "$("$PGTT" --help | sed -n '/^commands:/,/^$/p' | awk '/^  [a-z]/ { printf "%s%s", sep, $1; sep = " " }') -c --config -d --database --json -v --verbose -q --quiet --headless --help --version" \
 	"every command --help lists, and the global options"
 is "$(comp pgtt diff --format j)" "json" "the words an option takes"
 is "$(comp pgtt replay --on-error "")" "stop skip" "all of them"
