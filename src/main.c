@@ -34,7 +34,7 @@ usage(FILE *f)
 	    "command\n"
 	    "                     acts on (default: the only one; setup, "
 	    "listen,\n"
-	    "                     status and checkpoint go over all)\n"
+	    "                     status, checkpoint and log go over all)\n"
 	    "      --json         JSON output: one object per result\n"
 	    "  -v, --verbose      log at debug level\n"
 	    "  -q, --quiet        print only errors and requested data\n"

@@ -39,7 +39,7 @@ const struct cli_command cli_commands[VERB_COUNT] = {
 	[VERB_LOG] = {
 	  "[--from POINT] [--to POINT] [--table T] [--op OPS] "
 	  "[--limit N] [--follow]",
-	  "print journaled changes in commit order", CLI_DATABASE, cmd_log },
+	  "print journaled changes in commit order", CLI_CLUSTER, cmd_log },
 	[VERB_DIFF] = {
 	  "POINT POINT [--table T] [--format text|json|sql] [--stat]",
 	  "net per-row difference between two points", CLI_DATABASE, cmd_diff },

@@ -5,6 +5,8 @@
  * Only whole transactions are shown, as walk.h reads them: a large
  * transaction still being written never shows half, and a pager that
  * stops reading never pins the journal's pages while the listener writes.
+ * With source.databases and no -d, every database's changes come in one
+ * commit order (an LSN is the cluster's), each named.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +37,7 @@ struct log_opts {
 	unsigned	 ops;		/* bit per change_kind; 0 = all */
 	long		 limit;		/* 0 = no limit */
 	int		 follow;
+	int		 from_given;	/* --from was given */
 };
 
 static volatile sig_atomic_t	interrupted;
@@ -338,6 +341,205 @@ print_walk(struct cli_ctx *ctx, struct journal *j, const struct log_opts *lo,
 	return ret < 0 ? ret : 0;
 }
 
+/* One database's walk in a log of several, and its change at hand. */
+struct db_walk {
+	struct journal		*j;
+	const char		*name;
+	struct walk		*w;
+	const struct walk_item	*it;		/* NULL: ended */
+};
+
+static int
+key_before(const struct pgtt_change *a, const struct pgtt_change *b)
+{
+	return a->commit_lsn < b->commit_lsn || (a->commit_lsn ==
+	    b->commit_lsn && a->seq < b->seq);
+}
+
+/*
+ * print_walk over several databases: each database's changes from (*lsn,
+ * *seq) up to to, the one with the smallest key printed first.  *lsn
+ * moves to to, where the next call goes on.
+ */
+static int
+print_merged(struct cli_ctx *ctx, struct db_walk *dbs, size_t n,
+    const struct log_opts *lo, pgtt_lsn *lsn, uint32_t *seq, pgtt_lsn to,
+    long *printed, int *done)
+{
+	struct db_walk	*d;
+	struct buf	 b;
+	json_t		*o;
+	size_t		 k;
+	int		 ret = 0;
+
+	for (k = 0; k < n; k++) {
+		dbs[k].w = NULL;
+		dbs[k].it = NULL;
+		if (walk_open(dbs[k].j, *lsn, *seq, to, 0, NULL, &dbs[k].w,
+		    &ctx->err) != 0 || (ret = walk_next(dbs[k].w, &dbs[k].it,
+		    &ctx->err)) < 0) {
+			ret = ctx->err.code;
+			goto out;
+		}
+		if (ret == 0)
+			dbs[k].it = NULL;
+	}
+	buf_init(&b);
+	for (;;) {
+		d = NULL;
+		for (k = 0; k < n; k++) {
+			if (dbs[k].it != NULL && (d == NULL ||
+			    key_before(dbs[k].it->ch, d->it->ch)))
+				d = &dbs[k];
+		}
+		if (d == NULL)
+			break;
+		if (wanted(lo, d->it->ch, d->it->rel)) {
+			if (ctx->json) {
+				o = cli_change_json(d->it->ch, &d->it->txn,
+				    d->it->rel, d->it->trels);
+				json_object_set_new(o, "database",
+				    json_string(d->name));
+				emit_json(stdout, o);
+			} else {
+				printf("%s ", d->name);
+				cli_change_text(d->it->ch, &d->it->txn,
+				    d->it->rel, d->it->trels, &b, stdout);
+			}
+			(*printed)++;
+		}
+		if ((lo->limit > 0 && *printed >= lo->limit) || ferror(stdout)) {
+			*done = 1;
+			break;
+		}
+		if ((ret = walk_next(d->w, &d->it, &ctx->err)) < 0)
+			break;
+		if (ret == 0)
+			d->it = NULL;
+	}
+	buf_done(&b);
+	fflush(stdout);
+	*lsn = to;
+	*seq = 0;
+	if (ret >= 0 && lo->to != LSN_INVALID && to >= lo->to)
+		*done = 1;
+out:
+	for (k = 0; k < n; k++)
+		walk_close(dbs[k].w);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * What every database's journal holds for sure: the least of their
+ * confirmed positions.  A later commit of a database whose listener lags
+ * may still come below another's newest, so following stops here.
+ */
+static pgtt_lsn
+merged_bound(struct cli_ctx *ctx, struct db_walk *dbs, size_t n)
+{
+	pgtt_lsn	first, last, bound = UINT64_MAX;
+	size_t		k;
+
+	for (k = 0; k < n; k++) {
+		if (point_range(dbs[k].j, &first, &last, &ctx->err) != 0)
+			return 0;
+		if (last < bound)
+			bound = last;
+	}
+	return bound;
+}
+
+static int	parse_args(struct cli_ctx *, struct journal *, int, char **,
+		    struct log_opts *);
+
+/* log without -d over source.databases. */
+static int
+log_every_database(struct cli_ctx *ctx, int argc, char **argv)
+{
+	size_t		 n = ctx->cfg.source.ndatabases, k;
+	struct config	*views;
+	struct db_walk	*dbs;
+	struct log_opts	 lo;
+	pgtt_lsn	 lsn, to;
+	uint32_t	 seq = 0;
+	long		 printed = 0;
+	int		 done = 0, ret = 0;
+
+	views = xcalloc(n, sizeof *views);
+	dbs = xcalloc(n, sizeof *dbs);
+	memset(&lo, 0, sizeof lo);
+	for (k = 0; ret == 0 && k < n; k++) {
+		if ((ret = cli_database_config(ctx, ctx->cfg.source.databases[k],
+		    &views[k])) != 0)
+			break;
+		dbs[k].name = views[k].source.database;
+		ret = journal_open(&dbs[k].j, views[k].storage.path,
+		    views[k].storage.map_size, JOURNAL_READONLY, &ctx->err);
+		if (ret == PGTT_ENOTFOUND)
+			err_hint(&ctx->err, "run setup first");
+		if (ret != 0)
+			err_detail_add(&ctx->err, "database \"%s\"",
+			    dbs[k].name);
+	}
+	/* Points read as the first database's journal reads them. */
+	if (ret == 0)
+		ret = parse_args(ctx, dbs[0].j, argc, argv, &lo);
+	/* --table names a table one of the databases has seen. */
+	for (k = 0; ret == 0 && lo.table != NULL && !lo.follow && k < n; k++) {
+		int	seen = journal_relation_named(dbs[k].j, lo.schema,
+			    lo.table, &ctx->err);
+
+		if (seen < 0)
+			ret = seen;
+		else if (seen > 0)
+			break;
+		else if (k + 1 == n)
+			ret = cli_check_table(ctx, &cli_commands[VERB_LOG],
+			    dbs[0].j, lo.schema, lo.table);
+	}
+	if (ret != 0)
+		goto out;
+	if (lo.follow) {
+		signal(SIGINT, on_interrupt);
+		signal(SIGTERM, on_interrupt);
+		signal(SIGPIPE, on_interrupt);
+	}
+	/* Without --from, every database's history from its start. */
+	lsn = lo.from_given ? lo.from : 0;
+	while (!done && !interrupted) {
+		to = lo.to != LSN_INVALID ? lo.to : UINT64_MAX;
+		if (lo.follow) {
+			pgtt_lsn	bound = merged_bound(ctx, dbs, n);
+
+			if (ctx->err.code != 0) {
+				ret = ctx->err.code;
+				break;
+			}
+			if (bound != UINT64_MAX && bound + 1 < to)
+				to = bound + 1;
+		}
+		if (to > lsn && (ret = print_merged(ctx, dbs, n, &lo, &lsn,
+		    &seq, to, &printed, &done)) != 0)
+			break;
+		if (ferror(stdout) && (ret = cli_check_output(ctx)) != 0)
+			break;
+		if (done || !lo.follow)
+			break;
+		poll(NULL, 0, FOLLOW_MS);
+	}
+out:
+	for (k = 0; k < n; k++) {
+		if (dbs[k].j != NULL)
+			journal_close(dbs[k].j);
+		config_free(&views[k]);
+	}
+	free(dbs);
+	free(views);
+	free(lo.schema);
+	free(lo.table);
+	return ret;
+}
+
 static int
 parse_args(struct cli_ctx *ctx, struct journal *j, int argc, char **argv,
     struct log_opts *lo)
@@ -362,6 +564,7 @@ parse_args(struct cli_ctx *ctx, struct journal *j, int argc, char **argv,
 		switch (ch) {
 		case 'f':
 			from = optarg;
+			lo->from_given = 1;
 			break;
 		case 't':
 			to = optarg;
@@ -406,8 +609,8 @@ parse_args(struct cli_ctx *ctx, struct journal *j, int argc, char **argv,
 		    "--to" : "--from");
 		return ctx->err.code;
 	}
-	/* Followed, a table may yet come. */
-	if (!lo->follow)
+	/* Followed, a table may yet come; over several, it is checked there. */
+	if (!lo->follow && !cli_all_databases(ctx))
 		return cli_check_table(ctx, cmd, j, lo->schema, lo->table);
 	return 0;
 }
@@ -423,6 +626,8 @@ cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	long		 printed = 0;
 	int		 done = 0, ret = 0;
 
+	if (cli_all_databases(ctx))
+		return log_every_database(ctx, argc, argv);
 	memset(&lo, 0, sizeof lo);
 	if ((ret = cli_verb_begin(ctx, VERB_LOG, 0, &cv)) != 0)
 		return ret;

@@ -60,7 +60,7 @@ bad 's/databases: \[app, billing\]/databases: [app, billing, app]/' \
     'bad.yaml:3:[0-9]+: "source.databases" lists "app" twice'
 check_fail "-d names a database the config does not list" 2 $C -d nope --headless log
 like "$ERR" 'no such database in source.databases \(app and billing\)' "and lists the ones it does"
-check_fail "a command on one database asks which" 2 $C --headless log
+check_fail "a command on one database asks which" 2 $C --headless diff creation head
 like "$ERR" '2 databases are configured: app and billing' "naming them"
 like "$ERR" 'HINT: .*-d NAME' "and says how to choose"
 
@@ -177,6 +177,17 @@ is "$(net_rows app)" "accounts=0 events=$(sql src app "SELECT count(*) - 50 FROM
 is "$(net_rows billing)" "invoices_eu=$(sql src billing "SELECT count(*) - 20 FROM invoices_eu") invoices_other=$(sql src billing "SELECT count(*) - 20 FROM invoices_other")" \
     "billing: every change journaled once across the kill"
 
+# --- log: every database in one commit order, or one -----------------------
+check_ok "log without -d" $C --json --headless log
+is "$(echo "$OUT" | perl -MJSON::PP -ne '$o = JSON::PP->new->decode($_);
+	($h, $l) = split m{/}, $o->{lsn}; $k = hex($h) * 2**32 + hex($l);
+	$bad++ if $k < $last; $last = $k; $n{$o->{database}}++;
+	END { print $bad ? "out of order" : "in order", " ", join(",", map { "$_=$n{$_}" } sort keys %n) }')" \
+    "in order app=$("$PGTT" $C -d app --json --headless log | wc -l),billing=$("$PGTT" $C -d billing --json --headless log | wc -l)" \
+    "log without -d gives every database's changes, named, in LSN order"
+check_ok "log --table of one database, without -d" $C --headless log --table invoices_eu --limit 1
+like "$OUT" '^billing [0-9]' "the text line leads with the database"
+
 # --- replay --all to one instant ----------------------------------------
 check_ok "replay --all --to c1" $C --json --headless replay --all --to c1
 diag "replay --all --to c1 ($C1): $(echo "$OUT" | perl -MJSON::PP -ne '$o = JSON::PP->new->decode($_);
@@ -230,6 +241,22 @@ is "$(echo "$OUT" | json_get database)" "app" "replays that one"
 
 check_ok "checkpoint delete removes it from both" $C --headless checkpoint delete c2
 like "$OUT" 'in 2 databases' "deleted in both"
+
+# log --follow over both: a row in each, in commit order.
+bg "$PGTT" $C --headless listen
+LISTENER=$BG_PID
+"$PGTT" $C --json --headless log --follow --from now >"$TEST_ROOT/follow.out" 2>/dev/null &
+FOLLOW=$!
+sleep 0.5
+sql src app "INSERT INTO accounts (name, balance) VALUES ('followed', 2)"
+sql src billing "INSERT INTO invoices (region, amount) VALUES ('eu', 778)"
+wait_until 30 grep -q '778' "$TEST_ROOT/follow.out"
+kill "$FOLLOW" 2>/dev/null
+wait "$FOLLOW" 2>/dev/null
+is "$(perl -MJSON::PP -ne '$o = JSON::PP->new->decode($_); print "$o->{database} "' "$TEST_ROOT/follow.out")" \
+    "app billing " "log --follow shows each database's new change, in commit order"
+kill -TERM "$LISTENER"
+wait "$LISTENER" 2>/dev/null
 
 # --- PITR is the cluster's, kept with the first database ---------------
 sed '/^pitr:/,$d' "$W/config.yaml" >"$W/pitr.yaml"
