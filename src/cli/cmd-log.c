@@ -49,6 +49,15 @@ on_interrupt(int sig)
 	interrupted = 1;
 }
 
+/* --follow runs until one of these, then ends the output cleanly. */
+static void
+catch_interrupts(void)
+{
+	signal(SIGINT, on_interrupt);
+	signal(SIGTERM, on_interrupt);
+	signal(SIGPIPE, on_interrupt);
+}
+
 static int
 parse_ops(const char *text, unsigned *ops)
 {
@@ -499,11 +508,8 @@ log_every_database(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (ret != 0)
 		goto out;
-	if (lo.follow) {
-		signal(SIGINT, on_interrupt);
-		signal(SIGTERM, on_interrupt);
-		signal(SIGPIPE, on_interrupt);
-	}
+	if (lo.follow)
+		catch_interrupts();
 	/* Without --from, every database's history from its start. */
 	lsn = lo.from_given ? lo.from : 0;
 	while (!done && !interrupted) {
@@ -634,11 +640,8 @@ cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	j = cv.j;
 	if ((ret = parse_args(ctx, j, argc, argv, &lo)) != 0)
 		goto out;
-	if (lo.follow) {
-		signal(SIGINT, on_interrupt);
-		signal(SIGTERM, on_interrupt);
-		signal(SIGPIPE, on_interrupt);
-	}
+	if (lo.follow)
+		catch_interrupts();
 	lsn = lo.from;
 	while (!done && !interrupted) {
 		if ((ret = print_walk(ctx, j, &lo, &lsn, &seq, &printed,
