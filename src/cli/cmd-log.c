@@ -379,7 +379,7 @@ print_merged(struct cli_ctx *ctx, struct db_walk *dbs, size_t n,
 	struct buf	 b;
 	json_t		*o;
 	size_t		 k;
-	int		 ret = 0;
+	int		 ret = 0, failed = 0;
 
 	for (k = 0; k < n; k++) {
 		dbs[k].w = NULL;
@@ -387,7 +387,7 @@ print_merged(struct cli_ctx *ctx, struct db_walk *dbs, size_t n,
 		if (walk_open(dbs[k].j, *lsn, *seq, to, 0, NULL, &dbs[k].w,
 		    &ctx->err) != 0 || (ret = walk_next(dbs[k].w, &dbs[k].it,
 		    &ctx->err)) < 0) {
-			ret = ctx->err.code;
+			failed = 1;
 			goto out;
 		}
 		if (ret == 0)
@@ -421,8 +421,10 @@ print_merged(struct cli_ctx *ctx, struct db_walk *dbs, size_t n,
 			*done = 1;
 			break;
 		}
-		if ((ret = walk_next(d->w, &d->it, &ctx->err)) < 0)
+		if ((ret = walk_next(d->w, &d->it, &ctx->err)) < 0) {
+			failed = 1;
 			break;
+		}
 		if (ret == 0)
 			d->it = NULL;
 	}
@@ -430,12 +432,12 @@ print_merged(struct cli_ctx *ctx, struct db_walk *dbs, size_t n,
 	fflush(stdout);
 	*lsn = to;
 	*seq = 0;
-	if (ret >= 0 && lo->to != LSN_INVALID && to >= lo->to)
+	if (!failed && lo->to != LSN_INVALID && to >= lo->to)
 		*done = 1;
 out:
 	for (k = 0; k < n; k++)
 		walk_close(dbs[k].w);
-	return ret < 0 ? ret : 0;
+	return failed ? ctx->err.code : 0;
 }
 
 /*
