@@ -42,12 +42,13 @@ struct app {
 	const struct config	*cfg;
 	struct journal		*j;
 	/*
-	 * With source.databases, every database's journal for a stream of
-	 * them all: this app's is j (its slot here stays NULL), the others
-	 * open read-only (NULL when they could not be).
+	 * With source.databases, every database's journal, for a stream of
+	 * them all and checkpoints in each: this app's is j (its slot here
+	 * stays NULL), the others NULL when they could not be opened.
 	 */
 	struct journal		**cluster;
 	char			**cluster_names;
+	const struct config	**cluster_cfgs;	/* the caller's, for the run */
 	size_t			 ncluster, cluster_self;
 	int			 wake[2];
 	int			 stop[2];

@@ -36,6 +36,7 @@
 #include <libpq-fe.h>
 
 #include "app-int.h"
+#include "checkpoint.h"
 #include "archive.h"
 #include "backup.h"
 #include "capture.h"
@@ -571,6 +572,7 @@ app_close(struct app *app)
 	}
 	free(app->cluster);
 	free(app->cluster_names);
+	free(app->cluster_cfgs);
 	for (i = 0; i < 2; i++) {
 		if (app->wake[i] != -1)
 			close(app->wake[i]);
@@ -592,21 +594,61 @@ app_open_cluster(struct app *app, const struct config *const *views,
 
 	app->cluster = xcalloc(n, sizeof *app->cluster);
 	app->cluster_names = xcalloc(n, sizeof *app->cluster_names);
+	app->cluster_cfgs = xcalloc(n, sizeof *app->cluster_cfgs);
 	app->ncluster = n;
 	app->cluster_self = self;
 	for (k = 0; k < n; k++) {
 		app->cluster_names[k] = xstrdup(views[k]->source.database);
+		app->cluster_cfgs[k] = views[k];
 		if (k == self)
 			continue;
+		/* Written only by checkpoints, which LMDB serializes. */
 		err_clear(&err);
 		if (journal_open(&app->cluster[k], views[k]->storage.path,
-		    views[k]->storage.map_size, JOURNAL_READONLY, &err) != 0) {
+		    views[k]->storage.map_size, 0, &err) != 0) {
 			app->cluster[k] = NULL;
 			log_msg(LOG_LEVEL_INFO, "the stream of all databases "
 			    "leaves out %s: %s", views[k]->source.database,
 			    err.msg);
 		}
 	}
+}
+
+int
+app_checkpoint_all(struct app *app, const char *name, const char *at,
+    struct pgtt_checkpoint **out, struct pgtt_err *err)
+{
+	struct checkpoint_report	 rep;
+	struct journal			**js;
+	uint32_t			*sids;
+	size_t				 k;
+	int				 ret = 0;
+
+	js = xcalloc(app->ncluster, sizeof *js);
+	sids = xcalloc(app->ncluster, sizeof *sids);
+	for (k = 0; ret == 0 && k < app->ncluster; k++) {
+		js[k] = k == app->cluster_self ? app_journal_of(app) :
+		    app->cluster[k];
+		if (js[k] == NULL) {
+			ret = err_set(err, PGTT_ENOTFOUND, "database %s has no "
+			    "journal to hold the checkpoint",
+			    app->cluster_names[k]);
+			err_hint(err, "run setup");
+		} else
+			sids[k] = journal_active_session(js[k]);
+	}
+	if (ret == 0)
+		ret = checkpoint_create_all(js, app->cluster_cfgs, sids,
+		    app->ncluster, name, at, NULL, out, &rep, err);
+	free(sids);
+	free(js);
+	return ret;
+}
+
+int
+app_has_cluster(struct app *app)
+{
+	return app->ncluster > 1;
 }
 
 size_t

@@ -145,6 +145,15 @@ void	 app_open_cluster(struct app *, const struct config *const *views,
  */
 size_t	 app_cluster(struct app *, struct journal **, const char **names,
 	    size_t max, size_t *self);
+/*
+ * A checkpoint named name at at (an LSN, no source asked) in every
+ * database's journal, each in its active session, as `checkpoint
+ * create` without -d makes it; *out is this database's (free() it).
+ */
+int	 app_checkpoint_all(struct app *, const char *name, const char *at,
+	    struct pgtt_checkpoint **, struct pgtt_err *);
+/* Does app_open_cluster hold several databases? */
+int	 app_has_cluster(struct app *);
 
 /*
  * Run setup in a worker: dry_run lists what it would create (text lines

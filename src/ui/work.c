@@ -126,20 +126,33 @@ static void
 checkpoint_named(struct ui *ui, const char *name, const char *at)
 {
 	struct journal			*j = app_journal(ui->app);
-	struct pgtt_checkpoint		*cp;
+	struct pgtt_checkpoint		*cp = NULL;
 	struct checkpoint_report	 rep;
 	struct pgtt_err			 err;
+	pgtt_lsn			 lsn;
 	char				 lsnbuf[LSN_BUFSIZE];
 
 	if (j == NULL)
 		return;
 	err_clear(&err);
-	if (checkpoint_create(j, ui->cfg, name, at, NULL,
-	    journal_active_session(j), &cp, &rep, &err) != 0)
+	/*
+	 * With several databases a checkpoint is the cluster's, as without
+	 * -d: the point as this database reads it, in every journal.
+	 */
+	if (app_has_cluster(ui->app)) {
+		if (point_resolve_journaled(j, ui->cfg->source.dsn, at, &lsn,
+		    &err) == 0)
+			(void)app_checkpoint_all(ui->app, name,
+			    lsn_format(lsn, lsnbuf), &cp, &err);
+	} else
+		(void)checkpoint_create(j, ui->cfg, name, at, NULL,
+		    journal_active_session(j), &cp, &rep, &err);
+	if (err.code != 0)
 		ui_message(ui, 1, "%s", err.msg);
 	else {
-		ui_message(ui, 0, "checkpoint \"%s\" at %s", cp->name,
-		    lsn_format(cp->lsn, lsnbuf));
+		ui_message(ui, 0, "checkpoint \"%s\" at %s%s", cp->name,
+		    lsn_format(cp->lsn, lsnbuf), app_has_cluster(ui->app) ?
+		    " in every database" : "");
 		free(cp);
 	}
 	ui_broadcast(ui, APP_EV_SETUP);

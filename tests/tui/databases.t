@@ -39,6 +39,12 @@ see 'a change of database billing: D opens it' "another database's change says h
 keys A
 see 'Stream \(following\)' "A again: this database's stream"
 unlike "$(screen)" 'billing_rows' "without billing's changes"
+keys c ; keys 'tuimark' Enter
+see 'checkpoint "tuimark" at [0-9A-F]+/[0-9A-F]+ in every database' "c makes the checkpoint in every database"
+is "$("$PGTT" -c "$W/config.yaml" --json --headless checkpoint list | perl -MJSON::PP -ne '
+	$o = JSON::PP->new->decode($_); $l{$o->{lsn}}++, $d{$o->{database}}++ if $o->{name} eq "tuimark";
+	END { print scalar(keys %l), " ", join(",", sort keys %d) }')" "1 app,billing" \
+    "at one LSN, as checkpoint create without -d makes it"
 keys D
 see 'pgtt  \[billing; D next\]' "D opens the next database"
 see 'billing_rows' "whose stream shows its changes"
