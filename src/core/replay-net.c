@@ -476,10 +476,18 @@ note_ordered(struct replay_ctx *c, const struct net_table *tables, size_t n)
 		rowsql_add(&b, tables[i].ordered);
 		rowsql_add(&b, ")");
 	}
+	/* A window split at DDL says each segment's tables once. */
 	if (b.len > 0) {
+		char	*said = c->r->mode_reason;
+
 		buf_append(&b, "", 1);
-		free(c->r->mode_reason);
-		c->r->mode_reason = xstrdup((const char *)b.data);
+		if (said == NULL)
+			c->r->mode_reason = xstrdup((const char *)b.data);
+		else if (strstr(said, (const char *)b.data) == NULL) {
+			xasprintf(&c->r->mode_reason, "%s; %s", said,
+			    (const char *)b.data);
+			free(said);
+		}
 	}
 	buf_done(&b);
 }

@@ -249,10 +249,14 @@ run_forward(struct replay_ctx *c, pgtt_lsn from, pgtt_lsn to,
 	}
 	free(ddl);
 	if (any_net) {
+		char	*ordered = r->mode_reason;
+
+		/* The DDL first, then what the segments went change by change. */
 		r->mode = REPLAY_MODE_NET;
-		if (r->mode_reason == NULL)
-			xasprintf(&r->mode_reason, "%zu DDL transaction%s went "
-			    "one at a time", nddl, nddl == 1 ? "" : "s");
+		xasprintf(&r->mode_reason, "%zu DDL transaction%s went one at a "
+		    "time%s%s", nddl, nddl == 1 ? "" : "s", ordered != NULL ?
+		    "; " : "", ordered != NULL ? ordered : "");
+		free(ordered);
 	} else if (r->mode_reason == NULL)
 		r->mode_reason = xstrdup(why);
 	return ret;

@@ -278,6 +278,18 @@ P --json --headless replay --to J
 is "$RC/$(echo "$OUT" | json_get mode)" "0/net" "a replay after the stop goes through"
 same J
 
+# --- a window split at DDL with a table change by change: both are said ---
+sql src app "DELETE FROM codes WHERE code = 'a'; INSERT INTO codes (code, v) VALUES ('a', 'thrice')"
+sql src app "ALTER TABLE accounts ADD COLUMN extra2 int"
+sql src app "DELETE FROM codes WHERE code = 'a'; INSERT INTO codes (code, v) VALUES ('a', 'fourth')"
+mark DDLORD
+check_ok "listen --until now" -c "$W/config.yaml" --headless listen --until now
+P --json --headless replay --to DDLORD --mode net
+is "$RC/$(echo "$OUT" | json_get mode_reason)" \
+	"0/1 DDL transaction went one at a time; change by change: public.codes (an identity GENERATED ALWAYS outside its key)" \
+	"around DDL, the reason names the DDL and the table that went change by change"
+same DDLORD
+
 # --- pgbench's workload: keyed tables by net effect, history in order ---
 TABLES="$TABLES pgbench_accounts pgbench_branches pgbench_tellers pgbench_history"
 pgbench -n -c 2 -t 400 "$(pg_dsn src app)" >"$TEST_ROOT/pgbench.log" 2>&1 ||
