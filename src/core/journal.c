@@ -541,9 +541,10 @@ map_range(struct journal *j, uintptr_t *start, uintptr_t *end)
 	int		 fd, at = 0, found = -1;
 
 	snprintf(path, sizeof path, "%s/data.mdb", j->dir);
-	if (mdb_env_get_fd(j->env, &fd) != 0 || fstat(fd, &st) != 0 ||
-	    (real = realpath(path, NULL)) == NULL)
+	if (mdb_env_get_fd(j->env, &fd) != 0 || fstat(fd, &st) != 0)
 		return -1;
+	/* Without the path, the device and inode may still find it. */
+	real = realpath(path, NULL);
 	if ((f = fopen("/proc/self/maps", "r")) == NULL) {
 		free(real);
 		return -1;
@@ -555,7 +556,7 @@ map_range(struct journal *j, uintptr_t *start, uintptr_t *end)
 		name = line + at;
 		name[strcspn(name, "\n")] = '\0';
 		if ((maj == major(st.st_dev) && mnr == minor(st.st_dev)) ||
-		    strcmp(name, real) == 0) {
+		    (real != NULL && strcmp(name, real) == 0)) {
 			*start = lo;
 			*end = hi;
 			found = 0;
