@@ -236,7 +236,6 @@ replay_every_database(struct cli_ctx *ctx, const struct replay_opts *op,
 	struct replay_opts		 o = *op;
 	struct journal			*j;
 	char				*target = NULL, lsn[LSN_BUFSIZE];
-	const char			*dsn;
 	pgtt_lsn			 at;
 	size_t				 i;
 	int				 ret = 0;
@@ -250,13 +249,12 @@ replay_every_database(struct cli_ctx *ctx, const struct replay_opts *op,
 	if (o.session != NULL)
 		return cli_usage_error(ctx, cmd, "--all: a session belongs to "
 		    "one database; name it with -d instead");
-	dsn = o.target_dsn != NULL ? o.target_dsn : saved.replica.dsn;
-	if (saved.source.ndatabases > 1 && dsn != NULL &&
-	    strstr(dsn, "{database}") == NULL)
+	/* The config's replica.dsn was checked when it was read. */
+	if (saved.source.ndatabases > 1 && o.target_dsn != NULL &&
+	    strstr(o.target_dsn, "{database}") == NULL)
 		return cli_usage_error(ctx, cmd, "--all needs a replica per "
-		    "database: write \"{database}\" in %s (\"dbname="
-		    "{database}_replica\")", o.target_dsn != NULL ? "--target" :
-		    "replica.dsn");
+		    "database: write \"{database}\" in --target (\"dbname="
+		    "{database}_replica\")");
 	/* One instant for all: --to as the first database reads it. */
 	if ((ret = cli_database_config(ctx, saved.source.databases[0],
 	    &view)) != 0)

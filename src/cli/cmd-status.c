@@ -447,6 +447,7 @@ int
 cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct config	view;
+	struct pgtt_err	first;
 	size_t		i;
 	int		ret = 0;
 
@@ -457,9 +458,8 @@ cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 	if (!cli_all_databases(ctx))
 		return status_one(ctx, &ctx->cfg);
 	/* Each database; the first failure is the one reported. */
+	err_clear(&first);
 	for (i = 0; i < ctx->cfg.source.ndatabases; i++) {
-		struct pgtt_err	saved = ctx->err;
-
 		if (cli_database_config(ctx, ctx->cfg.source.databases[i],
 		    &view) != 0)
 			return ctx->err.code;
@@ -468,11 +468,11 @@ cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 		err_clear(&ctx->err);
 		if (status_one(ctx, &view) != 0 && ret == 0) {
 			ret = ctx->err.code;
-			saved = ctx->err;
+			first = ctx->err;
 		}
-		ctx->err = saved;
 		config_free(&view);
 	}
+	ctx->err = first;
 	return ret;
 }
 

@@ -590,14 +590,6 @@ failed:
 	return 0;
 }
 
-static int
-lost_connection(struct listener *l, struct pgtt_err *err)
-{
-	err_set(err, PGTT_EDB, "lost the connection to the source");
-	err_detail(err, "%s", PQerrorMessage(l->conn));
-	return err->code;
-}
-
 /*
  * Stream until stopped (1), or the connection fails (negative).  Drains
  * everything the socket has before sleeping, and flushes the batch when
@@ -685,8 +677,12 @@ stream(struct listener *l, struct pgtt_err *err)
 		    listener_now_us() - l->last_flush >= DRY_FLUSH_GAP_US)) &&
 		    (ret = flush_start(l, err)) != 0)
 			return ret;
-		if (PQconsumeInput(l->conn) == 0)
-			return lost_connection(l, err);
+		if (PQconsumeInput(l->conn) == 0) {
+			err_set(err, PGTT_EDB, "lost the connection to the "
+			    "source");
+			err_detail(err, "%s", PQerrorMessage(l->conn));
+			return err->code;
+		}
 	}
 }
 
