@@ -55,6 +55,14 @@ struct listener {
 	int64_t			 batch_started;	/* µs; 0 = batch empty */
 	int64_t			 last_flush;	/* µs of the last journal commit */
 	int64_t			 last_status;
+	/*
+	 * Reading in gulps (stream): how long to let the socket fill after a
+	 * gulp, and what the current gulp has brought so far, in bytes as
+	 * the kernel charges them.
+	 */
+	int			 gulp_us;
+	size_t			 gulp_cost;
+	uint64_t		 stream_bytes, stream_msgs;
 
 	PGconn			*plainconn;	/* listener_plain_conn */
 	struct pgtt_seqsample	*last_sample;	/* the newest journaled */

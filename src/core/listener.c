@@ -21,6 +21,7 @@
  * transaction that was only partly written is rewritten under the same
  * keys, since sequence numbers follow the server's order.
  */
+#include <sys/ioctl.h>
 #include <sys/select.h>
 
 #include <errno.h>
@@ -55,6 +56,24 @@
  * this long for more to arrive.  After an idle spell it commits at once.
  */
 #define DRY_FLUSH_GAP_US	20000
+/*
+ * While a backlog drains, the walsender writes each message to the socket
+ * as it decodes it, and a reader that wakes for every few messages makes
+ * both sides pay a wakeup per handful: the walsender in its send, the
+ * reader in poll and recv.  So while the source flows (a gulp of at least
+ * GULP_FLOW), the reader sleeps a little before each read to let the
+ * socket gather more, never so long that it fills: a full socket stops
+ * the walsender until the reader has emptied most of it.  A unix socket
+ * charges its send buffer (212,992 bytes by default) about GULP_MSG_COST
+ * bytes per small write beyond the data, so what the socket holds after a
+ * sleep is counted that way: at GULP_FULL the next sleep halves, below
+ * half of it the sleep grows, up to GULP_MAX_US.  A trickle stops it.
+ */
+#define GULP_MSG_COST		640
+#define GULP_FLOW		(16 * GULP_MSG_COST)
+#define GULP_FULL		(96 * 1024)
+#define GULP_START_US		20
+#define GULP_MAX_US		2000
 
 static void
 put_be64(uint8_t *p, uint64_t v)
@@ -590,6 +609,55 @@ failed:
 	return 0;
 }
 
+static int
+lost_connection(struct listener *l, struct pgtt_err *err)
+{
+	err_set(err, PGTT_EDB, "lost the connection to the source");
+	err_detail(err, "%s", PQerrorMessage(l->conn));
+	return err->code;
+}
+
+/* A gulp has ended: sleep before the next only while the source flows. */
+static void
+gulp_ended(struct listener *l)
+{
+	if (l->gulp_cost < GULP_FLOW)
+		l->gulp_us /= 2;
+	else if (l->gulp_us == 0)
+		l->gulp_us = GULP_START_US;
+	l->gulp_cost = 0;
+}
+
+/*
+ * Let the socket gather the next gulp, then size the next sleep by what
+ * this one gathered, as the kernel charges it.  Too short to watch the
+ * stop pipe for: the poll after it does.
+ */
+static void
+gather(struct listener *l)
+{
+	struct timespec	ts;
+	uint64_t	avg_len, cost;
+	int		queued;
+
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)l->gulp_us * 1000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	if (ioctl(PQsocket(l->conn), FIONREAD, &queued) == -1 || queued < 0)
+		return;
+	avg_len = l->stream_msgs > 0 ? l->stream_bytes / l->stream_msgs : 1;
+	cost = (uint64_t)queued + (uint64_t)queued / (avg_len > 0 ? avg_len :
+	    1) * GULP_MSG_COST;
+	if (cost >= GULP_FULL) {
+		l->gulp_us /= 2;
+	} else if (cost < GULP_FULL / 2) {
+		l->gulp_us += l->gulp_us / 4 + 1;
+		if (l->gulp_us > GULP_MAX_US)
+			l->gulp_us = GULP_MAX_US;
+	}
+}
+
 /*
  * Stream until stopped (1), or the connection fails (negative).  Drains
  * everything the socket has before sleeping, and flushes the batch when
@@ -600,11 +668,15 @@ stream(struct listener *l, struct pgtt_err *err)
 {
 	struct pollfd	 pfd[3];
 	char		*buf;
-	int		 n, ret;
+	int		 n, ret, fresh = 0;
 
 	for (;;) {
 		n = PQgetCopyData(l->conn, &buf, 1);
 		if (n > 0) {
+			fresh = 0;
+			l->gulp_cost += (size_t)n + GULP_MSG_COST;
+			l->stream_bytes += (uint64_t)n;
+			l->stream_msgs++;
 			ret = on_copy_data(l, (const uint8_t *)buf, (size_t)n,
 			    err);
 			PQfreemem(buf);
@@ -633,6 +705,18 @@ stream(struct listener *l, struct pgtt_err *err)
 		}
 
 		/*
+		 * libpq's buffer is empty, and it reads at most its size at a
+		 * time: the socket may hold more of this gulp.
+		 */
+		if (!fresh) {
+			if (PQconsumeInput(l->conn) == 0)
+				return lost_connection(l, err);
+			fresh = 1;
+			continue;
+		}
+		gulp_ended(l);
+
+		/*
 		 * The socket is dry: confirm a commit that has ended, and
 		 * start making the rest durable while we wait; at once when it
 		 * reaches the end --until asked for.  A commit still running
@@ -656,6 +740,9 @@ stream(struct listener *l, struct pgtt_err *err)
 		if (!l->in_txn && (ret = sample_sequences(l, err)) != 0)
 			return ret;
 
+		if (l->gulp_us > 0)
+			gather(l);
+
 		pfd[0].fd = PQsocket(l->conn);
 		pfd[0].events = POLLIN;
 		pfd[1].fd = l->o.stop_fd;
@@ -677,12 +764,9 @@ stream(struct listener *l, struct pgtt_err *err)
 		    listener_now_us() - l->last_flush >= DRY_FLUSH_GAP_US)) &&
 		    (ret = flush_start(l, err)) != 0)
 			return ret;
-		if (PQconsumeInput(l->conn) == 0) {
-			err_set(err, PGTT_EDB, "lost the connection to the "
-			    "source");
-			err_detail(err, "%s", PQerrorMessage(l->conn));
-			return err->code;
-		}
+		if (PQconsumeInput(l->conn) == 0)
+			return lost_connection(l, err);
+		fresh = 1;
 	}
 }
 
