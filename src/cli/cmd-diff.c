@@ -482,6 +482,7 @@ cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	o.from = from;
 	o.to = to;
+	o.counts_only = stat;
 	o.schema = schema;
 	o.table = table;
 	if ((ret = cli_check_table(ctx, cmd, j, schema, table)) != 0 ||

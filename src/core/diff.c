@@ -393,7 +393,11 @@ packed_fill(struct diff_fold *f, const uint8_t *p,
 	return pack(f, packed_relv(f, p), &v);
 }
 
-/* The slot of (relid, identity): its entry, or the empty one to fill. */
+/*
+ * The slot of (relid, identity): its entry, or the empty one to fill.
+ * The hash's high half is both the tag and the start of the probe, so
+ * the table grows from its tags alone.
+ */
 static struct slot *
 probe(struct diff_fold *f, uint32_t relid, const uint8_t *id, size_t len,
     uint64_t h)
@@ -403,7 +407,7 @@ probe(struct diff_fold *f, uint32_t relid, const uint8_t *id, size_t len,
 	uint32_t		 tag = (uint32_t)(h >> 32);
 	size_t			 i;
 
-	for (i = h & (f->nslots - 1);; i = (i + 1) & (f->nslots - 1)) {
+	for (i = tag & (f->nslots - 1);; i = (i + 1) & (f->nslots - 1)) {
 		s = &f->slots[i];
 		if (s->idx == 0)
 			return s;
@@ -427,28 +431,29 @@ fold_lookup(struct diff_fold *f, uint32_t relid, const uint8_t *id, size_t len,
 }
 
 /*
- * Double the table, keeping it at most half full.  Slots keep half the
- * hash only, so each entry's is made again.
+ * Double the table, keeping it at most half full.  The tags say where
+ * each entry goes, so no entry is read: a million-row fold would touch
+ * every one of them, scattered over the arena, at each doubling.
  */
 static void
 grow(struct diff_fold *f)
 {
-	const struct diff_entry	*e;
-	uint64_t		 h;
-	size_t			 i, k;
+	struct slot	*old = f->slots;
+	size_t		 nold = f->nslots, i, k;
 
-	free(f->slots);
+	if (f->nslots > UINT32_MAX)
+		return;		/* the tags index no further */
 	f->nslots *= 2;
 	f->slots = xcalloc(f->nslots, sizeof *f->slots);
-	for (i = 0; i < f->nentries; i++) {
-		e = f->all[i];
-		h = fold_hash_id(e->relid, e->id, e->idlen);
-		for (k = h & (f->nslots - 1); f->slots[k].idx != 0;
+	for (i = 0; i < nold; i++) {
+		if (old[i].idx == 0)
+			continue;
+		for (k = old[i].tag & (f->nslots - 1); f->slots[k].idx != 0;
 		    k = (k + 1) & (f->nslots - 1))
 			;
-		f->slots[k].tag = (uint32_t)(h >> 32);
-		f->slots[k].idx = (uint32_t)(i + 1);
+		f->slots[k] = old[i];
 	}
+	free(old);
 }
 
 /* A new entry for a row first touched now, in its empty slot s. */
@@ -955,6 +960,17 @@ diff_sequences(struct journal *j, struct diff *d, struct pgtt_err *err)
 	return 0;
 }
 
+/* Rows gone at B need no values at A to count as deleted. */
+static void
+forget_gone_rows(struct diff_fold *f)
+{
+	size_t	i;
+
+	for (i = 0; i < f->nentries; i++)
+		if (f->all[i]->after_set && f->all[i]->after == NULL)
+			f->all[i]->lookback = 0;
+}
+
 /* Fold the window, look back, sort into tables. */
 int
 diff_run(const struct verb_ctx *vc, const struct diff_opts *o,
@@ -985,7 +1001,9 @@ diff_run(const struct verb_ctx *vc, const struct diff_opts *o,
 	d->fold->nslots = 1024;
 	d->fold->slots = xcalloc(d->fold->nslots, sizeof *d->fold->slots);
 	relcache_init(&d->fold->rels);
-	if ((ret = fold_window(vc, d, err)) == 0 && !o->keys_only)
+	if ((ret = fold_window(vc, d, err)) == 0 && o->counts_only)
+		forget_gone_rows(d->fold);
+	if (ret == 0 && !o->keys_only)
 		ret = diff_look_back(j, d, err);
 	/* Without the baseline the diff stands, and says what it lacks. */
 	err_clear(&berr);

@@ -159,6 +159,11 @@ struct diff_opts {
 	 * look-back, no baseline; other old values may stay unknown.
 	 */
 	int		 keys_only;
+	/*
+	 * Only each row's net change is wanted (--stat): a row gone at B
+	 * was deleted whatever its values at A, so they are not looked for.
+	 */
+	int		 counts_only;
 };
 
 /*

@@ -26,6 +26,7 @@
 #define ITEMS	16600
 
 static const uint8_t	ITEMS_KEY[] = { 1, 0, 0 };
+#define MANY		3000
 
 struct fixture {
 	char		 tmp[64];
@@ -93,6 +94,8 @@ setup(void **state)
 	struct pgtt_change		tr;
 	struct fixture			*f;
 	struct pgtt_err			e;
+	char				id[16];
+	int				i;
 
 	f = xcalloc(1, sizeof *f);
 	if (jfixture_open(f->tmp, "diff", &f->j) != 0)
@@ -158,6 +161,29 @@ setup(void **state)
 	put_indexed(f, 0x900, 1, CHANGE_INSERT, OLD_NONE, NULL,
 	    (struct pgtt_col []){ text("8"), text(""), SQLNULL });
 
+	/*
+	 * Rows by the thousand, past the fold's first table sizes: 3,000
+	 * inserted, then a third of them deleted and a third updated.
+	 */
+	put_txn(f->b, 0x1000, MANY);
+	for (i = 0; i < MANY; i++) {
+		snprintf(id, sizeof id, "%d", 1000 + i);
+		put_indexed(f, 0x1000, (uint32_t)i, CHANGE_INSERT, OLD_NONE,
+		    NULL, (struct pgtt_col []){ text(id), text("m"), SQLNULL });
+	}
+	put_txn(f->b, 0x1100, 2 * MANY / 3);
+	for (i = 0; i < 2 * MANY / 3; i++) {
+		snprintf(id, sizeof id, "%d", 1000 + i);
+		if (i % 2 == 0)
+			put_indexed(f, 0x1100, (uint32_t)i, CHANGE_DELETE,
+			    OLD_KEY, (struct pgtt_col []){ text(id), SQLNULL,
+			    SQLNULL }, NULL);
+		else
+			put_indexed(f, 0x1100, (uint32_t)i, CHANGE_UPDATE,
+			    OLD_NONE, NULL, (struct pgtt_col []){ text(id),
+			    text("m2"), SQLNULL });
+	}
+
 	err_clear(&e);
 	if (journal_commit(f->j, f->b, &e) != 0)
 		fail_msg("journal_commit: %s (%s)", e.msg, e.detail);
@@ -180,11 +206,12 @@ teardown(void **state)
 }
 
 static struct diff *
-fold(struct fixture *f, pgtt_lsn from, pgtt_lsn to)
+fold_opts(struct fixture *f, pgtt_lsn from, pgtt_lsn to, int counts_only)
 {
 	struct config		 cfg;
 	struct verb_ctx		 vc = { .cfg = &cfg, .j = f->j };
-	struct diff_opts	 o = { .from = from, .to = to };
+	struct diff_opts	 o = { .from = from, .to = to,
+				    .counts_only = counts_only };
 	struct diff		*d = NULL;
 	struct pgtt_err		 e;
 
@@ -193,6 +220,12 @@ fold(struct fixture *f, pgtt_lsn from, pgtt_lsn to)
 	if (diff_run(&vc, &o, &d, &e) != 0)
 		fail_msg("diff_run: %s (%s)", e.msg, e.detail);
 	return d;
+}
+
+static struct diff *
+fold(struct fixture *f, pgtt_lsn from, pgtt_lsn to)
+{
+	return fold_opts(f, from, to, 0);
 }
 
 /* The value of column name in v as text, "NULL", or "?" when unknown. */
@@ -284,6 +317,65 @@ test_net_effect(void **state)
 	assert_int_equal(d->nddl, 1);
 	assert_int_equal(d->ddl[0].lsn, 0x300);
 	assert_non_null(strstr(d->ddl[0].sql, "SET STORAGE EXTERNAL"));
+	done(d);
+}
+
+/*
+ * Counts only (--stat): the same counts.  An updated row's values at A
+ * are still looked for, to tell a real update from one that changed
+ * nothing; a deleted row's are not.
+ */
+static void
+test_counts_only(void **state)
+{
+	struct fixture		*f = *state;
+	struct diff		*d = fold_opts(f, 0x200, 0x500, 1);
+	const struct diff_table	*t;
+	const struct diff_row	*r;
+
+	assert_int_equal(d->ntables, 1);
+	t = &d->tables[0];
+	assert_int_equal(t->nupdated, 1);
+	assert_int_equal(t->ndeleted, 2);
+	assert_int_equal(t->ninserted, 2);
+	assert_int_equal(t->nrows, 5);
+	r = row(d, t, DIFF_UPDATED, "1");
+	assert_string_equal(value(&r->before, "name"), "a");
+	r = row(d, t, DIFF_DELETED, "2");
+	assert_string_equal(value(&r->before, "name"), "?");
+	assert_true(r->before_unknown);
+	done(d);
+}
+
+/* Thousands of rows, each found again by its key. */
+static void
+test_many_rows(void **state)
+{
+	struct fixture		*f = *state;
+	struct diff		*d = fold(f, 0xb00, 0x1200);
+	const struct diff_table	*t;
+	const struct diff_row	*r;
+
+	/* Inserted, then deleted or updated, in the window: inserts. */
+	t = &d->tables[0];
+	assert_int_equal(t->ninserted, 2 * MANY / 3 / 2 + MANY / 3);
+	assert_int_equal(t->ndeleted + t->nupdated, 0);
+	r = row(d, t, DIFF_INSERTED, "1001");
+	assert_string_equal(value(&r->after, "name"), "m2");
+	r = row(d, t, DIFF_INSERTED, "3999");
+	assert_string_equal(value(&r->after, "name"), "m");
+	done(d);
+
+	d = fold(f, 0x1050, 0x1200);
+	t = &d->tables[0];
+	assert_int_equal(t->ndeleted, MANY / 3);
+	assert_int_equal(t->nupdated, MANY / 3);
+	assert_int_equal(t->ninserted, 0);
+	r = row(d, t, DIFF_DELETED, "2998");
+	assert_string_equal(value(&r->before, "name"), "m");
+	r = row(d, t, DIFF_UPDATED, "2999");
+	assert_string_equal(value(&r->before, "name"), "m");
+	assert_string_equal(value(&r->after, "name"), "m2");
 	done(d);
 }
 
@@ -408,6 +500,8 @@ main(void)
 		cmocka_unit_test(test_net_effect),
 		cmocka_unit_test(test_stopped),
 		cmocka_unit_test(test_look_back),
+		cmocka_unit_test(test_counts_only),
+		cmocka_unit_test(test_many_rows),
 		cmocka_unit_test(test_empty_and_truncate),
 		cmocka_unit_test(test_values),
 	};
