@@ -53,7 +53,7 @@ struct rd {
  */
 struct lay {
 	uint8_t		*base;
-	size_t		 off;
+	size_t		 off, cap;	/* past cap: measuring only */
 };
 
 /* The one byte that starts or flags something. */
@@ -387,7 +387,7 @@ lay_alloc(struct lay *l, size_t n)
 	void		*p;
 
 	l->off = (l->off + a - 1) & ~(a - 1);
-	p = l->base != NULL ? l->base + l->off : NULL;
+	p = l->base != NULL && l->off + n <= l->cap ? l->base + l->off : NULL;
 	l->off += n;
 	return p;
 }
@@ -398,7 +398,8 @@ lay_copy(struct lay *l, const uint8_t *src, size_t len)
 {
 	char	*p;
 
-	p = l->base != NULL ? (char *)l->base + l->off : NULL;
+	p = l->base != NULL && l->off + len + 1 <= l->cap ?
+	    (char *)l->base + l->off : NULL;
 	l->off += len + 1;
 	if (p != NULL) {
 		if (len != 0)
@@ -659,33 +660,48 @@ walk_seqsample(struct rd *r, struct lay *l, void **out)
 }
 
 /*
- * The two walks every decoder makes: measure and check, then lay out the
- * one block.  The walk already proved the input sound, so the second walk
- * cannot fail.
+ * Every decoder lays its record out in one block.  The first walk goes
+ * into a block of a guessed size, and when the guess holds, as it does
+ * for a row of a few columns, that walk is all.  Otherwise it has checked
+ * the input and measured the block, and a second walk, which cannot
+ * fail, lays it out.  A long record is only measured first: a guess from
+ * its length would be a large block thrown away.
  */
+#define GUESS_BASE	512
+#define GUESS_MAX	4096
+
 static void *
 decode(void (*walk)(struct rd *, struct lay *, void **), const char *what,
     const void *p, size_t len, struct pgtt_err *e)
 {
 	static const uint8_t	 empty[1];
 	struct rd		 r;
-	struct lay		 l = { NULL, 0 };
+	struct lay		 l = { NULL, 0, 0 };
 	void			*out;
 
 	if (p == NULL || len == 0) {
 		p = empty;
 		len = 0;
 	}
+	if (len <= (GUESS_MAX - GUESS_BASE) / 4) {
+		l.cap = GUESS_BASE + 4 * len;
+		l.base = xmalloc(l.cap);
+	}
 	r.p = p;
 	r.end = r.p + len;
 	r.bad = NULL;
 	walk(&r, &l, &out);
 	if (r.bad != NULL) {
+		free(l.base);
 		err_set(e, PGTT_ECORRUPT, "corrupt %s record: %s", what, r.bad);
 		return NULL;
 	}
+	if (l.base != NULL && l.off <= l.cap)
+		return out;
+	free(l.base);
 	r.p = p;
 	l.base = xmalloc(l.off);
+	l.cap = l.off;
 	l.off = 0;
 	walk(&r, &l, &out);
 	return out;
