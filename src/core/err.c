@@ -42,7 +42,9 @@ vfill(char *dst, size_t size, const char *fmt, va_list ap)
 void
 err_clear(struct pgtt_err *e)
 {
-	memset(e, 0, sizeof *e);
+	/* Not a memset: a fold clears one for every change it reads. */
+	e->code = 0;
+	e->msg[0] = e->detail[0] = e->hint[0] = e->where[0] = '\0';
 }
 
 int
