@@ -22,6 +22,9 @@ struct journal {
 	unsigned int		 txns;		/* transactions open */
 	unsigned int		 waiting;	/* resizes waiting for txns */
 	int			 resizing;
+	/* Where the map lies, once map_range found it; until a resize. */
+	int			 map_known;
+	uintptr_t		 map_start, map_end;
 	int			 has_rowidx;	/* this process opened the index */
 	int			 has_seqval;	/* a reader of an older journal
 						   may find no samples */

@@ -149,6 +149,7 @@ map_resize(struct journal *j, int grow, size_t *size)
 
 	pthread_mutex_lock(&j->mtx);
 	j->resizing = 0;
+	j->map_known = 0;
 	pthread_cond_broadcast(&j->cond);
 	pthread_mutex_unlock(&j->mtx);
 	return rc;
@@ -575,9 +576,24 @@ void
 journal_forget_pages(struct journal *j)
 {
 	uintptr_t	start, end;
+	int		known;
 
 	map_enter(j);
-	if (map_range(j, &start, &end) == 0)
+	/* Reading /proc/self/maps costs more than the madvise: once a map. */
+	pthread_mutex_lock(&j->mtx);
+	known = j->map_known;
+	start = j->map_start;
+	end = j->map_end;
+	pthread_mutex_unlock(&j->mtx);
+	if (!known && map_range(j, &start, &end) == 0) {
+		known = 1;
+		pthread_mutex_lock(&j->mtx);
+		j->map_start = start;
+		j->map_end = end;
+		j->map_known = 1;
+		pthread_mutex_unlock(&j->mtx);
+	}
+	if (known)
 		(void)madvise((void *)start, end - start, MADV_DONTNEED);
 	map_leave(j);
 }
