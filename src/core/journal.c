@@ -667,11 +667,18 @@ next_id(MDB_txn *txn, MDB_dbi dbi, uint8_t *key)
 	return 0;
 }
 
-/* Every entry of the batch, in order, inside txn; an LMDB code. */
+/*
+ * Every entry of the batch, in order, inside txn; an LMDB code.  Puts go
+ * through a cursor per database, kept for the batch: an append through a
+ * cursor that stands at the end finds its place without a search from the
+ * root, which mdb_put makes for each key, looking each page of the way up
+ * in the transaction's dirty list.
+ */
 static int
 jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
 {
 	const struct jent	*ent;
+	MDB_cursor		*cur[DB_COUNT] = { NULL };
 	MDB_val			 k, v;
 	uint8_t			 idkey[4];
 	size_t			 i, end;
@@ -701,15 +708,21 @@ jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
 		if (ent->op == OP_PUT && (ent->db == DB_CHANGE ||
 		    ent->db == DB_TXN || ent->db == DB_BYTIME ||
 		    ent->db == DB_ROWIDX)) {
-			rc = mdb_put(txn, j->dbi[ent->db], &k, &v, MDB_APPEND);
+			if (cur[ent->db] == NULL && (rc = mdb_cursor_open(txn,
+			    j->dbi[ent->db], &cur[ent->db])) != 0)
+				break;
+			rc = mdb_cursor_put(cur[ent->db], &k, &v, MDB_APPEND);
 			if (rc == MDB_KEYEXIST)
-				rc = mdb_put(txn, j->dbi[ent->db], &k, &v, 0);
+				rc = mdb_cursor_put(cur[ent->db], &k, &v, 0);
 		} else if (ent->op == OP_PUT)
 			rc = mdb_put(txn, j->dbi[ent->db], &k, &v, 0);
 		else if ((rc = mdb_del(txn, j->dbi[ent->db], &k, NULL)) ==
 		    MDB_NOTFOUND)
 			rc = 0;
 	}
+	for (i = 0; i < DB_COUNT; i++)
+		if (cur[i] != NULL)
+			mdb_cursor_close(cur[i]);
 	return rc;
 }
 
