@@ -33,21 +33,17 @@ buf_reset(struct buf *b)
 
 /* Grow by doubling so encoding a record is amortised linear. */
 void
-buf_append(struct buf *b, const void *p, size_t n)
+buf_reserve(struct buf *b, size_t n)
 {
 	size_t	cap;
 
-	if (n == 0)
-		return;
 	if (n > SIZE_MAX - b->len)
 		fatalx("buffer of %zu bytes cannot grow by %zu", b->len, n);
-	if (b->len + n > b->cap) {
-		cap = b->cap == 0 ? 64 : b->cap;
-		while (cap < b->len + n)
-			cap = cap > SIZE_MAX / 2 ? b->len + n : cap * 2;
-		b->data = xreallocarray(b->data, cap, 1);
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
+	if (b->len + n <= b->cap)
+		return;
+	cap = b->cap == 0 ? 64 : b->cap;
+	while (cap < b->len + n)
+		cap = cap > SIZE_MAX / 2 ? b->len + n : cap * 2;
+	b->data = xreallocarray(b->data, cap, 1);
+	b->cap = cap;
 }

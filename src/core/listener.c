@@ -684,9 +684,11 @@ stream(struct listener *l, struct pgtt_err *err)
 				return ret;
 			if (reached_until(l))
 				return 1;
+			/* The clock every 64th: a read per message cost 1.4%. */
 			if (jbatch_bytes(l->batch) >= l->o.batch_bytes ||
-			    (l->batch_started != 0 && listener_now_us() -
-			    l->batch_started >= (int64_t)l->o.batch_ms * 1000)) {
+			    (l->batch_started != 0 && (l->stream_msgs & 63) ==
+			    0 && listener_now_us() - l->batch_started >=
+			    (int64_t)l->o.batch_ms * 1000)) {
 				if ((ret = flush_start(l, err)) != 0)
 					return ret;
 			}
