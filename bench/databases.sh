@@ -10,7 +10,7 @@
 #
 # Default: 30000 transactions of 10 rows, 300,000 changes per database.
 set -u
-. "$(dirname "$0")/../tests/lib/harness.sh"
+. "$(dirname "$0")/lib.sh"
 
 TXNS=${1:-30000}
 ROWS=${2:-10}

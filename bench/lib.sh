@@ -5,6 +5,18 @@
 PGTT_BIN=${PGTT_BIN:-$(cd "$(dirname "$0")/.." && pwd)/pgtt}
 . "$(dirname "$0")/../tests/lib/harness.sh"
 
+# The figures are this binary's: say which, and whether the tree changed
+# after it was built (the default one is the tree's own, not rebuilt here).
+bench_binary() {
+	echo "pgtt: $PGTT ($(date -r "$PGTT" '+built %Y-%m-%d %H:%M'))"
+	if [ -n "$(find "$(dirname "$0")/../src" -newer "$PGTT" \
+	    -name '*.[ch]' | head -1)" ]; then
+		echo "warning: the sources changed after $PGTT was built:" \
+		    "run make first, or set PGTT_BIN" >&2
+	fi
+}
+bench_binary
+
 # bench_source PORT TABLE-DDL: sets W (work dir with config.yaml).
 bench_source() {
 	pg_start src "$1"
