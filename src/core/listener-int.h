@@ -58,7 +58,8 @@ struct listener {
 	/*
 	 * Reading in gulps (stream): how long to let the socket fill after a
 	 * gulp, and what the current gulp has brought so far, in bytes as
-	 * the kernel charges them.
+	 * the kernel charges them.  The stream's bytes and messages give the
+	 * mean message size that turns what the socket holds into that.
 	 */
 	int			 gulp_us;
 	size_t			 gulp_cost;
