@@ -43,6 +43,7 @@ struct diff_entry {
 	uint8_t		 op;		/* enum diff_op, once classified */
 	uint8_t		 before_unknown;
 	uint8_t		 after_unknown;
+	uint8_t		 inherited;	/* some entry's inherit names it */
 	uint8_t		 id[];		/* the row key's identity bytes */
 };
 

@@ -623,6 +623,7 @@ fold_row(struct diff_fold *f, const struct pgtt_change *ch,
 		e2->after = nv;
 		e2->after_set = 1;
 		e2->inherit = source_of(e);
+		e2->inherit->inherited = 1;
 		break;
 	default:
 		break;
@@ -960,15 +961,21 @@ diff_sequences(struct journal *j, struct diff *d, struct pgtt_err *err)
 	return 0;
 }
 
-/* Rows gone at B need no values at A to count as deleted. */
+/*
+ * Rows gone at B need no values at A to count as deleted, unless a row
+ * that took a new key takes its unchanged values from them.
+ */
 static void
 forget_gone_rows(struct diff_fold *f)
 {
-	size_t	i;
+	struct diff_entry	*e;
+	size_t			 i;
 
-	for (i = 0; i < f->nentries; i++)
-		if (f->all[i]->after_set && f->all[i]->after == NULL)
-			f->all[i]->lookback = 0;
+	for (i = 0; i < f->nentries; i++) {
+		e = f->all[i];
+		if (e->after_set && e->after == NULL && !e->inherited)
+			e->lookback = 0;
+	}
 }
 
 /* Fold the window, look back, sort into tables. */

@@ -161,7 +161,8 @@ struct diff_opts {
 	int		 keys_only;
 	/*
 	 * Only each row's net change is wanted (--stat): a row gone at B
-	 * was deleted whatever its values at A, so they are not looked for.
+	 * was deleted whatever its values at A, so they are not looked for,
+	 * unless a row that took a new key takes its unchanged ones.
 	 */
 	int		 counts_only;
 };

@@ -184,6 +184,22 @@ setup(void **state)
 			    text("m2"), SQLNULL });
 	}
 
+	/*
+	 * A key taken over: 51 is deleted, then 50 becomes 51, its long
+	 * note unchanged and so not sent; the note at B is 50's at A.
+	 */
+	put_txn(f->b, 0x1300, 2);
+	put_indexed(f, 0x1300, 0, CHANGE_INSERT, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("50"), text("k"), text("note X") });
+	put_indexed(f, 0x1300, 1, CHANGE_INSERT, OLD_NONE, NULL,
+	    (struct pgtt_col []){ text("51"), text("k"), text("note Y") });
+	put_txn(f->b, 0x1400, 2);
+	put_indexed(f, 0x1400, 0, CHANGE_DELETE, OLD_KEY,
+	    (struct pgtt_col []){ text("51"), SQLNULL, SQLNULL }, NULL);
+	put_indexed(f, 0x1400, 1, CHANGE_UPDATE, OLD_KEY,
+	    (struct pgtt_col []){ text("50"), SQLNULL, SQLNULL },
+	    (struct pgtt_col []){ text("51"), text("k"), TOAST });
+
 	err_clear(&e);
 	if (journal_commit(f->j, f->b, &e) != 0)
 		fail_msg("journal_commit: %s (%s)", e.msg, e.detail);
@@ -344,6 +360,18 @@ test_counts_only(void **state)
 	r = row(d, t, DIFF_DELETED, "2");
 	assert_string_equal(value(&r->before, "name"), "?");
 	assert_true(r->before_unknown);
+	done(d);
+
+	/*
+	 * 50 is gone at B, but 51 takes its unchanged note from 50's row at
+	 * A: without it 51 would look unchanged, and the counts would differ.
+	 */
+	d = fold_opts(f, 0x1350, 0x1500, 1);
+	t = &d->tables[0];
+	assert_int_equal(t->ndeleted, 1);
+	assert_int_equal(t->nupdated, 1);
+	r = row(d, t, DIFF_UPDATED, "51");
+	assert_string_equal(value(&r->after, "note"), "note X");
 	done(d);
 }
 
