@@ -64,6 +64,7 @@ struct listener {
 	int			 gulp_us;
 	size_t			 gulp_cost;
 	uint64_t		 stream_bytes, stream_msgs;
+	long			 test_delay_us;	/* PGTT_TEST_INGEST_DELAY_US */
 
 	PGconn			*plainconn;	/* listener_plain_conn */
 	struct pgtt_seqsample	*last_sample;	/* the newest journaled */

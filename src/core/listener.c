@@ -659,6 +659,21 @@ gather(struct listener *l)
 }
 
 /*
+ * Tests make the reader slower than the walsender with this, so that the
+ * socket never runs dry while a backlog drains.
+ */
+static void
+test_delay(long us)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = us % 1000000 * 1000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
  * Stream until stopped (1), or the connection fails (negative).  Drains
  * everything the socket has before sleeping, and flushes the batch when
  * the socket runs dry, so group commits grow with the load.
@@ -668,12 +683,12 @@ stream(struct listener *l, struct pgtt_err *err)
 {
 	struct pollfd	 pfd[3];
 	char		*buf;
-	int		 n, ret, fresh = 0;
+	int		 n, ret, reread = 0, got = 0;
 
 	for (;;) {
 		n = PQgetCopyData(l->conn, &buf, 1);
 		if (n > 0) {
-			fresh = 0;
+			got = 1;
 			l->gulp_cost += (size_t)n + GULP_MSG_COST;
 			l->stream_bytes += (uint64_t)n;
 			l->stream_msgs++;
@@ -682,6 +697,8 @@ stream(struct listener *l, struct pgtt_err *err)
 			PQfreemem(buf);
 			if (ret != 0)
 				return ret;
+			if (l->test_delay_us > 0)
+				test_delay(l->test_delay_us);
 			if (reached_until(l))
 				return 1;
 			/*
@@ -711,22 +728,26 @@ stream(struct listener *l, struct pgtt_err *err)
 
 		/*
 		 * libpq's buffer is empty, and it reads at most its size at a
-		 * time: the socket may hold more of this gulp.
+		 * time: once after each poll, read what more the socket holds
+		 * before polling again (the poll watches for a stop too).
 		 */
-		if (!fresh) {
+		if (reread) {
 			if (PQconsumeInput(l->conn) == 0)
 				return lost_connection(l, err);
-			fresh = 1;
+			reread = got = 0;
 			continue;
 		}
-		gulp_ended(l);
+		/* A read that brought nothing: the socket is empty. */
+		if (!got)
+			gulp_ended(l);
 
 		/*
-		 * The socket is dry: confirm a commit that has ended, and
-		 * start making the rest durable while we wait; at once when it
-		 * reaches the end --until asked for.  A commit still running
-		 * is not waited for: the walsender may be a message away, and
-		 * the commit's end wakes the poll below.
+		 * The socket is dry, or two buffers came since the last poll:
+		 * confirm a commit that has ended, and start making the rest
+		 * durable while we wait; at once when it reaches the end
+		 * --until asked for.  A commit still running is not waited
+		 * for: the walsender may be a message away, and the commit's
+		 * end wakes the poll below.
 		 */
 		if (l->in_flight && committer_done(l->committer) &&
 		    (ret = flush_finish(l, err)) != 0)
@@ -745,7 +766,7 @@ stream(struct listener *l, struct pgtt_err *err)
 		if (!l->in_txn && (ret = sample_sequences(l, err)) != 0)
 			return ret;
 
-		if (l->gulp_us > 0)
+		if (!got && l->gulp_us > 0)
 			gather(l);
 
 		pfd[0].fd = PQsocket(l->conn);
@@ -771,7 +792,8 @@ stream(struct listener *l, struct pgtt_err *err)
 			return ret;
 		if (PQconsumeInput(l->conn) == 0)
 			return lost_connection(l, err);
-		fresh = 1;
+		reread = 1;
+		got = 0;
 	}
 }
 
@@ -831,6 +853,9 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 			    "sample: %s", err->msg);
 		err_clear(err);
 	}
+	if (getenv("PGTT_TEST_INGEST_DELAY_US") != NULL)
+		l.test_delay_us = strtol(getenv("PGTT_TEST_INGEST_DELAY_US"),
+		    NULL, 10);
 	if ((l.committer = committer_new(l.o.journal, err)) == NULL) {
 		free(l.last_sample);
 		return err->code;

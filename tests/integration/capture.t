@@ -229,4 +229,26 @@ like "$(log_json --table marker | tail -n 1)" '"id":"900"' "and so is the row co
 check_fail "listen --until with something that is not a position" 2 -c "$W/config.yaml" --headless listen --until creation
 like "$ERR" '^pgtt: --until takes an LSN or now, not "creation"' "the message names the option and what it takes"
 
+# --- a stop is seen while a backlog comes faster than it is read ---
+# Slowed down, the reader never finds the socket empty; it must still
+# look for the stop between reads, not only once the backlog is drained.
+sql src app "CREATE TABLE backlog (id int PRIMARY KEY)"
+check_ok "listen --until now journals the new table" -c "$W/config.yaml" --headless listen --until now
+sql src app "DO \$\$ BEGIN FOR i IN 0..1999 LOOP
+	INSERT INTO backlog SELECT i * 10 + g FROM generate_series(0, 9) g;
+	COMMIT; END LOOP; END \$\$"
+bg env PGTT_TEST_INGEST_DELAY_US=200 "$PGTT" -q -c "$W/config.yaml" --headless listen
+SLOW=$BG_PID
+wait_until 30 sh -c "\"$PGTT\" -c \"$W/config.yaml\" --json --headless log --table backlog | grep -q backlog"
+ok $? "the slowed listener journals the backlog's first rows"
+kill -TERM "$SLOW"
+wait "$SLOW"
+is "$?" "0" "SIGTERM in the middle of the backlog: exit status 0"
+GOT=$(log_json --table backlog | wc -l)
+ok "$([ "$GOT" -lt 20000 ]; echo $?)" "it stopped before the end of the backlog ($GOT of 20000 rows journaled)"
+check_ok "listen --until now after the stop" -c "$W/config.yaml" --headless listen --until now
+IDS=$(log_json --table backlog | perl -MJSON::PP -ne 'print JSON::PP->new->decode($_)->{new}{id}, "\n"')
+is "$(echo "$IDS" | sort -n | uniq | wc -l) $(echo "$IDS" | wc -l)" "20000 20000" \
+	"then every row of the backlog is journaled, and once"
+
 done_testing
