@@ -129,5 +129,18 @@ replay_to after
 run_pgtt -c "$W/config.yaml" --json --headless diff mid after --stat
 like "$(echo "$OUT" | json_get tables)" '"partial":"no primary key: INSERT and TRUNCATE only","schema":"public","table":"pgbench_history"' \
 	"diff marks a table captured in part"
+# --stat looks up fewer old values than the full diff: the counts must
+# still be the ones the full diff lists.
+counts() {
+	perl -MJSON::PP -e '$d = JSON::PP->new->decode(join "", <STDIN>);
+	for $t (@{$d->{tables}}) {
+		print "$t->{table}:", join("/", map { ref $t->{$_} ?
+		    scalar @{$t->{$_}} : $t->{$_} } qw(inserted deleted updated)), " ";
+	}'
+}
+STAT=$(echo "$OUT" | counts)
+run_pgtt -c "$W/config.yaml" --json --headless diff mid after
+is "$STAT" "$(echo "$OUT" | counts)" "--stat counts what the full diff lists, table by table"
+like "$STAT" 'pgbench_accounts:0/0/[1-9]' "pgbench's updates among them ($STAT)"
 
 done_testing
