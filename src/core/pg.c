@@ -19,7 +19,6 @@ log_notice(void *arg, const char *message)
 	    message);
 }
 
-
 PGconn *
 pg_connect(const char *dsn, const char *what, int replication,
     struct pgtt_err *err)
