@@ -1,75 +1,135 @@
 #!/usr/bin/env bash
-# Capture throughput: the same backlog drained once by pg_recvlogical
-# (pgoutput, to a file) before and after `pgtt --headless listen` drains
-# it (into the journal, with durable LMDB commits), in one run on one
-# server.  Prints the rates, the ratio, and CPU time per change and peak
-# RSS.
+# Capture throughput: one backlog drained in turns by pg_recvlogical
+# (pgoutput, to a file) and by `pgtt --headless listen` (into the journal,
+# with durable LMDB commits), each drain on a slot of its own, all on one
+# server:
+#
+#   pg_recvlogical 1, pgtt 1, pg_recvlogical 2, pgtt 2, ... pg_recvlogical N+1
+#
+# A shared machine's speed drifts by up to 2x within a minute, so each
+# pgtt drain is compared with the mean of the pg_recvlogical drains on
+# either side of it, and the run's figures are the medians of its ROUNDS
+# rounds.  Prints every drain (time, CPU per change, peak RSS), each
+# round's ratio, and the medians.
 #
 #   bench/capture.sh [TRANSACTIONS [ROWS_PER_TRANSACTION]]
 #
-# Default: 100000 transactions of 10 rows = 1,000,000 changes.
+# Default: 100000 transactions of 10 rows = 1,000,000 changes, ROUNDS=3.
+# PGTT_BIN_B=BUILD runs the even rounds with another build, to compare.
 set -u
 . "$(dirname "$0")/lib.sh"
 
 TXNS=${1:-100000}
 ROWS=${2:-10}
+ROUNDS=${ROUNDS:-3}
 CHANGES=$((TXNS * ROWS))
 
 bench_source 5701 "CREATE TABLE bench (id bigint PRIMARY KEY, n int, t text, ts timestamptz)"
 
-echo "backlog: $TXNS transactions x $ROWS rows = $CHANGES changes"
-sql src app "SELECT 1 FROM pg_create_logical_replication_slot('recv2', 'pgoutput')" >/dev/null
+# Round 1 uses bench_source's config and slot; the others get their own.
+for i in $(seq 2 "$ROUNDS"); do
+	mkdir -p "$TEST_ROOT/p$i"
+	cat >"$TEST_ROOT/p$i/config.yaml" <<-EOF
+	source:
+	  dsn: "$(pg_dsn src app)"
+	  slot: pgtt$i
+	storage:
+	  path: $TEST_ROOT/p$i/data
+	EOF
+	"$PGTT" -q -c "$TEST_ROOT/p$i/config.yaml" --headless setup || exit 1
+done
+for i in $(seq 2 $((ROUNDS + 1))); do
+	sql src app "SELECT 1 FROM pg_create_logical_replication_slot('recv$i', 'pgoutput')" >/dev/null
+done
+config_of() { [ "$1" = 1 ] && echo "$W/config.yaml" || echo "$TEST_ROOT/p$1/config.yaml"; }
+
+echo "backlog: $TXNS transactions x $ROWS rows = $CHANGES changes, $ROUNDS rounds"
 sql src app "DO \$\$ BEGIN FOR i IN 0..$((TXNS - 1)) LOOP
 	INSERT INTO bench SELECT i * $ROWS + g, g, md5(g::text), now()
 	FROM generate_series(1, $ROWS) g; COMMIT; END LOOP; END \$\$"
 END_LSN=$(sql src app "SELECT pg_current_wal_lsn()")
 echo "backlog ends at $END_LSN"
 
-# pg_recvlogical: stops by itself at END_LSN.  It runs before pgtt and
-# again after it, on a second slot: on a shared machine the speed drifts
-# within a minute, and a ratio to one run would measure the drift.
+# Each drain leaves "ms user sys rss-kB" in $TEST_ROOT/NAME.drain.
+drained() {
+	local name=$1 t0=$2
+	echo "$(( $(now_ms) - t0 )) $(cat "$TEST_ROOT/$name.time")" \
+	    >"$TEST_ROOT/$name.drain"
+}
+
+# pg_recvlogical: stops by itself at END_LSN, after an fsync of its file.
 run_recvlogical() {
-	local slot=$1 t0 t1
+	local slot=$1 name=$2 t0
 	t0=$(now_ms)
-	/usr/bin/time -f "%U %S %M" -o "$TEST_ROOT/$slot.time" \
+	/usr/bin/time -f "%U %S %M" -o "$TEST_ROOT/$name.time" \
 		"$PG_BINDIR/pg_recvlogical" -d "$(pg_dsn src app)" --slot "$slot" \
 		--start --endpos "$END_LSN" -o proto_version=1 \
 		-o publication_names=pgtt -f "$TEST_ROOT/$slot.out" --no-loop \
 		2>"$TEST_ROOT/$slot.err"
-	t1=$(now_ms)
-	echo $((t1 - t0)) >"$TEST_ROOT/$slot.ms"
+	drained "$name" "$t0"
+	rm -f "$TEST_ROOT/$slot.out"
 }
-run_recvlogical recv
 
 # pgtt: stops by itself once END_LSN is durable and confirmed.
-T0=$(now_ms)
 # PGTT_WRAP="strace -c -f -o FILE" and the like profile the listener.
-/usr/bin/time -f "%U %S %M" -o "$TEST_ROOT/pgtt.time" \
-	${PGTT_WRAP:-} "$PGTT" -c "$W/config.yaml" --headless listen \
-	--until "$END_LSN" >/dev/null 2>"$TEST_ROOT/pgtt.err"
-T1=$(now_ms)
-PGTT_MS=$((T1 - T0))
-run_recvlogical recv2
+# With PGTT_BIN_B set, even rounds run that build: two builds compared
+# in one run, each between the same pg_recvlogical drains.
+build_of() {
+	if [ -n "${PGTT_BIN_B:-}" ] && [ $(($1 % 2)) = 0 ]; then
+		echo "$PGTT_BIN_B"
+	else
+		echo "$PGTT"
+	fi
+}
+run_pgtt() {
+	local i=$1 t0
+	t0=$(now_ms)
+	/usr/bin/time -f "%U %S %M" -o "$TEST_ROOT/pgtt$i.time" \
+		${PGTT_WRAP:-} "$(build_of "$i")" -c "$(config_of "$i")" \
+		--headless listen --until "$END_LSN" \
+		>/dev/null 2>"$TEST_ROOT/pgtt$i.err"
+	drained "pgtt$i" "$t0"
+	"$PGTT" -c "$(config_of "$i")" --json --headless status |
+	    json_get journal.changes >"$TEST_ROOT/pgtt$i.journaled"
+}
 
-JOURNALED=$("$PGTT" -c "$W/config.yaml" --json --headless status | json_get journal.changes)
-read -r RU RS RRSS <"$TEST_ROOT/recv.time"
-read -r R2U R2S R2RSS <"$TEST_ROOT/recv2.time"
-read -r PU PS PRSS <"$TEST_ROOT/pgtt.time"
-perl -e '
-	my ($n, $rms, $r2ms, $pms, $ru, $rs, $r2u, $r2s, $pu, $ps, $rrss,
-	    $prss, $got) = @ARGV;
-	my $recv = sub {
-		my ($what, $ms, $cpu) = @_;
-		printf "%-23s %8.0f changes/s  (%d ms, cpu %.2f s, %.2f us/change, rss %d MB)\n",
-		    $what, $n / $ms * 1000, $ms, $cpu, $cpu * 1e6 / $n, $rrss / 1024;
-	};
-	printf "journaled changes:      %d of %d\n", $got, $n;
-	$recv->("pg_recvlogical before:", $rms, $ru + $rs);
-	printf "pgtt listen:            %8.0f changes/s  (%d ms, cpu %.2f s, %.2f us/change, rss %d MB)\n",
-	    $n / $pms * 1000, $pms, $pu + $ps, ($pu + $ps) * 1e6 / $n, $prss / 1024;
-	$recv->("pg_recvlogical after:", $r2ms, $r2u + $r2s);
-	printf "ratio pgtt/recvlogical: %.2f to the mean of both runs (%.2f before, %.2f after)  (target >= 1.0, cpu <= 1.5 us/change)\n",
-	    ($rms + $r2ms) / 2 / $pms, $rms / $pms, $r2ms / $pms;
-' "$CHANGES" "$(cat "$TEST_ROOT/recv.ms")" "$(cat "$TEST_ROOT/recv2.ms")" \
-    "$PGTT_MS" "$RU" "$RS" "$R2U" "$R2S" "$PU" "$PS" "$RRSS" "$PRSS" \
-    "$JOURNALED"
+[ -n "${PGTT_BIN_B:-}" ] && echo "even rounds: $PGTT_BIN_B" \
+    "($(date -r "$PGTT_BIN_B" '+built %Y-%m-%d %H:%M'))"
+run_recvlogical recv recv1
+for i in $(seq 1 "$ROUNDS"); do
+	run_pgtt "$i"
+	run_recvlogical "recv$((i + 1))" "recv$((i + 1))"
+done
+
+{
+	echo "recv 1 $(cat "$TEST_ROOT/recv1.drain")"
+	for i in $(seq 1 "$ROUNDS"); do
+		echo "pgtt $i $(cat "$TEST_ROOT/pgtt$i.drain") $(cat "$TEST_ROOT/pgtt$i.journaled")"
+		echo "recv $((i + 1)) $(cat "$TEST_ROOT/recv$((i + 1)).drain")"
+	done
+} | perl -e '
+	my ($n, $ab) = @ARGV;
+	my (@recv, @pgtt, %ratio, %cpu);
+	sub med { my @s = sort { $a <=> $b } @_; $s[$#s / 2] }
+	sub list { join(" ", map { sprintf "%.2f", $_ } @_) }
+	while (<STDIN>) {
+		chomp;
+		my ($what, $i, $ms, $u, $s, $rss, $got) = split;
+		my $label = $what eq "recv" ? "pg_recvlogical" :
+		    $ab && $i % 2 == 0 ? "pgtt listen (B)" : "pgtt listen";
+		printf "%-16s %8.0f changes/s  (%5d ms, cpu %.2f us/change, rss %3d MB)%s\n",
+		    $label, $n / $ms * 1000, $ms, ($u + $s) * 1e6 / $n, $rss / 1024,
+		    defined $got ? ", journaled $got of $n" : "";
+		if ($what eq "recv") { $recv[$i] = $ms } else { $pgtt[$i] = [$ms, ($u + $s) * 1e6 / $n] }
+	}
+	for my $i (1 .. $#pgtt) {
+		my $b = $ab && $i % 2 == 0 ? "B" : "A";
+		push @{$ratio{$b}}, ($recv[$i] + $recv[$i + 1]) / 2 / $pgtt[$i][0];
+		push @{$cpu{$b}}, $pgtt[$i][1];
+	}
+	for my $b (sort keys %ratio) {
+		printf "ratio pgtt%s/recvlogical: %.2f, median of %d rounds (%s); pgtt cpu %.2f us/change, median (%s)  (target >= 1.0, cpu <= 1.5 us/change)\n",
+		    $ab ? " $b" : "", med(@{$ratio{$b}}), scalar @{$ratio{$b}},
+		    list(@{$ratio{$b}}), med(@{$cpu{$b}}), list(@{$cpu{$b}});
+	}
+' "$CHANGES" "${PGTT_BIN_B:+1}"
