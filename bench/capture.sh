@@ -23,6 +23,12 @@ TXNS=${1:-100000}
 ROWS=${2:-10}
 ROUNDS=${ROUNDS:-3}
 CHANGES=$((TXNS * ROWS))
+# A slot per drain, and setup's WAL slot per pgtt drain, of the
+# harness's max_replication_slots = 16.
+if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 5 ]; then
+	echo "bench/capture.sh: ROUNDS is $ROUNDS; it takes 1 to 5" >&2
+	exit 2
+fi
 
 bench_source 5701 "CREATE TABLE bench (id bigint PRIMARY KEY, n int, t text, ts timestamptz)"
 
