@@ -21,14 +21,11 @@
  * transaction that was only partly written is rewritten under the same
  * keys, since sequence numbers follow the server's order.
  */
-#define _GNU_SOURCE	/* SCHED_BATCH */
 #include <sys/ioctl.h>
 #include <sys/select.h>
 
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -828,8 +825,8 @@ close_conn(struct listener *l)
 	l->conn = NULL;
 }
 
-static int
-listen_loop(const struct listener_opts *opts, struct listener_progress *out,
+int
+listener_run(const struct listener_opts *opts, struct listener_progress *out,
     struct pgtt_err *err)
 {
 	struct listener		 l;
@@ -939,34 +936,6 @@ listen_loop(const struct listener_opts *opts, struct listener_progress *out,
 	committer_free(l.committer);
 	jbatch_free(l.batch);
 	jbatch_free(l.spare);
-	return ret;
-}
-
-/*
- * The listener yields to the database it watches.  While a backlog drains
- * the walsender is the bound, and each of its sends wakes the reader: a
- * normal thread woken so preempts the walsender on its CPU, and the
- * walsender waits to run again, even with the other CPU idle.  A
- * SCHED_BATCH thread never preempts on a wakeup (sched(7)); it still gets
- * a normal thread's share of the CPU.  The committer, started from this
- * thread, inherits the policy.  Any user may choose it; if the system
- * refuses, the listener runs as it was.
- */
-int
-listener_run(const struct listener_opts *opts, struct listener_progress *out,
-    struct pgtt_err *err)
-{
-	struct sched_param	 was_param, batch_param;
-	int			 was_policy, yielded, ret;
-
-	memset(&batch_param, 0, sizeof batch_param);
-	yielded = pthread_getschedparam(pthread_self(), &was_policy,
-	    &was_param) == 0 && was_policy == SCHED_OTHER &&
-	    pthread_setschedparam(pthread_self(), SCHED_BATCH,
-	    &batch_param) == 0;
-	ret = listen_loop(opts, out, err);
-	if (yielded)
-		pthread_setschedparam(pthread_self(), was_policy, &was_param);
 	return ret;
 }
 
