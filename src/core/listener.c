@@ -54,8 +54,10 @@
  * messages.  Committing at each of those moments would pay an fsync per
  * handful of rows, so after a commit the next dry-socket commit waits
  * this long for more to arrive.  After an idle spell it commits at once.
+ * At 20 ms a drain made ~40 commits a second, each with two fsyncs and
+ * a fresh copy of every tree's right edge, and drained ~6% slower.
  */
-#define DRY_FLUSH_GAP_US	20000
+#define DRY_FLUSH_GAP_US	100000
 /*
  * While a backlog drains, the walsender writes each message to the socket
  * as it decodes it, and a reader that wakes for every few messages makes
