@@ -17,9 +17,28 @@ bench_binary() {
 }
 bench_binary
 
+# BENCH_TCP=1: the source listens on 127.0.0.1, and every connection to
+# it (pgtt's, the peer tool's, the bench's own) goes over TCP instead of
+# its unix socket: a source on another host is only reached that way.
+if [ -n "${BENCH_TCP:-}" ]; then
+	pg_dsn() {
+		if [ "$1" = src ]; then
+			echo "host=127.0.0.1 port=$(cat "$TEST_ROOT/$1/port") user=postgres dbname=${2:-postgres}"
+		else
+			echo "host=$TEST_ROOT/$1 port=$(cat "$TEST_ROOT/$1/port") user=postgres dbname=${2:-postgres}"
+		fi
+	}
+fi
+
 # bench_source PORT TABLE-DDL: sets W (work dir with config.yaml).
 bench_source() {
-	pg_start src "$1"
+	if [ -n "${BENCH_TCP:-}" ]; then
+		echo "source: TCP to 127.0.0.1 (BENCH_TCP)"
+		pg_start src "$1" "listen_addresses = '127.0.0.1'"
+	else
+		echo "source: its unix socket (BENCH_TCP=1 for TCP)"
+		pg_start src "$1"
+	fi
 	sql src postgres "CREATE DATABASE app"
 	sql src app "$2"
 	W=$TEST_ROOT/w
