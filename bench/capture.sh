@@ -25,10 +25,11 @@ ROUNDS=${ROUNDS:-3}
 CHANGES=$((TXNS * ROWS))
 # A slot per drain, and setup's WAL slot per pgtt drain, of the
 # harness's max_replication_slots = 16.
-if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 5 ]; then
-	echo "bench/capture.sh: ROUNDS is $ROUNDS; it takes 1 to 5" >&2
-	exit 2
-fi
+case $ROUNDS in
+[1-5]) ;;
+*)	echo "bench/capture.sh: ROUNDS is \"$ROUNDS\"; it takes 1 to 5" >&2
+	exit 2 ;;
+esac
 
 bench_source 5701 "CREATE TABLE bench (id bigint PRIMARY KEY, n int, t text, ts timestamptz)"
 
@@ -116,7 +117,11 @@ done
 } | perl -e '
 	my ($n, $ab) = @ARGV;
 	my (@recv, @pgtt, %ratio, %cpu);
-	sub med { my @s = sort { $a <=> $b } @_; $s[$#s / 2] }
+	sub med {
+		my @s = sort { $a <=> $b } @_;
+		my $m = int($#s / 2);
+		return @s % 2 ? $s[$m] : ($s[$m] + $s[$m + 1]) / 2;
+	}
 	sub list { join(" ", map { sprintf "%.2f", $_ } @_) }
 	while (<STDIN>) {
 		chomp;
