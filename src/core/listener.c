@@ -55,7 +55,7 @@
  * handful of rows, so after a commit the next dry-socket commit waits
  * this long for more to arrive.  After an idle spell it commits at once.
  * At 20 ms a drain made ~40 commits a second, each with two fsyncs and
- * a fresh copy of every tree's right edge, and drained ~6% slower.
+ * a fresh copy of every tree's right edge, and drained ~5% slower.
  */
 #define DRY_FLUSH_GAP_US	100000
 /*
