@@ -145,7 +145,7 @@ put_tuple(struct buf *b, const struct pgtt_tuple *t)
 
 	for (i = 0; i < t->ncols; i++)
 		room += 1 + (t->cols[i].kind == COL_TEXT ? VARINT_MAX +
-		    t->cols[i].len : 0);
+		    (size_t)t->cols[i].len : 0);
 	if (room > b->cap - b->len)
 		buf_reserve(b, room);
 	p = varint_at(b->data + b->len, t->ncols);
