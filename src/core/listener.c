@@ -756,7 +756,8 @@ stream(struct listener *l, struct pgtt_err *err)
 			return ret;
 		if (!l->in_txn && !l->in_flight &&
 		    (listener_now_us() - l->last_flush >= DRY_FLUSH_GAP_US ||
-		    (l->o.until != LSN_INVALID && l->batch_end >= l->o.until)) &&
+		    (l->o.until != LSN_INVALID && (l->batch_end >= l->o.until ||
+		    l->keepalive_end >= l->o.until))) &&
 		    (ret = flush_start(l, err)) != 0)
 			return ret;
 		if (reached_until(l))
