@@ -57,15 +57,21 @@ sql src app "DO \$\$ BEGIN FOR i IN 0..$((TXNS - 1)) LOOP
 END_LSN=$(sql src app "SELECT pg_current_wal_lsn()")
 echo "backlog ends at $END_LSN"
 
-# Each drain leaves "ms user sys rss-kB" in $TEST_ROOT/NAME.drain.
+# Each drain leaves "ms user sys rss-kB" in $TEST_ROOT/NAME.drain.  A
+# failed drain stops the run: its figures would only mislead.
 drained() {
-	local name=$1 t0=$2
+	local name=$1 t0=$2 status=$3 err=$4
+	if [ "$status" != 0 ]; then
+		echo "bench/capture.sh: $name failed (exit status $status):" >&2
+		cat "$err" >&2
+		exit 1
+	fi
 	echo "$(( $(now_ms) - t0 )) $(cat "$TEST_ROOT/$name.time")" \
 	    >"$TEST_ROOT/$name.drain"
 }
 
 # pg_recvlogical: stops by itself at END_LSN, after an fsync of its file.
-run_recvlogical() {
+drain_recvlogical() {
 	local slot=$1 name=$2 t0
 	t0=$(now_ms)
 	/usr/bin/time -f "%U %S %M" -o "$TEST_ROOT/$name.time" \
@@ -73,7 +79,7 @@ run_recvlogical() {
 		--start --endpos "$END_LSN" -o proto_version=1 \
 		-o publication_names=pgtt -f "$TEST_ROOT/$slot.out" --no-loop \
 		2>"$TEST_ROOT/$slot.err"
-	drained "$name" "$t0"
+	drained "$name" "$t0" $? "$TEST_ROOT/$slot.err"
 	rm -f "$TEST_ROOT/$slot.out"
 }
 
@@ -88,30 +94,34 @@ build_of() {
 		echo "$PGTT"
 	fi
 }
-run_pgtt() {
-	local i=$1 t0
+drain_pgtt() {
+	local i=$1 t0 got
 	t0=$(now_ms)
 	/usr/bin/time -f "%U %S %M" -o "$TEST_ROOT/pgtt$i.time" \
 		${PGTT_WRAP:-} "$(build_of "$i")" -c "$(config_of "$i")" \
 		--headless listen --until "$END_LSN" \
 		>/dev/null 2>"$TEST_ROOT/pgtt$i.err"
-	drained "pgtt$i" "$t0"
-	"$PGTT" -c "$(config_of "$i")" --json --headless status |
-	    json_get journal.changes >"$TEST_ROOT/pgtt$i.journaled"
+	drained "pgtt$i" "$t0" $? "$TEST_ROOT/pgtt$i.err"
+	got=$("$(build_of "$i")" -c "$(config_of "$i")" --json --headless \
+	    status | json_get journal.changes)
+	if [ "$got" != "$CHANGES" ]; then
+		echo "bench/capture.sh: pgtt$i journaled $got of $CHANGES changes" >&2
+		exit 1
+	fi
 }
 
 [ -n "${PGTT_BIN_B:-}" ] && echo "even rounds: $PGTT_BIN_B" \
     "($(date -r "$PGTT_BIN_B" '+built %Y-%m-%d %H:%M'))"
-run_recvlogical recv recv1
+drain_recvlogical recv recv1
 for i in $(seq 1 "$ROUNDS"); do
-	run_pgtt "$i"
-	run_recvlogical "recv$((i + 1))" "recv$((i + 1))"
+	drain_pgtt "$i"
+	drain_recvlogical "recv$((i + 1))" "recv$((i + 1))"
 done
 
 {
 	echo "recv 1 $(cat "$TEST_ROOT/recv1.drain")"
 	for i in $(seq 1 "$ROUNDS"); do
-		echo "pgtt $i $(cat "$TEST_ROOT/pgtt$i.drain") $(cat "$TEST_ROOT/pgtt$i.journaled")"
+		echo "pgtt $i $(cat "$TEST_ROOT/pgtt$i.drain")"
 		echo "recv $((i + 1)) $(cat "$TEST_ROOT/recv$((i + 1)).drain")"
 	done
 } | perl -e '
@@ -125,12 +135,11 @@ done
 	sub list { join(" ", map { sprintf "%.2f", $_ } @_) }
 	while (<STDIN>) {
 		chomp;
-		my ($what, $i, $ms, $u, $s, $rss, $got) = split;
+		my ($what, $i, $ms, $u, $s, $rss) = split;
 		my $label = $what eq "recv" ? "pg_recvlogical" :
 		    $ab && $i % 2 == 0 ? "pgtt listen (B)" : "pgtt listen";
-		printf "%-16s %8.0f changes/s  (%5d ms, cpu %.2f us/change, rss %3d MB)%s\n",
-		    $label, $n / $ms * 1000, $ms, ($u + $s) * 1e6 / $n, $rss / 1024,
-		    defined $got ? ", journaled $got of $n" : "";
+		printf "%-16s %8.0f changes/s  (%5d ms, cpu %.2f us/change, rss %3d MB)\n",
+		    $label, $n / $ms * 1000, $ms, ($u + $s) * 1e6 / $n, $rss / 1024;
 		if ($what eq "recv") { $recv[$i] = $ms } else { $pgtt[$i] = [$ms, ($u + $s) * 1e6 / $n] }
 	}
 	for my $i (1 .. $#pgtt) {

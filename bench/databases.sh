@@ -17,12 +17,12 @@ ROWS=${2:-10}
 CHANGES=$((TXNS * ROWS))
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-pg_start src 5705
+bench_server 5705
 W=$TEST_ROOT/w
 mkdir -p "$W"
 cat >"$W/config.yaml" <<EOF
 source:
-  dsn: "host=$TEST_ROOT/src port=5705 user=postgres dbname=postgres"
+  dsn: "$(pg_dsn src postgres)"
   databases: [app, billing]
 storage:
   path: $W/data
@@ -49,7 +49,7 @@ END_LSN=$(sql src postgres "SELECT pg_current_wal_lsn()")
 
 T0=$(now_ms)
 for db in app billing; do
-	"$PG_BINDIR/pg_recvlogical" -d "host=$TEST_ROOT/src port=5705 user=postgres dbname=$db" \
+	"$PG_BINDIR/pg_recvlogical" -d "$(pg_dsn src "$db")" \
 	    --slot "recv_$db" --start --endpos "$END_LSN" -o proto_version=1 \
 	    -o publication_names=pgtt -f "$TEST_ROOT/recv_$db.out" --no-loop \
 	    2>"$TEST_ROOT/recv_$db.err" &

@@ -20,7 +20,8 @@ bench_binary
 # BENCH_TCP=1: the source listens on 127.0.0.1, and every connection to
 # it (pgtt's, the peer tool's, the bench's own) goes over TCP instead of
 # its unix socket: a source on another host is only reached that way.
-if [ -n "${BENCH_TCP:-}" ]; then
+BENCH_TCP=${BENCH_TCP:-0}
+if [ "$BENCH_TCP" = 1 ]; then
 	pg_dsn() {
 		if [ "$1" = src ]; then
 			echo "host=127.0.0.1 port=$(cat "$TEST_ROOT/$1/port") user=postgres dbname=${2:-postgres}"
@@ -30,15 +31,21 @@ if [ -n "${BENCH_TCP:-}" ]; then
 	}
 fi
 
-# bench_source PORT TABLE-DDL: sets W (work dir with config.yaml).
-bench_source() {
-	if [ -n "${BENCH_TCP:-}" ]; then
-		echo "source: TCP to 127.0.0.1 (BENCH_TCP)"
+# bench_server PORT: starts the source cluster "src", reached as
+# BENCH_TCP says.
+bench_server() {
+	if [ "$BENCH_TCP" = 1 ]; then
+		echo "source: TCP to 127.0.0.1 (BENCH_TCP=1)"
 		pg_start src "$1" "listen_addresses = '127.0.0.1'"
 	else
 		echo "source: its unix socket (BENCH_TCP=1 for TCP)"
 		pg_start src "$1"
 	fi
+}
+
+# bench_source PORT TABLE-DDL: sets W (work dir with config.yaml).
+bench_source() {
+	bench_server "$1"
 	sql src postgres "CREATE DATABASE app"
 	sql src app "$2"
 	W=$TEST_ROOT/w
