@@ -10,11 +10,13 @@
  * carries a presence byte saying which of its optional parts follow, so an
  * insert pays nothing for truncate or message fields.
  *
- * Decoding walks the input twice with the same code: the first walk checks
- * every length against what is left and sums the size of the one block the
- * result needs; the second, which cannot fail, lays the struct, its arrays
- * and its strings out in that block.  Strings and values in the block are
- * NUL-terminated even where the struct does not promise it.
+ * Decoding lays the struct, its arrays and its strings out in one block,
+ * with one walk of the input that checks every length against what is
+ * left.  A short record's walk goes into a block of a guessed size; when
+ * the guess is short, or the record long, the walk only measures, and a
+ * second walk, which cannot fail, lays it out (decode).  Strings and
+ * values in the block are NUL-terminated even where the struct does not
+ * promise it.
  */
 #include <stdalign.h>
 #include <stddef.h>
