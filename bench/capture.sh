@@ -16,12 +16,28 @@
 #
 # Default: 100000 transactions of 10 rows = 1,000,000 changes, ROUNDS=3.
 # PGTT_BIN_B=BUILD runs the even rounds with another build, to compare.
+#
+# BENCH_WORKLOAD=pgbench makes the backlog with pgbench's own schema
+# (scale PGBENCH_SCALE, 10 by default, loaded before pgtt is set up) and
+# workload, two clients: TRANSACTIONS of 4 changes each (3 updates of
+# rows all over the tables, 1 insert into a table without a key), 150000
+# by default.  The default workload, BENCH_WORKLOAD=inserts, adds rows in
+# key order.
 set -u
 . "$(dirname "$0")/lib.sh"
 
-TXNS=${1:-100000}
-ROWS=${2:-10}
+BENCH_WORKLOAD=${BENCH_WORKLOAD:-inserts}
 ROUNDS=${ROUNDS:-3}
+case $BENCH_WORKLOAD in
+inserts)
+	TXNS=${1:-100000}
+	ROWS=${2:-10} ;;
+pgbench)
+	TXNS=${1:-150000}
+	ROWS=4 ;;
+*)	echo "bench/capture.sh: BENCH_WORKLOAD is \"$BENCH_WORKLOAD\"; it takes inserts or pgbench" >&2
+	exit 2 ;;
+esac
 CHANGES=$((TXNS * ROWS))
 # A slot per drain, and setup's WAL slot per pgtt drain, of the
 # harness's max_replication_slots = 16.
@@ -31,7 +47,18 @@ case $ROUNDS in
 	exit 2 ;;
 esac
 
-bench_source 5701 "CREATE TABLE bench (id bigint PRIMARY KEY, n int, t text, ts timestamptz)"
+pgbench_load() {
+	"$PG_BINDIR/pgbench" -i -q -s "${PGBENCH_SCALE:-10}" "$(pg_dsn src app)" \
+	    >"$TEST_ROOT/pgbench-init.log" 2>&1 || {
+		cat "$TEST_ROOT/pgbench-init.log" >&2
+		return 1
+	}
+}
+if [ "$BENCH_WORKLOAD" = pgbench ]; then
+	bench_source 5701 "SELECT 1" pgbench_load
+else
+	bench_source 5701 "CREATE TABLE bench (id bigint PRIMARY KEY, n int, t text, ts timestamptz)"
+fi
 
 # Round 1 uses bench_source's config and slot; the others get their own.
 for i in $(seq 2 "$ROUNDS"); do
@@ -50,10 +77,19 @@ for i in $(seq 2 $((ROUNDS + 1))); do
 done
 config_of() { [ "$1" = 1 ] && echo "$W/config.yaml" || echo "$TEST_ROOT/p$1/config.yaml"; }
 
-echo "backlog: $TXNS transactions x $ROWS rows = $CHANGES changes, $ROUNDS rounds"
-sql src app "DO \$\$ BEGIN FOR i IN 0..$((TXNS - 1)) LOOP
+echo "backlog ($BENCH_WORKLOAD): $TXNS transactions x $ROWS rows = $CHANGES changes, $ROUNDS rounds"
+if [ "$BENCH_WORKLOAD" = pgbench ]; then
+	"$PG_BINDIR/pgbench" -n -c 2 -j 2 -t $((TXNS / 2)) "$(pg_dsn src app)" \
+	    >"$TEST_ROOT/pgbench.log" 2>&1 || {
+		cat "$TEST_ROOT/pgbench.log" >&2
+		exit 1
+	}
+	CHANGES=$((TXNS / 2 * 2 * ROWS))
+else
+	sql src app "DO \$\$ BEGIN FOR i IN 0..$((TXNS - 1)) LOOP
 	INSERT INTO bench SELECT i * $ROWS + g, g, md5(g::text), now()
 	FROM generate_series(1, $ROWS) g; COMMIT; END LOOP; END \$\$"
+fi
 END_LSN=$(sql src app "SELECT pg_current_wal_lsn()")
 echo "backlog ends at $END_LSN"
 

@@ -43,11 +43,14 @@ bench_server() {
 	fi
 }
 
-# bench_source PORT TABLE-DDL: sets W (work dir with config.yaml).
+# bench_source PORT TABLE-DDL [LOADER]: sets W (work dir with
+# config.yaml).  LOADER, a command, fills database "app" before pgtt is
+# set up on it.
 bench_source() {
 	bench_server "$1"
 	sql src postgres "CREATE DATABASE app"
 	sql src app "$2"
+	[ -z "${3:-}" ] || "$3" || exit 1
 	W=$TEST_ROOT/w
 	mkdir -p "$W"
 	write_config "$W/config.yaml" "$(pg_dsn src app)"
