@@ -945,6 +945,57 @@ test_row_index(void **state)
 }
 
 /*
+ * Rows changed in no order, as pgbench changes its accounts, and new rows
+ * past the index's end in the same batch: whatever order a batch puts its
+ * entries in, each row finds every change filed under it, newest first.
+ */
+static void
+test_row_index_shuffled(void **state)
+{
+	struct fixture		*f = *state;
+	struct journal		*j;
+	struct journal_iter	*it;
+	struct jbatch		*b;
+	struct pgtt_err		 e;
+	char			 id[16];
+	uint32_t		 batch, i, row, nrows;
+	const uint32_t		 rows = 3000, added = 500, batches = 3;
+
+	j = open_ok(f->dir, 0, JOURNAL_CREATE);
+	b = jbatch_new();
+	for (batch = 0; batch < batches; batch++) {
+		nrows = batch == batches - 1 ? rows + added : rows;
+		/* 1237 is prime to rows + added: a permutation of them. */
+		for (i = 0; i < rows + added; i++) {
+			row = (i * 1237u + batch * 31u) % (rows + added);
+			if (row >= nrows)
+				continue;
+			snprintf(id, sizeof id, "r%05u", row);
+			jbatch_put_row(b, 16384, id, 6, 1000 + batch * 1000,
+			    row);
+		}
+		commit_ok(j, b);
+	}
+
+	assert_int_equal(journal_iter_open(j, 0, &it, &e), 0);
+	for (row = 0; row < rows + added; row++) {
+		snprintf(id, sizeof id, "r%05u", row);
+		if (row >= rows) {
+			row_prev(it, id, 6, UINT64_MAX, 0, 1, 3000, row);
+			row_prev(it, id, 6, 3000, row, 0, 0, 0);
+			continue;
+		}
+		row_prev(it, id, 6, UINT64_MAX, 0, 1, 3000, row);
+		row_prev(it, id, 6, 3000, row, 1, 2000, row);
+		row_prev(it, id, 6, 2000, row, 1, 1000, row);
+		row_prev(it, id, 6, 1000, row, 0, 0, 0);
+	}
+	journal_iter_close(it);
+	jbatch_free(b);
+	journal_close(j);
+}
+
+/*
  * A journal of format 2 has no row index.  A reader goes on without it; a
  * writer adds it from its head on and marks the journal format 3.
  */
@@ -1045,6 +1096,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_iter_lookups, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_row_index_shuffled,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_row_index, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_format2_upgrade, setup,
