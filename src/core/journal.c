@@ -714,8 +714,12 @@ past_tail(const MDB_val *k, const struct tail *t)
 }
 
 /*
- * An entry of the row index, for sorting them by key.  Its first 16 bytes,
- * zero-padded, as two numbers decide most comparisons without memcmp.
+ * An entry of the row index, for sorting by row: the first 16 bytes of
+ * its row part (relid and identity, not the change's LSN and sequence),
+ * zero-padded, as two numbers.  The sort keeps the batch's order among
+ * entries that share them, which for one row's entries is history's.
+ * The order only decides how near each put falls to the one before: any
+ * order puts the same keys.
  */
 struct rowput {
 	uint64_t	 head[2];
@@ -727,29 +731,61 @@ static void
 rowput_set(struct rowput *r, const uint8_t *key, size_t len)
 {
 	uint8_t	pad[16] = { 0 };
+	size_t	rowlen = len > 12 ? len - 12 : len;
 
-	memcpy(pad, key, len < sizeof pad ? len : sizeof pad);
+	memcpy(pad, key, rowlen < sizeof pad ? rowlen : sizeof pad);
 	r->head[0] = be64_get(pad);
 	r->head[1] = be64_get(pad + 8);
 	r->key = key;
 	r->len = len;
 }
 
-/* LMDB's order of keys: bytes, then length. */
 static int
-rowput_cmp(const void *a, const void *b)
+rowput_before(const struct rowput *x, const struct rowput *y)
 {
-	const struct rowput	*x = a, *y = b;
-	size_t			 n = x->len < y->len ? x->len : y->len;
-	int			 c;
+	return x->head[0] < y->head[0] ||
+	    (x->head[0] == y->head[0] && x->head[1] < y->head[1]);
+}
 
-	if (x->head[0] != y->head[0])
-		return x->head[0] < y->head[0] ? -1 : 1;
-	if (x->head[1] != y->head[1])
-		return x->head[1] < y->head[1] ? -1 : 1;
-	if (n > 16 && (c = memcmp(x->key + 16, y->key + 16, n - 16)) != 0)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
+/* Byte i (0 the first) of r's head. */
+static unsigned
+rowput_byte(const struct rowput *r, int i)
+{
+	return (unsigned)(r->head[i / 8] >> (56 - 8 * (i % 8))) & 0xff;
+}
+
+/*
+ * Sort n entries by head, keeping the batch's order among equals: a radix
+ * sort, a byte a pass from the last, that skips the bytes all entries
+ * share (the relid, a key's kind and length, the padding).  On pgbench's
+ * rows it took a third of qsort's instructions.  tmp holds n.
+ */
+static void
+rowput_sort(struct rowput *rows, size_t n, struct rowput *tmp)
+{
+	struct rowput	*src = rows, *dst = tmp, *swap;
+	size_t		 count[256], i, sum, c;
+	int		 byte;
+
+	for (byte = 15; byte >= 0; byte--) {
+		memset(count, 0, sizeof count);
+		for (i = 0; i < n; i++)
+			count[rowput_byte(&src[i], byte)]++;
+		if (count[rowput_byte(&src[0], byte)] == n)
+			continue;
+		for (sum = 0, i = 0; i < 256; i++) {
+			c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[rowput_byte(&src[i], byte)]++] = src[i];
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != rows)
+		memcpy(rows, src, n * sizeof *rows);
 }
 
 /* Puts history through db's cursor, opened at the first. */
@@ -795,7 +831,7 @@ jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
 	const struct jent	*ent;
 	MDB_cursor		*cur[DB_COUNT] = { NULL };
 	struct tail		*tails;
-	struct rowput		*rows = NULL;
+	struct rowput		*rows = NULL, *tmp;
 	MDB_val			 k, v;
 	uint8_t			 idkey[4];
 	size_t			 i, end, nrows = 0, rowcap = 0;
@@ -824,8 +860,8 @@ jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
 				    sizeof *rows);
 			}
 			rowput_set(&rows[nrows], k.mv_data, k.mv_size);
-			if (nrows > 0 && sorted &&
-			    rowput_cmp(&rows[nrows - 1], &rows[nrows]) > 0)
+			if (nrows > 0 &&
+			    rowput_before(&rows[nrows], &rows[nrows - 1]))
 				sorted = 0;
 			nrows++;
 		} else if (ent->op == OP_PUT && (ent->db == DB_CHANGE ||
@@ -838,8 +874,11 @@ jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
 		    MDB_NOTFOUND)
 			rc = 0;
 	}
-	if (rc == 0 && !sorted)
-		qsort(rows, nrows, sizeof *rows, rowput_cmp);
+	if (rc == 0 && !sorted) {
+		tmp = xreallocarray(NULL, nrows, sizeof *tmp);
+		rowput_sort(rows, nrows, tmp);
+		free(tmp);
+	}
 	v.mv_data = NULL;
 	v.mv_size = 0;
 	for (i = 0; i < nrows && rc == 0; i++) {
