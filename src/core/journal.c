@@ -767,6 +767,8 @@ rowput_sort(struct rowput *rows, size_t n, struct rowput *tmp)
 	size_t		 count[256], i, sum, c;
 	int		 byte;
 
+	if (n < 2)
+		return;
 	for (byte = 15; byte >= 0; byte--) {
 		memset(count, 0, sizeof count);
 		for (i = 0; i < n; i++)
@@ -821,7 +823,7 @@ history_put(struct journal *j, MDB_txn *txn, MDB_cursor **cur,
  * root, which mdb_put makes for each key, looking each page of the way up
  * in the transaction's dirty list.  The row index's entries, puts of
  * empty values whose order within a transaction changes nothing, go last
- * and in key order: the rows a workload changes most (pgbench's branches
+ * and sorted by row: the rows a workload changes most (pgbench's branches
  * and tellers) then take their pages once, and the cursor finds each key
  * on the page it stands on without a descent.
  */

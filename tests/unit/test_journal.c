@@ -945,9 +945,10 @@ test_row_index(void **state)
 }
 
 /*
- * Rows changed in no order, as pgbench changes its accounts, and new rows
- * past the index's end in the same batch: whatever order a batch puts its
- * entries in, each row finds every change filed under it, newest first.
+ * Rows changed in no order, as pgbench changes its accounts, in two
+ * tables, and new rows past the index's end in the same batch: whatever
+ * order a batch puts its entries in, each row finds every change filed
+ * under it, newest first.
  */
 static void
 test_row_index_shuffled(void **state)
@@ -972,6 +973,9 @@ test_row_index_shuffled(void **state)
 				continue;
 			snprintf(id, sizeof id, "r%05u", row);
 			jbatch_put_row(b, 16384, id, 6, 1000 + batch * 1000,
+			    row);
+			/* Another table: its relid differs in one byte. */
+			jbatch_put_row(b, 16385, id, 6, 1000 + batch * 1000,
 			    row);
 		}
 		commit_ok(j, b);
