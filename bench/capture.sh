@@ -55,7 +55,7 @@ pgbench_load() {
 	}
 }
 if [ "$BENCH_WORKLOAD" = pgbench ]; then
-	bench_source 5701 "SELECT 1" pgbench_load
+	bench_source 5701 "" pgbench_load
 else
 	bench_source 5701 "CREATE TABLE bench (id bigint PRIMARY KEY, n int, t text, ts timestamptz)"
 fi

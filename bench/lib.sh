@@ -45,11 +45,11 @@ bench_server() {
 
 # bench_source PORT TABLE-DDL [LOADER]: sets W (work dir with
 # config.yaml).  LOADER, a command, fills database "app" before pgtt is
-# set up on it.
+# set up on it; the DDL may then be empty.
 bench_source() {
 	bench_server "$1"
 	sql src postgres "CREATE DATABASE app"
-	sql src app "$2"
+	[ -z "$2" ] || sql src app "$2"
 	[ -z "${3:-}" ] || "$3" || exit 1
 	W=$TEST_ROOT/w
 	mkdir -p "$W"
