@@ -671,11 +671,11 @@ next_id(MDB_txn *txn, MDB_dbi dbi, uint8_t *key)
  * The greatest key of a database that history is appended to, as this
  * transaction sees it: the batch's own key once it appends one (the
  * batch's bytes stay put while it is applied), else a copy of the key
- * that was last when the batch began.
+ * that was last when the batch began.  Not known (key.mv_data NULL) when
+ * that key is too long to copy: every put then tries to append.
  */
 struct tail {
-	const uint8_t	*key;
-	size_t		 len;
+	MDB_val		 key;
 	uint8_t		 first[JOURNAL_ROWKEY_MAX];
 };
 
@@ -685,32 +685,31 @@ tail_load(MDB_cursor *cur, struct tail *t)
 	MDB_val	k, v;
 	int	rc;
 
-	t->key = t->first;
-	t->len = 0;
+	t->key.mv_data = t->first;
+	t->key.mv_size = 0;
 	if ((rc = mdb_cursor_get(cur, &k, &v, MDB_LAST)) == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
 		return rc;
 	if (k.mv_size > sizeof t->first) {
-		t->key = NULL;		/* not known: every put tries to append */
+		t->key.mv_data = NULL;
 		return 0;
 	}
 	memcpy(t->first, k.mv_data, k.mv_size);
-	t->len = k.mv_size;
+	t->key.mv_size = k.mv_size;
 	return 0;
 }
 
-/* Is k past the tail, in LMDB's order of keys (bytes, then length)? */
+/*
+ * Is k past the tail, in the database's own order of keys?  Yes when the
+ * tail is not known or the database is empty (LMDB has no empty key).
+ */
 static int
-past_tail(const MDB_val *k, const struct tail *t)
+past_tail(MDB_txn *txn, MDB_dbi dbi, const MDB_val *k, const struct tail *t)
 {
-	size_t	n = k->mv_size < t->len ? k->mv_size : t->len;
-	int	c;
-
-	if (t->key == NULL)
+	if (t->key.mv_data == NULL || t->key.mv_size == 0)
 		return 1;
-	c = memcmp(k->mv_data, t->key, n);
-	return c > 0 || (c == 0 && k->mv_size > t->len);
+	return mdb_cmp(txn, dbi, k, &t->key) > 0;
 }
 
 /*
@@ -806,12 +805,11 @@ history_put(struct journal *j, MDB_txn *txn, MDB_cursor **cur,
 	 * rows inserted in key order, a resent transaction) is put in its
 	 * place at once: an append would first look for the end in vain.
 	 */
-	if (!past_tail(k, tail))
+	if (!past_tail(txn, j->dbi[db], k, tail))
 		return mdb_cursor_put(*cur, k, v, 0);
-	if ((rc = mdb_cursor_put(*cur, k, v, MDB_APPEND)) == 0) {
-		tail->key = k->mv_data;
-		tail->len = k->mv_size;
-	} else if (rc == MDB_KEYEXIST)
+	if ((rc = mdb_cursor_put(*cur, k, v, MDB_APPEND)) == 0)
+		tail->key = *k;
+	else if (rc == MDB_KEYEXIST)
 		rc = mdb_cursor_put(*cur, k, v, 0);
 	return rc;
 }
