@@ -9,8 +9,9 @@
 # A shared machine's speed drifts by up to 2x within a minute, so each
 # pgtt drain is compared with the mean of the pg_recvlogical drains on
 # either side of it, and the run's figures are the medians of its ROUNDS
-# rounds.  Prints every drain (time, CPU per change, peak RSS), each
-# round's ratio, and the medians.
+# rounds.  Prints every drain (time, CPU per change, peak RSS, and the
+# CPU of the walsender that served it), each round's ratio, and the
+# medians.
 #
 #   bench/capture.sh [TRANSACTIONS [ROWS_PER_TRANSACTION]]
 #
@@ -93,29 +94,48 @@ fi
 END_LSN=$(sql src app "SELECT pg_current_wal_lsn()")
 echo "backlog ends at $END_LSN"
 
-# Each drain leaves "ms user sys rss-kB" in $TEST_ROOT/NAME.drain.  A
-# failed drain stops the run: its figures would only mislead.
+# Both tools wait on one walsender, so how busy it was says how much of a
+# drain either tool left on the table.  Its CPU is what the postmaster's
+# reaped children used in the drain (clock ticks), counted once the
+# drain's walsender has exited.
+PM_PID=$(head -1 "$TEST_ROOT/src/data/postmaster.pid")
+reaped_ticks() {
+	local i stat
+	for i in $(seq 250); do
+		pgrep -P "$PM_PID" -f walsender >/dev/null || break
+		sleep 0.02
+	done
+	stat=$(cat "/proc/$PM_PID/stat")
+	set -- ${stat##*) }
+	echo $(( ${14} + ${15} ))
+}
+
+# Each drain leaves "ms user sys rss-kB server-ticks" in
+# $TEST_ROOT/NAME.drain.  A failed drain stops the run: its figures would
+# only mislead.
 drained() {
-	local name=$1 t0=$2 status=$3 err=$4
+	local name=$1 t0=$2 status=$3 err=$4 ticks0=$5 ms
+	ms=$(( $(now_ms) - t0 ))
 	if [ "$status" != 0 ]; then
 		echo "bench/capture.sh: $name failed (exit status $status):" >&2
 		cat "$err" >&2
 		exit 1
 	fi
-	echo "$(( $(now_ms) - t0 )) $(cat "$TEST_ROOT/$name.time")" \
+	echo "$ms $(cat "$TEST_ROOT/$name.time") $(( $(reaped_ticks) - ticks0 ))" \
 	    >"$TEST_ROOT/$name.drain"
 }
 
 # pg_recvlogical: stops by itself at END_LSN, after an fsync of its file.
 drain_recvlogical() {
-	local slot=$1 name=$2 t0
+	local slot=$1 name=$2 t0 ticks0
+	ticks0=$(reaped_ticks)
 	t0=$(now_ms)
 	/usr/bin/time -f "%U %S %M" -o "$TEST_ROOT/$name.time" \
 		"$PG_BINDIR/pg_recvlogical" -d "$(pg_dsn src app)" --slot "$slot" \
 		--start --endpos "$END_LSN" -o proto_version=1 \
 		-o publication_names=pgtt -f "$TEST_ROOT/$slot.out" --no-loop \
 		2>"$TEST_ROOT/$slot.err"
-	drained "$name" "$t0" $? "$TEST_ROOT/$slot.err"
+	drained "$name" "$t0" $? "$TEST_ROOT/$slot.err" "$ticks0"
 	rm -f "$TEST_ROOT/$slot.out"
 }
 
@@ -131,13 +151,14 @@ build_of() {
 	fi
 }
 drain_pgtt() {
-	local i=$1 t0 got
+	local i=$1 t0 ticks0 got
+	ticks0=$(reaped_ticks)
 	t0=$(now_ms)
 	/usr/bin/time -f "%U %S %M" -o "$TEST_ROOT/pgtt$i.time" \
 		${PGTT_WRAP:-} "$(build_of "$i")" -c "$(config_of "$i")" \
 		--headless listen --until "$END_LSN" \
 		>/dev/null 2>"$TEST_ROOT/pgtt$i.err"
-	drained "pgtt$i" "$t0" $? "$TEST_ROOT/pgtt$i.err"
+	drained "pgtt$i" "$t0" $? "$TEST_ROOT/pgtt$i.err" "$ticks0"
 	got=$("$(build_of "$i")" -c "$(config_of "$i")" --json --headless \
 	    status | json_get journal.changes)
 	if [ "$got" != "$CHANGES" ]; then
@@ -171,11 +192,12 @@ done
 	sub list { join(" ", map { sprintf "%.2f", $_ } @_) }
 	while (<STDIN>) {
 		chomp;
-		my ($what, $i, $ms, $u, $s, $rss) = split;
+		my ($what, $i, $ms, $u, $s, $rss, $ticks) = split;
 		my $label = $what eq "recv" ? "pg_recvlogical" :
 		    $ab && $i % 2 == 0 ? "pgtt listen (B)" : "pgtt listen";
-		printf "%-16s %8.0f changes/s  (%5d ms, cpu %.2f us/change, rss %3d MB)\n",
-		    $label, $n / $ms * 1000, $ms, ($u + $s) * 1e6 / $n, $rss / 1024;
+		printf "%-16s %8.0f changes/s  (%5d ms, cpu %.2f us/change, rss %3d MB; server %.2f us/change, busy %2d%%)\n",
+		    $label, $n / $ms * 1000, $ms, ($u + $s) * 1e6 / $n, $rss / 1024,
+		    $ticks * 1e4 / $n, $ticks * 1e3 / $ms;
 		if ($what eq "recv") { $recv[$i] = $ms } else { $pgtt[$i] = [$ms, ($u + $s) * 1e6 / $n] }
 	}
 	for my $i (1 .. $#pgtt) {
