@@ -241,6 +241,13 @@ bg env PGTT_TEST_INGEST_DELAY_US=200 "$PGTT" -q -c "$W/config.yaml" --headless l
 SLOW=$BG_PID
 wait_until 30 sh -c "\"$PGTT\" -c \"$W/config.yaml\" --json --headless log --table backlog | grep -q backlog"
 ok $? "the slowed listener journals the backlog's first rows"
+# The journal writer, and it alone, yields the CPU: it is niced 10 below
+# the process (field 19 of /proc/PID/stat is the nice value).
+nice_of() { sed 's/.*) //' "$1/stat" | awk '{print $17}'; }
+MAIN_NICE=$(nice_of "/proc/$SLOW")
+WANT_NICE=$((MAIN_NICE + 10 > 19 ? 19 : MAIN_NICE + 10))
+NICED=$(for t in /proc/"$SLOW"/task/*; do nice_of "$t"; done | grep -c "^$WANT_NICE\$")
+is "$NICED" "1" "one thread of the listener, the journal writer, runs at nice $WANT_NICE (the process at $MAIN_NICE)"
 kill -TERM "$SLOW"
 wait "$SLOW"
 is "$?" "0" "SIGTERM in the middle of the backlog: exit status 0"
