@@ -819,11 +819,14 @@ history_put(struct journal *j, MDB_txn *txn, MDB_cursor **cur,
  * through a cursor per database, kept for the batch: an append through a
  * cursor that stands at the end finds its place without a search from the
  * root, which mdb_put makes for each key, looking each page of the way up
- * in the transaction's dirty list.  The row index's entries, puts of
- * empty values whose order within a transaction changes nothing, go last
- * and sorted by row: the rows a workload changes most (pgbench's branches
- * and tellers) then take their pages once, and the cursor finds each key
- * on the page it stands on without a descent.
+ * in the transaction's dirty list.  The row index's entries are puts of
+ * empty values, whose order within a transaction changes nothing.  While
+ * they come in row order (rows inserted in key order) they go in at once;
+ * from the first that does not, they go last and sorted by row: the rows
+ * a workload changes most (pgbench's branches and tellers) then take
+ * their pages once, and the cursor finds each key on the page it stands
+ * on without a descent.  Collecting the in-order ones too would only
+ * fill an array of the whole batch's entries to find it had no work.
  */
 static int
 jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
@@ -831,11 +834,12 @@ jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
 	const struct jent	*ent;
 	MDB_cursor		*cur[DB_COUNT] = { NULL };
 	struct tail		*tails;
-	struct rowput		*rows = NULL, *tmp;
-	MDB_val			 k, v;
+	struct rowput		*rows = NULL, *tmp, row;
+	struct rowput		 last_row = { { 0, 0 }, NULL, 0 };
+	MDB_val			 k, v, empty = { 0, NULL };
 	uint8_t			 idkey[4];
 	size_t			 i, end, nrows = 0, rowcap = 0;
-	int			 rc = 0, sorted = 1;
+	int			 rc = 0, in_order = 1;
 
 	tails = xcalloc(DB_COUNT, sizeof *tails);
 	for (i = 0; i < b->nents && rc == 0; i++) {
@@ -854,16 +858,21 @@ jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
 		    (ent->db == DB_SEQVAL && !j->has_seqval))
 			continue;
 		if (ent->db == DB_ROWIDX && ent->op == OP_PUT) {
+			rowput_set(&row, k.mv_data, k.mv_size);
+			if (in_order && rowput_before(&row, &last_row))
+				in_order = 0;
+			if (in_order) {
+				last_row = row;
+				rc = history_put(j, txn, &cur[DB_ROWIDX],
+				    &tails[DB_ROWIDX], DB_ROWIDX, &k, &empty);
+				continue;
+			}
 			if (nrows == rowcap) {
 				rowcap = rowcap == 0 ? 1024 : rowcap * 2;
 				rows = xreallocarray(rows, rowcap,
 				    sizeof *rows);
 			}
-			rowput_set(&rows[nrows], k.mv_data, k.mv_size);
-			if (nrows > 0 &&
-			    rowput_before(&rows[nrows], &rows[nrows - 1]))
-				sorted = 0;
-			nrows++;
+			rows[nrows++] = row;
 		} else if (ent->op == OP_PUT && (ent->db == DB_CHANGE ||
 		    ent->db == DB_TXN || ent->db == DB_BYTIME))
 			rc = history_put(j, txn, &cur[ent->db],
@@ -874,18 +883,16 @@ jbatch_apply(struct journal *j, MDB_txn *txn, const struct jbatch *b)
 		    MDB_NOTFOUND)
 			rc = 0;
 	}
-	if (rc == 0 && !sorted) {
+	if (rc == 0 && nrows > 0) {
 		tmp = xreallocarray(NULL, nrows, sizeof *tmp);
 		rowput_sort(rows, nrows, tmp);
 		free(tmp);
 	}
-	v.mv_data = NULL;
-	v.mv_size = 0;
 	for (i = 0; i < nrows && rc == 0; i++) {
 		k.mv_data = (void *)rows[i].key;
 		k.mv_size = rows[i].len;
 		rc = history_put(j, txn, &cur[DB_ROWIDX], &tails[DB_ROWIDX],
-		    DB_ROWIDX, &k, &v);
+		    DB_ROWIDX, &k, &empty);
 	}
 	for (i = 0; i < DB_COUNT; i++)
 		if (cur[i] != NULL)

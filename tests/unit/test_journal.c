@@ -1000,6 +1000,48 @@ test_row_index_shuffled(void **state)
 }
 
 /*
+ * A batch whose row index entries come in row order, then out of it, then
+ * in it again: the first run goes in at once, the rest sorted after, and
+ * every row keeps its entries whichever way each went in.
+ */
+static void
+test_row_index_in_order_then_not(void **state)
+{
+	struct fixture		*f = *state;
+	struct journal		*j;
+	struct journal_iter	*it;
+	struct jbatch		*b;
+	struct pgtt_err		 e;
+	char			 id[16];
+	uint32_t		 i, row, batch;
+	const uint32_t		 rows = 3000;
+
+	j = open_ok(f->dir, 0, JOURNAL_CREATE);
+	b = jbatch_new();
+	for (batch = 0; batch < 2; batch++) {
+		for (i = 0; i < rows; i++) {
+			/* 0..999 in order, 1000..1999 permuted, 2000.. in order */
+			row = i >= 1000 && i < 2000 ? 1000 + i * 7u % 1000 : i;
+			snprintf(id, sizeof id, "r%05u", row);
+			jbatch_put_row(b, 16384, id, 6, 1000 + batch * 1000,
+			    row);
+		}
+		commit_ok(j, b);
+	}
+
+	assert_int_equal(journal_iter_open(j, 0, &it, &e), 0);
+	for (row = 0; row < rows; row++) {
+		snprintf(id, sizeof id, "r%05u", row);
+		row_prev(it, id, 6, UINT64_MAX, 0, 1, 2000, row);
+		row_prev(it, id, 6, 2000, row, 1, 1000, row);
+		row_prev(it, id, 6, 1000, row, 0, 0, 0);
+	}
+	journal_iter_close(it);
+	jbatch_free(b);
+	journal_close(j);
+}
+
+/*
  * A journal of format 2 has no row index.  A reader goes on without it; a
  * writer adds it from its head on and marks the journal format 3.
  */
@@ -1101,6 +1143,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_iter_lookups, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_row_index_shuffled,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_row_index_in_order_then_not,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_row_index, setup,
 		    teardown),
