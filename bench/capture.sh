@@ -34,7 +34,8 @@ inserts)
 	TXNS=${1:-100000}
 	ROWS=${2:-10} ;;
 pgbench)
-	TXNS=${1:-150000}
+	# Two clients run half each: an odd count would not be the backlog.
+	TXNS=$(( ${1:-150000} / 2 * 2 ))
 	ROWS=4 ;;
 *)	echo "bench/capture.sh: BENCH_WORKLOAD is \"$BENCH_WORKLOAD\"; it takes inserts or pgbench" >&2
 	exit 2 ;;
@@ -85,7 +86,6 @@ if [ "$BENCH_WORKLOAD" = pgbench ]; then
 		cat "$TEST_ROOT/pgbench.log" >&2
 		exit 1
 	}
-	CHANGES=$((TXNS / 2 * 2 * ROWS))
 else
 	sql src app "DO \$\$ BEGIN FOR i IN 0..$((TXNS - 1)) LOOP
 	INSERT INTO bench SELECT i * $ROWS + g, g, md5(g::text), now()
