@@ -944,14 +944,36 @@ test_row_index(void **state)
 	journal_close(j);
 }
 
+/* The row a batch puts i-th, of n: a permutation of 0..n-1. */
+typedef uint32_t (*row_order)(uint32_t batch, uint32_t i, uint32_t n);
+
+/* Rows changed in no order, as pgbench changes its accounts. */
+static uint32_t
+order_shuffled(uint32_t batch, uint32_t i, uint32_t n)
+{
+	/* 1237 is prime to the n used here. */
+	return (i * 1237u + batch * 31u) % n;
+}
+
 /*
- * Rows changed in no order, as pgbench changes its accounts, in two
- * tables, and new rows past the index's end in the same batch: whatever
- * order a batch puts its entries in, each row finds every change filed
- * under it, newest first.
+ * In row order, then not, then in order again: the first run goes in at
+ * once, the rest sorted after the batch.
+ */
+static uint32_t
+order_runs(uint32_t batch, uint32_t i, uint32_t n)
+{
+	(void)batch;
+	(void)n;
+	return i >= 1000 && i < 2000 ? 1000 + i * 7u % 1000 : i;
+}
+
+/*
+ * Three batches change rows of two tables in the given order, and the last
+ * adds new rows past the index's end: whatever order a batch puts its
+ * entries in, each row finds every change filed under it, newest first.
  */
 static void
-test_row_index_shuffled(void **state)
+check_row_index_order(void **state, row_order order)
 {
 	struct fixture		*f = *state;
 	struct journal		*j;
@@ -966,9 +988,8 @@ test_row_index_shuffled(void **state)
 	b = jbatch_new();
 	for (batch = 0; batch < batches; batch++) {
 		nrows = batch == batches - 1 ? rows + added : rows;
-		/* 1237 is prime to rows + added: a permutation of them. */
 		for (i = 0; i < rows + added; i++) {
-			row = (i * 1237u + batch * 31u) % (rows + added);
+			row = order(batch, i, rows + added);
 			if (row >= nrows)
 				continue;
 			snprintf(id, sizeof id, "r%05u", row);
@@ -999,46 +1020,16 @@ test_row_index_shuffled(void **state)
 	journal_close(j);
 }
 
-/*
- * A batch whose row index entries come in row order, then out of it, then
- * in it again: the first run goes in at once, the rest sorted after, and
- * every row keeps its entries whichever way each went in.
- */
+static void
+test_row_index_shuffled(void **state)
+{
+	check_row_index_order(state, order_shuffled);
+}
+
 static void
 test_row_index_in_order_then_not(void **state)
 {
-	struct fixture		*f = *state;
-	struct journal		*j;
-	struct journal_iter	*it;
-	struct jbatch		*b;
-	struct pgtt_err		 e;
-	char			 id[16];
-	uint32_t		 i, row, batch;
-	const uint32_t		 rows = 3000;
-
-	j = open_ok(f->dir, 0, JOURNAL_CREATE);
-	b = jbatch_new();
-	for (batch = 0; batch < 2; batch++) {
-		for (i = 0; i < rows; i++) {
-			/* 0..999 in order, 1000..1999 permuted, 2000.. in order */
-			row = i >= 1000 && i < 2000 ? 1000 + i * 7u % 1000 : i;
-			snprintf(id, sizeof id, "r%05u", row);
-			jbatch_put_row(b, 16384, id, 6, 1000 + batch * 1000,
-			    row);
-		}
-		commit_ok(j, b);
-	}
-
-	assert_int_equal(journal_iter_open(j, 0, &it, &e), 0);
-	for (row = 0; row < rows; row++) {
-		snprintf(id, sizeof id, "r%05u", row);
-		row_prev(it, id, 6, UINT64_MAX, 0, 1, 2000, row);
-		row_prev(it, id, 6, 2000, row, 1, 1000, row);
-		row_prev(it, id, 6, 1000, row, 0, 0, 0);
-	}
-	journal_iter_close(it);
-	jbatch_free(b);
-	journal_close(j);
+	check_row_index_order(state, order_runs);
 }
 
 /*
