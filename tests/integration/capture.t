@@ -241,13 +241,18 @@ bg env PGTT_TEST_INGEST_DELAY_US=200 "$PGTT" -q -c "$W/config.yaml" --headless l
 SLOW=$BG_PID
 wait_until 30 sh -c "\"$PGTT\" -c \"$W/config.yaml\" --json --headless log --table backlog | grep -q backlog"
 ok $? "the slowed listener journals the backlog's first rows"
-# The journal writer, and it alone, yields the CPU: it is niced 10 below
-# the process (field 19 of /proc/PID/stat is the nice value).
+# The journal writer, and it alone, runs at a nice value 10 above the
+# process's (field 19 of /proc/PID/stat).  A process already at 19 has
+# nothing to yield.
 nice_of() { sed 's/.*) //' "$1/stat" | awk '{print $17}'; }
 MAIN_NICE=$(nice_of "/proc/$SLOW")
 WANT_NICE=$((MAIN_NICE + 10 > 19 ? 19 : MAIN_NICE + 10))
-NICED=$(for t in /proc/"$SLOW"/task/*; do nice_of "$t"; done | grep -c "^$WANT_NICE\$")
-is "$NICED" "1" "one thread of the listener, the journal writer, runs at nice $WANT_NICE (the process at $MAIN_NICE)"
+NICED=$(for t in /proc/"$SLOW"/task/*; do nice_of "$t"; done | grep -v "^$MAIN_NICE\$" | sort | uniq -c | awk '{print $1 " at " $2}')
+if [ "$MAIN_NICE" -lt 19 ]; then
+	is "$NICED" "1 at $WANT_NICE" "one thread of the listener, the journal writer, runs at nice $WANT_NICE (the process at $MAIN_NICE)"
+else
+	ok 0 "the journal writer runs niced # SKIP the tests run at nice $MAIN_NICE: no thread can yield more"
+fi
 kill -TERM "$SLOW"
 wait "$SLOW"
 is "$?" "0" "SIGTERM in the middle of the backlog: exit status 0"

@@ -981,23 +981,23 @@ check_row_index_order(void **state, row_order order)
 	struct jbatch		*b;
 	struct pgtt_err		 e;
 	char			 id[16];
-	uint32_t		 batch, i, row, nrows;
+	uint32_t		 batch, i, row, nrows, relid;
 	const uint32_t		 rows = 3000, added = 500, batches = 3;
 
 	j = open_ok(f->dir, 0, JOURNAL_CREATE);
 	b = jbatch_new();
 	for (batch = 0; batch < batches; batch++) {
 		nrows = batch == batches - 1 ? rows + added : rows;
-		for (i = 0; i < rows + added; i++) {
-			row = order(batch, i, rows + added);
-			if (row >= nrows)
-				continue;
-			snprintf(id, sizeof id, "r%05u", row);
-			jbatch_put_row(b, 16384, id, 6, 1000 + batch * 1000,
-			    row);
-			/* Another table: its relid differs in one byte. */
-			jbatch_put_row(b, 16385, id, 6, 1000 + batch * 1000,
-			    row);
+		/* Another table's relid differs in one byte. */
+		for (relid = 16384; relid <= 16385; relid++) {
+			for (i = 0; i < rows + added; i++) {
+				row = order(batch, i, rows + added);
+				if (row >= nrows)
+					continue;
+				snprintf(id, sizeof id, "r%05u", row);
+				jbatch_put_row(b, relid, id, 6,
+				    1000 + batch * 1000, row);
+			}
 		}
 		commit_ok(j, b);
 	}
