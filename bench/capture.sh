@@ -93,18 +93,25 @@ else
 fi
 END_LSN=$(sql src app "SELECT pg_current_wal_lsn()")
 echo "backlog ends at $END_LSN"
+# Done now, autovacuum's work on the backlog would otherwise fall in some
+# drains and not others, and count as the walsender's CPU.
+sql src app "VACUUM ANALYZE"
 
 # Both tools wait on one walsender, so how busy it was says how much of a
 # drain either tool left on the table.  Its CPU is what the postmaster's
-# reaped children used in the drain (clock ticks), counted once the
-# drain's walsender has exited.
+# reaped children used in the drain, read once the drain's walsender has
+# exited and been reaped (until then it is a child of the postmaster: a
+# zombie has no command line to match).
 PM_PID=$(head -1 "$TEST_ROOT/src/data/postmaster.pid")
 reaped_ticks() {
 	local i stat
 	for i in $(seq 250); do
-		pgrep -P "$PM_PID" -f walsender >/dev/null || break
+		ps --ppid "$PM_PID" -o stat=,args= |
+		    grep -q -e '^Z' -e 'walsender' || break
 		sleep 0.02
 	done
+	[ "$i" = 250 ] && echo "bench/capture.sh: a walsender was still" \
+	    "there after 5 s; its CPU is not counted" >&2
 	stat=$(cat "/proc/$PM_PID/stat")
 	set -- ${stat##*) }
 	echo $(( ${14} + ${15} ))
@@ -182,7 +189,7 @@ done
 		echo "recv $((i + 1)) $(cat "$TEST_ROOT/recv$((i + 1)).drain")"
 	done
 } | perl -e '
-	my ($n, $ab) = @ARGV;
+	my ($n, $ab, $hz) = @ARGV;
 	my (@recv, @pgtt, %ratio, %cpu);
 	sub med {
 		my @s = sort { $a <=> $b } @_;
@@ -197,7 +204,7 @@ done
 		    $ab && $i % 2 == 0 ? "pgtt listen (B)" : "pgtt listen";
 		printf "%-16s %8.0f changes/s  (%5d ms, cpu %.2f us/change, rss %3d MB; server %.2f us/change, busy %2d%%)\n",
 		    $label, $n / $ms * 1000, $ms, ($u + $s) * 1e6 / $n, $rss / 1024,
-		    $ticks * 1e4 / $n, $ticks * 1e3 / $ms;
+		    $ticks / $hz * 1e6 / $n, $ticks / $hz * 1e5 / $ms;
 		if ($what eq "recv") { $recv[$i] = $ms } else { $pgtt[$i] = [$ms, ($u + $s) * 1e6 / $n] }
 	}
 	for my $i (1 .. $#pgtt) {
@@ -210,4 +217,4 @@ done
 		    $ab ? " $b" : "", med(@{$ratio{$b}}), scalar @{$ratio{$b}},
 		    list(@{$ratio{$b}}), med(@{$cpu{$b}}), list(@{$cpu{$b}});
 	}
-' "$CHANGES" "${PGTT_BIN_B:+1}"
+' "$CHANGES" "${PGTT_BIN_B:+1}" "$(getconf CLK_TCK)"
