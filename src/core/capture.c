@@ -104,6 +104,7 @@ capture_run(const struct capture_opts *o, struct listener_progress *progress,
 	lopts.publication = o->cfg->source.publication;
 	lopts.sequence_interval_ms = o->cfg->source.sequence_interval * 1000;
 	lopts.journal = o->journal;
+	lopts.writer_nice = o->cfg->storage.writer_nice;
 	lopts.stop_fd = o->stop_fd;
 	lopts.until = o->until;
 	lopts.on_commit = o->on_commit;

@@ -73,6 +73,7 @@ int	cfg_set_engine(struct loader *, const struct key *, yaml_node_t *);
 /* A key whose value is a section of its own, "pitr.pgbackrest". */
 int	cfg_set_section(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_count(struct loader *, const struct key *, yaml_node_t *);
+int	cfg_set_nice(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_duration(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_tables(struct loader *, const struct key *, yaml_node_t *);
 int	cfg_set_databases(struct loader *, const struct key *, yaml_node_t *);

@@ -242,6 +242,23 @@ cfg_set_count(struct loader *l, const struct key *k, yaml_node_t *n)
 	return 0;
 }
 
+/* A step of nice levels, as nice(1) takes them: 0 to 19. */
+int
+cfg_set_nice(struct loader *l, const struct key *k, yaml_node_t *n)
+{
+	static const char	*what = "a whole number of nice levels from 0 "
+				    "to 19";
+	int			*field = (int *)((char *)l->cfg + k->off);
+	const char		*v;
+	int			 rc;
+
+	if ((rc = cfg_get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
+		return rc;
+	if (cfg_decimal_in_range(v, NULL, 0, 19, field) != 0)
+		return cfg_bad_value(l, k, n, what, v);
+	return 0;
+}
+
 int
 config_parse_duration(const char *v, int64_t *out)
 {

@@ -38,6 +38,7 @@
 #define DEFAULT_SEQUENCE_INTERVAL	10	/* seconds */
 #define DEFAULT_LOCK_TIMEOUT		30	/* seconds */
 #define DEFAULT_MAX_LAG			60	/* seconds */
+#define DEFAULT_WRITER_NICE		10
 #define CONFIG_MAX_BYTES		(1 << 20)
 #define KEY(sec, name, set, flags) \
 	{ #sec, #name, set, flags, offsetof(struct config, sec.name) }
@@ -54,6 +55,7 @@ static const struct key keys[] = {
 	KEY(replica,	lock_timeout,		cfg_set_seconds,	0),
 	KEY(storage,	path,			cfg_set_string,	K_PATH),
 	KEY(storage,	map_size,		cfg_set_size,	0),
+	KEY(storage,	writer_nice,		cfg_set_nice,	0),
 	KEY(pitr,	enabled,		cfg_set_bool,	0),
 	KEY(pitr,	bindir,			cfg_set_string,	K_PATH),
 	KEY(pitr,	archive_dir,		cfg_set_string,	K_PATH),
@@ -531,6 +533,7 @@ load(struct config *cfg, const char *text, size_t len, const char *name,
 	cfg->replica.lock_timeout = DEFAULT_LOCK_TIMEOUT;
 	cfg->http.max_lag = DEFAULT_MAX_LAG;
 	cfg->storage.map_size = DEFAULT_MAP_SIZE;
+	cfg->storage.writer_nice = DEFAULT_WRITER_NICE;
 	cfg->pitr.enabled = 1;
 	cfg->pitr.restore_port = DEFAULT_RESTORE_PORT;
 	cfg->log.level = LOG_LEVEL_INFO;

@@ -58,6 +58,8 @@ struct config {
 	struct {
 		char	*path;		/* default "pgtt-data" */
 		uint64_t map_size;	/* bytes; default 1 GiB; "512MB" etc. */
+		int	 writer_nice;	/* the journal writer's nice above the
+					   rest of pgtt; default 10 */
 	} storage;
 
 	struct {

@@ -34,38 +34,41 @@ struct committer {
 	int		 ret;		/* of the last commit */
 	struct pgtt_err	 err;
 	int		 done_pipe[2];	/* a byte per commit ended */
+	int		 nice_step;	/* storage.writer_nice */
 };
 
 /*
  * The writer's CPU comes in bursts, one per batch, and it only has to keep
  * up on average; the connection thread, and on the source's own host the
  * walsender, have to keep up all the time, or the socket fills and the
- * walsender stops.  At the same priority a burst took half of the
- * walsender's CPU whenever the two shared one: on a 2-CPU machine the
- * walsender was busy 85-92% of a drain instead of 93-96%.  Niced, the
- * writer runs on what the others leave, and keeps a smaller share of a
- * machine that nothing leaves idle.  Linux sets the nice value of a thread
- * by its id, and any thread may raise its own; if it cannot, the writer
- * runs as before.
+ * walsender stops.  At the same priority, on a 2-CPU machine running both,
+ * the walsender was busy 85-92% of a drain; with the writer 10 nice
+ * levels down, 91-96%.  Niced, the writer runs on what the others leave,
+ * and keeps a smaller share of a machine that nothing leaves idle, which
+ * is why storage.writer_nice can undo it.  Linux sets the nice value of a
+ * thread by its id, and any thread may raise its own; if it cannot, the
+ * writer runs as before.
  */
-#define COMMITTER_NICER	10
-
 static void
-lower_priority(void)
+lower_priority(int step)
 {
 #ifdef __linux__
 	id_t	tid = (id_t)syscall(SYS_gettid);
-	int	nice;
+	int	prio;
 
+	if (step <= 0)
+		return;
 	errno = 0;
-	nice = getpriority(PRIO_PROCESS, tid);
-	if (nice == -1 && errno != 0) {
+	prio = getpriority(PRIO_PROCESS, tid);
+	if (prio == -1 && errno != 0) {
 		errno = 0;
 		return;
 	}
-	nice += COMMITTER_NICER;
-	if (setpriority(PRIO_PROCESS, tid, nice > 19 ? 19 : nice) == -1)
+	prio += step;
+	if (setpriority(PRIO_PROCESS, tid, prio > 19 ? 19 : prio) == -1)
 		errno = 0;
+#else
+	(void)step;
 #endif
 }
 
@@ -76,7 +79,7 @@ committer_main(void *arg)
 	struct pgtt_err		 err;
 	int			 ret;
 
-	lower_priority();
+	lower_priority(cm->nice_step);
 	pthread_mutex_lock(&cm->mtx);
 	for (;;) {
 		while (!cm->busy && !cm->quit)
@@ -108,15 +111,19 @@ committer_main(void *arg)
 	return NULL;
 }
 
-/* A committer for j, its thread started; NULL with err if it cannot be. */
+/*
+ * A committer for j, its thread started nice_step nice levels below the
+ * caller's; NULL with err if it cannot be.
+ */
 struct committer *
-committer_new(struct journal *j, struct pgtt_err *err)
+committer_new(struct journal *j, int nice_step, struct pgtt_err *err)
 {
 	struct committer	*cm;
 	int			 rc;
 
 	cm = xcalloc(1, sizeof *cm);
 	cm->journal = j;
+	cm->nice_step = nice_step;
 	if (pipe(cm->done_pipe) == -1) {
 		err_set(err, PGTT_EIO, "could not make the journal writer's "
 		    "pipe: %s", strerror(errno));

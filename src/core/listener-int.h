@@ -121,7 +121,7 @@ int	 listener_flush(struct listener *, struct pgtt_err *);
  * batch in flight at most; committer_wait returns once it is durable (0)
  * or failed, and gives the batch back.
  */
-struct committer *committer_new(struct journal *, struct pgtt_err *);
+struct committer *committer_new(struct journal *, int, struct pgtt_err *);
 void	 committer_start(struct committer *, struct jbatch *);
 int	 committer_fd(const struct committer *);
 int	 committer_done(struct committer *);

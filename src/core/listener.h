@@ -44,6 +44,7 @@ struct listener_opts {
 	int		 status_interval_ms;	/* default 10000 */
 	size_t		 batch_bytes;	/* group commit bound; default 8 MiB */
 	int		 batch_ms;	/* group commit bound; default 200 */
+	int		 writer_nice;	/* nice levels the journal writer yields */
 	/*
 	 * Sample the source's sequences this often, over a connection of
 	 * its own, and journal the sample when a value moved; 0 = never.

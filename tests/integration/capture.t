@@ -258,6 +258,18 @@ wait "$SLOW"
 is "$?" "0" "SIGTERM in the middle of the backlog: exit status 0"
 GOT=$(log_json --table backlog | wc -l)
 ok "$([ "$GOT" -lt 20000 ]; echo $?)" "it stopped before the end of the backlog ($GOT of 20000 rows journaled)"
+# storage.writer_nice: 0 keeps every thread at the process's nice value.
+write_config "$W/nice0.yaml" "$(pg_dsn src app)" "  writer_nice: 0" \
+	"pitr:" "  enabled: false"
+bg env PGTT_TEST_INGEST_DELAY_US=200 "$PGTT" -q -c "$W/nice0.yaml" --headless listen
+SLOW=$BG_PID
+wait_until 30 sh -c "[ \$(ls /proc/$SLOW/task | wc -l) -ge 2 ]"
+ok $? "a listener with writer_nice: 0 starts its journal writer"
+NICED=$(for t in /proc/"$SLOW"/task/*; do nice_of "$t"; done | grep -cv "^$MAIN_NICE\$")
+is "$NICED" "0" "with writer_nice: 0, no thread of the listener is niced"
+kill -TERM "$SLOW"
+wait "$SLOW"
+is "$?" "0" "and it stops cleanly"
 check_ok "listen --until now after the stop" -c "$W/config.yaml" --headless listen --until now
 IDS=$(log_json --table backlog | perl -MJSON::PP -ne 'print JSON::PP->new->decode($_)->{new}{id}, "\n"')
 is "$(echo "$IDS" | sort -n | uniq | wc -l) $(echo "$IDS" | wc -l)" "20000 20000" \

@@ -37,6 +37,7 @@ static const char full[] =
     "storage:\n"
     "  path: ./pgtt-data\n"
     "  map_size: 512MB\n"
+    "  writer_nice: 0\n"
     "pitr:\n"
     "  enabled: off\n"
     "  bindir: /usr/lib/postgresql/15/bin\n"
@@ -137,6 +138,7 @@ test_full(void **state)
 	    "postgresql://app@localhost:5433/app_replica");
 	assert_string_equal(cfg.storage.path, "/srv/pgtt/pgtt-data");
 	assert_true(cfg.storage.map_size == 512ULL << 20);
+	assert_int_equal(cfg.storage.writer_nice, 0);
 	assert_int_equal(cfg.pitr.enabled, 0);
 	assert_string_equal(cfg.pitr.bindir, "/usr/lib/postgresql/15/bin");
 	assert_string_equal(cfg.pitr.archive_dir, "/srv/pgtt/pgtt-data/wal2");
@@ -178,6 +180,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.replica.lock_timeout, 30);
 	assert_string_equal(cfg.storage.path, "/a/b/pgtt-data");
 	assert_true(cfg.storage.map_size == 1ULL << 30);
+	assert_int_equal(cfg.storage.writer_nice, 10);
 	assert_int_equal(cfg.pitr.enabled, 1);
 	assert_null(cfg.pitr.bindir);
 	assert_string_equal(cfg.pitr.archive_dir, "/a/b/pgtt-data/wal");
@@ -548,6 +551,12 @@ test_errors_values(void **state)
 	assert_string_equal(e.hint, "use bytes or a suffix: 512MB, 1GiB");
 	load_fail("storage:\n  map_size: 0\n",
 	    "\"storage.map_size\" must be greater than zero", "test.yaml:2:13");
+	load_fail("storage:\n  writer_nice: 20\n",
+	    "\"storage.writer_nice\" must be a whole number of nice levels "
+	    "from 0 to 19, not \"20\"", "test.yaml:2:16");
+	load_fail("storage:\n  writer_nice: -1\n",
+	    "\"storage.writer_nice\" must be a whole number of nice levels "
+	    "from 0 to 19, not \"-1\"", "test.yaml:2:16");
 	load_fail("pitr:\n  restore_port: 0\n",
 	    "\"pitr.restore_port\" must be a port number between 1 and "
 	    "65535, not \"0\"", "test.yaml:2:17");
