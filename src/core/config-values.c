@@ -193,70 +193,55 @@ cfg_decimal_in_range(const char *v, const char *suffix, long lo, long hi,
 	return 0;
 }
 
+/*
+ * An int field from a plain decimal scalar, with an optional unit suffix,
+ * in [min, max]; what says what the key takes, for the message.
+ */
+static int
+set_int_in_range(struct loader *l, const struct key *k, yaml_node_t *n,
+    const char *what, const char *suffix, int min, int max)
+{
+	int		*field = (int *)((char *)l->cfg + k->off);
+	const char	*v;
+	int		 rc;
+
+	if ((rc = cfg_get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
+		return rc;
+	if (cfg_decimal_in_range(v, suffix, min, max, field) != 0)
+		return cfg_bad_value(l, k, n, what, v);
+	return 0;
+}
+
 /* A TCP port, 1-65535, in plain decimal. */
 int
 cfg_set_port(struct loader *l, const struct key *k, yaml_node_t *n)
 {
-	static const char	*what = "a port number between 1 and 65535";
-	int			*field = (int *)((char *)l->cfg + k->off);
-	const char		*v;
-	int			 rc;
-
-	if ((rc = cfg_get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
-		return rc;
-	if (cfg_decimal_in_range(v, NULL, 1, 65535, field) != 0)
-		return cfg_bad_value(l, k, n, what, v);
-	return 0;
+	return set_int_in_range(l, k, n, "a port number between 1 and 65535",
+	    NULL, 1, 65535);
 }
 
 /* Whole seconds, 0 to a day, with or without an "s". */
 int
 cfg_set_seconds(struct loader *l, const struct key *k, yaml_node_t *n)
 {
-	static const char	*what = "a number of seconds between 0 and "
-	    "86400, like 10 or 10s";
-	int			*field = (int *)((char *)l->cfg + k->off);
-	const char		*v;
-	int			 rc;
-
-	if ((rc = cfg_get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
-		return rc;
-	if (cfg_decimal_in_range(v, "s", 0, 86400, field) != 0)
-		return cfg_bad_value(l, k, n, what, v);
-	return 0;
+	return set_int_in_range(l, k, n, "a number of seconds between 0 and "
+	    "86400, like 10 or 10s", "s", 0, 86400);
 }
 
 /* A whole number of things, 0 to a million. */
 int
 cfg_set_count(struct loader *l, const struct key *k, yaml_node_t *n)
 {
-	static const char	*what = "a whole number from 0 (keep all)";
-	int			*field = (int *)((char *)l->cfg + k->off);
-	const char		*v;
-	int			 rc;
-
-	if ((rc = cfg_get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
-		return rc;
-	if (cfg_decimal_in_range(v, NULL, 0, 1000000, field) != 0)
-		return cfg_bad_value(l, k, n, what, v);
-	return 0;
+	return set_int_in_range(l, k, n, "a whole number from 0 (keep all)",
+	    NULL, 0, 1000000);
 }
 
 /* A step of nice levels, as nice(1) takes them: 0 to 19. */
 int
 cfg_set_nice(struct loader *l, const struct key *k, yaml_node_t *n)
 {
-	static const char	*what = "a whole number of nice levels from 0 "
-				    "to 19";
-	int			*field = (int *)((char *)l->cfg + k->off);
-	const char		*v;
-	int			 rc;
-
-	if ((rc = cfg_get_scalar(l, k, n, what, &v)) != 0 || v == NULL)
-		return rc;
-	if (cfg_decimal_in_range(v, NULL, 0, 19, field) != 0)
-		return cfg_bad_value(l, k, n, what, v);
-	return 0;
+	return set_int_in_range(l, k, n, "a whole number of nice levels from "
+	    "0 to 19", NULL, 0, 19);
 }
 
 int
