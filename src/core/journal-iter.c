@@ -172,11 +172,22 @@ journal_iter_change_get(struct journal_iter *it, pgtt_lsn lsn, uint32_t seq,
 	char			 text[LSN_BUFSIZE];
 	int			 rc;
 
+	/*
+	 * A cursor kept for these lookups looks on the page of the last one
+	 * first: callers that ask in journal order (diff's look-back over
+	 * rows a window touched in turn) mostly skip the descent from the
+	 * root that mdb_get makes for each key.
+	 */
+	if (it->getcur == NULL && (rc = mdb_cursor_open(it->txn,
+	    it->j->dbi[DB_CHANGE], &it->getcur)) != 0) {
+		it->getcur = NULL;
+		return jl_err(it->j, e, PGTT_EJOURNAL, rc, "read");
+	}
 	be64_put(key, lsn);
 	be32_put(key + 8, seq);
 	k.mv_data = key;
 	k.mv_size = sizeof key;
-	if ((rc = mdb_get(it->txn, it->j->dbi[DB_CHANGE], &k, &v)) ==
+	if ((rc = mdb_cursor_get(it->getcur, &k, &v, MDB_SET_KEY)) ==
 	    MDB_NOTFOUND) {
 		return err_set(e, PGTT_ENOTFOUND, "no change %s/%u",
 		    lsn_format(lsn, text), seq);
@@ -371,6 +382,8 @@ journal_iter_close(struct journal_iter *it)
 		return;
 	if (it->rowcur != NULL)
 		mdb_cursor_close(it->rowcur);
+	if (it->getcur != NULL)
+		mdb_cursor_close(it->getcur);
 	mdb_cursor_close(it->cur);
 	jl_txn_end(it->j, it->txn);
 	free(it);

@@ -45,6 +45,7 @@ struct journal_iter {
 	MDB_txn		*txn;
 	MDB_cursor	*cur;
 	MDB_cursor	*rowcur;	/* row index; opened on first use */
+	MDB_cursor	*getcur;	/* changes by key; opened on first use */
 	uint8_t		 pos[12];
 	int		 past;
 	enum iter_at	 at;
