@@ -859,7 +859,8 @@ listener_run(const struct listener_opts *opts, struct listener_progress *out,
 	if (getenv("PGTT_TEST_INGEST_DELAY_US") != NULL)
 		l.test_delay_us = strtol(getenv("PGTT_TEST_INGEST_DELAY_US"),
 		    NULL, 10);
-	if ((l.committer = committer_new(l.o.journal, l.o.writer_nice, err)) == NULL) {
+	l.committer = committer_new(l.o.journal, l.o.writer_nice, err);
+	if (l.committer == NULL) {
 		free(l.last_sample);
 		return err->code;
 	}
